@@ -1,0 +1,57 @@
+/**
+ * Shared value types of the core: ids, actors, case state, commands. Pure.
+ */
+import { z } from 'zod';
+
+declare const brand: unique symbol;
+type Brand<T, B extends string> = T & { readonly [brand]: B };
+
+export type CaseId = Brand<string, 'CaseId'>;
+export type UserId = Brand<string, 'UserId'>;
+export type OrgId = Brand<string, 'OrgId'>;
+
+/** Who sends a command: a person with roles in an org, or `system:*` with role `system`. */
+export const ActorSchema = z
+  .object({
+    id: z.string().min(1).max(200),
+    roles: z.array(z.string().min(1).max(100)).max(50),
+    org: z.string().min(1).max(200).optional(),
+    name: z.string().max(200).optional(),
+  })
+  .strict();
+export type Actor = z.infer<typeof ActorSchema>;
+
+/** The actor that fires timers. */
+export const TIMER_ACTOR: Actor = { id: 'system:timer', roles: ['system'] };
+
+/** An xstate state value as JSON: `"reported"` or `{ "major": "planReview" }`. */
+export type StateValue = string | { [key: string]: StateValue };
+export const StateValueSchema: z.ZodType<StateValue> = z.lazy(() => z.union([z.string(), z.record(z.string(), StateValueSchema)]));
+
+/** The state of a case after its last event; all of it is JSON. */
+export const CaseStateSchema = z
+  .object({
+    caseId: z.string(),
+    org: z.string(),
+    value: StateValueSchema,
+    data: z.record(z.string(), z.json()),
+    status: z.enum(['active', 'done']),
+    /** Seq of the last event applied (1 = creation). */
+    seq: z.number().int().nonnegative(),
+  })
+  .strict();
+export type CaseState = z.infer<typeof CaseStateSchema>;
+
+/** A command: an event type, its payload and who sends it. */
+export interface Command {
+  type: string;
+  payload?: Record<string, unknown> | undefined;
+  actor: Actor;
+}
+
+/** Formats a state value as `major.planReview` or `{a.x, b.y}` for messages. */
+export function formatStateValue(value: StateValue): string {
+  if (typeof value === 'string') return value;
+  const parts = Object.entries(value).map(([k, v]) => (typeof v === 'string' ? `${k}.${v}` : `${k}.${formatStateValue(v)}`));
+  return parts.length === 1 ? parts[0]! : `{${parts.join(', ')}}`;
+}

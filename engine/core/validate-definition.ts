@@ -1,0 +1,210 @@
+/**
+ * Parses a workflow definition and runs every semantic check, reporting all
+ * problems at once, each with a JSON path. Pure.
+ */
+import type { Issue } from '../errors.js';
+import { WorkflowDefinitionSchema, type DeadlineDefinition, type TransitionDefinition, type WorkflowDefinition } from './definition-schema.js';
+import { analyseExpression } from './expression.js';
+import { checkFieldSchema, fieldAt, zodIssues, type FieldSchema, type ObjectSchema } from './field-schema.js';
+import { buildStateTree, isWithin, resolveTarget, statesJsonPath, type StateNodeInfo, type StateTree } from './state-tree.js';
+
+export type ValidationResult = { ok: true; definition: WorkflowDefinition; tree: StateTree } | { ok: false; issues: Issue[] };
+
+/** Variables every expression may read besides `data.*` and `payload.*`. */
+const ACTOR_FIELDS = new Set(['id', 'roles', 'org']);
+const CASE_FIELDS = new Set(['id', 'org']);
+
+/**
+ * Parses `input` as a definition and checks it: unknown targets, unreachable
+ * states, unreachable final states, unhandled events, undeclared roles, guard
+ * and assignment fields missing from the schemas, invalid schemas, malformed
+ * state nodes. Pure.
+ * @example
+ * const r = validateDefinition(JSON.parse(text));
+ * if (!r.ok) for (const i of r.issues) console.log(formatPath(i.path), i.message);
+ */
+export function validateDefinition(input: unknown): ValidationResult {
+  const parsed = WorkflowDefinitionSchema.safeParse(input);
+  if (!parsed.success) return { ok: false, issues: zodIssues(parsed.error) };
+  const def = parsed.data;
+  const tree = buildStateTree(def);
+  const issues: Issue[] = [];
+  const add = (code: string, path: (string | number)[], message: string) => issues.push({ code, path, message });
+  const roles = new Set(def.roles);
+  const checkRole = (role: string, path: (string | number)[]) => {
+    if (!roles.has(role)) add('undeclared_role', path, `role "${role}" is not declared in "roles"`);
+  };
+
+  issues.push(...checkFieldSchema(def.data, ['data']));
+  checkStructure(tree, add);
+
+  // Transitions: targets, roles, input schemas, guards, assignments.
+  const handled = new Map<string, StateNodeInfo[]>();
+  for (const t of tree.transitions) {
+    if (t.event && t.event !== 'onDone') handled.set(t.event, [...(handled.get(t.event) ?? []), t.source]);
+    if (t.def.target !== undefined && !resolveTarget(tree, t.source, t.def.target)) add('unknown_target', [...t.jsonPath, 'target'], `target "${t.def.target}" is not a state (from ${t.source.id || '(root)'})`);
+    t.def.roles?.forEach((r, i) => checkRole(r, [...t.jsonPath, 'roles', i]));
+    if (t.event === null || t.event === 'onDone') {
+      if (t.def.roles || t.def.input) add('eventless_with_input', t.jsonPath, 'an automatic transition (always/onDone) takes no roles or input');
+    } else if (!t.def.roles || t.def.roles.length === 0) {
+      add('missing_roles', [...t.jsonPath, 'roles'], `transition "${t.event}" names no roles that may send it`);
+    }
+    if (t.def.input) issues.push(...checkFieldSchema(t.def.input, [...t.jsonPath, 'input']));
+    if (t.def.guard !== undefined) checkExpression(t.def.guard, [...t.jsonPath, 'guard'], def.data, t.def.input, add);
+    checkAssign(t.def, t.jsonPath, def.data, add);
+  }
+
+  // Tasks and deadlines.
+  for (const node of tree.nodes) {
+    const base = statesJsonPath(node.path);
+    if (node.def.task) {
+      checkRole(node.def.task.role, [...base, 'task', 'role']);
+      if (node.def.task.org !== undefined) checkExpression(node.def.task.org, [...base, 'task', 'org'], def.data, undefined, add);
+      node.def.task.events?.forEach((e, i) => {
+        if (!eventsReachableFrom(tree, node).has(e)) add('unhandled_event', [...base, 'task', 'events', i], `task offers event "${e}" that state ${node.id} does not handle`);
+      });
+    }
+    (node.def.deadlines ?? []).forEach((d, i) => checkDeadline(tree, node, d as DeadlineDefinition, [...base, 'deadlines', i], def, checkRole, add));
+  }
+
+  // Event catalogue, when declared, matches the handled events exactly.
+  if (def.events) {
+    for (const e of handled.keys()) if (!(e in def.events)) add('undeclared_event', ['events'], `event "${e}" is handled but not listed in "events"`);
+    for (const e of Object.keys(def.events)) if (!handled.has(e)) add('unhandled_event', ['events', e], `event "${e}" is listed but no state handles it`);
+  }
+
+  checkReachability(tree, add);
+  return issues.length > 0 ? { ok: false, issues } : { ok: true, definition: def, tree };
+}
+
+type Add = (code: string, path: (string | number)[], message: string) => void;
+
+function checkStructure(tree: StateTree, add: Add): void {
+  for (const node of [tree.root, ...tree.nodes]) {
+    const base = statesJsonPath(node.path);
+    const keys = node.children.map((c) => c.path[c.path.length - 1]!);
+    if (node.kind === 'compound') {
+      if (keys.length === 0) add('invalid_state', base, 'a compound state needs child states');
+      else if (node.def.initial === undefined) add('missing_initial', [...base, 'initial'], `state ${node.id || '(root)'} has children but no "initial"`);
+      else if (!keys.includes(node.def.initial)) add('unknown_initial', node.path.length ? [...base, 'initial'] : ['initial'], `initial "${node.def.initial}" is not a child of ${node.id || '(root)'}`);
+    }
+    if (node.kind === 'parallel') {
+      if (node.def.initial !== undefined) add('invalid_state', [...base, 'initial'], 'a parallel state has no "initial": all its regions start together');
+      if (keys.length < 2) add('invalid_state', [...base, 'states'], 'a parallel state needs at least two regions');
+    }
+    if (node.kind === 'final' && (node.def.states || node.def.on || node.def.always || node.def.task || node.def.deadlines)) add('invalid_state', base, 'a final state has no children, events, task or deadlines');
+    if (node.kind === 'atomic' && node.def.initial !== undefined) add('invalid_state', [...base, 'initial'], 'an atomic state has no "initial"');
+    if (node.def.onDone && node.kind !== 'compound' && node.kind !== 'parallel') add('invalid_state', [...base, 'onDone'], '"onDone" applies to compound and parallel states');
+  }
+}
+
+function checkReachability(tree: StateTree, add: Add): void {
+  const reached = new Set<StateNodeInfo>();
+  const queue: StateNodeInfo[] = [];
+  const enter = (node: StateNodeInfo): void => {
+    for (let n: StateNodeInfo | undefined = node; n && n.path.length > 0; n = n.parent) {
+      if (reached.has(n)) continue;
+      reached.add(n);
+      queue.push(n);
+    }
+    if (node.kind === 'compound') {
+      const init = node.children.find((c) => c.path[c.path.length - 1] === node.def.initial);
+      if (init) enter(init);
+    } else if (node.kind === 'parallel') node.children.forEach(enter);
+  };
+  enter(tree.root);
+  const bySource = new Map<StateNodeInfo, typeof tree.transitions>();
+  for (const t of tree.transitions) bySource.set(t.source, [...(bySource.get(t.source) ?? []), t]);
+  for (const t of bySource.get(tree.root) ?? []) if (t.def.target) queue.push(tree.root);
+  while (queue.length > 0) {
+    const node = queue.shift()!;
+    for (const t of bySource.get(node) ?? []) {
+      const target = t.def.target ? resolveTarget(tree, node, t.def.target) : undefined;
+      if (target && !reached.has(target)) enter(target);
+    }
+  }
+  let finalReached = false;
+  for (const node of tree.nodes) {
+    if (node.kind === 'final' && node.path.length === 1 && reached.has(node)) finalReached = true;
+    if (reached.has(node)) continue;
+    if (node.kind === 'final') add('unreachable_final_state', statesJsonPath(node.path), `final state ${node.id} can never be reached`);
+    else add('unreachable_state', statesJsonPath(node.path), `state ${node.id} can never be reached`);
+  }
+  if (!finalReached) add('no_final_state', ['states'], 'no top-level final state can be reached: a case could never close');
+}
+
+/** Events handled by `node`, its ancestors or its descendants (active together). */
+function eventsReachableFrom(tree: StateTree, node: StateNodeInfo): Set<string> {
+  const out = new Set<string>();
+  for (const t of tree.transitions) if (t.event && (isWithin(node, t.source) || isWithin(t.source, node))) out.add(t.event);
+  return out;
+}
+
+function checkDeadline(tree: StateTree, node: StateNodeInfo, d: DeadlineDefinition, path: (string | number)[], def: WorkflowDefinition, checkRole: (r: string, p: (string | number)[]) => void, add: Add): void {
+  const events = eventsReachableFrom(tree, node);
+  const needEvent = (e: string | undefined, p: (string | number)[]) => {
+    if (e !== undefined && !events.has(e)) add('unhandled_event', p, `deadline event "${e}" is not handled by ${node.id} or the states around it`);
+  };
+  needEvent(d.onExpire, [...path, 'onExpire']);
+  d.remind?.forEach((r, i) => needEvent(r.event, [...path, 'remind', i, 'event']));
+  d.escalate?.forEach((r, i) => needEvent(r.event, [...path, 'escalate', i, 'event']));
+  d.remind?.forEach((r, i) => {
+    if (!r.before.startsWith('-')) add('invalid_duration', [...path, 'remind', i, 'before'], 'a reminder offset is negative, e.g. "-2 workdays"');
+  });
+  d.extension?.roles.forEach((r, i) => checkRole(r, [...path, 'extension', 'roles', i]));
+  d.pause?.forEach((p, i) => {
+    if (!tree.byId.has(p)) add('unknown_state', [...path, 'pause', i], `pause state "${p}" does not exist`);
+  });
+  const dateField = (field: string, p: (string | number)[]) => {
+    const f = fieldAt(def.data, field.replace(/^data\./, '').split('.'));
+    if (!f) add('unknown_field', p, `data field "${field}" is not in the data schema`);
+    else if (f.type !== 'string' || !('format' in f) || (f.format !== 'date' && f.format !== 'date-time')) add('invalid_field', p, `field "${field}" must be a string with format date or date-time`);
+  };
+  if (typeof d.anchor === 'object') dateField(d.anchor.field, [...path, 'anchor', 'field']);
+  if (d.dueField) dateField(d.dueField, [...path, 'dueField']);
+}
+
+function checkAssign(t: TransitionDefinition, path: (string | number)[], data: ObjectSchema, add: Add): void {
+  if (!t.assign) return;
+  if (Array.isArray(t.assign)) {
+    t.assign.forEach((name, i) => {
+      if (!data.properties[name]) add('unknown_field', [...path, 'assign', i], `assigned field "${name}" is not in the data schema`);
+      if (!t.input?.properties[name]) add('unknown_field', [...path, 'assign', i], `assigned field "${name}" is not in the transition's input`);
+    });
+    return;
+  }
+  for (const [name, expr] of Object.entries(t.assign)) {
+    if (!data.properties[name]) add('unknown_field', [...path, 'assign', name], `assigned field "${name}" is not in the data schema`);
+    checkExpression(expr, [...path, 'assign', name], data, t.input, add);
+  }
+}
+
+function checkExpression(rule: unknown, path: (string | number)[], data: ObjectSchema, input: ObjectSchema | undefined, add: Add): void {
+  const { vars, problems } = analyseExpression(rule);
+  for (const p of problems) add('invalid_expression', [...path, ...p.at], p.message);
+  for (const v of vars) {
+    const [root, ...rest] = v.path.split('.');
+    const at = [...path, ...v.at];
+    let known: FieldSchema | ObjectSchema | undefined | boolean;
+    switch (root) {
+      case 'data':
+        known = rest.length === 0 || fieldAt(data, rest);
+        break;
+      case 'payload':
+        known = input !== undefined && (rest.length === 0 || fieldAt(input, rest));
+        break;
+      case 'actor':
+        known = rest.length === 0 || (rest.length === 1 && ACTOR_FIELDS.has(rest[0]!)) || (rest[0] === 'roles' && rest.length === 2);
+        break;
+      case 'case':
+        known = rest.length === 1 && CASE_FIELDS.has(rest[0]!);
+        break;
+      case 'now':
+        known = rest.length === 0;
+        break;
+      default:
+        known = false;
+    }
+    if (!known) add('unknown_field', at, `"${v.path}" is not a known field (data.* of the data schema, payload.* of the input, actor.id|roles|org, case.id|org, now)`);
+  }
+}

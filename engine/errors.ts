@@ -1,0 +1,159 @@
+/**
+ * Domain errors. Each failure has its own small class and a stable snake_case
+ * `code` that is part of the API; nothing here knows about HTTP (the server maps
+ * codes to statuses in `server/http-errors.ts`).
+ */
+
+/** Every error code the engine can raise. */
+export const ERROR_CODES = [
+  'invalid_definition',
+  'definition_conflict',
+  'workflow_not_found',
+  'case_not_found',
+  'invalid_transition',
+  'forbidden',
+  'invalid_input',
+  'invalid_data',
+  'guard_failed',
+  'version_conflict',
+  'idempotency_conflict',
+  'case_closed',
+  'calendar_out_of_range',
+  'invalid_duration',
+  'invalid_calendar',
+  'replay_diverged',
+  'internal_error',
+] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+/** One problem found in a definition or an input, with a JSON path. */
+export interface Issue {
+  code: string;
+  path: (string | number)[];
+  message: string;
+}
+
+/** Base class of every error the engine raises on purpose. */
+export class EngineError extends Error {
+  readonly code: ErrorCode;
+  readonly details: Record<string, unknown>;
+  readonly issues: Issue[] | undefined;
+
+  constructor(code: ErrorCode, message: string, details: Record<string, unknown> = {}, issues?: Issue[]) {
+    super(message);
+    this.name = new.target.name;
+    this.code = code;
+    this.details = details;
+    this.issues = issues;
+  }
+
+  /** A plain object for logs and API bodies. */
+  toJSON(): { code: ErrorCode; message: string; details: Record<string, unknown>; issues?: Issue[] } {
+    return { code: this.code, message: this.message, details: this.details, ...(this.issues ? { issues: this.issues } : {}) };
+  }
+}
+
+/** A definition failed parsing or semantic checks; `issues` lists every problem. */
+export class InvalidDefinitionError extends EngineError {
+  constructor(workflow: string, issues: Issue[]) {
+    super('invalid_definition', `workflow definition ${workflow} has ${issues.length} problem(s): ${issues.map((i) => `${formatPath(i.path)}: ${i.message}`).join('; ')}`, { workflow }, issues);
+  }
+}
+
+/** The same workflow id@version was stored before with other content. */
+export class DefinitionConflictError extends EngineError {
+  constructor(workflowId: string, version: number) {
+    super('definition_conflict', `workflow ${workflowId}@${version} is already stored with different content; definitions are immutable, publish a new version`, { workflowId, version });
+  }
+}
+
+export class WorkflowNotFoundError extends EngineError {
+  constructor(workflowId: string, version?: number) {
+    super('workflow_not_found', `workflow ${workflowId}${version === undefined ? '' : `@${version}`} is not registered`, { workflowId, version });
+  }
+}
+
+export class CaseNotFoundError extends EngineError {
+  constructor(caseId: string) {
+    super('case_not_found', `case ${caseId} does not exist`, { caseId });
+  }
+}
+
+/** The event is not accepted by any active state of the case. */
+export class InvalidTransitionError extends EngineError {
+  constructor(event: string, state: string, accepted: string[]) {
+    super('invalid_transition', `event "${event}" is not accepted in state ${state}; accepted events: ${accepted.length ? accepted.join(', ') : '(none)'}`, { event, state, accepted });
+  }
+}
+
+/** The actor holds none of the roles the transition allows. */
+export class ForbiddenError extends EngineError {
+  constructor(message: string, details: Record<string, unknown> = {}) {
+    super('forbidden', message, details);
+  }
+}
+
+/** A command payload (or case creation data) does not match its schema. */
+export class InvalidInputError extends EngineError {
+  constructor(message: string, issues: Issue[], details: Record<string, unknown> = {}) {
+    super('invalid_input', message, details, issues);
+  }
+}
+
+/** After applying a transition the case data no longer matches the data schema. */
+export class InvalidDataError extends EngineError {
+  constructor(message: string, issues: Issue[]) {
+    super('invalid_data', message, {}, issues);
+  }
+}
+
+/** Every transition for the event has a guard that is false. */
+export class GuardFailedError extends EngineError {
+  constructor(event: string, state: string, guards: unknown[]) {
+    super('guard_failed', `event "${event}" is not allowed in state ${state}: its condition does not hold`, { event, state, guards });
+  }
+}
+
+/** The case changed since the caller read it (stale `expectedVersion`). */
+export class VersionConflictError extends EngineError {
+  constructor(caseId: string, expected: number, actual: number) {
+    super('version_conflict', `case ${caseId} is at version ${actual}, not the expected ${expected}`, { caseId, expected, actual });
+  }
+}
+
+/** An idempotency key was reused for a different command. */
+export class IdempotencyConflictError extends EngineError {
+  constructor(key: string) {
+    super('idempotency_conflict', `idempotency key "${key}" was already used for a different command`, { key });
+  }
+}
+
+/** The case is in a final state and accepts no more events. */
+export class CaseClosedError extends EngineError {
+  constructor(caseId: string, state: string) {
+    super('case_closed', `case ${caseId} is closed (final state ${state}) and accepts no events`, { caseId, state });
+  }
+}
+
+/** Replaying recorded events through the pinned definition does not give the recorded state. */
+export class ReplayDivergedError extends EngineError {
+  constructor(caseId: string, seq: number, reason: string) {
+    super('replay_diverged', `case ${caseId} diverges at seq ${seq}: ${reason}`, { caseId, seq });
+  }
+}
+
+/** Formats a JSON path as `states.a.on.go[0].target`. */
+export function formatPath(path: readonly (string | number | symbol)[]): string {
+  let out = '';
+  for (const p of path) {
+    if (typeof p === 'number') out += `[${p}]`;
+    else out += out ? `.${String(p)}` : String(p);
+  }
+  return out || '(root)';
+}
+
+/** Throws in an exhaustive switch when a union member was not handled. */
+export function assertNever(value: never): never {
+  throw new Error(`unhandled value: ${JSON.stringify(value)}`);
+}

@@ -1,0 +1,16 @@
+/**
+ * What the runtime functions share: the store, the clock, the registry and an
+ * id generator.
+ */
+import type { Clock, Store } from '../ports.js';
+import type { WorkflowRegistry } from './registry.js';
+
+export interface EngineDeps {
+  store: Store;
+  clock: Clock;
+  registry: WorkflowRegistry;
+  newId: () => string;
+}
+
+/** How often a send without `expectedVersion` re-reads and retries after a concurrent write. */
+export const MAX_SEND_ATTEMPTS = 8;

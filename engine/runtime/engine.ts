@@ -1,0 +1,95 @@
+/**
+ * The Engine service: the one object callers use to register workflows, open
+ * cases, send events and read, replay and verify them.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Actor } from '../core/types.js';
+import { CaseNotFoundError } from '../errors.js';
+import { systemClock } from '../adapters/clocks.js';
+import type { Clock, EventRecord, Store, TaskFilter, TaskRecord } from '../ports.js';
+import { toCaseView, type CaseView } from './case-view.js';
+import type { EngineDeps } from './deps.js';
+import { openCase, type CreateCaseInput } from './open-case.js';
+import { createWorkflowRegistry, type WorkflowRegistry } from './registry.js';
+import { replayCase, type ReplayResult } from './replay.js';
+import { sendEvent, type SendCommand } from './send-event.js';
+import { verifyCases, type VerifyOptions, type VerifyReport } from './verify.js';
+
+export interface EngineOptions {
+  store: Store;
+  clock?: Clock;
+  /** Definitions (JSON or `defineWorkflow`) registered at start-up. */
+  workflows?: unknown[];
+  /** Case id generator (random UUIDs by default). */
+  newId?: () => string;
+}
+
+export interface CaseResult {
+  case: CaseView;
+  event: EventRecord;
+  duplicate: boolean;
+}
+
+export interface Engine {
+  readonly store: Store;
+  readonly clock: Clock;
+  readonly registry: WorkflowRegistry;
+  /** Validates and stores a definition version (immutable); running cases keep theirs. */
+  registerWorkflow(definition: unknown): Promise<{ ref: string; created: boolean }>;
+  createCase(input: CreateCaseInput): Promise<CaseResult>;
+  send(caseId: string, cmd: SendCommand, actor: Actor): Promise<CaseResult>;
+  /** The case view; with `actor`, also the events that actor may send now. */
+  getCase(caseId: string, actor?: Actor): Promise<CaseView>;
+  listTasks(filter?: TaskFilter): Promise<TaskRecord[]>;
+  history(caseId: string): Promise<EventRecord[]>;
+  replay(caseId: string, opts?: { atSeq?: number }): Promise<ReplayResult>;
+  verify(caseId?: string, opts?: VerifyOptions): Promise<VerifyReport>;
+}
+
+/**
+ * Creates the engine and registers the given workflows.
+ * @example
+ * const engine = await createEngine({ store: createKnexStore({ sqliteFile: './data/duban.sqlite' }), workflows: builtinWorkflows });
+ * const { case: c } = await engine.createCase({ workflowId: 'hazard', org: 'district-a', actor });
+ * await engine.send(c.id, { type: 'submit', payload: { ... } }, actor);
+ */
+export async function createEngine(options: EngineOptions): Promise<Engine> {
+  const clock = options.clock ?? systemClock;
+  const registry = createWorkflowRegistry(options.store, clock);
+  const deps: EngineDeps = { store: options.store, clock, registry, newId: options.newId ?? randomUUID };
+  for (const wf of options.workflows ?? []) await registry.register(wf);
+
+  const view = async (caseId: string, actor?: Actor): Promise<CaseView> => {
+    const record = await deps.store.getCase(caseId);
+    if (!record) throw new CaseNotFoundError(caseId);
+    const tasks = await deps.store.listTasks({ caseId });
+    const wf = actor ? await registry.get(record.workflowId, record.workflowVersion) : undefined;
+    return toCaseView(record, tasks, wf, actor, clock.now());
+  };
+
+  return {
+    store: options.store,
+    clock,
+    registry,
+    async registerWorkflow(definition) {
+      const { ref, created } = await registry.register(definition);
+      return { ref, created };
+    },
+    async createCase(input) {
+      const r = await openCase(deps, input);
+      return { case: await view(r.record.id), event: r.event, duplicate: r.duplicate };
+    },
+    async send(caseId, cmd, actor) {
+      const r = await sendEvent(deps, caseId, cmd, actor);
+      return { case: await view(caseId), event: r.event, duplicate: r.duplicate };
+    },
+    getCase: view,
+    listTasks: (filter = {}) => deps.store.listTasks(filter),
+    async history(caseId) {
+      if (!(await deps.store.getCase(caseId))) throw new CaseNotFoundError(caseId);
+      return deps.store.listEvents(caseId);
+    },
+    replay: (caseId, opts) => replayCase(deps, caseId, opts),
+    verify: (caseId, opts) => verifyCases(deps, caseId, opts),
+  };
+}

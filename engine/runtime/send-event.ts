@@ -1,0 +1,63 @@
+/**
+ * Sending an event to a case: load and lock the case, step it (pure), and
+ * write the event, the case row and the task changes in one transaction.
+ */
+import { step } from '../core/step.js';
+import type { Actor } from '../core/types.js';
+import { CaseNotFoundError, IdempotencyConflictError, VersionConflictError } from '../errors.js';
+import type { CaseRecord, EventRecord } from '../ports.js';
+import { MAX_SEND_ATTEMPTS, type EngineDeps } from './deps.js';
+import { canonicalJson, hashEvent } from './hash.js';
+
+export interface SendCommand {
+  type: string;
+  payload?: Record<string, unknown> | undefined;
+  /** The case version the caller last saw; stale → `version_conflict`. */
+  expectedVersion?: number | undefined;
+  /** Retrying with the same key returns the first result and appends nothing. */
+  idempotencyKey?: string | undefined;
+}
+
+export interface SendResult {
+  record: CaseRecord;
+  event: EventRecord;
+  duplicate: boolean;
+}
+
+/**
+ * Applies a command to a case. Writes one event in one transaction. Without
+ * `expectedVersion`, a concurrent write makes it re-read and retry, so
+ * concurrent senders never lose an event; with it, the caller is told.
+ */
+export async function sendEvent(deps: EngineDeps, caseId: string, cmd: SendCommand, actor: Actor): Promise<SendResult> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await deps.store.transaction(async (tx) => {
+        const current = await tx.lockCase(caseId);
+        if (!current) throw new CaseNotFoundError(caseId);
+        if (cmd.idempotencyKey) {
+          const prior = await tx.findEventByKey(caseId, cmd.idempotencyKey);
+          if (prior) {
+            if (prior.type !== cmd.type || canonicalJson(prior.payload) !== canonicalJson(JSON.parse(JSON.stringify(cmd.payload ?? {})))) throw new IdempotencyConflictError(cmd.idempotencyKey);
+            return { record: current, event: prior, duplicate: true };
+          }
+        }
+        if (cmd.expectedVersion !== undefined && cmd.expectedVersion !== current.version) throw new VersionConflictError(caseId, cmd.expectedVersion, current.version);
+        const wf = await deps.registry.get(current.workflowId, current.workflowVersion);
+        const now = deps.clock.now();
+        const { state, effects, payload } = step(wf, current.state, { type: cmd.type, payload: cmd.payload, actor }, now);
+        const at = now.toISOString();
+        const unsigned: Omit<EventRecord, 'hash'> = {
+          caseId, seq: state.seq, type: cmd.type, payload, actor, at, idempotencyKey: cmd.idempotencyKey ?? null, state, prevHash: current.lastHash,
+        };
+        const event: EventRecord = { ...unsigned, hash: hashEvent(unsigned) };
+        const record: CaseRecord = { ...current, status: state.status, state, version: state.seq, lastHash: event.hash, updatedAt: at };
+        await tx.commit({ record, expectedVersion: current.version, event, effects });
+        return { record, event, duplicate: false };
+      });
+    } catch (err) {
+      if (err instanceof VersionConflictError && cmd.expectedVersion === undefined && attempt < MAX_SEND_ATTEMPTS) continue;
+      throw err;
+    }
+  }
+}
