@@ -5,6 +5,7 @@
  * `z.infer`, the editors' JSON Schema from `z.toJSONSchema`. Pure.
  */
 import { z } from 'zod';
+import { DeadlineDurationSchema, NegativeDurationSchema } from './calendar/index.js';
 import { ExpressionSchema } from './expression.js';
 import { FieldNameSchema, ObjectSchemaSchema } from './field-schema.js';
 
@@ -20,10 +21,8 @@ export const RoleIdSchema = z.string().regex(CAMEL, 'a role id is camelCase, e.g
 export const StateKeySchema = z.string().regex(CAMEL, 'a state key is camelCase, e.g. "rectifying"');
 export const EventTypeSchema = z.string().regex(CAMEL, 'an event type is camelCase, e.g. "submitRectification"');
 
-/** A duration: ISO 8601 (`PT1H`, `P60D`) or working days (`5 workdays`); negative for reminders. */
-export const DurationTextSchema = z
-  .string()
-  .regex(/^-?(P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+S)?)?|\d+ workdays?)$/, 'a duration is ISO 8601 (PT1H, P60D) or "N workdays"');
+/** A duration: ISO 8601 (`PT1H`, `P60D`) or working days (`5 workdays`). */
+export const DurationTextSchema = DeadlineDurationSchema;
 
 /**
  * A transition: where an event leads, who may send it, what it must carry and
@@ -60,7 +59,7 @@ export const TaskSchema = z
   .strict();
 
 /** A reminder before a deadline falls due. */
-export const ReminderSchema = z.object({ before: DurationTextSchema, event: EventTypeSchema.optional(), notify: z.string().optional() }).strict();
+export const ReminderSchema = z.object({ before: NegativeDurationSchema, event: EventTypeSchema.optional(), notify: z.string().optional() }).strict();
 /** One rung of the escalation ladder after a deadline has passed. */
 export const EscalationSchema = z.object({ after: DurationTextSchema, event: EventTypeSchema.optional(), notify: z.string().optional() }).strict();
 

@@ -148,9 +148,6 @@ function checkDeadline(tree: StateTree, node: StateNodeInfo, d: DeadlineDefiniti
   needEvent(d.onExpire, [...path, 'onExpire']);
   d.remind?.forEach((r, i) => needEvent(r.event, [...path, 'remind', i, 'event']));
   d.escalate?.forEach((r, i) => needEvent(r.event, [...path, 'escalate', i, 'event']));
-  d.remind?.forEach((r, i) => {
-    if (!r.before.startsWith('-')) add('invalid_duration', [...path, 'remind', i, 'before'], 'a reminder offset is negative, e.g. "-2 workdays"');
-  });
   d.extension?.roles.forEach((r, i) => checkRole(r, [...path, 'extension', 'roles', i]));
   d.pause?.forEach((p, i) => {
     if (!tree.byId.has(p)) add('unknown_state', [...path, 'pause', i], `pause state "${p}" does not exist`);
