@@ -22,6 +22,7 @@ export const ERROR_CODES = [
   'invalid_duration',
   'invalid_calendar',
   'replay_diverged',
+  'timer_stale',
   'internal_error',
 ] as const;
 
@@ -140,6 +141,13 @@ export class CaseClosedError extends EngineError {
 export class ReplayDivergedError extends EngineError {
   constructor(caseId: string, seq: number, reason: string) {
     super('replay_diverged', `case ${caseId} diverges at seq ${seq}: ${reason}`, { caseId, seq });
+  }
+}
+
+/** A timer fired for a deadline that has since moved, been paused or ended; nothing is recorded. */
+export class TimerStaleError extends EngineError {
+  constructor(deadline: string, reason: string) {
+    super('timer_stale', `timer for deadline ${deadline} is stale: ${reason}`, { deadline });
   }
 }
 

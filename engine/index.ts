@@ -19,6 +19,7 @@ export {
   type LocalizedText,
 } from './core/definition-schema.js';
 export { validateDefinition, type ValidationResult } from './core/validate-definition.js';
+export { workflowJsonSchema } from './core/json-schema.js';
 export { compileWorkflow, type CompiledWorkflow } from './core/compile.js';
 export { step, initialStep, acceptedEvents, availableEvents, type StepResult, type NewCase } from './core/step.js';
 export { EffectSchema, type Effect } from './core/effects.js';
@@ -36,3 +37,4 @@ export type { ReplayResult } from './runtime/replay.js';
 export type { VerifyReport, VerifyFailure, VerifyOptions } from './runtime/verify.js';
 export { hashEvent, canonicalJson, GENESIS_HASH } from './runtime/hash.js';
 export { systemClock, createManualClock, createOffsetClock, type ManualClock } from './adapters/clocks.js';
+export { createKnexStore, defaultSqliteFile, type KnexStore, type KnexStoreOptions } from './adapters/knex-store.js';

@@ -38,6 +38,11 @@ export interface CaseRecord {
   creationKey: string | null;
 }
 
+/** The calendar versions a step used: `{ calendars: { cn: 1 } }`. */
+export interface EventEnv {
+  calendars: Record<string, number>;
+}
+
 /** One entry of a case's append-only history. */
 export interface EventRecord {
   caseId: string;
@@ -50,6 +55,8 @@ export interface EventRecord {
   idempotencyKey: string | null;
   /** The case state after this event, as recorded when it was accepted. */
   state: CaseState;
+  /** What the step used besides the definition, so replay uses the same. */
+  env: EventEnv;
   prevHash: string;
   hash: string;
 }
@@ -92,18 +99,71 @@ export interface StoreTx {
   /** Reads a case and holds it against concurrent writers until the transaction ends. */
   lockCase(caseId: string): Promise<CaseRecord | undefined>;
   findEventByKey(caseId: string, idempotencyKey: string): Promise<EventRecord | undefined>;
+  /** Events of a case in seq order, read inside the transaction. */
+  listEvents(caseId: string, opts?: { toSeq?: number }): Promise<EventRecord[]>;
   findCaseByCreationKey(idempotencyKey: string): Promise<CaseRecord | undefined>;
   /**
-   * Writes the event, the case row and the task changes. Throws
+   * Writes the event, the case row and the task and timer changes. Throws
    * `version_conflict` when the case moved past `expectedVersion` (or a case
-   * with the id exists when creating).
+   * with the id exists when creating), `case_not_found`, `idempotency_conflict`
+   * for a reused key, `internal_error` for an incoherent request.
    */
   commit(req: CommitRequest): Promise<void>;
+}
+
+/** A stored, immutable calendar version. */
+export interface StoredCalendar {
+  calendarId: string;
+  version: number;
+  hash: string;
+  definition: unknown;
+  createdAt: string;
+}
+
+/** Versioned calendars admins add (the built-in ones ship with the code). */
+export interface CalendarStore {
+  /** `exists` when identical content is stored under that version; `definition_conflict` when different. */
+  save(cal: StoredCalendar): Promise<'created' | 'exists'>;
+  list(): Promise<StoredCalendar[]>;
+}
+
+/** A durable timer row. */
+export interface TimerRecord {
+  timerKey: string;
+  caseId: string;
+  workflowId: string;
+  kind: 'remind' | 'due' | 'escalate';
+  deadlineKey: string;
+  index: number;
+  generation: number;
+  dueAt: string;
+  status: 'pending' | 'firing';
+  attempts: number;
+  lastError: string | null;
+}
+
+/** The timer rows, as schedulers see them. Rows are written and deleted by `StoreTx.commit`. */
+export interface TimerStore {
+  /** Timers due at `now` or before that are pending or whose claim expired, earliest first. */
+  listDue(now: string, limit: number): Promise<TimerRecord[]>;
+  /** Every timer row (pending or claimed), by due time, for re-arming a queue; `afterKey` pages. */
+  listAll(limit: number, after?: { dueAt: string; timerKey: string }): Promise<TimerRecord[]>;
+  /** The earliest due time of a claimable timer, or undefined. */
+  nextDueAt(now: string): Promise<string | undefined>;
+  /** Claims a timer until `until` if it is pending or its claim expired; false when another process has it. */
+  claim(timerKey: string, owner: string, now: string, until: string): Promise<boolean>;
+  /** Records a failed firing; the claim stays until `retryAt`, then any scheduler may take it again. */
+  fail(timerKey: string, owner: string, error: string, retryAt: string): Promise<void>;
+  /** Deletes a timer that can no longer fire (stale or its case closed). */
+  discard(timerKey: string): Promise<void>;
+  count(): Promise<{ pending: number; firing: number }>;
 }
 
 /** Durable storage of definitions, cases, events and tasks. */
 export interface Store {
   readonly dialect: 'sqlite' | 'postgres';
+  readonly timers: TimerStore;
+  readonly calendars: CalendarStore;
   migrate(): Promise<void>;
   close(): Promise<void>;
   transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T>;

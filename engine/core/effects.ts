@@ -30,6 +30,25 @@ export const CaseClosedEffectSchema = z.object({
   finalState: z.string(),
 });
 
-export const EffectSchema = z.discriminatedUnion('type', [OpenTaskEffectSchema, CloseTaskEffectSchema, CaseClosedEffectSchema]);
+/** A durable timer to arm: fires the built-in `deadline.<kind>` event at `dueAt`. */
+export const SetTimerEffectSchema = z.object({
+  type: z.literal('set-timer'),
+  id: z.string(),
+  timerKey: z.string(),
+  kind: z.enum(['remind', 'due', 'escalate']),
+  deadlineKey: z.string(),
+  index: z.number().int(),
+  generation: z.number().int(),
+  dueAt: z.string(),
+});
+
+export const CancelTimerEffectSchema = z.object({
+  type: z.literal('cancel-timer'),
+  id: z.string(),
+  timerKey: z.string(),
+});
+
+export const EffectSchema = z.discriminatedUnion('type', [OpenTaskEffectSchema, CloseTaskEffectSchema, CaseClosedEffectSchema, SetTimerEffectSchema, CancelTimerEffectSchema]);
+export type SetTimerEffect = z.infer<typeof SetTimerEffectSchema>;
 export type Effect = z.infer<typeof EffectSchema>;
 export type OpenTaskEffect = z.infer<typeof OpenTaskEffectSchema>;

@@ -4,13 +4,18 @@
  * run. Nothing is executed here. Pure.
  */
 import { initialTransition, transition, type AnyMachineSnapshot } from 'xstate';
-import { CaseClosedError, ForbiddenError, GuardFailedError, InvalidDataError, InvalidInputError, InvalidTransitionError, type Issue } from '../errors.js';
+import { CaseClosedError, EngineError, ForbiddenError, GuardFailedError, InvalidDataError, InvalidInputError, InvalidTransitionError, type Issue } from '../errors.js';
 import { expressionContext, rolesAllow, type CompiledWorkflow, type MachineContext, type MachineEvent } from './compile.js';
+import type { DeadlineState } from './deadline-state.js';
+import { applyPauses, startDeadlines, timersOf, type StepEnv } from './deadlines.js';
 import type { Effect } from './effects.js';
 import { evaluate, isTruthy } from './expression.js';
 import { toZod, zodIssues } from './field-schema.js';
 import { activeNodeIds, type StateNodeInfo, type TransitionInfo } from './state-tree.js';
+import { stepBuiltin, isBuiltinEvent } from './builtin-events.js';
 import { formatStateValue, type Actor, type CaseState, type Command, type StateValue } from './types.js';
+
+export type { StepEnv } from './deadlines.js';
 
 export interface StepResult {
   state: CaseState;
@@ -26,31 +31,66 @@ export interface NewCase {
   actor: Actor;
 }
 
+/** An xstate action as `transition` returns it. */
+type Action = { type: string; params?: unknown };
+
+const EMPTY_INPUT = { type: 'object', properties: {}, additionalProperties: false } as const;
+
 /**
- * Starts a case: validates the initial data and enters the initial states. Pure.
+ * Starts a case: validates the initial data, enters the initial states and
+ * starts their deadlines. Pure.
  * @example
- * const { state, effects } = initialStep(wf, { caseId: 'c1', org: 'district-a', data: {}, actor }, now);
+ * const { state, effects } = initialStep(wf, { caseId: 'c1', org: 'district-a', data: {}, actor }, now, { calendar });
  */
-export function initialStep(wf: CompiledWorkflow, init: NewCase, _now: Date): StepResult {
+export function initialStep(wf: CompiledWorkflow, init: NewCase, now: Date, env: StepEnv = {}): StepResult {
   const parsed = wf.dataValidator.safeParse(init.data);
   if (!parsed.success) throw new InvalidInputError(`case data does not match the data schema of ${wf.ref}`, zodIssues(parsed.error, ['data']));
   const data = parsed.data as Record<string, unknown>;
   const [snapshot, actions] = initialTransition(wf.machine, { data, caseId: init.caseId, org: init.org });
-  const state = toCaseState(snapshot, { caseId: init.caseId, org: init.org, seq: 1 });
-  return { state, effects: effectsOf(wf, state, actions), payload: data };
+  const state = toCaseState(snapshot, { caseId: init.caseId, org: init.org, seq: 1 }, []);
+  return { ...finish(wf, undefined, state, actions, now, env), payload: data };
 }
 
 /**
  * Applies one command to a case. Throws a typed error when the event is not
  * accepted (`invalid_transition`), the actor's roles do not allow it
  * (`forbidden`), the payload is wrong (`invalid_input`), every guard refuses
- * (`guard_failed`) or the result breaks the data schema (`invalid_data`). Pure.
+ * (`guard_failed`) or the result breaks the data schema (`invalid_data`).
+ * Built-in `deadline.*` events (timers, extensions) update deadlines. Pure.
  * @example
- * const { state, effects } = step(wf, current, { type: 'accept', payload: {}, actor }, now);
+ * const { state, effects } = step(wf, current, { type: 'accept', payload: {}, actor }, now, { calendar });
  */
-export function step(wf: CompiledWorkflow, current: CaseState, cmd: Command, now: Date): StepResult {
+export function step(wf: CompiledWorkflow, current: CaseState, cmd: Command, now: Date, env: StepEnv = {}): StepResult {
+  if (current.status === 'done') throw new CaseClosedError(current.caseId, formatStateValue(current.value));
+  if (isBuiltinEvent(cmd.type)) {
+    const { deadlines, payload, followUp } = stepBuiltin(wf, current, cmd, now, env);
+    const base: CaseState = { ...current, deadlines };
+    if (followUp) {
+      // A timer's declared event runs as the system; if the workflow does not accept it now, the timer is still recorded.
+      try {
+        const t = transitionCore(wf, base, { type: followUp, payload: {}, actor: cmd.actor }, now);
+        return { ...finishTransition(wf, current, base, t.snapshot, t.actions, now, env), payload };
+      } catch (err) {
+        if (!(err instanceof EngineError) || err.code === 'invalid_data') throw err;
+      }
+    }
+    const state: CaseState = { ...base, seq: current.seq + 1 };
+    return { ...finish(wf, current, state, [], now, env), payload };
+  }
+  const t = transitionCore(wf, current, cmd, now);
+  return { ...finishTransition(wf, current, current, t.snapshot, t.actions, now, env), payload: t.payload };
+}
+
+function finishTransition(wf: CompiledWorkflow, prev: CaseState, base: CaseState, snapshot: AnyMachineSnapshot, actions: readonly Action[], now: Date, env: StepEnv): { state: CaseState; effects: Effect[] } {
+  const state = toCaseState(snapshot, { caseId: prev.caseId, org: prev.org, seq: prev.seq + 1 }, base.deadlines);
+  const dataCheck = wf.dataValidator.safeParse(state.data);
+  if (!dataCheck.success) throw new InvalidDataError(`the transition would leave the case data invalid`, zodIssues(dataCheck.error, ['data']));
+  return finish(wf, prev, state, actions, now, env);
+}
+
+/** Selects and runs the transition for a command, with typed errors for every refusal. */
+function transitionCore(wf: CompiledWorkflow, current: CaseState, cmd: Command, now: Date): { snapshot: AnyMachineSnapshot; actions: Action[]; payload: Record<string, unknown> } {
   const where = formatStateValue(current.value);
-  if (current.status === 'done') throw new CaseClosedError(current.caseId, where);
   const candidates = candidatesFor(wf, current.value, cmd.type);
   if (candidates.length === 0) throw new InvalidTransitionError(cmd.type, where, acceptedEvents(wf, current.value));
   const allowed = candidates.filter((t) => rolesAllow(t.def.roles, cmd.actor));
@@ -58,17 +98,18 @@ export function step(wf: CompiledWorkflow, current: CaseState, cmd: Command, now
     const roles = [...new Set(candidates.flatMap((t) => t.def.roles ?? []))];
     throw new ForbiddenError(`event "${cmd.type}" in state ${where} needs one of the roles ${roles.join(', ')}`, { event: cmd.type, state: where, roles, actorRoles: cmd.actor.roles });
   }
-
   const context: MachineContext = { data: current.data, caseId: current.caseId, org: current.org };
   const nowIso = now.toISOString();
   let payload: Record<string, unknown> | undefined;
   let inputIssues: Issue[] | undefined;
+  let parsedAny = false;
   for (const t of allowed) {
-    const parsed = toZod(t.def.input ?? { type: 'object', properties: {}, additionalProperties: false }).safeParse(cmd.payload ?? {});
+    const parsed = toZod(t.def.input ?? EMPTY_INPUT).safeParse(cmd.payload ?? {});
     if (!parsed.success) {
       inputIssues ??= zodIssues(parsed.error, ['payload']);
       continue;
     }
+    parsedAny = true;
     const candidatePayload = parsed.data as Record<string, unknown>;
     if (t.def.guard === undefined || isTruthy(t.def.guard, expressionContext(context, { payload: candidatePayload, actor: cmd.actor, now: nowIso }))) {
       payload = candidatePayload;
@@ -76,19 +117,13 @@ export function step(wf: CompiledWorkflow, current: CaseState, cmd: Command, now
     }
   }
   if (!payload) {
-    if (inputIssues && allowed.every((t) => !toZod(t.def.input ?? { type: 'object', properties: {}, additionalProperties: false }).safeParse(cmd.payload ?? {}).success)) {
-      throw new InvalidInputError(`payload of "${cmd.type}" does not match its input schema`, inputIssues, { event: cmd.type });
-    }
+    if (!parsedAny && inputIssues) throw new InvalidInputError(`payload of "${cmd.type}" does not match its input schema`, inputIssues, { event: cmd.type });
     throw new GuardFailedError(cmd.type, where, allowed.map((t) => t.def.guardMessage ?? t.def.guard));
   }
-
   const before = wf.machine.resolveState({ value: current.value, context });
   const event: MachineEvent = { type: cmd.type, payload, actor: cmd.actor, now: nowIso };
   const [snapshot, actions] = transition(wf.machine, before, event);
-  const state = toCaseState(snapshot, { caseId: current.caseId, org: current.org, seq: current.seq + 1 });
-  const dataCheck = wf.dataValidator.safeParse(state.data);
-  if (!dataCheck.success) throw new InvalidDataError(`event "${cmd.type}" would leave the case data invalid`, zodIssues(dataCheck.error, ['data']));
-  return { state, effects: effectsOf(wf, state, actions), payload };
+  return { snapshot, actions, payload };
 }
 
 /** The events some active state of `value` handles, sorted. */
@@ -99,24 +134,28 @@ export function acceptedEvents(wf: CompiledWorkflow, value: StateValue): string[
   return [...out].sort();
 }
 
+/** An event an actor may send now, with the schema of its payload. */
+export interface AvailableEvent {
+  type: string;
+  input: TransitionInfo['def']['input'];
+  target: string | undefined;
+}
+
 /**
- * The events `actor` may send now, each with its input schema: role allowed and
- * guard true (for guards that read the payload, judged with an empty payload
- * only when the guard does not depend on it). Pure.
+ * The events `actor` may send now: role allowed and guard true (a guard that
+ * reads the payload cannot be judged in advance and is offered). Pure.
  */
-export function availableEvents(wf: CompiledWorkflow, state: CaseState, actor: Actor, now: Date): { type: string; input: TransitionInfo['def']['input']; target: string | undefined }[] {
+export function availableEvents(wf: CompiledWorkflow, state: CaseState, actor: Actor, now: Date): AvailableEvent[] {
   if (state.status === 'done') return [];
   const context: MachineContext = { data: state.data, caseId: state.caseId, org: state.org };
-  const out: { type: string; input: TransitionInfo['def']['input']; target: string | undefined }[] = [];
-  const seen = new Set<string>();
+  const out: AvailableEvent[] = [];
   for (const type of acceptedEvents(wf, state.value)) {
-    for (const t of candidatesFor(wf, state.value, type)) {
-      if (seen.has(type) || !rolesAllow(t.def.roles, actor)) continue;
-      const readsPayload = JSON.stringify(t.def.guard ?? null).includes('"payload');
-      if (t.def.guard !== undefined && !readsPayload && !isTruthy(t.def.guard, expressionContext(context, { payload: {}, actor, now: now.toISOString() }))) continue;
-      seen.add(type);
-      out.push({ type, input: t.def.input, target: t.def.target });
-    }
+    const usable = candidatesFor(wf, state.value, type).find((t) => {
+      if (!rolesAllow(t.def.roles, actor)) return false;
+      if (t.def.guard === undefined || JSON.stringify(t.def.guard).includes('"payload')) return true;
+      return isTruthy(t.def.guard, expressionContext(context, { payload: {}, actor, now: now.toISOString() }));
+    });
+    if (usable) out.push({ type, input: usable.def.input, target: usable.def.target });
   }
   return out;
 }
@@ -130,7 +169,7 @@ function candidatesFor(wf: CompiledWorkflow, value: StateValue, type: string): T
     .sort((a, b) => (depth.get(b.source.id) ?? 0) - (depth.get(a.source.id) ?? 0));
 }
 
-function toCaseState(snapshot: AnyMachineSnapshot, ids: { caseId: string; org: string; seq: number }): CaseState {
+function toCaseState(snapshot: AnyMachineSnapshot, ids: { caseId: string; org: string; seq: number }, deadlines: DeadlineState[]): CaseState {
   const ctx = snapshot.context as MachineContext;
   return {
     caseId: ids.caseId,
@@ -139,27 +178,43 @@ function toCaseState(snapshot: AnyMachineSnapshot, ids: { caseId: string; org: s
     data: ctx.data as CaseState['data'],
     status: snapshot.status === 'done' ? 'done' : 'active',
     seq: ids.seq,
+    deadlines,
   };
 }
 
-/** Turns the entry/exit actions of a transition into task effects, in order. */
-function effectsOf(wf: CompiledWorkflow, state: CaseState, actions: readonly { type: string; params?: unknown }[]): Effect[] {
+/**
+ * Completes a step: tasks open and close with their states, deadlines start
+ * and stop with them and pause where declared, and the timers the new
+ * deadlines need replace those of the old ones.
+ */
+function finish(wf: CompiledWorkflow, prev: CaseState | undefined, next: CaseState, actions: readonly Action[], now: Date, env: StepEnv): { state: CaseState; effects: Effect[] } {
   const effects: Effect[] = [];
-  const nextId = () => `${state.caseId}/${state.seq}/${effects.length}`;
-  const context: MachineContext = { data: state.data, caseId: state.caseId, org: state.org };
+  const nextId = () => `${next.caseId}/${next.seq}/${effects.length}`;
+  const context: MachineContext = { data: next.data, caseId: next.caseId, org: next.org };
+  let deadlines = next.deadlines;
   for (const action of actions) {
     const id = (action.params as { id?: string } | undefined)?.id;
-    if (!id) continue;
-    const node: StateNodeInfo | undefined = wf.tree.byId.get(id);
-    const task = node?.def.task;
-    if (!node || !task) continue;
-    const taskKey = `${state.caseId}:${id}`;
+    const node: StateNodeInfo | undefined = id ? wf.tree.byId.get(id) : undefined;
+    if (!id || !node) continue;
+    if (action.type === 'exited') deadlines = deadlines.filter((d) => d.stateId !== id);
+    if (action.type === 'entered' && node.def.deadlines?.length) deadlines = [...deadlines, ...startDeadlines(wf, id, next.data, next.seq, now, env)];
+    const task = node.def.task;
+    if (!task) continue;
+    const taskKey = `${next.caseId}:${id}`;
     if (action.type === 'exited') effects.push({ type: 'close-task', id: nextId(), taskKey, stateId: id });
     if (action.type === 'entered') {
-      const org = task.org === undefined ? state.org : String(evaluate(task.org, expressionContext(context, {})) ?? state.org);
+      const org = task.org === undefined ? next.org : String(evaluate(task.org, expressionContext(context, {})) ?? next.org);
       effects.push({ type: 'open-task', id: nextId(), taskKey, stateId: id, role: task.role, org, title: task.title });
     }
   }
+  if (next.status === 'done') deadlines = [];
+  deadlines = applyPauses(wf, deadlines, new Set(activeNodeIds(next.value)), now, env);
+  const state: CaseState = { ...next, deadlines };
+  const before = new Map((prev ? timersOf(wf, prev.caseId, prev.deadlines, env) : []).map((t) => [t.timerKey, t]));
+  const after = timersOf(wf, state.caseId, deadlines, env);
+  const keep = new Set(after.map((t) => t.timerKey));
+  for (const key of before.keys()) if (!keep.has(key)) effects.push({ type: 'cancel-timer', id: nextId(), timerKey: key });
+  for (const t of after) if (!before.has(t.timerKey)) effects.push({ type: 'set-timer', id: nextId(), ...t });
   if (state.status === 'done') effects.push({ type: 'case-closed', id: nextId(), finalState: formatStateValue(state.value) });
-  return effects;
+  return { state, effects };
 }

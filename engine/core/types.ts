@@ -2,6 +2,7 @@
  * Shared value types of the core: ids, actors, case state, commands. Pure.
  */
 import { z } from 'zod';
+import { DeadlineStateSchema } from './deadline-state.js';
 
 declare const brand: unique symbol;
 type Brand<T, B extends string> = T & { readonly [brand]: B };
@@ -38,6 +39,8 @@ export const CaseStateSchema = z
     status: z.enum(['active', 'done']),
     /** Seq of the last event applied (1 = creation). */
     seq: z.number().int().nonnegative(),
+    /** Deadlines of the active states, with everything that moved them. */
+    deadlines: z.array(DeadlineStateSchema),
   })
   .strict();
 export type CaseState = z.infer<typeof CaseStateSchema>;

@@ -3,12 +3,14 @@
  * id generator.
  */
 import type { Clock, Store } from '../ports.js';
+import type { CalendarService } from './calendars.js';
 import type { WorkflowRegistry } from './registry.js';
 
 export interface EngineDeps {
   store: Store;
   clock: Clock;
   registry: WorkflowRegistry;
+  calendars: CalendarService;
   newId: () => string;
 }
 

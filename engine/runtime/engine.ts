@@ -10,6 +10,7 @@ import type { Clock, EventRecord, Store, TaskFilter, TaskRecord } from '../ports
 import { toCaseView, type CaseView } from './case-view.js';
 import type { EngineDeps } from './deps.js';
 import { openCase, type CreateCaseInput } from './open-case.js';
+import { createCalendarService, type CalendarService } from './calendars.js';
 import { createWorkflowRegistry, type WorkflowRegistry } from './registry.js';
 import { replayCase, type ReplayResult } from './replay.js';
 import { sendEvent, type SendCommand } from './send-event.js';
@@ -34,6 +35,8 @@ export interface Engine {
   readonly store: Store;
   readonly clock: Clock;
   readonly registry: WorkflowRegistry;
+  /** Working-day calendars: the built-in `cn` and those admins add (versioned). */
+  readonly calendars: CalendarService;
   /** Validates and stores a definition version (immutable); running cases keep theirs. */
   registerWorkflow(definition: unknown): Promise<{ ref: string; created: boolean }>;
   createCase(input: CreateCaseInput): Promise<CaseResult>;
@@ -56,7 +59,8 @@ export interface Engine {
 export async function createEngine(options: EngineOptions): Promise<Engine> {
   const clock = options.clock ?? systemClock;
   const registry = createWorkflowRegistry(options.store, clock);
-  const deps: EngineDeps = { store: options.store, clock, registry, newId: options.newId ?? randomUUID };
+  const calendars = createCalendarService(options.store, clock);
+  const deps: EngineDeps = { store: options.store, clock, registry, calendars, newId: options.newId ?? randomUUID };
   for (const wf of options.workflows ?? []) await registry.register(wf);
 
   const view = async (caseId: string, actor?: Actor): Promise<CaseView> => {
@@ -71,6 +75,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     store: options.store,
     clock,
     registry,
+    calendars,
     async registerWorkflow(definition) {
       const { ref, created } = await registry.register(definition);
       return { ref, created };

@@ -26,8 +26,8 @@ export function sha256Hex(text: string): string {
 
 /** Computes the hash of an event from every recorded field but the hash itself. */
 export function hashEvent(event: Omit<EventRecord, 'hash'>): string {
-  const { caseId, seq, type, payload, actor, at, idempotencyKey, state, prevHash } = event;
-  return sha256Hex(canonicalJson({ caseId, seq, type, payload, actor, at, idempotencyKey, state }) + prevHash);
+  const { caseId, seq, type, payload, actor, at, idempotencyKey, state, env, prevHash } = event;
+  return sha256Hex(canonicalJson({ caseId, seq, type, payload, actor, at, idempotencyKey, state, env }) + prevHash);
 }
 
 /** Content hash of a workflow definition. */

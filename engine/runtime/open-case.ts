@@ -39,14 +39,15 @@ export async function openCase(deps: EngineDeps, input: CreateCaseInput): Promis
     return await deps.store.transaction(async (tx) => {
       if (key) {
         const existing = await tx.findCaseByCreationKey(key);
-        if (existing) return await duplicateOf(deps, existing, input, key);
+        if (existing) return duplicateOf(existing, (await tx.listEvents(existing.id, { toSeq: 1 }))[0], input, key);
       }
       const now = deps.clock.now();
       const caseId = input.caseId ?? deps.newId();
-      const { state, effects, payload } = initialStep(wf, { caseId, org: input.org, data: input.data ?? {}, actor: input.actor }, now);
+      const cals = await deps.calendars.forStep();
+      const { state, effects, payload } = initialStep(wf, { caseId, org: input.org, data: input.data ?? {}, actor: input.actor }, now, { calendar: cals.lookup });
       const at = now.toISOString();
       const unsigned: Omit<EventRecord, 'hash'> = {
-        caseId, seq: 1, type: CASE_CREATED, payload: { workflow: wf.ref, org: input.org, data: payload }, actor: input.actor, at, idempotencyKey: key, state, prevHash: GENESIS_HASH,
+        caseId, seq: 1, type: CASE_CREATED, payload: { workflow: wf.ref, org: input.org, data: payload }, actor: input.actor, at, idempotencyKey: key, state, env: { calendars: cals.used }, prevHash: GENESIS_HASH,
       };
       const event: EventRecord = { ...unsigned, hash: hashEvent(unsigned) };
       const record: CaseRecord = {
@@ -58,15 +59,17 @@ export async function openCase(deps: EngineDeps, input: CreateCaseInput): Promis
   } catch (err) {
     // Two concurrent creations with one key: the loser finds the winner's case.
     if (key && err instanceof VersionConflictError) {
-      const existing = await deps.store.transaction((tx) => tx.findCaseByCreationKey(key));
-      if (existing) return duplicateOf(deps, existing, input, key);
+      const found = await deps.store.transaction(async (tx) => {
+        const existing = await tx.findCaseByCreationKey(key);
+        return existing && { existing, first: (await tx.listEvents(existing.id, { toSeq: 1 }))[0] };
+      });
+      if (found) return duplicateOf(found.existing, found.first, input, key);
     }
     throw err;
   }
 }
 
-async function duplicateOf(deps: EngineDeps, existing: CaseRecord, input: CreateCaseInput, key: string): Promise<CreateCaseResult> {
-  const [first] = await deps.store.listEvents(existing.id, { toSeq: 1 });
+function duplicateOf(existing: CaseRecord, first: EventRecord | undefined, input: CreateCaseInput, key: string): CreateCaseResult {
   if (!first) throw new IdempotencyConflictError(key);
   const same = existing.workflowId === input.workflowId && existing.org === input.org && canonicalJson((first.payload as { data?: unknown }).data ?? {}) === canonicalJson(normalise(input.data));
   if (!same) throw new IdempotencyConflictError(key);

@@ -19,23 +19,24 @@ export interface ReplayResult {
   event: EventRecord;
 }
 
-/** Applies one recorded event to the state before it. Pure given the workflow. */
-export function applyRecorded(wf: CompiledWorkflow, before: CaseState | undefined, event: EventRecord): CaseState {
+/** Applies one recorded event to the state before it, with the calendars it recorded. */
+export async function applyRecorded(deps: Pick<EngineDeps, 'calendars'>, wf: CompiledWorkflow, before: CaseState | undefined, event: EventRecord): Promise<CaseState> {
+  const env = { calendar: await deps.calendars.forReplay(event.env?.calendars) };
   if (event.seq === 1) {
     if (event.type !== CASE_CREATED || before) throw new ReplayDivergedError(event.caseId, event.seq, `first event is ${event.type}, not ${CASE_CREATED}`);
     const p = event.payload as { org?: unknown; data?: unknown };
-    return initialStep(wf, { caseId: event.caseId, org: String(p.org), data: (p.data ?? {}) as Record<string, unknown>, actor: event.actor }, new Date(event.at)).state;
+    return initialStep(wf, { caseId: event.caseId, org: String(p.org), data: (p.data ?? {}) as Record<string, unknown>, actor: event.actor }, new Date(event.at), env).state;
   }
   if (!before) throw new ReplayDivergedError(event.caseId, event.seq, 'no state before this event');
-  return step(wf, before, { type: event.type, payload: event.payload, actor: event.actor }, new Date(event.at)).state;
+  return step(wf, before, { type: event.type, payload: event.payload, actor: event.actor }, new Date(event.at), env).state;
 }
 
 /** Replays events in order, calling `visit` with the state after each. */
-export function foldEvents(wf: CompiledWorkflow, events: EventRecord[], visit?: (state: CaseState, event: EventRecord) => void): CaseState | undefined {
+export async function foldEvents(deps: Pick<EngineDeps, 'calendars'>, wf: CompiledWorkflow, events: EventRecord[], visit?: (state: CaseState, event: EventRecord) => void): Promise<CaseState | undefined> {
   let state: CaseState | undefined;
   for (const event of events) {
     try {
-      state = applyRecorded(wf, state, event);
+      state = await applyRecorded(deps, wf, state, event);
     } catch (err) {
       if (err instanceof ReplayDivergedError) throw err;
       const reason = err instanceof EngineError ? `${err.code}: ${err.message}` : String(err);
@@ -56,7 +57,7 @@ export async function replayCase(deps: EngineDeps, caseId: string, opts: { atSeq
   }
   const wf = await deps.registry.get(record.workflowId, record.workflowVersion);
   const events = await deps.store.listEvents(caseId, { toSeq: atSeq });
-  const state = foldEvents(wf, events);
+  const state = await foldEvents(deps, wf, events);
   const last = events[events.length - 1];
   if (!state || !last) throw new ReplayDivergedError(caseId, atSeq, 'no events recorded');
   return { caseId, seq: last.seq, state, event: last };

@@ -45,10 +45,11 @@ export async function sendEvent(deps: EngineDeps, caseId: string, cmd: SendComma
         if (cmd.expectedVersion !== undefined && cmd.expectedVersion !== current.version) throw new VersionConflictError(caseId, cmd.expectedVersion, current.version);
         const wf = await deps.registry.get(current.workflowId, current.workflowVersion);
         const now = deps.clock.now();
-        const { state, effects, payload } = step(wf, current.state, { type: cmd.type, payload: cmd.payload, actor }, now);
+        const cals = await deps.calendars.forStep();
+        const { state, effects, payload } = step(wf, current.state, { type: cmd.type, payload: cmd.payload, actor }, now, { calendar: cals.lookup });
         const at = now.toISOString();
         const unsigned: Omit<EventRecord, 'hash'> = {
-          caseId, seq: state.seq, type: cmd.type, payload, actor, at, idempotencyKey: cmd.idempotencyKey ?? null, state, prevHash: current.lastHash,
+          caseId, seq: state.seq, type: cmd.type, payload, actor, at, idempotencyKey: cmd.idempotencyKey ?? null, state, env: { calendars: cals.used }, prevHash: current.lastHash,
         };
         const event: EventRecord = { ...unsigned, hash: hashEvent(unsigned) };
         const record: CaseRecord = { ...current, status: state.status, state, version: state.seq, lastHash: event.hash, updatedAt: at };

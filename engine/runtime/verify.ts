@@ -89,7 +89,7 @@ async function verifyOne(deps: EngineDeps, caseId: string, report: VerifyReport)
     if (event.prevHash !== prevHash) return fail(event.seq, 'prev_hash does not match the hash of the previous event');
     if (hashEvent(event) !== event.hash) return fail(event.seq, 'hash does not match the event content (the event was altered)');
     try {
-      state = applyRecorded(wf, state, event);
+      state = await applyRecorded(deps, wf, state, event);
     } catch (err) {
       const reason = err instanceof ReplayDivergedError ? err.message : err instanceof EngineError ? `${err.code}: ${err.message}` : String(err);
       return fail(event.seq, `replay refuses the event: ${reason}`);

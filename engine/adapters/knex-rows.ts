@@ -1,0 +1,220 @@
+/**
+ * Rows of the store's tables and their mapping to the port's records. The
+ * boundary where JSON columns are decoded (SQLite hands back text, pg hands
+ * back parsed `jsonb`) and where names turn from snake_case to camelCase.
+ *
+ * JSON is decoded, not validated against the core's zod schemas: the store
+ * returns what was written, byte for byte, so `audit verify` can see a tampered
+ * row and name it instead of failing on a parse error first. Callers that need
+ * a guarantee (the runtime loading a case) validate what they read.
+ */
+import type { CaseRecord, EventEnv, EventRecord, StoredDefinition, TaskRecord } from '../ports.js';
+import type { Actor, CaseState } from '../core/types.js';
+
+/** The SQL dialect a store talks to; decides how JSON columns come back. */
+export type Dialect = 'sqlite' | 'postgres';
+
+/** JSON as it comes out of a column: text on SQLite, already parsed on PostgreSQL. */
+type JsonColumn = unknown;
+
+/** A row of `workflow_definitions`. */
+export interface DefinitionRow {
+  workflow_id: string;
+  version: number;
+  hash: string;
+  definition: JsonColumn;
+  created_at: string;
+}
+
+/** A row of `cases`. */
+export interface CaseRow {
+  id: string;
+  workflow_id: string;
+  workflow_version: number;
+  org: string;
+  status: string;
+  state: JsonColumn;
+  version: number;
+  last_hash: string;
+  creation_key: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+/** A row of `case_events`. */
+export interface EventRow {
+  case_id: string;
+  seq: number;
+  type: string;
+  payload: JsonColumn;
+  actor: JsonColumn;
+  at: string;
+  idempotency_key: string | null;
+  state: JsonColumn;
+  env: JsonColumn;
+  prev_hash: string;
+  hash: string;
+}
+
+/** A row of `tasks`. */
+export interface TaskRow {
+  task_key: string;
+  case_id: string;
+  workflow_id: string;
+  state_id: string;
+  role: string;
+  org: string;
+  title: JsonColumn;
+  opened_at: string;
+  opened_seq: number;
+}
+
+/** A row of `timers`. */
+export interface TimerRow {
+  timer_key: string;
+  case_id: string;
+  workflow_id: string;
+  kind: string;
+  deadline_key: string;
+  idx: number;
+  generation: number;
+  due_at: string;
+  set_seq: number;
+  /** `pending` until a scheduler claims it; `firing` while claimed (until `claim_expires_at`). */
+  status: string;
+  claimed_by: string | null;
+  claim_expires_at: string | null;
+  attempts: number;
+  last_error: string | null;
+}
+
+/** A row of `calendars`. */
+export interface CalendarRow {
+  calendar_id: string;
+  version: number;
+  hash: string;
+  definition: JsonColumn;
+  created_at: string;
+}
+
+/**
+ * Encodes a value for a JSON column. Always a string: pg would turn a JS array
+ * into a PostgreSQL array literal, and SQLite stores text anyway. `undefined`
+ * becomes JSON `null` so a missing value is still valid JSON.
+ */
+export function encodeJson(value: unknown): string {
+  return JSON.stringify(value ?? null);
+}
+
+/** Decodes a JSON column. On PostgreSQL a jsonb string arrives as a JS string, so it must not be parsed again. */
+export function decodeJson(dialect: Dialect, value: unknown): unknown {
+  return dialect === 'sqlite' && typeof value === 'string' ? JSON.parse(value) : value;
+}
+
+/** Maps a stored definition to its row. */
+export function definitionToRow(def: StoredDefinition): DefinitionRow {
+  return { workflow_id: def.workflowId, version: def.version, hash: def.hash, definition: encodeJson(def.definition), created_at: def.createdAt };
+}
+
+/** Maps a `workflow_definitions` row back to the port's type. */
+export function rowToDefinition(dialect: Dialect, row: DefinitionRow): StoredDefinition {
+  return { workflowId: row.workflow_id, version: Number(row.version), hash: row.hash, definition: decodeJson(dialect, row.definition), createdAt: row.created_at };
+}
+
+/** Maps a case record to its row (JSON encoded). */
+export function caseToRow(record: CaseRecord): CaseRow {
+  return {
+    id: record.id,
+    workflow_id: record.workflowId,
+    workflow_version: record.workflowVersion,
+    org: record.org,
+    status: record.status,
+    state: encodeJson(record.state),
+    version: record.version,
+    last_hash: record.lastHash,
+    creation_key: record.creationKey,
+    created_at: record.createdAt,
+    updated_at: record.updatedAt,
+  };
+}
+
+/** Maps a `cases` row back to the port's type. */
+export function rowToCase(dialect: Dialect, row: CaseRow): CaseRecord {
+  return {
+    id: row.id,
+    workflowId: row.workflow_id,
+    workflowVersion: Number(row.workflow_version),
+    org: row.org,
+    status: row.status as CaseRecord['status'],
+    state: decodeJson(dialect, row.state) as CaseState,
+    version: Number(row.version),
+    lastHash: row.last_hash,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    creationKey: row.creation_key,
+  };
+}
+
+/** Maps an event record to its row (JSON encoded). */
+export function eventToRow(event: EventRecord): EventRow {
+  return {
+    case_id: event.caseId,
+    seq: event.seq,
+    type: event.type,
+    payload: encodeJson(event.payload),
+    actor: encodeJson(event.actor),
+    at: event.at,
+    idempotency_key: event.idempotencyKey,
+    state: encodeJson(event.state),
+    env: encodeJson(event.env),
+    prev_hash: event.prevHash,
+    hash: event.hash,
+  };
+}
+
+/** Column values for a partial event, for the tamper helper; keys absent from `patch` stay absent. */
+export function eventPatchToRow(patch: Partial<Omit<EventRecord, 'caseId' | 'seq'>>): Partial<EventRow> {
+  const row: Partial<EventRow> = {};
+  if ('type' in patch) row.type = patch.type;
+  if ('payload' in patch) row.payload = encodeJson(patch.payload);
+  if ('actor' in patch) row.actor = encodeJson(patch.actor);
+  if ('at' in patch) row.at = patch.at;
+  if ('idempotencyKey' in patch) row.idempotency_key = patch.idempotencyKey ?? null;
+  if ('state' in patch) row.state = encodeJson(patch.state);
+  if ('env' in patch) row.env = encodeJson(patch.env);
+  if ('prevHash' in patch) row.prev_hash = patch.prevHash;
+  if ('hash' in patch) row.hash = patch.hash;
+  return row;
+}
+
+/** Maps a `case_events` row back to the port's type. */
+export function rowToEvent(dialect: Dialect, row: EventRow): EventRecord {
+  return {
+    caseId: row.case_id,
+    seq: Number(row.seq),
+    type: row.type,
+    payload: decodeJson(dialect, row.payload) as Record<string, unknown>,
+    actor: decodeJson(dialect, row.actor) as Actor,
+    at: row.at,
+    idempotencyKey: row.idempotency_key,
+    state: decodeJson(dialect, row.state) as CaseState,
+    env: decodeJson(dialect, row.env) as EventEnv,
+    prevHash: row.prev_hash,
+    hash: row.hash,
+  };
+}
+
+/** Maps a `tasks` row back to the port's type. */
+export function rowToTask(dialect: Dialect, row: TaskRow): TaskRecord {
+  return {
+    taskKey: row.task_key,
+    caseId: row.case_id,
+    workflowId: row.workflow_id,
+    stateId: row.state_id,
+    role: row.role,
+    org: row.org,
+    title: decodeJson(dialect, row.title),
+    openedAt: row.opened_at,
+    openedSeq: Number(row.opened_seq),
+  };
+}

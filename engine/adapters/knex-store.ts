@@ -1,0 +1,191 @@
+/**
+ * The `Store` port over knex: SQLite (better-sqlite3) for the embedded mode,
+ * PostgreSQL (pg) for the distributed one, with the same schema and the same
+ * behaviour (one contract suite runs on both).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import knexFactory, { type Knex } from 'knex';
+import type { CaseRecord, Store, StoredDefinition, TaskRecord } from '../ports.js';
+import { DefinitionConflictError } from '../errors.js';
+import { createKnexCalendarStore, createKnexTimerStore } from './knex-time.js';
+import { createKnexTx } from './knex-tx.js';
+import { migrateToLatest } from './migrations/index.js';
+import { withPgAdvisoryLock } from './pg-advisory-lock.js';
+import { definitionToRow, rowToCase, rowToDefinition, rowToEvent, rowToTask, type CaseRow, type DefinitionRow, type Dialect, type EventRow, type TaskRow } from './knex-rows.js';
+
+/** Where the embedded mode keeps its database unless told otherwise. */
+export const defaultSqliteFile = './data/duban.sqlite';
+
+/** Where the store's data lives: a SQLite file, or a PostgreSQL URL (and optionally a schema). */
+export interface KnexStoreOptions {
+  /** Path of the SQLite file; its directory is created if missing. `:memory:` works for throwaway use. */
+  sqliteFile?: string | undefined;
+  /** `postgres://…`; takes PostgreSQL instead of SQLite. */
+  databaseUrl?: string | undefined;
+  /** PostgreSQL schema to work in (the connections' `search_path`); `migrate()` creates it if missing. */
+  schema?: string | undefined;
+  /** Most connections to PostgreSQL at once (default 10). SQLite always uses one. */
+  poolSize?: number | undefined;
+}
+
+/** A `Store` that also exposes its knex instance, for the tamper helper and raw checks in tests. */
+export interface KnexStore extends Store {
+  /** The knex that transactions and writes use (on SQLite, plain reads go through a second connection). */
+  readonly knex: Knex;
+}
+
+/**
+ * Creates a store on SQLite (`sqliteFile`, default {@link defaultSqliteFile}) or on
+ * PostgreSQL (`databaseUrl`). Opens no connection until first used; call
+ * `migrate()` before anything else and `close()` at the end.
+ *
+ * @example
+ * const store = createKnexStore({ sqliteFile: './data/duban.sqlite' });
+ * await store.migrate();
+ * const n = await store.countCases();
+ * await store.close();
+ */
+export function createKnexStore(options: KnexStoreOptions = {}): KnexStore {
+  if (options.sqliteFile !== undefined && options.databaseUrl !== undefined) {
+    throw new TypeError('createKnexStore: give either sqliteFile or databaseUrl, not both');
+  }
+  const dialect: Dialect = options.databaseUrl === undefined ? 'sqlite' : 'postgres';
+  const sqliteFile = options.sqliteFile ?? defaultSqliteFile;
+  const knex = options.databaseUrl === undefined ? openSqlite(sqliteFile) : openPostgres(options.databaseUrl, options.schema, options.poolSize ?? 10);
+  // SQLite: reads outside a transaction go through a second connection. The
+  // writer is a single connection (better-sqlite3 is synchronous, so a second
+  // in-process writer would block the event loop waiting for the first), and a
+  // read issued while a transaction holds it would otherwise wait for that
+  // transaction, forever if the read comes from inside it. In WAL mode the
+  // reader sees the last commit, as a second pg connection would.
+  const reader = options.databaseUrl === undefined && sqliteFile !== ':memory:' ? openSqlite(sqliteFile) : knex;
+  const schema = dialect === 'postgres' ? options.schema : undefined;
+
+  return {
+    dialect,
+    knex,
+    timers: createKnexTimerStore(knex, reader),
+    calendars: createKnexCalendarStore(knex, reader, dialect),
+
+    async migrate() {
+      if (options.databaseUrl === undefined) return migrateToLatest(knex);
+      // One migrating process per schema at a time; the others wait, then find nothing to do.
+      await withPgAdvisoryLock(options.databaseUrl, `duban-migrations:${schema ?? ''}`, async () => {
+        if (schema !== undefined) await knex.raw('CREATE SCHEMA IF NOT EXISTS ??', [schema]);
+        await migrateToLatest(knex);
+      });
+    },
+
+    async close() {
+      if (reader !== knex) await reader.destroy();
+      await knex.destroy();
+    },
+
+    transaction(fn) {
+      return knex.transaction(async (trx) => {
+        // SQLite: take the database's write lock before reading anything. A
+        // deferred transaction that reads first and writes later cannot wait
+        // for another process's writer (WAL refuses a stale snapshot with
+        // SQLITE_BUSY_SNAPSHOT, busy_timeout or not); one that writes first
+        // simply waits up to busy_timeout. `WHERE 0` touches no row but still
+        // opens the write transaction. SQLite has one writer anyway, so this
+        // costs no concurrency.
+        if (dialect === 'sqlite') await trx.raw('UPDATE cases SET version = version WHERE 0');
+        return fn(createKnexTx(trx, dialect));
+      });
+    },
+
+    async saveDefinition(def) {
+      // Insert-or-nothing then compare, rather than read-then-insert: two
+      // processes registering the same version at start-up must not both try
+      // to insert (PostgreSQL makes the loser wait for the winner's commit).
+      const inserted = await knex('workflow_definitions').insert(definitionToRow(def)).onConflict(['workflow_id', 'version']).ignore().returning('version');
+      if (inserted.length === 1) return 'created';
+      const existing = await knex<DefinitionRow>('workflow_definitions').select('hash').where({ workflow_id: def.workflowId, version: def.version }).first();
+      if (existing?.hash === def.hash) return 'exists';
+      throw new DefinitionConflictError(def.workflowId, def.version);
+    },
+
+    async getDefinition(workflowId, version): Promise<StoredDefinition | undefined> {
+      const query = reader<DefinitionRow>('workflow_definitions').where({ workflow_id: workflowId });
+      const row = await (version === undefined ? query.orderBy('version', 'desc') : query.andWhere({ version })).first();
+      return row && rowToDefinition(dialect, row);
+    },
+
+    async listDefinitions() {
+      const rows = await reader<DefinitionRow>('workflow_definitions').orderBy([{ column: 'workflow_id' }, { column: 'version' }]);
+      return rows.map((row) => rowToDefinition(dialect, row));
+    },
+
+    async getCase(caseId): Promise<CaseRecord | undefined> {
+      const row = await reader<CaseRow>('cases').where({ id: caseId }).first();
+      return row && rowToCase(dialect, row);
+    },
+
+    async listCaseIds(afterId, limit) {
+      const query = reader<CaseRow>('cases').select('id').orderBy('id').limit(limit);
+      const rows = await (afterId === undefined ? query : query.where('id', '>', afterId));
+      return rows.map((row) => row.id);
+    },
+
+    async countCases() {
+      // pg returns count(*) (a bigint) as a string.
+      const row = await reader('cases').count({ n: '*' }).first();
+      return Number(row?.n ?? 0);
+    },
+
+    async listEvents(caseId, opts = {}) {
+      const query = reader<EventRow>('case_events').where({ case_id: caseId }).orderBy('seq');
+      const rows = await (opts.toSeq === undefined ? query : query.andWhere('seq', '<=', opts.toSeq));
+      return rows.map((row) => rowToEvent(dialect, row));
+    },
+
+    async listTasks(filter): Promise<TaskRecord[]> {
+      const query = reader<TaskRow>('tasks').orderBy([{ column: 'opened_at' }, { column: 'task_key' }]);
+      if (filter.caseId !== undefined) query.where({ case_id: filter.caseId });
+      if (filter.workflowId !== undefined) query.where({ workflow_id: filter.workflowId });
+      // An empty list matches nothing (knex compiles it to a false condition):
+      // a user holding no role is offered no task.
+      if (filter.roles !== undefined) query.whereIn('role', filter.roles);
+      if (filter.orgs !== undefined) query.whereIn('org', filter.orgs);
+      if (filter.limit !== undefined) query.limit(filter.limit);
+      const rows = await query;
+      return rows.map((row) => rowToTask(dialect, row));
+    },
+  };
+}
+
+/** SQLite through better-sqlite3: one connection per knex (SQLite has one writer), WAL, waits instead of failing when busy. */
+function openSqlite(file: string): Knex {
+  if (file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  return knexFactory({
+    client: 'better-sqlite3',
+    connection: { filename: file },
+    useNullAsDefault: true,
+    pool: {
+      afterCreate(conn: { pragma(sql: string): unknown }, done: (err: Error | null, conn: unknown) => void) {
+        try {
+          // busy_timeout first, so switching to WAL waits for another connection instead of failing.
+          conn.pragma('busy_timeout = 5000');
+          conn.pragma('journal_mode = WAL');
+          conn.pragma('foreign_keys = ON');
+          // Safe with WAL: a power loss may drop the last commits, never corrupt.
+          conn.pragma('synchronous = NORMAL');
+          done(null, conn);
+        } catch (error) {
+          done(error as Error, conn);
+        }
+      },
+    },
+  });
+}
+
+function openPostgres(url: string, schema: string | undefined, poolSize: number): Knex {
+  return knexFactory({
+    client: 'pg',
+    connection: url,
+    pool: { min: 0, max: poolSize },
+    ...(schema === undefined ? {} : { searchPath: [schema] }),
+  });
+}

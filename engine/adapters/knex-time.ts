@@ -1,0 +1,83 @@
+/**
+ * The timer and calendar halves of the knex store. Timer rows are written and
+ * deleted by `commit` (knex-tx.ts); here schedulers read and claim them.
+ * Claiming is one conditional UPDATE, so of two processes racing for a row
+ * exactly one sees its update take effect.
+ */
+import type { Knex } from 'knex';
+import { DefinitionConflictError } from '../errors.js';
+import type { CalendarStore, StoredCalendar, TimerRecord, TimerStore } from '../ports.js';
+import { decodeJson, encodeJson, type CalendarRow, type Dialect, type TimerRow } from './knex-rows.js';
+
+function rowToTimer(row: TimerRow): TimerRecord {
+  return {
+    timerKey: row.timer_key,
+    caseId: row.case_id,
+    workflowId: row.workflow_id,
+    kind: row.kind as TimerRecord['kind'],
+    deadlineKey: row.deadline_key,
+    index: Number(row.idx),
+    generation: Number(row.generation),
+    dueAt: row.due_at,
+    status: row.status as TimerRecord['status'],
+    attempts: Number(row.attempts),
+    lastError: row.last_error,
+  };
+}
+
+/** Rows a scheduler may take now: pending, or claimed by someone whose claim ran out. */
+function claimable(q: Knex.QueryBuilder, now: string): Knex.QueryBuilder {
+  return q.where((w) => w.where('status', 'pending').orWhere((x) => x.where('status', 'firing').andWhere('claim_expires_at', '<=', now)));
+}
+
+export function createKnexTimerStore(writer: Knex, reader: Knex): TimerStore {
+  return {
+    async listDue(now, limit) {
+      const rows = await claimable(reader<TimerRow>('timers').where('due_at', '<=', now), now).orderBy([{ column: 'due_at' }, { column: 'timer_key' }]).limit(limit);
+      return (rows as TimerRow[]).map(rowToTimer);
+    },
+    async listAll(limit, after) {
+      const q = reader<TimerRow>('timers').orderBy([{ column: 'due_at' }, { column: 'timer_key' }]).limit(limit);
+      if (after) q.where((w) => w.where('due_at', '>', after.dueAt).orWhere((x) => x.where('due_at', after.dueAt).andWhere('timer_key', '>', after.timerKey)));
+      return (await q).map(rowToTimer);
+    },
+    async nextDueAt(now) {
+      const row = (await claimable(reader('timers'), now).min({ at: 'due_at' }).first()) as { at?: string | null } | undefined;
+      return row?.at ?? undefined;
+    },
+    async claim(timerKey, owner, now, until) {
+      const n = await claimable(writer('timers').where({ timer_key: timerKey }), now).update({ status: 'firing', claimed_by: owner, claim_expires_at: until });
+      return n === 1;
+    },
+    async fail(timerKey, owner, error, retryAt) {
+      await writer('timers')
+        .where({ timer_key: timerKey, claimed_by: owner })
+        .update({ claim_expires_at: retryAt, last_error: error.slice(0, 2000), attempts: writer.raw('attempts + 1') });
+    },
+    async discard(timerKey) {
+      await writer('timers').where({ timer_key: timerKey }).delete();
+    },
+    async count() {
+      const rows = (await reader('timers').select('status').count({ n: '*' }).groupBy('status')) as { status: string; n: string | number }[];
+      const by = new Map(rows.map((r) => [r.status, Number(r.n)]));
+      return { pending: by.get('pending') ?? 0, firing: by.get('firing') ?? 0 };
+    },
+  };
+}
+
+export function createKnexCalendarStore(writer: Knex, reader: Knex, dialect: Dialect): CalendarStore {
+  return {
+    async save(cal: StoredCalendar) {
+      const row: CalendarRow = { calendar_id: cal.calendarId, version: cal.version, hash: cal.hash, definition: encodeJson(cal.definition), created_at: cal.createdAt };
+      const inserted = await writer('calendars').insert(row).onConflict(['calendar_id', 'version']).ignore().returning('version');
+      if (inserted.length === 1) return 'created';
+      const existing = await writer<CalendarRow>('calendars').select('hash').where({ calendar_id: cal.calendarId, version: cal.version }).first();
+      if (existing?.hash === cal.hash) return 'exists';
+      throw new DefinitionConflictError(`calendar:${cal.calendarId}`, cal.version);
+    },
+    async list() {
+      const rows = await reader<CalendarRow>('calendars').orderBy([{ column: 'calendar_id' }, { column: 'version' }]);
+      return rows.map((r) => ({ calendarId: r.calendar_id, version: Number(r.version), hash: r.hash, definition: decodeJson(dialect, r.definition), createdAt: r.created_at }));
+    },
+  };
+}

@@ -1,0 +1,80 @@
+/**
+ * Built-in events every workflow accepts: `deadline.remind`, `deadline.due`
+ * and `deadline.escalate` (sent by `system:timer` when a timer fires) and
+ * `deadline.extend` (a role the deadline names grants more time). They change
+ * the case's deadlines, not its states, except that a timer's declared event
+ * then runs as a normal transition. Pure.
+ */
+import { z } from 'zod';
+import { ForbiddenError, InvalidInputError, TimerStaleError } from '../errors.js';
+import type { CompiledWorkflow } from './compile.js';
+import { DurationSchema } from './calendar/duration.js';
+import type { DeadlineState } from './deadline-state.js';
+import { deadlineDef, extendDeadline, TimerPayloadSchema, type StepEnv } from './deadlines.js';
+import { zodIssues } from './field-schema.js';
+import type { CaseState, Command } from './types.js';
+
+export const BUILTIN_EVENTS = ['deadline.remind', 'deadline.due', 'deadline.escalate', 'deadline.extend'] as const;
+export type BuiltinEvent = (typeof BUILTIN_EVENTS)[number];
+
+export const ExtendPayloadSchema = z.object({ deadline: z.string().min(1), by: DurationSchema, reason: z.string().min(1).max(2000) }).strict();
+
+export function isBuiltinEvent(type: string): type is BuiltinEvent {
+  return (BUILTIN_EVENTS as readonly string[]).includes(type);
+}
+
+export interface BuiltinOutcome {
+  deadlines: DeadlineState[];
+  payload: Record<string, unknown>;
+  /** The workflow event the fired rung declares, to run after the deadline update. */
+  followUp?: string | undefined;
+}
+
+function parse<T>(schema: z.ZodType<T>, payload: unknown, type: string): T {
+  const r = schema.safeParse(payload ?? {});
+  if (!r.success) throw new InvalidInputError(`payload of "${type}" is invalid`, zodIssues(r.error, ['payload']), { event: type });
+  return r.data;
+}
+
+/** Applies a built-in event to the case's deadlines. Pure. */
+export function stepBuiltin(wf: CompiledWorkflow, current: CaseState, cmd: Command, now: Date, env: StepEnv): BuiltinOutcome {
+  const type = cmd.type as BuiltinEvent;
+  if (type === 'deadline.extend') {
+    const p = parse(ExtendPayloadSchema, cmd.payload, type);
+    const dl = current.deadlines.find((d) => d.key === p.deadline);
+    if (!dl) throw new InvalidInputError(`no running deadline "${p.deadline}"`, [{ code: 'unknown_deadline', path: ['payload', 'deadline'], message: `running: ${current.deadlines.map((d) => d.key).join(', ') || '(none)'}` }]);
+    const roles = deadlineDef(wf, dl.stateId, dl.deadlineId)?.extension?.roles ?? [];
+    if (!cmd.actor.roles.some((r) => roles.includes(r))) throw new ForbiddenError(`extending ${dl.key} needs one of the roles ${roles.join(', ') || '(none declared)'}`, { event: type, roles, actorRoles: cmd.actor.roles });
+    const extended = extendDeadline(wf, dl, p.by, now, env);
+    const entry = { by: p.by, reason: p.reason, at: now.toISOString(), actor: cmd.actor.id };
+    return { deadlines: current.deadlines.map((d) => (d.key === dl.key ? { ...extended, extensions: [...dl.extensions, entry] } : d)), payload: p };
+  }
+
+  if (!cmd.actor.roles.includes('system') || !cmd.actor.id.startsWith('system:')) throw new ForbiddenError(`"${type}" is sent by the timer service only`, { event: type });
+  const p = parse(TimerPayloadSchema, cmd.payload, type);
+  const dl = current.deadlines.find((d) => d.key === p.deadline);
+  if (!dl) throw new TimerStaleError(p.deadline, 'the deadline is no longer running (its state was left)');
+  if (dl.generation !== p.generation) throw new TimerStaleError(p.deadline, `the due date moved (generation ${dl.generation}, timer ${p.generation})`);
+  if (dl.status === 'paused') throw new TimerStaleError(p.deadline, 'the deadline is paused');
+  const def = deadlineDef(wf, dl.stateId, dl.deadlineId);
+  let next: DeadlineState;
+  let followUp: string | undefined;
+  switch (type) {
+    case 'deadline.remind':
+      if (dl.status !== 'running' || p.index !== dl.reminded) throw new TimerStaleError(p.deadline, `reminder ${p.index} is not the next one`);
+      next = { ...dl, reminded: dl.reminded + 1 };
+      followUp = def?.remind?.[p.index]?.event;
+      break;
+    case 'deadline.due':
+      if (dl.status !== 'running') throw new TimerStaleError(p.deadline, 'already overdue');
+      next = { ...dl, status: 'overdue' };
+      followUp = def?.onExpire;
+      break;
+    case 'deadline.escalate':
+      if (dl.status !== 'overdue' || p.index !== dl.escalated) throw new TimerStaleError(p.deadline, `escalation ${p.index} is not the next one`);
+      next = { ...dl, escalated: dl.escalated + 1 };
+      followUp = def?.escalate?.[p.index]?.event;
+      break;
+  }
+  return { deadlines: current.deadlines.map((d) => (d.key === dl.key ? next : d)), payload: p, followUp };
+}

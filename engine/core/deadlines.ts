@@ -1,0 +1,188 @@
+/**
+ * Deadlines as part of the case state: started when their state is entered,
+ * dropped when it is left, paused while a pause state is active, moved by
+ * extensions, and turned into the timers that must exist. Everything a due
+ * date depends on is in the state, so replay shows exactly why it moved. Pure.
+ */
+import { z } from 'zod';
+import { CalendarError } from './calendar/calendar-errors.js';
+import type { CompiledCalendar } from './calendar/calendar.js';
+import { addDuration, offsetFromDue, subtractForReminder } from './calendar/deadline.js';
+import { addDays } from './calendar/local-date.js';
+import { parseDuration } from './calendar/duration.js';
+import type { CompiledWorkflow } from './compile.js';
+import { DeadlineSchema, type DeadlineDefinition } from './definition-schema.js';
+import type { DeadlineState } from './deadline-state.js';
+import { InvalidDataError } from '../errors.js';
+
+/** Looks up a calendar by id (the runtime records which version it handed out). */
+export type CalendarLookup = (id: string) => CompiledCalendar;
+
+/** What a step needs besides the workflow and the state. */
+export interface StepEnv {
+  calendar?: CalendarLookup | undefined;
+}
+
+export const TIMER_KINDS = ['remind', 'due', 'escalate'] as const;
+export type TimerKind = (typeof TIMER_KINDS)[number];
+
+/** A timer the store must hold for a case. */
+export interface TimerSpec {
+  timerKey: string;
+  kind: TimerKind;
+  deadlineKey: string;
+  index: number;
+  generation: number;
+  dueAt: string;
+}
+
+/** The payload of the built-in `deadline.remind|due|escalate` events. */
+export const TimerPayloadSchema = z.object({ deadline: z.string(), index: z.number().int().nonnegative(), generation: z.number().int().nonnegative() }).strict();
+
+export function deadlineDef(wf: CompiledWorkflow, stateId: string, deadlineId: string): DeadlineDefinition | undefined {
+  const list = wf.tree.byId.get(stateId)?.def.deadlines ?? [];
+  const found = list.find((d) => d.id === deadlineId);
+  return found ? DeadlineSchema.parse(found) : undefined;
+}
+
+function calendarFor(wf: CompiledWorkflow, d: DeadlineDefinition, env: StepEnv): CompiledCalendar {
+  const id = d.calendar ?? wf.definition.calendar;
+  if (!env.calendar) throw new CalendarError('invalid_calendar', `no calendars are loaded, deadline ${d.id} needs "${id}"`, { calendar: id });
+  return env.calendar(id);
+}
+
+function dataInstant(cal: CompiledCalendar, data: Record<string, unknown>, field: string, edge: 'start' | 'end', deadlineId: string): { at: Date; date?: string } {
+  const name = field.replace(/^data\./, '');
+  const value = name.split('.').reduce<unknown>((o, k) => (o && typeof o === 'object' ? (o as Record<string, unknown>)[k] : undefined), data);
+  if (typeof value !== 'string' || value === '') {
+    throw new InvalidDataError(`deadline ${deadlineId} needs the date in data.${name}, which is empty`, [{ code: 'missing_field', path: ['data', ...name.split('.')], message: 'required by a deadline' }]);
+  }
+  if (/^\d{4}-\d{2}-\d{2}$/.test(value)) return { at: edge === 'start' ? cal.startOfDay(value) : cal.endOfDay(value), date: value };
+  return { at: new Date(value) };
+}
+
+/** Starts the deadlines a newly entered state declares. */
+export function startDeadlines(wf: CompiledWorkflow, stateId: string, data: Record<string, unknown>, seq: number, now: Date, env: StepEnv): DeadlineState[] {
+  const defs = (wf.tree.byId.get(stateId)?.def.deadlines ?? []).map((d) => DeadlineSchema.parse(d));
+  return defs.map((d) => {
+    const cal = calendarFor(wf, d, env);
+    let dueAt: Date;
+    let dueDate: string | undefined;
+    let startedAt = now;
+    if (d.dueField) {
+      const due = dataInstant(cal, data, d.dueField, 'end', d.id);
+      dueAt = due.at;
+      dueDate = due.date;
+    } else {
+      if (typeof d.anchor === 'object') startedAt = dataInstant(cal, data, d.anchor.field, 'start', d.id).at;
+      const computed = addDuration(cal, startedAt, d.duration, { rollover: d.rollover ?? false });
+      dueAt = computed.dueAt;
+      dueDate = computed.dueDate;
+    }
+    const state: DeadlineState = {
+      key: `${stateId}#${d.id}`, stateId, deadlineId: d.id, startSeq: seq,
+      ...(d.title ? { title: d.title } : {}), ...(d.legalBasis ? { legalBasis: d.legalBasis } : {}),
+      calendar: { id: cal.id, version: cal.version }, startedAt: startedAt.toISOString(), baseDueAt: dueAt.toISOString(), dueAt: dueAt.toISOString(),
+      ...(dueDate ? { dueDate } : {}), status: dueAt.getTime() <= now.getTime() ? 'overdue' : 'running',
+      pausedDays: 0, pausedMs: 0, extensions: [], reminded: 0, escalated: 0, generation: 0,
+    };
+    return skipPastRungs(wf, state, now, env);
+  });
+}
+
+/** Reminders (and escalations of an already overdue deadline) whose time has passed are not sent late. */
+function skipPastRungs(wf: CompiledWorkflow, dl: DeadlineState, now: Date, env: StepEnv): DeadlineState {
+  const d = deadlineDef(wf, dl.stateId, dl.deadlineId);
+  if (!d) return dl;
+  const cal = calendarFor(wf, d, env);
+  const due = new Date(dl.dueAt);
+  let reminded = 0;
+  for (const r of d.remind ?? []) if (subtractForReminder(cal, due, r.before).getTime() <= now.getTime()) reminded++;
+  return { ...dl, reminded: Math.max(dl.reminded, reminded) };
+}
+
+/**
+ * Pauses deadlines while one of their pause states is active and resumes them
+ * when none is, moving the due date by the days (or, for clock deadlines, the
+ * time) the clock stood still.
+ */
+export function applyPauses(wf: CompiledWorkflow, deadlines: DeadlineState[], active: Set<string>, now: Date, env: StepEnv): DeadlineState[] {
+  return deadlines.map((dl) => {
+    const d = deadlineDef(wf, dl.stateId, dl.deadlineId);
+    const shouldPause = (d?.pause ?? []).some((p) => active.has(p));
+    if (shouldPause && dl.status !== 'paused') return { ...dl, status: 'paused', pausedAt: now.toISOString() };
+    if (!shouldPause && dl.status === 'paused' && dl.pausedAt && d) {
+      const cal = calendarFor(wf, d, env);
+      const { pausedAt: _p, ...rest } = dl;
+      let dueAt: Date;
+      let dueDate = dl.dueDate;
+      let pausedDays = dl.pausedDays;
+      let pausedMs = dl.pausedMs;
+      if (dl.dueDate) {
+        // Day-based: the days the case spent paused are added to the last day (start and end days as in counting).
+        const days = daysBetween(cal.localDateOf(new Date(dl.pausedAt)), cal.localDateOf(now));
+        dueDate = addDays(dl.dueDate, days);
+        cal.assertCovers(dueDate);
+        dueAt = cal.endOfDay(dueDate);
+        pausedDays += days;
+      } else {
+        const ms = now.getTime() - new Date(dl.pausedAt).getTime();
+        dueAt = new Date(new Date(dl.dueAt).getTime() + ms);
+        pausedMs += ms;
+      }
+      const moved = dueAt.toISOString() !== dl.dueAt;
+      return skipPastRungs(wf, { ...rest, dueAt: dueAt.toISOString(), ...(dueDate ? { dueDate } : {}), pausedDays, pausedMs, status: dueAt.getTime() <= now.getTime() ? 'overdue' : 'running', generation: dl.generation + (moved ? 1 : 0) }, now, env);
+    }
+    return dl;
+  });
+}
+
+function daysBetween(from: string, to: string): number {
+  return Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / 86_400_000);
+}
+
+/** Moves a deadline's due date by `by` (an extension), within the declared maximum. Returns the new state or throws. */
+export function extendDeadline(wf: CompiledWorkflow, dl: DeadlineState, by: string, now: Date, env: StepEnv): DeadlineState {
+  const d = deadlineDef(wf, dl.stateId, dl.deadlineId);
+  if (!d?.extension) throw new InvalidDataError(`deadline ${dl.key} cannot be extended`, [{ code: 'not_extensible', path: ['deadline'], message: 'the definition declares no extension' }]);
+  const times = d.extension.times ?? 1;
+  if (dl.extensions.length >= times) throw new InvalidDataError(`deadline ${dl.key} was already extended ${dl.extensions.length} time(s) (at most ${times})`, [{ code: 'extension_limit', path: ['deadline'], message: `at most ${times}` }]);
+  const cal = calendarFor(wf, d, env);
+  parseDuration(by);
+  const next = new Date(dl.dueAt);
+  const moved = offsetFromDue(cal, next, by, { rollover: d.rollover ?? false });
+  const limit = offsetFromDue(cal, new Date(dl.baseDueAt), d.extension.max, { rollover: d.rollover ?? false });
+  // Pauses move the base too: the maximum is counted from the paused-adjusted original.
+  const limitAt = dl.dueDate && dl.pausedDays ? cal.endOfDay(addDays(cal.localDateOf(new Date(limit.getTime() - 1)), dl.pausedDays)) : new Date(limit.getTime() + dl.pausedMs);
+  if (moved.getTime() > limitAt.getTime()) {
+    throw new InvalidDataError(`extending ${dl.key} by ${by} would pass the maximum extension ${d.extension.max} (latest ${limitAt.toISOString()})`, [{ code: 'extension_too_long', path: ['payload', 'by'], message: `at most ${d.extension.max} in total` }]);
+  }
+  const dueDate = dl.dueDate ? cal.localDateOf(new Date(moved.getTime() - 1)) : undefined;
+  const status = dl.status === 'paused' ? 'paused' : moved.getTime() <= now.getTime() ? 'overdue' : 'running';
+  return { ...dl, dueAt: moved.toISOString(), ...(dueDate ? { dueDate } : {}), status, escalated: status === 'overdue' ? dl.escalated : 0, reminded: 0, generation: dl.generation + 1 };
+}
+
+/** The timers a set of deadlines needs now: the next reminder, the due time, the next escalation. */
+export function timersOf(wf: CompiledWorkflow, caseId: string, deadlines: DeadlineState[], env: StepEnv): TimerSpec[] {
+  const out: TimerSpec[] = [];
+  for (const dl of deadlines) {
+    if (dl.status === 'paused') continue;
+    const d = deadlineDef(wf, dl.stateId, dl.deadlineId);
+    if (!d) continue;
+    const cal = calendarFor(wf, d, env);
+    const due = new Date(dl.dueAt);
+    const spec = (kind: TimerKind, index: number, at: Date): TimerSpec => ({
+      timerKey: `${caseId}:${dl.key}@${dl.startSeq}:${kind}:${index}:g${dl.generation}`, kind, deadlineKey: dl.key, index, generation: dl.generation, dueAt: at.toISOString(),
+    });
+    const reminders = d.remind ?? [];
+    if (dl.status === 'running') {
+      const r = reminders[dl.reminded];
+      if (r) out.push(spec('remind', dl.reminded, subtractForReminder(cal, due, r.before)));
+      out.push(spec('due', 0, due));
+    }
+    // Escalations are armed once the due timer has fired, so they always follow it.
+    const e = (d.escalate ?? [])[dl.escalated];
+    if (e && dl.status === 'overdue') out.push(spec('escalate', dl.escalated, offsetFromDue(cal, due, e.after)));
+  }
+  return out.sort((a, b) => a.timerKey.localeCompare(b.timerKey));
+}
