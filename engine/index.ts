@@ -27,8 +27,10 @@ export { ObjectSchemaSchema, FieldSchemaSchema, toZod, type FieldSchema, type Ob
 export { ActorSchema, CaseStateSchema, TIMER_ACTOR, formatStateValue, type Actor, type CaseState, type Command, type StateValue, type CaseId, type UserId, type OrgId } from './core/types.js';
 export { buildStateTree, type StateTree, type StateNodeInfo } from './core/state-tree.js';
 export * from './errors.js';
-export type { Clock, Store, StoreTx, CaseRecord, EventRecord, TaskRecord, TaskFilter, StoredDefinition, CommitRequest } from './ports.js';
-export { createEngine, type Engine, type EngineOptions, type CaseResult } from './runtime/engine.js';
+export type { Clock, Store, StoreTx, CaseRecord, EventRecord, EventEnv, TaskRecord, TaskFilter, StoredDefinition, CommitRequest, TimerRecord, TimerStore, CalendarStore, StoredCalendar } from './ports.js';
+export { createEngine, type Engine, type EngineOptions, type CaseResult, type CommitListener } from './runtime/engine.js';
+export type { FireOutcome } from './runtime/fire-timer.js';
+export type { CalendarService, CalendarVersions } from './runtime/calendars.js';
 export type { CaseView } from './runtime/case-view.js';
 export type { CreateCaseInput } from './runtime/open-case.js';
 export { CASE_CREATED } from './runtime/open-case.js';
@@ -38,3 +40,25 @@ export type { VerifyReport, VerifyFailure, VerifyOptions } from './runtime/verif
 export { hashEvent, canonicalJson, GENESIS_HASH } from './runtime/hash.js';
 export { systemClock, createManualClock, createOffsetClock, type ManualClock } from './adapters/clocks.js';
 export { createKnexStore, defaultSqliteFile, type KnexStore, type KnexStoreOptions } from './adapters/knex-store.js';
+export {
+  addDuration,
+  builtinCalendars,
+  cnCalendar,
+  CalendarError,
+  CalendarSchema,
+  compileCalendar,
+  countWorkdaysBetween,
+  createCalendarRegistry,
+  offsetFromDue,
+  parseCalendar,
+  parseDuration,
+  subtractForReminder,
+  type Calendar,
+  type CalendarInput,
+  type CompiledCalendar,
+  type Deadline,
+  type ParsedDuration,
+} from './core/calendar/index.js';
+export { DeadlineStateSchema, type DeadlineState } from './core/deadline-state.js';
+export { timersOf, type StepEnv, type TimerSpec, type CalendarLookup } from './core/deadlines.js';
+export { BUILTIN_EVENTS, isBuiltinEvent } from './core/builtin-events.js';

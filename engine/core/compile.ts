@@ -5,6 +5,7 @@
  * Pure.
  */
 import { assign, setup, type AnyStateMachine } from 'xstate';
+import type { ZodType } from 'zod';
 import { InvalidDefinitionError } from '../errors.js';
 import type { StateDefinition, TransitionDefinition, WorkflowDefinition } from './definition-schema.js';
 import { evaluate, isTruthy, type Expression, type ExpressionContext } from './expression.js';
@@ -12,6 +13,9 @@ import { toZod } from './field-schema.js';
 import { resolveTarget, type StateNodeInfo, type StateTree } from './state-tree.js';
 import type { Actor } from './types.js';
 import { validateDefinition } from './validate-definition.js';
+
+/** The input schema of a transition that declares none: an empty payload. */
+export const EMPTY_INPUT = { type: 'object', properties: {}, additionalProperties: false } as const;
 
 /** The machine's context: the case data plus the case's identity for expressions. */
 export interface MachineContext {
@@ -63,8 +67,12 @@ export function compileWorkflow(input: unknown): CompiledWorkflow {
       })),
     },
     guards: {
-      allowed: ({ context, event }, params: { roles: string[] | null; rule: Expression | null }) =>
-        rolesAllow(params.roles, event.actor) && (params.rule === null || isTruthy(params.rule, expressionContext(context, event))),
+      // The same three checks `step` makes when it chooses a transition (role, input, rule), so xstate
+      // takes the transition whose input was validated, even when two share an event.
+      allowed: ({ context, event }, params: { roles: string[] | null; input: ZodType | null; rule: Expression | null }) =>
+        rolesAllow(params.roles, event.actor) &&
+        (params.input === null || params.input.safeParse(event.payload ?? {}).success) &&
+        (params.rule === null || isTruthy(params.rule, expressionContext(context, event))),
     },
   }).createMachine({
     id: definition.id,
@@ -119,7 +127,7 @@ function compileState(tree: StateTree, node: StateNodeInfo, machineId: string): 
     return {
       ...(target ? { target: `#${machineId}.${target.id}` } : {}),
       ...(t.reenter ? { reenter: true } : {}),
-      guard: { type: 'allowed', params: { roles: automatic ? null : (t.roles ?? []), rule: t.guard ?? null } },
+      guard: { type: 'allowed', params: { roles: automatic ? null : (t.roles ?? []), input: automatic ? null : toZod(t.input ?? EMPTY_INPUT), rule: t.guard ?? null } },
       actions: t.assign ? [{ type: 'assignData', params: { assign: t.assign } }] : [],
     };
   };

@@ -61,6 +61,12 @@ function dataInstant(cal: CompiledCalendar, data: Record<string, unknown>, field
   return { at: new Date(value) };
 }
 
+function dataInstantIfSet(cal: CompiledCalendar, data: Record<string, unknown>, field: string, edge: 'start' | 'end'): { at: Date; date?: string } | undefined {
+  const name = field.replace(/^data\./, '');
+  const value = name.split('.').reduce<unknown>((o, k) => (o && typeof o === 'object' ? (o as Record<string, unknown>)[k] : undefined), data);
+  return typeof value === 'string' && value !== '' ? dataInstant(cal, data, field, edge, field) : undefined;
+}
+
 /** Starts the deadlines a newly entered state declares. */
 export function startDeadlines(wf: CompiledWorkflow, stateId: string, data: Record<string, unknown>, seq: number, now: Date, env: StepEnv): DeadlineState[] {
   const defs = (wf.tree.byId.get(stateId)?.def.deadlines ?? []).map((d) => DeadlineSchema.parse(d));
@@ -69,8 +75,9 @@ export function startDeadlines(wf: CompiledWorkflow, stateId: string, data: Reco
     let dueAt: Date;
     let dueDate: string | undefined;
     let startedAt = now;
-    if (d.dueField) {
-      const due = dataInstant(cal, data, d.dueField, 'end', d.id);
+    const due = d.dueField ? dataInstantIfSet(cal, data, d.dueField, 'end') : undefined;
+    if (due) {
+      // The due date is set in the case (e.g. the order's deadline): it wins over the default duration.
       dueAt = due.at;
       dueDate = due.date;
     } else {

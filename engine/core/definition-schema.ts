@@ -71,7 +71,7 @@ export const DeadlineSchema = z
     duration: DurationTextSchema,
     /** When the clock starts: on entry to the state (default) or at a date/date-time field of the case data. */
     anchor: z.union([z.literal('entry'), z.object({ field: z.string().min(1) }).strict()]).default('entry'),
-    /** Or the due date itself lives in a data field (e.g. the order's deadline), which wins over `duration`. */
+    /** Or the due date itself lives in a data field (e.g. the order's deadline); when set it wins over `duration`, which stays the default. */
     dueField: z.string().min(1).optional(),
     rollover: z.boolean().optional(),
     calendar: z.string().optional(),

@@ -5,7 +5,7 @@
  */
 import { initialTransition, transition, type AnyMachineSnapshot } from 'xstate';
 import { CaseClosedError, EngineError, ForbiddenError, GuardFailedError, InvalidDataError, InvalidInputError, InvalidTransitionError, type Issue } from '../errors.js';
-import { expressionContext, rolesAllow, type CompiledWorkflow, type MachineContext, type MachineEvent } from './compile.js';
+import { EMPTY_INPUT, expressionContext, rolesAllow, type CompiledWorkflow, type MachineContext, type MachineEvent } from './compile.js';
 import type { DeadlineState } from './deadline-state.js';
 import { applyPauses, startDeadlines, timersOf, type StepEnv } from './deadlines.js';
 import type { Effect } from './effects.js';
@@ -33,8 +33,6 @@ export interface NewCase {
 
 /** An xstate action as `transition` returns it. */
 type Action = { type: string; params?: unknown };
-
-const EMPTY_INPUT = { type: 'object', properties: {}, additionalProperties: false } as const;
 
 /**
  * Starts a case: validates the initial data, enters the initial states and

@@ -2,7 +2,8 @@
  * What the runtime functions share: the store, the clock, the registry and an
  * id generator.
  */
-import type { Clock, Store } from '../ports.js';
+import type { Effect } from '../core/effects.js';
+import type { Clock, EventRecord, Store } from '../ports.js';
 import type { CalendarService } from './calendars.js';
 import type { WorkflowRegistry } from './registry.js';
 
@@ -12,6 +13,8 @@ export interface EngineDeps {
   registry: WorkflowRegistry;
   calendars: CalendarService;
   newId: () => string;
+  /** Called after each committed step (never inside the transaction). */
+  afterCommit?: (committed: { event: EventRecord; effects: Effect[] }) => void;
 }
 
 /** How often a send without `expectedVersion` re-reads and retries after a concurrent write. */

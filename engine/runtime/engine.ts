@@ -6,13 +6,15 @@ import { randomUUID } from 'node:crypto';
 import type { Actor } from '../core/types.js';
 import { CaseNotFoundError } from '../errors.js';
 import { systemClock } from '../adapters/clocks.js';
-import type { Clock, EventRecord, Store, TaskFilter, TaskRecord } from '../ports.js';
+import type { Clock, EventRecord, Store, TaskFilter, TaskRecord, TimerRecord } from '../ports.js';
+import type { Effect } from '../core/effects.js';
 import { toCaseView, type CaseView } from './case-view.js';
 import type { EngineDeps } from './deps.js';
 import { openCase, type CreateCaseInput } from './open-case.js';
 import { createCalendarService, type CalendarService } from './calendars.js';
 import { createWorkflowRegistry, type WorkflowRegistry } from './registry.js';
 import { replayCase, type ReplayResult } from './replay.js';
+import { fireTimer, type FireOutcome } from './fire-timer.js';
 import { sendEvent, type SendCommand } from './send-event.js';
 import { verifyCases, type VerifyOptions, type VerifyReport } from './verify.js';
 
@@ -47,7 +49,14 @@ export interface Engine {
   history(caseId: string): Promise<EventRecord[]>;
   replay(caseId: string, opts?: { atSeq?: number }): Promise<ReplayResult>;
   verify(caseId?: string, opts?: VerifyOptions): Promise<VerifyReport>;
+  /** Fires a due timer (schedulers call this); at most one event, whatever the number of calls. */
+  fireTimer(timer: Pick<TimerRecord, 'timerKey' | 'caseId' | 'kind' | 'deadlineKey' | 'index' | 'generation'>): Promise<FireOutcome>;
+  /** Subscribes to committed steps (after the transaction): schedulers arm timers, dispatchers wake. Returns an unsubscribe function. */
+  onCommit(listener: CommitListener): () => void;
 }
+
+/** Called after a step committed, with its event and effects. Errors are the listener's own business. */
+export type CommitListener = (committed: { event: EventRecord; effects: Effect[] }) => void;
 
 /**
  * Creates the engine and registers the given workflows.
@@ -62,6 +71,17 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
   const calendars = createCalendarService(options.store, clock);
   const deps: EngineDeps = { store: options.store, clock, registry, calendars, newId: options.newId ?? randomUUID };
   for (const wf of options.workflows ?? []) await registry.register(wf);
+
+  const listeners = new Set<CommitListener>();
+  deps.afterCommit = (committed) => {
+    for (const l of listeners) {
+      try {
+        l(committed);
+      } catch {
+        // A listener's failure must not turn a committed step into an error for the caller.
+      }
+    }
+  };
 
   const view = async (caseId: string, actor?: Actor): Promise<CaseView> => {
     const record = await deps.store.getCase(caseId);
@@ -96,5 +116,10 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     },
     replay: (caseId, opts) => replayCase(deps, caseId, opts),
     verify: (caseId, opts) => verifyCases(deps, caseId, opts),
+    fireTimer: (timer) => fireTimer(deps, timer),
+    onCommit(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
   };
 }

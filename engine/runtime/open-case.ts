@@ -3,6 +3,7 @@
  * write the case with its first event (`case.created`) in one transaction.
  */
 import { initialStep } from '../core/step.js';
+import type { Effect } from '../core/effects.js';
 import type { Actor } from '../core/types.js';
 import { IdempotencyConflictError, VersionConflictError } from '../errors.js';
 import type { CaseRecord, EventRecord } from '../ports.js';
@@ -29,6 +30,8 @@ export interface CreateCaseResult {
   event: EventRecord;
   /** True when an earlier call with the same idempotency key created the case. */
   duplicate: boolean;
+  /** The effects committed with the event (none for a duplicate). */
+  effects: Effect[];
 }
 
 /** Creates a case. Writes the case row, event 1 and the first tasks in one transaction. */
@@ -36,7 +39,7 @@ export async function openCase(deps: EngineDeps, input: CreateCaseInput): Promis
   const wf = await deps.registry.get(input.workflowId, input.version);
   const key = input.idempotencyKey ?? null;
   try {
-    return await deps.store.transaction(async (tx) => {
+    const result: CreateCaseResult = await deps.store.transaction(async (tx) => {
       if (key) {
         const existing = await tx.findCaseByCreationKey(key);
         if (existing) return duplicateOf(existing, (await tx.listEvents(existing.id, { toSeq: 1 }))[0], input, key);
@@ -54,8 +57,10 @@ export async function openCase(deps: EngineDeps, input: CreateCaseInput): Promis
         id: caseId, workflowId: wf.definition.id, workflowVersion: wf.definition.version, org: input.org, status: state.status, state, version: 1, lastHash: event.hash, createdAt: at, updatedAt: at, creationKey: key,
       };
       await tx.commit({ record, expectedVersion: null, event, effects });
-      return { record, event, duplicate: false };
+      return { record, event, duplicate: false, effects };
     });
+    if (!result.duplicate) deps.afterCommit?.({ event: result.event, effects: result.effects });
+    return result;
   } catch (err) {
     // Two concurrent creations with one key: the loser finds the winner's case.
     if (key && err instanceof VersionConflictError) {
@@ -73,7 +78,7 @@ function duplicateOf(existing: CaseRecord, first: EventRecord | undefined, input
   if (!first) throw new IdempotencyConflictError(key);
   const same = existing.workflowId === input.workflowId && existing.org === input.org && canonicalJson((first.payload as { data?: unknown }).data ?? {}) === canonicalJson(normalise(input.data));
   if (!same) throw new IdempotencyConflictError(key);
-  return { record: existing, event: first, duplicate: true };
+  return { record: existing, event: first, duplicate: true, effects: [] };
 }
 
 function normalise(data: Record<string, unknown> | undefined): unknown {

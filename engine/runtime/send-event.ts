@@ -3,6 +3,7 @@
  * write the event, the case row and the task changes in one transaction.
  */
 import { step } from '../core/step.js';
+import type { Effect } from '../core/effects.js';
 import type { Actor } from '../core/types.js';
 import { CaseNotFoundError, IdempotencyConflictError, VersionConflictError } from '../errors.js';
 import type { CaseRecord, EventRecord } from '../ports.js';
@@ -22,6 +23,8 @@ export interface SendResult {
   record: CaseRecord;
   event: EventRecord;
   duplicate: boolean;
+  /** The effects committed with the event (none for a duplicate). */
+  effects: Effect[];
 }
 
 /**
@@ -32,14 +35,14 @@ export interface SendResult {
 export async function sendEvent(deps: EngineDeps, caseId: string, cmd: SendCommand, actor: Actor): Promise<SendResult> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await deps.store.transaction(async (tx) => {
+      const result: SendResult = await deps.store.transaction(async (tx) => {
         const current = await tx.lockCase(caseId);
         if (!current) throw new CaseNotFoundError(caseId);
         if (cmd.idempotencyKey) {
           const prior = await tx.findEventByKey(caseId, cmd.idempotencyKey);
           if (prior) {
             if (prior.type !== cmd.type || canonicalJson(prior.payload) !== canonicalJson(JSON.parse(JSON.stringify(cmd.payload ?? {})))) throw new IdempotencyConflictError(cmd.idempotencyKey);
-            return { record: current, event: prior, duplicate: true };
+            return { record: current, event: prior, duplicate: true, effects: [] };
           }
         }
         if (cmd.expectedVersion !== undefined && cmd.expectedVersion !== current.version) throw new VersionConflictError(caseId, cmd.expectedVersion, current.version);
@@ -54,8 +57,10 @@ export async function sendEvent(deps: EngineDeps, caseId: string, cmd: SendComma
         const event: EventRecord = { ...unsigned, hash: hashEvent(unsigned) };
         const record: CaseRecord = { ...current, status: state.status, state, version: state.seq, lastHash: event.hash, updatedAt: at };
         await tx.commit({ record, expectedVersion: current.version, event, effects });
-        return { record, event, duplicate: false };
+        return { record, event, duplicate: false, effects };
       });
+      if (!result.duplicate) deps.afterCommit?.({ event: result.event, effects: result.effects });
+      return result;
     } catch (err) {
       if (err instanceof VersionConflictError && cmd.expectedVersion === undefined && attempt < MAX_SEND_ATTEMPTS) continue;
       throw err;

@@ -1,0 +1,38 @@
+/**
+ * Firing a durable timer: the built-in `deadline.<kind>` event is sent as
+ * `system:timer` with the timer key as idempotency key, so a timer fired twice
+ * (two schedulers, a duplicate queue job, a retry after a crash) appends one
+ * event. A timer whose deadline moved or ended is discarded.
+ */
+import { TIMER_ACTOR } from '../core/types.js';
+import { EngineError } from '../errors.js';
+import type { TimerRecord } from '../ports.js';
+import type { EngineDeps } from './deps.js';
+import { sendEvent, type SendResult } from './send-event.js';
+
+/** What became of a timer: fired now, fired before (duplicate), or no longer valid. */
+export type FireOutcome = { outcome: 'fired' | 'duplicate'; result: SendResult } | { outcome: 'stale'; reason: string };
+
+/** Codes meaning the timer can never fire: its row is deleted. */
+const DEAD_TIMER_CODES = new Set(['timer_stale', 'case_closed', 'case_not_found']);
+
+/** Fires one timer. Appends at most one event; deletes the row of a stale timer. */
+export async function fireTimer(deps: EngineDeps, timer: Pick<TimerRecord, 'timerKey' | 'caseId' | 'kind' | 'deadlineKey' | 'index' | 'generation'>): Promise<FireOutcome> {
+  try {
+    const result = await sendEvent(
+      deps,
+      timer.caseId,
+      { type: `deadline.${timer.kind}`, payload: { deadline: timer.deadlineKey, index: timer.index, generation: timer.generation }, idempotencyKey: timer.timerKey },
+      TIMER_ACTOR,
+    );
+    // A duplicate means an earlier firing committed; its step already removed the row.
+    if (result.duplicate) await deps.store.timers.discard(timer.timerKey);
+    return { outcome: result.duplicate ? 'duplicate' : 'fired', result };
+  } catch (err) {
+    if (err instanceof EngineError && DEAD_TIMER_CODES.has(err.code)) {
+      await deps.store.timers.discard(timer.timerKey);
+      return { outcome: 'stale', reason: `${err.code}: ${err.message}` };
+    }
+    throw err;
+  }
+}
