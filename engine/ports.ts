@@ -72,6 +72,8 @@ export interface TaskRecord {
   title: unknown;
   openedAt: string;
   openedSeq: number;
+  /** Earliest due time of the deadlines running around the task's state, or null. */
+  dueAt: string | null;
 }
 
 export interface TaskFilter {
@@ -81,6 +83,10 @@ export interface TaskFilter {
   /** Tasks whose org is one of these. */
   orgs?: string[] | undefined;
   workflowId?: string | undefined;
+  /** Tasks due at or before this instant (with `now`: the overdue ones). */
+  dueBefore?: string | undefined;
+  /** `opened` (default: oldest first) or `due` (earliest due first, tasks without a due time last). */
+  orderBy?: 'opened' | 'due' | undefined;
   limit?: number | undefined;
 }
 
@@ -92,6 +98,8 @@ export interface CommitRequest {
   expectedVersion: number | null;
   event: EventRecord;
   effects: Effect[];
+  /** Due time of every task the case has open after the command. */
+  taskDue?: { taskKey: string; dueAt: string | null }[];
 }
 
 /** Reads and writes inside one database transaction. */
@@ -179,4 +187,36 @@ export interface Store {
   /** Events of a case in seq order, optionally up to `toSeq` inclusive. */
   listEvents(caseId: string, opts?: { toSeq?: number }): Promise<EventRecord[]>;
   listTasks(filter: TaskFilter): Promise<TaskRecord[]>;
+}
+
+/** What a scheduler counted since it was created. */
+export interface SchedulerStats {
+  /** Timers whose firing appended their event. */
+  fired: number;
+  /** Timers another firing had already appended (a duplicate job, a lost race after the claim). */
+  duplicates: number;
+  /** Timers whose deadline moved or ended; their rows were deleted. */
+  stale: number;
+  /** Firings that threw; the row waits for its retry time. */
+  failures: number;
+  /** Timers not fired because another process held the claim (or the row was gone). */
+  skipped: number;
+  /** The latest firing delays (fire time − `dueAt`, in ms, by the engine clock), oldest first; a bounded window. */
+  latenessMs: number[];
+}
+
+/**
+ * Fires durable timers when they fall due: by polling the timer rows
+ * (embedded) or through delayed queue jobs (distributed). The rows stay the
+ * source of truth; every firing claims its row first, so a timer fires once
+ * however many schedulers run.
+ */
+export interface Scheduler {
+  /** Fires what fell due while nothing ran, then keeps firing timers as they fall due. */
+  start(): Promise<void>;
+  /** Stops taking timers and waits for the firings in flight. */
+  stop(): Promise<void>;
+  /** Fires every timer due now (for tests and start-up); resolves to how many fired. */
+  runDue(): Promise<number>;
+  stats(): SchedulerStats;
 }

@@ -67,6 +67,7 @@ export interface TaskRow {
   title: JsonColumn;
   opened_at: string;
   opened_seq: number;
+  due_at: string | null;
 }
 
 /** A row of `timers`. */
@@ -216,5 +217,6 @@ export function rowToTask(dialect: Dialect, row: TaskRow): TaskRecord {
     title: decodeJson(dialect, row.title),
     openedAt: row.opened_at,
     openedSeq: Number(row.opened_seq),
+    dueAt: row.due_at ?? null,
   };
 }

@@ -142,7 +142,10 @@ export function createKnexStore(options: KnexStoreOptions = {}): KnexStore {
     },
 
     async listTasks(filter): Promise<TaskRecord[]> {
-      const query = reader<TaskRow>('tasks').orderBy([{ column: 'opened_at' }, { column: 'task_key' }]);
+      const query = reader<TaskRow>('tasks');
+      if (filter.orderBy === 'due') query.orderByRaw('CASE WHEN due_at IS NULL THEN 1 ELSE 0 END, due_at, opened_at, task_key');
+      else query.orderBy([{ column: 'opened_at' }, { column: 'task_key' }]);
+      if (filter.dueBefore !== undefined) query.where('due_at', '<=', filter.dueBefore);
       if (filter.caseId !== undefined) query.where({ case_id: filter.caseId });
       if (filter.workflowId !== undefined) query.where({ workflow_id: filter.workflowId });
       // An empty list matches nothing (knex compiles it to a false condition):

@@ -61,6 +61,8 @@ export function createKnexTx(trx: Knex.Transaction, dialect: Dialect): StoreTx {
       else await updateCase(trx, req, req.expectedVersion);
       await insertEvent(trx, req);
       for (const effect of req.effects) await applyEffect(trx, req, effect);
+      // Deadlines move without tasks re-opening (pauses, extensions): keep every open task's due time current.
+      for (const t of req.taskDue ?? []) await trx('tasks').where({ task_key: t.taskKey, case_id: req.record.id }).update({ due_at: t.dueAt });
     },
   };
 }
@@ -134,7 +136,8 @@ function eventUniqueViolation(error: unknown): 'seq' | 'idempotency_key' | undef
   return undefined;
 }
 
-async function applyEffect(trx: Knex.Transaction, { record, event }: CommitRequest, effect: Effect): Promise<void> {
+async function applyEffect(trx: Knex.Transaction, req: CommitRequest, effect: Effect): Promise<void> {
+  const { record, event } = req;
   switch (effect.type) {
     case 'open-task': {
       const row: TaskRow = {
@@ -147,6 +150,7 @@ async function applyEffect(trx: Knex.Transaction, { record, event }: CommitReque
         title: encodeJson(effect.title),
         opened_at: event.at,
         opened_seq: event.seq,
+        due_at: req.taskDue?.find((t) => t.taskKey === effect.taskKey)?.dueAt ?? null,
       };
       // An upsert, so re-entering a state re-opens its task at this event.
       await trx('tasks').insert(row).onConflict('task_key').merge();

@@ -14,6 +14,7 @@ import type { CompiledWorkflow } from './compile.js';
 import { DeadlineSchema, type DeadlineDefinition } from './definition-schema.js';
 import type { DeadlineState } from './deadline-state.js';
 import { InvalidDataError } from '../errors.js';
+import { activeNodeIds } from './state-tree.js';
 
 /** Looks up a calendar by id (the runtime records which version it handed out). */
 export type CalendarLookup = (id: string) => CompiledCalendar;
@@ -192,4 +193,21 @@ export function timersOf(wf: CompiledWorkflow, caseId: string, deadlines: Deadli
     if (e && dl.status === 'overdue') out.push(spec('escalate', dl.escalated, offsetFromDue(cal, due, e.after)));
   }
   return out.sort((a, b) => a.timerKey.localeCompare(b.timerKey));
+}
+
+/**
+ * The due time of every task a state offers: the earliest running deadline of
+ * the task's state, its ancestors or its descendants (null: none, or all
+ * paused). Pure.
+ */
+export function taskDueTimes(wf: CompiledWorkflow, caseId: string, value: unknown, deadlines: DeadlineState[]): { taskKey: string; dueAt: string | null }[] {
+  const active = activeNodeIds(value);
+  const out: { taskKey: string; dueAt: string | null }[] = [];
+  for (const id of active) {
+    if (!wf.tree.byId.get(id)?.def.task) continue;
+    const related = deadlines.filter((d) => d.status !== 'paused' && (d.stateId === id || d.stateId.startsWith(`${id}.`) || id.startsWith(`${d.stateId}.`)));
+    const due = related.map((d) => d.dueAt).sort()[0] ?? null;
+    out.push({ taskKey: `${caseId}:${id}`, dueAt: due });
+  }
+  return out;
 }

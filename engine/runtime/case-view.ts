@@ -6,6 +6,45 @@ import type { CompiledWorkflow } from '../core/compile.js';
 import { availableEvents } from '../core/step.js';
 import { formatStateValue, type Actor, type StateValue } from '../core/types.js';
 import type { CaseRecord, TaskRecord } from '../ports.js';
+import { countWorkdaysBetween, type CompiledCalendar } from '../core/calendar/index.js';
+import type { DeadlineState } from '../core/deadline-state.js';
+import type { LocalizedText } from '../core/definition-schema.js';
+
+/** A running deadline as people see it. */
+export interface DeadlineView {
+  key: string;
+  stateId: string;
+  title?: LocalizedText | undefined;
+  legalBasis?: LocalizedText | undefined;
+  dueAt: string;
+  dueDate?: string | undefined;
+  status: DeadlineState['status'];
+  paused: boolean;
+  overdue: boolean;
+  /** Working days left after today up to the due day (0 when due today or past); null beyond the loaded calendar years. */
+  remainingWorkdays: number | null;
+  calendar: { id: string; version: number };
+  pausedDays: number;
+  extensions: DeadlineState['extensions'];
+}
+
+/** Turns recorded deadlines into views at `now`. */
+export function toDeadlineViews(deadlines: DeadlineState[], now: Date, calendarOf: (d: DeadlineState) => CompiledCalendar | undefined): DeadlineView[] {
+  return deadlines.map((d) => {
+    const cal = calendarOf(d);
+    let remaining: number | null = null;
+    try {
+      remaining = cal ? countWorkdaysBetween(cal, now, new Date(d.dueAt)) : null;
+    } catch {
+      remaining = null; // beyond the loaded years: unknown, never guessed
+    }
+    return {
+      key: d.key, stateId: d.stateId, title: d.title, legalBasis: d.legalBasis, dueAt: d.dueAt, dueDate: d.dueDate, status: d.status,
+      paused: d.status === 'paused', overdue: d.status === 'overdue' || (d.status === 'running' && new Date(d.dueAt).getTime() <= now.getTime()),
+      remainingWorkdays: remaining, calendar: d.calendar, pausedDays: d.pausedDays, extensions: d.extensions,
+    };
+  });
+}
 
 export interface CaseView {
   id: string;
@@ -20,13 +59,15 @@ export interface CaseView {
   data: Record<string, unknown>;
   version: number;
   tasks: TaskRecord[];
+  /** Running deadlines with due dates, remaining working days and overdue flags. */
+  deadlines: DeadlineView[];
   createdAt: string;
   updatedAt: string;
   /** Present when the view was asked for on behalf of an actor. */
   availableEvents?: ReturnType<typeof availableEvents>;
 }
 
-export function toCaseView(record: CaseRecord, tasks: TaskRecord[], wf?: CompiledWorkflow, actor?: Actor, now?: Date): CaseView {
+export function toCaseView(record: CaseRecord, tasks: TaskRecord[], deadlines: DeadlineView[], wf?: CompiledWorkflow, actor?: Actor, now?: Date): CaseView {
   return {
     id: record.id,
     workflowId: record.workflowId,
@@ -38,6 +79,7 @@ export function toCaseView(record: CaseRecord, tasks: TaskRecord[], wf?: Compile
     data: record.state.data,
     version: record.version,
     tasks,
+    deadlines,
     createdAt: record.createdAt,
     updatedAt: record.updatedAt,
     ...(wf && actor ? { availableEvents: availableEvents(wf, record.state, actor, now ?? new Date(record.updatedAt)) } : {}),

@@ -8,7 +8,8 @@ import { CaseNotFoundError } from '../errors.js';
 import { systemClock } from '../adapters/clocks.js';
 import type { Clock, EventRecord, Store, TaskFilter, TaskRecord, TimerRecord } from '../ports.js';
 import type { Effect } from '../core/effects.js';
-import { toCaseView, type CaseView } from './case-view.js';
+import { toCaseView, toDeadlineViews, type CaseView } from './case-view.js';
+import type { CompiledCalendar } from '../core/calendar/index.js';
 import type { EngineDeps } from './deps.js';
 import { openCase, type CreateCaseInput } from './open-case.js';
 import { createCalendarService, type CalendarService } from './calendars.js';
@@ -88,7 +89,15 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     if (!record) throw new CaseNotFoundError(caseId);
     const tasks = await deps.store.listTasks({ caseId });
     const wf = actor ? await registry.get(record.workflowId, record.workflowVersion) : undefined;
-    return toCaseView(record, tasks, wf, actor, clock.now());
+    const now = clock.now();
+    const cals = new Map<string, CompiledCalendar>();
+    for (const d of record.state.deadlines ?? []) {
+      const k = `${d.calendar.id}@${d.calendar.version}`;
+      if (!cals.has(k)) cals.set(k, await calendars.get(d.calendar.id).catch(() => calendars.get(d.calendar.id, d.calendar.version)));
+    }
+    // Remaining days use the latest version of the deadline's calendar: a year added later counts.
+    const deadlines = toDeadlineViews(record.state.deadlines ?? [], now, (d) => cals.get(`${d.calendar.id}@${d.calendar.version}`));
+    return toCaseView(record, tasks, deadlines, wf, actor, now);
   };
 
   return {

@@ -2,6 +2,7 @@
  * Creating a case: validate the initial data, enter the initial states and
  * write the case with its first event (`case.created`) in one transaction.
  */
+import { taskDueTimes } from '../core/deadlines.js';
 import { initialStep } from '../core/step.js';
 import type { Effect } from '../core/effects.js';
 import type { Actor } from '../core/types.js';
@@ -56,7 +57,7 @@ export async function openCase(deps: EngineDeps, input: CreateCaseInput): Promis
       const record: CaseRecord = {
         id: caseId, workflowId: wf.definition.id, workflowVersion: wf.definition.version, org: input.org, status: state.status, state, version: 1, lastHash: event.hash, createdAt: at, updatedAt: at, creationKey: key,
       };
-      await tx.commit({ record, expectedVersion: null, event, effects });
+      await tx.commit({ record, expectedVersion: null, event, effects, taskDue: taskDueTimes(wf, caseId, state.value, state.deadlines) });
       return { record, event, duplicate: false, effects };
     });
     if (!result.duplicate) deps.afterCommit?.({ event: result.event, effects: result.effects });

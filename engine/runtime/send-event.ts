@@ -2,6 +2,7 @@
  * Sending an event to a case: load and lock the case, step it (pure), and
  * write the event, the case row and the task changes in one transaction.
  */
+import { taskDueTimes } from '../core/deadlines.js';
 import { step } from '../core/step.js';
 import type { Effect } from '../core/effects.js';
 import type { Actor } from '../core/types.js';
@@ -56,7 +57,7 @@ export async function sendEvent(deps: EngineDeps, caseId: string, cmd: SendComma
         };
         const event: EventRecord = { ...unsigned, hash: hashEvent(unsigned) };
         const record: CaseRecord = { ...current, status: state.status, state, version: state.seq, lastHash: event.hash, updatedAt: at };
-        await tx.commit({ record, expectedVersion: current.version, event, effects });
+        await tx.commit({ record, expectedVersion: current.version, event, effects, taskDue: taskDueTimes(wf, caseId, state.value, state.deadlines) });
         return { record, event, duplicate: false, effects };
       });
       if (!result.duplicate) deps.afterCommit?.({ event: result.event, effects: result.effects });

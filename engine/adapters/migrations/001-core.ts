@@ -92,9 +92,12 @@ export async function up(knex: Knex): Promise<void> {
     c.json('title').notNullable();
     c.key('opened_at').notNullable();
     c.int('opened_seq').notNullable();
+    // Earliest due time of the deadlines around the task's state (null: none), kept current by every commit.
+    c.key('due_at').nullable();
     t.primary(['task_key'], 'tasks_pkey');
     t.index(['role', 'org'], 'tasks_role_org_idx');
     t.index(['case_id'], 'tasks_case_idx');
+    t.index(['due_at'], 'tasks_due_idx');
   });
 }
 

@@ -38,7 +38,7 @@ function commitContract(ctx: StoreContext): void {
       expect(await ctx.store.getCase('c1')).toEqual(req.record);
       expect(await ctx.store.listEvents('c1')).toEqual([req.event]);
       expect(await ctx.store.listTasks({ caseId: 'c1' })).toEqual([
-        { taskKey: 'c1:reported', caseId: 'c1', workflowId: 'hazard', stateId: 'reported', role: 'inspector', org: 'district-a', title: { zh: '处理reported', en: 'Handle reported' }, openedAt: req.event.at, openedSeq: 1 },
+        { taskKey: 'c1:reported', caseId: 'c1', workflowId: 'hazard', stateId: 'reported', role: 'inspector', org: 'district-a', title: { zh: '处理reported', en: 'Handle reported' }, openedAt: req.event.at, openedSeq: 1, dueAt: null },
       ]);
       expect(await ctx.store.countCases()).toBe(1);
     });
@@ -50,6 +50,25 @@ function commitContract(ctx: StoreContext): void {
       expect(await ctx.store.getCase('c1')).toEqual(req.record);
       expect((await ctx.store.listEvents('c1')).map((e) => e.seq)).toEqual([1, 2]);
       expect(await ctx.store.listTasks({ caseId: 'c1' })).toMatchObject([{ taskKey: 'c1:rectifying', role: 'enterprise', org: 'company-9', openedSeq: 2, openedAt: req.event.at }]);
+    });
+
+    it('keeps task due times current and filters and orders tasks by them', async () => {
+      const a = createCommit('c1', { effects: [openTask('c1', 'reported', 'inspector')] });
+      await commit(ctx.store, { ...a, taskDue: [{ taskKey: 'c1:reported', dueAt: '2026-03-05T16:00:00.000Z' }] });
+      const b = createCommit('c2', { effects: [openTask('c2', 'reported', 'inspector')] });
+      await commit(ctx.store, { ...b, taskDue: [{ taskKey: 'c2:reported', dueAt: '2026-03-01T16:00:00.000Z' }] });
+      const c = createCommit('c3', { effects: [openTask('c3', 'reported', 'inspector')] });
+      await commit(ctx.store, { ...c, taskDue: [{ taskKey: 'c3:reported', dueAt: null }] });
+      expect((await ctx.store.listTasks({ orderBy: 'due' })).map((t) => t.caseId)).toEqual(['c2', 'c1', 'c3']);
+      expect((await ctx.store.listTasks({ dueBefore: '2026-03-02T00:00:00.000Z' })).map((t) => t.caseId)).toEqual(['c2']);
+      // A later commit moves the due time without re-opening the task (an extension, a pause).
+      const later = nextCommit(a.record, {});
+      await commit(ctx.store, { ...later, taskDue: [{ taskKey: 'c1:reported', dueAt: '2026-02-28T16:00:00.000Z' }] });
+      expect((await ctx.store.listTasks({ orderBy: 'due' })).map((t) => [t.caseId, t.dueAt])).toEqual([
+        ['c1', '2026-02-28T16:00:00.000Z'],
+        ['c2', '2026-03-01T16:00:00.000Z'],
+        ['c3', null],
+      ]);
     });
 
     it('lists events up to toSeq inclusive', async () => {
