@@ -9,7 +9,7 @@ import type { ZodType } from 'zod';
 import { InvalidDefinitionError } from '../errors.js';
 import type { StateDefinition, TransitionDefinition, WorkflowDefinition } from './definition-schema.js';
 import { evaluate, isTruthy, type Expression, type ExpressionContext } from './expression.js';
-import { toZod } from './field-schema.js';
+import { toZod, validatorFor } from './field-schema.js';
 import { resolveTarget, type StateNodeInfo, type StateTree } from './state-tree.js';
 import type { Actor } from './types.js';
 import { validateDefinition } from './validate-definition.js';
@@ -127,7 +127,7 @@ function compileState(tree: StateTree, node: StateNodeInfo, machineId: string): 
     return {
       ...(target ? { target: `#${machineId}.${target.id}` } : {}),
       ...(t.reenter ? { reenter: true } : {}),
-      guard: { type: 'allowed', params: { roles: automatic ? null : (t.roles ?? []), input: automatic ? null : toZod(t.input ?? EMPTY_INPUT), rule: t.guard ?? null } },
+      guard: { type: 'allowed', params: { roles: automatic ? null : (t.roles ?? []), input: automatic ? null : validatorFor(t.input ?? EMPTY_INPUT), rule: t.guard ?? null } },
       actions: t.assign ? [{ type: 'assignData', params: { assign: t.assign } }] : [],
     };
   };

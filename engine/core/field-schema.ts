@@ -146,6 +146,18 @@ export function fieldAt(schema: ObjectSchema | FieldSchema | undefined, path: re
   return cur;
 }
 
+const compiledCache = new WeakMap<object, z.ZodType>();
+
+/** {@link toZod}, memoised per schema object (definitions are immutable once compiled). */
+export function validatorFor(schema: FieldSchema | ObjectSchema): z.ZodType {
+  let v = compiledCache.get(schema);
+  if (!v) {
+    v = toZod(schema);
+    compiledCache.set(schema, v);
+  }
+  return v;
+}
+
 /**
  * Turns a field schema into a zod validator. Objects are strict unless
  * `additionalProperties` is true, so an unexpected key is reported, not stored.

@@ -10,7 +10,7 @@ import type { DeadlineState } from './deadline-state.js';
 import { applyPauses, startDeadlines, timersOf, type StepEnv } from './deadlines.js';
 import type { Effect } from './effects.js';
 import { evaluate, isTruthy } from './expression.js';
-import { toZod, zodIssues } from './field-schema.js';
+import { validatorFor, zodIssues } from './field-schema.js';
 import { activeNodeIds, type StateNodeInfo, type TransitionInfo } from './state-tree.js';
 import { stepBuiltin, isBuiltinEvent } from './builtin-events.js';
 import { formatStateValue, type Actor, type CaseState, type Command, type StateValue } from './types.js';
@@ -41,7 +41,9 @@ type Action = { type: string; params?: unknown };
  * const { state, effects } = initialStep(wf, { caseId: 'c1', org: 'district-a', data: {}, actor }, now, { calendar });
  */
 export function initialStep(wf: CompiledWorkflow, init: NewCase, now: Date, env: StepEnv = {}): StepResult {
-  const parsed = wf.dataValidator.safeParse(init.data);
+  // Declared defaults first, so counters start at 0 rather than undefined (JSON Logic's + of undefined is NaN).
+  const defaults = Object.fromEntries(Object.entries(wf.definition.data.properties).flatMap(([k, f]) => (f.default === undefined ? [] : [[k, structuredClone(f.default)]])));
+  const parsed = wf.dataValidator.safeParse({ ...defaults, ...init.data });
   if (!parsed.success) throw new InvalidInputError(`case data does not match the data schema of ${wf.ref}`, zodIssues(parsed.error, ['data']));
   const data = parsed.data as Record<string, unknown>;
   const [snapshot, actions] = initialTransition(wf.machine, { data, caseId: init.caseId, org: init.org });
@@ -102,7 +104,7 @@ function transitionCore(wf: CompiledWorkflow, current: CaseState, cmd: Command, 
   let inputIssues: Issue[] | undefined;
   let parsedAny = false;
   for (const t of allowed) {
-    const parsed = toZod(t.def.input ?? EMPTY_INPUT).safeParse(cmd.payload ?? {});
+    const parsed = validatorFor(t.def.input ?? EMPTY_INPUT).safeParse(cmd.payload ?? {});
     if (!parsed.success) {
       inputIssues ??= zodIssues(parsed.error, ['payload']);
       continue;

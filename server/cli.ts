@@ -1,0 +1,206 @@
+#!/usr/bin/env node
+/**
+ * The `duban` command line: validate workflow files, migrate the database,
+ * replay a case, verify the audit chain.
+ */
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Command } from 'commander';
+import cliProgress from 'cli-progress';
+import { addDuration, EngineError, formatPath, formatStateValue, validateDefinition, workflowJsonSchema } from '../engine/index.js';
+import { ConfigError } from './config.js';
+import { configFromEnv, openRuntime, type Runtime } from './main.js';
+
+const program = new Command();
+program.name('duban').description('Duban (督办): workflow engine for work-safety supervision cases').showHelpAfterError();
+
+/** Loads definitions from a .json file or a .ts/.js module (default and named exports). */
+async function loadDefinitions(file: string): Promise<unknown[]> {
+  const abs = path.resolve(file);
+  if (abs.endsWith('.json')) return [JSON.parse(await readFile(abs, 'utf8')) as unknown];
+  const mod = (await import(pathToFileURL(abs).href)) as Record<string, unknown>;
+  const values = Object.values(mod).filter((v) => v && typeof v === 'object' && 'states' in v);
+  if (values.length === 0) throw new Error(`${file} exports no workflow definition`);
+  return values;
+}
+
+async function withRuntime<T>(fn: (rt: Runtime) => Promise<T>, opts: { registerBuiltins?: boolean } = {}): Promise<T> {
+  const rt = await openRuntime(configFromEnv(), opts);
+  try {
+    return await fn(rt);
+  } finally {
+    await rt.close();
+  }
+}
+
+const workflows = program.command('workflows').description('workflow definitions');
+workflows
+  .command('validate <file>')
+  .description('check a workflow definition (.json, or a .ts/.js module) and print every problem with its path')
+  .action(async (file: string) => {
+    let failed = false;
+    for (const def of await loadDefinitions(file)) {
+      const r = validateDefinition(def);
+      const name = def && typeof def === 'object' && 'id' in def ? `${String((def as { id: unknown }).id)}@${String((def as { version?: unknown }).version)}` : file;
+      if (r.ok) {
+        console.log(`✓ ${name}: valid (${r.tree.nodes.length} states, ${new Set(r.tree.transitions.map((t) => t.event).filter(Boolean)).size} events)`);
+        continue;
+      }
+      failed = true;
+      console.log(`✗ ${name}: ${r.issues.length} problem(s)`);
+      for (const i of r.issues) console.log(`  ${formatPath(i.path)}  [${i.code}]  ${i.message}`);
+    }
+    process.exitCode = failed ? 1 : 0;
+  });
+workflows
+  .command('schema')
+  .description('print (or write) the JSON Schema of the definition format, for editors')
+  .option('--out <file>', 'write to a file instead of stdout')
+  .action(async (opts: { out?: string }) => {
+    const text = `${JSON.stringify(workflowJsonSchema(), null, 2)}\n`;
+    if (!opts.out) return void process.stdout.write(text);
+    await mkdir(path.dirname(path.resolve(opts.out)), { recursive: true });
+    await writeFile(opts.out, text);
+    console.log(`wrote ${opts.out}`);
+  });
+workflows
+  .command('register <file>')
+  .description('validate and store a workflow definition version (immutable once stored)')
+  .action(async (file: string) => {
+    await withRuntime(async ({ engine }) => {
+      for (const def of await loadDefinitions(file)) {
+        const { ref, created } = await engine.registerWorkflow(def);
+        console.log(`${created ? 'registered' : 'already registered'} ${ref}`);
+      }
+    });
+  });
+workflows
+  .command('list')
+  .description('list stored workflow definition versions')
+  .action(async () => {
+    await withRuntime(async ({ store }) => {
+      for (const d of await store.listDefinitions()) console.log(`${d.workflowId}@${d.version}  ${d.hash.slice(0, 12)}  ${d.createdAt}`);
+    });
+  });
+
+program
+  .command('migrate')
+  .description('create or upgrade the database schema (SQLite file or DATABASE_URL)')
+  .action(async () => {
+    await withRuntime(async ({ config }) => {
+      console.log(`database migrated: ${config.DATABASE_URL ? 'PostgreSQL' : config.DUBAN_DB}`);
+    }, { registerBuiltins: false });
+  });
+
+const cases = program.command('cases').description('cases');
+cases
+  .command('replay <caseId>')
+  .description('replay a case from its history and print its state at a seq (the latest by default)')
+  .option('--at <seq>', 'the seq to stop at', (v) => Number.parseInt(v, 10))
+  .option('--json', 'print JSON')
+  .action(async (caseId: string, opts: { at?: number; json?: boolean }) => {
+    await withRuntime(async ({ engine }) => {
+      const r = await engine.replay(caseId, opts.at === undefined ? {} : { atSeq: opts.at });
+      if (opts.json) {
+        console.log(JSON.stringify(r, null, 2));
+        return;
+      }
+      console.log(`case ${caseId} at seq ${r.seq} (${r.event.type} by ${r.event.actor.id} at ${r.event.at})`);
+      console.log(`state:  ${formatStateValue(r.state.value)} (${r.state.status})`);
+      console.log(`data:   ${JSON.stringify(r.state.data, null, 2)}`);
+    });
+  });
+cases
+  .command('history <caseId>')
+  .description('print the events of a case')
+  .action(async (caseId: string) => {
+    await withRuntime(async ({ engine }) => {
+      for (const e of await engine.history(caseId)) console.log(`${String(e.seq).padStart(4)}  ${e.at}  ${e.type.padEnd(24)} ${e.actor.id.padEnd(20)} → ${formatStateValue(e.state.value)}  ${e.hash.slice(0, 12)}`);
+    });
+  });
+
+const calendar = program.command('calendar').description('working-day calendars and deadlines');
+calendar
+  .command('add <date> <duration>')
+  .description('compute a deadline by hand: <date> (YYYY-MM-DD or an ISO instant) plus <duration> ("5 workdays", P15D, PT1H); the start day is not counted')
+  .option('--calendar <id>', 'calendar id', 'cn')
+  .option('--rollover', 'move a calendar-day deadline ending on a rest day to the end of the next working day (Civil Code rule)')
+  .action(async (date: string, duration: string, opts: { calendar: string; rollover?: boolean }) => {
+    await withRuntime(async ({ engine }) => {
+      const cal = await engine.calendars.get(opts.calendar);
+      const start = /^\d{4}-\d{2}-\d{2}$/.test(date) ? cal.startOfDay(date) : new Date(date);
+      if (Number.isNaN(start.getTime())) throw new EngineError('invalid_input', `"${date}" is not a date (YYYY-MM-DD) or an ISO instant`);
+      const d = addDuration(cal, start, duration, { rollover: opts.rollover ?? false });
+      console.log(`calendar:  ${cal.id} v${cal.version} (${cal.timeZone})`);
+      console.log(`start:     ${cal.localDateOf(start)} (not counted)`);
+      if (d.dueDate) console.log(`due date:  ${d.dueDate} (${'日一二三四五六'[new Date(`${d.dueDate}T00:00:00Z`).getUTCDay()] ?? ''}), ends 24:00 local${d.rolledOverFrom ? `; rolled over from ${d.rolledOverFrom}, a rest day` : ''}`);
+      console.log(`due at:    ${d.dueAt.toISOString()}`);
+    }, { registerBuiltins: false });
+  });
+calendar
+  .command('list')
+  .description('list the loaded calendars, their versions and years')
+  .action(async () => {
+    await withRuntime(async ({ engine }) => {
+      for (const c of await engine.calendars.list()) {
+        const days = c.definition.days;
+        console.log(`${c.id} v${c.version}  ${c.timeZone}  years ${c.years.join(', ')}  ${days.filter((d) => d.kind === 'holiday').length} holidays, ${days.filter((d) => d.kind === 'workday').length} make-up working days${c.definition.source ? `  (${c.definition.source})` : ''}`);
+      }
+    }, { registerBuiltins: false });
+  });
+calendar
+  .command('import <file>')
+  .description('add a calendar or a new year of one from a JSON file (stored as a new version when its content is new)')
+  .action(async (file: string) => {
+    await withRuntime(async ({ engine }) => {
+      const r = await engine.calendars.add(JSON.parse(await readFile(file, 'utf8')) as unknown);
+      console.log(`${r.created ? 'added' : 'already loaded'} calendar ${r.id} v${r.version}`);
+    }, { registerBuiltins: false });
+  });
+
+const audit = program.command('audit').description('audit trail');
+audit
+  .command('verify')
+  .description('check every hash chain and replay every case; exit 1 naming the first case and seq that differ')
+  .option('--case <caseId>', 'verify one case only')
+  .option('--no-progress', 'no progress bar')
+  .action(async (opts: { case?: string; progress: boolean }) => {
+    await withRuntime(async ({ engine }) => {
+      const bar = opts.progress ? new cliProgress.SingleBar({ format: 'verifying |{bar}| {value}/{total} cases', stream: process.stderr, hideCursor: true }, cliProgress.Presets.shades_classic) : undefined;
+      let started = false;
+      const report = await engine.verify(opts.case, {
+        onProgress: (done, total) => {
+          if (!bar) return;
+          if (!started) {
+            bar.start(total, 0);
+            started = true;
+          }
+          bar.setTotal(total);
+          bar.update(done);
+        },
+      });
+      bar?.stop();
+      console.log(`${report.casesChecked} case(s), ${report.eventsChecked} event(s) checked`);
+      if (report.ok) {
+        console.log('✓ every hash chain and replay matches');
+        return;
+      }
+      for (const f of report.failures) console.log(`✗ case ${f.caseId} seq ${f.seq}: ${f.reason}`);
+      process.exitCode = 1;
+    });
+  });
+
+program.parseAsync(process.argv).catch((err: unknown) => {
+  if (err instanceof ConfigError) {
+    console.error(err.message);
+    process.exit(2);
+  }
+  if (err instanceof EngineError) {
+    console.error(`error [${err.code}]: ${err.message}`);
+    for (const i of err.issues ?? []) console.error(`  ${formatPath(i.path)}: ${i.message}`);
+    process.exit(1);
+  }
+  console.error(err);
+  process.exit(1);
+});

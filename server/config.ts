@@ -1,0 +1,50 @@
+/**
+ * Configuration from environment variables, validated with zod at start-up.
+ * A bad value is reported naming the variable, and the process exits with 2.
+ */
+import { z } from 'zod';
+
+const DURATION_MS = /^(-?\d+)(ms|s|m|h|d)$/;
+const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+
+/** Parses `90s`, `2h`, `30d`, `-1d` into milliseconds. */
+export function parseOffset(text: string): number | undefined {
+  const m = DURATION_MS.exec(text.trim());
+  if (!m) return undefined;
+  return Number(m[1]) * UNIT_MS[m[2] as keyof typeof UNIT_MS];
+}
+
+export const ConfigSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  DUBAN_DB: z.string().min(1).default('./data/duban.sqlite'),
+  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').optional(),
+  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// URL').optional(),
+  SMTP_URL: z.string().regex(/^smtps?:\/\//, 'must be an smtp:// URL').optional(),
+  DUBAN_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Runs the engine clock ahead (or behind) of the machine's, e.g. `30d`, for demos. */
+  DUBAN_CLOCK_OFFSET: z
+    .string()
+    .optional()
+    .refine((v) => v === undefined || v === '' || parseOffset(v) !== undefined, 'must be an offset like 90s, 2h or 30d'),
+});
+export type Config = z.infer<typeof ConfigSchema>;
+
+/** A configuration error: names every bad variable. */
+export class ConfigError extends Error {
+  constructor(readonly problems: { variable: string; message: string }[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  ${p.variable}: ${p.message}`).join('\n')}`);
+  }
+}
+
+/** Reads and validates the configuration from an environment object. */
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  const input: Record<string, string> = {};
+  for (const key of Object.keys(ConfigSchema.shape)) {
+    const v = env[key];
+    if (v !== undefined && v !== '') input[key] = v;
+  }
+  const r = ConfigSchema.safeParse(input);
+  if (!r.success) throw new ConfigError(r.error.issues.map((i) => ({ variable: String(i.path[0] ?? '?'), message: i.message })));
+  return r.data;
+}
