@@ -4,6 +4,9 @@
  */
 const benches: Record<string, () => Promise<{ main: () => Promise<void> }>> = {
   engine: () => import('./engine.js'),
+  http: () => import('./http.js'),
+  timers: () => import('./timers.js'),
+  notifications: () => import('./notifications.js'),
 };
 
 const names = process.argv.slice(2).filter((a) => !a.startsWith('-'));

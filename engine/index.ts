@@ -18,11 +18,12 @@ export {
   type DeadlineDefinition,
   type LocalizedText,
 } from './core/definition-schema.js';
-export { validateDefinition, type ValidationResult } from './core/validate-definition.js';
+export { validateDefinition, type ValidationResult, type ValidateOptions, type TemplateCatalog } from './core/validate-definition.js';
 export { workflowJsonSchema } from './core/json-schema.js';
 export { compileWorkflow, type CompiledWorkflow } from './core/compile.js';
 export { step, initialStep, acceptedEvents, availableEvents, type StepResult, type NewCase } from './core/step.js';
-export { EffectSchema, type Effect } from './core/effects.js';
+export { EffectSchema, NotifyEffectSchema, ResolvedRecipientSchema, type Effect, type NotifyEffect, type ResolvedRecipient } from './core/effects.js';
+export { NotifySchema, RecipientSchema, SpawnSchema, NOTIFICATION_KINDS, CHANNELS, type NotifyDefinition, type Recipient, type SpawnDefinition } from './core/definition-schema.js';
 export { ObjectSchemaSchema, FieldSchemaSchema, toZod, type FieldSchema, type ObjectSchema } from './core/field-schema.js';
 export { ActorSchema, CaseStateSchema, TIMER_ACTOR, formatStateValue, type Actor, type CaseState, type Command, type StateValue, type CaseId, type UserId, type OrgId } from './core/types.js';
 export { buildStateTree, type StateTree, type StateNodeInfo } from './core/state-tree.js';
@@ -62,3 +63,14 @@ export {
 export { DeadlineStateSchema, type DeadlineState } from './core/deadline-state.js';
 export { timersOf, type StepEnv, type TimerSpec, type CalendarLookup } from './core/deadlines.js';
 export { BUILTIN_EVENTS, isBuiltinEvent } from './core/builtin-events.js';
+export type { Scheduler, SchedulerStats } from './ports.js';
+export { createPollingScheduler, type PollingScheduler, type PollingSchedulerOptions } from './adapters/polling-scheduler.js';
+export { createBullmqScheduler, timerJobId, TimerJobDataSchema, type BullmqScheduler, type BullmqSchedulerOptions, type TimerJobData } from './adapters/bullmq-scheduler.js';
+export { defaultRetryBackoffMs, type TimerEngine, type SchedulerLogger, type TimerFiringOptions } from './adapters/timer-firing.js';
+export type { CaseFilter, CaseStateCount, OrgRecord, OrgLevel, UserRecord, TokenRecord, PeopleStore, SaveOutcome } from './ports.js';
+export { ORG_LEVELS } from './ports.js';
+export { createKnexPeopleStore } from './adapters/knex-people.js';
+export { resolveTarget, type StateKind, type TransitionInfo } from './core/state-tree.js';
+export type { DeadlineView } from './runtime/case-view.js';
+export type { AvailableEvent } from './core/step.js';
+export type { OutboxStore, OutboxRecord, OutboxStatus, OutboxRelease, NewOutboxRecord, DeliveryStore, DeliveryRecord, InboxStore, InboxItem, AckStore, AckRecord, AckStatus } from './outbox-ports.js';

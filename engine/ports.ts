@@ -4,7 +4,8 @@
  * type of any library appears here.
  */
 import type { Effect } from './core/effects.js';
-import type { Actor, CaseState } from './core/types.js';
+import type { Actor, CaseState, StateValue } from './core/types.js';
+import type { OutboxStore } from './outbox-ports.js';
 
 /** Where the engine takes time from. Tests use a manual clock. */
 export interface Clock {
@@ -107,6 +108,8 @@ export interface StoreTx {
   /** Reads a case and holds it against concurrent writers until the transaction ends. */
   lockCase(caseId: string): Promise<CaseRecord | undefined>;
   findEventByKey(caseId: string, idempotencyKey: string): Promise<EventRecord | undefined>;
+  /** A definition version (the latest when omitted), read inside the transaction. */
+  getDefinition(workflowId: string, version?: number): Promise<StoredDefinition | undefined>;
   /** Events of a case in seq order, read inside the transaction. */
   listEvents(caseId: string, opts?: { toSeq?: number }): Promise<EventRecord[]>;
   findCaseByCreationKey(idempotencyKey: string): Promise<CaseRecord | undefined>;
@@ -140,7 +143,8 @@ export interface TimerRecord {
   timerKey: string;
   caseId: string;
   workflowId: string;
-  kind: 'remind' | 'due' | 'escalate';
+  /** `signal`: a child case's end, to deliver to this (parent) case; `deadlineKey` holds the child id. */
+  kind: 'remind' | 'due' | 'escalate' | 'signal';
   deadlineKey: string;
   index: number;
   generation: number;
@@ -172,6 +176,8 @@ export interface Store {
   readonly dialect: 'sqlite' | 'postgres';
   readonly timers: TimerStore;
   readonly calendars: CalendarStore;
+  /** Notification outbox, deliveries, inbox and acknowledged warnings (read by the dispatcher in notifications/). */
+  readonly outbox: OutboxStore;
   migrate(): Promise<void>;
   close(): Promise<void>;
   transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T>;
@@ -187,6 +193,10 @@ export interface Store {
   /** Events of a case in seq order, optionally up to `toSeq` inclusive. */
   listEvents(caseId: string, opts?: { toSeq?: number }): Promise<EventRecord[]>;
   listTasks(filter: TaskFilter): Promise<TaskRecord[]>;
+  /** Cases matching `filter`, newest first (`createdAt` desc, then `id` desc), at most `limit`. */
+  listCases(filter: CaseFilter): Promise<CaseRecord[]>;
+  /** How many cases each workflow has in each state (for metrics). */
+  countCasesByState(): Promise<CaseStateCount[]>;
 }
 
 /** What a scheduler counted since it was created. */
@@ -219,4 +229,89 @@ export interface Scheduler {
   /** Fires every timer due now (for tests and start-up); resolves to how many fired. */
   runDue(): Promise<number>;
   stats(): SchedulerStats;
+}
+
+/** Which cases `Store.listCases` returns. Every given condition must hold. */
+export interface CaseFilter {
+  workflowId?: string | undefined;
+  status?: 'active' | 'done' | undefined;
+  /** Cases in which this state is active: a camelCase key, or a dotted path of keys (each must be active). */
+  state?: string | undefined;
+  /** Cases whose org is one of these; an empty list matches nothing. */
+  orgs?: string[] | undefined;
+  /** Cases with a deadline (not paused) due at or before this instant. */
+  dueBefore?: string | undefined;
+  /** Cases with no deadline (not paused) due at or before this instant. */
+  notDueBefore?: string | undefined;
+  /** Cases whose id or data contains this text (case-insensitive for ASCII letters). */
+  text?: string | undefined;
+  /** Keyset cursor: cases strictly after this one in the listing order. */
+  after?: { createdAt: string; id: string } | undefined;
+  limit: number;
+}
+
+/** One row of `Store.countCasesByState`. */
+export interface CaseStateCount {
+  workflowId: string;
+  status: 'active' | 'done';
+  state: StateValue;
+  count: number;
+}
+
+/** The levels of the org tree (DESIGN §7), top down. */
+export const ORG_LEVELS = ['province', 'city', 'county', 'township', 'grid'] as const;
+export type OrgLevel = (typeof ORG_LEVELS)[number];
+
+/** An org: a node of the jurisdiction tree. */
+export interface OrgRecord {
+  id: string;
+  name: string;
+  /** `null` for a root. */
+  parentId: string | null;
+  level: OrgLevel;
+  createdAt: string;
+}
+
+/** A person: belongs to one org, holds roles. */
+export interface UserRecord {
+  id: string;
+  name: string;
+  orgId: string;
+  roles: string[];
+  locale: 'zh-CN' | 'en';
+  createdAt: string;
+}
+
+/** An API token. Only the sha256 of the token is stored; the token itself is shown once. */
+export interface TokenRecord {
+  id: string;
+  userId: string;
+  /** sha256 hex of the token text. */
+  hash: string;
+  label: string | null;
+  createdAt: string;
+  lastUsedAt: string | null;
+  revokedAt: string | null;
+}
+
+/** What an insert of an org or a user found: new, the same row already there, or a different row under that id. */
+export type SaveOutcome = 'created' | 'exists' | 'conflict';
+
+/** Orgs, users and their tokens. */
+export interface PeopleStore {
+  /** Inserts an org (its parent must exist); `exists` when identical, `conflict` when the id holds another. */
+  addOrg(org: OrgRecord): Promise<SaveOutcome>;
+  listOrgs(): Promise<OrgRecord[]>;
+  /** Inserts a user (its org must exist); `exists` when identical, `conflict` when the id holds another. */
+  addUser(user: UserRecord): Promise<SaveOutcome>;
+  getUser(userId: string): Promise<UserRecord | undefined>;
+  /** Users of the given orgs (all users when omitted), by id. */
+  listUsers(orgIds?: string[]): Promise<UserRecord[]>;
+  addToken(token: TokenRecord): Promise<void>;
+  /** A token by its id or by the sha256 of its text. */
+  findToken(by: { id: string } | { hash: string }): Promise<TokenRecord | undefined>;
+  /** Records a use; skips the write when the stored time is newer than `skipIfAfter`. */
+  touchToken(tokenId: string, at: string, skipIfAfter: string): Promise<void>;
+  /** Revokes a token; false when it does not exist or was revoked before. */
+  revokeToken(tokenId: string, at: string): Promise<boolean>;
 }

@@ -19,8 +19,18 @@
  * - DOMAIN's "enterprise" actor is `enterpriseSafetyOfficer` or
  *   `enterprisePrincipal`; "regulator" is `inspector`, `regulatorReviewer` or
  *   `regulatorLeader`.
+ * - Notifications (DOMAIN §5.6): entering a human state tells its task role
+ *   (the draft excepted: its author is filling it in); every deadline sends
+ *   `overdue` when it falls due and escalates after it (enterprise deadlines:
+ *   a written reminder at +3 working days, the leaders at +10, when DOMAIN
+ *   §5.4 would start a supervision letter; regulator deadlines: the superior
+ *   at +2); the reporter hears of rejection, transfer and write-off; a
+ *   listing is published. `issueWarning` sends the acknowledged warning (叫应)
+ *   of a major hazard facing interim danger: enterprise principal, then the
+ *   grid officer, then the township safety office.
  */
 import { defineWorkflow } from '../engine/index.js';
+import { assigned, notice, role } from './notices.js';
 
 const ENTERPRISE = ['enterpriseSafetyOfficer', 'enterprisePrincipal'];
 const REGULATOR = ['inspector', 'regulatorReviewer', 'regulatorLeader'];
@@ -46,6 +56,16 @@ const markOverdue = {
 } as const;
 
 const dueSoon = [{ before: '-3 workdays', notify: 'due-soon' }];
+
+const ENTERPRISE_ROLES = [role('enterprisePrincipal'), role('enterpriseSafetyOfficer')];
+const reporter = { field: 'reportedBy' };
+/** After an enterprise deadline: a written reminder (催办), then the leaders, when a supervision letter is due. */
+const enterpriseLadder = [
+  { after: '3 workdays', notify: notice('reminder-letter', 'escalated', ...ENTERPRISE_ROLES) },
+  { after: '10 workdays', notify: notice('escalated', 'escalated', role('regulatorLeader'), role('safetyCommitteeLeader')) },
+];
+/** After a regulator deadline: the superior. */
+const regulatorLadder = (superior: string) => [{ after: '2 workdays', notify: notice('escalated', 'escalated', role(superior)) }];
 
 const reportFields = {
   source: { type: 'string', title: '隐患来源', enum: ['selfCheck', 'gridPatrol', 'inspection', 'covertInspection', 'tipOff', 'campaign'] },
@@ -143,6 +163,9 @@ export const hazardWorkflow = defineWorkflow({
       reworkCount: { type: 'integer', title: '退回重新整改次数', minimum: 0 },
       overdue: flag('已逾期'),
       overdueDeadline: { type: 'string', title: '逾期的期限' },
+      lastWarning: text('最近一次叫应预警'),
+      warnedAt: instant('预警时间'),
+      warningCount: { type: 'integer', title: '叫应预警次数', minimum: 0, default: 0 },
       closedAt: instant('销号时间'),
     },
   },
@@ -172,6 +195,7 @@ export const hazardWorkflow = defineWorkflow({
     pass: { title: { zh: '复查通过', en: 'Pass re-inspection' } },
     fail: { title: { zh: '复查不通过', en: 'Fail re-inspection' } },
     markOverdue: { title: { zh: '标记逾期', en: 'Mark overdue' } },
+    issueWarning: { title: { zh: '叫应预警', en: 'Acknowledged warning' } },
   },
   initial: 'draft',
   states: {
@@ -211,6 +235,7 @@ export const hazardWorkflow = defineWorkflow({
       title: { zh: '已上报', en: 'Reported' },
       tags: ['overdue-tracked'],
       task: { title: { zh: '受理隐患报告', en: 'Triage the report' }, role: 'regulatorReviewer' },
+      notify: [assigned(role('regulatorReviewer'), role('townshipSafetyOffice'))],
       deadlines: [
         {
           id: 'triage',
@@ -218,6 +243,8 @@ export const hazardWorkflow = defineWorkflow({
           duration: '3 workdays',
           legalBasis: { zh: '受理/初核 1–3 个工作日（设计假设，可配置）', en: 'Accept or triage within 1–3 working days (design assumption, configurable)' },
           onExpire: 'markOverdue',
+          notify: 'overdue',
+          escalate: regulatorLadder('regulatorLeader'),
         },
       ],
       on: {
@@ -277,12 +304,29 @@ export const hazardWorkflow = defineWorkflow({
             delistingMethod: { var: 'payload.delistingMethod' },
             listedAt: { var: 'now' },
           },
+          notify: [notice('listing-published', 'info', role('enterprisePrincipal'), role('regulatorLeader'), role('safetyCommitteeLeader'))],
+        },
+        issueWarning: {
+          roles: ['inspector', 'regulatorLeader', 'system'],
+          input: { type: 'object', properties: { warning: text('预警内容（如极端天气下的临时危险）') }, required: ['warning'] },
+          guard: isGrade('major'),
+          guardMessage: { zh: '叫应预警针对重大事故隐患', en: 'Acknowledged warnings are for major hazards' },
+          assign: { lastWarning: { var: 'payload.warning' }, warnedAt: { var: 'now' }, warningCount: increment('warningCount') },
+          notify: [
+            {
+              template: 'acknowledged-warning',
+              kind: 'acknowledgedWarning',
+              to: [role('enterprisePrincipal')],
+              ack: { within: 'PT30M', chain: [[role('gridOfficer')], [role('townshipSafetyOffice')]] },
+            },
+          ],
         },
       },
       states: {
         accepted: {
           title: { zh: '已受理', en: 'Accepted' },
           task: { title: { zh: '隐患分级', en: 'Grade the hazard' }, role: 'inspector' },
+          notify: [assigned(role('inspector'))],
           on: {
             grade: {
               target: 'graded',
@@ -321,6 +365,7 @@ export const hazardWorkflow = defineWorkflow({
         generalGraded: {
           title: { zh: '一般隐患待处置', en: 'General hazard: order pending' },
           task: { title: { zh: '下达整改指令或确认现场整改', en: 'Issue an order or record the on-the-spot fix' }, role: 'inspector' },
+          notify: [assigned(role('inspector'))],
           on: {
             issueOrder: {
               target: 'rectifying',
@@ -345,6 +390,8 @@ export const hazardWorkflow = defineWorkflow({
         majorGraded: {
           title: { zh: '重大隐患待责令治理', en: 'Major hazard: plan order pending' },
           task: { title: { zh: '责令制定治理方案', en: 'Order a rectification plan' }, role: 'inspector' },
+          // A major hazard also goes to the safety committee, which decides on listing.
+          notify: [assigned(role('inspector')), notice('task-assigned', 'info', role('safetyCommitteeLeader'))],
           on: {
             requirePlan: {
               target: 'planPending',
@@ -366,6 +413,7 @@ export const hazardWorkflow = defineWorkflow({
           title: { zh: '待报送治理方案', en: 'Plan pending' },
           tags: ['overdue-tracked'],
           task: { title: { zh: '报送重大事故隐患报告及治理方案', en: 'Submit the major-hazard report and plan' }, role: 'enterprisePrincipal' },
+          notify: [assigned(...ENTERPRISE_ROLES)],
           deadlines: [
             {
               id: 'planSubmission',
@@ -377,7 +425,9 @@ export const hazardWorkflow = defineWorkflow({
                 en: 'SAWS Order No. 16: major-hazard report and plan; due at the date the order sets, usually 10 working days (design assumption)',
               },
               onExpire: 'markOverdue',
+              notify: 'overdue',
               remind: dueSoon,
+              escalate: enterpriseLadder,
             },
           ],
           on: {
@@ -401,6 +451,7 @@ export const hazardWorkflow = defineWorkflow({
         planReview: {
           title: { zh: '治理方案审查', en: 'Plan review' },
           task: { title: { zh: '审批治理方案', en: 'Review the plan' }, role: 'regulatorLeader' },
+          notify: [assigned(role('regulatorLeader'))],
           on: {
             approvePlan: {
               target: 'rectifying',
@@ -424,6 +475,7 @@ export const hazardWorkflow = defineWorkflow({
           title: { zh: '整改中', en: 'Rectifying' },
           tags: ['overdue-tracked'],
           task: { title: { zh: '落实隐患整改', en: 'Rectify the hazard' }, role: 'enterpriseSafetyOfficer' },
+          notify: [assigned(...ENTERPRISE_ROLES)],
           deadlines: [
             {
               id: 'rectification',
@@ -435,7 +487,9 @@ export const hazardWorkflow = defineWorkflow({
                 en: 'SAWS Order No. 16: the deadline of the rectification order or approved plan; at most 1 year (Qingdao, local rule)',
               },
               onExpire: 'markOverdue',
+              notify: 'overdue',
               remind: dueSoon,
+              escalate: enterpriseLadder,
             },
           ],
           on: {
@@ -489,6 +543,7 @@ export const hazardWorkflow = defineWorkflow({
           title: { zh: '整改完成待核查', en: 'Rectification submitted' },
           // One task role per state: the regulator side, which also tracks the enterprise commissioning a major-hazard assessment.
           task: { title: { zh: '安排复查（重大隐患：督促评估）', en: 'Schedule re-inspection (major: see the assessment commissioned)' }, role: 'inspector' },
+          notify: [assigned(role('inspector'))],
           on: {
             startVerify: {
               target: 'verifying',
@@ -513,6 +568,7 @@ export const hazardWorkflow = defineWorkflow({
         assessing: {
           title: { zh: '治理效果评估', en: 'Assessing' },
           task: { title: { zh: '评估治理效果', en: 'Assess the rectification' }, role: 'expert' },
+          notify: [assigned(role('expert'), role('assessmentAgency'))],
           on: {
             assessmentDone: [
               {
@@ -536,6 +592,7 @@ export const hazardWorkflow = defineWorkflow({
           title: { zh: '恢复生产审查', en: 'Resumption review' },
           tags: ['overdue-tracked'],
           task: { title: { zh: '审查恢复生产申请', en: 'Review the resumption application' }, role: 'regulatorLeader' },
+          notify: [assigned(role('regulatorLeader'))],
           deadlines: [
             {
               id: 'resumptionReview',
@@ -547,6 +604,8 @@ export const hazardWorkflow = defineWorkflow({
                 en: 'SAWS Order No. 16 Art. 23: on-site review within 10 days of receiving the application to resume',
               },
               onExpire: 'markOverdue',
+              notify: 'overdue',
+              escalate: regulatorLadder('safetyCommitteeLeader'),
             },
           ],
           on: {
@@ -573,6 +632,7 @@ export const hazardWorkflow = defineWorkflow({
           title: { zh: '复查验收', en: 'Verifying' },
           tags: ['overdue-tracked'],
           task: { title: { zh: '复查验收', en: 'Re-inspect' }, role: 'inspector' },
+          notify: [assigned(role('inspector'))],
           deadlines: [
             {
               id: 'verification',
@@ -581,6 +641,8 @@ export const hazardWorkflow = defineWorkflow({
               rollover: true,
               legalBasis: { zh: '复查不超过10日（设计假设，参照16号令第二十三条10日审查期限）', en: 'Within 10 days (design assumption mirroring the 10-day review of Order No. 16 Art. 23)' },
               onExpire: 'markOverdue',
+              notify: 'overdue',
+              escalate: regulatorLadder('regulatorLeader'),
             },
           ],
           on: {
@@ -601,9 +663,15 @@ export const hazardWorkflow = defineWorkflow({
         },
       },
     },
-    rejected: { type: 'final', title: { zh: '不予受理', en: 'Rejected' }, tags: ['terminated'] },
-    transferred: { type: 'final', title: { zh: '已移交', en: 'Transferred' }, tags: ['terminated'] },
+    rejected: { type: 'final', title: { zh: '不予受理', en: 'Rejected' }, tags: ['terminated'], notify: [notice('rejected', 'info', reporter)] },
+    transferred: { type: 'final', title: { zh: '已移交', en: 'Transferred' }, tags: ['terminated'], notify: [notice('transferred', 'info', reporter)] },
     cancelled: { type: 'final', title: { zh: '已撤回', en: 'Cancelled' }, tags: ['terminated'] },
-    closed: { type: 'final', title: { zh: '已销号', en: 'Closed' }, description: { zh: '销号；如已挂牌，摘牌并公告', en: 'Written off; delisted and published if listed' }, tags: ['closed'] },
+    closed: {
+      type: 'final',
+      title: { zh: '已销号', en: 'Closed' },
+      description: { zh: '销号；如已挂牌，摘牌并公告', en: 'Written off; delisted and published if listed' },
+      tags: ['closed'],
+      notify: [notice('case-closed', 'closed', reporter, role('enterpriseSafetyOfficer'))],
+    },
   },
 });

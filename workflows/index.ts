@@ -1,12 +1,22 @@
 /**
  * The built-in workflow definitions, as data. The engine registers them at
- * start-up; later issues add the supervision-letter, listed-supervision and
- * four-no-let-go workflows to `builtinWorkflows`.
+ * start-up, in the order of `builtinWorkflows`.
  */
 import type { WorkflowDefinitionInput } from '../engine/index.js';
 import { hazardWorkflow } from './hazard.js';
+import { accidentWorkflow } from './accident.js';
+import { fourNoPassWorkflow } from './four-no-pass.js';
+import { supervisionAssignmentWorkflow, supervisionLetterWorkflow } from './supervision-letter.js';
+import { tipOffWorkflow } from './tip-off.js';
 
 export { hazardWorkflow };
+export { accidentWorkflow, fourNoPassWorkflow };
+export { supervisionAssignmentWorkflow, supervisionLetterWorkflow, tipOffWorkflow };
+export { fourNoPassGate, fourNoPassDataProperties, fourNoPassRoles, fourNoPassEvents, fourNoPassComplete } from './four-no-pass.js';
 
-/** Every built-in workflow definition, in registration order. */
-export const builtinWorkflows: WorkflowDefinitionInput[] = [hazardWorkflow];
+/**
+ * Every built-in workflow definition, in registration order: a workflow that
+ * spawns children comes after the children's workflow (`hazard` before
+ * `tip-off`, `supervision-assignment` before `supervision-letter`).
+ */
+export const builtinWorkflows: WorkflowDefinitionInput[] = [hazardWorkflow, accidentWorkflow, fourNoPassWorkflow, supervisionAssignmentWorkflow, supervisionLetterWorkflow, tipOffWorkflow];

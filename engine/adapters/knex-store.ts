@@ -6,9 +6,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import knexFactory, { type Knex } from 'knex';
-import type { CaseRecord, Store, StoredDefinition, TaskRecord } from '../ports.js';
+import type { CaseFilter, CaseRecord, Store, StoredDefinition, TaskRecord } from '../ports.js';
+import type { StateValue } from '../core/types.js';
 import { DefinitionConflictError } from '../errors.js';
 import { createKnexCalendarStore, createKnexTimerStore } from './knex-time.js';
+import { createKnexOutboxStore } from './knex-outbox.js';
 import { createKnexTx } from './knex-tx.js';
 import { migrateToLatest } from './migrations/index.js';
 import { withPgAdvisoryLock } from './pg-advisory-lock.js';
@@ -67,6 +69,7 @@ export function createKnexStore(options: KnexStoreOptions = {}): KnexStore {
     knex,
     timers: createKnexTimerStore(knex, reader),
     calendars: createKnexCalendarStore(knex, reader, dialect),
+    outbox: createKnexOutboxStore(knex, reader, dialect),
 
     async migrate() {
       if (options.databaseUrl === undefined) return migrateToLatest(knex);
@@ -156,7 +159,64 @@ export function createKnexStore(options: KnexStoreOptions = {}): KnexStore {
       const rows = await query;
       return rows.map((row) => rowToTask(dialect, row));
     },
+
+    async listCases(filter) {
+      const rows = await caseQuery(reader, dialect, filter);
+      return rows.map((row) => rowToCase(dialect, row));
+    },
+
+    async countCasesByState() {
+      const value = dialect === 'sqlite' ? "json_extract(state, '$.value')" : "state->>'value'";
+      const rows = (await reader('cases')
+        .select('workflow_id', 'status', reader.raw(`${value} as v`))
+        .count({ n: '*' })
+        .groupByRaw(`workflow_id, status, ${value}`)) as { workflow_id: string; status: string; v: string; n: number | string }[];
+      // A string state value comes back bare, a nested one as JSON text.
+      return rows.map((r) => ({ workflowId: r.workflow_id, status: r.status as CaseRecord['status'], state: (r.v.startsWith('{') ? JSON.parse(r.v) : r.v) as StateValue, count: Number(r.n) }));
+    },
   };
+}
+
+/** Escapes LIKE wildcards; every pattern below uses `ESCAPE '\\'`. */
+function likeEscape(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+/**
+ * The query behind `listCases`. State, deadlines and data live in the `state`
+ * JSON column, so the filters read it with each dialect's JSON functions:
+ * SQLite's `json_extract`/`json_each`, PostgreSQL's `->>`/`jsonb_array_elements`.
+ * Instants are ISO-8601 UTC text, compared as bytes (`COLLATE "C"` on pg).
+ */
+function caseQuery(db: Knex, dialect: Dialect, filter: CaseFilter): Knex.QueryBuilder<CaseRow, CaseRow[]> {
+  const pg = dialect === 'postgres';
+  const q = db<CaseRow>('cases').orderBy([{ column: 'created_at', order: 'desc' }, { column: 'id', order: 'desc' }]).limit(filter.limit);
+  if (filter.workflowId !== undefined) q.where({ workflow_id: filter.workflowId });
+  if (filter.status !== undefined) q.where({ status: filter.status });
+  if (filter.orgs !== undefined) q.whereIn('org', filter.orgs);
+  if (filter.state !== undefined) {
+    // The state value as text: `draft`, or JSON such as {"active":"rectifying"}; a key is active when it is the
+    // whole value or appears quoted in it (state keys are camelCase, so never need escaping).
+    const value = pg ? "cases.state->>'value'" : "json_extract(cases.state, '$.value')";
+    for (const key of filter.state.split('.')) q.where((w) => w.whereRaw(`${value} = ?`, [key]).orWhereRaw(`${value} LIKE ? ESCAPE '\\'`, [`%"${likeEscape(key)}"%`]));
+  }
+  const dueExists = pg
+    ? `EXISTS (SELECT 1 FROM jsonb_array_elements(cases.state->'deadlines') d WHERE d->>'status' <> 'paused' AND (d->>'dueAt') COLLATE "C" <= ?)`
+    : `EXISTS (SELECT 1 FROM json_each(cases.state, '$.deadlines') d WHERE json_extract(d.value, '$.status') <> 'paused' AND json_extract(d.value, '$.dueAt') <= ?)`;
+  if (filter.dueBefore !== undefined) q.whereRaw(dueExists, [filter.dueBefore]);
+  if (filter.notDueBefore !== undefined) q.whereRaw(`NOT ${dueExists}`, [filter.notDueBefore]);
+  if (filter.text !== undefined) {
+    const pattern = `%${likeEscape(filter.text)}%`;
+    // SQLite's LIKE ignores ASCII case; pg needs ILIKE for the same behaviour.
+    const data = pg ? `(cases.state->'data')::text ILIKE ? ESCAPE '\\'` : `json_extract(cases.state, '$.data') LIKE ? ESCAPE '\\'`;
+    const id = pg ? `cases.id ILIKE ? ESCAPE '\\'` : `cases.id LIKE ? ESCAPE '\\'`;
+    q.where((w) => w.whereRaw(id, [pattern]).orWhereRaw(data, [pattern]));
+  }
+  if (filter.after !== undefined) {
+    const { createdAt, id } = filter.after;
+    q.where((w) => w.where('created_at', '<', createdAt).orWhere((x) => x.where('created_at', createdAt).andWhere('id', '<', id)));
+  }
+  return q;
 }
 
 /** SQLite through better-sqlite3: one connection per knex (SQLite has one writer), WAL, waits instead of failing when busy. */

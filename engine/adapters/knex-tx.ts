@@ -23,7 +23,7 @@ import type { Knex } from 'knex';
 import type { CommitRequest, StoreTx } from '../ports.js';
 import type { Effect } from '../core/effects.js';
 import { assertNever, CaseNotFoundError, EngineError, IdempotencyConflictError, VersionConflictError } from '../errors.js';
-import { caseToRow, encodeJson, eventToRow, rowToCase, rowToEvent, type CaseRow, type Dialect, type EventRow, type TaskRow, type TimerRow } from './knex-rows.js';
+import { caseToRow, encodeJson, eventToRow, rowToCase, rowToDefinition, rowToEvent, type CaseRow, type DefinitionRow, type Dialect, type EventRow, type TaskRow, type TimerRow } from './knex-rows.js';
 
 /** Creates the transaction-bound half of the store. */
 export function createKnexTx(trx: Knex.Transaction, dialect: Dialect): StoreTx {
@@ -39,6 +39,12 @@ export function createKnexTx(trx: Knex.Transaction, dialect: Dialect): StoreTx {
     async findEventByKey(caseId, idempotencyKey) {
       const row = await trx<EventRow>('case_events').where({ case_id: caseId, idempotency_key: idempotencyKey }).first();
       return row && rowToEvent(dialect, row);
+    },
+
+    async getDefinition(workflowId, version) {
+      const query = trx<DefinitionRow>('workflow_definitions').where({ workflow_id: workflowId });
+      const row = await (version === undefined ? query.orderBy('version', 'desc') : query.andWhere({ version })).first();
+      return row && rowToDefinition(dialect, row);
     },
 
     async listEvents(caseId, opts = {}) {
@@ -136,6 +142,12 @@ function eventUniqueViolation(error: unknown): 'seq' | 'idempotency_key' | undef
   return undefined;
 }
 
+/** Inserts a pending timer row; a duplicate key is ignored, which keeps a claim in progress intact. */
+async function insertTimer(trx: Knex.Transaction, row: Omit<TimerRow, 'status' | 'claimed_by' | 'claim_expires_at' | 'attempts' | 'last_error'>): Promise<void> {
+  const full: TimerRow = { ...row, status: 'pending', claimed_by: null, claim_expires_at: null, attempts: 0, last_error: null };
+  await trx('timers').insert(full).onConflict('timer_key').ignore();
+}
+
 async function applyEffect(trx: Knex.Transaction, req: CommitRequest, effect: Effect): Promise<void> {
   const { record, event } = req;
   switch (effect.type) {
@@ -164,28 +176,29 @@ async function applyEffect(trx: Knex.Transaction, req: CommitRequest, effect: Ef
       await trx('tasks').where({ case_id: record.id }).delete();
       await trx('timers').where({ case_id: record.id }).delete();
       return;
-    case 'set-timer': {
-      const row: TimerRow = {
-        timer_key: effect.timerKey,
-        case_id: record.id,
-        workflow_id: record.workflowId,
-        kind: effect.kind,
-        deadline_key: effect.deadlineKey,
-        idx: effect.index,
-        generation: effect.generation,
-        due_at: effect.dueAt,
-        set_seq: event.seq,
-        status: 'pending',
-        claimed_by: null,
-        claim_expires_at: null,
-        attempts: 0,
-        last_error: null,
-      };
-      // Timer keys carry the deadline's generation, so a re-armed deadline is a
-      // new row; ignoring a duplicate keeps a claim in progress intact.
-      await trx('timers').insert(row).onConflict('timer_key').ignore();
+    case 'set-timer':
+      // Timer keys carry the deadline's generation, so a re-armed deadline is a new row.
+      await insertTimer(trx, { timer_key: effect.timerKey, case_id: record.id, workflow_id: record.workflowId, kind: effect.kind, deadline_key: effect.deadlineKey, idx: effect.index, generation: effect.generation, due_at: effect.dueAt, set_seq: event.seq });
       return;
-    }
+    case 'notify':
+      await trx('outbox')
+        .insert({
+          id: effect.id, case_id: record.id, seq: event.seq, template: effect.template, kind: effect.kind,
+          channels: encodeJson(effect.channels), recipients: encodeJson(effect.to), ack: effect.ack ? encodeJson(effect.ack) : null,
+          vars: encodeJson(effect.vars), confidential: encodeJson(effect.confidential),
+          status: 'pending', attempts: 0, next_attempt_at: event.at, created_at: event.at,
+        })
+        .onConflict('id')
+        .ignore();
+      return;
+    case 'spawn-case':
+      // The runtime creates the child case itself (through commit) in the same transaction.
+      return;
+    case 'signal-parent':
+      // A durable, once-only message to the parent: a timer row on the parent's case, due now.
+      // workflow_id is the child's: the row's case is the parent, the workflow column only labels metrics.
+      await insertTimer(trx, { timer_key: `${effect.parentCaseId}:child:${effect.childCaseId}:done`, case_id: effect.parentCaseId, workflow_id: record.workflowId, kind: 'signal', deadline_key: effect.childCaseId, idx: 0, generation: 0, due_at: event.at, set_seq: event.seq });
+      return;
     case 'cancel-timer':
       await trx('timers').where({ timer_key: effect.timerKey }).delete();
       return;

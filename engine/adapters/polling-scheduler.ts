@@ -19,6 +19,11 @@ export interface PollingSchedulerOptions extends TimerFiringOptions {
   concurrency?: number | undefined;
 }
 
+/** The embedded scheduler, and who it claims rows as. */
+export interface PollingScheduler extends Scheduler {
+  readonly owner: string;
+}
+
 /** Wait before looking again when due rows are left that could not be fired now (claimed elsewhere, failing). */
 const RECHECK_MS = 10;
 
@@ -33,7 +38,7 @@ const RECHECK_MS = 10;
  * // … on shutdown
  * await scheduler.stop();
  */
-export function createPollingScheduler(options: PollingSchedulerOptions): Scheduler & { readonly owner: string } {
+export function createPollingScheduler(options: PollingSchedulerOptions): PollingScheduler {
   const firing = createTimerFiring(options);
   const { clock, logger } = firing;
   const pollIntervalMs = options.pollIntervalMs ?? 1000;
@@ -104,8 +109,9 @@ export function createPollingScheduler(options: PollingSchedulerOptions): Schedu
       unsubscribe = options.engine.onCommit(({ effects }) => {
         if (!running) return;
         for (const effect of effects) {
-          if (effect.type !== 'set-timer') continue;
-          const due = Date.parse(effect.dueAt);
+          // A child's end becomes a row on the parent due at once (signal-parent); a set-timer one due at dueAt.
+          if (effect.type !== 'set-timer' && effect.type !== 'signal-parent') continue;
+          const due = effect.type === 'set-timer' ? Date.parse(effect.dueAt) : clock.now().getTime();
           if (wakeAt === undefined) armedDuringTick = Math.min(armedDuringTick, due);
           else if (due < wakeAt) sleep(due, clock.now().getTime());
         }

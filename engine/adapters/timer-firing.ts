@@ -7,6 +7,12 @@
  * (or two copies of one queue job) exactly one fires a row; the engine's
  * idempotency key (the timer key) makes even a firing repeated after a crash
  * append one event.
+ *
+ * Order: one scheduler fires a case's due rows one after another in due
+ * order. Several schedulers working one backlog may each claim a different
+ * row of one case; if a deadline's reminder and due time are both overdue and
+ * the due time commits first, the reminder is discarded as stale, as the core
+ * never sends a reminder after its deadline has passed.
  */
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';

@@ -6,16 +6,36 @@
  * then runs as a normal transition. Pure.
  */
 import { z } from 'zod';
-import { ForbiddenError, InvalidInputError, TimerStaleError } from '../errors.js';
+import { ForbiddenError, InvalidDataError, InvalidInputError, TimerStaleError } from '../errors.js';
 import type { CompiledWorkflow } from './compile.js';
 import { DurationSchema } from './calendar/duration.js';
 import type { DeadlineState } from './deadline-state.js';
 import { deadlineDef, extendDeadline, TimerPayloadSchema, type StepEnv } from './deadlines.js';
 import { zodIssues } from './field-schema.js';
-import type { CaseState, Command } from './types.js';
+import type { CaseState, ChildRef, Command } from './types.js';
+import type { NotifyDefinition } from './definition-schema.js';
+import { rungNotify } from './step-effects.js';
 
-export const BUILTIN_EVENTS = ['deadline.remind', 'deadline.due', 'deadline.escalate', 'deadline.extend'] as const;
+export const BUILTIN_EVENTS = [
+  'deadline.remind',
+  'deadline.due',
+  'deadline.escalate',
+  'deadline.extend',
+  'case.childDone',
+  'notification.acknowledged',
+  'notification.escalated',
+] as const;
 export type BuiltinEvent = (typeof BUILTIN_EVENTS)[number];
+
+export const ChildDonePayloadSchema = z.object({ child: z.string().min(1), finalState: z.string().min(1) }).strict();
+export const AckPayloadSchema = z.object({ notification: z.string().min(1), comment: z.string().max(2000).optional() }).strict();
+export const EscalatedPayloadSchema = z.object({ notification: z.string().min(1), step: z.number().int().nonnegative(), to: z.array(z.string()).max(1000) }).strict();
+
+/** A notification a fired rung sends, with the deadline it is about. */
+export interface RungNotice {
+  notify: NotifyDefinition;
+  deadline: DeadlineState;
+}
 
 export const ExtendPayloadSchema = z.object({ deadline: z.string().min(1), by: DurationSchema, reason: z.string().min(1).max(2000) }).strict();
 
@@ -25,9 +45,12 @@ export function isBuiltinEvent(type: string): type is BuiltinEvent {
 
 export interface BuiltinOutcome {
   deadlines: DeadlineState[];
+  /** Updated children, when a child reported its end. */
+  children?: ChildRef[] | undefined;
   payload: Record<string, unknown>;
-  /** The workflow event the fired rung declares, to run after the deadline update. */
+  /** The workflow event the fired rung (or the spawn) declares, to run after the update. */
   followUp?: string | undefined;
+  notify?: RungNotice | undefined;
 }
 
 function parse<T>(schema: z.ZodType<T>, payload: unknown, type: string): T {
@@ -43,14 +66,28 @@ export function stepBuiltin(wf: CompiledWorkflow, current: CaseState, cmd: Comma
     const p = parse(ExtendPayloadSchema, cmd.payload, type);
     const dl = current.deadlines.find((d) => d.key === p.deadline);
     if (!dl) throw new InvalidInputError(`no running deadline "${p.deadline}"`, [{ code: 'unknown_deadline', path: ['payload', 'deadline'], message: `running: ${current.deadlines.map((d) => d.key).join(', ') || '(none)'}` }]);
-    const roles = deadlineDef(wf, dl.stateId, dl.deadlineId)?.extension?.roles ?? [];
+    const extension = deadlineDef(wf, dl.stateId, dl.deadlineId)?.extension;
+    if (!extension) throw new InvalidDataError(`deadline ${dl.key} cannot be extended`, [{ code: 'not_extensible', path: ['payload', 'deadline'], message: 'the definition declares no extension' }]);
+    const roles = extension.roles;
     if (!cmd.actor.roles.some((r) => roles.includes(r))) throw new ForbiddenError(`extending ${dl.key} needs one of the roles ${roles.join(', ') || '(none declared)'}`, { event: type, roles, actorRoles: cmd.actor.roles });
     const extended = extendDeadline(wf, dl, p.by, now, env);
     const entry = { by: p.by, reason: p.reason, at: now.toISOString(), actor: cmd.actor.id };
     return { deadlines: current.deadlines.map((d) => (d.key === dl.key ? { ...extended, extensions: [...dl.extensions, entry] } : d)), payload: p };
   }
 
-  if (!cmd.actor.roles.includes('system') || !cmd.actor.id.startsWith('system:')) throw new ForbiddenError(`"${type}" is sent by the timer service only`, { event: type });
+  // Acknowledging is done by the recipient (the server checks who received it): the event only records it.
+  if (type === 'notification.acknowledged') return { deadlines: current.deadlines, payload: parse(AckPayloadSchema, cmd.payload, type) };
+  if (!cmd.actor.roles.includes('system') || !cmd.actor.id.startsWith('system:')) throw new ForbiddenError(`"${type}" is sent by the engine only`, { event: type });
+  if (type === 'notification.escalated') return { deadlines: current.deadlines, payload: parse(EscalatedPayloadSchema, cmd.payload, type) };
+  if (type === 'case.childDone') {
+    const p = parse(ChildDonePayloadSchema, cmd.payload, type);
+    const child = current.children?.find((c) => c.caseId === p.child);
+    if (!child) throw new InvalidInputError(`case ${current.caseId} has no child ${p.child}`, [{ code: 'unknown_child', path: ['payload', 'child'], message: 'not a child of this case' }]);
+    if (child.finalState !== null) throw new TimerStaleError(`child ${p.child}`, 'its end was already recorded');
+    const children = (current.children ?? []).map((c) => (c.caseId === p.child ? { ...c, finalState: p.finalState } : c));
+    const spawn = wf.tree.byId.get(child.stateId)?.def.spawn;
+    return { deadlines: current.deadlines, children, payload: p, followUp: spawn?.onChildDone };
+  }
   const p = parse(TimerPayloadSchema, cmd.payload, type);
   const dl = current.deadlines.find((d) => d.key === p.deadline);
   if (!dl) throw new TimerStaleError(p.deadline, 'the deadline is no longer running (its state was left)');
@@ -59,22 +96,27 @@ export function stepBuiltin(wf: CompiledWorkflow, current: CaseState, cmd: Comma
   const def = deadlineDef(wf, dl.stateId, dl.deadlineId);
   let next: DeadlineState;
   let followUp: string | undefined;
+  let notice: NotifyDefinition | undefined;
+  const rung = (n: string | NotifyDefinition | undefined, kind: 'dueSoon' | 'overdue' | 'escalated') => (n === undefined ? undefined : rungNotify(wf, dl.stateId, n, kind));
   switch (type) {
     case 'deadline.remind':
       if (dl.status !== 'running' || p.index !== dl.reminded) throw new TimerStaleError(p.deadline, `reminder ${p.index} is not the next one`);
       next = { ...dl, reminded: dl.reminded + 1 };
       followUp = def?.remind?.[p.index]?.event;
+      notice = rung(def?.remind?.[p.index]?.notify, 'dueSoon');
       break;
     case 'deadline.due':
       if (dl.status !== 'running') throw new TimerStaleError(p.deadline, 'already overdue');
       next = { ...dl, status: 'overdue' };
       followUp = def?.onExpire;
+      notice = rung(def?.notify, 'overdue');
       break;
     case 'deadline.escalate':
       if (dl.status !== 'overdue' || p.index !== dl.escalated) throw new TimerStaleError(p.deadline, `escalation ${p.index} is not the next one`);
       next = { ...dl, escalated: dl.escalated + 1 };
       followUp = def?.escalate?.[p.index]?.event;
+      notice = rung(def?.escalate?.[p.index]?.notify, 'escalated');
       break;
   }
-  return { deadlines: current.deadlines.map((d) => (d.key === dl.key ? next : d)), payload: p, followUp };
+  return { deadlines: current.deadlines.map((d) => (d.key === dl.key ? next : d)), payload: p, followUp, notify: notice && { notify: notice, deadline: next } };
 }

@@ -11,8 +11,8 @@ import type { StateDefinition, TransitionDefinition, WorkflowDefinition } from '
 import { evaluate, isTruthy, type Expression, type ExpressionContext } from './expression.js';
 import { toZod, validatorFor } from './field-schema.js';
 import { resolveTarget, type StateNodeInfo, type StateTree } from './state-tree.js';
-import type { Actor } from './types.js';
-import { validateDefinition } from './validate-definition.js';
+import type { Actor, ChildRef } from './types.js';
+import { validateDefinition, type ValidateOptions } from './validate-definition.js';
 
 /** The input schema of a transition that declares none: an empty payload. */
 export const EMPTY_INPUT = { type: 'object', properties: {}, additionalProperties: false } as const;
@@ -22,6 +22,8 @@ export interface MachineContext {
   data: Record<string, unknown>;
   caseId: string;
   org: string;
+  parentId?: string | undefined;
+  children?: ChildRef[] | undefined;
 }
 
 /** The event object given to the machine. */
@@ -50,8 +52,8 @@ export interface CompiledWorkflow {
  * const wf = compileWorkflow(hazardWorkflow);
  * const { state } = initialStep(wf, { caseId: 'c1', org: 'city', data: {}, actor }, new Date());
  */
-export function compileWorkflow(input: unknown): CompiledWorkflow {
-  const result = validateDefinition(input);
+export function compileWorkflow(input: unknown, options: ValidateOptions = {}): CompiledWorkflow {
+  const result = validateDefinition(input, options);
   if (!result.ok) {
     const name = typeof input === 'object' && input && 'id' in input ? String((input as { id: unknown }).id) : '(unnamed)';
     throw new InvalidDefinitionError(name, result.issues);
@@ -62,6 +64,7 @@ export function compileWorkflow(input: unknown): CompiledWorkflow {
     actions: {
       entered: () => {},
       exited: () => {},
+      notify: () => {},
       assignData: assign(({ context, event }, params: { assign: NonNullable<TransitionDefinition['assign']> }) => ({
         data: applyAssign(params.assign, expressionContext(context, event)),
       })),
@@ -96,7 +99,8 @@ export function expressionContext(context: MachineContext, event: Partial<Machin
     payload: event.payload ?? {},
     actor: event.actor ? { id: event.actor.id, roles: [...event.actor.roles], org: event.actor.org } : { id: '', roles: [] },
     now: event.now ?? '',
-    case: { id: context.caseId, org: context.org },
+    case: { id: context.caseId, org: context.org, parentId: context.parentId },
+    children: context.children ?? [],
   };
 }
 
@@ -114,7 +118,7 @@ export function applyAssign(spec: NonNullable<TransitionDefinition['assign']>, c
 function compileState(tree: StateTree, node: StateNodeInfo, machineId: string): Record<string, unknown> {
   const sd: StateDefinition = node.def;
   const out: Record<string, unknown> = {
-    entry: [{ type: 'entered', params: { id: node.id } }],
+    entry: [{ type: 'entered', params: { id: node.id } }, ...(sd.notify?.length ? [{ type: 'notify', params: { notify: sd.notify } }] : [])],
     exit: [{ type: 'exited', params: { id: node.id } }],
   };
   if (node.kind === 'final') out.type = 'final';
@@ -128,7 +132,8 @@ function compileState(tree: StateTree, node: StateNodeInfo, machineId: string): 
       ...(target ? { target: `#${machineId}.${target.id}` } : {}),
       ...(t.reenter ? { reenter: true } : {}),
       guard: { type: 'allowed', params: { roles: automatic ? null : (t.roles ?? []), input: automatic ? null : validatorFor(t.input ?? EMPTY_INPUT), rule: t.guard ?? null } },
-      actions: t.assign ? [{ type: 'assignData', params: { assign: t.assign } }] : [],
+      // Assignment first, so notifications render the data as the transition leaves it.
+      actions: [...(t.assign ? [{ type: 'assignData', params: { assign: t.assign } }] : []), ...(t.notify?.length ? [{ type: 'notify', params: { notify: t.notify } }] : [])],
     };
   };
   if (sd.on) out.on = Object.fromEntries(Object.entries(sd.on).map(([e, t]) => [e, (Array.isArray(t) ? t : [t]).map((x) => compileT(x, false))]));

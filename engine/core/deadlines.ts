@@ -91,7 +91,8 @@ export function startDeadlines(wf: CompiledWorkflow, stateId: string, data: Reco
       key: `${stateId}#${d.id}`, stateId, deadlineId: d.id, startSeq: seq,
       ...(d.title ? { title: d.title } : {}), ...(d.legalBasis ? { legalBasis: d.legalBasis } : {}),
       calendar: { id: cal.id, version: cal.version }, startedAt: startedAt.toISOString(), baseDueAt: dueAt.toISOString(), dueAt: dueAt.toISOString(),
-      ...(dueDate ? { dueDate } : {}), status: dueAt.getTime() <= now.getTime() ? 'overdue' : 'running',
+      // Running even when already due (an anchor in the past): its due timer then fires at once, so `onExpire` runs.
+      ...(dueDate ? { dueDate } : {}), status: 'running',
       pausedDays: 0, pausedMs: 0, extensions: [], reminded: 0, escalated: 0, generation: 0,
     };
     return skipPastRungs(wf, state, now, env);
@@ -139,7 +140,7 @@ export function applyPauses(wf: CompiledWorkflow, deadlines: DeadlineState[], ac
         pausedMs += ms;
       }
       const moved = dueAt.toISOString() !== dl.dueAt;
-      return skipPastRungs(wf, { ...rest, dueAt: dueAt.toISOString(), ...(dueDate ? { dueDate } : {}), pausedDays, pausedMs, status: dueAt.getTime() <= now.getTime() ? 'overdue' : 'running', generation: dl.generation + (moved ? 1 : 0) }, now, env);
+      return skipPastRungs(wf, { ...rest, dueAt: dueAt.toISOString(), ...(dueDate ? { dueDate } : {}), pausedDays, pausedMs, status: 'running', generation: dl.generation + (moved ? 1 : 0) }, now, env);
     }
     return dl;
   });

@@ -24,6 +24,39 @@ export const EventTypeSchema = z.string().regex(CAMEL, 'an event type is camelCa
 /** A duration: ISO 8601 (`PT1H`, `P60D`) or working days (`5 workdays`). */
 export const DurationTextSchema = DeadlineDurationSchema;
 
+export const TemplateIdSchema = z.string().regex(KEBAB, 'a template id is kebab-case, e.g. "task-assigned"');
+
+/**
+ * Who receives a notification: everyone holding `role` at an org (the case's
+ * org unless `org` computes another), one user, or the user id(s) / e-mail
+ * address(es) held in a data field. Resolved when the notification is sent.
+ */
+export const RecipientSchema = z.union([
+  z.object({ role: RoleIdSchema, org: ExpressionSchema.optional() }).strict(),
+  z.object({ user: z.string().min(1) }).strict(),
+  z.object({ field: z.string().min(1) }).strict(),
+]);
+export type Recipient = z.infer<typeof RecipientSchema>;
+
+export const NOTIFICATION_KINDS = ['info', 'actionRequired', 'dueSoon', 'overdue', 'escalated', 'closed', 'acknowledgedWarning'] as const;
+export const CHANNELS = ['inbox', 'email', 'webhook'] as const;
+
+/** A notification a step sends: a template, its recipients and channels, optionally requiring acknowledgement (预警"叫应"). */
+export const NotifySchema = z
+  .object({
+    template: TemplateIdSchema,
+    to: z.array(RecipientSchema).min(1),
+    kind: z.enum(NOTIFICATION_KINDS).optional(),
+    channels: z.array(z.enum(CHANNELS)).min(1).optional(),
+    /** Must be acknowledged within `within`; otherwise it goes to the next step of `chain`, and so on. */
+    ack: z.object({ within: DeadlineDurationSchema, chain: z.array(z.array(RecipientSchema).min(1)).min(1) }).strict().optional(),
+  })
+  .strict();
+export type NotifyDefinition = z.infer<typeof NotifySchema>;
+
+/** On a reminder or escalation rung: a template id (sent to the role of the state's task) or a full notification. */
+export const RungNotifySchema = z.union([TemplateIdSchema, NotifySchema]);
+
 /**
  * A transition: where an event leads, who may send it, what it must carry and
  * what it copies into the case data.
@@ -41,6 +74,8 @@ export const TransitionSchema = z
     assign: z.union([z.array(FieldNameSchema), z.record(FieldNameSchema, ExpressionSchema)]).optional(),
     /** Re-enter the target (restart its tasks and deadlines) even when it is the current state. */
     reenter: z.boolean().optional(),
+    /** Notifications sent when this transition is taken. */
+    notify: z.array(NotifySchema).optional(),
   })
   .strict();
 export type TransitionDefinition = z.infer<typeof TransitionSchema>;
@@ -59,9 +94,29 @@ export const TaskSchema = z
   .strict();
 
 /** A reminder before a deadline falls due. */
-export const ReminderSchema = z.object({ before: NegativeDurationSchema, event: EventTypeSchema.optional(), notify: z.string().optional() }).strict();
+export const ReminderSchema = z.object({ before: NegativeDurationSchema, event: EventTypeSchema.optional(), notify: RungNotifySchema.optional() }).strict();
 /** One rung of the escalation ladder after a deadline has passed. */
-export const EscalationSchema = z.object({ after: DurationTextSchema, event: EventTypeSchema.optional(), notify: z.string().optional() }).strict();
+export const EscalationSchema = z.object({ after: DurationTextSchema, event: EventTypeSchema.optional(), notify: RungNotifySchema.optional() }).strict();
+
+/**
+ * Child cases a state starts on entry: one per item of a list in the case
+ * data, each in its own org, with its own tasks and deadlines. When a child
+ * reaches a final state the parent records it and, if given, receives
+ * `onChildDone` (sent by the system).
+ */
+export const SpawnSchema = z
+  .object({
+    workflow: WorkflowIdSchema,
+    /** A data field holding an array; one child per item. */
+    forEach: z.string().min(1),
+    /** The child's org: an expression over `item`, `data`, `case` (the parent's org by default). */
+    org: ExpressionSchema.optional(),
+    /** Child data field → expression over `item` (the list item), `data` and `case` (the parent). */
+    input: z.record(FieldNameSchema, ExpressionSchema).default({}),
+    onChildDone: EventTypeSchema.optional(),
+  })
+  .strict();
+export type SpawnDefinition = z.infer<typeof SpawnSchema>;
 
 /** A deadline a state runs while it is active. */
 export const DeadlineSchema = z
@@ -78,6 +133,8 @@ export const DeadlineSchema = z
     legalBasis: LocalizedTextSchema.optional(),
     /** Event sent by `system:timer` when the deadline falls due. */
     onExpire: EventTypeSchema.optional(),
+    /** Notification sent when the deadline falls due (overdue). */
+    notify: RungNotifySchema.optional(),
     remind: z.array(ReminderSchema).optional(),
     escalate: z.array(EscalationSchema).optional(),
     /** States (by key path) during which the clock stops. */
@@ -98,6 +155,9 @@ export interface StateDefinition {
   onDone?: TransitionDefinition | undefined;
   task?: z.infer<typeof TaskSchema> | undefined;
   deadlines?: z.input<typeof DeadlineSchema>[] | undefined;
+  /** Notifications sent on entry. */
+  notify?: NotifyDefinition[] | undefined;
+  spawn?: z.input<typeof SpawnSchema> | undefined;
   tags?: string[] | undefined;
 }
 
@@ -114,6 +174,8 @@ export const StateSchema: z.ZodType<StateDefinition> = z.lazy(() =>
       onDone: TransitionSchema.optional(),
       task: TaskSchema.optional(),
       deadlines: z.array(DeadlineSchema).optional(),
+      notify: z.array(NotifySchema).optional(),
+      spawn: SpawnSchema.optional(),
       tags: z.array(z.string().min(1)).optional(),
     })
     .strict(),

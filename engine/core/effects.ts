@@ -48,7 +48,68 @@ export const CancelTimerEffectSchema = z.object({
   timerKey: z.string(),
 });
 
-export const EffectSchema = z.discriminatedUnion('type', [OpenTaskEffectSchema, CloseTaskEffectSchema, CaseClosedEffectSchema, SetTimerEffectSchema, CancelTimerEffectSchema]);
+/** A recipient with its org expression already evaluated. */
+export const ResolvedRecipientSchema = z.union([
+  z.object({ role: z.string(), org: z.string() }).strict(),
+  z.object({ user: z.string() }).strict(),
+  z.object({ field: z.string(), values: z.array(z.string()) }).strict(),
+]);
+export type ResolvedRecipient = z.infer<typeof ResolvedRecipientSchema>;
+
+/** A notification to send after commit: becomes an outbox row in the step's transaction. */
+export const NotifyEffectSchema = z.object({
+  type: z.literal('notify'),
+  id: z.string(),
+  template: z.string(),
+  kind: z.string(),
+  to: z.array(ResolvedRecipientSchema),
+  channels: z.array(z.enum(['inbox', 'email', 'webhook'])),
+  ack: z.object({ within: z.string(), chain: z.array(z.array(ResolvedRecipientSchema)) }).optional(),
+  /** What the template is rendered with (confidential data fields still included; the dispatcher filters them per recipient). */
+  vars: z.object({
+    case: z.object({ id: z.string(), org: z.string(), workflowId: z.string(), workflowTitle: LocalizedTextSchema, state: z.string(), seq: z.number().int() }),
+    data: z.record(z.string(), z.json()),
+    event: z.object({ type: z.string(), actorId: z.string(), actorName: z.string().optional() }),
+    deadline: z.record(z.string(), z.json()).optional(),
+  }),
+  /** Data field → roles allowed to see it. */
+  confidential: z.record(z.string(), z.array(z.string())),
+});
+export type NotifyEffect = z.infer<typeof NotifyEffectSchema>;
+
+/** A child case to create in the same transaction. */
+export const SpawnCaseEffectSchema = z.object({
+  type: z.literal('spawn-case'),
+  id: z.string(),
+  parentCaseId: z.string(),
+  childCaseId: z.string(),
+  workflowId: z.string(),
+  org: z.string(),
+  data: z.record(z.string(), z.json()),
+  stateId: z.string(),
+  index: z.number().int(),
+});
+
+/** Tell the parent case that this child reached a final state (a durable signal, delivered once). */
+export const SignalParentEffectSchema = z.object({
+  type: z.literal('signal-parent'),
+  id: z.string(),
+  parentCaseId: z.string(),
+  childCaseId: z.string(),
+  finalState: z.string(),
+});
+
+export const EffectSchema = z.discriminatedUnion('type', [
+  OpenTaskEffectSchema,
+  CloseTaskEffectSchema,
+  CaseClosedEffectSchema,
+  SetTimerEffectSchema,
+  CancelTimerEffectSchema,
+  NotifyEffectSchema,
+  SpawnCaseEffectSchema,
+  SignalParentEffectSchema,
+]);
+export type SpawnCaseEffect = z.infer<typeof SpawnCaseEffectSchema>;
 export type SetTimerEffect = z.infer<typeof SetTimerEffectSchema>;
 export type Effect = z.infer<typeof EffectSchema>;
 export type OpenTaskEffect = z.infer<typeof OpenTaskEffectSchema>;

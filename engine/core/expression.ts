@@ -27,7 +27,11 @@ export interface ExpressionContext {
   payload: Record<string, unknown>;
   actor: { id: string; roles: string[]; org?: string | undefined };
   now: string;
-  case: { id: string; org: string };
+  case: { id: string; org: string; parentId?: string | undefined };
+  /** Child cases started by `spawn`, with their final state once done. */
+  children?: { caseId: string; workflowId: string; org: string; stateId: string; index: number; finalState: string | null }[] | undefined;
+  /** The list item a spawned child is made from (spawn `org` and `input` only). */
+  item?: unknown;
 }
 
 /** A reference a rule makes to a variable, with where in the rule it appears. */

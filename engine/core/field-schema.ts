@@ -28,6 +28,8 @@ export interface FieldSchema {
   required?: string[] | undefined;
   additionalProperties?: boolean | undefined;
   default?: unknown;
+  /** Only these roles may see the field (e.g. a tipster's identity); it is left out of notifications to anyone else. */
+  confidential?: string[] | undefined;
 }
 
 const FIELD_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -59,6 +61,7 @@ export const FieldSchemaSchema: z.ZodType<FieldSchema> = z.lazy(() =>
       required: z.array(z.string()).optional(),
       additionalProperties: z.boolean().optional(),
       default: z.json().optional(),
+      confidential: z.array(z.string().min(1)).optional(),
     })
     .strict(),
 );

@@ -12,7 +12,9 @@ import type { Effect } from './effects.js';
 import { evaluate, isTruthy } from './expression.js';
 import { validatorFor, zodIssues } from './field-schema.js';
 import { activeNodeIds, type StateNodeInfo, type TransitionInfo } from './state-tree.js';
-import { stepBuiltin, isBuiltinEvent } from './builtin-events.js';
+import { stepBuiltin, isBuiltinEvent, type RungNotice } from './builtin-events.js';
+import type { NotifyDefinition } from './definition-schema.js';
+import { notifyEffects, spawnChildren, type Cause } from './step-effects.js';
 import { formatStateValue, type Actor, type CaseState, type Command, type StateValue } from './types.js';
 
 export type { StepEnv } from './deadlines.js';
@@ -29,6 +31,8 @@ export interface NewCase {
   org: string;
   data: Record<string, unknown>;
   actor: Actor;
+  /** Set when a parent case spawned this one. */
+  parent?: CaseState['parent'];
 }
 
 /** An xstate action as `transition` returns it. */
@@ -41,14 +45,15 @@ type Action = { type: string; params?: unknown };
  * const { state, effects } = initialStep(wf, { caseId: 'c1', org: 'district-a', data: {}, actor }, now, { calendar });
  */
 export function initialStep(wf: CompiledWorkflow, init: NewCase, now: Date, env: StepEnv = {}): StepResult {
+  const parent = init.parent;
   // Declared defaults first, so counters start at 0 rather than undefined (JSON Logic's + of undefined is NaN).
   const defaults = Object.fromEntries(Object.entries(wf.definition.data.properties).flatMap(([k, f]) => (f.default === undefined ? [] : [[k, structuredClone(f.default)]])));
   const parsed = wf.dataValidator.safeParse({ ...defaults, ...init.data });
   if (!parsed.success) throw new InvalidInputError(`case data does not match the data schema of ${wf.ref}`, zodIssues(parsed.error, ['data']));
   const data = parsed.data as Record<string, unknown>;
   const [snapshot, actions] = initialTransition(wf.machine, { data, caseId: init.caseId, org: init.org });
-  const state = toCaseState(snapshot, { caseId: init.caseId, org: init.org, seq: 1 }, []);
-  return { ...finish(wf, undefined, state, actions, now, env), payload: data };
+  const state: CaseState = { ...toCaseState(snapshot, { caseId: init.caseId, org: init.org, seq: 1 }, []), ...(parent ? { parent } : {}) };
+  return { ...finish(wf, undefined, state, actions, now, env, { type: 'case.created', actor: init.actor }), payload: data };
 }
 
 /**
@@ -63,29 +68,30 @@ export function initialStep(wf: CompiledWorkflow, init: NewCase, now: Date, env:
 export function step(wf: CompiledWorkflow, current: CaseState, cmd: Command, now: Date, env: StepEnv = {}): StepResult {
   if (current.status === 'done') throw new CaseClosedError(current.caseId, formatStateValue(current.value));
   if (isBuiltinEvent(cmd.type)) {
-    const { deadlines, payload, followUp } = stepBuiltin(wf, current, cmd, now, env);
-    const base: CaseState = { ...current, deadlines };
+    const { deadlines, children, payload, followUp, notify } = stepBuiltin(wf, current, cmd, now, env);
+    const base: CaseState = { ...current, deadlines, ...(children ? { children } : {}) };
+    const cause = { type: cmd.type, actor: cmd.actor };
     if (followUp) {
-      // A timer's declared event runs as the system; if the workflow does not accept it now, the timer is still recorded.
+      // A timer's (or a child's) declared event runs as the system; if the workflow does not accept it now, the builtin is still recorded.
       try {
         const t = transitionCore(wf, base, { type: followUp, payload: {}, actor: cmd.actor }, now);
-        return { ...finishTransition(wf, current, base, t.snapshot, t.actions, now, env), payload };
+        return { ...finishTransition(wf, current, base, t.snapshot, t.actions, now, env, cause, notify), payload };
       } catch (err) {
         if (!(err instanceof EngineError) || err.code === 'invalid_data') throw err;
       }
     }
     const state: CaseState = { ...base, seq: current.seq + 1 };
-    return { ...finish(wf, current, state, [], now, env), payload };
+    return { ...finish(wf, current, state, [], now, env, cause, notify), payload };
   }
   const t = transitionCore(wf, current, cmd, now);
-  return { ...finishTransition(wf, current, current, t.snapshot, t.actions, now, env), payload: t.payload };
+  return { ...finishTransition(wf, current, current, t.snapshot, t.actions, now, env, { type: cmd.type, actor: cmd.actor }), payload: t.payload };
 }
 
-function finishTransition(wf: CompiledWorkflow, prev: CaseState, base: CaseState, snapshot: AnyMachineSnapshot, actions: readonly Action[], now: Date, env: StepEnv): { state: CaseState; effects: Effect[] } {
-  const state = toCaseState(snapshot, { caseId: prev.caseId, org: prev.org, seq: prev.seq + 1 }, base.deadlines);
+function finishTransition(wf: CompiledWorkflow, prev: CaseState, base: CaseState, snapshot: AnyMachineSnapshot, actions: readonly Action[], now: Date, env: StepEnv, cause: Cause, extra?: RungNotice): { state: CaseState; effects: Effect[] } {
+  const state: CaseState = { ...toCaseState(snapshot, { caseId: prev.caseId, org: prev.org, seq: prev.seq + 1 }, base.deadlines), ...(base.parent ? { parent: base.parent } : {}), ...(base.children ? { children: base.children } : {}) };
   const dataCheck = wf.dataValidator.safeParse(state.data);
   if (!dataCheck.success) throw new InvalidDataError(`the transition would leave the case data invalid`, zodIssues(dataCheck.error, ['data']));
-  return finish(wf, prev, state, actions, now, env);
+  return finish(wf, prev, state, actions, now, env, cause, extra);
 }
 
 /** Selects and runs the transition for a command, with typed errors for every refusal. */
@@ -98,7 +104,7 @@ function transitionCore(wf: CompiledWorkflow, current: CaseState, cmd: Command, 
     const roles = [...new Set(candidates.flatMap((t) => t.def.roles ?? []))];
     throw new ForbiddenError(`event "${cmd.type}" in state ${where} needs one of the roles ${roles.join(', ')}`, { event: cmd.type, state: where, roles, actorRoles: cmd.actor.roles });
   }
-  const context: MachineContext = { data: current.data, caseId: current.caseId, org: current.org };
+  const context: MachineContext = { data: current.data, caseId: current.caseId, org: current.org, parentId: current.parent?.caseId, children: current.children };
   const nowIso = now.toISOString();
   let payload: Record<string, unknown> | undefined;
   let inputIssues: Issue[] | undefined;
@@ -187,17 +193,28 @@ function toCaseState(snapshot: AnyMachineSnapshot, ids: { caseId: string; org: s
  * and stop with them and pause where declared, and the timers the new
  * deadlines need replace those of the old ones.
  */
-function finish(wf: CompiledWorkflow, prev: CaseState | undefined, next: CaseState, actions: readonly Action[], now: Date, env: StepEnv): { state: CaseState; effects: Effect[] } {
+function finish(wf: CompiledWorkflow, prev: CaseState | undefined, next: CaseState, actions: readonly Action[], now: Date, env: StepEnv, cause: Cause, extra?: RungNotice): { state: CaseState; effects: Effect[] } {
   const effects: Effect[] = [];
   const nextId = () => `${next.caseId}/${next.seq}/${effects.length}`;
   const context: MachineContext = { data: next.data, caseId: next.caseId, org: next.org };
   let deadlines = next.deadlines;
+  let children = next.children;
+  const notices: NotifyDefinition[] = [];
   for (const action of actions) {
+    if (action.type === 'notify') {
+      notices.push(...(action.params as { notify: NotifyDefinition[] }).notify);
+      continue;
+    }
     const id = (action.params as { id?: string } | undefined)?.id;
     const node: StateNodeInfo | undefined = id ? wf.tree.byId.get(id) : undefined;
     if (!id || !node) continue;
     if (action.type === 'exited') deadlines = deadlines.filter((d) => d.stateId !== id);
     if (action.type === 'entered' && node.def.deadlines?.length) deadlines = [...deadlines, ...startDeadlines(wf, id, next.data, next.seq, now, env)];
+    if (action.type === 'entered' && node.def.spawn) {
+      const spawned = spawnChildren(wf, next, id, cause, now, nextId);
+      effects.push(...spawned.effects);
+      children = [...(children ?? []), ...spawned.children];
+    }
     const task = node.def.task;
     if (!task) continue;
     const taskKey = `${next.caseId}:${id}`;
@@ -209,12 +226,17 @@ function finish(wf: CompiledWorkflow, prev: CaseState | undefined, next: CaseSta
   }
   if (next.status === 'done') deadlines = [];
   deadlines = applyPauses(wf, deadlines, new Set(activeNodeIds(next.value)), now, env);
-  const state: CaseState = { ...next, deadlines };
+  const state: CaseState = { ...next, deadlines, ...(children ? { children } : {}) };
+  effects.push(...notifyEffects(wf, state, notices, cause, now, nextId));
+  if (extra) effects.push(...notifyEffects(wf, state, [extra.notify], cause, now, nextId, extra.deadline));
   const before = new Map((prev ? timersOf(wf, prev.caseId, prev.deadlines, env) : []).map((t) => [t.timerKey, t]));
   const after = timersOf(wf, state.caseId, deadlines, env);
   const keep = new Set(after.map((t) => t.timerKey));
   for (const key of before.keys()) if (!keep.has(key)) effects.push({ type: 'cancel-timer', id: nextId(), timerKey: key });
   for (const t of after) if (!before.has(t.timerKey)) effects.push({ type: 'set-timer', id: nextId(), ...t });
-  if (state.status === 'done') effects.push({ type: 'case-closed', id: nextId(), finalState: formatStateValue(state.value) });
+  if (state.status === 'done') {
+    effects.push({ type: 'case-closed', id: nextId(), finalState: formatStateValue(state.value) });
+    if (state.parent) effects.push({ type: 'signal-parent', id: nextId(), parentCaseId: state.parent.caseId, childCaseId: state.caseId, finalState: formatStateValue(state.value) });
+  }
   return { state, effects };
 }

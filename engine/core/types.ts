@@ -29,6 +29,12 @@ export const TIMER_ACTOR: Actor = { id: 'system:timer', roles: ['system'] };
 export type StateValue = string | { [key: string]: StateValue };
 export const StateValueSchema: z.ZodType<StateValue> = z.lazy(() => z.union([z.string(), z.record(z.string(), StateValueSchema)]));
 
+/** A child case as its parent records it. */
+export const ChildRefSchema = z
+  .object({ caseId: z.string(), workflowId: z.string(), org: z.string(), stateId: z.string(), index: z.number().int(), finalState: z.string().nullable() })
+  .strict();
+export type ChildRef = z.infer<typeof ChildRefSchema>;
+
 /** The state of a case after its last event; all of it is JSON. */
 export const CaseStateSchema = z
   .object({
@@ -41,6 +47,10 @@ export const CaseStateSchema = z
     seq: z.number().int().nonnegative(),
     /** Deadlines of the active states, with everything that moved them. */
     deadlines: z.array(DeadlineStateSchema),
+    /** The case that spawned this one. */
+    parent: z.object({ caseId: z.string(), stateId: z.string(), index: z.number().int() }).strict().optional(),
+    /** Cases this one spawned, and how each ended. */
+    children: z.array(ChildRefSchema).optional(),
   })
   .strict();
 export type CaseState = z.infer<typeof CaseStateSchema>;

@@ -3,16 +3,38 @@
  * problems at once, each with a JSON path. Pure.
  */
 import type { Issue } from '../errors.js';
-import { WorkflowDefinitionSchema, type DeadlineDefinition, type TransitionDefinition, type WorkflowDefinition } from './definition-schema.js';
+import { SpawnSchema, WorkflowDefinitionSchema, type DeadlineDefinition, type NotifyDefinition, type Recipient, type TransitionDefinition, type WorkflowDefinition } from './definition-schema.js';
 import { analyseExpression } from './expression.js';
 import { checkFieldSchema, fieldAt, zodIssues, type FieldSchema, type ObjectSchema } from './field-schema.js';
 import { buildStateTree, isWithin, resolveTarget, statesJsonPath, type StateNodeInfo, type StateTree } from './state-tree.js';
+
+/** What the loader knows about notification templates, to check the ones a definition names. */
+export interface TemplateCatalog {
+  has(templateId: string): boolean;
+  /** Variables the template reads, as dotted paths (`data.description`, `case.id`, `deadline.dueAt`). */
+  variables(templateId: string): string[];
+}
+
+export interface ValidateOptions {
+  /** When given, every template a definition names must exist and be renderable with what a notification provides. */
+  templates?: TemplateCatalog | undefined;
+}
+
+/** Variables a notification provides besides `data.*`: the rest is an error at load time, not an empty string at send time. */
+const TEMPLATE_ROOTS: Record<string, ReadonlySet<string> | 'any'> = {
+  case: new Set(['id', 'org', 'workflowId', 'workflowTitle', 'state', 'seq', 'link']),
+  event: new Set(['type', 'actorId', 'actorName']),
+  deadline: 'any',
+  recipient: new Set(['id', 'name', 'locale', 'org', 'roles']),
+  notification: new Set(['id', 'kind', 'ackUrl', 'ackDueAt']),
+  app: new Set(['name', 'url']),
+};
 
 export type ValidationResult = { ok: true; definition: WorkflowDefinition; tree: StateTree } | { ok: false; issues: Issue[] };
 
 /** Variables every expression may read besides `data.*` and `payload.*`. */
 const ACTOR_FIELDS = new Set(['id', 'roles', 'org']);
-const CASE_FIELDS = new Set(['id', 'org']);
+const CASE_FIELDS = new Set(['id', 'org', 'parentId']);
 
 /**
  * Parses `input` as a definition and checks it: unknown targets, unreachable
@@ -23,7 +45,7 @@ const CASE_FIELDS = new Set(['id', 'org']);
  * const r = validateDefinition(JSON.parse(text));
  * if (!r.ok) for (const i of r.issues) console.log(formatPath(i.path), i.message);
  */
-export function validateDefinition(input: unknown): ValidationResult {
+export function validateDefinition(input: unknown, options: ValidateOptions = {}): ValidationResult {
   const parsed = WorkflowDefinitionSchema.safeParse(input);
   if (!parsed.success) return { ok: false, issues: zodIssues(parsed.error) };
   const def = parsed.data;
@@ -52,6 +74,7 @@ export function validateDefinition(input: unknown): ValidationResult {
     if (t.def.input) issues.push(...checkFieldSchema(t.def.input, [...t.jsonPath, 'input']));
     if (t.def.guard !== undefined) checkExpression(t.def.guard, [...t.jsonPath, 'guard'], def.data, t.def.input, add);
     checkAssign(t.def, t.jsonPath, def.data, add);
+    t.def.notify?.forEach((n, i) => checkNotify(n, [...t.jsonPath, 'notify', i], def, checkRole, add, options, false));
   }
 
   // Tasks and deadlines.
@@ -64,7 +87,20 @@ export function validateDefinition(input: unknown): ValidationResult {
         if (!eventsReachableFrom(tree, node).has(e)) add('unhandled_event', [...base, 'task', 'events', i], `task offers event "${e}" that state ${node.id} does not handle`);
       });
     }
-    (node.def.deadlines ?? []).forEach((d, i) => checkDeadline(tree, node, d as DeadlineDefinition, [...base, 'deadlines', i], def, checkRole, add));
+    (node.def.deadlines ?? []).forEach((d, i) => {
+      checkDeadline(tree, node, d as DeadlineDefinition, [...base, 'deadlines', i], def, checkRole, add);
+      const rungs: [unknown, (string | number)[]][] = [[d.notify, ['notify']], ...(d.remind ?? []).map((r, j): [unknown, (string | number)[]] => [r.notify, ['remind', j, 'notify']]), ...(d.escalate ?? []).map((r, j): [unknown, (string | number)[]] => [r.notify, ['escalate', j, 'notify']])];
+      for (const [n, at] of rungs) {
+        const p = [...base, 'deadlines', i, ...at];
+        if (n === undefined) continue;
+        if (typeof n === 'string') {
+          if (!node.def.task) add('no_recipients', p, `"${n}" names no recipients and state ${node.id} has no task whose role could receive it`);
+          checkTemplate(n, p, def, add, options, true);
+        } else checkNotify(n as NotifyDefinition, p, def, checkRole, add, options, true);
+      }
+    });
+    node.def.notify?.forEach((n, i) => checkNotify(n, [...base, 'notify', i], def, checkRole, add, options, false));
+    if (node.def.spawn) checkSpawn(tree, node, [...base, 'spawn'], def, add);
   }
 
   // Event catalogue, when declared, matches the handled events exactly.
@@ -78,6 +114,48 @@ export function validateDefinition(input: unknown): ValidationResult {
 }
 
 type Add = (code: string, path: (string | number)[], message: string) => void;
+
+function checkTemplate(template: string, path: (string | number)[], def: WorkflowDefinition, add: Add, options: ValidateOptions, withDeadline: boolean): void {
+  const catalog = options.templates;
+  if (!catalog) return;
+  if (!catalog.has(template)) {
+    add('unknown_template', path, `template "${template}" does not exist`);
+    return;
+  }
+  for (const v of catalog.variables(template)) {
+    const [root, ...rest] = v.split('.');
+    const allowed = root === undefined ? undefined : TEMPLATE_ROOTS[root];
+    const ok =
+      root === 'data' ? rest.length === 0 || fieldAt(def.data, rest) !== undefined : root === 'deadline' ? withDeadline : allowed === 'any' || (allowed !== undefined && (rest.length === 0 || allowed.has(rest[0]!)));
+    if (!ok) add('unknown_template_variable', path, `template "${template}" uses "${v}", which ${root === 'deadline' ? 'only deadline notifications provide' : 'a notification of this workflow cannot provide'}`);
+  }
+}
+
+function checkNotify(n: NotifyDefinition, path: (string | number)[], def: WorkflowDefinition, checkRole: (r: string, p: (string | number)[]) => void, add: Add, options: ValidateOptions, withDeadline: boolean): void {
+  checkTemplate(n.template, [...path, 'template'], def, add, options, withDeadline);
+  const recipients = (list: Recipient[], p: (string | number)[]) =>
+    list.forEach((r, i) => {
+      if ('role' in r) {
+        checkRole(r.role, [...p, i, 'role']);
+        if (r.org !== undefined) checkExpression(r.org, [...p, i, 'org'], def.data, undefined, add);
+      }
+      if ('field' in r && !fieldAt(def.data, r.field.replace(/^data\./, '').split('.'))) add('unknown_field', [...p, i, 'field'], `recipient field "${r.field}" is not in the data schema`);
+    });
+  recipients(n.to, [...path, 'to']);
+  n.ack?.chain.forEach((step, i) => recipients(step, [...path, 'ack', 'chain', i]));
+}
+
+function checkSpawn(tree: StateTree, node: StateNodeInfo, path: (string | number)[], def: WorkflowDefinition, add: Add): void {
+  const spawn = SpawnSchema.parse(node.def.spawn);
+  const list = fieldAt(def.data, spawn.forEach.replace(/^data\./, '').split('.'));
+  if (!list) add('unknown_field', [...path, 'forEach'], `"${spawn.forEach}" is not in the data schema`);
+  else if (list.type !== 'array') add('invalid_field', [...path, 'forEach'], `"${spawn.forEach}" must be an array`);
+  const items = list && list.type === 'array' ? (list as FieldSchema).items : undefined;
+  const itemSchema: ObjectSchema | undefined = items?.type === 'object' ? { type: 'object', properties: items.properties ?? {} } : undefined;
+  const exprs: [unknown, (string | number)[]][] = [...(spawn.org === undefined ? [] : [[spawn.org, [...path, 'org']] as [unknown, (string | number)[]]]), ...Object.entries(spawn.input).map(([k, e]): [unknown, (string | number)[]] => [e, [...path, 'input', k]])];
+  for (const [e, p] of exprs) checkExpression(e, p, def.data, undefined, add, { item: items ? itemSchema ?? true : false });
+  if (spawn.onChildDone && !eventsReachableFrom(tree, node).has(spawn.onChildDone)) add('unhandled_event', [...path, 'onChildDone'], `event "${spawn.onChildDone}" is not handled by ${node.id} or the states around it`);
+}
 
 function checkStructure(tree: StateTree, add: Add): void {
   for (const node of [tree.root, ...tree.nodes]) {
@@ -176,7 +254,7 @@ function checkAssign(t: TransitionDefinition, path: (string | number)[], data: O
   }
 }
 
-function checkExpression(rule: unknown, path: (string | number)[], data: ObjectSchema, input: ObjectSchema | undefined, add: Add): void {
+function checkExpression(rule: unknown, path: (string | number)[], data: ObjectSchema, input: ObjectSchema | undefined, add: Add, scope: { item?: ObjectSchema | boolean } = {}): void {
   const { vars, problems } = analyseExpression(rule);
   for (const p of problems) add('invalid_expression', [...path, ...p.at], p.message);
   for (const v of vars) {
@@ -199,9 +277,15 @@ function checkExpression(rule: unknown, path: (string | number)[], data: ObjectS
       case 'now':
         known = rest.length === 0;
         break;
+      case 'children':
+        known = true;
+        break;
+      case 'item':
+        known = scope.item === true || (typeof scope.item === 'object' && (rest.length === 0 || fieldAt(scope.item, rest) !== undefined));
+        break;
       default:
         known = false;
     }
-    if (!known) add('unknown_field', at, `"${v.path}" is not a known field (data.* of the data schema, payload.* of the input, actor.id|roles|org, case.id|org, now)`);
+    if (!known) add('unknown_field', at, `"${v.path}" is not a known field (data.* of the data schema, payload.* of the input, actor.id|roles|org, case.id|org|parentId, children, now${scope.item ? ', item.*' : ''})`);
   }
 }

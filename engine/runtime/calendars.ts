@@ -18,8 +18,10 @@ export interface CalendarService {
   list(): Promise<CompiledCalendar[]>;
   /** The latest (or a given) version; throws `invalid_calendar` when unknown. */
   get(id: string, version?: number): Promise<CompiledCalendar>;
-  /** A lookup for a new step, and the versions it handed out. */
-  forStep(): Promise<{ lookup: CalendarLookup; used: CalendarVersions }>;
+  /** Re-reads calendars other processes added, if the copy in memory is stale. Call it before a transaction. */
+  prepare(): Promise<void>;
+  /** A lookup for a new step, and the versions it handed out. No I/O, so it is safe inside a transaction. */
+  forStep(): { lookup: CalendarLookup; used: CalendarVersions };
   /** A lookup for replaying an event that recorded `versions`. */
   forReplay(versions: CalendarVersions | undefined): Promise<CalendarLookup>;
 }
@@ -63,8 +65,8 @@ export function createCalendarService(store: Store, clock: Clock): CalendarServi
       return registry.list();
     },
     get: getLoaded,
-    async forStep() {
-      await refresh();
+    prepare: () => refresh(),
+    forStep() {
       const used: CalendarVersions = {};
       const lookup: CalendarLookup = (id) => {
         const cal = registry.get(id);

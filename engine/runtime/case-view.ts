@@ -61,6 +61,10 @@ export interface CaseView {
   tasks: TaskRecord[];
   /** Running deadlines with due dates, remaining working days and overdue flags. */
   deadlines: DeadlineView[];
+  /** The case that spawned this one, if any. */
+  parent: NonNullable<CaseRecord['state']['parent']> | null;
+  /** Cases this one spawned (one per recipient unit, say) and how each ended. */
+  children: NonNullable<CaseRecord['state']['children']>;
   createdAt: string;
   updatedAt: string;
   /** Present when the view was asked for on behalf of an actor. */
@@ -80,6 +84,8 @@ export function toCaseView(record: CaseRecord, tasks: TaskRecord[], deadlines: D
     version: record.version,
     tasks,
     deadlines,
+    parent: record.state.parent ?? null,
+    children: record.state.children ?? [],
     createdAt: record.createdAt,
     updatedAt: record.updatedAt,
     ...(wf && actor ? { availableEvents: availableEvents(wf, record.state, actor, now ?? new Date(record.updatedAt)) } : {}),

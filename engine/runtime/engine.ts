@@ -10,6 +10,7 @@ import type { Clock, EventRecord, Store, TaskFilter, TaskRecord, TimerRecord } f
 import type { Effect } from '../core/effects.js';
 import { toCaseView, toDeadlineViews, type CaseView } from './case-view.js';
 import type { CompiledCalendar } from '../core/calendar/index.js';
+import type { TemplateCatalog } from '../core/validate-definition.js';
 import type { EngineDeps } from './deps.js';
 import { openCase, type CreateCaseInput } from './open-case.js';
 import { createCalendarService, type CalendarService } from './calendars.js';
@@ -26,6 +27,8 @@ export interface EngineOptions {
   workflows?: unknown[];
   /** Case id generator (random UUIDs by default). */
   newId?: () => string;
+  /** Notification templates: every template a registered definition names must exist and be renderable. */
+  templates?: TemplateCatalog | undefined;
 }
 
 export interface CaseResult {
@@ -68,7 +71,7 @@ export type CommitListener = (committed: { event: EventRecord; effects: Effect[]
  */
 export async function createEngine(options: EngineOptions): Promise<Engine> {
   const clock = options.clock ?? systemClock;
-  const registry = createWorkflowRegistry(options.store, clock);
+  const registry = createWorkflowRegistry(options.store, clock, options.templates);
   const calendars = createCalendarService(options.store, clock);
   const deps: EngineDeps = { store: options.store, clock, registry, calendars, newId: options.newId ?? randomUUID };
   for (const wf of options.workflows ?? []) await registry.register(wf);

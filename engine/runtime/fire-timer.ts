@@ -4,11 +4,14 @@
  * (two schedulers, a duplicate queue job, a retry after a crash) appends one
  * event. A timer whose deadline moved or ended is discarded.
  */
-import { TIMER_ACTOR } from '../core/types.js';
-import { EngineError } from '../errors.js';
+import { formatStateValue, TIMER_ACTOR, type Actor } from '../core/types.js';
+import { CaseNotFoundError, EngineError } from '../errors.js';
 import type { TimerRecord } from '../ports.js';
 import type { EngineDeps } from './deps.js';
 import { sendEvent, type SendResult } from './send-event.js';
+
+/** Who delivers a child's end to its parent. */
+const SPAWN_ACTOR: Actor = { id: 'system:spawn', roles: ['system'] };
 
 /** What became of a timer: fired now, fired before (duplicate), or no longer valid. */
 export type FireOutcome = { outcome: 'fired' | 'duplicate'; result: SendResult } | { outcome: 'stale'; reason: string };
@@ -19,7 +22,16 @@ const DEAD_TIMER_CODES = new Set(['timer_stale', 'case_closed', 'case_not_found'
 /** Fires one timer. Appends at most one event; deletes the row of a stale timer. */
 export async function fireTimer(deps: EngineDeps, timer: Pick<TimerRecord, 'timerKey' | 'caseId' | 'kind' | 'deadlineKey' | 'index' | 'generation'>): Promise<FireOutcome> {
   try {
-    const result = await sendEvent(
+    let result: SendResult;
+    if (timer.kind === 'signal') {
+      // A child's end, delivered to its parent: the child's final state is read from the child itself.
+      const child = await deps.store.getCase(timer.deadlineKey);
+      if (!child) throw new CaseNotFoundError(timer.deadlineKey);
+      result = await sendEvent(deps, timer.caseId, { type: 'case.childDone', payload: { child: child.id, finalState: formatStateValue(child.state.value) }, idempotencyKey: timer.timerKey }, SPAWN_ACTOR);
+      await deps.store.timers.discard(timer.timerKey);
+      return { outcome: result.duplicate ? 'duplicate' : 'fired', result };
+    }
+    result = await sendEvent(
       deps,
       timer.caseId,
       { type: `deadline.${timer.kind}`, payload: { deadline: timer.deadlineKey, index: timer.index, generation: timer.generation }, idempotencyKey: timer.timerKey },

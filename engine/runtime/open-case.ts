@@ -3,11 +3,12 @@
  * write the case with its first event (`case.created`) in one transaction.
  */
 import { taskDueTimes } from '../core/deadlines.js';
-import { initialStep } from '../core/step.js';
+import { initialStep, type NewCase } from '../core/step.js';
+import type { CompiledWorkflow } from '../core/compile.js';
 import type { Effect } from '../core/effects.js';
 import type { Actor } from '../core/types.js';
 import { IdempotencyConflictError, VersionConflictError } from '../errors.js';
-import type { CaseRecord, EventRecord } from '../ports.js';
+import type { CaseRecord, EventRecord, StoreTx } from '../ports.js';
 import type { EngineDeps } from './deps.js';
 import { canonicalJson, GENESIS_HASH, hashEvent } from './hash.js';
 
@@ -35,9 +36,44 @@ export interface CreateCaseResult {
   effects: Effect[];
 }
 
+/**
+ * Writes a new case (row, event 1, tasks, timers, outbox rows) inside `tx`,
+ * then the children its first states spawn. Returns the effects of all.
+ */
+export async function createInTx(deps: EngineDeps, tx: StoreTx, wf: CompiledWorkflow, init: NewCase, now: Date, key: string | null): Promise<{ record: CaseRecord; event: EventRecord; effects: Effect[] }> {
+  const cals = deps.calendars.forStep();
+  const { state, effects, payload } = initialStep(wf, init, now, { calendar: cals.lookup });
+  const at = now.toISOString();
+  const unsigned: Omit<EventRecord, 'hash'> = {
+    caseId: init.caseId, seq: 1, type: CASE_CREATED, payload: { workflow: wf.ref, org: init.org, data: payload, ...(init.parent ? { parent: init.parent } : {}) },
+    actor: init.actor, at, idempotencyKey: key, state, env: { calendars: { ...cals.used } }, prevHash: GENESIS_HASH,
+  };
+  const event: EventRecord = { ...unsigned, hash: hashEvent(unsigned) };
+  const record: CaseRecord = {
+    id: init.caseId, workflowId: wf.definition.id, workflowVersion: wf.definition.version, org: init.org, status: state.status, state, version: 1, lastHash: event.hash, createdAt: at, updatedAt: at, creationKey: key,
+  };
+  await tx.commit({ record, expectedVersion: null, event, effects, taskDue: taskDueTimes(wf, init.caseId, state.value, state.deadlines) });
+  return { record, event, effects: [...effects, ...(await spawnInTx(deps, tx, effects, init.actor, now))] };
+}
+
+/** Creates the children that `spawn-case` effects ask for, in the same transaction as their parent's step. */
+export async function spawnInTx(deps: EngineDeps, tx: StoreTx, effects: Effect[], actor: NewCase['actor'], now: Date): Promise<Effect[]> {
+  const out: Effect[] = [];
+  for (const e of effects) {
+    if (e.type !== 'spawn-case') continue;
+    const childWf = await deps.registry.get(e.workflowId, undefined, tx);
+    const child = await createInTx(deps, tx, childWf, { caseId: e.childCaseId, org: e.org, data: e.data, actor, parent: { caseId: e.parentCaseId, stateId: e.stateId, index: e.index } }, now, null);
+    out.push(...child.effects);
+  }
+  return out;
+}
+
 /** Creates a case. Writes the case row, event 1 and the first tasks in one transaction. */
 export async function openCase(deps: EngineDeps, input: CreateCaseInput): Promise<CreateCaseResult> {
   const wf = await deps.registry.get(input.workflowId, input.version);
+  // Reads that may hit the database happen before the transaction: on PostgreSQL a read through the
+  // pool while every connection holds a transaction would wait for ever.
+  await deps.calendars.prepare();
   const key = input.idempotencyKey ?? null;
   try {
     const result: CreateCaseResult = await deps.store.transaction(async (tx) => {
@@ -45,20 +81,9 @@ export async function openCase(deps: EngineDeps, input: CreateCaseInput): Promis
         const existing = await tx.findCaseByCreationKey(key);
         if (existing) return duplicateOf(existing, (await tx.listEvents(existing.id, { toSeq: 1 }))[0], input, key);
       }
-      const now = deps.clock.now();
       const caseId = input.caseId ?? deps.newId();
-      const cals = await deps.calendars.forStep();
-      const { state, effects, payload } = initialStep(wf, { caseId, org: input.org, data: input.data ?? {}, actor: input.actor }, now, { calendar: cals.lookup });
-      const at = now.toISOString();
-      const unsigned: Omit<EventRecord, 'hash'> = {
-        caseId, seq: 1, type: CASE_CREATED, payload: { workflow: wf.ref, org: input.org, data: payload }, actor: input.actor, at, idempotencyKey: key, state, env: { calendars: cals.used }, prevHash: GENESIS_HASH,
-      };
-      const event: EventRecord = { ...unsigned, hash: hashEvent(unsigned) };
-      const record: CaseRecord = {
-        id: caseId, workflowId: wf.definition.id, workflowVersion: wf.definition.version, org: input.org, status: state.status, state, version: 1, lastHash: event.hash, createdAt: at, updatedAt: at, creationKey: key,
-      };
-      await tx.commit({ record, expectedVersion: null, event, effects, taskDue: taskDueTimes(wf, caseId, state.value, state.deadlines) });
-      return { record, event, duplicate: false, effects };
+      const created = await createInTx(deps, tx, wf, { caseId, org: input.org, data: input.data ?? {}, actor: input.actor }, deps.clock.now(), key);
+      return { ...created, duplicate: false };
     });
     if (!result.duplicate) deps.afterCommit?.({ event: result.event, effects: result.effects });
     return result;

@@ -3,7 +3,7 @@
  * on the case, with each event's recorded time as `now`.
  */
 import type { CompiledWorkflow } from '../core/compile.js';
-import { initialStep, step } from '../core/step.js';
+import { initialStep, step, type NewCase } from '../core/step.js';
 import type { CaseState } from '../core/types.js';
 import { CaseNotFoundError, EngineError, ReplayDivergedError } from '../errors.js';
 import type { EventRecord } from '../ports.js';
@@ -24,8 +24,8 @@ export async function applyRecorded(deps: Pick<EngineDeps, 'calendars'>, wf: Com
   const env = { calendar: await deps.calendars.forReplay(event.env?.calendars) };
   if (event.seq === 1) {
     if (event.type !== CASE_CREATED || before) throw new ReplayDivergedError(event.caseId, event.seq, `first event is ${event.type}, not ${CASE_CREATED}`);
-    const p = event.payload as { org?: unknown; data?: unknown };
-    return initialStep(wf, { caseId: event.caseId, org: String(p.org), data: (p.data ?? {}) as Record<string, unknown>, actor: event.actor }, new Date(event.at), env).state;
+    const p = event.payload as { org?: unknown; data?: unknown; parent?: NewCase['parent'] };
+    return initialStep(wf, { caseId: event.caseId, org: String(p.org), data: (p.data ?? {}) as Record<string, unknown>, actor: event.actor, ...(p.parent ? { parent: p.parent } : {}) }, new Date(event.at), env).state;
   }
   if (!before) throw new ReplayDivergedError(event.caseId, event.seq, 'no state before this event');
   return step(wf, before, { type: event.type, payload: event.payload, actor: event.actor }, new Date(event.at), env).state;

@@ -10,6 +10,7 @@ import { CaseNotFoundError, IdempotencyConflictError, VersionConflictError } fro
 import type { CaseRecord, EventRecord } from '../ports.js';
 import { MAX_SEND_ATTEMPTS, type EngineDeps } from './deps.js';
 import { canonicalJson, hashEvent } from './hash.js';
+import { spawnInTx } from './open-case.js';
 
 export interface SendCommand {
   type: string;
@@ -34,6 +35,11 @@ export interface SendResult {
  * concurrent senders never lose an event; with it, the caller is told.
  */
 export async function sendEvent(deps: EngineDeps, caseId: string, cmd: SendCommand, actor: Actor): Promise<SendResult> {
+  // Warm the caches outside the transaction (see open-case.ts): the pinned definition and the calendars.
+  const pinned = await deps.store.getCase(caseId);
+  if (!pinned) throw new CaseNotFoundError(caseId);
+  await deps.registry.get(pinned.workflowId, pinned.workflowVersion);
+  await deps.calendars.prepare();
   for (let attempt = 1; ; attempt++) {
     try {
       const result: SendResult = await deps.store.transaction(async (tx) => {
@@ -47,18 +53,18 @@ export async function sendEvent(deps: EngineDeps, caseId: string, cmd: SendComma
           }
         }
         if (cmd.expectedVersion !== undefined && cmd.expectedVersion !== current.version) throw new VersionConflictError(caseId, cmd.expectedVersion, current.version);
-        const wf = await deps.registry.get(current.workflowId, current.workflowVersion);
+        const wf = await deps.registry.get(current.workflowId, current.workflowVersion, tx);
         const now = deps.clock.now();
-        const cals = await deps.calendars.forStep();
+        const cals = deps.calendars.forStep();
         const { state, effects, payload } = step(wf, current.state, { type: cmd.type, payload: cmd.payload, actor }, now, { calendar: cals.lookup });
         const at = now.toISOString();
         const unsigned: Omit<EventRecord, 'hash'> = {
-          caseId, seq: state.seq, type: cmd.type, payload, actor, at, idempotencyKey: cmd.idempotencyKey ?? null, state, env: { calendars: cals.used }, prevHash: current.lastHash,
+          caseId, seq: state.seq, type: cmd.type, payload, actor, at, idempotencyKey: cmd.idempotencyKey ?? null, state, env: { calendars: { ...cals.used } }, prevHash: current.lastHash,
         };
         const event: EventRecord = { ...unsigned, hash: hashEvent(unsigned) };
         const record: CaseRecord = { ...current, status: state.status, state, version: state.seq, lastHash: event.hash, updatedAt: at };
         await tx.commit({ record, expectedVersion: current.version, event, effects, taskDue: taskDueTimes(wf, caseId, state.value, state.deadlines) });
-        return { record, event, duplicate: false, effects };
+        return { record, event, duplicate: false, effects: [...effects, ...(await spawnInTx(deps, tx, effects, actor, now))] };
       });
       if (!result.duplicate) deps.afterCommit?.({ event: result.event, effects: result.effects });
       return result;

@@ -83,6 +83,13 @@ function timers(effects: Effect[]): string[] {
   return effects.flatMap((e) => (e.type === 'set-timer' ? [`set ${e.deadlineKey} ${e.kind} ${e.dueAt}`] : e.type === 'cancel-timer' ? [`cancel ${e.timerKey.split(':')[1]}`] : []));
 }
 
+/** Notify effects in short form: `template kind role@org,…` (a field recipient as `field=values`). */
+function notices(effects: Effect[]): string[] {
+  return effects.flatMap((e) =>
+    e.type === 'notify' ? [`${e.template} ${e.kind} ${e.to.map((r) => ('role' in r ? `${r.role}@${r.org}` : 'user' in r ? r.user : `${r.field}=${r.values.join('|')}`)).join(',')}`] : [],
+  );
+}
+
 function direct(state: CaseState, cmd: Command): StepResult {
   return step(wf, state, cmd, NOW, env);
 }
@@ -262,7 +269,7 @@ describe('reporting and triage', () => {
   it('names the accepted events when an event does not apply', () => {
     expect(fails(() => send(draft().state, 'pass', 'inspector', P.pass), 'invalid_transition').details.accepted).toEqual(['cancel', 'submit']);
     expect(fails(() => send(reported().state, 'list', 'safetyCommitteeLeader', P.list), 'invalid_transition').details.accepted).toEqual(['accept', 'markOverdue', 'reject', 'transfer']);
-    expect(fails(() => send(accepted().state, 'issueOrder', 'inspector', P.order), 'invalid_transition').details.accepted).toEqual(['grade', 'list']);
+    expect(fails(() => send(accepted().state, 'issueOrder', 'inspector', P.order), 'invalid_transition').details.accepted).toEqual(['grade', 'issueWarning', 'list']);
   });
 });
 
@@ -421,7 +428,8 @@ describe('listing (挂牌督办)', () => {
     const r = send(before, 'list', 'safetyCommitteeLeader', P.list);
     expect(r.state.value).toEqual(before.value);
     expect(r.state.data).toMatchObject({ listed: true, listingName: P.list.name, supervisedMatters: P.list.supervisedMatters, listingDeadline: P.list.deadline, delistingMethod: P.list.delistingMethod, listedAt: NOW.toISOString() });
-    expect(r.effects).toEqual([]);
+    expect(notices(r.effects)).toEqual([`listing-published info ${['enterprisePrincipal', 'regulatorLeader', 'safetyCommitteeLeader'].map((x) => `${x}@${ORG}`).join(',')}`]);
+    expect(r.effects.filter((e) => e.type !== 'notify')).toEqual([]);
     expect(acceptedEvents(wf, r.state.value)).toContain('list');
     fails(() => send(r.state, 'list', 'safetyCommitteeLeader', P.list), 'guard_failed');
   });
@@ -561,6 +569,76 @@ describe('final states', () => {
     expect(s).toMatchObject({ value: name, status: 'done' });
     const everyone = as(...hazardWorkflow.roles);
     for (const type of [...Object.keys(hazardWorkflow.events), 'bogus']) fails(() => direct(s, { type, payload: {}, actor: everyone }), 'case_closed');
+  });
+});
+
+describe('notifications (DOMAIN §5.6)', () => {
+  const at = (...roles: string[]) => roles.map((r) => `${r}@${ORG}`).join(',');
+
+  it('tells the task role of each human state it enters, but not the draft author', () => {
+    expect(notices(draft().effects)).toEqual([]);
+    expect(notices(reported().effects)).toEqual([`task-assigned actionRequired ${at('regulatorReviewer', 'townshipSafetyOffice')}`]);
+    expect(notices(accepted().effects)).toEqual([`task-assigned actionRequired ${at('inspector')}`]);
+    expect(notices(generalGraded().effects)).toEqual([`task-assigned actionRequired ${at('inspector')}`]);
+    expect(notices(rectifyingGeneral().effects)).toEqual([`task-assigned actionRequired ${at('enterprisePrincipal', 'enterpriseSafetyOfficer')}`]);
+    expect(notices(planPending().effects)).toEqual([`task-assigned actionRequired ${at('enterprisePrincipal', 'enterpriseSafetyOfficer')}`]);
+    expect(notices(planReview().effects)).toEqual([`task-assigned actionRequired ${at('regulatorLeader')}`]);
+    expect(notices(assessing().effects)).toEqual([`task-assigned actionRequired ${at('expert', 'assessmentAgency')}`]);
+    expect(notices(resumptionReview().effects)).toEqual([`task-assigned actionRequired ${at('regulatorLeader')}`]);
+    expect(notices(verifyingGeneral().effects)).toEqual([`task-assigned actionRequired ${at('inspector')}`]);
+    for (const e of reported().effects) if (e.type === 'notify') expect(e.vars.data).toMatchObject({ description: P.submit.description });
+  });
+
+  it('also tells the safety committee of a major hazard, for listing', () => {
+    expect(notices(majorGraded().effects)).toEqual([`task-assigned actionRequired ${at('inspector')}`, `task-assigned info ${at('safetyCommitteeLeader')}`]);
+  });
+
+  it('tells the reporter of rejection, transfer and write-off', () => {
+    expect(notices(send(reported().state, 'reject', 'regulatorReviewer', { rejectReason: 'notAHazard' }).effects)).toEqual(['rejected info reportedBy=u-gridOfficer']);
+    expect(notices(send(reported().state, 'transfer', 'regulatorReviewer', { transferTarget: '市住建局', transferReason: '在建工地' }).effects)).toEqual(['transferred info reportedBy=u-gridOfficer']);
+    expect(notices(send(verifyingGeneral().state, 'pass', 'inspector', P.pass).effects)).toEqual([`case-closed closed reportedBy=u-gridOfficer,${at('enterpriseSafetyOfficer')}`]);
+  });
+
+  it('sends due-soon before, overdue at and the escalation ladder after the rectification deadline', () => {
+    let s = rectifyingGeneral().state;
+    const key = 'active.rectifying#rectification';
+    const remind = direct(s, { type: 'deadline.remind', payload: { deadline: key, index: 0, generation: 0 }, actor: TIMER_ACTOR });
+    expect(notices(remind.effects)).toEqual([`due-soon dueSoon ${at('enterpriseSafetyOfficer')}`]);
+    const due = direct(remind.state, { type: 'deadline.due', payload: { deadline: key, index: 0, generation: 0 }, actor: TIMER_ACTOR });
+    expect(notices(due.effects)).toEqual([`overdue overdue ${at('enterpriseSafetyOfficer')}`]);
+    const overdueNotice = due.effects.find((e) => e.type === 'notify');
+    expect(overdueNotice?.type === 'notify' && overdueNotice.vars.deadline).toMatchObject({ key, status: 'overdue', dueDate: '2026-03-16' });
+    expect(timers(due.effects).filter((t) => t.startsWith('set'))).toEqual([`set ${key} escalate 2026-03-19T16:00:00.000Z`]);
+    s = due.state;
+    const first = direct(s, { type: 'deadline.escalate', payload: { deadline: key, index: 0, generation: 0 }, actor: TIMER_ACTOR });
+    expect(notices(first.effects)).toEqual([`reminder-letter escalated ${at('enterprisePrincipal', 'enterpriseSafetyOfficer')}`]);
+    const second = direct(first.state, { type: 'deadline.escalate', payload: { deadline: key, index: 1, generation: 0 }, actor: TIMER_ACTOR });
+    expect(notices(second.effects)).toEqual([`escalated escalated ${at('regulatorLeader', 'safetyCommitteeLeader')}`]);
+  });
+
+  it('escalates an overdue regulator deadline to the superior', () => {
+    const r = reported().state;
+    const due = direct(r, { type: 'deadline.due', payload: { deadline: 'reported#triage', index: 0, generation: 0 }, actor: TIMER_ACTOR });
+    expect(notices(due.effects)).toEqual([`overdue overdue ${at('regulatorReviewer')}`]);
+    const esc = direct(due.state, { type: 'deadline.escalate', payload: { deadline: 'reported#triage', index: 0, generation: 0 }, actor: TIMER_ACTOR });
+    expect(notices(esc.effects)).toEqual([`escalated escalated ${at('regulatorLeader')}`]);
+  });
+
+  it('sends an acknowledged warning for a major hazard along the chain principal → grid officer → township office', () => {
+    const r = send(planPending().state, 'issueWarning', 'inspector', { warning: '强降雨，停用2号车间并撤离人员' });
+    expect(r.state.value).toEqual({ active: 'planPending' });
+    expect(r.state.data).toMatchObject({ lastWarning: '强降雨，停用2号车间并撤离人员', warnedAt: NOW.toISOString(), warningCount: 1 });
+    const [warning] = r.effects;
+    expect(warning).toMatchObject({
+      type: 'notify',
+      template: 'acknowledged-warning',
+      kind: 'acknowledgedWarning',
+      to: [{ role: 'enterprisePrincipal', org: ORG }],
+      ack: { within: 'PT30M', chain: [[{ role: 'gridOfficer', org: ORG }], [{ role: 'townshipSafetyOffice', org: ORG }]] },
+    });
+    expect(send(r.state, 'issueWarning', 'system', { warning: '再次预警' }).state.data.warningCount).toBe(2);
+    fails(() => send(rectifyingGeneral().state, 'issueWarning', 'inspector', { warning: 'x' }), 'guard_failed');
+    fails(() => send(planPending().state, 'issueWarning', 'enterprisePrincipal', { warning: 'x' }), 'forbidden');
   });
 });
 

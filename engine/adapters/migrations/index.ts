@@ -10,6 +10,9 @@
 import type { Knex } from 'knex';
 import * as m001 from './001-core.js';
 import * as m002 from './002-timers.js';
+import * as m003 from './003-people.js';
+import * as m004 from './004-outbox.js';
+import * as m005 from './005-notifications.js';
 
 /** One named migration. */
 export interface NamedMigration {
@@ -22,6 +25,9 @@ export interface NamedMigration {
 export const MIGRATIONS: readonly NamedMigration[] = [
   { name: '001-core', ...m001 },
   { name: '002-timers', ...m002 },
+  { name: '003-people', ...m003 },
+  { name: '004-outbox', ...m004 },
+  { name: '005-notifications', ...m005 },
 ];
 
 /** Name of knex's bookkeeping table (and, with `_lock`, of its lock table). */

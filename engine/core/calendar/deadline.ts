@@ -17,8 +17,8 @@
  *   deadline (start day excluded, rollover applies), then the time part is added
  *   on the wall clock to its 24:00 end: `P1DT2H` from Monday 15:00 is Wednesday
  *   02:00. So a longer duration never gives an earlier deadline (`P1D` ≤ `P1DT1S`).
- * - **Range.** Day-based computations need the start date, the last day and
- *   every date whose status they consult in a loaded year; otherwise they throw
+ * - **Range.** Day-based computations need the start date and every date whose
+ *   status they consult (working days counted, a rollover's last day) in a loaded year; otherwise they throw
  *   `calendar_out_of_range` naming the date. Wall-clock durations never throw it.
  *
  * Pure.
@@ -104,7 +104,8 @@ export function addDuration(cal: CompiledCalendar, start: Date, duration: string
     lastDay = nthWorkday(cal, startDate, d.days, 1);
   } else {
     lastDay = shiftDate(startDate, d, 1);
-    cal.assertCovers(lastDay);
+    // Counting calendar days asks nothing of the calendar but its zone; only rollover needs to know rest days.
+    if (opts.rollover === true) cal.assertCovers(lastDay);
     if (opts.rollover === true && cal.isRestDay(lastDay)) {
       rolledOverFrom = lastDay;
       lastDay = cal.nextWorkday(lastDay);
@@ -143,8 +144,9 @@ export function subtractForReminder(cal: CompiledCalendar, dueAt: Date, offset: 
   const anchorMs = dueMs - timePartMs(d);
   if (!hasDatePart(d)) return new Date(anchorMs);
   const dueDay = dueDayOf(cal, anchorMs);
+  if (d.kind !== 'workdays') return cal.startOfDay(shiftDate(dueDay, d, -1)); // calendar days: only the zone is needed
   cal.assertCovers(dueDay);
-  const day = d.kind === 'workdays' ? nthWorkday(cal, dueDay, d.days, -1) : shiftDate(dueDay, d, -1);
+  const day = nthWorkday(cal, dueDay, d.days, -1);
   cal.assertCovers(day);
   return cal.startOfDay(day);
 }

@@ -12,7 +12,7 @@ const wf = compileWorkflow(
     version: 1,
     title: 'demo',
     roles: ['clerk', 'boss', 'system'],
-    data: { type: 'object', properties: { a: { type: 'string' }, b: { type: 'string' }, late: { type: 'boolean' } } },
+    data: { type: 'object', properties: { a: { type: 'string' }, b: { type: 'string', confidential: ['boss'] }, late: { type: 'boolean' } } },
     initial: 'start',
     states: {
       start: {
@@ -26,7 +26,8 @@ const wf = compileWorkflow(
       viaA: { on: { finish: { target: 'done', roles: ['boss'] } } },
       viaB: {
         task: { title: '审核', role: 'boss' },
-        deadlines: [{ id: 'review', duration: '5 workdays', remind: [{ before: '-2 workdays' }], onExpire: 'markLate', extension: { roles: ['boss'], max: '10 workdays' } }],
+        deadlines: [{ id: 'review', duration: '5 workdays', remind: [{ before: '-2 workdays' }], onExpire: 'markLate', notify: 'overdue', extension: { roles: ['boss'], max: '10 workdays' } }],
+        notify: [{ template: 'task-assigned', kind: 'actionRequired', to: [{ role: 'boss', org: { var: 'data.b' } }, { field: 'a' }] }],
         on: { finish: { target: 'done', roles: ['boss'] }, markLate: { roles: ['system'], assign: { late: true } } },
       },
       done: { type: 'final' },
@@ -66,6 +67,23 @@ describe('step', () => {
     expect(fired.state.data.late).toBe(true);
     expect(() => step(wf, fired.state, { type: 'deadline.due', payload: { deadline: 'viaB#review', index: 0, generation: 0 }, actor: TIMER_ACTOR }, new Date('2026-02-24T16:00:02Z'), env)).toThrowError(expect.objectContaining({ code: 'timer_stale' }));
     expect(() => step(wf, s, { type: 'deadline.due', payload: { deadline: 'viaB#review', index: 0, generation: 0 }, actor: clerk }, now, env)).toThrowError(expect.objectContaining({ code: 'forbidden' }));
+  });
+
+  it('turns notify declarations into effects with resolved recipients, render variables and the confidential map', () => {
+    const r = step(wf, start(), { type: 'go', payload: { b: 'district-b' }, actor: clerk }, new Date('2026-02-10T02:00:00Z'), env);
+    const notes = r.effects.filter((e) => e.type === 'notify');
+    expect(notes).toEqual([
+      expect.objectContaining({
+        template: 'task-assigned',
+        kind: 'actionRequired',
+        to: [{ role: 'boss', org: 'district-b' }, { field: 'a', values: [] }],
+        channels: ['inbox', 'email'],
+        vars: expect.objectContaining({ case: expect.objectContaining({ id: 'c1', state: 'viaB', workflowId: 'step-demo', seq: 2 }), event: { type: 'go', actorId: 'u1' } }),
+        confidential: { b: ['boss'] },
+      }),
+    ]);
+    const overdue = step(wf, r.state, { type: 'deadline.due', payload: { deadline: 'viaB#review', index: 0, generation: 0 }, actor: TIMER_ACTOR }, new Date('2026-02-25T00:00:00Z'), env);
+    expect(overdue.effects.filter((e) => e.type === 'notify').map((e) => (e.type === 'notify' ? [e.template, e.kind, e.to, e.vars.deadline?.key] : []))).toEqual([['overdue', 'overdue', [{ role: 'boss', org: 'o1' }], 'viaB#review']]);
   });
 
   it('extends a deadline within its maximum, once, by a role it names', () => {

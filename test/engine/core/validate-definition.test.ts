@@ -145,6 +145,43 @@ describe('validateDefinition', () => {
     expect(() => compileWorkflow(d)).toThrowError(expect.objectContaining({ code: 'invalid_definition', issues: expect.arrayContaining([expect.objectContaining({ code: 'unknown_target' })]) }));
   });
 
+  it('reports notification recipients with undeclared roles or unknown fields', () => {
+    const d = base();
+    d.states.open.on.submit.notify = [{ template: 'task-assigned', to: [{ role: 'mayor' }, { field: 'contact' }] }];
+    const p = problems(d);
+    expect(p).toContainEqual({ code: 'undeclared_role', path: 'states.open.on.submit.notify[0].to[0].role' });
+    expect(p).toContainEqual({ code: 'unknown_field', path: 'states.open.on.submit.notify[0].to[1].field' });
+  });
+
+  it('reports templates that do not exist or read variables a notification cannot give', () => {
+    const d = base();
+    d.states.open.on.submit.notify = [{ template: 'no-such-template', to: [{ role: 'chief' }] }, { template: 'greeting', to: [{ role: 'chief' }] }];
+    d.states.review.deadlines = [{ id: 'reviewDue', duration: '5 workdays', remind: [{ before: '-1 workday', notify: 'due-soon' }] }];
+    const templates = {
+      has: (id: string) => id === 'greeting' || id === 'due-soon',
+      variables: (id: string) => (id === 'greeting' ? ['case.id', 'data.amount', 'data.missingField', 'deadline.dueAt'] : ['deadline.dueAt']),
+    };
+    const r = validateDefinition(d, { templates });
+    const p = r.ok ? [] : r.issues.map((i) => ({ code: i.code, path: formatPath(i.path), message: i.message }));
+    expect(p).toContainEqual(expect.objectContaining({ code: 'unknown_template', path: 'states.open.on.submit.notify[0].template' }));
+    expect(p.filter((i) => i.code === 'unknown_template_variable').map((i) => i.message)).toEqual([expect.stringContaining('data.missingField'), expect.stringContaining('deadline.dueAt')]);
+    // A template id on a rung goes to the state's task role; review has no task.
+    expect(p).toContainEqual(expect.objectContaining({ code: 'no_recipients', path: 'states.review.deadlines[0].remind[0].notify' }));
+  });
+
+  it('reports a spawn over a field that is not a list, and item fields that do not exist', () => {
+    const d = base();
+    d.states.review.spawn = { workflow: 'child', forEach: 'note', input: { x: { var: 'item.org' } } };
+    const p = problems(d);
+    expect(p).toContainEqual({ code: 'invalid_field', path: 'states.review.spawn.forEach' });
+    d.data!.properties!.units = { type: 'array', items: { type: 'object', properties: { org: { type: 'string' } } } };
+    d.states.review.spawn = { workflow: 'child', forEach: 'units', org: { var: 'item.org' }, input: { x: { var: 'item.name' } }, onChildDone: 'childDone' };
+    const p2 = problems(d);
+    expect(p2).toContainEqual({ code: 'unknown_field', path: 'states.review.spawn.input.x.var' });
+    expect(p2).toContainEqual({ code: 'unhandled_event', path: 'states.review.spawn.onChildDone' });
+    expect(p2.some((i) => i.path === 'states.review.spawn.org.var')).toBe(false);
+  });
+
   it('accepts nested and parallel states', () => {
     const d = base();
     d.states.review = {

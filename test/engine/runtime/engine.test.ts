@@ -92,6 +92,13 @@ describe.each(backends)('engine on $name', ({ make, enabled }) => {
     expect((await e.verify(c.id)).ok).toBe(true);
   });
 
+  it.skipIf(!enabled)('creates many cases concurrently without exhausting the connection pool', async () => {
+    const e = await engine();
+    const created = await Promise.all(Array.from({ length: 40 }, (_, i) => e.createCase({ workflowId: 'counter', org: 'district-a', data: { count: 0, title: `案${i}` }, actor: clerk })));
+    expect(new Set(created.map((c) => c.case.id)).size).toBe(40);
+    expect(await e.store.countCases()).toBe(40);
+  });
+
   it.skipIf(!enabled)('replays to every seq the state recorded at that seq', async () => {
     const e = await engine();
     const { case: c } = await e.createCase({ workflowId: 'counter', org: 'district-a', data: { count: 0 }, actor: clerk });

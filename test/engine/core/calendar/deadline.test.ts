@@ -90,12 +90,17 @@ describe('addDuration: rules', () => {
 
   it.each([
     ['a workday count that runs past 2026-12-31', '2026-12-20', '15 workdays', {}, '2027-01-01'],
-    ['a calendar-day deadline ending in 2027', '2026-12-15', 'P30D', {}, '2027-01-14'],
+    ['a calendar-day deadline with rollover ending in 2027', '2026-12-15', 'P30D', { rollover: true }, '2027-01-14'],
     ['a start date before 2025', '2024-12-31', '1 workday', {}, '2024-12-31'],
   ])('throws calendar_out_of_range for %s', (_name, start, duration, opts, date) => {
     const error = catchCalendarError(() => addDuration(cn, shanghai(start), duration, opts));
     expect(error.code).toBe('calendar_out_of_range');
     expect(error.message).toContain(date);
+  });
+
+  it('counts calendar days past the loaded years without rollover: no rest day is consulted, so nothing is guessed', () => {
+    // The post-closure evaluation is due one year after approval (Safety Law Art. 86).
+    expect(addDuration(cn, shanghai('2026-06-30'), 'P1Y')).toMatchObject({ dueDate: '2027-06-30', dueAt: new Date('2027-06-30T16:00:00.000Z') });
   });
 });
 

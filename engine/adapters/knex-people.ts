@@ -1,0 +1,98 @@
+/**
+ * The `PeopleStore` port over knex, on the store's database: orgs, users and
+ * API tokens (hashes only). Same SQL on SQLite and PostgreSQL.
+ */
+import type { OrgRecord, PeopleStore, SaveOutcome, TokenRecord, UserRecord } from '../ports.js';
+import { decodeJson, encodeJson, type Dialect } from './knex-rows.js';
+import type { KnexStore } from './knex-store.js';
+
+interface OrgRow {
+  id: string;
+  name: string;
+  parent_id: string | null;
+  level: string;
+  created_at: string;
+}
+
+interface UserRow {
+  id: string;
+  name: string;
+  org_id: string;
+  roles: unknown;
+  locale: string;
+  created_at: string;
+}
+
+interface TokenRow {
+  id: string;
+  user_id: string;
+  hash: string;
+  label: string | null;
+  created_at: string;
+  last_used_at: string | null;
+  revoked_at: string | null;
+}
+
+const toOrg = (r: OrgRow): OrgRecord => ({ id: r.id, name: r.name, parentId: r.parent_id, level: r.level as OrgRecord['level'], createdAt: r.created_at });
+const toUser = (dialect: Dialect, r: UserRow): UserRecord => ({ id: r.id, name: r.name, orgId: r.org_id, roles: decodeJson(dialect, r.roles) as string[], locale: r.locale as UserRecord['locale'], createdAt: r.created_at });
+const toToken = (r: TokenRow): TokenRecord => ({ id: r.id, userId: r.user_id, hash: r.hash, label: r.label, createdAt: r.created_at, lastUsedAt: r.last_used_at, revokedAt: r.revoked_at });
+
+/**
+ * Creates the people store on the database of a knex store (call the store's
+ * `migrate()` first: migration 003 creates the tables).
+ * @example
+ * const people = createKnexPeopleStore(store);
+ * await people.addOrg({ id: 'jiangzhou', name: '江州市', parentId: null, level: 'city', createdAt: new Date().toISOString() });
+ */
+export function createKnexPeopleStore(store: Pick<KnexStore, 'knex' | 'dialect'>): PeopleStore {
+  const { knex, dialect } = store;
+
+  /** Insert-or-nothing, then compare with what is there (two processes seeding at once both succeed). */
+  async function insertOnce<R extends object>(table: string, row: R, same: (existing: R) => boolean): Promise<SaveOutcome> {
+    const inserted = await knex(table).insert(row).onConflict('id').ignore().returning('id');
+    if (inserted.length === 1) return 'created';
+    const existing = (await knex(table).where({ id: (row as { id: string }).id }).first()) as R | undefined;
+    return existing && same(existing) ? 'exists' : 'conflict';
+  }
+
+  return {
+    addOrg(org) {
+      const row: OrgRow = { id: org.id, name: org.name, parent_id: org.parentId, level: org.level, created_at: org.createdAt };
+      return insertOnce('orgs', row, (e) => e.name === row.name && e.parent_id === row.parent_id && e.level === row.level);
+    },
+    async listOrgs() {
+      return (await knex<OrgRow>('orgs').orderBy('id')).map(toOrg);
+    },
+    addUser(user) {
+      const row: UserRow = { id: user.id, name: user.name, org_id: user.orgId, roles: encodeJson(user.roles), locale: user.locale, created_at: user.createdAt };
+      return insertOnce('users', row, (e) => e.name === row.name && e.org_id === row.org_id && e.locale === row.locale && encodeJson(decodeJson(dialect, e.roles)) === row.roles);
+    },
+    async getUser(userId) {
+      const row = await knex<UserRow>('users').where({ id: userId }).first();
+      return row && toUser(dialect, row);
+    },
+    async listUsers(orgIds) {
+      const q = knex<UserRow>('users').orderBy('id');
+      if (orgIds !== undefined) q.whereIn('org_id', orgIds);
+      return (await q).map((r) => toUser(dialect, r));
+    },
+    async addToken(token) {
+      const row: TokenRow = { id: token.id, user_id: token.userId, hash: token.hash, label: token.label, created_at: token.createdAt, last_used_at: token.lastUsedAt, revoked_at: token.revokedAt };
+      await knex('api_tokens').insert(row);
+    },
+    async findToken(by) {
+      const row = await knex<TokenRow>('api_tokens').where('id' in by ? { id: by.id } : { hash: by.hash }).first();
+      return row && toToken(row);
+    },
+    async touchToken(tokenId, at, skipIfAfter) {
+      await knex('api_tokens')
+        .where({ id: tokenId })
+        .andWhere((w) => w.whereNull('last_used_at').orWhere('last_used_at', '<', skipIfAfter))
+        .update({ last_used_at: at });
+    },
+    async revokeToken(tokenId, at) {
+      const n = await knex('api_tokens').where({ id: tokenId }).whereNull('revoked_at').update({ revoked_at: at });
+      return n === 1;
+    },
+  };
+}

@@ -1,0 +1,91 @@
+/**
+ * Effects a step produces besides tasks and timers: notifications (resolved
+ * recipients, the variables to render with) and child cases. Pure.
+ */
+import { expressionContext, type CompiledWorkflow, type MachineContext } from './compile.js';
+import type { DeadlineState } from './deadline-state.js';
+import { SpawnSchema, type NotifyDefinition, type Recipient } from './definition-schema.js';
+import type { NotifyEffect, ResolvedRecipient, SpawnCaseEffect } from './effects.js';
+import { evaluate } from './expression.js';
+import { formatStateValue, type Actor, type CaseState, type ChildRef } from './types.js';
+
+/** The event that caused the effects, as notifications name it. */
+export interface Cause {
+  type: string;
+  actor: Actor;
+}
+
+function contextOf(state: CaseState): MachineContext {
+  return { data: state.data, caseId: state.caseId, org: state.org, parentId: state.parent?.caseId, children: state.children };
+}
+
+function readField(data: Record<string, unknown>, field: string): string[] {
+  const value = field.replace(/^data\./, '').split('.').reduce<unknown>((o, k) => (o && typeof o === 'object' ? (o as Record<string, unknown>)[k] : undefined), data);
+  const list = Array.isArray(value) ? value : value === undefined || value === null || value === '' ? [] : [value];
+  return list.map((v) => String(v));
+}
+
+/** Evaluates recipients' org expressions and field references against the state. */
+export function resolveRecipients(to: Recipient[], state: CaseState, cause: Cause, now: Date): ResolvedRecipient[] {
+  const ctx = expressionContext(contextOf(state), { actor: cause.actor, now: now.toISOString() });
+  return to.map((r) => {
+    if ('role' in r) return { role: r.role, org: r.org === undefined ? state.org : String(evaluate(r.org, ctx) ?? state.org) };
+    if ('user' in r) return { user: r.user };
+    return { field: r.field, values: readField(state.data, r.field) };
+  });
+}
+
+/** Builds the notify effects for some notifications of a step. */
+export function notifyEffects(wf: CompiledWorkflow, state: CaseState, specs: NotifyDefinition[], cause: Cause, now: Date, nextId: () => string, deadline?: DeadlineState): NotifyEffect[] {
+  const confidential: Record<string, string[]> = {};
+  for (const [name, f] of Object.entries(wf.definition.data.properties)) if (f.confidential) confidential[name] = f.confidential;
+  return specs.map((spec) => ({
+    type: 'notify',
+    id: nextId(),
+    template: spec.template,
+    kind: spec.kind ?? 'info',
+    to: resolveRecipients(spec.to, state, cause, now),
+    channels: spec.channels ?? ['inbox', 'email'],
+    ...(spec.ack ? { ack: { within: spec.ack.within, chain: spec.ack.chain.map((step) => resolveRecipients(step, state, cause, now)) } } : {}),
+    vars: {
+      case: { id: state.caseId, org: state.org, workflowId: wf.definition.id, workflowTitle: wf.definition.title, state: formatStateValue(state.value), seq: state.seq },
+      data: state.data,
+      event: { type: cause.type, actorId: cause.actor.id, ...(cause.actor.name ? { actorName: cause.actor.name } : {}) },
+      ...(deadline ? { deadline: JSON.parse(JSON.stringify(deadline)) as Record<string, never> } : {}),
+    },
+    confidential,
+  }));
+}
+
+/** A rung's `notify`: a template id goes to the role of the deadline state's task. */
+export function rungNotify(wf: CompiledWorkflow, stateId: string, notify: string | NotifyDefinition, kind: 'dueSoon' | 'overdue' | 'escalated'): NotifyDefinition | undefined {
+  if (typeof notify !== 'string') return notify;
+  const task = wf.tree.byId.get(stateId)?.def.task;
+  return task ? { template: notify, kind, to: [{ role: task.role, ...(task.org === undefined ? {} : { org: task.org }) }] } : undefined;
+}
+
+/** Child ids are derived from the parent, the seq and the item, so replay and retries name the same children. */
+export function childCaseId(parentId: string, seq: number, index: number): string {
+  return `${parentId}-c${seq}-${index}`;
+}
+
+/** The children a newly entered state spawns: one per item of its `forEach` list. */
+export function spawnChildren(wf: CompiledWorkflow, state: CaseState, stateId: string, cause: Cause, now: Date, nextId: () => string): { effects: SpawnCaseEffect[]; children: ChildRef[] } {
+  const raw = wf.tree.byId.get(stateId)?.def.spawn;
+  if (!raw) return { effects: [], children: [] };
+  const spawn = SpawnSchema.parse(raw);
+  const items = spawn.forEach.replace(/^data\./, '').split('.').reduce<unknown>((o, k) => (o && typeof o === 'object' ? (o as Record<string, unknown>)[k] : undefined), state.data);
+  const list = Array.isArray(items) ? items : [];
+  const base = expressionContext(contextOf(state), { actor: cause.actor, now: now.toISOString() });
+  const effects: SpawnCaseEffect[] = [];
+  const children: ChildRef[] = [];
+  list.forEach((item, index) => {
+    const ctx = { ...base, item };
+    const org = spawn.org === undefined ? state.org : String(evaluate(spawn.org, ctx) ?? state.org);
+    const data = Object.fromEntries(Object.entries(spawn.input).map(([k, expr]) => [k, evaluate(expr, ctx) ?? null])) as SpawnCaseEffect['data'];
+    const childId = childCaseId(state.caseId, state.seq, index);
+    effects.push({ type: 'spawn-case', id: nextId(), parentCaseId: state.caseId, childCaseId: childId, workflowId: spawn.workflow, org, data, stateId, index });
+    children.push({ caseId: childId, workflowId: spawn.workflow, org, stateId, index, finalState: null });
+  });
+  return { effects, children };
+}

@@ -1,0 +1,381 @@
+/**
+ * Tip-off intake (举报受理), DOMAIN.md §5.5: a report from the public or an
+ * employee is accepted, not accepted or forwarded; an accepted one is verified
+ * within 60 days (one extension of up to 30), a substantiated one starts a
+ * hazard case; the tipster gets the result within 10 days of the end of
+ * verification, may dispute it once, and a real-name tipster's reward is
+ * reviewed.
+ *
+ * Modelling choices ([A] unless DOMAIN tags them):
+ * - The case is created in `received` with the intake record as its data
+ *   (channel, content, reported party, tipster); no draft state.
+ * - The tipster's identity (`tipsterName`, `tipsterContact`) is confidential to
+ *   `tipOffOfficer` and `rewardCommittee`: notifications carry the field
+ *   → roles map and the dispatcher leaves the fields out for anyone else; the
+ *   hazard case gets none of it. The tipster is written to at
+ *   `tipsterContact` only; an anonymous tip-off without contact gets no
+ *   message (the result is published for the query code instead).
+ * - Verification runs 60 calendar days from acceptance; the one extension of
+ *   ≤ 30 days is the engine's `deadline.extend` by `regulatorLeader`.
+ *   `notifyTipsterOfExtension` then tells the tipster the reason.
+ * - `substantiated` is transient: on entry it spawns one `hazard` case (a
+ *   one-item list of the reported party's org built by the transition), then
+ *   moves on to the reply. The hazard's end is recorded as `hazardOutcome`.
+ * - After the reply the tipster may ask for a review once (复核), within 30
+ *   days (by analogy with the 30-day request for review of 信访 replies);
+ *   when the window closes the case concludes by itself.
+ * - Reward (2018 办法, major hazard / illegal production): 15 % of the fine,
+ *   at least CNY 3,000 and at most 300,000, checked as a guard; only a
+ *   substantiated real-name tip-off reaches the reward review.
+ */
+import { defineWorkflow, type NotifyDefinition, type TransitionDefinition } from '../engine/index.js';
+import { copy, flag, increment, instant, oneOf, text, texts } from './field-helpers.js';
+import { assigned, notice, role } from './notices.js';
+
+const AUTHORISED = ['tipOffOfficer', 'rewardCommittee'];
+const VERIFIERS = ['inspector', 'tipOffOfficer'];
+const NOT_ACCEPTED_REASONS = ['sameMatterAccepted', 'noClearTarget', 'outOfScope', 'suggestion', 'disclosureRequest', 'reviewOrLitigation'];
+const CHANNELS = ['hotline12350', 'letter', 'email', 'fax', 'visit', 'online', 'miniProgram'];
+
+const hasContact = { '!!': { var: 'data.tipsterContact' } };
+const toTipster: NotifyDefinition = { template: 'tipster-reply', kind: 'info', to: [{ field: 'tipsterContact' }] };
+
+/**
+ * A transition that writes to the tipster: two branches, one that notifies
+ * (a contact is known) and one that does not (anonymous without contact).
+ */
+function tellingTipster(t: TransitionDefinition): TransitionDefinition[] {
+  type Guard = NonNullable<TransitionDefinition['guard']>;
+  const guarded = (extra: Guard): Guard => (t.guard === undefined ? extra : { and: [t.guard, extra] });
+  return [
+    { ...t, guard: guarded(hasContact), notify: [...(t.notify ?? []), toTipster] },
+    { ...t, guard: guarded({ '!': hasContact }) },
+  ];
+}
+
+/** The onExpire handler of every deadline: flags the case, stays put. */
+const markOverdue = { roles: ['system'], assign: { overdue: true } };
+
+/** 15 % of the fine, at least 3,000 and at most 300,000 (2018 办法). */
+const rewardFor = (fine: { var: string }) => ({ min: [300000, { max: [3000, { '*': [0.15, fine] }] }] });
+const computedReward = rewardFor({ var: 'payload.fineAmount' });
+
+const substantiateProperties = { findings: text('核查结论'), evidence: texts('核查材料', 0), reportedPartyOrg: text('被举报单位所属机构（默认为受理时登记的）') };
+const reportedOrg = { or: [{ var: 'payload.reportedPartyOrg' }, { var: 'data.reportedPartyOrg' }] };
+const substantiateAssign = {
+  findings: { var: 'payload.findings' },
+  evidence: { var: 'payload.evidence' },
+  reportedPartyOrg: reportedOrg,
+  substantiated: true,
+  verifiedAt: { var: 'now' },
+  // JSON Logic cannot build objects: the spawn list is the one org, and the hazard's fields come from the data.
+  hazardOrgs: { merge: [reportedOrg] },
+};
+
+export const tipOffWorkflow = defineWorkflow({
+  id: 'tip-off',
+  version: 1,
+  title: { zh: '安全生产举报', en: 'Work-safety tip-off' },
+  description: { zh: '举报受理、核查（60日，可延长30日）、立案隐患、答复举报人、复核、奖励审查', en: 'Accept, verify (60 days, +30), open a hazard case, reply to the tipster, review on dispute, reward' },
+  roles: ['tipster', 'tipOffOfficer', 'inspector', 'regulatorReviewer', 'regulatorLeader', 'rewardCommittee', 'system'],
+  data: {
+    type: 'object',
+    properties: {
+      channel: oneOf('举报渠道', CHANNELS),
+      content: text('举报内容'),
+      reportedParty: text('被举报单位/人'),
+      reportedEnterpriseId: text('被举报生产经营单位编号'),
+      reportedPartyOrg: text('被举报单位所属机构'),
+      location: text('地点'),
+      sector: text('行业领域'),
+      tipsterName: { ...text('举报人姓名'), confidential: AUTHORISED },
+      tipsterContact: { ...text('举报人联系方式（用户编号或电子邮箱）'), confidential: AUTHORISED },
+      anonymous: flag('匿名举报'),
+      realName: flag('实名举报'),
+      receivedAt: instant('收到时间'),
+      acceptedAt: instant('受理时间'),
+      acceptedBy: text('受理人'),
+      notAcceptReason: oneOf('不予受理原因', NOT_ACCEPTED_REASONS),
+      notAcceptComment: text('不予受理说明（告知举报人的途径）'),
+      forwardTo: text('移送部门'),
+      forwardReason: text('移送理由'),
+      findings: text('核查结论'),
+      evidence: texts('核查材料', 0),
+      substantiated: flag('举报属实'),
+      verifiedAt: instant('核查完成时间'),
+      hazardOrgs: { ...texts('立案隐患的机构', 0), default: [] },
+      hazardOutcome: text('隐患案件结果'),
+      extensionReason: text('延期理由'),
+      tipsterToldOfExtension: { ...flag('已告知举报人延期'), default: false },
+      replyText: text('答复内容'),
+      repliedAt: instant('答复时间'),
+      reviewReason: text('复核请求理由'),
+      reviewCount: { type: 'integer', title: '复核次数', minimum: 0, default: 0 },
+      reviewFindings: text('复核结论'),
+      fineAmount: { type: 'number', title: '罚款金额（元）', minimum: 0 },
+      rewardAmount: { type: 'number', title: '奖励金额（元）', minimum: 0 },
+      rewardDenyReason: text('不予奖励理由'),
+      overdue: { ...flag('已逾期'), default: false },
+      closedAt: instant('办结时间'),
+    },
+    required: ['channel', 'content', 'reportedParty', 'anonymous', 'realName'],
+  },
+  events: {
+    accept: { title: { zh: '受理', en: 'Accept' } },
+    notAccept: { title: { zh: '不予受理', en: 'Do not accept' } },
+    forward: { title: { zh: '移送', en: 'Forward' } },
+    substantiate: { title: { zh: '核查属实', en: 'Substantiated' } },
+    unsubstantiate: { title: { zh: '核查不属实', en: 'Not substantiated' } },
+    notifyTipsterOfExtension: { title: { zh: '告知举报人延期理由', en: 'Tell the tipster about the extension' } },
+    reply: { title: { zh: '答复举报人', en: 'Reply to the tipster' } },
+    requestReview: { title: { zh: '申请复核', en: 'Request a review' } },
+    conclude: { title: { zh: '办结', en: 'Conclude' } },
+    upholdFindings: { title: { zh: '维持核查结论', en: 'Uphold the findings' } },
+    overturnFindings: { title: { zh: '改判属实', en: 'Overturn: substantiated' } },
+    grantReward: { title: { zh: '给予奖励', en: 'Grant the reward' } },
+    denyReward: { title: { zh: '不予奖励', en: 'Deny the reward' } },
+    hazardCaseEnded: { title: { zh: '隐患案件办结', en: 'The hazard case ended' } },
+    markOverdue: { title: { zh: '标记逾期', en: 'Mark overdue' } },
+  },
+  initial: 'received',
+  states: {
+    received: {
+      title: { zh: '已收到', en: 'Received' },
+      tags: ['overdue-tracked'],
+      task: { title: { zh: '受理审查', en: 'Decide on acceptance' }, role: 'tipOffOfficer' },
+      notify: [assigned(role('tipOffOfficer'))],
+      deadlines: [
+        {
+          id: 'acceptance',
+          title: { zh: '受理期限', en: 'Acceptance decision' },
+          duration: '5 workdays',
+          legalBasis: { zh: '收到举报后5个工作日内作出是否受理的决定（设计假设，可配置）', en: 'Decide on acceptance within 5 working days (design assumption, configurable)' },
+          onExpire: 'markOverdue',
+          notify: 'overdue',
+        },
+      ],
+      on: {
+        accept: {
+          target: 'handling',
+          roles: ['tipOffOfficer'],
+          input: { type: 'object', properties: { reportedPartyOrg: text('被举报单位所属机构') } },
+          assign: { reportedPartyOrg: reportedOrg, acceptedAt: { var: 'now' }, acceptedBy: { var: 'actor.id' } },
+        },
+        notAccept: tellingTipster({
+          target: 'notAccepted',
+          roles: ['tipOffOfficer'],
+          input: { type: 'object', properties: { notAcceptReason: oneOf('不予受理原因', NOT_ACCEPTED_REASONS), notAcceptComment: text('说明') }, required: ['notAcceptReason'] },
+          assign: ['notAcceptReason', 'notAcceptComment'],
+        }),
+        forward: tellingTipster({
+          target: 'forwarded',
+          roles: ['tipOffOfficer'],
+          input: { type: 'object', properties: { forwardTo: text('移送部门'), forwardReason: text('移送理由') }, required: ['forwardTo', 'forwardReason'] },
+          assign: ['forwardTo', 'forwardReason'],
+        }),
+        markOverdue,
+      },
+    },
+    handling: {
+      title: { zh: '办理中', en: 'Handling' },
+      initial: 'verifying',
+      on: {
+        hazardCaseEnded: { roles: ['system'], assign: { hazardOutcome: { reduce: [{ var: 'children' }, { var: 'current.finalState' }, null] } } },
+      },
+      states: {
+        verifying: {
+          title: { zh: '核查中', en: 'Verifying' },
+          tags: ['overdue-tracked'],
+          task: { title: { zh: '核查举报事项', en: 'Verify the tip-off' }, role: 'inspector' },
+          notify: [assigned(role('inspector'))],
+          deadlines: [
+            {
+              id: 'verification',
+              title: { zh: '核查办结期限', en: 'Verification' },
+              duration: 'P60D',
+              rollover: true,
+              legalBasis: {
+                zh: '《安全生产举报处理规定》：自受理之日起60日内办结；情况复杂的，经上级批准可延长不超过30日，并告知举报人延期理由',
+                en: 'Close within 60 days of acceptance; if complex, a higher authority may extend by at most 30 days and the tipster is told why',
+              },
+              remind: [{ before: '-5 workdays', notify: 'due-soon' }],
+              onExpire: 'markOverdue',
+              notify: 'overdue',
+              extension: { roles: ['regulatorLeader'], max: 'P30D', times: 1 },
+            },
+          ],
+          on: {
+            substantiate: {
+              target: 'substantiated',
+              roles: VERIFIERS,
+              input: { type: 'object', properties: substantiateProperties, required: ['findings'] },
+              guard: { '!!': reportedOrg },
+              guardMessage: { zh: '须登记被举报单位所属机构，以便立案隐患', en: 'The reported party’s org is needed to open the hazard case' },
+              assign: substantiateAssign,
+            },
+            unsubstantiate: {
+              target: 'replying',
+              roles: VERIFIERS,
+              input: { type: 'object', properties: { findings: text('核查结论'), evidence: texts('核查材料', 0) }, required: ['findings'] },
+              assign: { ...copy('findings', 'evidence'), substantiated: false, verifiedAt: { var: 'now' } },
+            },
+            notifyTipsterOfExtension: tellingTipster({
+              roles: ['tipOffOfficer'],
+              input: { type: 'object', properties: { extensionReason: text('延期理由') }, required: ['extensionReason'] },
+              guard: { '!': { var: 'data.tipsterToldOfExtension' } },
+              guardMessage: { zh: '已告知举报人延期理由', en: 'The tipster was already told' },
+              assign: { ...copy('extensionReason'), tipsterToldOfExtension: true },
+            }),
+            markOverdue,
+          },
+        },
+        substantiated: {
+          title: { zh: '举报属实，立案隐患', en: 'Substantiated' },
+          description: { zh: '瞬时状态：立一件隐患案件后转入答复', en: 'Transient: opens one hazard case, then moves on to the reply' },
+          spawn: {
+            workflow: 'hazard',
+            forEach: 'hazardOrgs',
+            org: { var: 'data.reportedPartyOrg' },
+            input: {
+              source: 'tipOff',
+              tipOffCaseId: { var: 'case.id' },
+              description: { var: 'data.findings' },
+              enterpriseId: { or: [{ var: 'data.reportedEnterpriseId' }, { var: 'data.reportedParty' }] },
+              location: { var: 'data.location' },
+              sector: { var: 'data.sector' },
+              foundAt: { var: 'data.verifiedAt' },
+            },
+            onChildDone: 'hazardCaseEnded',
+          },
+          always: { target: 'replying' },
+        },
+        replying: {
+          title: { zh: '答复举报人', en: 'Replying' },
+          tags: ['overdue-tracked'],
+          task: { title: { zh: '答复举报人', en: 'Reply to the tipster' }, role: 'tipOffOfficer' },
+          notify: [assigned(role('tipOffOfficer'))],
+          deadlines: [
+            {
+              id: 'reply',
+              title: { zh: '答复期限', en: 'Reply' },
+              duration: 'P10D',
+              rollover: true,
+              legalBasis: { zh: '核查结束后10日内将结果告知举报人（2012年文本）', en: 'Tell the tipster the result within 10 days of the end of verification (2012 text)' },
+              onExpire: 'markOverdue',
+              notify: 'overdue',
+            },
+          ],
+          on: {
+            reply: tellingTipster({
+              target: 'replied',
+              roles: ['tipOffOfficer'],
+              input: { type: 'object', properties: { replyText: text('答复内容（不含被举报方不应知悉的信息）') }, required: ['replyText'] },
+              assign: { ...copy('replyText'), repliedAt: { var: 'now' } },
+            }),
+            markOverdue,
+          },
+        },
+        replied: {
+          title: { zh: '已答复', en: 'Replied' },
+          task: { title: { zh: '办结（或受理复核请求）', en: 'Conclude, or take a review request' }, role: 'tipOffOfficer' },
+          deadlines: [
+            {
+              id: 'reviewWindow',
+              title: { zh: '复核申请期', en: 'Review window' },
+              duration: 'P30D',
+              rollover: true,
+              legalBasis: { zh: '举报人对核查结论有异议的可申请复核；期间参照信访事项复查申请期30日（设计假设）', en: 'A tipster may dispute the conclusion; 30 days by analogy with requests to review 信访 replies (design assumption)' },
+              onExpire: 'conclude',
+            },
+          ],
+          on: {
+            requestReview: {
+              target: 'reVerifying',
+              roles: ['tipster', 'tipOffOfficer'],
+              input: { type: 'object', properties: { reviewReason: text('复核理由') }, required: ['reviewReason'] },
+              guard: { '<': [{ var: 'data.reviewCount' }, 1] },
+              guardMessage: { zh: '已复核过一次', en: 'The conclusion was already reviewed once' },
+              assign: { ...copy('reviewReason'), reviewCount: increment('reviewCount') },
+            },
+            conclude: [
+              { target: 'rewardReview', roles: ['tipOffOfficer', 'system'], guard: { and: [{ '==': [{ var: 'data.substantiated' }, true] }, { '==': [{ var: 'data.realName' }, true] }] } },
+              { target: '#closed', roles: ['tipOffOfficer', 'system'], assign: { closedAt: { var: 'now' } } },
+            ],
+          },
+        },
+        reVerifying: {
+          title: { zh: '复核中', en: 'Re-verifying' },
+          tags: ['overdue-tracked'],
+          task: { title: { zh: '复核举报事项', en: 'Review the conclusion' }, role: 'inspector' },
+          notify: [assigned(role('inspector'))],
+          deadlines: [
+            {
+              id: 'review',
+              title: { zh: '复核期限', en: 'Review' },
+              duration: 'P30D',
+              rollover: true,
+              legalBasis: { zh: '复核30日内办结（设计假设，参照信访事项复查期限）', en: 'Review within 30 days (design assumption mirroring 信访 reviews)' },
+              onExpire: 'markOverdue',
+              notify: 'overdue',
+            },
+          ],
+          on: {
+            upholdFindings: {
+              target: 'replying',
+              roles: VERIFIERS,
+              input: { type: 'object', properties: { reviewFindings: text('复核结论') }, required: ['reviewFindings'] },
+              assign: ['reviewFindings'],
+            },
+            overturnFindings: {
+              target: 'substantiated',
+              roles: VERIFIERS,
+              input: { type: 'object', properties: { ...substantiateProperties, reviewFindings: text('复核结论') }, required: ['findings', 'reviewFindings'] },
+              // Only an unsubstantiated conclusion is overturned, so a tip-off opens at most one hazard case.
+              guard: { and: [{ '!': { var: 'data.substantiated' } }, { '!!': reportedOrg }] },
+              guardMessage: { zh: '仅可改判原不属实的结论，且须登记被举报单位所属机构', en: 'Only an unsubstantiated conclusion can be overturned, and the reported party’s org is needed' },
+              assign: { ...substantiateAssign, reviewFindings: { var: 'payload.reviewFindings' } },
+            },
+            markOverdue,
+          },
+        },
+        rewardReview: {
+          title: { zh: '奖励审查', en: 'Reward review' },
+          task: { title: { zh: '审查举报奖励', en: 'Review the reward' }, role: 'rewardCommittee' },
+          notify: [assigned(role('rewardCommittee'))],
+          on: {
+            grantReward: tellingTipster({
+              target: '#closed',
+              roles: ['rewardCommittee'],
+              input: {
+                type: 'object',
+                properties: {
+                  fineAmount: { type: 'number', title: '罚款金额（元）', minimum: 0.01 },
+                  rewardAmount: { type: 'number', title: '奖励金额（元）', minimum: 3000, maximum: 300000 },
+                },
+                required: ['fineAmount', 'rewardAmount'],
+              },
+              // Within half a fen of 15 % of the fine, bounded by 3,000 and 300,000.
+              guard: { '<=': [{ '-': [computedReward, 0.005] }, { var: 'payload.rewardAmount' }, { '+': [computedReward, 0.005] }] },
+              guardMessage: { zh: '奖励金额须为罚款金额的15%，最低3000元，最高30万元', en: 'The reward is 15 % of the fine, at least CNY 3,000 and at most 300,000' },
+              assign: { ...copy('fineAmount', 'rewardAmount'), closedAt: { var: 'now' } },
+            }),
+            denyReward: {
+              target: '#closed',
+              roles: ['rewardCommittee'],
+              input: { type: 'object', properties: { rewardDenyReason: text('不予奖励理由') }, required: ['rewardDenyReason'] },
+              assign: { ...copy('rewardDenyReason'), closedAt: { var: 'now' } },
+            },
+          },
+        },
+      },
+    },
+    notAccepted: { type: 'final', title: { zh: '不予受理', en: 'Not accepted' }, tags: ['terminated'] },
+    forwarded: { type: 'final', title: { zh: '已移送', en: 'Forwarded' }, tags: ['terminated'] },
+    closed: {
+      type: 'final',
+      title: { zh: '已办结', en: 'Closed' },
+      tags: ['closed'],
+      notify: [notice('case-closed', 'closed', role('tipOffOfficer'))],
+    },
+  },
+});
