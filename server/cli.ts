@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
- * The `duban` command line: validate workflow files, migrate the database,
- * replay a case, verify the audit chain.
+ * The `duban` command line: serve the API, validate workflow files, migrate
+ * the database, manage orgs, users and tokens, replay a case, verify the audit
+ * chain (in the database or in an exported case file).
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -9,8 +10,13 @@ import { pathToFileURL } from 'node:url';
 import { Command } from 'commander';
 import cliProgress from 'cli-progress';
 import { addDuration, EngineError, formatPath, formatStateValue, validateDefinition, workflowJsonSchema } from '../engine/index.js';
+import { verifyCaseFile } from './case-file.js';
 import { ConfigError } from './config.js';
+import { HttpError } from './http-errors.js';
 import { configFromEnv, openRuntime, type Runtime } from './main.js';
+import { createUser, findToken, importOrgTree } from './people.js';
+import { OrgTreeSchema } from './schemas.js';
+import { startServer } from './serve.js';
 
 const program = new Command();
 program.name('duban').description('Duban (督办): workflow engine for work-safety supervision cases').showHelpAfterError();
@@ -33,6 +39,20 @@ async function withRuntime<T>(fn: (rt: Runtime) => Promise<T>, opts: { registerB
     await rt.close();
   }
 }
+
+program
+  .command('serve')
+  .description('run the HTTP API with the timer scheduler (embedded mode: SQLite under ./data/ unless DATABASE_URL is set)')
+  .option('--no-demo', 'do not load the demo org tree and users on first start')
+  .action(async (opts: { demo: boolean }) => {
+    const rt = await openRuntime(configFromEnv());
+    try {
+      await startServer(rt, { demo: opts.demo });
+    } catch (err) {
+      await rt.close();
+      throw err;
+    }
+  });
 
 const workflows = program.command('workflows').description('workflow definitions');
 workflows
@@ -159,6 +179,51 @@ calendar
     }, { registerBuiltins: false });
   });
 
+const orgs = program.command('orgs').description('the org tree');
+orgs
+  .command('import <file>')
+  .description('import an org tree from JSON: { id, name, level, children: [...] }; orgs already there unchanged are skipped')
+  .option('--parent <orgId>', 'attach the tree below this existing org')
+  .action(async (file: string, opts: { parent?: string }) => {
+    const tree = OrgTreeSchema.parse(JSON.parse(await readFile(file, 'utf8')) as unknown);
+    await withRuntime(async ({ engine, people }) => {
+      const r = await importOrgTree(people, engine.clock, tree, opts.parent ?? null);
+      console.log(`${r.created} org(s) created, ${r.existing} already there`);
+    }, { registerBuiltins: false });
+  });
+
+const users = program.command('users').description('users and their tokens');
+users
+  .command('create')
+  .description('create a user and print its first API token (shown once)')
+  .requiredOption('--org <orgId>', 'the org the user belongs to')
+  .requiredOption('--roles <roles>', 'comma-separated role ids, e.g. inspector or admin')
+  .requiredOption('--name <name>', 'display name')
+  .option('--id <userId>', 'user id (generated when omitted)')
+  .option('--locale <locale>', 'zh-CN or en', 'zh-CN')
+  .action(async (opts: { org: string; roles: string; name: string; id?: string; locale: string }) => {
+    await withRuntime(async ({ engine, people }) => {
+      if (!(await people.listOrgs()).some((o) => o.id === opts.org)) throw new HttpError('org_not_found', `org ${opts.org} does not exist`);
+      const locale = opts.locale === 'en' ? 'en' : 'zh-CN';
+      const r = await createUser(people, engine.clock, { id: opts.id, name: opts.name, orgId: opts.org, roles: opts.roles.split(',').map((x) => x.trim()).filter(Boolean), locale });
+      console.log(`created user ${r.user.id} (${r.user.roles.join(', ')}) in ${r.user.orgId}`);
+      console.log(`token ${r.tokenId}: ${r.token}`);
+    }, { registerBuiltins: false });
+  });
+
+const tokens = program.command('tokens').description('API tokens');
+tokens
+  .command('revoke <tokenIdOrToken>')
+  .description('revoke a token by its id (tok_…) or its text')
+  .action(async (idOrToken: string) => {
+    await withRuntime(async ({ engine, people }) => {
+      const token = await findToken(people, idOrToken);
+      if (!token) throw new HttpError('token_not_found', 'no such token');
+      const revoked = await people.revokeToken(token.id, engine.clock.now().toISOString());
+      console.log(revoked ? `revoked ${token.id} (user ${token.userId})` : `${token.id} was already revoked`);
+    }, { registerBuiltins: false });
+  });
+
 const audit = program.command('audit').description('audit trail');
 audit
   .command('verify')
@@ -191,10 +256,27 @@ audit
     });
   });
 
+audit
+  .command('verify-file <file>')
+  .description('check an exported case file offline: hash chain, then a replay through the definition inside the file')
+  .action(async (file: string) => {
+    const report = await verifyCaseFile(JSON.parse(await readFile(file, 'utf8')) as unknown);
+    if (report.ok) {
+      console.log(`✓ case ${report.caseId}: ${report.events} event(s), hash chain and replay match`);
+      return;
+    }
+    console.log(`✗ case ${report.caseId} seq ${report.failure?.seq}: ${report.failure?.reason}`);
+    process.exitCode = 1;
+  });
+
 program.parseAsync(process.argv).catch((err: unknown) => {
   if (err instanceof ConfigError) {
     console.error(err.message);
     process.exit(2);
+  }
+  if (err instanceof HttpError) {
+    console.error(`error [${err.code}]: ${err.message}`);
+    process.exit(1);
   }
   if (err instanceof EngineError) {
     console.error(`error [${err.code}]: ${err.message}`);

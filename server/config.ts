@@ -21,6 +21,8 @@ export const ConfigSchema = z.object({
   DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').optional(),
   REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// URL').optional(),
   SMTP_URL: z.string().regex(/^smtps?:\/\//, 'must be an smtp:// URL').optional(),
+  /** Largest accepted request body (express/bytes syntax: 100kb, 1mb). */
+  DUBAN_BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/i, 'must be a size like 512kb or 1mb').default('1mb'),
   DUBAN_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Runs the engine clock ahead (or behind) of the machine's, e.g. `30d`, for demos. */
   DUBAN_CLOCK_OFFSET: z

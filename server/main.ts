@@ -3,13 +3,14 @@
  * store, clock and engine together for the CLI and the server.
  */
 import { builtinWorkflows } from '../workflows/index.js';
-import { createEngine, createKnexStore, createOffsetClock, systemClock, type Engine, type Store } from '../engine/index.js';
+import { createEngine, createKnexPeopleStore, createKnexStore, createOffsetClock, systemClock, type Engine, type PeopleStore, type Store } from '../engine/index.js';
 import { loadConfig, parseOffset, type Config } from './config.js';
 
 export interface Runtime {
   config: Config;
   store: Store;
   engine: Engine;
+  people: PeopleStore;
   close(): Promise<void>;
 }
 
@@ -26,7 +27,7 @@ export async function openRuntime(config: Config, opts: { registerBuiltins?: boo
     const offset = config.DUBAN_CLOCK_OFFSET ? parseOffset(config.DUBAN_CLOCK_OFFSET) ?? 0 : 0;
     const clock = offset ? createOffsetClock(offset) : systemClock;
     const engine = await createEngine({ store, clock, workflows: opts.registerBuiltins === false ? [] : builtinWorkflows });
-    return { config, store, engine, close: () => store.close() };
+    return { config, store, engine, people: createKnexPeopleStore(store), close: () => store.close() };
   } catch (err) {
     await store.close();
     throw err;

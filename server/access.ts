@@ -1,0 +1,172 @@
+/**
+ * People and access (DESIGN §7): bearer tokens, the org tree and the rules.
+ *
+ * - A token is 32 random bytes in base64url, shown once; only its sha256 is stored.
+ * - A user sees the cases of their org's subtree.
+ * - Sending an event needs the case in that subtree (`out_of_jurisdiction`)
+ *   and a role the transition allows (the engine's `forbidden`).
+ * - An `auditor` reads its subtree and changes nothing (`read_only`).
+ * - An `admin` manages definitions, calendars, and the orgs and users of its subtree.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import type { Request } from 'express';
+import type { Actor, Clock, OrgRecord, PeopleStore, TokenRecord, UserRecord } from '../engine/index.js';
+import { HttpError } from './http-errors.js';
+
+/** The roles the server itself gives meaning to. */
+export const ADMIN_ROLE = 'admin';
+export const AUDITOR_ROLE = 'auditor';
+
+/** The authenticated caller. */
+export interface Principal {
+  user: UserRecord;
+  token: TokenRecord;
+  /** The actor the engine records: `{ id, roles, org, name }`. */
+  actor: Actor;
+  /** Ids of the user's org and every org below it. */
+  subtree: ReadonlySet<string>;
+  isAdmin: boolean;
+  isAuditor: boolean;
+}
+
+/** sha256 hex of a token's text: what is stored and looked up. */
+export function hashToken(token: string): string {
+  return createHash('sha256').update(token, 'utf8').digest('hex');
+}
+
+/** Creates a token for a user and stores its hash. Returns the text (shown once) and the record. */
+export async function issueToken(people: PeopleStore, clock: Clock, userId: string, label: string | null = null): Promise<{ token: string; record: TokenRecord }> {
+  const token = randomBytes(32).toString('base64url');
+  const record: TokenRecord = { id: `tok_${randomBytes(8).toString('hex')}`, userId, hash: hashToken(token), label, createdAt: clock.now().toISOString(), lastUsedAt: null, revokedAt: null };
+  await people.addToken(record);
+  return { token, record };
+}
+
+/** The org tree, cached for a few seconds (orgs change rarely; other processes' changes show up after `ttlMs`). */
+export interface OrgDirectory {
+  get(orgId: string): Promise<OrgRecord | undefined>;
+  list(): Promise<OrgRecord[]>;
+  /** The org and every org below it; empty when the org is unknown. */
+  subtree(orgId: string): Promise<ReadonlySet<string>>;
+  /** Forgets the cache (after this process changed the tree). */
+  invalidate(): void;
+}
+
+export function createOrgDirectory(people: PeopleStore, ttlMs = 5_000): OrgDirectory {
+  let loaded: { at: number; byId: Map<string, OrgRecord>; subtrees: Map<string, ReadonlySet<string>> } | undefined;
+  const load = async () => {
+    if (loaded && Date.now() - loaded.at < ttlMs) return loaded;
+    const orgs = await people.listOrgs();
+    const byId = new Map(orgs.map((o) => [o.id, o]));
+    const children = new Map<string, string[]>();
+    for (const o of orgs) if (o.parentId !== null) children.set(o.parentId, [...(children.get(o.parentId) ?? []), o.id]);
+    const subtrees = new Map<string, ReadonlySet<string>>();
+    for (const o of orgs) {
+      // Iterative, and guarded against a cycle a hand-edited database might hold.
+      const seen = new Set<string>([o.id]);
+      const stack = [o.id];
+      while (stack.length > 0) {
+        for (const c of children.get(stack.pop()!) ?? []) {
+          if (seen.has(c)) continue;
+          seen.add(c);
+          stack.push(c);
+        }
+      }
+      subtrees.set(o.id, seen);
+    }
+    loaded = { at: Date.now(), byId, subtrees };
+    return loaded;
+  };
+  return {
+    async get(orgId) {
+      return (await load()).byId.get(orgId);
+    },
+    async list() {
+      return [...(await load()).byId.values()];
+    },
+    async subtree(orgId) {
+      return (await load()).subtrees.get(orgId) ?? new Set();
+    },
+    invalidate() {
+      loaded = undefined;
+    },
+  };
+}
+
+/** How long a process trusts a token it has checked; revocation in another process takes effect within this time. */
+const TOKEN_CACHE_MS = 5_000;
+/** Last-use times are written at most this often per token. */
+const TOUCH_EVERY_MS = 60_000;
+/** What a token text can look like (base64url); anything else is refused before hashing. */
+const TOKEN_TEXT = /^[A-Za-z0-9_-]{20,200}$/;
+
+export interface Authenticator {
+  /** Resolves the caller of a request (`Authorization: Bearer`), or throws `unauthenticated`. */
+  authenticate(req: Request): Promise<Principal>;
+  /** Resolves the holder of a token text (the web pages' cookie), or throws `unauthenticated`. */
+  authenticateToken(token: string): Promise<Principal>;
+  /** Drops a token from the cache (after revoking it). */
+  forget(tokenId: string): void;
+}
+
+export function createAuthenticator(people: PeopleStore, orgs: OrgDirectory, clock: Clock, onError: (err: unknown) => void): Authenticator {
+  const cache = new Map<string, { at: number; token: TokenRecord; user: UserRecord }>();
+  const touched = new Map<string, number>();
+  const refuse = (message: string) => new HttpError('unauthenticated', message);
+
+  const api: Authenticator = {
+    async authenticate(req) {
+      const header = req.headers.authorization;
+      if (header === undefined) throw refuse('send an API token: Authorization: Bearer <token>');
+      const m = /^Bearer (\S{1,500})$/.exec(header.trim());
+      if (!m) throw refuse('the Authorization header must be "Bearer <token>"');
+      return api.authenticateToken(m[1]!);
+    },
+    async authenticateToken(text) {
+      if (!TOKEN_TEXT.test(text)) throw refuse('the token is unknown or revoked');
+      const hash = hashToken(text);
+      const now = Date.now();
+      let hit = cache.get(hash);
+      if (!hit || now - hit.at > TOKEN_CACHE_MS) {
+        const token = await people.findToken({ hash });
+        const user = token && token.revokedAt === null ? await people.getUser(token.userId) : undefined;
+        if (!token || !user || token.revokedAt !== null) {
+          cache.delete(hash);
+          throw refuse('the token is unknown or revoked');
+        }
+        if (cache.size > 10_000) cache.clear();
+        hit = { at: now, token, user };
+        cache.set(hash, hit);
+      }
+      const { token, user } = hit;
+      if ((touched.get(token.id) ?? 0) < now - TOUCH_EVERY_MS) {
+        touched.set(token.id, now);
+        const at = clock.now();
+        // Not awaited: recording the last use must not slow or fail the request.
+        people.touchToken(token.id, at.toISOString(), new Date(at.getTime() - TOUCH_EVERY_MS).toISOString()).catch(onError);
+      }
+      return {
+        user,
+        token,
+        actor: { id: user.id, roles: user.roles, org: user.orgId, name: user.name },
+        subtree: await orgs.subtree(user.orgId),
+        isAdmin: user.roles.includes(ADMIN_ROLE),
+        isAuditor: user.roles.includes(AUDITOR_ROLE),
+      };
+    },
+    forget(tokenId) {
+      for (const [hash, entry] of cache) if (entry.token.id === tokenId) cache.delete(hash);
+    },
+  };
+  return api;
+}
+
+/** Throws `out_of_jurisdiction` unless the org lies in the caller's subtree. */
+export function assertJurisdiction(p: Principal, orgId: string, what: string): void {
+  if (!p.subtree.has(orgId)) throw new HttpError('out_of_jurisdiction', `${what} belongs to org ${orgId}, outside the jurisdiction of ${p.user.orgId}`);
+}
+
+/** Throws `read_only` for auditors: they read and change nothing. */
+export function assertWriter(p: Principal): void {
+  if (p.isAuditor) throw new HttpError('read_only', 'auditors read and change nothing');
+}

@@ -1,0 +1,126 @@
+/**
+ * The HTTP application: JSON API under `/api/v1`, its OpenAPI document,
+ * health, readiness and metrics, and the web pages. Built from its dependencies, so tests run it
+ * with supertest on a temporary database.
+ */
+import { randomUUID } from 'node:crypto';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import { z } from 'zod';
+import type { Engine, PeopleStore } from '../engine/index.js';
+import { createAuthenticator, createOrgDirectory } from './access.js';
+import { bodyGuard } from './body-guard.js';
+import type { Config } from './config.js';
+import { HttpError, toErrorAnswer } from './http-errors.js';
+import type { Logger } from './logger.js';
+import type { Metrics } from './metrics.js';
+import { buildOpenApiDocument } from './openapi.js';
+import { mountRoutes, route, type Route } from './routing.js';
+import { auditRoutes } from './routes/audit.js';
+import { calendarRoutes } from './routes/calendars.js';
+import { caseRoutes } from './routes/cases.js';
+import type { RouteDeps } from './routes/deps.js';
+import { peopleRoutes } from './routes/people.js';
+import { taskRoutes } from './routes/tasks.js';
+import { workflowRoutes } from './routes/workflows.js';
+import { webRouter } from './web/pages.js';
+import { createRenderer } from './web/render.js';
+
+export interface AppOptions {
+  engine: Engine;
+  people: PeopleStore;
+  config: Pick<Config, 'DUBAN_BODY_LIMIT'>;
+  logger: Logger;
+  metrics: Metrics;
+  /** While true, `/readyz` answers 503 (set during shutdown so balancers stop sending). */
+  draining?: () => boolean;
+  /** Parse every answer with its route's schema (tests: keeps the OpenAPI document honest). */
+  validateResponses?: boolean;
+  /** Serve the web pages (default true). */
+  web?: boolean;
+}
+
+/** Accepts a caller's request id only when it is short and plain. */
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,100}$/;
+
+const API_VERSION = '0.1.0';
+
+/**
+ * Creates the express app.
+ * @example
+ * const app = createApp({ engine, people, config, logger, metrics });
+ * const server = app.listen(3000);
+ */
+export function createApp(options: AppOptions): express.Express {
+  const { engine, people, logger, metrics } = options;
+  const orgs = createOrgDirectory(people);
+  const auth = createAuthenticator(people, orgs, engine.clock, (err) => logger.warn({ err }, 'recording a token use failed'));
+  const deps: RouteDeps = { engine, people, orgs, auth, logger };
+  const unbind = metrics.bindEngine(engine);
+
+  const routes: Route[] = [...workflowRoutes(deps), ...caseRoutes(deps), ...taskRoutes(deps), ...calendarRoutes(deps), ...peopleRoutes(deps), ...auditRoutes(deps)];
+  let document: unknown;
+  routes.push(
+    route({ method: 'get', path: '/healthz', tag: 'system', auth: 'none', summary: 'The process is up', response: z.object({ status: z.literal('ok') }) }, async () => ({ status: 'ok' as const })),
+    route(
+      { method: 'get', path: '/readyz', tag: 'system', auth: 'none', summary: 'The database answers and the process is not shutting down', response: z.object({ status: z.literal('ready') }), errors: ['not_ready'] },
+      async () => {
+        if (options.draining?.()) throw new HttpError('not_ready', 'shutting down');
+        try {
+          await engine.store.getCase('readyz-probe');
+        } catch (err) {
+          logger.warn({ err }, 'readiness probe: database unreachable');
+          throw new HttpError('not_ready', 'the database does not answer');
+        }
+        return { status: 'ready' as const };
+      },
+    ),
+    route({ method: 'get', path: '/metrics', tag: 'system', auth: 'none', summary: 'Prometheus metrics', mediaType: 'text/plain' }, async ({ res }) => {
+      res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+      return undefined;
+    }),
+    route({ method: 'get', path: '/api/openapi.json', tag: 'system', auth: 'none', summary: 'This OpenAPI 3.1 document', response: z.record(z.string(), z.unknown()) }, async () => {
+      document ??= buildOpenApiDocument(routes, { title: 'Duban API', version: API_VERSION });
+      return document;
+    }),
+  );
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.locals.close = unbind;
+
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    const given = req.headers['x-request-id'];
+    const reqId = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    res.locals.reqId = reqId;
+    res.setHeader('x-request-id', reqId);
+    const started = process.hrtime.bigint();
+    res.on('finish', () => {
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      const routeLabel = typeof res.locals.route === 'string' ? res.locals.route : 'unmatched';
+      metrics.httpDuration.observe({ method: req.method, route: routeLabel, status: String(res.statusCode) }, seconds);
+      const user = (res.locals.principal as { user?: { id: string } } | undefined)?.user?.id;
+      logger.info({ reqId, method: req.method, path: req.path, route: routeLabel, status: res.statusCode, ms: Math.round(seconds * 1e4) / 10, user }, 'request');
+    });
+    next();
+  });
+  app.use(express.json({ limit: options.config.DUBAN_BODY_LIMIT }));
+  app.use(bodyGuard);
+
+  const router = express.Router();
+  mountRoutes(router, routes, { authenticate: auth.authenticate, validateResponses: options.validateResponses ?? false });
+  app.use(router);
+  if (options.web !== false) app.use(webRouter({ ...deps, render: createRenderer() }));
+
+  app.use((req: Request) => {
+    throw new HttpError('not_found', `no route ${req.method} ${req.path}`);
+  });
+  app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
+    const a = toErrorAnswer(err);
+    if (a.unexpected) logger.error({ err, reqId: res.locals.reqId }, 'unexpected error');
+    if (res.headersSent) return void res.end();
+    if (a.status === 401) res.setHeader('WWW-Authenticate', 'Bearer');
+    res.status(a.status).json(a.body);
+  });
+  return app;
+}

@@ -1,0 +1,149 @@
+/**
+ * The case file (`GET /cases/:id/export`): everything needed to check a case
+ * offline — its events with their hashes and the state after each, the
+ * pinned definition version and the custom calendar versions its steps used.
+ * `verifyCaseFile` recomputes the hash chain and replays the events through
+ * the definition inside the file, on a throwaway in-memory engine, with the
+ * same code `audit verify` runs on the database.
+ */
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import {
+  builtinCalendars,
+  canonicalJson,
+  createEngine,
+  createKnexStore,
+  GENESIS_HASH,
+  hashEvent,
+  type CaseRecord,
+  type Engine,
+  type EventRecord,
+  type VerifyFailure,
+} from '../engine/index.js';
+
+export const CASE_FILE_FORMAT = 'duban-case-file';
+
+const EventRecordSchema = z.object({
+  caseId: z.string(),
+  seq: z.number().int(),
+  type: z.string(),
+  payload: z.record(z.string(), z.unknown()),
+  actor: z.object({ id: z.string(), roles: z.array(z.string()), org: z.string().optional(), name: z.string().optional() }).strict(),
+  at: z.string(),
+  idempotencyKey: z.string().nullable(),
+  state: z.record(z.string(), z.unknown()),
+  env: z.object({ calendars: z.record(z.string(), z.number().int()) }),
+  prevHash: z.string(),
+  hash: z.string(),
+});
+
+export const CaseFileSchema = z
+  .object({
+    format: z.literal(CASE_FILE_FORMAT),
+    formatVersion: z.literal(1),
+    exportedAt: z.string(),
+    case: z.object({
+      id: z.string(),
+      workflowId: z.string(),
+      workflowVersion: z.number().int(),
+      org: z.string(),
+      status: z.enum(['active', 'done']),
+      version: z.number().int(),
+      lastHash: z.string(),
+      createdAt: z.string(),
+      updatedAt: z.string(),
+    }),
+    definition: z.object({ workflowId: z.string(), version: z.number().int(), hash: z.string(), definition: z.record(z.string(), z.unknown()) }),
+    /** Calendar versions the events used that do not ship with the code. */
+    calendars: z.array(z.record(z.string(), z.unknown())),
+    events: z.array(EventRecordSchema).min(1),
+  })
+  .meta({ id: 'CaseFile' });
+export type CaseFile = z.infer<typeof CaseFileSchema>;
+
+const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
+
+/** Builds the case file of a case. Reads only. */
+export async function buildCaseFile(engine: Engine, caseId: string): Promise<CaseFile> {
+  const events = await engine.history(caseId);
+  const record = (await engine.store.getCase(caseId))!;
+  const stored = await engine.store.getDefinition(record.workflowId, record.workflowVersion);
+  const used = new Map<string, number>();
+  for (const e of events) for (const [id, version] of Object.entries(e.env?.calendars ?? {})) used.set(`${id}@${version}`, version);
+  const builtin = new Set(builtinCalendars.map((c) => `${c.id}@${c.version}`));
+  const calendars: Record<string, unknown>[] = [];
+  for (const key of [...used.keys()].sort()) {
+    if (builtin.has(key)) continue;
+    const [id, version] = [key.slice(0, key.lastIndexOf('@')), used.get(key)!];
+    calendars.push({ ...(await engine.calendars.get(id, version)).definition });
+  }
+  return {
+    format: CASE_FILE_FORMAT,
+    formatVersion: 1,
+    exportedAt: engine.clock.now().toISOString(),
+    case: {
+      id: record.id, workflowId: record.workflowId, workflowVersion: record.workflowVersion, org: record.org, status: record.status,
+      version: record.version, lastHash: record.lastHash, createdAt: record.createdAt, updatedAt: record.updatedAt,
+    },
+    definition: { workflowId: record.workflowId, version: record.workflowVersion, hash: stored?.hash ?? '', definition: (stored?.definition ?? {}) as Record<string, unknown> },
+    calendars,
+    events: events as CaseFile['events'],
+  };
+}
+
+/** What an offline check found. */
+export interface CaseFileReport {
+  ok: boolean;
+  caseId: string;
+  events: number;
+  /** The first problem, with the seq it concerns (0: the file as a whole). */
+  failure?: VerifyFailure | undefined;
+}
+
+/**
+ * Checks a case file offline: its shape, the definition's hash, the hash
+ * chain, then a replay of every event through the definition in the file.
+ */
+export async function verifyCaseFile(input: unknown): Promise<CaseFileReport> {
+  const parsed = CaseFileSchema.safeParse(input);
+  if (!parsed.success) return { ok: false, caseId: '?', events: 0, failure: { caseId: '?', seq: 0, reason: `not a case file: ${z.prettifyError(parsed.error)}` } };
+  const file = parsed.data;
+  const caseId = file.case.id;
+  const fail = (seq: number, reason: string): CaseFileReport => ({ ok: false, caseId, events: file.events.length, failure: { caseId, seq, reason } });
+
+  if (sha256(canonicalJson(file.definition.definition)) !== file.definition.hash) return fail(0, 'the definition does not match its hash');
+  if (file.definition.workflowId !== file.case.workflowId || file.definition.version !== file.case.workflowVersion) return fail(0, 'the definition is not the version the case is pinned to');
+  let prevHash = GENESIS_HASH;
+  for (const [i, event] of file.events.entries()) {
+    if (event.seq !== i + 1) return fail(i + 1, `seq ${i + 1} is missing (found ${event.seq})`);
+    if (event.caseId !== caseId) return fail(event.seq, `event belongs to case ${event.caseId}`);
+    if (event.prevHash !== prevHash) return fail(event.seq, 'prev_hash does not match the hash of the previous event');
+    if (hashEvent(event as unknown as EventRecord) !== event.hash) return fail(event.seq, 'hash does not match the event content (the event was altered)');
+    prevHash = event.hash;
+  }
+  if (file.case.lastHash !== prevHash || file.case.version !== file.events.length) return fail(file.events.length, 'the case summary does not match its last event');
+
+  // Replay: load the file into a private in-memory database and run the engine's own verification.
+  const store = createKnexStore({ sqliteFile: ':memory:' });
+  try {
+    await store.migrate();
+    const engine = await createEngine({ store });
+    const { ref } = await engine.registerWorkflow(file.definition.definition);
+    if (ref !== `${file.case.workflowId}@${file.case.workflowVersion}`) return fail(0, `the definition in the file is ${ref}`);
+    for (const cal of file.calendars) await engine.calendars.add(cal);
+    await store.transaction(async (tx) => {
+      for (const event of file.events as unknown as EventRecord[]) {
+        const last = event.state as unknown as CaseRecord['state'];
+        const record: CaseRecord = {
+          id: caseId, workflowId: file.case.workflowId, workflowVersion: file.case.workflowVersion, org: file.case.org, status: last.status,
+          state: last, version: event.seq, lastHash: event.hash, createdAt: file.case.createdAt, updatedAt: event.at, creationKey: null,
+        };
+        await tx.commit({ record, expectedVersion: event.seq === 1 ? null : event.seq - 1, event, effects: [] });
+      }
+    });
+    const report = await engine.verify(caseId);
+    return report.ok ? { ok: true, caseId, events: file.events.length } : { ok: false, caseId, events: file.events.length, failure: report.failures[0] };
+  } finally {
+    await store.close();
+  }
+}

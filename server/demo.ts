@@ -1,0 +1,55 @@
+/**
+ * The demo org tree and users loaded by `duban serve` on first start: a city
+ * (江州市), two districts, townships and grids, and one user per main role
+ * plus an admin and an auditor. Loading is idempotent: orgs and users already
+ * there are left alone, and tokens are only made for users created now.
+ */
+import type { Clock, PeopleStore } from '../engine/index.js';
+import { createUser, importOrgTree } from './people.js';
+import type { OrgTreeNode } from './schemas.js';
+
+export const DEMO_ORG_TREE: OrgTreeNode = {
+  id: 'jiangzhou', name: '江州市', level: 'city',
+  children: [
+    {
+      id: 'donghu', name: '东湖区', level: 'county',
+      children: [
+        { id: 'donghu-qingshui', name: '清水镇', level: 'township', children: [{ id: 'donghu-qingshui-g1', name: '清水镇第一网格', level: 'grid' }, { id: 'donghu-qingshui-g2', name: '清水镇第二网格', level: 'grid' }] },
+        { id: 'donghu-baisha', name: '白沙街道', level: 'township', children: [{ id: 'donghu-baisha-g1', name: '白沙街道第一网格', level: 'grid' }] },
+      ],
+    },
+    {
+      id: 'xishan', name: '西山区', level: 'county',
+      children: [{ id: 'xishan-songlin', name: '松林镇', level: 'township', children: [{ id: 'xishan-songlin-g1', name: '松林镇第一网格', level: 'grid' }] }],
+    },
+  ],
+};
+
+/** Demo users: id, name, org, roles. */
+export const DEMO_USERS: { id: string; name: string; orgId: string; roles: string[] }[] = [
+  { id: 'admin', name: '系统管理员', orgId: 'jiangzhou', roles: ['admin'] },
+  { id: 'auditor', name: '审计员 周审', orgId: 'jiangzhou', roles: ['auditor'] },
+  { id: 'committee-office', name: '安委办 李督', orgId: 'jiangzhou', roles: ['safetyCommitteeOffice'] },
+  { id: 'committee-leader', name: '安委会 王主任', orgId: 'jiangzhou', roles: ['safetyCommitteeLeader'] },
+  { id: 'expert', name: '专家 陈工', orgId: 'jiangzhou', roles: ['expert'] },
+  { id: 'inspector', name: '执法人员 张检', orgId: 'donghu', roles: ['inspector'] },
+  { id: 'reviewer', name: '科长 刘审', orgId: 'donghu', roles: ['regulatorReviewer'] },
+  { id: 'leader', name: '局长 赵批', orgId: 'donghu', roles: ['regulatorLeader'] },
+  { id: 'township-office', name: '清水镇安监办 孙办', orgId: 'donghu-qingshui', roles: ['townshipSafetyOffice'] },
+  { id: 'grid-officer', name: '网格员 吴巡', orgId: 'donghu-qingshui-g1', roles: ['gridOfficer'] },
+  { id: 'enterprise-officer', name: '企业安全员 郑安', orgId: 'donghu-qingshui-g1', roles: ['enterpriseSafetyOfficer'] },
+  { id: 'enterprise-principal', name: '企业负责人 冯总', orgId: 'donghu-qingshui-g1', roles: ['enterprisePrincipal'] },
+  { id: 'xishan-inspector', name: '西山区执法人员 钱检', orgId: 'xishan', roles: ['inspector'] },
+];
+
+/** Loads the demo data where it is missing. Returns the tokens of the users created now (shown once). */
+export async function loadDemoData(people: PeopleStore, clock: Clock): Promise<{ orgsCreated: number; tokens: { userId: string; roles: string[]; token: string }[] }> {
+  const { created } = await importOrgTree(people, clock, DEMO_ORG_TREE);
+  const tokens: { userId: string; roles: string[]; token: string }[] = [];
+  for (const u of DEMO_USERS) {
+    if (await people.getUser(u.id)) continue;
+    const r = await createUser(people, clock, u);
+    tokens.push({ userId: u.id, roles: u.roles, token: r.token });
+  }
+  return { orgsCreated: created, tokens };
+}

@@ -1,0 +1,81 @@
+/**
+ * A workflow definition as a Mermaid `stateDiagram-v2`: compound states nest,
+ * parallel regions are separated by `--`, final states lead to `[*]`, and
+ * each transition is labelled with its event (`always`, `done` for the
+ * eventless ones). Optionally the active states of a case are highlighted.
+ * Pure.
+ */
+import { buildStateTree, resolveTarget, type LocalizedText, type StateNodeInfo, type StateValue, type WorkflowDefinition } from '../engine/index.js';
+
+/** Mermaid ids allow letters, digits and `_`; nested keys are joined with `__` so equal keys in two parents stay apart. */
+function mermaidId(node: StateNodeInfo): string {
+  return node.path.join('__');
+}
+
+function label(text: LocalizedText | undefined, fallback: string): string {
+  const raw = text === undefined ? fallback : typeof text === 'string' ? text : text.zh;
+  // Quotes end a Mermaid label; colons and semicolons start syntax in transition labels.
+  return raw.replace(/["\n\r]/g, ' ').replace(/[:;]/g, ' ').trim() || fallback;
+}
+
+/** Ids of the active nodes of a state value (ancestors included). */
+function activeIds(value: StateValue, prefix: string[] = []): string[] {
+  if (typeof value === 'string') return [[...prefix, value].join('.')];
+  return Object.entries(value).flatMap(([k, v]) => [[...prefix, k].join('.'), ...activeIds(v, [...prefix, k])]);
+}
+
+/**
+ * Renders the diagram. `active` (a case's state value) adds a `current` class
+ * on its atomic states.
+ * @example
+ * toMermaid(definition).split('\n')[0]; // 'stateDiagram-v2'
+ */
+export function toMermaid(definition: Pick<WorkflowDefinition, 'initial' | 'states' | 'events'>, active?: StateValue): string {
+  const tree = buildStateTree(definition);
+  const lines: string[] = ['stateDiagram-v2'];
+  const indent = (depth: number) => '  '.repeat(depth);
+
+  const declare = (node: StateNodeInfo, depth: number) => {
+    const id = mermaidId(node);
+    lines.push(`${indent(depth)}state "${label(node.def.title, node.path[node.path.length - 1]!)}" as ${id}`);
+    if (node.kind === 'compound' || node.kind === 'parallel') {
+      lines.push(`${indent(depth)}state ${id} {`);
+      body(node, depth + 1);
+      lines.push(`${indent(depth)}}`);
+    }
+  };
+  const body = (parent: StateNodeInfo, depth: number) => {
+    if (parent.kind === 'parallel') {
+      parent.children.forEach((region, i) => {
+        if (i > 0) lines.push(`${indent(depth)}--`);
+        declare(region, depth);
+      });
+      return;
+    }
+    const initial = parent.def.initial ?? parent.children[0]?.path.at(-1);
+    const first = parent.children.find((c) => c.path.at(-1) === initial);
+    if (first) lines.push(`${indent(depth)}[*] --> ${mermaidId(first)}`);
+    for (const child of parent.children) declare(child, depth);
+    for (const child of parent.children) if (child.kind === 'final') lines.push(`${indent(depth)}${mermaidId(child)} --> [*]`);
+  };
+  body(tree.root, 1);
+
+  for (const t of tree.transitions) {
+    if (t.source === tree.root) continue;
+    const target = t.def.target ? resolveTarget(tree, t.source, t.def.target) : t.source;
+    if (!target) continue;
+    const event = t.event === null ? 'always' : t.event === 'onDone' ? 'done' : t.event;
+    const title = t.event && definition.events?.[t.event]?.title;
+    lines.push(`  ${mermaidId(t.source)} --> ${mermaidId(target)}: ${label(title || undefined, event)}`);
+  }
+
+  if (active !== undefined) {
+    const ids = new Set(activeIds(active));
+    const current = tree.nodes.filter((n) => ids.has(n.id) && n.children.length === 0);
+    if (current.length > 0) {
+      lines.push('  classDef current fill:#ffd966,stroke:#b45f06,stroke-width:3px');
+      lines.push(`  class ${current.map(mermaidId).join(',')} current`);
+    }
+  }
+  return lines.join('\n');
+}

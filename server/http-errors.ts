@@ -1,0 +1,142 @@
+/**
+ * How errors become HTTP answers. Domain errors know nothing of HTTP; this
+ * file maps every code (the engine's and the server's own) to a status, and
+ * every error body is `{ error: { code, message, issues? } }`. An error that
+ * is not one of ours is a bare 500 `internal_error`, logged with the request id.
+ */
+import { z } from 'zod';
+import { EngineError, ERROR_CODES, type ErrorCode, type Issue } from '../engine/index.js';
+
+/** Codes the HTTP layer adds to the engine's. */
+export const SERVER_ERROR_CODES = [
+  'invalid_request',
+  'invalid_json',
+  'payload_too_large',
+  'unsupported_media_type',
+  'unauthenticated',
+  'out_of_jurisdiction',
+  'read_only',
+  'not_found',
+  'org_not_found',
+  'user_not_found',
+  'token_not_found',
+  'calendar_not_found',
+  'already_exists',
+  'not_ready',
+] as const;
+export type ServerErrorCode = (typeof SERVER_ERROR_CODES)[number];
+
+/** Every code an API error body can carry. */
+export type ApiErrorCode = ErrorCode | ServerErrorCode;
+export const API_ERROR_CODES: readonly ApiErrorCode[] = [...ERROR_CODES, ...SERVER_ERROR_CODES];
+
+/** The HTTP status of each code. A new engine code fails to compile here until it is given one. */
+export const ERROR_STATUS = {
+  // engine
+  invalid_definition: 422,
+  definition_conflict: 409,
+  workflow_not_found: 404,
+  case_not_found: 404,
+  invalid_transition: 409,
+  forbidden: 403,
+  invalid_input: 422,
+  invalid_data: 422,
+  guard_failed: 422,
+  version_conflict: 409,
+  idempotency_conflict: 409,
+  case_closed: 409,
+  calendar_out_of_range: 422,
+  invalid_duration: 422,
+  invalid_calendar: 422,
+  replay_diverged: 500,
+  timer_stale: 409,
+  internal_error: 500,
+  // server
+  invalid_request: 400,
+  invalid_json: 400,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  unauthenticated: 401,
+  out_of_jurisdiction: 403,
+  read_only: 403,
+  not_found: 404,
+  org_not_found: 404,
+  user_not_found: 404,
+  token_not_found: 404,
+  calendar_not_found: 404,
+  already_exists: 409,
+  not_ready: 503,
+} as const satisfies Record<ApiErrorCode, number>;
+
+/** An error the HTTP layer raises itself (authentication, access, request shape). */
+export class HttpError extends Error {
+  readonly status: number;
+  constructor(
+    readonly code: ServerErrorCode | ErrorCode,
+    message: string,
+    readonly issues?: Issue[],
+  ) {
+    super(message);
+    this.name = 'HttpError';
+    this.status = ERROR_STATUS[code];
+  }
+}
+
+/** The body of every error answer. */
+export const ErrorBodySchema = z
+  .object({
+    error: z.object({
+      code: z.enum(API_ERROR_CODES as [ApiErrorCode, ...ApiErrorCode[]]),
+      message: z.string(),
+      issues: z.array(z.object({ code: z.string(), path: z.array(z.union([z.string(), z.number()])), message: z.string() })).optional(),
+    }),
+  })
+  .meta({ id: 'Error' });
+export type ErrorBody = z.infer<typeof ErrorBodySchema>;
+
+/** An error turned into an answer; `unexpected` errors are logged with their stack. */
+export interface ErrorAnswer {
+  status: number;
+  body: ErrorBody;
+  unexpected: boolean;
+}
+
+/** Body-parser errors carry a `type`; these are the ones a client causes. */
+const BODY_PARSER_CODES: Record<string, ServerErrorCode> = {
+  'entity.parse.failed': 'invalid_json',
+  'entity.too.large': 'payload_too_large',
+  'encoding.unsupported': 'unsupported_media_type',
+  'charset.unsupported': 'unsupported_media_type',
+  'request.aborted': 'invalid_request',
+  'request.size.invalid': 'invalid_request',
+  'entity.verify.failed': 'invalid_request',
+};
+
+const answer = (code: ApiErrorCode, message: string, issues?: Issue[], unexpected = false): ErrorAnswer => ({
+  status: ERROR_STATUS[code],
+  body: { error: { code, message, ...(issues && issues.length > 0 ? { issues } : {}) } },
+  unexpected,
+});
+
+/** Maps anything thrown by a handler to its answer. */
+export function toErrorAnswer(err: unknown): ErrorAnswer {
+  if (err instanceof HttpError) return answer(err.code, err.message, err.issues);
+  if (err instanceof EngineError) return answer(err.code, err.message, err.issues, err.code === 'internal_error');
+  const type = typeof err === 'object' && err !== null ? (err as { type?: unknown }).type : undefined;
+  if (typeof type === 'string' && type in BODY_PARSER_CODES) {
+    const code = BODY_PARSER_CODES[type]!;
+    const messages: Record<string, string> = {
+      invalid_json: 'the request body is not valid JSON',
+      payload_too_large: 'the request body is too large',
+      unsupported_media_type: 'the request body encoding is not supported (send UTF-8 JSON)',
+      invalid_request: 'the request body could not be read',
+    };
+    return answer(code, messages[code] ?? code);
+  }
+  return answer('internal_error', 'internal error', undefined, true);
+}
+
+/** Converts zod issues to API issues under a prefix (`body`, `query`, `params`). */
+export function zodToIssues(error: z.ZodError, prefix: string): Issue[] {
+  return error.issues.map((i) => ({ code: i.code, path: [prefix, ...i.path.map((p) => (typeof p === 'number' ? p : String(p)))], message: i.message }));
+}

@@ -1,0 +1,16 @@
+/**
+ * @module duban/server
+ * The HTTP server: the app factory, the runtime composition root and what the
+ * benchmarks and examples need to run a server in-process. Named exports only.
+ */
+export { createApp, type AppOptions } from './app.js';
+export { configFromEnv, openRuntime, type Runtime } from './main.js';
+export { loadConfig, ConfigError, type Config } from './config.js';
+export { createLogger, type Logger } from './logger.js';
+export { createMetrics, type Metrics } from './metrics.js';
+export { createUser, importOrgTree } from './people.js';
+export { loadDemoData, DEMO_ORG_TREE, DEMO_USERS } from './demo.js';
+export { startServer, type RunningServer } from './serve.js';
+export { buildCaseFile, verifyCaseFile, type CaseFile, type CaseFileReport } from './case-file.js';
+export { toMermaid } from './diagram.js';
+export { API_ERROR_CODES, ERROR_STATUS, type ApiErrorCode } from './http-errors.js';

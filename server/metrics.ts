@@ -1,0 +1,77 @@
+/**
+ * Prometheus metrics: HTTP latency, transitions (from `engine.onCommit`),
+ * cases by workflow and state and timers pending (read at scrape time), and
+ * the scheduler's counters when one runs in this process. One registry per
+ * app, so tests can build many apps.
+ */
+import client from 'prom-client';
+import { formatStateValue, type Engine, type Scheduler } from '../engine/index.js';
+
+export interface Metrics {
+  readonly registry: client.Registry;
+  readonly httpDuration: client.Histogram<'method' | 'route' | 'status'>;
+  /** Subscribes to the engine's commits and reads its store at scrape time. Returns an unsubscribe function. */
+  bindEngine(engine: Engine): () => void;
+  /** Reports a scheduler's counters at scrape time. */
+  bindScheduler(scheduler: Scheduler): void;
+}
+
+export function createMetrics(): Metrics {
+  const registry = new client.Registry();
+  client.collectDefaultMetrics({ register: registry });
+  const httpDuration = new client.Histogram({
+    name: 'duban_http_request_duration_seconds',
+    help: 'HTTP request latency by method, route template and status',
+    labelNames: ['method', 'route', 'status'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [registry],
+  });
+  const transitions = new client.Counter({ name: 'duban_transitions_total', help: 'Events committed by this process, by event type', labelNames: ['event'] as const, registers: [registry] });
+  let engineRef: Engine | undefined;
+  let schedulerRef: Scheduler | undefined;
+  new client.Gauge({
+    name: 'duban_cases',
+    help: 'Cases by workflow, status and state',
+    labelNames: ['workflow', 'status', 'state'] as const,
+    registers: [registry],
+    async collect() {
+      this.reset();
+      if (!engineRef) return;
+      for (const row of await engineRef.store.countCasesByState()) this.set({ workflow: row.workflowId, status: row.status, state: formatStateValue(row.state) }, row.count);
+    },
+  });
+  new client.Gauge({
+    name: 'duban_timers_pending',
+    help: 'Timer rows waiting to fire (pending) or being fired (firing)',
+    labelNames: ['status'] as const,
+    registers: [registry],
+    async collect() {
+      if (!engineRef) return;
+      const c = await engineRef.store.timers.count();
+      this.set({ status: 'pending' }, c.pending);
+      this.set({ status: 'firing' }, c.firing);
+    },
+  });
+  new client.Gauge({
+    name: 'duban_timers_fired',
+    help: "Timers this process's scheduler handled since start, by outcome",
+    labelNames: ['outcome'] as const,
+    registers: [registry],
+    collect() {
+      if (!schedulerRef) return;
+      const s = schedulerRef.stats();
+      for (const outcome of ['fired', 'duplicates', 'stale', 'failures', 'skipped'] as const) this.set({ outcome }, s[outcome]);
+    },
+  });
+  return {
+    registry,
+    httpDuration,
+    bindEngine(engine) {
+      engineRef = engine;
+      return engine.onCommit(({ event }) => transitions.inc({ event: event.type }));
+    },
+    bindScheduler(scheduler) {
+      schedulerRef = scheduler;
+    },
+  };
+}

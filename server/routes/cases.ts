@@ -1,0 +1,205 @@
+/**
+ * Cases: open, list, read, send events, history, replay, export.
+ * Reads are limited to the caller's subtree; writes also need a role the
+ * transition allows (checked by the engine) and are refused to auditors.
+ */
+import { z } from 'zod';
+import { availableEvents, formatStateValue, type CaseRecord, type CaseView, type Engine } from '../../engine/index.js';
+import { assertJurisdiction, assertWriter, type Principal } from '../access.js';
+import { buildCaseFile, CaseFileSchema } from '../case-file.js';
+import { HttpError } from '../http-errors.js';
+import { Reply, route, type Route } from '../routing.js';
+import { CaseResultSchema, CaseSchema, CaseSummarySchema, CursorPage, EventSchema, IdParams, QueryBool } from '../schemas.js';
+import type { RouteDeps } from './deps.js';
+
+const IdempotencyKeySchema = z.string().regex(/^[\x21-\x7e]{1,200}$/, 'an Idempotency-Key is 1–200 printable ASCII characters').optional();
+const idempotencyHeader = { name: 'Idempotency-Key', description: 'retrying with the same key returns the first result and records nothing new' };
+
+/** Reads the Idempotency-Key header (validated). */
+function idempotencyKey(header: unknown): string | undefined {
+  const r = IdempotencyKeySchema.safeParse(header);
+  if (!r.success) throw new HttpError('invalid_request', 'the Idempotency-Key header is invalid', [{ code: 'invalid_header', path: ['headers', 'idempotency-key'], message: r.error.issues[0]?.message ?? 'invalid' }]);
+  return r.data;
+}
+
+/** Loads a case the caller may see: `case_not_found`, then `out_of_jurisdiction`. */
+export async function visibleCase(engine: Engine, p: Principal, caseId: string): Promise<CaseRecord> {
+  const record = await engine.store.getCase(caseId);
+  if (!record) throw new HttpError('case_not_found', `case ${caseId} does not exist`);
+  assertJurisdiction(p, record.org, `case ${caseId}`);
+  return record;
+}
+
+/** The API form of a case view: what the caller may send now (nothing for auditors), parent and children. */
+function toApiCase(view: CaseView, p: Principal) {
+  return { ...view, availableEvents: p.isAuditor ? [] : (view.availableEvents ?? []), parent: null, children: [] as string[] };
+}
+
+/** Opaque keyset cursor: base64url of `[createdAt, id]`. */
+function encodeCursor(r: CaseRecord): string {
+  return Buffer.from(JSON.stringify([r.createdAt, r.id]), 'utf8').toString('base64url');
+}
+function decodeCursor(cursor: string): { createdAt: string; id: string } {
+  try {
+    const v = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
+    if (Array.isArray(v) && v.length === 2 && typeof v[0] === 'string' && typeof v[1] === 'string') return { createdAt: v[0], id: v[1] };
+  } catch {
+    // fall through
+  }
+  throw new HttpError('invalid_request', 'the cursor is invalid', [{ code: 'invalid_cursor', path: ['query', 'cursor'], message: 'pass back a nextCursor unchanged' }]);
+}
+
+function summary(r: CaseRecord, now: Date) {
+  const running = (r.state.deadlines ?? []).filter((d) => d.status !== 'paused');
+  const nextDueAt = running.map((d) => d.dueAt).sort()[0] ?? null;
+  return {
+    id: r.id, workflowId: r.workflowId, workflowVersion: r.workflowVersion, org: r.org, status: r.status, value: r.state.value,
+    stateLabel: formatStateValue(r.state.value), version: r.version, createdAt: r.createdAt, updatedAt: r.updatedAt,
+    nextDueAt, overdue: running.some((d) => d.status === 'overdue' || Date.parse(d.dueAt) <= now.getTime()),
+  };
+}
+
+export function caseRoutes({ engine, orgs }: RouteDeps): Route[] {
+  return [
+    route(
+      {
+        method: 'post', path: '/api/v1/cases', tag: 'cases', auth: 'user', status: 201,
+        summary: 'Open a case of a workflow in an org of your subtree (your own org by default)',
+        body: z.object({
+          workflowId: z.string().min(1).max(100),
+          version: z.number().int().positive().optional(),
+          org: z.string().min(1).max(64).optional(),
+          data: z.record(z.string(), z.unknown()).optional(),
+          caseId: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$/).optional(),
+        }).strict(),
+        headers: [idempotencyHeader],
+        response: CaseResultSchema,
+        errors: ['read_only', 'forbidden', 'out_of_jurisdiction', 'org_not_found', 'workflow_not_found', 'invalid_input', 'idempotency_conflict', 'version_conflict'],
+      },
+      async ({ req, body, principal }) => {
+        const p = principal!;
+        assertWriter(p);
+        const org = body.org ?? p.user.orgId;
+        if (!(await orgs.get(org))) throw new HttpError('org_not_found', `org ${org} does not exist`);
+        assertJurisdiction(p, org, 'the new case');
+        const wf = await engine.registry.get(body.workflowId, body.version);
+        if (!p.user.roles.some((r) => wf.definition.roles.includes(r))) {
+          throw new HttpError('forbidden', `opening a ${wf.ref} case needs one of the roles ${wf.definition.roles.join(', ')}`);
+        }
+        const r = await engine.createCase({ workflowId: body.workflowId, version: body.version, org, data: body.data, caseId: body.caseId, actor: p.actor, idempotencyKey: idempotencyKey(req.headers['idempotency-key']) });
+        const view = await engine.getCase(r.case.id, p.actor);
+        return new Reply(r.duplicate ? 200 : 201, { case: toApiCase(view, p), event: r.event, duplicate: r.duplicate });
+      },
+    ),
+    route(
+      {
+        method: 'get', path: '/api/v1/cases', tag: 'cases', auth: 'user',
+        summary: 'List the cases of your subtree, newest first, with filters and cursor pagination',
+        query: z.object({
+          workflow: z.string().max(100).optional(),
+          state: z.string().regex(/^[a-z][A-Za-z0-9]*(\.[a-z][A-Za-z0-9]*)*$/, 'a state key or a dotted path of keys').optional().describe('cases where this state is active'),
+          status: z.enum(['active', 'done']).optional(),
+          org: z.string().max(64).optional().describe("an org of your subtree: its subtree's cases"),
+          overdue: QueryBool.optional().describe('true: a running deadline has passed; false: none has'),
+          dueBefore: z.iso.datetime({ offset: true }).optional().describe('a running deadline falls due at or before this instant'),
+          text: z.string().min(1).max(100).optional().describe('in the case id or data'),
+          cursor: z.string().max(500).optional(),
+          limit: z.coerce.number().int().min(1).max(100).default(20),
+        }),
+        response: CursorPage(CaseSummarySchema),
+        errors: ['out_of_jurisdiction'],
+      },
+      async ({ query, principal }) => {
+        const p = principal!;
+        let scope = p.subtree;
+        if (query.org !== undefined) {
+          assertJurisdiction(p, query.org, 'the org filter');
+          scope = await orgs.subtree(query.org);
+        }
+        const now = engine.clock.now();
+        const rows = await engine.store.listCases({
+          workflowId: query.workflow, state: query.state, status: query.status, orgs: [...scope], text: query.text,
+          dueBefore: query.dueBefore !== undefined ? new Date(query.dueBefore).toISOString() : query.overdue === true ? now.toISOString() : undefined,
+          notDueBefore: query.overdue === false ? now.toISOString() : undefined,
+          after: query.cursor === undefined ? undefined : decodeCursor(query.cursor),
+          limit: query.limit + 1,
+        });
+        const page = rows.slice(0, query.limit);
+        return { items: page.map((r) => summary(r, now)), nextCursor: rows.length > query.limit ? encodeCursor(page[page.length - 1]!) : null };
+      },
+    ),
+    route(
+      {
+        method: 'get', path: '/api/v1/cases/:id', tag: 'cases', auth: 'user', params: IdParams,
+        summary: 'A case: state, data, open tasks, deadlines, the events you may send now with their input schemas',
+        response: CaseSchema, errors: ['case_not_found', 'out_of_jurisdiction'],
+      },
+      async ({ params, principal }) => {
+        await visibleCase(engine, principal!, params.id);
+        return toApiCase(await engine.getCase(params.id, principal!.actor), principal!);
+      },
+    ),
+    route(
+      {
+        method: 'post', path: '/api/v1/cases/:id/events', tag: 'cases', auth: 'user', params: IdParams,
+        summary: 'Send an event to a case',
+        body: z.object({
+          type: z.string().min(1).max(100),
+          payload: z.record(z.string(), z.unknown()).optional(),
+          expectedVersion: z.number().int().min(0).optional().describe('the version you last saw; a stale one answers 409 version_conflict'),
+        }).strict(),
+        headers: [idempotencyHeader],
+        response: CaseResultSchema,
+        errors: ['case_not_found', 'out_of_jurisdiction', 'read_only', 'forbidden', 'invalid_transition', 'invalid_input', 'invalid_data', 'guard_failed', 'version_conflict', 'idempotency_conflict', 'case_closed', 'calendar_out_of_range'],
+      },
+      async ({ req, params, body, principal }) => {
+        const p = principal!;
+        await visibleCase(engine, p, params.id);
+        assertWriter(p);
+        const r = await engine.send(params.id, { type: body.type, payload: body.payload, expectedVersion: body.expectedVersion, idempotencyKey: idempotencyKey(req.headers['idempotency-key']) }, p.actor);
+        if (r.duplicate) return { case: toApiCase(await engine.getCase(params.id, p.actor), p), event: r.event, duplicate: true };
+        // The event records the state after the step: enough to say what the caller may send next without reading again.
+        const wf = await engine.registry.get(r.case.workflowId, r.case.workflowVersion);
+        const next = availableEvents(wf, r.event.state, p.actor, engine.clock.now());
+        return { case: toApiCase({ ...r.case, availableEvents: next }, p), event: r.event, duplicate: false };
+      },
+    ),
+    route(
+      {
+        method: 'get', path: '/api/v1/cases/:id/history', tag: 'cases', auth: 'user', params: IdParams,
+        summary: 'The events of a case in order, with actor, time, the state after each and the hash chain',
+        response: z.object({ items: z.array(EventSchema) }), errors: ['case_not_found', 'out_of_jurisdiction'],
+      },
+      async ({ params, principal }) => {
+        await visibleCase(engine, principal!, params.id);
+        return { items: await engine.history(params.id) };
+      },
+    ),
+    route(
+      {
+        method: 'get', path: '/api/v1/cases/:id/replay', tag: 'cases', auth: 'user', params: IdParams,
+        summary: 'Replay a case through its pinned definition and return its state at a seq (the latest by default)',
+        query: z.object({ at: z.coerce.number().int().min(1).optional() }),
+        response: z.object({ caseId: z.string(), seq: z.number().int(), state: z.unknown(), event: EventSchema }),
+        errors: ['case_not_found', 'out_of_jurisdiction', 'invalid_input', 'replay_diverged'],
+      },
+      async ({ params, query, principal }) => {
+        await visibleCase(engine, principal!, params.id);
+        return engine.replay(params.id, query.at === undefined ? {} : { atSeq: query.at });
+      },
+    ),
+    route(
+      {
+        method: 'get', path: '/api/v1/cases/:id/export', tag: 'audit', auth: 'user', params: IdParams,
+        summary: 'The case file: history with hashes and states, the pinned definition and custom calendars; check it offline with `duban audit verify-file`',
+        response: CaseFileSchema, errors: ['case_not_found', 'out_of_jurisdiction'],
+      },
+      async ({ res, params, principal }) => {
+        await visibleCase(engine, principal!, params.id);
+        const file = await buildCaseFile(engine, params.id);
+        res.setHeader('Content-Disposition', `attachment; filename="case-${encodeURIComponent(params.id)}.json"`);
+        return file;
+      },
+    ),
+  ];
+}

@@ -1,0 +1,33 @@
+/**
+ * The worklist: open tasks offered to one of the caller's roles at an org of
+ * the caller's subtree, earliest due first (so overdue first), undated last.
+ */
+import { z } from 'zod';
+import { route, type Route } from '../routing.js';
+import { QueryBool, TaskSchema } from '../schemas.js';
+import type { RouteDeps } from './deps.js';
+
+export function taskRoutes({ engine }: RouteDeps): Route[] {
+  return [
+    route(
+      {
+        method: 'get', path: '/api/v1/tasks', tag: 'tasks', auth: 'user',
+        summary: 'My worklist: tasks for my roles in my subtree, overdue first',
+        query: z.object({
+          workflow: z.string().max(100).optional(),
+          overdue: QueryBool.optional().describe('true: only tasks whose due time has passed'),
+          dueBefore: z.iso.datetime({ offset: true }).optional(),
+          limit: z.coerce.number().int().min(1).max(500).default(100),
+        }),
+        response: z.object({ items: z.array(TaskSchema.extend({ overdue: z.boolean() })) }),
+      },
+      async ({ query, principal }) => {
+        const p = principal!;
+        const now = engine.clock.now();
+        const cutoffs = [query.dueBefore === undefined ? undefined : new Date(query.dueBefore).toISOString(), query.overdue ? now.toISOString() : undefined].filter((c): c is string => c !== undefined).sort();
+        const tasks = await engine.listTasks({ roles: p.user.roles, orgs: [...p.subtree], workflowId: query.workflow, dueBefore: cutoffs[0], orderBy: 'due', limit: query.limit });
+        return { items: tasks.map((t) => ({ ...t, overdue: t.dueAt !== null && Date.parse(t.dueAt) <= now.getTime() })) };
+      },
+    ),
+  ];
+}

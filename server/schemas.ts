@@ -1,0 +1,154 @@
+/**
+ * zod schemas of the API's inputs and answers, shared by the routes and the
+ * OpenAPI document. Recursive engine values (state values, definitions, field
+ * schemas) are documented as free JSON here; the engine validates them.
+ */
+import { z } from 'zod';
+import { ORG_LEVELS } from '../engine/index.js';
+
+/** A JSON value whose shape the engine defines (state values, field schemas, titles). */
+const Json = () => z.unknown();
+
+export const IdSchema = z.string().min(1).max(200).refine((s) => ![...s].some((c) => c.charCodeAt(0) < 0x20), 'no control characters');
+export const IdParams = z.object({ id: IdSchema });
+
+/** `true`/`false` in a query string. */
+export const QueryBool = z.enum(['true', 'false']).transform((v) => v === 'true');
+
+export const TaskSchema = z
+  .object({
+    taskKey: z.string(),
+    caseId: z.string(),
+    workflowId: z.string(),
+    stateId: z.string(),
+    role: z.string(),
+    org: z.string(),
+    title: Json().describe('a string or { zh, en }'),
+    openedAt: z.string(),
+    openedSeq: z.number().int(),
+    dueAt: z.string().nullable(),
+  })
+  .meta({ id: 'Task' });
+
+export const DeadlineSchema = z
+  .object({
+    key: z.string(),
+    stateId: z.string(),
+    title: Json().optional(),
+    legalBasis: Json().optional(),
+    dueAt: z.string(),
+    dueDate: z.string().optional(),
+    status: z.enum(['running', 'paused', 'overdue']),
+    paused: z.boolean(),
+    overdue: z.boolean(),
+    remainingWorkdays: z.number().int().nullable().describe('working days left after today up to the due day; null beyond the loaded calendar years'),
+    calendar: z.object({ id: z.string(), version: z.number().int() }),
+    pausedDays: z.number().int(),
+    extensions: z.array(Json()),
+  })
+  .meta({ id: 'Deadline' });
+
+export const AvailableEventSchema = z
+  .object({ type: z.string(), input: Json().describe('the JSON-Schema-like input schema of the event payload'), target: z.string().optional() })
+  .meta({ id: 'AvailableEvent' });
+
+export const ActorSchema = z.object({ id: z.string(), roles: z.array(z.string()), org: z.string().optional(), name: z.string().optional() }).meta({ id: 'Actor' });
+
+export const CaseSchema = z
+  .object({
+    id: z.string(),
+    workflowId: z.string(),
+    workflowVersion: z.number().int(),
+    org: z.string(),
+    status: z.enum(['active', 'done']),
+    value: Json().describe('the xstate state value'),
+    stateLabel: z.string(),
+    data: z.record(z.string(), Json()),
+    version: z.number().int(),
+    tasks: z.array(TaskSchema),
+    deadlines: z.array(DeadlineSchema),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+    availableEvents: z.array(AvailableEventSchema).describe('the events the caller may send now'),
+    parent: z.string().nullable().describe('the parent case (sub-workflows; not yet used)'),
+    children: z.array(z.string()).describe('child cases (sub-workflows; not yet used)'),
+  })
+  .meta({ id: 'Case' });
+
+export const CaseSummarySchema = z
+  .object({
+    id: z.string(),
+    workflowId: z.string(),
+    workflowVersion: z.number().int(),
+    org: z.string(),
+    status: z.enum(['active', 'done']),
+    value: Json(),
+    stateLabel: z.string(),
+    version: z.number().int(),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+    nextDueAt: z.string().nullable().describe('the earliest due time of its running deadlines'),
+    overdue: z.boolean(),
+  })
+  .meta({ id: 'CaseSummary' });
+
+export const EventSchema = z
+  .object({
+    caseId: z.string(),
+    seq: z.number().int(),
+    type: z.string(),
+    payload: z.record(z.string(), Json()),
+    actor: ActorSchema,
+    at: z.string(),
+    idempotencyKey: z.string().nullable(),
+    state: Json().describe('the case state after this event'),
+    env: Json(),
+    prevHash: z.string(),
+    hash: z.string(),
+  })
+  .meta({ id: 'Event' });
+
+export const CaseResultSchema = z.object({ case: CaseSchema, event: EventSchema, duplicate: z.boolean() });
+
+export const OrgSchema = z
+  .object({ id: z.string(), name: z.string(), parentId: z.string().nullable(), level: z.enum(ORG_LEVELS), createdAt: z.string() })
+  .meta({ id: 'Org' });
+
+export const UserSchema = z
+  .object({ id: z.string(), name: z.string(), orgId: z.string(), roles: z.array(z.string()), locale: z.enum(['zh-CN', 'en']), createdAt: z.string() })
+  .meta({ id: 'User' });
+
+export const IssuedTokenSchema = z.object({
+  tokenId: z.string(),
+  token: z.string().describe('shown once; only its sha256 is stored'),
+});
+
+const OrgIdSchema = z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'an org id is 1–64 lowercase letters, digits and hyphens');
+const UserIdSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'a user id is 1–64 letters, digits, dots, hyphens and underscores');
+const RoleSchema = z.string().regex(/^[a-z][A-Za-z0-9]{0,63}$/, 'a role id is camelCase');
+const NameSchema = z.string().trim().min(1).max(200);
+
+export const NewOrgSchema = z.object({ id: OrgIdSchema, name: NameSchema, parentId: OrgIdSchema.nullable(), level: z.enum(ORG_LEVELS) }).strict();
+
+/** An org tree as `duban orgs import` reads it: nested `children`. */
+export interface OrgTreeNode {
+  id: string;
+  name: string;
+  level: (typeof ORG_LEVELS)[number];
+  children?: OrgTreeNode[] | undefined;
+}
+export const OrgTreeSchema: z.ZodType<OrgTreeNode> = z.lazy(() =>
+  z.object({ id: OrgIdSchema, name: NameSchema, level: z.enum(ORG_LEVELS), children: z.array(OrgTreeSchema).optional() }).strict(),
+);
+
+export const NewUserSchema = z
+  .object({
+    id: UserIdSchema.optional(),
+    name: NameSchema,
+    orgId: OrgIdSchema,
+    roles: z.array(RoleSchema).min(1).max(20),
+    locale: z.enum(['zh-CN', 'en']).default('zh-CN'),
+  })
+  .strict();
+
+export const CursorPage = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item), nextCursor: z.string().nullable().describe('pass as `cursor` for the next page; null on the last page') });

@@ -1,0 +1,107 @@
+/**
+ * What the web pages share: the session cookie, the caller, rendering with
+ * the navigation, and turning errors into pages.
+ */
+import type { NextFunction, Request, Response } from 'express';
+import { buildStateTree, countWorkdaysBetween, type CompiledCalendar, type Engine, type StateValue, type WorkflowDefinition } from '../../engine/index.js';
+import type { Principal } from '../access.js';
+import { HttpError, toErrorAnswer } from '../http-errors.js';
+import type { RouteDeps } from '../routes/deps.js';
+import type { Renderer } from './render.js';
+
+export const SESSION_COOKIE = 'duban_token';
+
+export interface WebDeps extends RouteDeps {
+  render: Renderer;
+}
+
+/** Reads one cookie (no cookie library: one value is all the pages need). */
+export function readCookie(req: Request, name: string): string | undefined {
+  for (const part of (req.headers.cookie ?? '').split(';')) {
+    const [k, ...v] = part.trim().split('=');
+    if (k === name) return decodeURIComponent(v.join('='));
+  }
+  return undefined;
+}
+
+/** The signed-in user, or undefined. */
+export async function sessionOf(deps: WebDeps, req: Request): Promise<Principal | undefined> {
+  const token = readCookie(req, SESSION_COOKIE);
+  if (!token) return undefined;
+  try {
+    return await deps.auth.authenticateToken(token);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Renders a page with the navigation for `p`. */
+export function sendPage(deps: WebDeps, res: Response, view: string, title: string, p: Principal | undefined, context: Record<string, unknown> = {}, status = 200): void {
+  res.status(status).type('text/html; charset=utf-8').send(
+    deps.render.page(view, { ...context, title, me: p && { id: p.user.id, name: p.user.name, org: p.user.orgId, roles: p.user.roles.join(', '), isAdmin: p.isAdmin, isAuditor: p.isAuditor } }),
+  );
+}
+
+/** Wraps a page handler: signs in (or redirects to the login page) and renders errors as pages. */
+export function page(deps: WebDeps, handler: (req: Request, res: Response, p: Principal) => Promise<void>) {
+  return async (req: Request, res: Response, _next: NextFunction) => {
+    res.locals.route = `web ${req.route?.path ?? req.path}`;
+    const p = await sessionOf(deps, req);
+    if (!p) return res.redirect(303, `/login?next=${encodeURIComponent(req.originalUrl)}`);
+    res.locals.principal = p;
+    try {
+      await handler(req, res, p);
+    } catch (err) {
+      renderError(deps, res, p, err);
+    }
+  };
+}
+
+/** An error as a page with its code and status (unexpected ones logged with the request id). */
+export function renderError(deps: WebDeps, res: Response, p: Principal | undefined, err: unknown): void {
+  const a = toErrorAnswer(err);
+  if (a.unexpected) deps.logger.error({ err, reqId: res.locals.reqId }, 'unexpected error on a page');
+  sendPage(deps, res, 'error', '出错了', p, { error: a.body.error }, a.status);
+}
+
+/** Refuses a cross-site form post (the cookie is SameSite=Strict too; this also covers old browsers). */
+export function assertSameOrigin(req: Request): void {
+  const origin = req.headers.origin;
+  if (origin && origin !== 'null' && new URL(origin).host !== req.headers.host) throw new HttpError('forbidden', 'cross-site form posts are refused');
+}
+
+/** "剩 3 个工作日" / "今日到期" / "已逾期" for a due time, counted on the calendar. */
+export function dueText(cal: CompiledCalendar | undefined, now: Date, dueAt: string | null): { text: string; overdue: boolean; days: number | null } {
+  if (!dueAt) return { text: '—', overdue: false, days: null };
+  const due = new Date(dueAt);
+  if (due.getTime() <= now.getTime()) return { text: '已逾期', overdue: true, days: 0 };
+  let days: number | null = null;
+  try {
+    days = cal ? countWorkdaysBetween(cal, now, due) : null;
+  } catch {
+    days = null;
+  }
+  return { text: days === null ? '—' : days === 0 ? '今日到期' : `剩 ${days} 个工作日`, overdue: false, days };
+}
+
+/** The latest `cn` calendar, for worklist due dates. */
+export async function defaultCalendar(engine: Engine): Promise<CompiledCalendar | undefined> {
+  return engine.calendars.get('cn').catch(() => undefined);
+}
+
+/** The titles of a case's active states (`整改中` rather than `active.rectifying`), keys where a state has none. */
+export function stateTitle(def: Pick<WorkflowDefinition, 'initial' | 'states'>, value: StateValue): string {
+  const tree = buildStateTree(def);
+  const leaves: string[] = [];
+  const walk = (v: StateValue, prefix: string[]) => {
+    if (typeof v === 'string') leaves.push([...prefix, v].join('.'));
+    else for (const [k, child] of Object.entries(v)) walk(child, [...prefix, k]);
+  };
+  walk(value, []);
+  return leaves
+    .map((id) => {
+      const t = tree.byId.get(id)?.def.title;
+      return typeof t === 'string' ? t : (t?.zh ?? id);
+    })
+    .join('、');
+}

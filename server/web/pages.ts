@@ -1,0 +1,125 @@
+/**
+ * The web pages (server-rendered, no build step, forms work without
+ * JavaScript): login with a token, the worklist, case lists, a case page with
+ * its diagram, deadlines, a form per allowed event and the timeline; the
+ * audit view and the admin pages live in `audit-pages.ts`.
+ */
+import path from 'node:path';
+import { createRequire } from 'node:module';
+import express, { type Request, type Response } from 'express';
+import { formatStateValue, type ObjectSchema, type WorkflowDefinition } from '../../engine/index.js';
+import type { Principal } from '../access.js';
+import { assertWriter } from '../access.js';
+import { bodyGuard } from '../body-guard.js';
+import { toMermaid } from '../diagram.js';
+import { HttpError, toErrorAnswer } from '../http-errors.js';
+import { visibleCase } from '../routes/cases.js';
+import { auditPages } from './audit-pages.js';
+import { assertSameOrigin, defaultCalendar, dueText, page, renderError, sendPage, SESSION_COOKIE, sessionOf, stateTitle, type WebDeps } from './context.js';
+import { formFields, parseForm } from './forms.js';
+import { VIEWS_DIR, zh } from './render.js';
+
+const require = createRequire(import.meta.url);
+
+/** Creates the router of the web pages. Marked `webPages` so the OpenAPI test can tell it from the API. */
+export function webRouter(deps: WebDeps): express.Router {
+  const { engine, orgs } = deps;
+  const router = express.Router();
+  (router as unknown as { webPages: boolean }).webPages = true;
+  // Form bodies get the same guard as JSON ones (NUL characters and the like never reach the engine).
+  const form = [express.urlencoded({ extended: false, limit: '256kb', parameterLimit: 500 }), bodyGuard];
+
+  router.get('/static/style.css', (_req, res) => res.type('text/css').set('Cache-Control', 'public, max-age=3600').sendFile(path.join(VIEWS_DIR, 'style.css')));
+  router.get('/static/mermaid.min.js', (_req, res) => res.type('application/javascript').set('Cache-Control', 'public, max-age=86400').sendFile(require.resolve('mermaid/dist/mermaid.min.js')));
+
+  router.get('/', async (req, res) => res.redirect(303, (await sessionOf(deps, req)) ? '/tasks' : '/login'));
+  router.get('/login', (req, res) => sendPage(deps, res, 'login', '登录', undefined, { next: safeNext(req.query.next) }));
+  router.post('/login', form, async (req: Request, res: Response) => {
+    const token = typeof req.body?.token === 'string' ? req.body.token.trim() : '';
+    try {
+      assertSameOrigin(req);
+      await deps.auth.authenticateToken(token);
+    } catch (err) {
+      const a = toErrorAnswer(err);
+      return sendPage(deps, res, 'login', '登录', undefined, { error: a.body.error.code === 'forbidden' ? a.body.error.message : '令牌无效或已吊销 (unknown or revoked token)', next: safeNext(req.body?.next) }, a.status === 403 ? 403 : 401);
+    }
+    res.setHeader('Set-Cookie', `${SESSION_COOKIE}=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/${req.secure ? '; Secure' : ''}`);
+    res.redirect(303, safeNext(req.body?.next));
+  });
+  router.post('/logout', (_req, res) => {
+    res.setHeader('Set-Cookie', `${SESSION_COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0`);
+    res.redirect(303, '/login');
+  });
+
+  router.get('/tasks', page(deps, async (_req, res, p) => {
+    const now = engine.clock.now();
+    const cal = await defaultCalendar(engine);
+    const tasks = await engine.listTasks({ roles: p.user.roles, orgs: [...p.subtree], orderBy: 'due', limit: 200 });
+    const items = await Promise.all(tasks.map(async (t) => {
+      const wf = await engine.registry.get(t.workflowId).catch(() => undefined);
+      return { ...t, titleText: zh(t.title, t.stateId), workflowTitle: zh(wf?.definition.title, t.workflowId), orgName: (await orgs.get(t.org))?.name ?? t.org, due: dueText(cal, now, t.dueAt) };
+    }));
+    sendPage(deps, res, 'tasks', '我的待办', p, { items });
+  }));
+
+  router.get('/cases', page(deps, async (req, res, p) => {
+    const text = typeof req.query.text === 'string' && req.query.text.trim() ? req.query.text.trim().slice(0, 100) : undefined;
+    const now = engine.clock.now();
+    const cal = await defaultCalendar(engine);
+    const rows = await engine.store.listCases({ orgs: [...p.subtree], text, limit: 100 });
+    const items = await Promise.all(rows.map(async (r) => {
+      const next = (r.state.deadlines ?? []).filter((d) => d.status !== 'paused').map((d) => d.dueAt).sort()[0] ?? null;
+      return { id: r.id, workflowId: r.workflowId, stateLabel: formatStateValue(r.state.value), status: r.status, orgName: (await orgs.get(r.org))?.name ?? r.org, updatedAt: r.updatedAt, due: dueText(cal, now, next) };
+    }));
+    sendPage(deps, res, 'cases', '案件', p, { items, text });
+  }));
+
+  const casePage = async (res: Response, p: Principal, caseId: string, extra: Record<string, unknown> = {}, status = 200) => {
+    await visibleCase(engine, p, caseId);
+    const view = await engine.getCase(caseId, p.actor);
+    const def = (await engine.registry.get(view.workflowId, view.workflowVersion)).definition as WorkflowDefinition;
+    const props = def.data?.properties ?? {};
+    const data = Object.entries(view.data).map(([k, v]) => ({ key: k, label: props[k]?.title ?? k, value: typeof v === 'string' ? v : JSON.stringify(v) }));
+    const events = p.isAuditor ? [] : (view.availableEvents ?? []);
+    const forms = events.map((e) => ({ type: e.type, label: zh(def.events?.[e.type]?.title, e.type), fields: formFields(e.input as ObjectSchema | undefined) }));
+    const history = (await engine.history(caseId)).map((e) => ({ seq: e.seq, at: e.at, actor: e.actor.name ?? e.actor.id, label: zh(def.events?.[e.type]?.title, e.type), type: e.type, state: formatStateValue(e.state.value) }));
+    const deadlines = view.deadlines.map((d) => ({ ...d, titleText: zh(d.title, d.key), due: d.overdue ? '已逾期' : d.remainingWorkdays === null ? '—' : d.remainingWorkdays === 0 ? '今日到期' : `剩 ${d.remainingWorkdays} 个工作日` }));
+    sendPage(deps, res, 'case', `案件 ${caseId}`, p, {
+      c: view, stateTitle: stateTitle(def, view.value), workflowTitle: zh(def.title, def.id), orgName: (await orgs.get(view.org))?.name ?? view.org, data, deadlines, forms, history: history.reverse(),
+      diagram: toMermaid(def, view.value), tasks: view.tasks.map((t) => ({ ...t, titleText: zh(t.title, t.stateId) })), ...extra,
+    }, status);
+  };
+
+  router.get('/cases/:id', page(deps, async (req, res, p) => {
+    await casePage(res, p, String(req.params.id), { done: typeof req.query.done === 'string' ? req.query.done : undefined });
+  }));
+
+  router.post('/cases/:id/events', form, page(deps, async (req, res, p) => {
+    const caseId = String(req.params.id);
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    try {
+      assertSameOrigin(req);
+      await visibleCase(engine, p, caseId);
+      assertWriter(p);
+      const type = typeof body._type === 'string' ? body._type : '';
+      const view = await engine.getCase(caseId, p.actor);
+      const event = view.availableEvents?.find((e) => e.type === type);
+      if (!event) throw new HttpError('invalid_request', `事件 ${type} 现在不可提交 (not available now)`);
+      const expected = Number(body._expectedVersion);
+      await engine.send(caseId, { type, payload: parseForm(event.input as ObjectSchema | undefined, body), expectedVersion: Number.isInteger(expected) ? expected : undefined }, p.actor);
+      res.redirect(303, `/cases/${encodeURIComponent(caseId)}?done=${encodeURIComponent(type)}`);
+    } catch (err) {
+      const a = toErrorAnswer(err);
+      if (a.unexpected || a.body.error.code === 'case_not_found' || a.body.error.code === 'out_of_jurisdiction') return renderError(deps, res, p, err);
+      await casePage(res, p, caseId, { error: a.body.error }, a.status);
+    }
+  }));
+
+  router.use(auditPages(deps));
+  return router;
+}
+
+/** Only same-site relative paths are followed after login. */
+function safeNext(next: unknown): string {
+  return typeof next === 'string' && /^\/(?!\/)[\w\-./?=&%]*$/.test(next) ? next : '/tasks';
+}

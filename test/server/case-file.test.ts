@@ -1,0 +1,86 @@
+/**
+ * The case file: exported over HTTP, checked offline by `verifyCaseFile` (the
+ * code behind `duban audit verify-file`), which finds an altered event, a
+ * forged chain and a definition that is not the one the case ran on.
+ */
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { hashEvent } from '../../engine/index.js';
+import { verifyCaseFile, type CaseFile } from '../../server/case-file.js';
+import { as, openCase } from './support-http.js';
+import { testServer, type TestServer } from './support.js';
+
+let s: TestServer;
+beforeEach(async () => {
+  s = await testServer();
+});
+afterEach(() => s.cleanup());
+
+async function exported(workflowId = 'counter'): Promise<CaseFile> {
+  const id = await openCase(s, workflowId === 'counter' ? 'clerk-donghu' : 'chief-donghu', { workflowId, data: workflowId === 'counter' ? { count: 0 } : {} });
+  if (workflowId === 'counter') {
+    await as(s, 'clerk-donghu').post(`/api/v1/cases/${id}/events`, { type: 'note', payload: { text: '第一次检查' } });
+    await as(s, 'clerk-donghu').post(`/api/v1/cases/${id}/events`, { type: 'submit' });
+  }
+  return (await as(s, 'auditor').get(`/api/v1/cases/${id}/export`)).body as CaseFile;
+}
+
+describe('case file', () => {
+  it('verifies offline: chain and replay through the definition inside the file', async () => {
+    const file = await exported();
+    expect(file.events).toHaveLength(3);
+    expect(await verifyCaseFile(JSON.parse(JSON.stringify(file)))).toEqual({ ok: true, caseId: file.case.id, events: 3 });
+  });
+
+  it('verifies a case whose deadlines used a calendar added after the built-in ones', async () => {
+    await as(s, 'admin').post('/api/v1/calendars/cn/years', { years: [2027], days: [] });
+    const file = await exported('permit');
+    expect(file.calendars.map((c) => [c.id, c.version])).toEqual([['cn', 2]]);
+    expect((await verifyCaseFile(file)).ok).toBe(true);
+  });
+
+  it('names the altered event, a forged chain and a foreign definition', async () => {
+    const file = await exported();
+    const altered = structuredClone(file);
+    altered.events[1]!.payload = { text: '伪造' };
+    expect((await verifyCaseFile(altered)).failure).toMatchObject({ seq: 2, reason: expect.stringContaining('hash') });
+
+    // Re-hashing the whole chain hides the edit from the chain check; replay still sees the state does not follow.
+    const forged = structuredClone(file);
+    forged.events[1]!.payload = { text: '伪造' };
+    let prev = forged.events[0]!.hash;
+    for (const e of forged.events.slice(1)) {
+      e.prevHash = prev;
+      e.hash = hashEvent(e as never);
+      prev = e.hash;
+    }
+    forged.case.lastHash = prev;
+    expect((await verifyCaseFile(forged)).failure).toMatchObject({ seq: 2, reason: expect.stringContaining('state') });
+
+    const foreign = structuredClone(file);
+    foreign.definition.definition = { ...foreign.definition.definition, title: 'other' };
+    expect((await verifyCaseFile(foreign)).failure).toMatchObject({ seq: 0, reason: expect.stringContaining('hash') });
+    expect((await verifyCaseFile({ format: 'something else' })).ok).toBe(false);
+  });
+
+  it('runs as `duban audit verify-file`, exiting 0 for a good file and 1 for an altered one', async () => {
+    const file = await exported();
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'duban-file-'));
+    try {
+      fs.writeFileSync(path.join(dir, 'good.json'), JSON.stringify(file));
+      const bad = structuredClone(file);
+      bad.events[2]!.at = '2020-01-01T00:00:00.000Z';
+      fs.writeFileSync(path.join(dir, 'bad.json'), JSON.stringify(bad));
+      const run = promisify(execFile);
+      const good = await run(process.execPath, ['bin/duban.js', 'audit', 'verify-file', path.join(dir, 'good.json')]);
+      expect(good.stdout).toContain('✓');
+      await expect(run(process.execPath, ['bin/duban.js', 'audit', 'verify-file', path.join(dir, 'bad.json')])).rejects.toMatchObject({ code: 1, stdout: expect.stringContaining('seq 3') });
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

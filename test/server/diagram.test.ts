@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest';
+import { toMermaid } from '../../server/diagram.js';
+import { counterWorkflow } from '../support/counter-workflow.js';
+import { hazardWorkflow } from '../../workflows/index.js';
+import { WorkflowDefinitionSchema } from '../../engine/index.js';
+
+const nested = WorkflowDefinitionSchema.parse({
+  id: 'gate', version: 1, title: '闸门', roles: ['clerk'], initial: 'open',
+  states: {
+    open: { on: { start: { target: 'checks', roles: ['clerk'] } } },
+    checks: {
+      type: 'parallel',
+      states: {
+        cause: { initial: 'pending', states: { pending: { on: { found: { target: 'done', roles: ['clerk'] } } }, done: { type: 'final' } } },
+        people: { initial: 'pending', states: { pending: { on: { found: { target: 'done', roles: ['clerk'] } } }, done: { type: 'final' } } },
+      },
+      onDone: { target: 'closed' },
+    },
+    closed: { type: 'final', title: '已结案 "quoted"' },
+  },
+});
+
+describe('toMermaid', () => {
+  it('draws states, the initial arrow, finals and labelled transitions', () => {
+    const text = toMermaid(WorkflowDefinitionSchema.parse(counterWorkflow));
+    expect(text.split('\n')).toEqual(expect.arrayContaining(['stateDiagram-v2', '  [*] --> open', '  closed --> [*]', '  open --> review: submit', '  review --> open: sendBack', '  open --> open: note']));
+  });
+
+  it('nests compound states, separates parallel regions with -- and keeps equal keys apart', () => {
+    const text = toMermaid(nested);
+    expect(text).toContain('  state checks {');
+    expect(text).toContain('    --');
+    expect(text).toContain('checks__cause__pending --> checks__cause__done: found');
+    expect(text).toContain('checks__people__pending --> checks__people__done: found');
+    expect(text).toContain('checks --> closed: done');
+    expect(text).toContain('state "已结案  quoted" as closed');
+  });
+
+  it('highlights the active atomic states of a case', () => {
+    const text = toMermaid(nested, { checks: { cause: 'done', people: 'pending' } });
+    expect(text).toContain('class checks__cause__done,checks__people__pending current');
+  });
+
+  it('draws the hazard workflow with every state declared', () => {
+    const text = toMermaid(WorkflowDefinitionSchema.parse(hazardWorkflow));
+    expect(text).toContain('state active {');
+    expect(text.split('\n').filter((l) => l.includes('-->')).length).toBeGreaterThan(20);
+  });
+});

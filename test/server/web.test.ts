@@ -1,0 +1,100 @@
+/**
+ * The web pages without a browser: the session cookie, redirects, the
+ * cross-site check, access rules on pages, and form posts that advance a case.
+ */
+import request from 'supertest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openCase } from './support-http.js';
+import { testServer, type TestServer } from './support.js';
+import { formFields, parseForm } from '../../server/web/forms.js';
+
+let s: TestServer;
+beforeEach(async () => {
+  s = await testServer();
+});
+afterEach(() => s.cleanup());
+
+const cookie = (s: TestServer, user: string) => `duban_token=${encodeURIComponent(s.tokens[user]!)}`;
+
+describe('web pages', () => {
+  it('redirects to the login page without a session and sets an HttpOnly SameSite cookie on login', async () => {
+    const res = await request(s.app).get('/tasks');
+    expect([res.status, res.headers.location]).toEqual([303, '/login?next=%2Ftasks']);
+    const bad = await request(s.app).post('/login').type('form').send({ token: 'nope' });
+    expect(bad.status).toBe(401);
+    const ok = await request(s.app).post('/login').type('form').send({ token: s.tokens['clerk-donghu'], next: '/cases' });
+    expect([ok.status, ok.headers.location]).toEqual([303, '/cases']);
+    expect(ok.headers['set-cookie']![0]).toMatch(/^duban_token=.+; HttpOnly; SameSite=Strict; Path=\//);
+    const evil = await request(s.app).post('/login').type('form').send({ token: s.tokens['clerk-donghu'], next: '//evil.example/x' });
+    expect(evil.headers.location).toBe('/tasks');
+  });
+
+  it('renders the worklist, the case list and a case page in Chinese', async () => {
+    const id = await openCase(s, 'chief-donghu', { workflowId: 'permit' });
+    const tasks = await request(s.app).get('/tasks').set('Cookie', cookie(s, 'chief-donghu'));
+    expect(tasks.status).toBe(200);
+    expect(tasks.text).toContain('剩 3 个工作日');
+    expect(tasks.text).toContain('2026-03-05 24:00');
+    expect((await request(s.app).get('/cases').set('Cookie', cookie(s, 'chief-donghu'))).text).toContain(id);
+    const page = await request(s.app).get(`/cases/${id}`).set('Cookie', cookie(s, 'chief-donghu'));
+    expect(page.text).toContain('审查');
+    expect(page.text).toContain('data-event="reject"');
+    expect(page.text).toContain('stateDiagram-v2');
+  });
+
+  it('advances a case from a form post and shows errors on the page', async () => {
+    const id = await openCase(s, 'chief-donghu', { workflowId: 'permit' });
+    const post = (form: Record<string, string>, user = 'chief-donghu') => request(s.app).post(`/cases/${id}/events`).set('Cookie', cookie(s, user)).type('form').send(form);
+    const refused = await post({ _type: 'reject', _expectedVersion: '1' });
+    expect(refused.status).toBe(422);
+    expect(refused.text).toContain('invalid_input');
+    const stale = await post({ _type: 'reject', _expectedVersion: '0', 'p.reason': '材料不全' });
+    expect(stale.status).toBe(409);
+    expect((await post({ _type: 'approve' }, 'auditor-donghu')).status).toBe(403);
+    expect((await post({ _type: 'approve' }, 'chief-xishan')).status).toBe(403);
+    expect((await post({ _type: 'reject', _expectedVersion: '1', 'p.reason': 'a\u0000b' })).status).toBe(400);
+    const done = await post({ _type: 'reject', _expectedVersion: '1', 'p.reason': '材料不全' });
+    expect([done.status, done.headers.location]).toEqual([303, `/cases/${id}?done=reject`]);
+    expect((await s.engine.getCase(id)).stateLabel).toBe('rejected');
+  });
+
+  it('refuses cross-site form posts, admin pages to non-admins, and cases outside the subtree', async () => {
+    const id = await openCase(s, 'clerk-donghu');
+    const cross = await request(s.app).post(`/cases/${id}/events`).set('Cookie', cookie(s, 'clerk-donghu')).set('Origin', 'http://evil.example').type('form').send({ _type: 'submit' });
+    expect(cross.status).toBe(403);
+    expect((await s.engine.getCase(id)).version).toBe(1);
+    expect((await request(s.app).get('/admin/workflows').set('Cookie', cookie(s, 'clerk-donghu'))).status).toBe(403);
+    expect((await request(s.app).get('/admin/workflows').set('Cookie', cookie(s, 'admin'))).status).toBe(200);
+    expect((await request(s.app).get(`/cases/${id}`).set('Cookie', cookie(s, 'clerk-xishan'))).status).toBe(403);
+    expect((await request(s.app).get(`/cases/${id}/audit`).set('Cookie', cookie(s, 'auditor'))).text).toContain('哈希链完整');
+  });
+});
+
+describe('forms from input schemas', () => {
+  const schema = {
+    type: 'object' as const,
+    properties: {
+      grade: { type: 'string' as const, title: '等级', enum: ['general', 'major'] },
+      due: { type: 'string' as const, format: 'date' as const },
+      at: { type: 'string' as const, format: 'date-time' as const },
+      cost: { type: 'number' as const, minimum: 0 },
+      ok: { type: 'boolean' as const },
+      photos: { type: 'array' as const, items: { type: 'string' as const } },
+      plan: { type: 'object' as const, properties: { a: { type: 'string' as const } } },
+    },
+    required: ['grade'],
+  };
+
+  it('picks a control per field type', () => {
+    expect(formFields(schema).map((f) => [f.name, f.kind, f.required])).toEqual([
+      ['grade', 'select', true], ['due', 'date', false], ['at', 'datetime', false], ['cost', 'number', false], ['ok', 'checkbox', false], ['photos', 'lines', false], ['plan', 'json', false],
+    ]);
+  });
+
+  it('turns the posted text back into typed values, Beijing wall-clock times into instants', () => {
+    expect(parseForm(schema, { 'p.grade': 'major', 'p.due': '2026-03-05', 'p.at': '2026-03-02T10:30', 'p.cost': '12.5', 'p.ok': 'on', 'p.photos': 'a.jpg\r\n\r\nb.jpg ', 'p.plan': '{"a":"x"}' })).toEqual({
+      grade: 'major', due: '2026-03-05', at: '2026-03-02T02:30:00.000Z', cost: 12.5, ok: true, photos: ['a.jpg', 'b.jpg'], plan: { a: 'x' },
+    });
+    expect(parseForm(schema, { 'p.cost': 'abc', 'p.plan': '{bad' })).toEqual({ cost: 'abc', ok: false, plan: '{bad' });
+  });
+});
