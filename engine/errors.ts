@@ -23,6 +23,7 @@ export const ERROR_CODES = [
   'invalid_calendar',
   'replay_diverged',
   'timer_stale',
+  'task_conflict',
   'internal_error',
 ] as const;
 

@@ -75,6 +75,8 @@ export interface TaskRecord {
   openedSeq: number;
   /** Earliest due time of the deadlines running around the task's state, or null. */
   dueAt: string | null;
+  /** The person holding the task (claim, transfer), or null while it is offered to its role. */
+  assignee: string | null;
 }
 
 export interface TaskFilter {
@@ -84,6 +86,8 @@ export interface TaskFilter {
   /** Tasks whose org is one of these. */
   orgs?: string[] | undefined;
   workflowId?: string | undefined;
+  /** Tasks held by this user. */
+  assignee?: string | undefined;
   /** Tasks due at or before this instant (with `now`: the overdue ones). */
   dueBefore?: string | undefined;
   /** `opened` (default: oldest first) or `due` (earliest due first, tasks without a due time last). */
@@ -110,8 +114,8 @@ export interface StoreTx {
   findEventByKey(caseId: string, idempotencyKey: string): Promise<EventRecord | undefined>;
   /** A definition version (the latest when omitted), read inside the transaction. */
   getDefinition(workflowId: string, version?: number): Promise<StoredDefinition | undefined>;
-  /** Events of a case in seq order, read inside the transaction. */
-  listEvents(caseId: string, opts?: { toSeq?: number }): Promise<EventRecord[]>;
+  /** Events of a case in seq order (optionally from `fromSeq` to `toSeq`, inclusive), read inside the transaction. */
+  listEvents(caseId: string, opts?: { fromSeq?: number; toSeq?: number }): Promise<EventRecord[]>;
   findCaseByCreationKey(idempotencyKey: string): Promise<CaseRecord | undefined>;
   /**
    * Writes the event, the case row and the task and timer changes. Throws

@@ -50,6 +50,7 @@ export const ERROR_STATUS = {
   invalid_calendar: 422,
   replay_diverged: 500,
   timer_stale: 409,
+  task_conflict: 409,
   internal_error: 500,
   // server
   invalid_request: 400,

@@ -68,6 +68,7 @@ export interface TaskRow {
   opened_at: string;
   opened_seq: number;
   due_at: string | null;
+  assignee: string | null;
 }
 
 /** A row of `timers`. */
@@ -218,5 +219,6 @@ export function rowToTask(dialect: Dialect, row: TaskRow): TaskRecord {
     openedAt: row.opened_at,
     openedSeq: Number(row.opened_seq),
     dueAt: row.due_at ?? null,
+    assignee: row.assignee ?? null,
   };
 }

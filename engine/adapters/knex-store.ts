@@ -149,6 +149,7 @@ export function createKnexStore(options: KnexStoreOptions = {}): KnexStore {
       if (filter.orderBy === 'due') query.orderByRaw('CASE WHEN due_at IS NULL THEN 1 ELSE 0 END, due_at, opened_at, task_key');
       else query.orderBy([{ column: 'opened_at' }, { column: 'task_key' }]);
       if (filter.dueBefore !== undefined) query.where('due_at', '<=', filter.dueBefore);
+      if (filter.assignee !== undefined) query.where('assignee', filter.assignee);
       if (filter.caseId !== undefined) query.where({ case_id: filter.caseId });
       if (filter.workflowId !== undefined) query.where({ workflow_id: filter.workflowId });
       // An empty list matches nothing (knex compiles it to a false condition):

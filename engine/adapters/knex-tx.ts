@@ -49,6 +49,7 @@ export function createKnexTx(trx: Knex.Transaction, dialect: Dialect): StoreTx {
 
     async listEvents(caseId, opts = {}) {
       const query = trx<EventRow>('case_events').where({ case_id: caseId }).orderBy('seq');
+      if (opts.fromSeq !== undefined) query.andWhere('seq', '>=', opts.fromSeq);
       const rows = await (opts.toSeq === undefined ? query : query.andWhere('seq', '<=', opts.toSeq));
       return rows.map((row) => rowToEvent(dialect, row));
     },
@@ -163,11 +164,15 @@ async function applyEffect(trx: Knex.Transaction, req: CommitRequest, effect: Ef
         opened_at: event.at,
         opened_seq: event.seq,
         due_at: req.taskDue?.find((t) => t.taskKey === effect.taskKey)?.dueAt ?? null,
+        assignee: null,
       };
       // An upsert, so re-entering a state re-opens its task at this event.
       await trx('tasks').insert(row).onConflict('task_key').merge();
       return;
     }
+    case 'assign-task':
+      await trx('tasks').where({ task_key: effect.taskKey, case_id: record.id }).update({ assignee: effect.assignee });
+      return;
     case 'close-task':
       await trx('tasks').where({ task_key: effect.taskKey }).delete();
       return;

@@ -14,6 +14,7 @@ import type { CompiledWorkflow } from './compile.js';
 import { DeadlineSchema, type DeadlineDefinition } from './definition-schema.js';
 import type { DeadlineState } from './deadline-state.js';
 import { InvalidDataError } from '../errors.js';
+import type { HistoryView } from './task-events.js';
 import { activeNodeIds } from './state-tree.js';
 
 /** Looks up a calendar by id (the runtime records which version it handed out). */
@@ -22,6 +23,8 @@ export type CalendarLookup = (id: string) => CompiledCalendar;
 /** What a step needs besides the workflow and the state. */
 export interface StepEnv {
   calendar?: CalendarLookup | undefined;
+  /** The last event and the state before it, for `task.withdraw` (the runtime and replay provide it). */
+  history?: HistoryView | undefined;
 }
 
 export const TIMER_KINDS = ['remind', 'due', 'escalate'] as const;

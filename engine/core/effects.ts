@@ -99,7 +99,16 @@ export const SignalParentEffectSchema = z.object({
   finalState: z.string(),
 });
 
+/** A task now held by a person (null: offered to its role again). */
+export const AssignTaskEffectSchema = z.object({
+  type: z.literal('assign-task'),
+  id: z.string(),
+  taskKey: z.string(),
+  assignee: z.string().nullable(),
+});
+
 export const EffectSchema = z.discriminatedUnion('type', [
+  AssignTaskEffectSchema,
   OpenTaskEffectSchema,
   CloseTaskEffectSchema,
   CaseClosedEffectSchema,

@@ -13,6 +13,7 @@ import { evaluate, isTruthy } from './expression.js';
 import { validatorFor, zodIssues } from './field-schema.js';
 import { activeNodeIds, type StateNodeInfo, type TransitionInfo } from './state-tree.js';
 import { stepBuiltin, isBuiltinEvent, type RungNotice } from './builtin-events.js';
+import { isTaskEvent, stepTaskEvent } from './task-events.js';
 import type { NotifyDefinition } from './definition-schema.js';
 import { notifyEffects, spawnChildren, type Cause } from './step-effects.js';
 import { formatStateValue, type Actor, type CaseState, type Command, type StateValue } from './types.js';
@@ -67,6 +68,10 @@ export function initialStep(wf: CompiledWorkflow, init: NewCase, now: Date, env:
  */
 export function step(wf: CompiledWorkflow, current: CaseState, cmd: Command, now: Date, env: StepEnv = {}): StepResult {
   if (current.status === 'done') throw new CaseClosedError(current.caseId, formatStateValue(current.value));
+  if (isTaskEvent(cmd.type)) {
+    const { state, payload } = stepTaskEvent(wf, current, cmd, now, env.history);
+    return { ...finishTaskEvent(wf, current, { ...state, seq: current.seq + 1 }, now, env), payload };
+  }
   if (isBuiltinEvent(cmd.type)) {
     const { deadlines, children, payload, followUp, notify } = stepBuiltin(wf, current, cmd, now, env);
     const base: CaseState = { ...current, deadlines, ...(children ? { children } : {}) };
@@ -88,10 +93,46 @@ export function step(wf: CompiledWorkflow, current: CaseState, cmd: Command, now
 }
 
 function finishTransition(wf: CompiledWorkflow, prev: CaseState, base: CaseState, snapshot: AnyMachineSnapshot, actions: readonly Action[], now: Date, env: StepEnv, cause: Cause, extra?: RungNotice): { state: CaseState; effects: Effect[] } {
-  const state: CaseState = { ...toCaseState(snapshot, { caseId: prev.caseId, org: prev.org, seq: prev.seq + 1 }, base.deadlines), ...(base.parent ? { parent: base.parent } : {}), ...(base.children ? { children: base.children } : {}) };
+  const state: CaseState = {
+    ...toCaseState(snapshot, { caseId: prev.caseId, org: prev.org, seq: prev.seq + 1 }, base.deadlines),
+    ...(base.parent ? { parent: base.parent } : {}),
+    ...(base.children ? { children: base.children } : {}),
+    ...(base.assignments ? { assignments: base.assignments } : {}),
+  };
   const dataCheck = wf.dataValidator.safeParse(state.data);
   if (!dataCheck.success) throw new InvalidDataError(`the transition would leave the case data invalid`, zodIssues(dataCheck.error, ['data']));
   return finish(wf, prev, state, actions, now, env, cause, extra);
+}
+
+/**
+ * Completes a task operation: assignment changes become `assign-task` effects;
+ * a withdrawal restores the earlier state, so tasks open and close and timers
+ * are re-armed by difference rather than by entering states again.
+ */
+function finishTaskEvent(wf: CompiledWorkflow, prev: CaseState, next: CaseState, now: Date, env: StepEnv): { state: CaseState; effects: Effect[] } {
+  const effects: Effect[] = [];
+  const nextId = () => `${next.caseId}/${next.seq}/${effects.length}`;
+  const taskNodes = (s: CaseState) => new Set(activeNodeIds(s.value).filter((id) => wf.tree.byId.get(id)?.def.task));
+  const [was, now2] = [taskNodes(prev), taskNodes(next)];
+  for (const id of was) if (!now2.has(id)) effects.push({ type: 'close-task', id: nextId(), taskKey: `${next.caseId}:${id}`, stateId: id });
+  const context: MachineContext = { data: next.data, caseId: next.caseId, org: next.org, parentId: next.parent?.caseId, children: next.children };
+  for (const id of now2) {
+    if (was.has(id)) continue;
+    const task = wf.tree.byId.get(id)!.def.task!;
+    const org = task.org === undefined ? next.org : String(evaluate(task.org, expressionContext(context, {})) ?? next.org);
+    effects.push({ type: 'open-task', id: nextId(), taskKey: `${next.caseId}:${id}`, stateId: id, role: task.role, org, title: task.title });
+  }
+  for (const id of now2) {
+    const before = prev.assignments?.[id]?.userId ?? null;
+    const after = next.assignments?.[id]?.userId ?? null;
+    if (before !== after || !was.has(id)) if (after !== null || was.has(id)) effects.push({ type: 'assign-task', id: nextId(), taskKey: `${next.caseId}:${id}`, assignee: after });
+  }
+  const before = new Map(timersOf(wf, prev.caseId, prev.deadlines, env).map((t) => [t.timerKey, t]));
+  const after = timersOf(wf, next.caseId, next.deadlines, env);
+  const keep = new Set(after.map((t) => t.timerKey));
+  for (const key of before.keys()) if (!keep.has(key)) effects.push({ type: 'cancel-timer', id: nextId(), timerKey: key });
+  for (const t of after) if (!before.has(t.timerKey)) effects.push({ type: 'set-timer', id: nextId(), ...t });
+  return { state: next, effects };
 }
 
 /** Selects and runs the transition for a command, with typed errors for every refusal. */
@@ -199,6 +240,7 @@ function finish(wf: CompiledWorkflow, prev: CaseState | undefined, next: CaseSta
   const context: MachineContext = { data: next.data, caseId: next.caseId, org: next.org };
   let deadlines = next.deadlines;
   let children = next.children;
+  let assignments = next.assignments;
   const notices: NotifyDefinition[] = [];
   for (const action of actions) {
     if (action.type === 'notify') {
@@ -208,7 +250,13 @@ function finish(wf: CompiledWorkflow, prev: CaseState | undefined, next: CaseSta
     const id = (action.params as { id?: string } | undefined)?.id;
     const node: StateNodeInfo | undefined = id ? wf.tree.byId.get(id) : undefined;
     if (!id || !node) continue;
-    if (action.type === 'exited') deadlines = deadlines.filter((d) => d.stateId !== id);
+    if (action.type === 'exited') {
+      deadlines = deadlines.filter((d) => d.stateId !== id);
+      if (assignments?.[id]) {
+        const { [id]: _left, ...rest } = assignments;
+        assignments = rest;
+      }
+    }
     if (action.type === 'entered' && node.def.deadlines?.length) deadlines = [...deadlines, ...startDeadlines(wf, id, next.data, next.seq, now, env)];
     if (action.type === 'entered' && node.def.spawn) {
       const spawned = spawnChildren(wf, next, id, cause, now, nextId);
@@ -226,7 +274,8 @@ function finish(wf: CompiledWorkflow, prev: CaseState | undefined, next: CaseSta
   }
   if (next.status === 'done') deadlines = [];
   deadlines = applyPauses(wf, deadlines, new Set(activeNodeIds(next.value)), now, env);
-  const state: CaseState = { ...next, deadlines, ...(children ? { children } : {}) };
+  const { assignments: _a, ...rest } = next;
+  const state: CaseState = { ...rest, deadlines, ...(children ? { children } : {}), ...(assignments && Object.keys(assignments).length ? { assignments } : {}) };
   effects.push(...notifyEffects(wf, state, notices, cause, now, nextId));
   if (extra) effects.push(...notifyEffects(wf, state, [extra.notify], cause, now, nextId, extra.deadline));
   const before = new Map((prev ? timersOf(wf, prev.caseId, prev.deadlines, env) : []).map((t) => [t.timerKey, t]));

@@ -3,6 +3,7 @@
  */
 import { z } from 'zod';
 import { DeadlineStateSchema } from './deadline-state.js';
+import { AssignmentSchema } from './task-assignment.js';
 
 declare const brand: unique symbol;
 type Brand<T, B extends string> = T & { readonly [brand]: B };
@@ -51,6 +52,8 @@ export const CaseStateSchema = z
     parent: z.object({ caseId: z.string(), stateId: z.string(), index: z.number().int() }).strict().optional(),
     /** Cases this one spawned, and how each ended. */
     children: z.array(ChildRefSchema).optional(),
+    /** Who holds which task (task state id → assignment), by claim or transfer. */
+    assignments: z.record(z.string(), AssignmentSchema).optional(),
   })
   .strict();
 export type CaseState = z.infer<typeof CaseStateSchema>;

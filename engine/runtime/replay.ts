@@ -5,6 +5,7 @@
 import type { CompiledWorkflow } from '../core/compile.js';
 import { initialStep, step, type NewCase } from '../core/step.js';
 import type { CaseState } from '../core/types.js';
+import type { HistoryView } from '../core/task-events.js';
 import { CaseNotFoundError, EngineError, ReplayDivergedError } from '../errors.js';
 import type { EventRecord } from '../ports.js';
 import type { EngineDeps } from './deps.js';
@@ -20,8 +21,8 @@ export interface ReplayResult {
 }
 
 /** Applies one recorded event to the state before it, with the calendars it recorded. */
-export async function applyRecorded(deps: Pick<EngineDeps, 'calendars'>, wf: CompiledWorkflow, before: CaseState | undefined, event: EventRecord): Promise<CaseState> {
-  const env = { calendar: await deps.calendars.forReplay(event.env?.calendars) };
+export async function applyRecorded(deps: Pick<EngineDeps, 'calendars'>, wf: CompiledWorkflow, before: CaseState | undefined, event: EventRecord, history?: HistoryView): Promise<CaseState> {
+  const env = { calendar: await deps.calendars.forReplay(event.env?.calendars), history };
   if (event.seq === 1) {
     if (event.type !== CASE_CREATED || before) throw new ReplayDivergedError(event.caseId, event.seq, `first event is ${event.type}, not ${CASE_CREATED}`);
     const p = event.payload as { org?: unknown; data?: unknown; parent?: NewCase['parent'] };
@@ -31,12 +32,21 @@ export async function applyRecorded(deps: Pick<EngineDeps, 'calendars'>, wf: Com
   return step(wf, before, { type: event.type, payload: event.payload, actor: event.actor }, new Date(event.at), env).state;
 }
 
+/** What a recorded `task.withdraw` saw: the event before it and the replayed state before that one. */
+export function withdrawHistory(event: EventRecord, previous: { event: EventRecord; stateBefore: CaseState | undefined } | undefined): HistoryView | undefined {
+  if (event.type !== 'task.withdraw' || !previous?.stateBefore) return undefined;
+  return { lastEvent: { seq: previous.event.seq, type: previous.event.type, actorId: previous.event.actor.id }, stateBefore: previous.stateBefore };
+}
+
 /** Replays events in order, calling `visit` with the state after each. */
 export async function foldEvents(deps: Pick<EngineDeps, 'calendars'>, wf: CompiledWorkflow, events: EventRecord[], visit?: (state: CaseState, event: EventRecord) => void): Promise<CaseState | undefined> {
   let state: CaseState | undefined;
+  let previous: { event: EventRecord; stateBefore: CaseState | undefined } | undefined;
   for (const event of events) {
     try {
-      state = await applyRecorded(deps, wf, state, event);
+      const before = state;
+      state = await applyRecorded(deps, wf, state, event, withdrawHistory(event, previous));
+      previous = { event, stateBefore: before };
     } catch (err) {
       if (err instanceof ReplayDivergedError) throw err;
       const reason = err instanceof EngineError ? `${err.code}: ${err.message}` : String(err);

@@ -7,7 +7,8 @@ import { step } from '../core/step.js';
 import type { Effect } from '../core/effects.js';
 import type { Actor } from '../core/types.js';
 import { CaseNotFoundError, IdempotencyConflictError, VersionConflictError } from '../errors.js';
-import type { CaseRecord, EventRecord } from '../ports.js';
+import type { CaseRecord, EventRecord, StoreTx } from '../ports.js';
+import type { HistoryView } from '../core/task-events.js';
 import { MAX_SEND_ATTEMPTS, type EngineDeps } from './deps.js';
 import { canonicalJson, hashEvent } from './hash.js';
 import { spawnInTx } from './open-case.js';
@@ -27,6 +28,12 @@ export interface SendResult {
   duplicate: boolean;
   /** The effects committed with the event (none for a duplicate). */
   effects: Effect[];
+}
+
+/** The last event and the state recorded before it, for `task.withdraw`. */
+async function historyView(tx: StoreTx, current: CaseRecord): Promise<HistoryView | undefined> {
+  const [before, last] = await tx.listEvents(current.id, { fromSeq: current.version - 1, toSeq: current.version });
+  return before && last ? { lastEvent: { seq: last.seq, type: last.type, actorId: last.actor.id }, stateBefore: before.state } : undefined;
 }
 
 /**
@@ -56,7 +63,8 @@ export async function sendEvent(deps: EngineDeps, caseId: string, cmd: SendComma
         const wf = await deps.registry.get(current.workflowId, current.workflowVersion, tx);
         const now = deps.clock.now();
         const cals = deps.calendars.forStep();
-        const { state, effects, payload } = step(wf, current.state, { type: cmd.type, payload: cmd.payload, actor }, now, { calendar: cals.lookup });
+        const history = cmd.type === 'task.withdraw' ? await historyView(tx, current) : undefined;
+        const { state, effects, payload } = step(wf, current.state, { type: cmd.type, payload: cmd.payload, actor }, now, { calendar: cals.lookup, history });
         const at = now.toISOString();
         const unsigned: Omit<EventRecord, 'hash'> = {
           caseId, seq: state.seq, type: cmd.type, payload, actor, at, idempotencyKey: cmd.idempotencyKey ?? null, state, env: { calendars: { ...cals.used } }, prevHash: current.lastHash,

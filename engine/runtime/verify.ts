@@ -9,7 +9,7 @@ import { CaseNotFoundError, EngineError, ReplayDivergedError } from '../errors.j
 import type { EventRecord } from '../ports.js';
 import type { EngineDeps } from './deps.js';
 import { canonicalJson, GENESIS_HASH, hashEvent } from './hash.js';
-import { applyRecorded } from './replay.js';
+import { applyRecorded, withdrawHistory } from './replay.js';
 import type { CaseState } from '../core/types.js';
 
 export interface VerifyFailure {
@@ -80,6 +80,7 @@ async function verifyOne(deps: EngineDeps, caseId: string, report: VerifyReport)
   }
   let prevHash = GENESIS_HASH;
   let state: CaseState | undefined;
+  let previous: { event: EventRecord; stateBefore: CaseState | undefined } | undefined;
   let last: EventRecord | undefined;
   for (const [i, event] of events.entries()) {
     report.eventsChecked++;
@@ -89,7 +90,9 @@ async function verifyOne(deps: EngineDeps, caseId: string, report: VerifyReport)
     if (event.prevHash !== prevHash) return fail(event.seq, 'prev_hash does not match the hash of the previous event');
     if (hashEvent(event) !== event.hash) return fail(event.seq, 'hash does not match the event content (the event was altered)');
     try {
-      state = await applyRecorded(deps, wf, state, event);
+      const before = state;
+      state = await applyRecorded(deps, wf, state, event, withdrawHistory(event, previous));
+      previous = { event, stateBefore: before };
     } catch (err) {
       const reason = err instanceof ReplayDivergedError ? err.message : err instanceof EngineError ? `${err.code}: ${err.message}` : String(err);
       return fail(event.seq, `replay refuses the event: ${reason}`);

@@ -94,10 +94,13 @@ export async function up(knex: Knex): Promise<void> {
     c.int('opened_seq').notNullable();
     // Earliest due time of the deadlines around the task's state (null: none), kept current by every commit.
     c.key('due_at').nullable();
+    // The person holding the task (claim, 转办); null while it is offered to its role.
+    c.key('assignee').nullable();
     t.primary(['task_key'], 'tasks_pkey');
     t.index(['role', 'org'], 'tasks_role_org_idx');
     t.index(['case_id'], 'tasks_case_idx');
     t.index(['due_at'], 'tasks_due_idx');
+    t.index(['assignee'], 'tasks_assignee_idx');
   });
 }
 

@@ -38,7 +38,7 @@ function commitContract(ctx: StoreContext): void {
       expect(await ctx.store.getCase('c1')).toEqual(req.record);
       expect(await ctx.store.listEvents('c1')).toEqual([req.event]);
       expect(await ctx.store.listTasks({ caseId: 'c1' })).toEqual([
-        { taskKey: 'c1:reported', caseId: 'c1', workflowId: 'hazard', stateId: 'reported', role: 'inspector', org: 'district-a', title: { zh: '处理reported', en: 'Handle reported' }, openedAt: req.event.at, openedSeq: 1, dueAt: null },
+        { taskKey: 'c1:reported', caseId: 'c1', workflowId: 'hazard', stateId: 'reported', role: 'inspector', org: 'district-a', title: { zh: '处理reported', en: 'Handle reported' }, openedAt: req.event.at, openedSeq: 1, dueAt: null, assignee: null },
       ]);
       expect(await ctx.store.countCases()).toBe(1);
     });
