@@ -88,6 +88,8 @@ export interface TaskFilter {
   workflowId?: string | undefined;
   /** Tasks held by this user. */
   assignee?: string | undefined;
+  /** Tasks nobody holds, or held by this user (a worklist leaves out what colleagues claimed). */
+  availableTo?: string | undefined;
   /** Tasks due at or before this instant (with `now`: the overdue ones). */
   dueBefore?: string | undefined;
   /** `opened` (default: oldest first) or `due` (earliest due first, tasks without a due time last). */
@@ -247,6 +249,8 @@ export interface CaseFilter {
   dueBefore?: string | undefined;
   /** Cases with no deadline (not paused) due at or before this instant. */
   notDueBefore?: string | undefined;
+  /** Cases with an open task held by this user. */
+  assignee?: string | undefined;
   /** Cases whose id or data contains this text (case-insensitive for ASCII letters). */
   text?: string | undefined;
   /** Keyset cursor: cases strictly after this one in the listing order. */

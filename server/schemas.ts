@@ -27,6 +27,7 @@ export const TaskSchema = z
     openedAt: z.string(),
     openedSeq: z.number().int(),
     dueAt: z.string().nullable(),
+    assignee: z.string().nullable().describe('the person holding the task (claim, 转办), or null while it is offered to its role'),
   })
   .meta({ id: 'Task' });
 
@@ -70,8 +71,10 @@ export const CaseSchema = z
     createdAt: z.string(),
     updatedAt: z.string(),
     availableEvents: z.array(AvailableEventSchema).describe('the events the caller may send now'),
-    parent: z.string().nullable().describe('the parent case (sub-workflows; not yet used)'),
-    children: z.array(z.string()).describe('child cases (sub-workflows; not yet used)'),
+    parent: z.object({ caseId: z.string(), stateId: z.string(), index: z.number().int() }).nullable().describe('the case that spawned this one'),
+    children: z
+      .array(z.object({ caseId: z.string(), workflowId: z.string(), org: z.string(), stateId: z.string(), index: z.number().int(), finalState: z.string().nullable() }))
+      .describe('child cases this one spawned (one per recipient unit, say) and how each ended'),
   })
   .meta({ id: 'Case' });
 

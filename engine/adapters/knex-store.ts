@@ -150,6 +150,7 @@ export function createKnexStore(options: KnexStoreOptions = {}): KnexStore {
       else query.orderBy([{ column: 'opened_at' }, { column: 'task_key' }]);
       if (filter.dueBefore !== undefined) query.where('due_at', '<=', filter.dueBefore);
       if (filter.assignee !== undefined) query.where('assignee', filter.assignee);
+      if (filter.availableTo !== undefined) query.where((w) => w.whereNull('assignee').orWhere('assignee', filter.availableTo));
       if (filter.caseId !== undefined) query.where({ case_id: filter.caseId });
       if (filter.workflowId !== undefined) query.where({ workflow_id: filter.workflowId });
       // An empty list matches nothing (knex compiles it to a false condition):
@@ -192,6 +193,7 @@ function likeEscape(text: string): string {
 function caseQuery(db: Knex, dialect: Dialect, filter: CaseFilter): Knex.QueryBuilder<CaseRow, CaseRow[]> {
   const pg = dialect === 'postgres';
   const q = db<CaseRow>('cases').orderBy([{ column: 'created_at', order: 'desc' }, { column: 'id', order: 'desc' }]).limit(filter.limit);
+  if (filter.assignee !== undefined) q.whereExists((t) => t.select(db.raw('1')).from('tasks').whereRaw('tasks.case_id = cases.id').andWhere('tasks.assignee', filter.assignee));
   if (filter.workflowId !== undefined) q.where({ workflow_id: filter.workflowId });
   if (filter.status !== undefined) q.where({ status: filter.status });
   if (filter.orgs !== undefined) q.whereIn('org', filter.orgs);

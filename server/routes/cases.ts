@@ -30,9 +30,26 @@ export async function visibleCase(engine: Engine, p: Principal, caseId: string):
   return record;
 }
 
-/** The API form of a case view: what the caller may send now (nothing for auditors), parent and children. */
+/** The API form of a case view: what the caller may send now (nothing for auditors). */
 function toApiCase(view: CaseView, p: Principal) {
-  return { ...view, availableEvents: p.isAuditor ? [] : (view.availableEvents ?? []), parent: null, children: [] as string[] };
+  return { ...view, availableEvents: p.isAuditor ? [] : (view.availableEvents ?? []) };
+}
+
+/**
+ * 转办 hands a task to a named person: the server checks that person exists,
+ * holds the task's role and works inside the caller's jurisdiction (the engine
+ * checks the rest: the task is open and the caller may hand it on).
+ */
+async function checkTransferTarget(engine: Engine, people: RouteDeps['people'], p: Principal, record: CaseRecord, payload: Record<string, unknown> | undefined): Promise<void> {
+  const to = typeof payload?.to === 'string' ? payload.to : undefined;
+  const task = typeof payload?.task === 'string' ? payload.task : undefined;
+  if (!to || !task) return; // the engine reports the malformed payload
+  const target = await people.getUser(to);
+  if (!target) throw new HttpError('user_not_found', `user ${to} does not exist`);
+  assertJurisdiction(p, target.orgId, `user ${to}`);
+  const wf = await engine.registry.get(record.workflowId, record.workflowVersion);
+  const role = wf.tree.byId.get(task)?.def.task?.role;
+  if (role && !target.roles.includes(role)) throw new HttpError('forbidden', `user ${to} does not hold role ${role}, which task "${task}" needs`);
 }
 
 /** Opaque keyset cursor: base64url of `[createdAt, id]`. */
@@ -59,7 +76,7 @@ function summary(r: CaseRecord, now: Date) {
   };
 }
 
-export function caseRoutes({ engine, orgs }: RouteDeps): Route[] {
+export function caseRoutes({ engine, orgs, people }: RouteDeps): Route[] {
   return [
     route(
       {
@@ -103,6 +120,7 @@ export function caseRoutes({ engine, orgs }: RouteDeps): Route[] {
           overdue: QueryBool.optional().describe('true: a running deadline has passed; false: none has'),
           dueBefore: z.iso.datetime({ offset: true }).optional().describe('a running deadline falls due at or before this instant'),
           text: z.string().min(1).max(100).optional().describe('in the case id or data'),
+          assignee: z.string().min(1).max(64).optional().describe("cases with an open task held by this user ('me' for yourself)"),
           cursor: z.string().max(500).optional(),
           limit: z.coerce.number().int().min(1).max(100).default(20),
         }),
@@ -119,6 +137,7 @@ export function caseRoutes({ engine, orgs }: RouteDeps): Route[] {
         const now = engine.clock.now();
         const rows = await engine.store.listCases({
           workflowId: query.workflow, state: query.state, status: query.status, orgs: [...scope], text: query.text,
+          assignee: query.assignee === 'me' ? p.user.id : query.assignee,
           dueBefore: query.dueBefore !== undefined ? new Date(query.dueBefore).toISOString() : query.overdue === true ? now.toISOString() : undefined,
           notDueBefore: query.overdue === false ? now.toISOString() : undefined,
           after: query.cursor === undefined ? undefined : decodeCursor(query.cursor),
@@ -142,7 +161,7 @@ export function caseRoutes({ engine, orgs }: RouteDeps): Route[] {
     route(
       {
         method: 'post', path: '/api/v1/cases/:id/events', tag: 'cases', auth: 'user', params: IdParams,
-        summary: 'Send an event to a case',
+        summary: 'Send an event to a case: a workflow event, or a task operation (`task.claim` {task}, `task.transfer` {task, to, reason} — 转办, `task.withdraw` {seq, reason?} — 撤回 one\'s own last action before anyone acts)',
         body: z.object({
           type: z.string().min(1).max(100),
           payload: z.record(z.string(), z.unknown()).optional(),
@@ -150,12 +169,13 @@ export function caseRoutes({ engine, orgs }: RouteDeps): Route[] {
         }).strict(),
         headers: [idempotencyHeader],
         response: CaseResultSchema,
-        errors: ['case_not_found', 'out_of_jurisdiction', 'read_only', 'forbidden', 'invalid_transition', 'invalid_input', 'invalid_data', 'guard_failed', 'version_conflict', 'idempotency_conflict', 'case_closed', 'calendar_out_of_range'],
+        errors: ['case_not_found', 'out_of_jurisdiction', 'read_only', 'forbidden', 'invalid_transition', 'invalid_input', 'invalid_data', 'guard_failed', 'version_conflict', 'idempotency_conflict', 'case_closed', 'calendar_out_of_range', 'task_conflict', 'user_not_found'],
       },
       async ({ req, params, body, principal }) => {
         const p = principal!;
-        await visibleCase(engine, p, params.id);
+        const record = await visibleCase(engine, p, params.id);
         assertWriter(p);
+        if (body.type === 'task.transfer') await checkTransferTarget(engine, people, p, record, body.payload);
         const r = await engine.send(params.id, { type: body.type, payload: body.payload, expectedVersion: body.expectedVersion, idempotencyKey: idempotencyKey(req.headers['idempotency-key']) }, p.actor);
         if (r.duplicate) return { case: toApiCase(await engine.getCase(params.id, p.actor), p), event: r.event, duplicate: true };
         // The event records the state after the step: enough to say what the caller may send next without reading again.

@@ -17,6 +17,7 @@ export function taskRoutes({ engine }: RouteDeps): Route[] {
           workflow: z.string().max(100).optional(),
           overdue: QueryBool.optional().describe('true: only tasks whose due time has passed'),
           dueBefore: z.iso.datetime({ offset: true }).optional(),
+          mine: QueryBool.optional().describe('true: only the tasks I hold (claimed or transferred to me)'),
           limit: z.coerce.number().int().min(1).max(500).default(100),
         }),
         response: z.object({ items: z.array(TaskSchema.extend({ overdue: z.boolean() })) }),
@@ -25,7 +26,9 @@ export function taskRoutes({ engine }: RouteDeps): Route[] {
         const p = principal!;
         const now = engine.clock.now();
         const cutoffs = [query.dueBefore === undefined ? undefined : new Date(query.dueBefore).toISOString(), query.overdue ? now.toISOString() : undefined].filter((c): c is string => c !== undefined).sort();
-        const tasks = await engine.listTasks({ roles: p.user.roles, orgs: [...p.subtree], workflowId: query.workflow, dueBefore: cutoffs[0], orderBy: 'due', limit: query.limit });
+        // Tasks a colleague claimed leave everyone else's worklist; tasks I hold stay on mine.
+        const who = query.mine ? { assignee: p.user.id } : { availableTo: p.user.id };
+        const tasks = await engine.listTasks({ roles: p.user.roles, orgs: [...p.subtree], ...who, workflowId: query.workflow, dueBefore: cutoffs[0], orderBy: 'due', limit: query.limit });
         return { items: tasks.map((t) => ({ ...t, overdue: t.dueAt !== null && Date.parse(t.dueAt) <= now.getTime() })) };
       },
     ),
