@@ -8,29 +8,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { createMachine, initialTransition, transition } from 'xstate';
-import { createEngine, createKnexStore, defineWorkflow } from '../engine/index.js';
+import { createEngine, createKnexStore } from '../engine/index.js';
+import { benchWorkflow } from './bench-workflow.js';
 
 const SENDS = Number(process.env.BENCH_SENDS ?? 3000);
 const REPLAY_EVENTS = Number(process.env.BENCH_REPLAY_EVENTS ?? 5000);
 
-const workflow = defineWorkflow({
-  id: 'bench-notes',
-  version: 1,
-  title: 'bench',
-  roles: ['clerk'],
-  data: { type: 'object', properties: { count: { type: 'integer' }, text: { type: 'string' } } },
-  initial: 'open',
-  states: {
-    open: {
-      task: { title: '记录', role: 'clerk' },
-      on: {
-        note: { roles: ['clerk'], input: { type: 'object', properties: { text: { type: 'string' } }, required: ['text'] }, assign: { count: { '+': [{ var: 'data.count' }, 1] }, text: { var: 'payload.text' } } },
-        close: { target: 'closed', roles: ['clerk'] },
-      },
-    },
-    closed: { type: 'final' },
-  },
-});
+
 const actor = { id: 'bench', roles: ['clerk'], org: 'bench-org' };
 
 function rate(n: number, ms: number): number {
@@ -44,7 +28,7 @@ function fmt(n: number): string {
 async function measureEngine(dir: string): Promise<{ sendsPerSec: number; replayPerSec: number }> {
   const store = createKnexStore({ sqliteFile: join(dir, 'engine.sqlite') });
   await store.migrate();
-  const engine = await createEngine({ store, workflows: [workflow] });
+  const engine = await createEngine({ store, workflows: [benchWorkflow] });
   const cases = await Promise.all(Array.from({ length: 10 }, () => engine.createCase({ workflowId: 'bench-notes', org: 'bench-org', data: { count: 0 }, actor })));
   const t0 = performance.now();
   for (let i = 0; i < SENDS; i++) await engine.send(cases[i % cases.length]!.case.id, { type: 'note', payload: { text: `第${i}条` } }, actor);

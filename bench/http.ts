@@ -11,31 +11,15 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
-import { createEngine, createKnexPeopleStore, createKnexStore, defineWorkflow } from '../engine/index.js';
+import { createEngine, createKnexPeopleStore, createKnexStore } from '../engine/index.js';
+import { benchWorkflow } from './bench-workflow.js';
 import { createApp, createLogger, createMetrics, createUser, importOrgTree } from '../server/index.js';
 
 const SECONDS = Number(process.env.BENCH_HTTP_SECONDS ?? 5);
 const CONNECTIONS = Number(process.env.BENCH_HTTP_CONNECTIONS ?? 10);
 const CASES = Number(process.env.BENCH_HTTP_CASES ?? 50);
 
-const workflow = defineWorkflow({
-  id: 'bench-notes',
-  version: 1,
-  title: 'bench',
-  roles: ['clerk'],
-  data: { type: 'object', properties: { count: { type: 'integer' }, text: { type: 'string' } } },
-  initial: 'open',
-  states: {
-    open: {
-      task: { title: '记录', role: 'clerk' },
-      on: {
-        note: { roles: ['clerk'], input: { type: 'object', properties: { text: { type: 'string' } }, required: ['text'] }, assign: { count: { '+': [{ var: 'data.count' }, 1] }, text: { var: 'payload.text' } } },
-        close: { target: 'closed', roles: ['clerk'] },
-      },
-    },
-    closed: { type: 'final' },
-  },
-});
+
 
 interface Figures {
   rps: number;
@@ -63,7 +47,7 @@ export async function main(): Promise<void> {
   const store = createKnexStore({ sqliteFile: join(dir, 'bench.sqlite') });
   try {
     await store.migrate();
-    const engine = await createEngine({ store, workflows: [workflow] });
+    const engine = await createEngine({ store, workflows: [benchWorkflow] });
     const people = createKnexPeopleStore(store);
     await importOrgTree(people, engine.clock, { id: 'bench-city', name: '基准市', level: 'city', children: [{ id: 'bench-org', name: '基准区', level: 'county' }] });
     const { token } = await createUser(people, engine.clock, { id: 'bench-clerk', name: 'bench', orgId: 'bench-org', roles: ['clerk'] });
