@@ -89,6 +89,8 @@ export interface InboxItem {
 export interface InboxStore {
   /** Adds an item; false when the user already has one for that notification. */
   add(item: Omit<InboxItem, 'readAt' | 'acknowledgedAt'>): Promise<boolean>;
+  /** One item of that user's inbox (undefined when it is not theirs). */
+  get(userId: string, itemId: string): Promise<InboxItem | undefined>;
   /** A user's items, newest first; `before` pages. */
   list(userId: string, opts?: { unreadOnly?: boolean; limit?: number; before?: { createdAt: string; id: string } }): Promise<InboxItem[]>;
   /** Marks an item of that user read; false when it is not theirs or was read before. */
@@ -156,11 +158,12 @@ export interface OutboxStore {
   /** Adds a row (an escalation); false when the id exists. */
   enqueue(row: NewOutboxRecord): Promise<boolean>;
   get(id: string): Promise<OutboxRecord | undefined>;
-  /** Rows by id order, optionally of one status or case; `afterId` pages. */
-  list(filter: { status?: OutboxStatus; caseId?: string; limit: number; afterId?: string }): Promise<OutboxRecord[]>;
+  /** Rows by id order, optionally of one status, one case or the cases of some orgs; `afterId` pages. */
+  list(filter: { status?: OutboxStatus; caseId?: string; orgs?: readonly string[]; limit: number; afterId?: string }): Promise<OutboxRecord[]>;
   /** Puts a dead or unresolved row back to pending with fresh attempts; false for any other row. */
   retry(id: string, now: string): Promise<boolean>;
-  count(): Promise<Record<OutboxStatus, number>>;
+  /** Rows per status, optionally only those of the cases of some orgs. */
+  count(filter?: { orgs?: readonly string[] }): Promise<Record<OutboxStatus, number>>;
   readonly deliveries: DeliveryStore;
   readonly inbox: InboxStore;
   readonly acks: AckStore;

@@ -287,6 +287,10 @@ export interface UserRecord {
   orgId: string;
   roles: string[];
   locale: 'zh-CN' | 'en';
+  /** Where e-mail notifications go; none when absent. */
+  email?: string | null | undefined;
+  /** Where the webhook channel posts this user's notifications (an http(s) URL); none when absent. */
+  webhookUrl?: string | null | undefined;
   createdAt: string;
 }
 

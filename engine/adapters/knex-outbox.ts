@@ -70,6 +70,11 @@ function ackDue(q: Knex.QueryBuilder, now: string): Knex.QueryBuilder {
   return q.where('status', 'waiting').andWhere('due_at', '<=', now).andWhere((w) => w.whereNull('claim_expires_at').orWhere('claim_expires_at', '<=', now));
 }
 
+/** The ids of the cases of these orgs, as a subquery (an empty list matches nothing). */
+function inOrgs(reader: Knex, orgs: readonly string[]): Knex.QueryBuilder {
+  return reader('cases').select('id').whereIn('org', [...orgs]);
+}
+
 export function createKnexOutboxStore(writer: Knex, reader: Knex, dialect: Dialect): OutboxStore {
   const deliveries: DeliveryStore = {
     async list(outboxId) {
@@ -95,6 +100,10 @@ export function createKnexOutboxStore(writer: Knex, reader: Knex, dialect: Diale
     async add(item) {
       const row = { id: item.id, user_id: item.userId, outbox_id: item.outboxId, case_id: item.caseId, subject: item.subject, body: item.body, kind: item.kind, created_at: item.createdAt, ack_required: dialect === 'sqlite' ? Number(item.ackRequired) : item.ackRequired, read_at: null, acknowledged_at: null };
       return (await writer('inbox_items').insert(row).onConflict(['outbox_id', 'user_id']).ignore().returning('id')).length === 1;
+    },
+    async get(userId, itemId) {
+      const row = (await reader('inbox_items').where({ id: itemId, user_id: userId }).first()) as Row | undefined;
+      return row && rowToInbox(row);
     },
     async list(userId, opts = {}) {
       const q = reader('inbox_items').where({ user_id: userId }).orderBy([{ column: 'created_at', order: 'desc' }, { column: 'id', order: 'desc' }]).limit(opts.limit ?? 50);
@@ -216,6 +225,7 @@ export function createKnexOutboxStore(writer: Knex, reader: Knex, dialect: Diale
       const q = reader('outbox').orderBy('id').limit(filter.limit);
       if (filter.status !== undefined) q.where({ status: filter.status });
       if (filter.caseId !== undefined) q.where({ case_id: filter.caseId });
+      if (filter.orgs !== undefined) q.whereIn('case_id', inOrgs(reader, filter.orgs));
       if (filter.afterId !== undefined) q.where('id', '>', filter.afterId);
       return ((await q) as Row[]).map((r) => rowToOutbox(dialect, r));
     },
@@ -223,8 +233,10 @@ export function createKnexOutboxStore(writer: Knex, reader: Knex, dialect: Diale
       const n = await writer('outbox').where({ id }).whereIn('status', ['dead', 'unresolved']).update({ status: 'pending', attempts: 0, next_attempt_at: now, claimed_by: null, claim_expires_at: null });
       return n === 1;
     },
-    async count() {
-      const rows = (await reader('outbox').select('status').count({ n: '*' }).groupBy('status')) as { status: string; n: string | number }[];
+    async count(filter = {}) {
+      const q = reader('outbox');
+      if (filter.orgs !== undefined) q.whereIn('case_id', inOrgs(reader, filter.orgs));
+      const rows = (await q.select('status').count({ n: '*' }).groupBy('status')) as { status: string; n: string | number }[];
       const by = new Map(rows.map((r) => [r.status, Number(r.n)]));
       return Object.fromEntries(OUTBOX_STATUSES.map((s) => [s, by.get(s) ?? 0])) as Record<OutboxStatus, number>;
     },

@@ -20,6 +20,8 @@ interface UserRow {
   org_id: string;
   roles: unknown;
   locale: string;
+  email: string | null;
+  webhook_url: string | null;
   created_at: string;
 }
 
@@ -34,7 +36,10 @@ interface TokenRow {
 }
 
 const toOrg = (r: OrgRow): OrgRecord => ({ id: r.id, name: r.name, parentId: r.parent_id, level: r.level as OrgRecord['level'], createdAt: r.created_at });
-const toUser = (dialect: Dialect, r: UserRow): UserRecord => ({ id: r.id, name: r.name, orgId: r.org_id, roles: decodeJson(dialect, r.roles) as string[], locale: r.locale as UserRecord['locale'], createdAt: r.created_at });
+const toUser = (dialect: Dialect, r: UserRow): UserRecord => ({
+  id: r.id, name: r.name, orgId: r.org_id, roles: decodeJson(dialect, r.roles) as string[], locale: r.locale as UserRecord['locale'],
+  email: r.email ?? null, webhookUrl: r.webhook_url ?? null, createdAt: r.created_at,
+});
 const toToken = (r: TokenRow): TokenRecord => ({ id: r.id, userId: r.user_id, hash: r.hash, label: r.label, createdAt: r.created_at, lastUsedAt: r.last_used_at, revokedAt: r.revoked_at });
 
 /**
@@ -64,8 +69,15 @@ export function createKnexPeopleStore(store: Pick<KnexStore, 'knex' | 'dialect'>
       return (await knex<OrgRow>('orgs').orderBy('id')).map(toOrg);
     },
     addUser(user) {
-      const row: UserRow = { id: user.id, name: user.name, org_id: user.orgId, roles: encodeJson(user.roles), locale: user.locale, created_at: user.createdAt };
-      return insertOnce('users', row, (e) => e.name === row.name && e.org_id === row.org_id && e.locale === row.locale && encodeJson(decodeJson(dialect, e.roles)) === row.roles);
+      const row: UserRow = {
+        id: user.id, name: user.name, org_id: user.orgId, roles: encodeJson(user.roles), locale: user.locale,
+        email: user.email ?? null, webhook_url: user.webhookUrl ?? null, created_at: user.createdAt,
+      };
+      return insertOnce(
+        'users',
+        row,
+        (e) => e.name === row.name && e.org_id === row.org_id && e.locale === row.locale && (e.email ?? null) === row.email && (e.webhook_url ?? null) === row.webhook_url && encodeJson(decodeJson(dialect, e.roles)) === row.roles,
+      );
     },
     async getUser(userId) {
       const row = await knex<UserRow>('users').where({ id: userId }).first();

@@ -28,8 +28,9 @@ export const TemplateIdSchema = z.string().regex(KEBAB, 'a template id is kebab-
 
 /**
  * Who receives a notification: everyone holding `role` at an org (the case's
- * org unless `org` computes another), one user, or the user id(s) / e-mail
- * address(es) held in a data field. Resolved when the notification is sent.
+ * org unless `org` computes another; a list of orgs reaches each of them), one
+ * user, or the user id(s) / e-mail address(es) held in a data field. Resolved
+ * when the notification is sent.
  */
 export const RecipientSchema = z.union([
   z.object({ role: RoleIdSchema, org: ExpressionSchema.optional() }).strict(),
@@ -48,6 +49,8 @@ export const NotifySchema = z
     to: z.array(RecipientSchema).min(1),
     kind: z.enum(NOTIFICATION_KINDS).optional(),
     channels: z.array(z.enum(CHANNELS)).min(1).optional(),
+    /** Sent only when this JSON Logic condition holds (over data, actor, case, children, now) after the step. */
+    when: ExpressionSchema.optional(),
     /** Must be acknowledged within `within`; otherwise it goes to the next step of `chain`, and so on. */
     ack: z.object({ within: DeadlineDurationSchema, chain: z.array(z.array(RecipientSchema).min(1)).min(1) }).strict().optional(),
   })

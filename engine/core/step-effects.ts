@@ -6,7 +6,7 @@ import { expressionContext, type CompiledWorkflow, type MachineContext } from '.
 import type { DeadlineState } from './deadline-state.js';
 import { SpawnSchema, type NotifyDefinition, type Recipient } from './definition-schema.js';
 import type { NotifyEffect, ResolvedRecipient, SpawnCaseEffect } from './effects.js';
-import { evaluate } from './expression.js';
+import { evaluate, isTruthy } from './expression.js';
 import { formatStateValue, type Actor, type CaseState, type ChildRef } from './types.js';
 
 /** The event that caused the effects, as notifications name it. */
@@ -28,10 +28,16 @@ function readField(data: Record<string, unknown>, field: string): string[] {
 /** Evaluates recipients' org expressions and field references against the state. */
 export function resolveRecipients(to: Recipient[], state: CaseState, cause: Cause, now: Date): ResolvedRecipient[] {
   const ctx = expressionContext(contextOf(state), { actor: cause.actor, now: now.toISOString() });
-  return to.map((r) => {
-    if ('role' in r) return { role: r.role, org: r.org === undefined ? state.org : String(evaluate(r.org, ctx) ?? state.org) };
-    if ('user' in r) return { user: r.user };
-    return { field: r.field, values: readField(state.data, r.field) };
+  return to.flatMap((r): ResolvedRecipient[] => {
+    if ('role' in r) {
+      if (r.org === undefined) return [{ role: r.role, org: state.org }];
+      const org = evaluate(r.org, ctx);
+      // A list of orgs (every recipient unit of a letter, say) reaches the role in each.
+      if (Array.isArray(org)) return [...new Set(org.map(String))].map((o) => ({ role: r.role, org: o }));
+      return [{ role: r.role, org: org === null || org === undefined || org === '' ? state.org : String(org) }];
+    }
+    if ('user' in r) return [{ user: r.user }];
+    return [{ field: r.field, values: readField(state.data, r.field) }];
   });
 }
 
@@ -39,7 +45,8 @@ export function resolveRecipients(to: Recipient[], state: CaseState, cause: Caus
 export function notifyEffects(wf: CompiledWorkflow, state: CaseState, specs: NotifyDefinition[], cause: Cause, now: Date, nextId: () => string, deadline?: DeadlineState): NotifyEffect[] {
   const confidential: Record<string, string[]> = {};
   for (const [name, f] of Object.entries(wf.definition.data.properties)) if (f.confidential) confidential[name] = f.confidential;
-  return specs.map((spec) => ({
+  const ctx = expressionContext(contextOf(state), { actor: cause.actor, now: now.toISOString() });
+  return specs.filter((spec) => spec.when === undefined || isTruthy(spec.when, ctx)).map((spec) => ({
     type: 'notify',
     id: nextId(),
     template: spec.template,

@@ -142,6 +142,7 @@ function checkNotify(n: NotifyDefinition, path: (string | number)[], def: Workfl
       if ('field' in r && !fieldAt(def.data, r.field.replace(/^data\./, '').split('.'))) add('unknown_field', [...p, i, 'field'], `recipient field "${r.field}" is not in the data schema`);
     });
   recipients(n.to, [...path, 'to']);
+  if (n.when !== undefined) checkExpression(n.when, [...path, 'when'], def.data, undefined, add);
   n.ack?.chain.forEach((step, i) => recipients(step, [...path, 'ack', 'chain', i]));
 }
 

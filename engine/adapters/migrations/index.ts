@@ -13,6 +13,7 @@ import * as m002 from './002-timers.js';
 import * as m003 from './003-people.js';
 import * as m004 from './004-outbox.js';
 import * as m005 from './005-notifications.js';
+import * as m006 from './006-user-contact.js';
 
 /** One named migration. */
 export interface NamedMigration {
@@ -28,6 +29,7 @@ export const MIGRATIONS: readonly NamedMigration[] = [
   { name: '003-people', ...m003 },
   { name: '004-outbox', ...m004 },
   { name: '005-notifications', ...m005 },
+  { name: '006-user-contact', ...m006 },
 ];
 
 /** Name of knex's bookkeeping table (and, with `_lock`, of its lock table). */

@@ -106,10 +106,11 @@ describe.each(backends)('listing cases and people on $name', ({ make, enabled })
       expect(await people.addOrg({ id: 'd1', name: '东湖区', parentId: 'city', level: 'county', createdAt: at })).toBe('created');
       await expect(people.addOrg({ id: 'd2', name: 'x', parentId: 'missing', level: 'county', createdAt: at })).rejects.toThrow();
       expect((await people.listOrgs()).map((o) => o.id)).toEqual(['city', 'd1']);
-      const user = { id: 'u1', name: '张三', orgId: 'd1', roles: ['inspector', 'admin'], locale: 'zh-CN' as const, createdAt: at };
+      const user = { id: 'u1', name: '张三', orgId: 'd1', roles: ['inspector', 'admin'], locale: 'zh-CN' as const, email: 'zhangsan@example.test', webhookUrl: null, createdAt: at };
       expect(await people.addUser(user)).toBe('created');
       expect(await people.addUser(user)).toBe('exists');
       expect(await people.addUser({ ...user, roles: ['inspector'] })).toBe('conflict');
+      expect(await people.addUser({ ...user, email: 'other@example.test' })).toBe('conflict');
       expect(await people.getUser('u1')).toEqual(user);
       expect(await people.listUsers(['city'])).toEqual([]);
       expect(await people.listUsers()).toEqual([user]);

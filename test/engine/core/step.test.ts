@@ -27,7 +27,10 @@ const wf = compileWorkflow(
       viaB: {
         task: { title: '审核', role: 'boss' },
         deadlines: [{ id: 'review', duration: '5 workdays', remind: [{ before: '-2 workdays' }], onExpire: 'markLate', notify: 'overdue', extension: { roles: ['boss'], max: '10 workdays' } }],
-        notify: [{ template: 'task-assigned', kind: 'actionRequired', to: [{ role: 'boss', org: { var: 'data.b' } }, { field: 'a' }] }],
+        notify: [
+          { template: 'task-assigned', kind: 'actionRequired', to: [{ role: 'boss', org: { var: 'data.b' } }, { field: 'a' }] },
+          { template: 'listing-published', when: { '==': [{ var: 'data.b' }, 'listed'] }, to: [{ role: 'boss', org: { merge: ['o1', 'o2', 'o1'] } }] },
+        ],
         on: { finish: { target: 'done', roles: ['boss'] }, markLate: { roles: ['system'], assign: { late: true } } },
       },
       done: { type: 'final' },
@@ -81,6 +84,11 @@ describe('step', () => {
         vars: expect.objectContaining({ case: expect.objectContaining({ id: 'c1', state: 'viaB', workflowId: 'step-demo', seq: 2 }), event: { type: 'go', actorId: 'u1' } }),
         confidential: { b: ['boss'] },
       }),
+    ]);
+    const listed = step(wf, start(), { type: 'go', payload: { b: 'listed' }, actor: clerk }, new Date('2026-02-10T02:00:00Z'), env);
+    expect(listed.effects.filter((e) => e.type === 'notify').map((e) => (e.type === 'notify' ? [e.template, e.to] : []))).toEqual([
+      ['task-assigned', [{ role: 'boss', org: 'listed' }, { field: 'a', values: [] }]],
+      ['listing-published', [{ role: 'boss', org: 'o1' }, { role: 'boss', org: 'o2' }]],
     ]);
     const overdue = step(wf, r.state, { type: 'deadline.due', payload: { deadline: 'viaB#review', index: 0, generation: 0 }, actor: TIMER_ACTOR }, new Date('2026-02-25T00:00:00Z'), env);
     expect(overdue.effects.filter((e) => e.type === 'notify').map((e) => (e.type === 'notify' ? [e.template, e.kind, e.to, e.vars.deadline?.key] : []))).toEqual([['overdue', 'overdue', [{ role: 'boss', org: 'o1' }], 'viaB#review']]);
