@@ -13,9 +13,14 @@ export interface EngineDeps {
   registry: WorkflowRegistry;
   calendars: CalendarService;
   newId: () => string;
+  /** Which definition version each case is pinned to (never changes), so a send need not read the case twice. */
+  pins: Map<string, { workflowId: string; version: number }>;
   /** Called after each committed step (never inside the transaction). */
   afterCommit?: (committed: { event: EventRecord; effects: Effect[] }) => void;
 }
 
 /** How often a send without `expectedVersion` re-reads and retries after a concurrent write. */
 export const MAX_SEND_ATTEMPTS = 8;
+
+/** How many case pins a process remembers. */
+export const MAX_PINS = 10_000;

@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { Actor } from '../core/types.js';
 import { CaseNotFoundError } from '../errors.js';
 import { systemClock } from '../adapters/clocks.js';
-import type { Clock, EventRecord, Store, TaskFilter, TaskRecord, TimerRecord } from '../ports.js';
+import type { CaseRecord, Clock, EventRecord, Store, TaskFilter, TaskRecord, TimerRecord } from '../ports.js';
 import type { Effect } from '../core/effects.js';
 import { toCaseView, toDeadlineViews, type CaseView } from './case-view.js';
 import type { CompiledCalendar } from '../core/calendar/index.js';
@@ -73,7 +73,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
   const clock = options.clock ?? systemClock;
   const registry = createWorkflowRegistry(options.store, clock, options.templates);
   const calendars = createCalendarService(options.store, clock);
-  const deps: EngineDeps = { store: options.store, clock, registry, calendars, newId: options.newId ?? randomUUID };
+  const deps: EngineDeps = { store: options.store, clock, registry, calendars, newId: options.newId ?? randomUUID, pins: new Map() };
   for (const wf of options.workflows ?? []) await registry.register(wf);
 
   const listeners = new Set<CommitListener>();
@@ -87,8 +87,8 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     }
   };
 
-  const view = async (caseId: string, actor?: Actor): Promise<CaseView> => {
-    const record = await deps.store.getCase(caseId);
+  const view = async (caseId: string, actor?: Actor, known?: CaseRecord): Promise<CaseView> => {
+    const record = known ?? (await deps.store.getCase(caseId));
     if (!record) throw new CaseNotFoundError(caseId);
     const tasks = await deps.store.listTasks({ caseId });
     const wf = actor ? await registry.get(record.workflowId, record.workflowVersion) : undefined;
@@ -114,13 +114,14 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     },
     async createCase(input) {
       const r = await openCase(deps, input);
-      return { case: await view(r.record.id), event: r.event, duplicate: r.duplicate };
+      return { case: await view(r.record.id, undefined, r.record), event: r.event, duplicate: r.duplicate };
     },
     async send(caseId, cmd, actor) {
       const r = await sendEvent(deps, caseId, cmd, actor);
-      return { case: await view(caseId), event: r.event, duplicate: r.duplicate };
+      // The transaction returned the case row as committed: no need to read it again.
+      return { case: await view(caseId, undefined, r.record), event: r.event, duplicate: r.duplicate };
     },
-    getCase: view,
+    getCase: (caseId, actor) => view(caseId, actor),
     listTasks: (filter = {}) => deps.store.listTasks(filter),
     async history(caseId) {
       if (!(await deps.store.getCase(caseId))) throw new CaseNotFoundError(caseId);

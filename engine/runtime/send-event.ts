@@ -9,7 +9,7 @@ import type { Actor } from '../core/types.js';
 import { CaseNotFoundError, IdempotencyConflictError, VersionConflictError } from '../errors.js';
 import type { CaseRecord, EventRecord, StoreTx } from '../ports.js';
 import type { HistoryView } from '../core/task-events.js';
-import { MAX_SEND_ATTEMPTS, type EngineDeps } from './deps.js';
+import { MAX_PINS, MAX_SEND_ATTEMPTS, type EngineDeps } from './deps.js';
 import { canonicalJson, hashEvent } from './hash.js';
 import { spawnInTx } from './open-case.js';
 
@@ -43,9 +43,15 @@ async function historyView(tx: StoreTx, current: CaseRecord): Promise<HistoryVie
  */
 export async function sendEvent(deps: EngineDeps, caseId: string, cmd: SendCommand, actor: Actor): Promise<SendResult> {
   // Warm the caches outside the transaction (see open-case.ts): the pinned definition and the calendars.
-  const pinned = await deps.store.getCase(caseId);
-  if (!pinned) throw new CaseNotFoundError(caseId);
-  await deps.registry.get(pinned.workflowId, pinned.workflowVersion);
+  let pin = deps.pins.get(caseId);
+  if (!pin) {
+    const pinned = await deps.store.getCase(caseId);
+    if (!pinned) throw new CaseNotFoundError(caseId);
+    pin = { workflowId: pinned.workflowId, version: pinned.workflowVersion };
+    if (deps.pins.size >= MAX_PINS) deps.pins.clear();
+    deps.pins.set(caseId, pin);
+  }
+  await deps.registry.get(pin.workflowId, pin.version);
   await deps.calendars.prepare();
   for (let attempt = 1; ; attempt++) {
     try {
