@@ -42,6 +42,10 @@ export default tseslint.config(
     rules: { 'no-restricted-imports': ['error', { paths: io(['express', 'knex', 'pg', 'better-sqlite3']), patterns: [{ group: ['../engine/*/**', '!../engine/index.js'], message: 'notifications/ imports engine/index.ts only.' }, { group: ['../server/*'], message: 'notifications/ does not import server/.' }] }] },
   },
   {
+    files: ['server/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [{ group: ['**/engine/*', '!**/engine/index.js', '**/engine/*/**', '**/notifications/*', '!**/notifications/index.js', '**/notifications/*/**', '**/workflows/*', '!**/workflows/index.js', '**/workflows/*/**'], message: 'server/ imports engine/, notifications/ and workflows/ through their index.ts only.' }] }] },
+  },
+  {
     files: ['examples/**/*.ts', 'bench/**/*.ts'],
     rules: { 'no-restricted-imports': ['error', { patterns: [{ group: ['../engine/*/**', '!../engine/index.js', '../workflows/*', '!../workflows/index.js', '../server/*', '!../server/index.js', '../notifications/*', '!../notifications/index.js'], message: 'examples/ and bench/ use the public index.ts files only.' }] }] },
   },

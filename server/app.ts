@@ -7,18 +7,22 @@ import { randomUUID } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { z } from 'zod';
 import type { Engine, PeopleStore } from '../engine/index.js';
-import { createAuthenticator, createOrgDirectory } from './access.js';
+import { createDispatcher, createInboxChannel, createTemplateCatalog, type Dispatcher, type NotificationTemplates } from '../notifications/index.js';
+import { createAuthenticator, createOrgDirectory, type OrgDirectory } from './access.js';
 import { bodyGuard } from './body-guard.js';
 import type { Config } from './config.js';
 import { HttpError, toErrorAnswer } from './http-errors.js';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
 import { buildOpenApiDocument } from './openapi.js';
+import { createPeopleDirectory } from './directory.js';
+import { notificationLogger } from './notifier.js';
 import { mountRoutes, route, type Route } from './routing.js';
 import { auditRoutes } from './routes/audit.js';
 import { calendarRoutes } from './routes/calendars.js';
 import { caseRoutes } from './routes/cases.js';
 import type { RouteDeps } from './routes/deps.js';
+import { notificationRoutes } from './routes/notifications.js';
 import { peopleRoutes } from './routes/people.js';
 import { taskRoutes } from './routes/tasks.js';
 import { workflowRoutes } from './routes/workflows.js';
@@ -37,6 +41,16 @@ export interface AppOptions {
   validateResponses?: boolean;
   /** Serve the web pages (default true). */
   web?: boolean;
+  /** The templates definitions are validated against (default: the built-in ones); pass the engine's. */
+  templates?: NotificationTemplates | undefined;
+  /**
+   * The dispatcher the notification routes use (acknowledge, retry, list).
+   * Default: one over the people tables with the inbox channel, not started
+   * (this process then delivers nothing; another must).
+   */
+  dispatcher?: Dispatcher | undefined;
+  /** The org directory (default: a new one over `people`). */
+  orgs?: OrgDirectory | undefined;
 }
 
 /** Accepts a caller's request id only when it is short and plain. */
@@ -52,12 +66,18 @@ const API_VERSION = '0.1.0';
  */
 export function createApp(options: AppOptions): express.Express {
   const { engine, people, logger, metrics } = options;
-  const orgs = createOrgDirectory(people);
+  const orgs = options.orgs ?? createOrgDirectory(people);
   const auth = createAuthenticator(people, orgs, engine.clock, (err) => logger.warn({ err }, 'recording a token use failed'));
-  const deps: RouteDeps = { engine, people, orgs, auth, logger };
+  const templates = options.templates ?? createTemplateCatalog();
+  const dispatcher =
+    options.dispatcher ??
+    createDispatcher({ engine, directory: createPeopleDirectory(people, orgs), templates, channels: [createInboxChannel(engine.store.outbox.inbox)], logger: notificationLogger(logger) });
+  const deps: RouteDeps = { engine, people, orgs, auth, logger, dispatcher, templates };
   const unbind = metrics.bindEngine(engine);
 
-  const routes: Route[] = [...workflowRoutes(deps), ...caseRoutes(deps), ...taskRoutes(deps), ...calendarRoutes(deps), ...peopleRoutes(deps), ...auditRoutes(deps)];
+  const routes: Route[] = [
+    ...workflowRoutes(deps), ...caseRoutes(deps), ...taskRoutes(deps), ...notificationRoutes(deps), ...calendarRoutes(deps), ...peopleRoutes(deps), ...auditRoutes(deps),
+  ];
   let document: unknown;
   routes.push(
     route({ method: 'get', path: '/healthz', tag: 'system', auth: 'none', summary: 'The process is up', response: z.object({ status: z.literal('ok') }) }, async () => ({ status: 'ok' as const })),

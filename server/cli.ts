@@ -7,16 +7,18 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { Command } from 'commander';
+import { Command, InvalidArgumentError } from 'commander';
 import cliProgress from 'cli-progress';
 import { addDuration, EngineError, formatPath, formatStateValue, validateDefinition, workflowJsonSchema } from '../engine/index.js';
+import { NotificationError } from '../notifications/index.js';
 import { verifyCaseFile } from './case-file.js';
 import { ConfigError } from './config.js';
 import { HttpError } from './http-errors.js';
-import { configFromEnv, openRuntime, type Runtime } from './main.js';
+import { configFromEnv, loadTemplates, openRuntime, type Runtime } from './main.js';
 import { createUser, findToken, importOrgTree } from './people.js';
-import { OrgTreeSchema } from './schemas.js';
-import { startServer } from './serve.js';
+import { NewUserSchema, OrgTreeSchema } from './schemas.js';
+import { assertModeConfig, startServer } from './serve.js';
+import { assertWorkerConfig, startWorker } from './worker.js';
 
 const program = new Command();
 program.name('duban').description('Duban (督办): workflow engine for work-safety supervision cases').showHelpAfterError();
@@ -42,12 +44,34 @@ async function withRuntime<T>(fn: (rt: Runtime) => Promise<T>, opts: { registerB
 
 program
   .command('serve')
-  .description('run the HTTP API with the timer scheduler (embedded mode: SQLite under ./data/ unless DATABASE_URL is set)')
+  .description('run the HTTP API and web pages; embedded (default): also fires timers and delivers notifications; with REDIS_URL (and DATABASE_URL): only arms BullMQ jobs for `duban worker`')
   .option('--no-demo', 'do not load the demo org tree and users on first start')
   .action(async (opts: { demo: boolean }) => {
-    const rt = await openRuntime(configFromEnv());
+    const config = configFromEnv();
+    assertModeConfig(config);
+    const rt = await openRuntime(config);
     try {
       await startServer(rt, { demo: opts.demo });
+    } catch (err) {
+      await rt.close();
+      throw err;
+    }
+  });
+
+program
+  .command('worker')
+  .description('distributed mode: fire timers, deliver notifications and escalate unacknowledged warnings from the BullMQ queues (needs DATABASE_URL and REDIS_URL; run any number, on any machine)')
+  .option('--metrics-port <port>', 'serve /metrics and /healthz on this port', (v) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('a port number (0–65535)');
+    return n;
+  })
+  .action(async (opts: { metricsPort?: number }) => {
+    const config = configFromEnv();
+    assertWorkerConfig(config);
+    const rt = await openRuntime(config);
+    try {
+      await startWorker(rt, { metricsPort: opts.metricsPort });
     } catch (err) {
       await rt.close();
       throw err;
@@ -57,11 +81,12 @@ program
 const workflows = program.command('workflows').description('workflow definitions');
 workflows
   .command('validate <file>')
-  .description('check a workflow definition (.json, or a .ts/.js module) and print every problem with its path')
+  .description('check a workflow definition (.json, or a .ts/.js module) and print every problem with its path, notification templates included')
   .action(async (file: string) => {
     let failed = false;
+    const templates = loadTemplates(configFromEnv());
     for (const def of await loadDefinitions(file)) {
-      const r = validateDefinition(def);
+      const r = validateDefinition(def, { templates });
       const name = def && typeof def === 'object' && 'id' in def ? `${String((def as { id: unknown }).id)}@${String((def as { version?: unknown }).version)}` : file;
       if (r.ok) {
         console.log(`✓ ${name}: valid (${r.tree.nodes.length} states, ${new Set(r.tree.transitions.map((t) => t.event).filter(Boolean)).size} events)`);
@@ -200,13 +225,22 @@ users
   .requiredOption('--roles <roles>', 'comma-separated role ids, e.g. inspector or admin')
   .requiredOption('--name <name>', 'display name')
   .option('--id <userId>', 'user id (generated when omitted)')
-  .option('--locale <locale>', 'zh-CN or en', 'zh-CN')
-  .action(async (opts: { org: string; roles: string; name: string; id?: string; locale: string }) => {
+  .option('--locale <locale>', 'language of their notifications: zh-CN or en', 'zh-CN')
+  .option('--email <address>', 'where their e-mail notifications go')
+  .option('--webhook-url <url>', 'where their notifications are posted as signed webhooks')
+  .action(async (opts: { org: string; roles: string; name: string; id?: string; locale: string; email?: string; webhookUrl?: string }) => {
+    const input = NewUserSchema.safeParse({
+      ...(opts.id !== undefined ? { id: opts.id } : {}), name: opts.name, orgId: opts.org, roles: opts.roles.split(',').map((x) => x.trim()).filter(Boolean), locale: opts.locale,
+      ...(opts.email !== undefined ? { email: opts.email } : {}), ...(opts.webhookUrl !== undefined ? { webhookUrl: opts.webhookUrl } : {}),
+    });
+    if (!input.success) {
+      const flags: Record<string, string> = { orgId: '--org', name: '--name', roles: '--roles', id: '--id', locale: '--locale', email: '--email', webhookUrl: '--webhook-url' };
+      throw new HttpError('invalid_request', input.error.issues.map((i) => `${flags[String(i.path[0])] ?? String(i.path[0])}: ${i.message}`).join('; '));
+    }
     await withRuntime(async ({ engine, people }) => {
       if (!(await people.listOrgs()).some((o) => o.id === opts.org)) throw new HttpError('org_not_found', `org ${opts.org} does not exist`);
-      const locale = opts.locale === 'en' ? 'en' : 'zh-CN';
-      const r = await createUser(people, engine.clock, { id: opts.id, name: opts.name, orgId: opts.org, roles: opts.roles.split(',').map((x) => x.trim()).filter(Boolean), locale });
-      console.log(`created user ${r.user.id} (${r.user.roles.join(', ')}) in ${r.user.orgId}`);
+      const r = await createUser(people, engine.clock, input.data);
+      console.log(`created user ${r.user.id} (${r.user.roles.join(', ')}) in ${r.user.orgId}${r.user.email ? `, e-mail ${r.user.email}` : ''}, notifications in ${r.user.locale}`);
       console.log(`token ${r.tokenId}: ${r.token}`);
     }, { registerBuiltins: false });
   });
@@ -275,6 +309,10 @@ program.parseAsync(process.argv).catch((err: unknown) => {
     process.exit(2);
   }
   if (err instanceof HttpError) {
+    console.error(`error [${err.code}]: ${err.message}`);
+    process.exit(1);
+  }
+  if (err instanceof NotificationError) {
     console.error(`error [${err.code}]: ${err.message}`);
     process.exit(1);
   }

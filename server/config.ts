@@ -20,7 +20,24 @@ export const ConfigSchema = z.object({
   DUBAN_DB: z.string().min(1).default('./data/duban.sqlite'),
   DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').optional(),
   REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// URL').optional(),
+  /** E-mail notifications go out through this SMTP server; without it only the inbox and webhooks deliver. */
   SMTP_URL: z.string().regex(/^smtps?:\/\//, 'must be an smtp:// URL').optional(),
+  /** The From header of notification mails. */
+  DUBAN_MAIL_FROM: z
+    .string()
+    .trim()
+    .regex(/^(?:[^<>@]*<[^\s@<>]+@[^\s@<>]+>|[^\s@<>]+@[^\s@<>]+)$/, 'must be an address like duban@example.gov.cn or 督办 <duban@example.gov.cn>')
+    .default('督办 <duban@localhost>'),
+  /** The HMAC-SHA256 key webhook receivers verify `X-Duban-Signature` with; the webhook channel is off without it. */
+  DUBAN_WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+  /** Base URL of the web pages as recipients reach them (links in notifications); default the listen URL. */
+  DUBAN_PUBLIC_URL: z
+    .string()
+    .regex(/^https?:\/\/[^\s/?#]+(\/[^\s?#]*)?$/, 'must be an http(s) URL without query or fragment, e.g. https://duban.example.gov.cn')
+    .transform((u) => u.replace(/\/+$/, ''))
+    .optional(),
+  /** A folder of extra notification templates (`<id>.<zh-CN|en>.hbs`), adding to and overriding the built-in ones. */
+  DUBAN_TEMPLATE_DIR: z.string().min(1).optional(),
   /** Largest accepted request body (express/bytes syntax: 100kb, 1mb). */
   DUBAN_BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/i, 'must be a size like 512kb or 1mb').default('1mb'),
   DUBAN_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

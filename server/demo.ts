@@ -1,8 +1,11 @@
 /**
  * The demo org tree and users loaded by `duban serve` on first start: a city
  * (江州市), two districts, townships and grids, and one user per main role
- * plus an admin and an auditor. Loading is idempotent: orgs and users already
- * there are left alone, and tokens are only made for users created now.
+ * plus an admin and an auditor, each with an e-mail address under
+ * `example.test` (a reserved domain: nothing sent there reaches anyone; point
+ * `SMTP_URL` at a catcher such as MailHog to read them). Loading is
+ * idempotent: orgs and users already there are left alone, and tokens are
+ * only made for users created now.
  */
 import type { Clock, PeopleStore } from '../engine/index.js';
 import { createUser, importOrgTree } from './people.js';
@@ -25,7 +28,10 @@ export const DEMO_ORG_TREE: OrgTreeNode = {
   ],
 };
 
-/** Demo users: id, name, org, roles. */
+/** The demo users' mail domain (reserved by RFC 2606: never delivered on the internet). */
+export const DEMO_MAIL_DOMAIN = 'example.test';
+
+/** Demo users: id, name, org, roles; each gets the e-mail address `<id>@example.test`. */
 export const DEMO_USERS: { id: string; name: string; orgId: string; roles: string[] }[] = [
   { id: 'admin', name: '系统管理员', orgId: 'jiangzhou', roles: ['admin'] },
   { id: 'auditor', name: '审计员 周审', orgId: 'jiangzhou', roles: ['auditor'] },
@@ -48,7 +54,7 @@ export async function loadDemoData(people: PeopleStore, clock: Clock): Promise<{
   const tokens: { userId: string; roles: string[]; token: string }[] = [];
   for (const u of DEMO_USERS) {
     if (await people.getUser(u.id)) continue;
-    const r = await createUser(people, clock, u);
+    const r = await createUser(people, clock, { ...u, email: `${u.id}@${DEMO_MAIL_DOMAIN}` });
     tokens.push({ userId: u.id, roles: u.roles, token: r.token });
   }
   return { orgsCreated: created, tokens };

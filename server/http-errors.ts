@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { EngineError, ERROR_CODES, type ErrorCode, type Issue } from '../engine/index.js';
+import { NOTIFICATION_ERROR_CODES, NotificationError, type NotificationErrorCode } from '../notifications/index.js';
 
 /** Codes the HTTP layer adds to the engine's. */
 export const SERVER_ERROR_CODES = [
@@ -26,11 +27,11 @@ export const SERVER_ERROR_CODES = [
 ] as const;
 export type ServerErrorCode = (typeof SERVER_ERROR_CODES)[number];
 
-/** Every code an API error body can carry. */
-export type ApiErrorCode = ErrorCode | ServerErrorCode;
-export const API_ERROR_CODES: readonly ApiErrorCode[] = [...ERROR_CODES, ...SERVER_ERROR_CODES];
+/** Every code an API error body can carry: the engine's, the notifications' and the HTTP layer's. */
+export type ApiErrorCode = ErrorCode | NotificationErrorCode | ServerErrorCode;
+export const API_ERROR_CODES: readonly ApiErrorCode[] = [...ERROR_CODES, ...NOTIFICATION_ERROR_CODES, ...SERVER_ERROR_CODES];
 
-/** The HTTP status of each code. A new engine code fails to compile here until it is given one. */
+/** The HTTP status of each code. A new engine or notification code fails to compile here until it is given one. */
 export const ERROR_STATUS = {
   // engine
   invalid_definition: 422,
@@ -52,6 +53,16 @@ export const ERROR_STATUS = {
   timer_stale: 409,
   task_conflict: 409,
   internal_error: 500,
+  // notifications
+  notification_not_found: 404,
+  not_a_recipient: 403,
+  already_acknowledged: 409,
+  not_acknowledgeable: 409,
+  not_retryable: 409,
+  template_not_found: 404,
+  // A template that does not compile or render is the server's fault, never the caller's.
+  invalid_template: 500,
+  render_failed: 500,
   // server
   invalid_request: 400,
   invalid_json: 400,
@@ -73,7 +84,7 @@ export const ERROR_STATUS = {
 export class HttpError extends Error {
   readonly status: number;
   constructor(
-    readonly code: ServerErrorCode | ErrorCode,
+    readonly code: ApiErrorCode,
     message: string,
     readonly issues?: Issue[],
   ) {
@@ -123,6 +134,7 @@ const answer = (code: ApiErrorCode, message: string, issues?: Issue[], unexpecte
 export function toErrorAnswer(err: unknown): ErrorAnswer {
   if (err instanceof HttpError) return answer(err.code, err.message, err.issues);
   if (err instanceof EngineError) return answer(err.code, err.message, err.issues, err.code === 'internal_error');
+  if (err instanceof NotificationError) return answer(err.code, err.message, undefined, ERROR_STATUS[err.code] >= 500);
   const type = typeof err === 'object' && err !== null ? (err as { type?: unknown }).type : undefined;
   if (typeof type === 'string' && type in BODY_PARSER_CODES) {
     const code = BODY_PARSER_CODES[type]!;

@@ -1,16 +1,22 @@
 /**
  * The composition root: the one place that reads `process.env` and wires the
- * store, clock and engine together for the CLI and the server.
+ * store, clock, notification templates and engine together for the CLI, the
+ * server and the worker.
  */
+import fs from 'node:fs';
+import path from 'node:path';
 import { builtinWorkflows } from '../workflows/index.js';
-import { createEngine, createKnexPeopleStore, createKnexStore, createOffsetClock, systemClock, type Engine, type PeopleStore, type Store } from '../engine/index.js';
-import { loadConfig, parseOffset, type Config } from './config.js';
+import { createEngine, createKnexPeopleStore, createKnexStore, createOffsetClock, systemClock, type Engine, type KnexStore, type PeopleStore, type Store } from '../engine/index.js';
+import { BUILTIN_TEMPLATE_DIR, createTemplateCatalog, type NotificationTemplates } from '../notifications/index.js';
+import { ConfigError, loadConfig, parseOffset, type Config } from './config.js';
 
 export interface Runtime {
   config: Config;
   store: Store;
   engine: Engine;
   people: PeopleStore;
+  /** The notification templates every registered definition is checked against, and the dispatcher renders. */
+  templates: NotificationTemplates;
   close(): Promise<void>;
 }
 
@@ -19,15 +25,33 @@ export function configFromEnv(): Config {
   return loadConfig(process.env);
 }
 
-/** Opens the store (running migrations) and creates the engine with the built-in workflows. */
-export async function openRuntime(config: Config, opts: { registerBuiltins?: boolean } = {}): Promise<Runtime> {
-  const store = config.DATABASE_URL ? createKnexStore({ databaseUrl: config.DATABASE_URL }) : createKnexStore({ sqliteFile: config.DUBAN_DB });
+/**
+ * The template catalog: the built-in templates plus `DUBAN_TEMPLATE_DIR`'s
+ * (which add and override). Throws `ConfigError` when that folder does not
+ * exist, `invalid_template` (a NotificationError) for a malformed template.
+ */
+export function loadTemplates(config: Pick<Config, 'DUBAN_TEMPLATE_DIR'>): NotificationTemplates {
+  const extra = config.DUBAN_TEMPLATE_DIR;
+  if (extra !== undefined && !fs.statSync(extra, { throwIfNoEntry: false })?.isDirectory()) {
+    throw new ConfigError([{ variable: 'DUBAN_TEMPLATE_DIR', message: `${path.resolve(extra)} is not a directory` }]);
+  }
+  return createTemplateCatalog({ dirs: extra === undefined ? [BUILTIN_TEMPLATE_DIR] : [BUILTIN_TEMPLATE_DIR, extra] });
+}
+
+/**
+ * Opens the store (running migrations) and creates the engine with the
+ * built-in workflows, checked against the notification templates. `store`
+ * replaces the store the configuration names (tests).
+ */
+export async function openRuntime(config: Config, opts: { registerBuiltins?: boolean; store?: KnexStore } = {}): Promise<Runtime> {
+  const templates = loadTemplates(config);
+  const store = opts.store ?? (config.DATABASE_URL ? createKnexStore({ databaseUrl: config.DATABASE_URL }) : createKnexStore({ sqliteFile: config.DUBAN_DB }));
   try {
     await store.migrate();
     const offset = config.DUBAN_CLOCK_OFFSET ? parseOffset(config.DUBAN_CLOCK_OFFSET) ?? 0 : 0;
     const clock = offset ? createOffsetClock(offset) : systemClock;
-    const engine = await createEngine({ store, clock, workflows: opts.registerBuiltins === false ? [] : builtinWorkflows });
-    return { config, store, engine, people: createKnexPeopleStore(store), close: () => store.close() };
+    const engine = await createEngine({ store, clock, templates, workflows: opts.registerBuiltins === false ? [] : builtinWorkflows });
+    return { config, store, engine, templates, people: createKnexPeopleStore(store), close: () => store.close() };
   } catch (err) {
     await store.close();
     throw err;

@@ -1,8 +1,9 @@
 /**
  * Prometheus metrics: HTTP latency, transitions (from `engine.onCommit`),
- * cases by workflow and state and timers pending (read at scrape time), and
- * the scheduler's counters when one runs in this process. One registry per
- * app, so tests can build many apps.
+ * cases by workflow and state, timers pending and outbox rows by status (read
+ * at scrape time), the scheduler's counters when one runs in this process,
+ * and the notifications this process delivered, by channel and outcome. One
+ * registry per app, so tests can build many apps.
  */
 import client from 'prom-client';
 import { formatStateValue, type Engine, type Scheduler } from '../engine/index.js';
@@ -14,6 +15,8 @@ export interface Metrics {
   bindEngine(engine: Engine): () => void;
   /** Reports a scheduler's counters at scrape time. */
   bindScheduler(scheduler: Scheduler): void;
+  /** Messages this process handed to a channel (one per recipient × channel), by outcome. */
+  readonly notificationDeliveries: client.Counter<'channel' | 'outcome'>;
 }
 
 export function createMetrics(): Metrics {
@@ -63,9 +66,27 @@ export function createMetrics(): Metrics {
       for (const outcome of ['fired', 'duplicates', 'stale', 'failures', 'skipped'] as const) this.set({ outcome }, s[outcome]);
     },
   });
+  new client.Gauge({
+    name: 'duban_outbox_rows',
+    help: 'Notification outbox rows by status: pending (waiting or backing off), sending (claimed), sent, dead (retries used up), unresolved (no recipient found)',
+    labelNames: ['status'] as const,
+    registers: [registry],
+    async collect() {
+      if (!engineRef) return;
+      const c = await engineRef.store.outbox.count();
+      for (const [status, n] of Object.entries(c)) this.set({ status }, n);
+    },
+  });
+  const notificationDeliveries = new client.Counter({
+    name: 'duban_notifications_delivered_total',
+    help: 'Notifications this process handed to a channel, one per recipient and channel, by outcome (sent or failed)',
+    labelNames: ['channel', 'outcome'] as const,
+    registers: [registry],
+  });
   return {
     registry,
     httpDuration,
+    notificationDeliveries,
     bindEngine(engine) {
       engineRef = engine;
       return engine.onCommit(({ event }) => transitions.inc({ event: event.type }));

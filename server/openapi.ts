@@ -76,7 +76,7 @@ export function buildOpenApiDocument(routes: Route[], info: { title: string; ver
       tags: [spec.tag],
       ...(spec.auth === 'none' ? { security: [] } : {}),
       ...(parameters.length > 0 ? { parameters } : {}),
-      ...(spec.body ? { requestBody: { required: true, content: { 'application/json': { schema: convert(spec.body, 'input') } } } } : {}),
+      ...(spec.body ? { requestBody: { required: !spec.body.safeParse(undefined).success, content: { 'application/json': { schema: convert(spec.body, 'input') } } } } : {}),
       responses,
     };
     const path = openApiPath(spec.path);

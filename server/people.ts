@@ -34,13 +34,16 @@ export async function importOrgTree(people: PeopleStore, clock: Clock, root: Org
   return counts;
 }
 
-/** Creates a user (its org must exist) and a first token. The token is returned once. */
+/** Creates a user (its org must exist) with their contact for notifications, and a first token. The token is returned once. */
 export async function createUser(
   people: PeopleStore,
   clock: Clock,
-  input: { id?: string | undefined; name: string; orgId: string; roles: string[]; locale?: UserRecord['locale'] | undefined },
+  input: { id?: string | undefined; name: string; orgId: string; roles: string[]; locale?: UserRecord['locale'] | undefined; email?: string | undefined; webhookUrl?: string | undefined },
 ): Promise<{ user: UserRecord; token: string; tokenId: string }> {
-  const user: UserRecord = { id: input.id ?? `u-${randomBytes(6).toString('hex')}`, name: input.name, orgId: input.orgId, roles: [...new Set(input.roles)], locale: input.locale ?? 'zh-CN', createdAt: clock.now().toISOString() };
+  const user: UserRecord = {
+    id: input.id ?? `u-${randomBytes(6).toString('hex')}`, name: input.name, orgId: input.orgId, roles: [...new Set(input.roles)], locale: input.locale ?? 'zh-CN',
+    email: input.email ?? null, webhookUrl: input.webhookUrl ?? null, createdAt: clock.now().toISOString(),
+  };
   const outcome = await people.addUser(user);
   if (outcome !== 'created') throw new HttpError('already_exists', `user ${user.id} already exists`);
   const { token, record } = await issueToken(people, clock, user.id, 'created with the user');

@@ -118,7 +118,16 @@ export const OrgSchema = z
   .meta({ id: 'Org' });
 
 export const UserSchema = z
-  .object({ id: z.string(), name: z.string(), orgId: z.string(), roles: z.array(z.string()), locale: z.enum(['zh-CN', 'en']), createdAt: z.string() })
+  .object({
+    id: z.string(),
+    name: z.string(),
+    orgId: z.string(),
+    roles: z.array(z.string()),
+    locale: z.enum(['zh-CN', 'en']).describe('the language of their notifications'),
+    email: z.string().nullable().optional().describe('where e-mail notifications go'),
+    webhookUrl: z.string().nullable().optional().describe('where signed webhook notifications are posted'),
+    createdAt: z.string(),
+  })
   .meta({ id: 'User' });
 
 export const IssuedTokenSchema = z.object({
@@ -130,6 +139,10 @@ const OrgIdSchema = z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'an org id is 
 const UserIdSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'a user id is 1–64 letters, digits, dots, hyphens and underscores');
 const RoleSchema = z.string().regex(/^[a-z][A-Za-z0-9]{0,63}$/, 'a role id is camelCase');
 const NameSchema = z.string().trim().min(1).max(200);
+/** An e-mail address for notifications (stored lower-case in the domain as given). */
+export const EmailSchema = z.string().trim().max(254).pipe(z.email({ message: 'must be an e-mail address' }));
+/** An http(s) URL the webhook channel posts to. */
+export const WebhookUrlSchema = z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }).max(2000);
 
 export const NewOrgSchema = z.object({ id: OrgIdSchema, name: NameSchema, parentId: OrgIdSchema.nullable(), level: z.enum(ORG_LEVELS) }).strict();
 
@@ -151,6 +164,8 @@ export const NewUserSchema = z
     orgId: OrgIdSchema,
     roles: z.array(RoleSchema).min(1).max(20),
     locale: z.enum(['zh-CN', 'en']).default('zh-CN'),
+    email: EmailSchema.optional(),
+    webhookUrl: WebhookUrlSchema.optional(),
   })
   .strict();
 

@@ -1,19 +1,30 @@
 /**
- * `duban serve`: the embedded mode (DESIGN §8). Loads the demo data on first
- * start, starts the polling timer scheduler and the HTTP server, prints the URL
- * and an admin token, and shuts down gracefully on SIGTERM/SIGINT: readiness
- * turns 503, the listener stops accepting, in-flight requests finish, the
- * scheduler stops, the database closes.
+ * `duban serve` (DESIGN §8). Loads the demo data on first start, starts the
+ * HTTP server, prints the URL and an admin token, and shuts down gracefully
+ * on SIGTERM/SIGINT: readiness turns 503, the listener stops accepting,
+ * in-flight requests finish, the timer scheduler and the notification
+ * dispatcher stop, the database closes.
+ *
+ * - Embedded (no `REDIS_URL`, the default): this process also fires timers
+ *   (the polling scheduler) and delivers notifications (the polling
+ *   dispatcher: inbox, e-mail when `SMTP_URL` is set, webhooks when
+ *   `DUBAN_WEBHOOK_SECRET` is).
+ * - Distributed (`REDIS_URL`, with `DATABASE_URL`): this process only arms
+ *   BullMQ jobs for what its own commits schedule (timers, notifications);
+ *   `duban worker` processes fire and deliver them.
  */
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
-import { createPollingScheduler, type Scheduler } from '../engine/index.js';
-import { issueToken } from './access.js';
+import { createBullmqScheduler, createPollingScheduler, type Scheduler } from '../engine/index.js';
+import { createBullmqDelivery, type BullmqDelivery } from '../notifications/index.js';
+import { createOrgDirectory, issueToken } from './access.js';
 import { createApp } from './app.js';
+import { ConfigError, type Config } from './config.js';
 import { loadDemoData } from './demo.js';
 import { createLogger, type Logger } from './logger.js';
 import type { Runtime } from './main.js';
 import { createMetrics } from './metrics.js';
+import { createNotifier, notificationLogger, redactUrl, type Notifier, type NotifierOptions } from './notifier.js';
 
 /** How long shutdown waits for in-flight requests before closing their connections. */
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -22,16 +33,43 @@ export interface RunningServer {
   url: string;
   server: Server;
   scheduler: Scheduler;
+  notifier: Notifier;
+  /** `embedded`: timers and notifications run here; `distributed`: `duban worker` runs them. */
+  mode: 'embedded' | 'distributed';
   logger: Logger;
   /** Stops everything in order; resolves when the database is closed. */
   shutdown(reason: string): Promise<void>;
 }
 
-/** Starts the embedded server on `rt`. `print` receives the lines meant for a person at the terminal. */
-export async function startServer(rt: Runtime, opts: { demo?: boolean; print?: (line: string) => void; installSignals?: boolean } = {}): Promise<RunningServer> {
+export interface StartServerOptions {
+  demo?: boolean;
+  /** Receives the lines meant for a person at the terminal. */
+  print?: (line: string) => void;
+  installSignals?: boolean;
+  /** Dispatcher settings (tests: backoff, attempts, poll interval). */
+  dispatcher?: NotifierOptions['dispatcher'];
+  /** BullMQ key prefix and queue names in distributed mode (the workers must use the same; tests isolate themselves). */
+  queues?: { prefix?: string; timers?: string; notifications?: string } | undefined;
+}
+
+/**
+ * Distributed mode shares the database between processes on any machines:
+ * `REDIS_URL` without `DATABASE_URL` would arm jobs no worker can ever run
+ * (a worker cannot open this process's SQLite file), so it is refused.
+ */
+export function assertModeConfig(config: Config): void {
+  if (config.REDIS_URL && !config.DATABASE_URL) {
+    throw new ConfigError([{ variable: 'DATABASE_URL', message: 'is required with REDIS_URL: in distributed mode duban serve and duban worker share one PostgreSQL database (unset REDIS_URL for the embedded mode)' }]);
+  }
+}
+
+/** Starts the server on `rt`. */
+export async function startServer(rt: Runtime, opts: StartServerOptions = {}): Promise<RunningServer> {
   const print = opts.print ?? ((line: string) => process.stdout.write(`${line}\n`));
-  const logger = createLogger(rt.config.DUBAN_LOG_LEVEL);
-  const { engine, people } = rt;
+  const { config, engine, people } = rt;
+  assertModeConfig(config);
+  const logger = createLogger(config.DUBAN_LOG_LEVEL);
+  const mode = config.REDIS_URL ? 'distributed' : 'embedded';
 
   let adminToken: string | undefined;
   if (opts.demo !== false) {
@@ -46,24 +84,52 @@ export async function startServer(rt: Runtime, opts: { demo?: boolean; print?: (
   if (adminToken === undefined && (await people.getUser('admin'))) adminToken = (await issueToken(people, engine.clock, 'admin', 'duban serve start')).token;
 
   const metrics = createMetrics();
-  const scheduler = createPollingScheduler({
-    engine,
-    logger: { warn: (message, fields) => logger.warn(fields ?? {}, message), error: (message, fields) => logger.error(fields ?? {}, message) },
-  });
+  const orgs = createOrgDirectory(people);
+  const hostInUrl = config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST;
+  const notifier = createNotifier({ engine, people, orgs, templates: rt.templates, config, logger, metrics, fallbackUrl: `http://${hostInUrl}:${config.PORT}`, dispatcher: opts.dispatcher });
+  const schedulerLogger = notificationLogger(logger);
+  let scheduler: Scheduler;
+  let delivery: BullmqDelivery | undefined;
+  if (config.REDIS_URL) {
+    const q = opts.queues ?? {};
+    const prefix = q.prefix !== undefined ? { prefix: q.prefix } : {};
+    scheduler = createBullmqScheduler({ engine, connection: config.REDIS_URL, work: false, logger: schedulerLogger, ...prefix, ...(q.timers ? { queueName: q.timers } : {}) });
+    delivery = createBullmqDelivery({ dispatcher: notifier.dispatcher, connection: config.REDIS_URL, work: false, logger: schedulerLogger, ...prefix, ...(q.notifications ? { queueName: q.notifications } : {}) });
+  } else {
+    scheduler = createPollingScheduler({ engine, logger: schedulerLogger });
+  }
   metrics.bindScheduler(scheduler);
   let draining = false;
-  const app = createApp({ engine, people, config: rt.config, logger, metrics, draining: () => draining });
+  const app = createApp({ engine, people, orgs, config, logger, metrics, templates: rt.templates, dispatcher: notifier.dispatcher, draining: () => draining });
   await scheduler.start();
 
-  const server = await new Promise<Server>((resolve, reject) => {
-    const s = app.listen(rt.config.PORT, rt.config.HOST, () => resolve(s));
-    s.once('error', reject);
-  });
+  let server: Server;
+  try {
+    server = await new Promise<Server>((resolve, reject) => {
+      const s = app.listen(config.PORT, config.HOST, () => resolve(s));
+      s.once('error', reject);
+    });
+  } catch (err) {
+    await scheduler.stop();
+    (app.locals.close as () => void)();
+    throw err;
+  }
   const { port } = server.address() as AddressInfo;
-  const url = `http://${rt.config.HOST.includes(':') ? `[${rt.config.HOST}]` : rt.config.HOST}:${port}`;
+  const url = `http://${hostInUrl}:${port}`;
+  notifier.setFallbackUrl(url);
+  if (delivery) await delivery.start();
+  // The first pass delivers what waited while nothing ran; it must not hold up start-up (an SMTP server may be slow to answer).
+  else void notifier.dispatcher.start();
+
   print(`Duban listening on ${url}  (web ${url}/login, API ${url}/api/v1, OpenAPI ${url}/api/openapi.json, metrics ${url}/metrics)`);
+  if (mode === 'embedded') {
+    print('Mode: embedded — this process fires timers and delivers notifications.');
+    print(`Notifications: ${notifier.describe().join('; ')}`);
+  } else {
+    print(`Mode: distributed — timers and notifications are armed as BullMQ jobs on ${redactUrl(config.REDIS_URL!)}; run \`duban worker\` (any number, any machine) to fire and deliver them.`);
+  }
   if (adminToken) print(`Admin token: ${adminToken}`);
-  logger.info({ url, db: rt.config.DATABASE_URL ? 'postgres' : rt.config.DUBAN_DB }, 'server started');
+  logger.info({ url, mode, db: config.DATABASE_URL ? 'postgres' : config.DUBAN_DB, channels: mode === 'embedded' ? notifier.channels : [] }, 'server started');
 
   let stopping: Promise<void> | undefined;
   const shutdown = (reason: string) => {
@@ -75,25 +141,32 @@ export async function startServer(rt: Runtime, opts: { demo?: boolean; print?: (
       const force = setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS);
       await closed;
       clearTimeout(force);
+      // Timers and deliveries in flight finish before the database closes.
       await scheduler.stop();
+      if (delivery) await delivery.stop();
+      else await notifier.dispatcher.stop();
+      await notifier.close();
       (app.locals.close as () => void)();
       await rt.close();
       logger.info('stopped');
     })();
     return stopping;
   };
-  if (opts.installSignals !== false) {
-    for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-      process.once(signal, () => {
-        shutdown(signal).then(
-          () => process.exit(0),
-          (err: unknown) => {
-            logger.error({ err }, 'shutdown failed');
-            process.exit(1);
-          },
-        );
-      });
-    }
+  if (opts.installSignals !== false) installShutdownSignals(shutdown, logger);
+  return { url, server, scheduler, notifier, mode, logger, shutdown };
+}
+
+/** SIGTERM/SIGINT run `shutdown` once, then exit 0 (1 when it failed). */
+export function installShutdownSignals(shutdown: (reason: string) => Promise<void>, logger: Logger): void {
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => {
+      shutdown(signal).then(
+        () => process.exit(0),
+        (err: unknown) => {
+          logger.error({ err }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
+    });
   }
-  return { url, server, scheduler, logger, shutdown };
 }

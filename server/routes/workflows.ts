@@ -13,7 +13,7 @@ import type { RouteDeps } from './deps.js';
 const IssueSchema = z.object({ code: z.string(), path: z.array(z.union([z.string(), z.number()])), message: z.string() });
 const DefinitionBody = z.record(z.string(), z.unknown()).describe('a workflow definition (see `duban workflows schema` for its JSON Schema)');
 
-export function workflowRoutes({ engine }: RouteDeps): Route[] {
+export function workflowRoutes({ engine, templates }: RouteDeps): Route[] {
   const latestDefinitions = async () => {
     const all = await engine.store.listDefinitions();
     const byId = new Map<string, typeof all>();
@@ -39,7 +39,7 @@ export function workflowRoutes({ engine }: RouteDeps): Route[] {
     route(
       {
         method: 'post', path: '/api/v1/workflows', tag: 'workflows', auth: 'admin', status: 201,
-        summary: 'Register a definition version (immutable once stored; the same content again is accepted)',
+        summary: 'Register a definition version (immutable once stored; the same content again is accepted). Every notification template it names must exist and be given every variable it reads (`unknown_template`, `unknown_template_variable` issues).',
         body: DefinitionBody,
         response: z.object({ ref: z.string(), created: z.boolean() }),
         errors: ['invalid_definition', 'definition_conflict'],
@@ -52,12 +52,12 @@ export function workflowRoutes({ engine }: RouteDeps): Route[] {
     route(
       {
         method: 'post', path: '/api/v1/workflows/validate', tag: 'workflows', auth: 'user',
-        summary: 'Check a definition without storing it: every problem with its JSON path',
+        summary: 'Check a definition without storing it: every problem with its JSON path, notification templates included',
         body: DefinitionBody,
         response: z.object({ ok: z.boolean(), issues: z.array(IssueSchema), states: z.number().int().optional(), events: z.array(z.string()).optional() }),
       },
       async ({ body }) => {
-        const r = validateDefinition(body);
+        const r = validateDefinition(body, { templates });
         if (!r.ok) return { ok: false, issues: r.issues };
         return { ok: true, issues: [], states: r.tree.nodes.length, events: [...new Set(r.tree.transitions.map((t) => t.event).filter((e): e is string => typeof e === 'string' && e !== 'onDone'))].sort() };
       },

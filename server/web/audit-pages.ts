@@ -66,7 +66,7 @@ export function auditPages(deps: WebDeps): express.Router {
     } catch (err) {
       return adminPage(res, p, { source, issues: [{ path: '(root)', message: `不是有效的 JSON: ${(err as Error).message}` }] }, 400);
     }
-    const r = validateDefinition(parsed);
+    const r = validateDefinition(parsed, { templates: deps.templates });
     if (!r.ok) return adminPage(res, p, { source, issues: r.issues.map((i) => ({ path: formatPath(i.path), message: i.message, code: i.code })) }, 422);
     const diagram = toMermaid(r.definition);
     if (req.body?.action !== 'register') return adminPage(res, p, { source, valid: true, diagram });

@@ -35,11 +35,22 @@ export async function sessionOf(deps: WebDeps, req: Request): Promise<Principal 
   }
 }
 
-/** Renders a page with the navigation for `p`. */
+/** Renders a page with the navigation for `p` (its unread count read by `page`, into `res.locals.unread`). */
 export function sendPage(deps: WebDeps, res: Response, view: string, title: string, p: Principal | undefined, context: Record<string, unknown> = {}, status = 200): void {
+  const unread = typeof res.locals.unread === 'number' ? res.locals.unread : 0;
   res.status(status).type('text/html; charset=utf-8').send(
-    deps.render.page(view, { ...context, title, me: p && { id: p.user.id, name: p.user.name, org: p.user.orgId, roles: p.user.roles.join(', '), isAdmin: p.isAdmin, isAuditor: p.isAuditor } }),
+    deps.render.page(view, { ...context, title, me: p && { id: p.user.id, name: p.user.name, org: p.user.orgId, roles: p.user.roles.join(', '), isAdmin: p.isAdmin, isAuditor: p.isAuditor, unread } }),
   );
+}
+
+/** How many inbox items of the user are unread (0 when the count cannot be read: the header must not break a page). */
+export async function unreadCount(deps: WebDeps, p: Principal): Promise<number> {
+  try {
+    return await deps.engine.store.outbox.inbox.countUnread(p.user.id);
+  } catch (err) {
+    deps.logger.warn({ err }, 'counting unread notifications failed');
+    return 0;
+  }
 }
 
 /** Wraps a page handler: signs in (or redirects to the login page) and renders errors as pages. */
@@ -49,6 +60,7 @@ export function page(deps: WebDeps, handler: (req: Request, res: Response, p: Pr
     const p = await sessionOf(deps, req);
     if (!p) return res.redirect(303, `/login?next=${encodeURIComponent(req.originalUrl)}`);
     res.locals.principal = p;
+    res.locals.unread = await unreadCount(deps, p);
     try {
       await handler(req, res, p);
     } catch (err) {

@@ -2,7 +2,8 @@
  * The web pages (server-rendered, no build step, forms work without
  * JavaScript): login with a token, the worklist, case lists, a case page with
  * its diagram, deadlines, a form per allowed event and the timeline; the
- * audit view and the admin pages live in `audit-pages.ts`.
+ * audit view and the admin pages live in `audit-pages.ts`, the inbox and the
+ * outbox admin page in `inbox-pages.ts`.
  */
 import path from 'node:path';
 import { createRequire } from 'node:module';
@@ -17,6 +18,7 @@ import { visibleCase } from '../routes/cases.js';
 import { auditPages } from './audit-pages.js';
 import { assertSameOrigin, defaultCalendar, dueText, page, renderError, sendPage, SESSION_COOKIE, sessionOf, stateTitle, type WebDeps } from './context.js';
 import { formFields, parseForm } from './forms.js';
+import { inboxPages } from './inbox-pages.js';
 import { VIEWS_DIR, zh } from './render.js';
 
 const require = createRequire(import.meta.url);
@@ -116,6 +118,7 @@ export function webRouter(deps: WebDeps): express.Router {
   }));
 
   router.use(auditPages(deps));
+  router.use(inboxPages(deps));
   return router;
 }
 

@@ -68,6 +68,10 @@ describe('fuzzing the write routes', () => {
       { path: '/api/v1/users', user: 'admin' },
       { path: '/api/v1/users/clerk-donghu/tokens', user: 'admin-donghu' },
       { path: '/api/v1/tokens/revoke', user: 'clerk-xishan' },
+      { path: `/api/v1/notifications/${encodeURIComponent(`${caseId}/1/0`)}/ack`, user: 'clerk-donghu' },
+      { path: `/api/v1/notifications/${encodeURIComponent(`${caseId}/1/0`)}/read`, user: 'clerk-donghu' },
+      { path: '/api/v1/notifications/read-all', user: 'clerk-donghu' },
+      { path: `/api/v1/admin/outbox/${encodeURIComponent(`${caseId}/1/0`)}/retry`, user: 'admin' },
     ];
     const codes = new Set<string>(API_ERROR_CODES);
     const seen = new Map<number, number>();

@@ -17,7 +17,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { tamperEvent } from '../../engine/adapters/tamper.js';
 import { servicesRequired } from '../support/services.js';
 import { as, openCase } from './support-http.js';
-import { testServer, type TestServer } from './support.js';
+import { alertWorkflow, testServer, type TestServer } from './support.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => fs.existsSync(p));
 if (!CHROMIUM && servicesRequired()) throw new Error('DUBAN_REQUIRE_SERVICES=1 but chromium is not installed (apt-get install chromium)');
@@ -147,5 +147,37 @@ describe.skipIf(!CHROMIUM)('web pages in chromium', () => {
     await pageOf.goto(`${base}/admin/workflows/hazard`);
     await pageOf.waitForSelector('pre.mermaid svg', { timeout: 15_000 });
     await shot('11-hazard-diagram');
+  });
+
+  it('lets a recipient open the inbox from the header and acknowledge a warning; an admin retries an undelivered row', async () => {
+    await s.engine.registerWorkflow(alertWorkflow);
+    const caseId = await openCase(s, 'inspector', { workflowId: 'alert', org: 'donghu-qingshui-g1' });
+    expect((await as(s, 'inspector').post(`/api/v1/cases/${caseId}/events`, { type: 'warn' })).status).toBe(200);
+    expect((await as(s, 'inspector').post(`/api/v1/cases/${caseId}/events`, { type: 'consultChemist' })).status).toBe(200);
+    await s.notifier.dispatcher.runDue();
+
+    await login('grid-officer');
+    await pageOf.waitForURL(`${base}/tasks`);
+    await expect(pageOf.locator('#nav-inbox .badge').textContent()).resolves.toBe('1');
+    await pageOf.click('#nav-inbox');
+    await pageOf.waitForURL(`${base}/inbox`);
+    await expect(pageOf.locator('#unread li.warning').count()).resolves.toBe(1);
+    await shot('12-inbox');
+    await pageOf.fill('form.ack input[name=comment]', '已到岗，正在组织排查');
+    await pageOf.click('form.ack button');
+    await pageOf.waitForURL(/\/inbox\?acked=/);
+    await expect(pageOf.locator('#acked').textContent()).resolves.toContain('已确认收到预警');
+    await expect(pageOf.locator('#nav-inbox .badge').count()).resolves.toBe(0);
+    await shot('13-inbox-acknowledged');
+    expect((await s.engine.history(caseId)).map((e) => e.type)).toContain('notification.acknowledged');
+
+    await login('admin');
+    await pageOf.goto(`${base}/admin/outbox`);
+    await expect(pageOf.locator('#unresolved tr[data-id]').count()).resolves.toBe(1);
+    await shot('14-admin-outbox');
+    await pageOf.click('#unresolved tr[data-id] button');
+    await pageOf.waitForURL(/\/admin\/outbox\?retried=/);
+    await expect(pageOf.locator('#retried').count()).resolves.toBe(1);
+    await expect(pageOf.locator('#unresolved tr[data-id]').count()).resolves.toBe(0);
   });
 });

@@ -1,12 +1,17 @@
 /**
  * A test server: a fresh store (SQLite file, or a PostgreSQL schema), the
- * engine with the counter workflow and a small deadline workflow, the demo
- * org tree and users plus a few test users, and the express app to drive with
- * supertest. `tokens[userId]` is each user's bearer token.
+ * engine with the counter workflow and a small deadline workflow (checked
+ * against the notification templates, as the server does), the demo org tree
+ * and users plus a few test users, the notification dispatcher (inbox, and
+ * e-mail when an SMTP URL is given; not polling: tests call `runDue`), and
+ * the express app to drive with supertest. `tokens[userId]` is each user's
+ * bearer token.
  */
 import { Writable } from 'node:stream';
 import { createEngine, createKnexPeopleStore, createManualClock, defineWorkflow, type Engine, type ManualClock, type PeopleStore } from '../../engine/index.js';
+import { BUILTIN_TEMPLATE_DIR, createTemplateCatalog, type NotificationTemplates } from '../../notifications/index.js';
 import { createApp } from '../../server/app.js';
+import { createNotifier, type Notifier, type NotifierOptions } from '../../server/notifier.js';
 import { loadDemoData } from '../../server/demo.js';
 import { createLogger, type Logger } from '../../server/logger.js';
 import { createMetrics } from '../../server/metrics.js';
@@ -36,6 +41,34 @@ export const permitWorkflow = defineWorkflow({
   },
 });
 
+/** A small workflow whose events notify the grid's people, a warning with a chain, and a role nobody holds. */
+export const alertWorkflow = defineWorkflow({
+  id: 'alert',
+  version: 1,
+  title: { zh: '安全提醒', en: 'Safety alert' },
+  roles: ['inspector', 'gridOfficer', 'townshipSafetyOffice', 'safetyCommitteeOffice', 'chemist'],
+  data: { type: 'object', properties: { note: { type: 'string' } } },
+  initial: 'open',
+  states: {
+    open: {
+      on: {
+        assign: { roles: ['inspector'], notify: [{ template: 'task-assigned', kind: 'actionRequired', to: [{ role: 'gridOfficer' }], channels: ['inbox', 'email'] }] },
+        warn: {
+          roles: ['inspector'],
+          notify: [{ template: 'acknowledged-warning', kind: 'acknowledgedWarning', to: [{ role: 'gridOfficer' }], channels: ['inbox', 'email'], ack: { within: 'PT30M', chain: [[{ role: 'townshipSafetyOffice' }], [{ role: 'safetyCommitteeOffice' }]] } }],
+        },
+        warnByMail: {
+          roles: ['inspector'],
+          notify: [{ template: 'acknowledged-warning', kind: 'acknowledgedWarning', to: [{ role: 'gridOfficer' }], channels: ['email'], ack: { within: 'PT30M', chain: [[{ role: 'townshipSafetyOffice' }]] } }],
+        },
+        consultChemist: { roles: ['inspector'], notify: [{ template: 'task-assigned', to: [{ role: 'chemist' }] }] },
+        close: { target: 'closed', roles: ['inspector'] },
+      },
+    },
+    closed: { type: 'final' },
+  },
+});
+
 /** Test users besides the demo ones: id → [org, roles]. */
 const TEST_USERS: Record<string, [string, string[]]> = {
   'clerk-donghu': ['donghu', ['clerk']],
@@ -52,6 +85,8 @@ const TEST_USERS: Record<string, [string, string[]]> = {
 export interface TestServer {
   app: express.Express;
   engine: Engine;
+  notifier: Notifier;
+  templates: NotificationTemplates;
   people: PeopleStore;
   clock: ManualClock;
   fresh: FreshStore;
@@ -62,11 +97,21 @@ export interface TestServer {
   cleanup(): Promise<void>;
 }
 
+/** What a test server may add: workflows, an SMTP server, dispatcher settings, extra template folders. */
+export interface TestServerOptions {
+  workflows?: unknown[];
+  smtpUrl?: string;
+  webhookSecret?: string;
+  dispatcher?: NotifierOptions['dispatcher'];
+  templateDirs?: string[];
+}
+
 /** Builds a test server on a fresh database. */
-export async function testServer(backend: 'sqlite' | 'postgres' = 'sqlite'): Promise<TestServer> {
+export async function testServer(backend: 'sqlite' | 'postgres' = 'sqlite', opts: TestServerOptions = {}): Promise<TestServer> {
   const fresh = backend === 'sqlite' ? await freshSqliteStore() : await freshPostgresStore();
   const clock = createManualClock('2026-03-02T02:00:00.000Z');
-  const engine = await createEngine({ store: fresh.store, clock, workflows: [counterWorkflow, permitWorkflow, hazardWorkflow] });
+  const templates = createTemplateCatalog({ dirs: [BUILTIN_TEMPLATE_DIR, ...(opts.templateDirs ?? [])] });
+  const engine = await createEngine({ store: fresh.store, clock, templates, workflows: [counterWorkflow, permitWorkflow, hazardWorkflow, ...(opts.workflows ?? [])] });
   const people = createKnexPeopleStore(fresh.store);
   const demo = await loadDemoData(people, clock);
   const tokens: Record<string, string> = Object.fromEntries(demo.tokens.map((t) => [t.userId, t.token]));
@@ -79,10 +124,18 @@ export async function testServer(backend: 'sqlite' | 'postgres' = 'sqlite'): Pro
     },
   });
   const logger = createLogger('info', sink);
-  const app = createApp({ engine, people, config: { DUBAN_BODY_LIMIT: '1mb' }, logger, metrics: createMetrics(), validateResponses: true });
+  const metrics = createMetrics();
+  const notifier = createNotifier({
+    engine, people, templates, logger, metrics,
+    config: { SMTP_URL: opts.smtpUrl, DUBAN_MAIL_FROM: '"督办系统" <duban@duban.test>', DUBAN_WEBHOOK_SECRET: opts.webhookSecret, DUBAN_PUBLIC_URL: 'https://duban.test' },
+    dispatcher: { backoff: () => 1_000, ...opts.dispatcher },
+  });
+  const app = createApp({ engine, people, config: { DUBAN_BODY_LIMIT: '1mb' }, logger, metrics, templates, dispatcher: notifier.dispatcher, validateResponses: true });
   return {
-    app, engine, people, clock, fresh, tokens, logs, logger,
+    app, engine, notifier, templates, people, clock, fresh, tokens, logs, logger,
     async cleanup() {
+      await notifier.dispatcher.stop();
+      await notifier.close();
       (app.locals.close as () => void)();
       await fresh.cleanup();
     },
