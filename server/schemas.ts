@@ -78,18 +78,8 @@ export const CaseSchema = z
   })
   .meta({ id: 'Case' });
 
-export const CaseSummarySchema = z
-  .object({
-    id: z.string(),
-    workflowId: z.string(),
-    workflowVersion: z.number().int(),
-    org: z.string(),
-    status: z.enum(['active', 'done']),
-    value: Json(),
-    stateLabel: z.string(),
-    version: z.number().int(),
-    createdAt: z.string(),
-    updatedAt: z.string(),
+export const CaseSummarySchema = CaseSchema.pick({ id: true, workflowId: true, workflowVersion: true, org: true, status: true, value: true, stateLabel: true, version: true, createdAt: true, updatedAt: true })
+  .extend({
     nextDueAt: z.string().nullable().describe('the earliest due time of its running deadlines'),
     overdue: z.boolean(),
   })
