@@ -2,7 +2,7 @@
  * The `PeopleStore` port over knex, on the store's database: orgs, users and
  * API tokens (hashes only). Same SQL on SQLite and PostgreSQL.
  */
-import type { OrgRecord, PeopleStore, SaveOutcome, TokenRecord, UserRecord } from '../ports.js';
+import type { OrgRecord, PeopleStore, SaveOutcome, TokenRecord, UserRecord } from '../people-ports.js';
 import { decodeJson, encodeJson, type Dialect } from './knex-rows.js';
 import type { KnexStore } from './knex-store.js';
 
