@@ -64,12 +64,16 @@ export function builtinStepEnv(): StepEnv {
 
 const BOGUS_EVENTS = ['bogusEvent', 'xstate.init', '__proto__', 'toString', ''];
 const ORG = 'district-a';
+/** The seed CI uses (see `runWorkflowProperties`). */
+const CI_SEED = 20_261_122;
 
 /** Registers the property tests of `definition` (call at a test file's top level). */
 export function runWorkflowProperties(definition: unknown, options: WorkflowPropertyOptions = {}): void {
   const wf = compileWorkflow(definition);
   const envSeed = process.env.DUBAN_FC_SEED ? Number(process.env.DUBAN_FC_SEED) : undefined;
-  const seed = options.seed ?? envSeed;
+  // CI runs one fixed seed so a landing never hangs on luck (the closed-run count below is statistical);
+  // locally every run draws a new seed, and a failure prints it for DUBAN_FC_SEED.
+  const seed = options.seed ?? envSeed ?? (process.env.CI ? CI_SEED : undefined);
   const params = { numRuns: options.numRuns ?? 100, ...(seed === undefined ? {} : { seed }) };
   const maxCommands = options.maxCommands ?? 40;
   const startAt = options.startAt ?? new Date('2026-03-02T01:00:00.000Z');
