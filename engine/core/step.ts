@@ -125,7 +125,9 @@ function finishTaskEvent(wf: CompiledWorkflow, prev: CaseState, next: CaseState,
   for (const id of now2) {
     const before = prev.assignments?.[id]?.userId ?? null;
     const after = next.assignments?.[id]?.userId ?? null;
-    if (before !== after || !was.has(id)) if (after !== null || was.has(id)) effects.push({ type: 'assign-task', id: nextId(), taskKey: `${next.caseId}:${id}`, assignee: after });
+    // A task opened again by a withdrawal gets its restored holder; an open one, a changed holder.
+    const changed = was.has(id) ? before !== after : after !== null;
+    if (changed) effects.push({ type: 'assign-task', id: nextId(), taskKey: `${next.caseId}:${id}`, assignee: after });
   }
   const before = new Map(timersOf(wf, prev.caseId, prev.deadlines, env).map((t) => [t.timerKey, t]));
   const after = timersOf(wf, next.caseId, next.deadlines, env);
