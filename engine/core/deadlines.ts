@@ -16,6 +16,7 @@ import type { DeadlineState } from './deadline-state.js';
 import { InvalidDataError } from '../errors.js';
 import type { HistoryView } from './task-events.js';
 import { activeNodeIds } from './state-tree.js';
+import { readDataPath } from './field-schema.js';
 
 /** Looks up a calendar by id (the runtime records which version it handed out). */
 export type CalendarLookup = (id: string) => CompiledCalendar;
@@ -55,20 +56,20 @@ function calendarFor(wf: CompiledWorkflow, d: DeadlineDefinition, env: StepEnv):
   return env.calendar(id);
 }
 
-function dataInstant(cal: CompiledCalendar, data: Record<string, unknown>, field: string, edge: 'start' | 'end', deadlineId: string): { at: Date; date?: string } {
-  const name = field.replace(/^data\./, '');
-  const value = name.split('.').reduce<unknown>((o, k) => (o && typeof o === 'object' ? (o as Record<string, unknown>)[k] : undefined), data);
-  if (typeof value !== 'string' || value === '') {
-    throw new InvalidDataError(`deadline ${deadlineId} needs the date in data.${name}, which is empty`, [{ code: 'missing_field', path: ['data', ...name.split('.')], message: 'required by a deadline' }]);
-  }
+/** A date or date-time held in the case data as an instant (a date: its start or end of day), or undefined when empty. */
+function dataInstantIfSet(cal: CompiledCalendar, data: Record<string, unknown>, field: string, edge: 'start' | 'end'): { at: Date; date?: string } | undefined {
+  const value = readDataPath(data, field);
+  if (typeof value !== 'string' || value === '') return undefined;
   if (/^\d{4}-\d{2}-\d{2}$/.test(value)) return { at: edge === 'start' ? cal.startOfDay(value) : cal.endOfDay(value), date: value };
   return { at: new Date(value) };
 }
 
-function dataInstantIfSet(cal: CompiledCalendar, data: Record<string, unknown>, field: string, edge: 'start' | 'end'): { at: Date; date?: string } | undefined {
+/** As {@link dataInstantIfSet}, for a field the deadline cannot do without. */
+function dataInstant(cal: CompiledCalendar, data: Record<string, unknown>, field: string, edge: 'start' | 'end', deadlineId: string): { at: Date; date?: string } {
+  const found = dataInstantIfSet(cal, data, field, edge);
+  if (found) return found;
   const name = field.replace(/^data\./, '');
-  const value = name.split('.').reduce<unknown>((o, k) => (o && typeof o === 'object' ? (o as Record<string, unknown>)[k] : undefined), data);
-  return typeof value === 'string' && value !== '' ? dataInstant(cal, data, field, edge, field) : undefined;
+  throw new InvalidDataError(`deadline ${deadlineId} needs the date in data.${name}, which is empty`, [{ code: 'missing_field', path: ['data', ...name.split('.')], message: 'required by a deadline' }]);
 }
 
 /** Starts the deadlines a newly entered state declares. */

@@ -131,6 +131,14 @@ function valueMatchesType(v: unknown, type: FieldSchema['type']): boolean {
   }
 }
 
+/** Reads the value at a dotted path of case data (`site.grid`, with or without a `data.` prefix). Pure. */
+export function readDataPath(data: Record<string, unknown>, field: string): unknown {
+  return field
+    .replace(/^data\./, '')
+    .split('.')
+    .reduce<unknown>((o, k) => (o && typeof o === 'object' && Object.hasOwn(o, k) ? (o as Record<string, unknown>)[k] : undefined), data);
+}
+
 /** Finds the field schema at a dotted path (`site.grid`), or undefined. */
 export function fieldAt(schema: ObjectSchema | FieldSchema | undefined, path: readonly string[]): FieldSchema | ObjectSchema | undefined {
   let cur: ObjectSchema | FieldSchema | undefined = schema;

@@ -7,6 +7,7 @@ import type { DeadlineState } from './deadline-state.js';
 import { SpawnSchema, type NotifyDefinition, type Recipient } from './definition-schema.js';
 import type { NotifyEffect, ResolvedRecipient, SpawnCaseEffect } from './effects.js';
 import { evaluate, isTruthy } from './expression.js';
+import { readDataPath } from './field-schema.js';
 import { formatStateValue, type Actor, type CaseState, type ChildRef } from './types.js';
 
 /** The event that caused the effects, as notifications name it. */
@@ -20,7 +21,7 @@ function contextOf(state: CaseState): MachineContext {
 }
 
 function readField(data: Record<string, unknown>, field: string): string[] {
-  const value = field.replace(/^data\./, '').split('.').reduce<unknown>((o, k) => (o && typeof o === 'object' ? (o as Record<string, unknown>)[k] : undefined), data);
+  const value = readDataPath(data, field);
   const list = Array.isArray(value) ? value : value === undefined || value === null || value === '' ? [] : [value];
   return list.map((v) => String(v));
 }
@@ -81,7 +82,7 @@ export function spawnChildren(wf: CompiledWorkflow, state: CaseState, stateId: s
   const raw = wf.tree.byId.get(stateId)?.def.spawn;
   if (!raw) return { effects: [], children: [] };
   const spawn = SpawnSchema.parse(raw);
-  const items = spawn.forEach.replace(/^data\./, '').split('.').reduce<unknown>((o, k) => (o && typeof o === 'object' ? (o as Record<string, unknown>)[k] : undefined), state.data);
+  const items = readDataPath(state.data, spawn.forEach);
   const list = Array.isArray(items) ? items : [];
   const base = expressionContext(contextOf(state), { actor: cause.actor, now: now.toISOString() });
   const effects: SpawnCaseEffect[] = [];

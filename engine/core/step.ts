@@ -115,13 +115,7 @@ function finishTaskEvent(wf: CompiledWorkflow, prev: CaseState, next: CaseState,
   const taskNodes = (s: CaseState) => new Set(activeNodeIds(s.value).filter((id) => wf.tree.byId.get(id)?.def.task));
   const [was, now2] = [taskNodes(prev), taskNodes(next)];
   for (const id of was) if (!now2.has(id)) effects.push({ type: 'close-task', id: nextId(), taskKey: `${next.caseId}:${id}`, stateId: id });
-  const context: MachineContext = { data: next.data, caseId: next.caseId, org: next.org, parentId: next.parent?.caseId, children: next.children };
-  for (const id of now2) {
-    if (was.has(id)) continue;
-    const task = wf.tree.byId.get(id)!.def.task!;
-    const org = task.org === undefined ? next.org : String(evaluate(task.org, expressionContext(context, {})) ?? next.org);
-    effects.push({ type: 'open-task', id: nextId(), taskKey: `${next.caseId}:${id}`, stateId: id, role: task.role, org, title: task.title });
-  }
+  for (const id of now2) if (!was.has(id)) effects.push(openTaskEffect(wf, next, id, nextId()));
   for (const id of now2) {
     const before = prev.assignments?.[id]?.userId ?? null;
     const after = next.assignments?.[id]?.userId ?? null;
@@ -129,12 +123,29 @@ function finishTaskEvent(wf: CompiledWorkflow, prev: CaseState, next: CaseState,
     const changed = was.has(id) ? before !== after : after !== null;
     if (changed) effects.push({ type: 'assign-task', id: nextId(), taskKey: `${next.caseId}:${id}`, assignee: after });
   }
-  const before = new Map(timersOf(wf, prev.caseId, prev.deadlines, env).map((t) => [t.timerKey, t]));
+  pushTimerEffects(wf, prev, next, env, effects, nextId);
+  return { state: next, effects };
+}
+
+/** Opens the task of state `id` for role@org (the case's org unless the task computes another). */
+function openTaskEffect(wf: CompiledWorkflow, state: CaseState, id: string, effectId: string): Effect {
+  const task = wf.tree.byId.get(id)!.def.task!;
+  const context: MachineContext = { data: state.data, caseId: state.caseId, org: state.org, parentId: state.parent?.caseId, children: state.children };
+  const org = task.org === undefined ? state.org : String(evaluate(task.org, expressionContext(context, {})) ?? state.org);
+  return { type: 'open-task', id: effectId, taskKey: `${state.caseId}:${id}`, stateId: id, role: task.role, org, title: task.title };
+}
+
+/**
+ * The timers the next deadlines need replace those of the previous ones:
+ * cancel what went, set what is new. Pushes onto `effects`, whose length
+ * `nextId` numbers from, so each effect id stays unique.
+ */
+function pushTimerEffects(wf: CompiledWorkflow, prev: CaseState | undefined, next: CaseState, env: StepEnv, effects: Effect[], nextId: () => string): void {
+  const before = new Set((prev ? timersOf(wf, prev.caseId, prev.deadlines, env) : []).map((t) => t.timerKey));
   const after = timersOf(wf, next.caseId, next.deadlines, env);
   const keep = new Set(after.map((t) => t.timerKey));
-  for (const key of before.keys()) if (!keep.has(key)) effects.push({ type: 'cancel-timer', id: nextId(), timerKey: key });
+  for (const key of before) if (!keep.has(key)) effects.push({ type: 'cancel-timer', id: nextId(), timerKey: key });
   for (const t of after) if (!before.has(t.timerKey)) effects.push({ type: 'set-timer', id: nextId(), ...t });
-  return { state: next, effects };
 }
 
 /** Selects and runs the transition for a command, with typed errors for every refusal. */
@@ -239,7 +250,6 @@ function toCaseState(snapshot: AnyMachineSnapshot, ids: { caseId: string; org: s
 function finish(wf: CompiledWorkflow, prev: CaseState | undefined, next: CaseState, actions: readonly Action[], now: Date, env: StepEnv, cause: Cause, extra?: RungNotice): { state: CaseState; effects: Effect[] } {
   const effects: Effect[] = [];
   const nextId = () => `${next.caseId}/${next.seq}/${effects.length}`;
-  const context: MachineContext = { data: next.data, caseId: next.caseId, org: next.org };
   let deadlines = next.deadlines;
   let children = next.children;
   let assignments = next.assignments;
@@ -269,10 +279,7 @@ function finish(wf: CompiledWorkflow, prev: CaseState | undefined, next: CaseSta
     if (!task) continue;
     const taskKey = `${next.caseId}:${id}`;
     if (action.type === 'exited') effects.push({ type: 'close-task', id: nextId(), taskKey, stateId: id });
-    if (action.type === 'entered') {
-      const org = task.org === undefined ? next.org : String(evaluate(task.org, expressionContext(context, {})) ?? next.org);
-      effects.push({ type: 'open-task', id: nextId(), taskKey, stateId: id, role: task.role, org, title: task.title });
-    }
+    if (action.type === 'entered') effects.push(openTaskEffect(wf, next, id, nextId()));
   }
   if (next.status === 'done') deadlines = [];
   deadlines = applyPauses(wf, deadlines, new Set(activeNodeIds(next.value)), now, env);
@@ -280,11 +287,7 @@ function finish(wf: CompiledWorkflow, prev: CaseState | undefined, next: CaseSta
   const state: CaseState = { ...rest, deadlines, ...(children ? { children } : {}), ...(assignments && Object.keys(assignments).length ? { assignments } : {}) };
   effects.push(...notifyEffects(wf, state, notices, cause, now, nextId));
   if (extra) effects.push(...notifyEffects(wf, state, [extra.notify], cause, now, nextId, extra.deadline));
-  const before = new Map((prev ? timersOf(wf, prev.caseId, prev.deadlines, env) : []).map((t) => [t.timerKey, t]));
-  const after = timersOf(wf, state.caseId, deadlines, env);
-  const keep = new Set(after.map((t) => t.timerKey));
-  for (const key of before.keys()) if (!keep.has(key)) effects.push({ type: 'cancel-timer', id: nextId(), timerKey: key });
-  for (const t of after) if (!before.has(t.timerKey)) effects.push({ type: 'set-timer', id: nextId(), ...t });
+  pushTimerEffects(wf, prev, state, env, effects, nextId);
   if (state.status === 'done') {
     effects.push({ type: 'case-closed', id: nextId(), finalState: formatStateValue(state.value) });
     if (state.parent) effects.push({ type: 'signal-parent', id: nextId(), parentCaseId: state.parent.caseId, childCaseId: state.caseId, finalState: formatStateValue(state.value) });

@@ -102,6 +102,7 @@ describe('step', () => {
     const ext = step(wf, s, { type: 'deadline.extend', payload: { deadline: 'viaB#review', by: '3 workdays', reason: '材料补充' }, actor: boss }, now, env);
     expect(ext.state.deadlines[0]).toMatchObject({ dueDate: '2026-02-27', generation: 1, extensions: [expect.objectContaining({ by: '3 workdays', actor: 'u2' })] });
     expect(ext.effects.map((e) => e.type).sort()).toEqual(['cancel-timer', 'cancel-timer', 'set-timer', 'set-timer']);
+    expect(new Set(ext.effects.map((e) => e.id)).size).toBe(ext.effects.length);
     expect(() => step(wf, ext.state, { type: 'deadline.extend', payload: { deadline: 'viaB#review', by: '1 workday', reason: '再延' }, actor: boss }, now, env)).toThrowError(expect.objectContaining({ code: 'invalid_data' }));
   });
 
