@@ -8,6 +8,7 @@
  * row and name it instead of failing on a parse error first. Callers that need
  * a guarantee (the runtime loading a case) validate what they read.
  */
+import type { Knex } from 'knex';
 import type { CaseRecord, EventEnv, EventRecord, StoredDefinition, TaskRecord } from '../ports.js';
 import type { Actor, CaseState } from '../core/types.js';
 
@@ -221,4 +222,19 @@ export function rowToTask(dialect: Dialect, row: TaskRow): TaskRecord {
     dueAt: row.due_at ?? null,
     assignee: row.assignee ?? null,
   };
+}
+
+/** Reads one definition version (the latest when omitted), through a pool or inside a transaction. */
+export async function readDefinition(db: Knex, dialect: Dialect, workflowId: string, version: number | undefined): Promise<StoredDefinition | undefined> {
+  const query = db<DefinitionRow>('workflow_definitions').where({ workflow_id: workflowId });
+  const row = await (version === undefined ? query.orderBy('version', 'desc') : query.andWhere({ version })).first();
+  return row && rowToDefinition(dialect, row);
+}
+
+/** Reads a case's events in seq order, optionally from `fromSeq` to `toSeq` inclusive. */
+export async function readEvents(db: Knex, dialect: Dialect, caseId: string, opts: { fromSeq?: number; toSeq?: number } = {}): Promise<EventRecord[]> {
+  const query = db<EventRow>('case_events').where({ case_id: caseId }).orderBy('seq');
+  if (opts.fromSeq !== undefined) query.andWhere('seq', '>=', opts.fromSeq);
+  if (opts.toSeq !== undefined) query.andWhere('seq', '<=', opts.toSeq);
+  return (await query).map((row) => rowToEvent(dialect, row));
 }

@@ -14,7 +14,7 @@ import { createKnexOutboxStore } from './knex-outbox.js';
 import { createKnexTx } from './knex-tx.js';
 import { migrateToLatest } from './migrations/index.js';
 import { withPgAdvisoryLock } from './pg-advisory-lock.js';
-import { definitionToRow, rowToCase, rowToDefinition, rowToEvent, rowToTask, type CaseRow, type DefinitionRow, type Dialect, type EventRow, type TaskRow } from './knex-rows.js';
+import { definitionToRow, readDefinition, readEvents, rowToCase, rowToDefinition, rowToTask, type CaseRow, type DefinitionRow, type Dialect, type TaskRow } from './knex-rows.js';
 
 /** Where the embedded mode keeps its database unless told otherwise. */
 export const defaultSqliteFile = './data/duban.sqlite';
@@ -110,11 +110,7 @@ export function createKnexStore(options: KnexStoreOptions = {}): KnexStore {
       throw new DefinitionConflictError(def.workflowId, def.version);
     },
 
-    async getDefinition(workflowId, version): Promise<StoredDefinition | undefined> {
-      const query = reader<DefinitionRow>('workflow_definitions').where({ workflow_id: workflowId });
-      const row = await (version === undefined ? query.orderBy('version', 'desc') : query.andWhere({ version })).first();
-      return row && rowToDefinition(dialect, row);
-    },
+    getDefinition: (workflowId, version): Promise<StoredDefinition | undefined> => readDefinition(reader, dialect, workflowId, version),
 
     async listDefinitions() {
       const rows = await reader<DefinitionRow>('workflow_definitions').orderBy([{ column: 'workflow_id' }, { column: 'version' }]);
@@ -138,11 +134,7 @@ export function createKnexStore(options: KnexStoreOptions = {}): KnexStore {
       return Number(row?.n ?? 0);
     },
 
-    async listEvents(caseId, opts = {}) {
-      const query = reader<EventRow>('case_events').where({ case_id: caseId }).orderBy('seq');
-      const rows = await (opts.toSeq === undefined ? query : query.andWhere('seq', '<=', opts.toSeq));
-      return rows.map((row) => rowToEvent(dialect, row));
-    },
+    listEvents: (caseId, opts = {}) => readEvents(reader, dialect, caseId, opts),
 
     async listTasks(filter): Promise<TaskRecord[]> {
       const query = reader<TaskRow>('tasks');

@@ -23,7 +23,7 @@ import type { Knex } from 'knex';
 import type { CommitRequest, StoreTx } from '../ports.js';
 import type { Effect } from '../core/effects.js';
 import { assertNever, CaseNotFoundError, EngineError, IdempotencyConflictError, VersionConflictError } from '../errors.js';
-import { caseToRow, encodeJson, eventToRow, rowToCase, rowToDefinition, rowToEvent, type CaseRow, type DefinitionRow, type Dialect, type EventRow, type TaskRow, type TimerRow } from './knex-rows.js';
+import { caseToRow, encodeJson, eventToRow, readDefinition, readEvents, rowToCase, rowToEvent, type CaseRow, type Dialect, type EventRow, type TaskRow, type TimerRow } from './knex-rows.js';
 
 /** Creates the transaction-bound half of the store. */
 export function createKnexTx(trx: Knex.Transaction, dialect: Dialect): StoreTx {
@@ -41,18 +41,9 @@ export function createKnexTx(trx: Knex.Transaction, dialect: Dialect): StoreTx {
       return row && rowToEvent(dialect, row);
     },
 
-    async getDefinition(workflowId, version) {
-      const query = trx<DefinitionRow>('workflow_definitions').where({ workflow_id: workflowId });
-      const row = await (version === undefined ? query.orderBy('version', 'desc') : query.andWhere({ version })).first();
-      return row && rowToDefinition(dialect, row);
-    },
+    getDefinition: (workflowId, version) => readDefinition(trx, dialect, workflowId, version),
 
-    async listEvents(caseId, opts = {}) {
-      const query = trx<EventRow>('case_events').where({ case_id: caseId }).orderBy('seq');
-      if (opts.fromSeq !== undefined) query.andWhere('seq', '>=', opts.fromSeq);
-      const rows = await (opts.toSeq === undefined ? query : query.andWhere('seq', '<=', opts.toSeq));
-      return rows.map((row) => rowToEvent(dialect, row));
-    },
+    listEvents: (caseId, opts = {}) => readEvents(trx, dialect, caseId, opts),
 
     async findCaseByCreationKey(idempotencyKey) {
       const row = await trx<CaseRow>('cases').where({ creation_key: idempotencyKey }).first();
