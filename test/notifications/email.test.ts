@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { harness, inspector, type Harness } from './support.js';
+import { harness, inspector, openCase, type Harness } from './support.js';
 
 describe('e-mail through the outbox to a real SMTP server on loopback', () => {
   let h: Harness;
@@ -7,14 +7,9 @@ describe('e-mail through the outbox to a real SMTP server on loopback', () => {
     await h?.cleanup();
   });
 
-  async function openCase(data: Record<string, unknown> = {}): Promise<string> {
-    const { case: c } = await h.engine.createCase({ workflowId: 'notify-demo', org: 'district-a', data, actor: inspector });
-    return c.id;
-  }
-
   it('delivers a committed notification: subject, both bodies, recipients and Chinese text intact', async () => {
     h = await harness();
-    const id = await openCase();
+    const id = await openCase(h);
     await h.engine.send(id, { type: 'assign' }, inspector);
     const d = h.dispatcher();
     expect(await d.runDue()).toBe(1);
@@ -36,7 +31,7 @@ describe('e-mail through the outbox to a real SMTP server on loopback', () => {
 
   it('renders for each recipient in their locale', async () => {
     h = await harness();
-    const id = await openCase();
+    const id = await openCase(h);
     await h.engine.send(id, { type: 'describe', payload: { description: '配电房门口堆放易燃物' } }, inspector);
     await h.dispatcher().runDue();
     const byTo = new Map(h.smtp.mails.map((m) => [m.envelopeTo[0], m.parsed]));
@@ -47,7 +42,7 @@ describe('e-mail through the outbox to a real SMTP server on loopback', () => {
 
   it('escapes a hazard description with <script> in the HTML body', async () => {
     h = await harness();
-    const id = await openCase();
+    const id = await openCase(h);
     await h.engine.send(id, { type: 'describe', payload: { description: '<script>alert(1)</script>' } }, { ...inspector, name: '<b>张</b>' });
     await h.dispatcher().runDue();
     const mail = h.smtp.mails.find((m) => m.envelopeTo[0] === 'li.anquan@qiye.test')!.parsed;
@@ -59,7 +54,7 @@ describe('e-mail through the outbox to a real SMTP server on loopback', () => {
 
   it('retries a server that refuses the first tries, with backoff, and the mail arrives once', async () => {
     h = await harness();
-    const id = await openCase();
+    const id = await openCase(h);
     await h.engine.send(id, { type: 'assign' }, inspector);
     h.smtp.refuseNext(2);
     const d = h.dispatcher({ backoff: (n) => 60_000 * n });
@@ -86,7 +81,7 @@ describe('e-mail through the outbox to a real SMTP server on loopback', () => {
 
   it('does not re-send to recipients who already got it when another recipient failed', async () => {
     h = await harness();
-    const id = await openCase();
+    const id = await openCase(h);
     h.smtp.refuseAlways('tina@regulator.test');
     await h.engine.send(id, { type: 'describe', payload: { description: '通道堵塞' } }, inspector);
     const d = h.dispatcher({ maxAttempts: 3 });
@@ -101,7 +96,7 @@ describe('e-mail through the outbox to a real SMTP server on loopback', () => {
 
   it('leaves a dead row with the error when the server always refuses, and an admin can retry it', async () => {
     h = await harness();
-    const id = await openCase();
+    const id = await openCase(h);
     h.smtp.refuseAlways('li.anquan@qiye.test');
     await h.engine.send(id, { type: 'assign' }, inspector);
     const d = h.dispatcher({ maxAttempts: 3, channels: [h.email] });
@@ -129,7 +124,7 @@ describe('e-mail through the outbox to a real SMTP server on loopback', () => {
 
   it('mails an address held in a data field and reports a notification nobody can receive as unresolved', async () => {
     h = await harness();
-    const id = await openCase({ contact: 'reporter@example.test' });
+    const id = await openCase(h, { contact: 'reporter@example.test' });
     await h.engine.send(id, { type: 'mailContact' }, inspector);
     await h.engine.send(id, { type: 'nobody' }, inspector);
     const d = h.dispatcher();

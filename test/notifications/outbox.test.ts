@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { postgresAvailableForSuite } from '../support/services.js';
-import { eventually, harness, inspector, type Harness } from './support.js';
+import { eventually, harness, inspector, openCase, type Harness } from './support.js';
 
 const withPostgres = await postgresAvailableForSuite();
 
@@ -10,14 +10,9 @@ describe('the outbox dispatcher', () => {
     await h?.cleanup();
   });
 
-  async function openCase(data: Record<string, unknown> = {}): Promise<string> {
-    const { case: c } = await h.engine.createCase({ workflowId: 'notify-demo', org: 'district-a', data, actor: inspector });
-    return c.id;
-  }
-
   it('sends nothing for a step that fails after deciding to notify', async () => {
     h = await harness();
-    const id = await openCase();
+    const id = await openCase(h);
     // `confirm` notifies when taken; its guard refuses ok=false, its input schema refuses a missing `ok`.
     await expect(h.engine.send(id, { type: 'confirm', payload: { ok: false } }, inspector)).rejects.toMatchObject({ code: 'guard_failed' });
     await expect(h.engine.send(id, { type: 'confirm', payload: {} }, inspector)).rejects.toMatchObject({ code: 'invalid_input' });
@@ -35,7 +30,7 @@ describe('the outbox dispatcher', () => {
 
   it('delivers after a crash between commit and delivery, once: a new dispatcher finds the row', async () => {
     h = await harness();
-    const id = await openCase();
+    const id = await openCase(h);
     await h.engine.send(id, { type: 'assign' }, inspector);
     // No dispatcher ran ("the process died after commit"). A restarted process opens the store and starts one.
     const reopened = h.fresh.reopen();
@@ -61,7 +56,7 @@ describe('the outbox dispatcher', () => {
   for (const backend of ['sqlite', 'postgres'] as const) {
     it.skipIf(backend === 'postgres' && !withPostgres)(`takes over a claim whose holder crashed, once it expires, and delivers once (${backend})`, async () => {
       h = await harness({ postgres: backend === 'postgres' });
-      const id = await openCase();
+      const id = await openCase(h);
       await h.engine.send(id, { type: 'assign' }, inspector);
       const [row] = await h.store.outbox.listDue(h.clock.now().toISOString(), 10);
       // A dispatcher claimed the row for five minutes and died.
@@ -84,7 +79,7 @@ describe('the outbox dispatcher', () => {
 
   it('leaves confidential fields out of what recipients without the roles receive', async () => {
     h = await harness();
-    const id = await openCase({ tipsterName: '匿名举报人陈某' });
+    const id = await openCase(h, { tipsterName: '匿名举报人陈某' });
     await h.engine.send(id, { type: 'describe', payload: { description: '消防通道被占用' } }, inspector);
     await h.dispatcher().runDue();
     const enterprise = h.smtp.mails.find((m) => m.envelopeTo[0] === 'li.anquan@qiye.test')!.parsed;
@@ -98,7 +93,7 @@ describe('the outbox dispatcher', () => {
     h = await harness();
     const d = h.dispatcher({ pollIntervalMs: 60_000 });
     await d.start();
-    const id = await openCase();
+    const id = await openCase(h);
     const before = Date.now();
     await h.engine.send(id, { type: 'assign' }, inspector);
     await eventually(() => h.smtp.mails.length === 1);
@@ -109,7 +104,7 @@ describe('the outbox dispatcher', () => {
 
   it('retries a row whose directory lookup throws, and counts rows by status', async () => {
     h = await harness();
-    const id = await openCase();
+    const id = await openCase(h);
     await h.engine.send(id, { type: 'assign' }, inspector);
     let fail = true;
     const flaky = { usersWithRole: (role: string, org: string) => (fail ? Promise.reject(new Error('people database unreachable')) : h.directory.usersWithRole(role, org)), user: h.directory.user };

@@ -210,3 +210,9 @@ export async function harness(opts: { postgres?: boolean; clock?: ManualClock } 
 }
 
 export const here = path.dirname(fileURLToPath(import.meta.url));
+
+/** Opens a `notify-demo` case in district-a as the inspector; returns its id. */
+export async function openCase(h: Harness, data: Record<string, unknown> = {}): Promise<string> {
+  const { case: c } = await h.engine.createCase({ workflowId: 'notify-demo', org: 'district-a', data, actor: inspector });
+  return c.id;
+}
