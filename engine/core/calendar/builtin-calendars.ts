@@ -10,7 +10,8 @@ import { CalendarSchema, type Calendar } from './calendar.js';
 
 /**
  * The built-in `cn` calendar: mainland China's statutory holidays and make-up
- * working days for 2025 and 2026 (State Council notices), in `Asia/Shanghai`.
+ * working days for 2025 and 2026 (State Council notices), in `Asia/Shanghai`;
+ * the three years after the last official one are provisional (rule `cn-statutory-2024`).
  */
 export const cnCalendar: Calendar = CalendarSchema.parse(cnCalendarData);
 

@@ -4,7 +4,9 @@
  * rule (Monday–Friday work, Saturday/Sunday rest); a listed day is either a
  * `holiday` (a day off, even when it falls on a weekday) or a `workday`
  * (a make-up working day, 调休上班, even on a weekend). Only the `years` a
- * calendar declares are known; asking about any other date throws
+ * calendar declares are known, plus — when it names a `provisional` rule —
+ * up to three years after the last of them, counted by that rule and marked
+ * provisional (see `provisional.ts`); asking about any other date throws
  * `calendar_out_of_range` rather than guessing.
  *
  * Pure.
@@ -13,6 +15,7 @@
  */
 import { z } from 'zod';
 import { CalendarError, type CalendarIssue } from './calendar-errors.js';
+import { PROVISIONAL_RULES, provisionalDays } from './provisional.js';
 import { addDays, dayOfWeek, endOfLocalDay, isIsoDate, isKnownTimeZone, localDateOf, startOfLocalDay, toDayNumber, yearOf } from './local-date.js';
 
 /** Time zone of a calendar when its data names none. */
@@ -45,6 +48,16 @@ export const CalendarSchema = z
     version: z.number().int().min(1),
     timeZone: TimeZoneSchema.default(DEFAULT_TIME_ZONE),
     source: z.string().min(1).optional(),
+    /**
+     * The org that owns the calendar: it governs only cases in that org's subtree. Absent: the root
+     * (the built-in calendars), governing every case.
+     */
+    org: z.string().min(1).max(64).optional(),
+    /**
+     * How years past the last loaded one are counted until their official data arrive: by `rule`
+     * (weekends plus the statutory holidays and their in-lieu days), for up to `years` years.
+     */
+    provisional: z.object({ rule: z.enum(PROVISIONAL_RULES), years: z.number().int().min(1).max(3).default(3) }).strict().optional(),
     years: z.array(z.number().int().min(1900).max(9999)).min(1, 'a calendar loads at least one year'),
     days: z.array(CalendarDaySchema),
   })
@@ -81,6 +94,8 @@ export interface DayInfo {
   reason: DayReason;
   /** The listed name (e.g. `春节`, `春节调休上班`), for listed days only. */
   name?: string;
+  /** True when the date lies in a provisional year (counted by rule, not by an official notice). */
+  provisional?: true;
 }
 
 /** A validated calendar with day lookups. Pure and immutable; every date argument is `YYYY-MM-DD`. */
@@ -88,13 +103,19 @@ export interface CompiledCalendar {
   readonly id: string;
   readonly version: number;
   readonly timeZone: string;
-  /** Loaded years, ascending. */
+  /** Loaded (official) years, ascending. */
   readonly years: readonly number[];
+  /** Years after the last loaded one counted by the provisional rule, ascending (empty without a rule). */
+  readonly provisionalYears: readonly number[];
+  /** The owning org; undefined for the root (a built-in calendar). */
+  readonly org: string | undefined;
   /** The validated data this calendar was compiled from (frozen). */
   readonly definition: Calendar;
-  /** True when the date lies in a loaded year. */
+  /** True when the date lies in a loaded or a provisional year. */
   covers(date: string): boolean;
-  /** Throws `calendar_out_of_range` (naming the date) when the date lies outside the loaded years. */
+  /** The provisional years among those from `first`'s to `last`'s (dates `YYYY-MM-DD`), ascending. */
+  provisionalYearsIn(first: string, last: string): number[];
+  /** Throws `calendar_out_of_range` (naming the date) when the date lies outside the loaded and provisional years. */
   assertCovers(date: string): void;
   /** What the calendar says about a date. Throws `calendar_out_of_range` outside the loaded years. */
   dayInfo(date: string): DayInfo;
@@ -161,26 +182,35 @@ export function compileCalendar(input: CalendarInput | Calendar): CompiledCalend
   const yearSet = new Set(years);
   const listed = new Map<string, CalendarDay>(definition.days.map((d) => [d.date, d]));
   const { id, version, timeZone } = definition;
+  const rule = definition.provisional;
+  const lastYear = years[years.length - 1] ?? 0;
+  const provisionalYears = Object.freeze(rule ? Array.from({ length: rule.years }, (_, i) => lastYear + 1 + i) : []);
+  const provisionalSet = new Set(provisionalYears);
+  // Generated once per compiled calendar; the official `days` are never touched.
+  const generated = new Map<string, CalendarDay>(rule ? provisionalYears.flatMap((y) => provisionalDays(rule.rule, y)).map((d) => [d.date, d]) : []);
 
-  const covers = (date: string): boolean => yearSet.has(yearOf(date));
+  const covers = (date: string): boolean => yearSet.has(yearOf(date)) || provisionalSet.has(yearOf(date));
   const assertCovers = (date: string): void => {
     if (covers(date)) return;
+    const provisionalNote = provisionalYears.length > 0 ? `, provisional: ${provisionalYears.join(', ')}` : '';
     throw new CalendarError(
       'calendar_out_of_range',
-      `calendar ${id} v${version} has no data for ${date} (loaded years: ${years.join(', ')}); load that year before computing with it`,
-      { calendarId: id, calendarVersion: version, date, years: [...years] },
+      `calendar ${id} v${version} has no data for ${date} (loaded years: ${years.join(', ')}${provisionalNote}); load that year before computing with it`,
+      { calendarId: id, calendarVersion: version, date, years: [...years], provisionalYears: [...provisionalYears] },
     );
   };
   const dayInfo = (date: string): DayInfo => {
     assertCovers(date);
-    const entry = listed.get(date);
+    const provisional = provisionalSet.has(yearOf(date));
+    const entry = provisional ? generated.get(date) : listed.get(date);
+    const mark = provisional ? { provisional: true as const } : {};
     if (entry) {
-      const info: DayInfo = { date, workday: entry.kind === 'workday', reason: entry.kind === 'workday' ? 'makeup-workday' : 'holiday' };
+      const info: DayInfo = { date, workday: entry.kind === 'workday', reason: entry.kind === 'workday' ? 'makeup-workday' : 'holiday', ...mark };
       if (entry.name !== undefined) info.name = entry.name;
       return info;
     }
     const dow = dayOfWeek(date);
-    return dow === 0 || dow === 6 ? { date, workday: false, reason: 'weekend' } : { date, workday: true, reason: 'weekday' };
+    return dow === 0 || dow === 6 ? { date, workday: false, reason: 'weekend', ...mark } : { date, workday: true, reason: 'weekday', ...mark };
   };
   const isWorkday = (date: string): boolean => dayInfo(date).workday;
   const step = (date: string, direction: 1 | -1): string => {
@@ -194,8 +224,11 @@ export function compileCalendar(input: CalendarInput | Calendar): CompiledCalend
     version,
     timeZone,
     years,
+    provisionalYears,
+    org: definition.org,
     definition,
     covers,
+    provisionalYearsIn: (first, last) => provisionalYears.filter((y) => y >= yearOf(first) && y <= yearOf(last)),
     assertCovers,
     dayInfo,
     isWorkday,

@@ -46,6 +46,16 @@ export interface Deadline {
   rolledOverFrom?: string;
   calendarId: string;
   calendarVersion: number;
+  /** Present when a day the result depends on lies in a provisional year: the result may move when that year's notice arrives. */
+  provisional?: true;
+  /** Those provisional years. */
+  provisionalYears?: number[];
+}
+
+/** The provisional marker of a result that consulted the days from `first` to `last`; empty when none is provisional. Pure. */
+export function provisionalMark(cal: CompiledCalendar, first: string, last: string): { provisional?: true; provisionalYears?: number[] } {
+  const years = first <= last ? cal.provisionalYearsIn(first, last) : [];
+  return years.length > 0 ? { provisional: true, provisionalYears: years } : {};
 }
 
 function instantMs(instant: Date, name: string): number {
@@ -100,12 +110,16 @@ export function addDuration(cal: CompiledCalendar, start: Date, duration: string
   cal.assertCovers(startDate);
   let lastDay: string;
   let rolledOverFrom: string | undefined;
+  // The first day whose status the result depends on (none for plain calendar days).
+  let consultedFrom: string | undefined;
   if (d.kind === 'workdays') {
     lastDay = nthWorkday(cal, startDate, d.days, 1);
+    consultedFrom = addDays(startDate, 1);
   } else {
     lastDay = shiftDate(startDate, d, 1);
     // Counting calendar days asks nothing of the calendar but its zone; only rollover needs to know rest days.
     if (opts.rollover === true) cal.assertCovers(lastDay);
+    if (opts.rollover === true) consultedFrom = lastDay;
     if (opts.rollover === true && cal.isRestDay(lastDay)) {
       rolledOverFrom = lastDay;
       lastDay = cal.nextWorkday(lastDay);
@@ -115,7 +129,7 @@ export function addDuration(cal: CompiledCalendar, start: Date, duration: string
   const timeMs = timePartMs(d);
   const deadline: Deadline = timeMs === 0 ? { dueAt: new Date(endMs), dueDate: lastDay, ...stamp } : { dueAt: new Date(endMs + timeMs), ...stamp };
   if (rolledOverFrom !== undefined) deadline.rolledOverFrom = rolledOverFrom;
-  return deadline;
+  return consultedFrom === undefined ? deadline : { ...deadline, ...provisionalMark(cal, consultedFrom, lastDay) };
 }
 
 /**

@@ -40,7 +40,7 @@ export {
   type ParsedDuration,
   type WorkdaysDuration,
 } from './duration.js';
-export { addDuration, countWorkdaysBetween, offsetFromDue, subtractForReminder, type Deadline, type DeadlineOptions } from './deadline.js';
+export { addDuration, countWorkdaysBetween, provisionalMark, offsetFromDue, subtractForReminder, type Deadline, type DeadlineOptions } from './deadline.js';
 export {
   addDays,
   addMonths,
@@ -53,5 +53,6 @@ export {
   offsetMsAt,
   startOfLocalDay,
 } from './local-date.js';
+export { PROVISIONAL_RULES, lunarToSolar, provisionalDays, qingmingOf, statutoryHolidays, type ProvisionalRule } from './provisional.js';
 export { createCalendarRegistry, type CalendarRegistry } from './registry.js';
 export { builtinCalendars, cnCalendar } from './builtin-calendars.js';

@@ -28,6 +28,8 @@ function fingerprint(cal: Calendar): string {
   return JSON.stringify({
     timeZone: cal.timeZone,
     source: cal.source ?? null,
+    org: cal.org ?? null,
+    provisional: cal.provisional ?? null,
     years: [...cal.years].sort((a, b) => a - b),
     days: [...cal.days].sort((a, b) => (a.date < b.date ? -1 : a.date > b.date ? 1 : 0)).map((d) => [d.date, d.kind, d.name ?? null]),
   });

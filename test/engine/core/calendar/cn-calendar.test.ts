@@ -87,16 +87,17 @@ describe('the built-in cn calendar', () => {
     expect(cn.countWorkdays('2026-01-01', '2026-12-31')).toBe(248);
   });
 
-  it.each(['2024-12-31', '2027-01-01'])('refuses to guess about %s (calendar_out_of_range)', (date) => {
+  it.each(['2024-12-31', '2030-01-01'])('refuses to guess about %s (calendar_out_of_range)', (date) => {
     const error = catchCalendarError(() => cn.isWorkday(date));
     expect(error.code).toBe('calendar_out_of_range');
     expect(error.message).toContain(date);
     expect(error.details).toMatchObject({ calendarId: 'cn', calendarVersion: 1, date });
   });
 
-  it('throws calendar_out_of_range when stepping past the last loaded day', () => {
+  it('throws calendar_out_of_range when stepping past the last provisional day', () => {
     expect(cn.nextWorkday('2026-12-30')).toBe('2026-12-31');
-    expect(catchCalendarError(() => cn.nextWorkday('2026-12-31')).code).toBe('calendar_out_of_range');
+    expect(cn.nextWorkday('2026-12-31')).toBe('2027-01-04');
+    expect(catchCalendarError(() => cn.nextWorkday('2029-12-31')).code).toBe('calendar_out_of_range');
     expect(catchCalendarError(() => cn.previousWorkday('2025-01-02')).code).toBe('calendar_out_of_range');
   });
 });

@@ -89,8 +89,8 @@ describe('addDuration: rules', () => {
   });
 
   it.each([
-    ['a workday count that runs past 2026-12-31', '2026-12-20', '15 workdays', {}, '2027-01-01'],
-    ['a calendar-day deadline with rollover ending in 2027', '2026-12-15', 'P30D', { rollover: true }, '2027-01-14'],
+    ['a workday count that runs past the last provisional year', '2029-12-20', '15 workdays', {}, '2030-01-01'],
+    ['a calendar-day deadline with rollover ending in 2030', '2029-12-15', 'P30D', { rollover: true }, '2030-01-14'],
     ['a start date before 2025', '2024-12-31', '1 workday', {}, '2024-12-31'],
   ])('throws calendar_out_of_range for %s', (_name, start, duration, opts, date) => {
     const error = catchCalendarError(() => addDuration(cn, shanghai(start), duration, opts));
@@ -173,6 +173,6 @@ describe('countWorkdaysBetween', () => {
   });
 
   it('throws calendar_out_of_range for a due day past the loaded years', () => {
-    expect(catchCalendarError(() => countWorkdaysBetween(cn, shanghai('2026-12-01'), shanghai('2027-01-05'))).code).toBe('calendar_out_of_range');
+    expect(catchCalendarError(() => countWorkdaysBetween(cn, shanghai('2029-12-01'), shanghai('2030-01-05'))).code).toBe('calendar_out_of_range');
   });
 });
