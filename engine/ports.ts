@@ -77,6 +77,8 @@ export interface TaskRecord {
   dueAt: string | null;
   /** The person holding the task (claim, transfer), or null while it is offered to its role. */
   assignee: string | null;
+  /** Present when `dueAt` rests on a provisional calendar year (it may move when the official notice arrives). */
+  dueProvisional?: true;
 }
 
 export interface TaskFilter {
@@ -106,7 +108,7 @@ export interface CommitRequest {
   event: EventRecord;
   effects: Effect[];
   /** Due time of every task the case has open after the command. */
-  taskDue?: { taskKey: string; dueAt: string | null }[];
+  taskDue?: { taskKey: string; dueAt: string | null; dueProvisional?: boolean }[];
 }
 
 /** Reads and writes inside one database transaction. */

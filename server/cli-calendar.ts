@@ -27,6 +27,10 @@ export function registerCalendarCommands(program: Command, withRuntime: WithRunt
         console.log(`start:     ${cal.localDateOf(start)} (not counted)`);
         if (d.dueDate) console.log(`due date:  ${d.dueDate} (${'日一二三四五六'[new Date(`${d.dueDate}T00:00:00Z`).getUTCDay()] ?? ''}), ends 24:00 local${d.rolledOverFrom ? `; rolled over from ${d.rolledOverFrom}, a rest day` : ''}`);
         console.log(`due at:    ${d.dueAt.toISOString()}`);
+        if (d.provisional) {
+          const years = (d.provisionalYears ?? []).join(', ');
+          console.log(`provisional: the result rests on provisional year ${years} (weekends and statutory holidays only; it may move when the official notice for ${years} is imported)`);
+        }
       }, { registerBuiltins: false });
     });
   calendar

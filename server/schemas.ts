@@ -27,6 +27,7 @@ export const TaskSchema = z
     openedAt: z.string(),
     openedSeq: z.number().int(),
     dueAt: z.string().nullable(),
+    dueProvisional: z.literal(true).optional().describe('present when the due time rests on a provisional calendar year (it may move when the official notice arrives)'),
     assignee: z.string().nullable().describe('the person holding the task (claim, 转办), or null while it is offered to its role'),
   })
   .meta({ id: 'Task' });
@@ -44,6 +45,8 @@ export const DeadlineSchema = z
     overdue: z.boolean(),
     remainingWorkdays: z.number().int().nullable().describe('working days left after today up to the due day; null beyond the loaded calendar years'),
     calendar: z.object({ id: z.string(), version: z.number().int() }),
+    provisional: z.literal(true).optional().describe('present when the due date rests on a provisional calendar year'),
+    provisionalYears: z.array(z.number().int()).optional(),
     pausedDays: z.number().int(),
     extensions: z.array(Json()),
   })

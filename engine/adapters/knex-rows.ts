@@ -69,6 +69,8 @@ export interface TaskRow {
   opened_at: string;
   opened_seq: number;
   due_at: string | null;
+  /** 1/true when `due_at` rests on a provisional calendar year (migration 007). */
+  due_provisional?: boolean | number | null;
   assignee: string | null;
 }
 
@@ -221,6 +223,7 @@ export function rowToTask(dialect: Dialect, row: TaskRow): TaskRecord {
     openedSeq: Number(row.opened_seq),
     dueAt: row.due_at ?? null,
     assignee: row.assignee ?? null,
+    ...(row.due_provisional === true || Number(row.due_provisional) === 1 ? { dueProvisional: true as const } : {}),
   };
 }
 

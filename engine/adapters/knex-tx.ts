@@ -60,7 +60,7 @@ export function createKnexTx(trx: Knex.Transaction, dialect: Dialect): StoreTx {
       await insertEvent(trx, req);
       for (const effect of req.effects) await applyEffect(trx, req, effect);
       // Deadlines move without tasks re-opening (pauses, extensions): keep every open task's due time current.
-      for (const t of req.taskDue ?? []) await trx('tasks').where({ task_key: t.taskKey, case_id: req.record.id }).update({ due_at: t.dueAt });
+      for (const t of req.taskDue ?? []) await trx('tasks').where({ task_key: t.taskKey, case_id: req.record.id }).update({ due_at: t.dueAt, due_provisional: t.dueProvisional === true });
     },
   };
 }
@@ -155,6 +155,7 @@ async function applyEffect(trx: Knex.Transaction, req: CommitRequest, effect: Ef
         opened_at: event.at,
         opened_seq: event.seq,
         due_at: req.taskDue?.find((t) => t.taskKey === effect.taskKey)?.dueAt ?? null,
+        due_provisional: req.taskDue?.find((t) => t.taskKey === effect.taskKey)?.dueProvisional === true,
         assignee: null,
       };
       // An upsert, so re-entering a state re-opens its task at this event.

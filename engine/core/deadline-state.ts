@@ -29,6 +29,10 @@ export const DeadlineStateSchema = z
     extensions: z.array(z.object({ by: z.string(), reason: z.string().optional(), at: z.string(), actor: z.string() })).default([]),
     reminded: z.number().int().default(0),
     escalated: z.number().int().default(0),
+    /** Present when the due date rests on a provisional calendar year (see `provisionalYears`). */
+    provisional: z.literal(true).optional(),
+    /** The provisional years the due date rests on. */
+    provisionalYears: z.array(z.number().int()).optional(),
     /** Bumped whenever the due date moves, so timers of the old date are replaced. */
     generation: z.number().int().default(0),
   })

@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import { CalendarError } from './calendar/calendar-errors.js';
 import type { CompiledCalendar } from './calendar/calendar.js';
-import { addDuration, offsetFromDue, subtractForReminder } from './calendar/deadline.js';
+import { addDuration, offsetFromDue, provisionalMark, subtractForReminder } from './calendar/deadline.js';
 import { addDays } from './calendar/local-date.js';
 import { parseDuration } from './calendar/duration.js';
 import type { CompiledWorkflow } from './compile.js';
@@ -79,6 +79,7 @@ export function startDeadlines(wf: CompiledWorkflow, stateId: string, data: Reco
     const cal = calendarFor(wf, d, env);
     let dueAt: Date;
     let dueDate: string | undefined;
+    let mark: { provisional?: true; provisionalYears?: number[] } = {};
     let startedAt = now;
     const due = d.dueField ? dataInstantIfSet(cal, data, d.dueField, 'end') : undefined;
     if (due) {
@@ -90,13 +91,14 @@ export function startDeadlines(wf: CompiledWorkflow, stateId: string, data: Reco
       const computed = addDuration(cal, startedAt, d.duration, { rollover: d.rollover ?? false });
       dueAt = computed.dueAt;
       dueDate = computed.dueDate;
+      if (computed.provisional) mark = { provisional: true, provisionalYears: computed.provisionalYears ?? [] };
     }
     const state: DeadlineState = {
       key: `${stateId}#${d.id}`, stateId, deadlineId: d.id, startSeq: seq,
       ...(d.title ? { title: d.title } : {}), ...(d.legalBasis ? { legalBasis: d.legalBasis } : {}),
       calendar: { id: cal.id, version: cal.version }, startedAt: startedAt.toISOString(), baseDueAt: dueAt.toISOString(), dueAt: dueAt.toISOString(),
       // Running even when already due (an anchor in the past): its due timer then fires at once, so `onExpire` runs.
-      ...(dueDate ? { dueDate } : {}), status: 'running',
+      ...(dueDate ? { dueDate } : {}), ...mark, status: 'running',
       pausedDays: 0, pausedMs: 0, extensions: [], reminded: 0, escalated: 0, generation: 0,
     };
     return skipPastRungs(wf, state, now, env);
@@ -161,7 +163,7 @@ export function extendDeadline(wf: CompiledWorkflow, dl: DeadlineState, by: stri
   const times = d.extension.times ?? 1;
   if (dl.extensions.length >= times) throw new InvalidDataError(`deadline ${dl.key} was already extended ${dl.extensions.length} time(s) (at most ${times})`, [{ code: 'extension_limit', path: ['deadline'], message: `at most ${times}` }]);
   const cal = calendarFor(wf, d, env);
-  parseDuration(by);
+  const parsedBy = parseDuration(by);
   const next = new Date(dl.dueAt);
   const moved = offsetFromDue(cal, next, by, { rollover: d.rollover ?? false });
   const limit = offsetFromDue(cal, new Date(dl.baseDueAt), d.extension.max, { rollover: d.rollover ?? false });
@@ -172,7 +174,13 @@ export function extendDeadline(wf: CompiledWorkflow, dl: DeadlineState, by: stri
   }
   const dueDate = dl.dueDate ? cal.localDateOf(new Date(moved.getTime() - 1)) : undefined;
   const status = dl.status === 'paused' ? 'paused' : moved.getTime() <= now.getTime() ? 'overdue' : 'running';
-  return { ...dl, dueAt: moved.toISOString(), ...(dueDate ? { dueDate } : {}), status, escalated: status === 'overdue' ? dl.escalated : 0, reminded: 0, generation: dl.generation + 1 };
+  // Counting working days (or rolling over) past the old due day consults those days' status.
+  const consulted = parsedBy.kind === 'workdays' || d.rollover === true
+    ? provisionalMark(cal, addDays(cal.localDateOf(new Date(next.getTime() - 1)), 1), cal.localDateOf(new Date(moved.getTime() - 1))).provisionalYears ?? []
+    : [];
+  const years = [...new Set([...(dl.provisionalYears ?? []), ...consulted])].sort((a, b) => a - b);
+  const mark = years.length > 0 ? { provisional: true as const, provisionalYears: years } : {};
+  return { ...dl, dueAt: moved.toISOString(), ...(dueDate ? { dueDate } : {}), ...mark, status, escalated: status === 'overdue' ? dl.escalated : 0, reminded: 0, generation: dl.generation + 1 };
 }
 
 /** The timers a set of deadlines needs now: the next reminder, the due time, the next escalation. */
@@ -205,14 +213,15 @@ export function timersOf(wf: CompiledWorkflow, caseId: string, deadlines: Deadli
  * the task's state, its ancestors or its descendants (null: none, or all
  * paused). Pure.
  */
-export function taskDueTimes(wf: CompiledWorkflow, caseId: string, value: unknown, deadlines: DeadlineState[]): { taskKey: string; dueAt: string | null }[] {
+export function taskDueTimes(wf: CompiledWorkflow, caseId: string, value: unknown, deadlines: DeadlineState[]): { taskKey: string; dueAt: string | null; dueProvisional?: boolean }[] {
   const active = activeNodeIds(value);
-  const out: { taskKey: string; dueAt: string | null }[] = [];
+  const out: { taskKey: string; dueAt: string | null; dueProvisional?: boolean }[] = [];
   for (const id of active) {
     if (!wf.tree.byId.get(id)?.def.task) continue;
     const related = deadlines.filter((d) => d.status !== 'paused' && (d.stateId === id || d.stateId.startsWith(`${id}.`) || id.startsWith(`${d.stateId}.`)));
     const due = related.map((d) => d.dueAt).sort()[0] ?? null;
-    out.push({ taskKey: `${caseId}:${id}`, dueAt: due });
+    const provisional = due !== null && related.some((d) => d.dueAt === due && d.provisional === true);
+    out.push({ taskKey: `${caseId}:${id}`, dueAt: due, ...(provisional ? { dueProvisional: true } : {}) });
   }
   return out;
 }

@@ -24,6 +24,10 @@ export interface DeadlineView {
   /** Working days left after today up to the due day (0 when due today or past); null beyond the loaded calendar years. */
   remainingWorkdays: number | null;
   calendar: { id: string; version: number };
+  /** Present when the due date rests on a provisional calendar year: it may move when the official notice arrives. */
+  provisional?: true;
+  /** Those provisional years. */
+  provisionalYears?: number[];
   pausedDays: number;
   extensions: DeadlineState['extensions'];
 }
@@ -42,6 +46,7 @@ export function toDeadlineViews(deadlines: DeadlineState[], now: Date, calendarO
       key: d.key, stateId: d.stateId, title: d.title, legalBasis: d.legalBasis, dueAt: d.dueAt, dueDate: d.dueDate, status: d.status,
       paused: d.status === 'paused', overdue: d.status === 'overdue' || (d.status === 'running' && new Date(d.dueAt).getTime() <= now.getTime()),
       remainingWorkdays: remaining, calendar: d.calendar, pausedDays: d.pausedDays, extensions: d.extensions,
+      ...(d.provisional ? { provisional: true as const, provisionalYears: d.provisionalYears ?? [] } : {}),
     };
   });
 }

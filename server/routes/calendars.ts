@@ -65,7 +65,11 @@ export function calendarRoutes({ engine }: RouteDeps): Route[] {
           rollover: z.enum(['true', 'false']).optional().transform((v) => v === 'true').describe('move a calendar-day deadline off a rest day'),
           version: z.coerce.number().int().min(1).optional(),
         }),
-        response: z.object({ dueAt: z.string(), dueDate: z.string().optional(), rolledOverFrom: z.string().optional(), calendarId: z.string(), calendarVersion: z.number().int(), workdays: z.number().int().nullable() }),
+        response: z.object({
+          dueAt: z.string(), dueDate: z.string().optional(), rolledOverFrom: z.string().optional(), calendarId: z.string(), calendarVersion: z.number().int(), workdays: z.number().int().nullable(),
+          provisional: z.literal(true).optional().describe('present when the result rests on a provisional year (weekends and statutory holidays only, until the official notice is imported)'),
+          provisionalYears: z.array(z.number().int()).optional(),
+        }),
         errors: ['calendar_not_found', 'invalid_duration', 'calendar_out_of_range'],
       },
       async ({ params, query }) => {

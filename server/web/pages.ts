@@ -85,7 +85,10 @@ export function webRouter(deps: WebDeps): express.Router {
     const events = p.isAuditor ? [] : (view.availableEvents ?? []);
     const forms = events.map((e) => ({ type: e.type, label: zh(def.events?.[e.type]?.title, e.type), fields: formFields(e.input as ObjectSchema | undefined) }));
     const history = (await engine.history(caseId)).map((e) => ({ seq: e.seq, at: e.at, actor: e.actor.name ?? e.actor.id, label: zh(def.events?.[e.type]?.title, e.type), type: e.type, state: formatStateValue(e.state.value) }));
-    const deadlines = view.deadlines.map((d) => ({ ...d, titleText: zh(d.title, d.key), due: d.overdue ? '已逾期' : d.remainingWorkdays === null ? '—' : d.remainingWorkdays === 0 ? '今日到期' : `剩 ${d.remainingWorkdays} 个工作日` }));
+    const deadlines = view.deadlines.map((d) => ({
+      ...d, titleText: zh(d.title, d.key),
+      provisionalNote: d.provisional ? `${(d.provisionalYears ?? []).join('、')}年放假安排尚未公布，此到期日按法定节假日暂定，公布后将重新核定` : undefined,
+      due: d.overdue ? '已逾期' : d.remainingWorkdays === null ? '—' : d.remainingWorkdays === 0 ? '今日到期' : `剩 ${d.remainingWorkdays} 个工作日` }));
     sendPage(deps, res, 'case', `案件 ${caseId}`, p, {
       c: view, stateTitle: stateTitle(def, view.value), workflowTitle: zh(def.title, def.id), orgName: (await orgs.get(view.org))?.name ?? view.org, data, deadlines, forms, history: history.reverse(),
       diagram: toMermaid(def, view.value), tasks: view.tasks.map((t) => ({ ...t, titleText: zh(t.title, t.stateId) })), ...extra,

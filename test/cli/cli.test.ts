@@ -79,9 +79,17 @@ describe('duban CLI', () => {
     expect(r.code).toBe(0);
     expect(r.out).toContain('due date:  2026-10-08');
     expect(r.out).toContain('due at:    2026-10-08T16:00:00.000Z');
-    const out = await duban('calendar', 'add', '2026-12-20', '10 workdays');
+    expect(r.out).not.toContain('provisional');
+    const out = await duban('calendar', 'add', '2029-12-20', '10 workdays');
     expect(out.code).toBe(1);
     expect(out.out).toContain('[calendar_out_of_range]');
+  });
+
+  it('answers a 2027 date for 2026-12-30 + 3 workdays and says it rests on a provisional year', async () => {
+    const r = await duban('calendar', 'add', '2026-12-30', '3 workdays');
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('due date:  2027-01-05');
+    expect(r.out).toContain('provisional: the result rests on provisional year 2027');
   });
 
   it('imports a custom calendar as a new version and lists it', async () => {
