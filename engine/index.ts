@@ -32,6 +32,7 @@ export type { Clock, Store, StoreTx, CaseRecord, EventRecord, EventEnv, TaskReco
 export { createEngine, type Engine, type EngineOptions, type CaseResult, type CommitListener } from './runtime/engine.js';
 export type { FireOutcome } from './runtime/fire-timer.js';
 export type { CalendarService, CalendarVersions } from './runtime/calendars.js';
+export { CALENDAR_ACTOR, type RebaselineOptions, type RebaselineReport, type RebaselinedCase } from './runtime/rebaseline.js';
 export type { CaseView } from './runtime/case-view.js';
 export type { CreateCaseInput } from './runtime/open-case.js';
 export { CASE_CREATED } from './runtime/open-case.js';

@@ -1,7 +1,9 @@
 /**
  * Built-in events every workflow accepts: `deadline.remind`, `deadline.due`
  * and `deadline.escalate` (sent by `system:timer` when a timer fires) and
- * `deadline.extend` (a role the deadline names grants more time). They change
+ * `deadline.extend` (a role the deadline names grants more time) and
+ * `deadline.rebaselined` (the engine recomputes deadlines that rested on a
+ * provisional calendar year once its official notice is loaded). They change
  * the case's deadlines, not its states, except that a timer's declared event
  * then runs as a normal transition. Pure.
  */
@@ -10,7 +12,7 @@ import { ForbiddenError, InvalidDataError, InvalidInputError, TimerStaleError } 
 import type { CompiledWorkflow } from './compile.js';
 import { DurationSchema } from './calendar/duration.js';
 import type { DeadlineState } from './deadline-state.js';
-import { deadlineDef, extendDeadline, TimerPayloadSchema, type StepEnv } from './deadlines.js';
+import { deadlineDef, extendDeadline, needsRebaseline, rebaselineDeadline, TimerPayloadSchema, type StepEnv } from './deadlines.js';
 import { zodIssues } from './field-schema.js';
 import type { CaseState, ChildRef, Command } from './types.js';
 import type { NotifyDefinition } from './definition-schema.js';
@@ -21,6 +23,7 @@ export const BUILTIN_EVENTS = [
   'deadline.due',
   'deadline.escalate',
   'deadline.extend',
+  'deadline.rebaselined',
   'case.childDone',
   'notification.acknowledged',
   'notification.escalated',
@@ -34,8 +37,34 @@ export const EscalatedPayloadSchema = z.object({ notification: z.string().min(1)
 /** A notification a fired rung sends, with the deadline it is about. */
 export interface RungNotice {
   notify: NotifyDefinition;
-  deadline: DeadlineState;
+  /** The deadline after the step; a re-baseline adds the due time it had before. */
+  deadline: DeadlineState & { previousDueAt?: string; previousDueDate?: string };
 }
+
+/** The template telling the people concerned that a re-baseline moved a due date earlier. */
+export const REBASELINE_TEMPLATE = 'deadline-rebaselined';
+
+/** One deadline a re-baseline recomputed, as the event records it. */
+export const RebaselineChangeSchema = z
+  .object({
+    deadline: z.string(),
+    fromVersion: z.number().int(),
+    toVersion: z.number().int(),
+    oldDueAt: z.string(),
+    newDueAt: z.string(),
+    oldDueDate: z.string().optional(),
+    newDueDate: z.string().optional(),
+  })
+  .strict();
+
+/**
+ * The payload of `deadline.rebaselined`: the calendar and the reason. The
+ * step fills in `changes` (what moved, and both calendar versions); a recorded
+ * payload carries them too, and replay recomputes rather than trusts them.
+ */
+export const RebaselinePayloadSchema = z
+  .object({ calendar: z.string().min(1), reason: z.string().min(1).max(2000), changes: z.array(RebaselineChangeSchema).optional() })
+  .strict();
 
 export const ExtendPayloadSchema = z.object({ deadline: z.string().min(1), by: DurationSchema, reason: z.string().min(1).max(2000) }).strict();
 
@@ -50,7 +79,7 @@ export interface BuiltinOutcome {
   payload: Record<string, unknown>;
   /** The workflow event the fired rung (or the spawn) declares, to run after the update. */
   followUp?: string | undefined;
-  notify?: RungNotice | undefined;
+  notify?: RungNotice | RungNotice[] | undefined;
 }
 
 function parse<T>(schema: z.ZodType<T>, payload: unknown, type: string): T {
@@ -78,6 +107,7 @@ export function stepBuiltin(wf: CompiledWorkflow, current: CaseState, cmd: Comma
   // Acknowledging is done by the recipient (the server checks who received it): the event only records it.
   if (type === 'notification.acknowledged') return { deadlines: current.deadlines, payload: parse(AckPayloadSchema, cmd.payload, type) };
   if (!cmd.actor.roles.includes('system') || !cmd.actor.id.startsWith('system:')) throw new ForbiddenError(`"${type}" is sent by the engine only`, { event: type });
+  if (type === 'deadline.rebaselined') return rebaseline(wf, current, parse(RebaselinePayloadSchema, cmd.payload, type), now, env);
   if (type === 'notification.escalated') return { deadlines: current.deadlines, payload: parse(EscalatedPayloadSchema, cmd.payload, type) };
   if (type === 'case.childDone') {
     const p = parse(ChildDonePayloadSchema, cmd.payload, type);
@@ -119,4 +149,32 @@ export function stepBuiltin(wf: CompiledWorkflow, current: CaseState, cmd: Comma
       break;
   }
   return { deadlines: current.deadlines.map((d) => (d.key === dl.key ? next : d)), payload: p, followUp, notify: notice && { notify: notice, deadline: next } };
+}
+
+/**
+ * Recomputes every deadline that rested on a provisional year of the named
+ * calendar on its latest version. The people of a deadline's task hear of it
+ * when its due date moved earlier. Throws `timer_stale` when there is nothing
+ * to recompute (already done), so a repeated pass appends nothing. Pure.
+ */
+function rebaseline(wf: CompiledWorkflow, current: CaseState, p: z.infer<typeof RebaselinePayloadSchema>, now: Date, env: StepEnv): BuiltinOutcome {
+  if (!env.calendar) throw new InvalidInputError('no calendars are loaded', [{ code: 'invalid_calendar', path: ['payload', 'calendar'], message: 'no calendars' }]);
+  const cal = env.calendar(p.calendar);
+  const due = current.deadlines.filter((d) => needsRebaseline(d, cal));
+  if (due.length === 0) throw new TimerStaleError(`${p.calendar}@${cal.version}`, 'no deadline of this case rests on a provisional year of an older version');
+  const changes: z.infer<typeof RebaselineChangeSchema>[] = [];
+  const notices: RungNotice[] = [];
+  const deadlines = current.deadlines.map((dl) => {
+    if (!needsRebaseline(dl, cal)) return dl;
+    const next = rebaselineDeadline(wf, dl, cal, current.data, now, env);
+    changes.push({
+      deadline: dl.key, fromVersion: dl.calendar.version, toVersion: cal.version, oldDueAt: dl.dueAt, newDueAt: next.dueAt,
+      ...(dl.dueDate !== undefined ? { oldDueDate: dl.dueDate } : {}), ...(next.dueDate !== undefined ? { newDueDate: next.dueDate } : {}),
+    });
+    const earlier = Date.parse(next.dueAt) < Date.parse(dl.dueAt);
+    const notify = earlier ? rungNotify(wf, dl.stateId, REBASELINE_TEMPLATE, 'dueSoon') : undefined;
+    if (notify) notices.push({ notify, deadline: { ...next, previousDueAt: dl.dueAt, ...(dl.dueDate !== undefined ? { previousDueDate: dl.dueDate } : {}) } });
+    return next;
+  });
+  return { deadlines, payload: { calendar: p.calendar, reason: p.reason, changes }, notify: notices };
 }

@@ -183,6 +183,51 @@ export function extendDeadline(wf: CompiledWorkflow, dl: DeadlineState, by: stri
   return { ...dl, dueAt: moved.toISOString(), ...(dueDate ? { dueDate } : {}), ...mark, status, escalated: status === 'overdue' ? dl.escalated : 0, reminded: 0, generation: dl.generation + 1 };
 }
 
+/** True when a deadline rests on a provisional year of calendar `cal`'s id and `cal` is a newer version than it was computed on. */
+export function needsRebaseline(dl: DeadlineState, cal: CompiledCalendar): boolean {
+  return dl.provisional === true && dl.calendar.id === cal.id && dl.calendar.version !== cal.version;
+}
+
+/**
+ * Recomputes a deadline on calendar `cal` (a newer version of its calendar,
+ * e.g. with the official notice of a year that was provisional): the base due
+ * date from its start and duration, then the days it stood paused, then its
+ * extensions in the order granted. A due date taken from the case data does
+ * not depend on the calendar and is kept. Moves the generation, so its
+ * timers are replaced. Pure.
+ */
+export function rebaselineDeadline(wf: CompiledWorkflow, dl: DeadlineState, cal: CompiledCalendar, data: Record<string, unknown>, now: Date, env: StepEnv): DeadlineState {
+  const d = deadlineDef(wf, dl.stateId, dl.deadlineId);
+  const stamp = { ...dl, calendar: { id: cal.id, version: cal.version } };
+  const { provisional: _p, provisionalYears: _y, ...unmarked } = stamp;
+  if (!d || (d.dueField && dataInstantIfSet(cal, data, d.dueField, 'end'))) return unmarked;
+  const rollover = d.rollover ?? false;
+  const base = addDuration(cal, new Date(dl.startedAt), d.duration, { rollover });
+  const years = new Set(base.provisionalYears ?? []);
+  let dueAt = base.dueAt;
+  if (base.dueDate !== undefined && dl.pausedDays) dueAt = cal.endOfDay(addDays(base.dueDate, dl.pausedDays));
+  else if (dl.pausedMs) dueAt = new Date(dueAt.getTime() + dl.pausedMs);
+  for (const ext of dl.extensions) {
+    const moved = offsetFromDue(cal, dueAt, ext.by, { rollover });
+    if (parseDuration(ext.by).kind === 'workdays' || rollover) {
+      for (const y of provisionalMark(cal, addDays(cal.localDateOf(new Date(dueAt.getTime() - 1)), 1), cal.localDateOf(new Date(moved.getTime() - 1))).provisionalYears ?? []) years.add(y);
+    }
+    dueAt = moved;
+  }
+  const moved = dueAt.toISOString() !== dl.dueAt;
+  const dueDate = dl.dueDate !== undefined ? cal.localDateOf(new Date(dueAt.getTime() - 1)) : undefined;
+  // An overdue deadline that now falls due later runs again; a running one now past due stays running, so its due timer fires at once.
+  const status = dl.status === 'overdue' && dueAt.getTime() > now.getTime() ? 'running' : dl.status;
+  const next: DeadlineState = {
+    ...unmarked, baseDueAt: base.dueAt.toISOString(), dueAt: dueAt.toISOString(), ...(dueDate !== undefined ? { dueDate } : {}), status,
+    ...(years.size > 0 ? { provisional: true as const, provisionalYears: [...years].sort((a, b) => a - b) } : {}),
+    ...(status !== dl.status ? { escalated: 0 } : {}),
+    // Always a new generation: reminders and escalations count from the new calendar too, so every timer is replaced.
+    generation: dl.generation + 1,
+  };
+  return moved ? skipPastRungs(wf, { ...next, reminded: 0 }, now, env) : next;
+}
+
 /** The timers a set of deadlines needs now: the next reminder, the due time, the next escalation. */
 export function timersOf(wf: CompiledWorkflow, caseId: string, deadlines: DeadlineState[], env: StepEnv): TimerSpec[] {
   const out: TimerSpec[] = [];

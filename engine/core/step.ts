@@ -92,7 +92,7 @@ export function step(wf: CompiledWorkflow, current: CaseState, cmd: Command, now
   return { ...finishTransition(wf, current, current, t.snapshot, t.actions, now, env, { type: cmd.type, actor: cmd.actor }), payload: t.payload };
 }
 
-function finishTransition(wf: CompiledWorkflow, prev: CaseState, base: CaseState, snapshot: AnyMachineSnapshot, actions: readonly Action[], now: Date, env: StepEnv, cause: Cause, extra?: RungNotice): { state: CaseState; effects: Effect[] } {
+function finishTransition(wf: CompiledWorkflow, prev: CaseState, base: CaseState, snapshot: AnyMachineSnapshot, actions: readonly Action[], now: Date, env: StepEnv, cause: Cause, extra?: RungNotice | RungNotice[]): { state: CaseState; effects: Effect[] } {
   const state: CaseState = {
     ...toCaseState(snapshot, { caseId: prev.caseId, org: prev.org, seq: prev.seq + 1 }, base.deadlines),
     ...(base.parent ? { parent: base.parent } : {}),
@@ -247,7 +247,7 @@ function toCaseState(snapshot: AnyMachineSnapshot, ids: { caseId: string; org: s
  * and stop with them and pause where declared, and the timers the new
  * deadlines need replace those of the old ones.
  */
-function finish(wf: CompiledWorkflow, prev: CaseState | undefined, next: CaseState, actions: readonly Action[], now: Date, env: StepEnv, cause: Cause, extra?: RungNotice): { state: CaseState; effects: Effect[] } {
+function finish(wf: CompiledWorkflow, prev: CaseState | undefined, next: CaseState, actions: readonly Action[], now: Date, env: StepEnv, cause: Cause, extra?: RungNotice | RungNotice[]): { state: CaseState; effects: Effect[] } {
   const effects: Effect[] = [];
   const nextId = () => `${next.caseId}/${next.seq}/${effects.length}`;
   let deadlines = next.deadlines;
@@ -286,7 +286,7 @@ function finish(wf: CompiledWorkflow, prev: CaseState | undefined, next: CaseSta
   const { assignments: _a, ...rest } = next;
   const state: CaseState = { ...rest, deadlines, ...(children ? { children } : {}), ...(assignments && Object.keys(assignments).length ? { assignments } : {}) };
   effects.push(...notifyEffects(wf, state, notices, cause, now, nextId));
-  if (extra) effects.push(...notifyEffects(wf, state, [extra.notify], cause, now, nextId, extra.deadline));
+  for (const e of [extra ?? []].flat()) effects.push(...notifyEffects(wf, state, [e.notify], cause, now, nextId, e.deadline));
   pushTimerEffects(wf, prev, state, env, effects, nextId);
   if (state.status === 'done') {
     effects.push({ type: 'case-closed', id: nextId(), finalState: formatStateValue(state.value) });

@@ -19,6 +19,7 @@ import { replayCase, type ReplayResult } from './replay.js';
 import { fireTimer, type FireOutcome } from './fire-timer.js';
 import { sendEvent, type SendCommand } from './send-event.js';
 import { verifyCases, type VerifyOptions, type VerifyReport } from './verify.js';
+import { rebaselineCalendar, type RebaselineOptions, type RebaselineReport } from './rebaseline.js';
 
 export interface EngineOptions {
   store: Store;
@@ -53,6 +54,12 @@ export interface Engine {
   history(caseId: string): Promise<EventRecord[]>;
   replay(caseId: string, opts?: { atSeq?: number }): Promise<ReplayResult>;
   verify(caseId?: string, opts?: VerifyOptions): Promise<VerifyReport>;
+  /**
+   * Recomputes every open deadline resting on a provisional year of an older version of the calendar on its
+   * latest version: one `deadline.rebaselined` event per case. Idempotent and resumable; call it after adding
+   * a calendar version (`calendars.add`).
+   */
+  rebaselineCalendar(calendarId: string, opts?: RebaselineOptions): Promise<RebaselineReport>;
   /** Fires a due timer (schedulers call this); at most one event, whatever the number of calls. */
   fireTimer(timer: Pick<TimerRecord, 'timerKey' | 'caseId' | 'kind' | 'deadlineKey' | 'index' | 'generation'>): Promise<FireOutcome>;
   /** Subscribes to committed steps (after the transaction): schedulers arm timers, dispatchers wake. Returns an unsubscribe function. */
@@ -130,6 +137,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     replay: (caseId, opts) => replayCase(deps, caseId, opts),
     verify: (caseId, opts) => verifyCases(deps, caseId, opts),
     fireTimer: (timer) => fireTimer(deps, timer),
+    rebaselineCalendar: (calendarId, opts) => rebaselineCalendar(deps, calendarId, opts),
     onCommit(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);

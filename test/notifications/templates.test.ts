@@ -11,8 +11,9 @@ import { notifyDemo, TEST_TEMPLATE_DIR } from './support.js';
 const TEMPLATE_IDS = [
   'task-assigned', 'due-soon', 'overdue', 'escalated', 'case-closed', 'rejected', 'transferred', 'listing-published',
   'supervision-letter-issued', 'reminder-letter', 'circular', 'interview-notice', 'tipster-reply', 'evidence-rejected', 'gate-complete', 'acknowledged-warning',
+  'deadline-rebaselined',
 ];
-const DEADLINE_TEMPLATES = new Set(['due-soon', 'overdue', 'escalated']);
+const DEADLINE_TEMPLATES = new Set(['due-soon', 'overdue', 'escalated', 'deadline-rebaselined']);
 
 const context = (over: Partial<TemplateContext> = {}): TemplateContext => ({
   case: { id: 'HZ-2026-001', org: 'district-a', workflowId: 'hazard', workflowTitle: { zh: '事故隐患排查治理', en: 'Hazard lifecycle' }, state: 'rectifying', seq: 4, link: '' },

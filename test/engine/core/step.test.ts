@@ -106,8 +106,8 @@ describe('step', () => {
     expect(() => step(wf, ext.state, { type: 'deadline.extend', payload: { deadline: 'viaB#review', by: '1 workday', reason: '再延' }, actor: boss }, now, env)).toThrowError(expect.objectContaining({ code: 'invalid_data' }));
   });
 
-  it('refuses deadlines past the loaded calendar years with calendar_out_of_range', () => {
-    const late = initialStep(wf, { caseId: 'c2', org: 'o1', data: {}, actor: clerk }, new Date('2026-12-28T02:00:00Z'), env).state;
-    expect(() => step(wf, late, { type: 'go', payload: { b: 'B' }, actor: clerk }, new Date('2026-12-28T02:00:00Z'), env)).toThrowError(expect.objectContaining({ code: 'calendar_out_of_range' }));
+  it('refuses deadlines past the provisional calendar years with calendar_out_of_range', () => {
+    const late = initialStep(wf, { caseId: 'c2', org: 'o1', data: {}, actor: clerk }, new Date('2029-12-28T02:00:00Z'), env).state;
+    expect(() => step(wf, late, { type: 'go', payload: { b: 'B' }, actor: clerk }, new Date('2029-12-28T02:00:00Z'), env)).toThrowError(expect.objectContaining({ code: 'calendar_out_of_range' }));
   });
 });
