@@ -21,6 +21,7 @@ export const ERROR_CODES = [
   'calendar_out_of_range',
   'invalid_duration',
   'invalid_calendar',
+  'calendar_out_of_scope',
   'replay_diverged',
   'timer_stale',
   'task_conflict',

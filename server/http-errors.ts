@@ -49,6 +49,7 @@ export const ERROR_STATUS = {
   calendar_out_of_range: 422,
   invalid_duration: 422,
   invalid_calendar: 422,
+  calendar_out_of_scope: 422,
   replay_diverged: 500,
   timer_stale: 409,
   task_conflict: 409,

@@ -50,8 +50,9 @@ export async function openRuntime(config: Config, opts: { registerBuiltins?: boo
     await store.migrate();
     const offset = config.DUBAN_CLOCK_OFFSET ? parseOffset(config.DUBAN_CLOCK_OFFSET) ?? 0 : 0;
     const clock = offset ? createOffsetClock(offset) : systemClock;
-    const engine = await createEngine({ store, clock, templates, workflows: opts.registerBuiltins === false ? [] : builtinWorkflows });
-    return { config, store, engine, templates, people: createKnexPeopleStore(store), close: () => store.close() };
+    const people = createKnexPeopleStore(store);
+    const engine = await createEngine({ store, clock, templates, orgs: people, workflows: opts.registerBuiltins === false ? [] : builtinWorkflows });
+    return { config, store, engine, templates, people, close: () => store.close() };
   } catch (err) {
     await store.close();
     throw err;

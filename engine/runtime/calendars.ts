@@ -3,6 +3,12 @@
  * immutable versions. Each step gets a lookup that hands out the latest
  * version and remembers which versions it gave, so the event can record them
  * and replay uses exactly the same ones.
+ *
+ * A calendar belongs to an org (`org` in its data; none: the root, as the
+ * built-in `cn`) and governs only cases in that org's subtree. The engine does
+ * not own the org tree: it reads it through {@link OrgTreeSource} (the people
+ * store) outside transactions, so a step checks a case's org synchronously.
+ * Replay never checks: the recorded event was accepted once.
  */
 import { builtinCalendars, CalendarError, createCalendarRegistry, parseCalendar, type CalendarInput, type CompiledCalendar } from '../core/calendar/index.js';
 import type { CalendarLookup } from '../core/deadlines.js';
@@ -12,6 +18,11 @@ import { hashDefinition } from './hash.js';
 /** Calendar versions a step used, recorded with its event: `{ cn: 1 }`. */
 export type CalendarVersions = Record<string, number>;
 
+/** Where the engine reads the org tree from (the people store satisfies it). */
+export interface OrgTreeSource {
+  listOrgs(): Promise<readonly { id: string; parentId: string | null }[]>;
+}
+
 export interface CalendarService {
   /** Validates and stores a calendar (a new version when its content is new); returns id and version. */
   add(input: unknown): Promise<{ id: string; version: number; created: boolean }>;
@@ -20,8 +31,16 @@ export interface CalendarService {
   get(id: string, version?: number): Promise<CompiledCalendar>;
   /** Re-reads calendars other processes added, if the copy in memory is stale. Call it before a transaction. */
   prepare(): Promise<void>;
-  /** A lookup for a new step, and the versions it handed out. No I/O, so it is safe inside a transaction. */
-  forStep(): { lookup: CalendarLookup; used: CalendarVersions };
+  /**
+   * A lookup for a new step of a case in `caseOrg`, and the versions it handed out. No I/O, so it is
+   * safe inside a transaction. With `caseOrg`, a calendar owned by an org that does not govern it
+   * throws `calendar_out_of_scope`.
+   */
+  forStep(caseOrg?: string): { lookup: CalendarLookup; used: CalendarVersions };
+  /** True when calendar `cal` may be used for cases of `org`: it belongs to the root or to `org` or an org above it. */
+  governs(cal: CompiledCalendar, org: string): boolean;
+  /** Throws `calendar_out_of_scope` unless the latest version of `calendarId` may be used for cases of `org` (a registration check). */
+  assertUsableAt(calendarId: string, org: string): Promise<void>;
   /** A lookup for replaying an event that recorded `versions`. */
   forReplay(versions: CalendarVersions | undefined): Promise<CalendarLookup>;
 }
@@ -29,16 +48,27 @@ export interface CalendarService {
 /** How long a process trusts its in-memory copy before re-reading calendars other processes may have added. */
 const REFRESH_MS = 5_000;
 
-export function createCalendarService(store: Store, clock: Clock): CalendarService {
+export function createCalendarService(store: Store, clock: Clock, orgs?: OrgTreeSource): CalendarService {
   const registry = createCalendarRegistry(builtinCalendars);
   let loadedAt = -Infinity;
+  let parents = new Map<string, string | null>();
 
   const refresh = async (force = false) => {
     const now = Date.now();
     if (!force && now - loadedAt < REFRESH_MS) return;
     for (const stored of await store.calendars.list()) registry.add({ ...(stored.definition as CalendarInput), version: stored.version });
+    if (orgs) parents = new Map((await orgs.listOrgs()).map((o) => [o.id, o.parentId]));
     loadedAt = now;
   };
+  /** The org and every org above it (guarded against a cycle a hand-edited database might hold). */
+  const ancestry = (org: string): Set<string> => {
+    const seen = new Set<string>();
+    for (let o: string | null | undefined = org; o != null && !seen.has(o); o = parents.get(o)) seen.add(o);
+    return seen;
+  };
+  const governs = (cal: CompiledCalendar, org: string): boolean => cal.org === undefined || ancestry(org).has(cal.org);
+  const outOfScope = (cal: CompiledCalendar, org: string) =>
+    new CalendarError('calendar_out_of_scope', `calendar ${cal.id} belongs to org ${cal.org ?? '(root)'} and does not govern cases of org ${org}`, { calendar: cal.id, owner: cal.org, org });
   const unknown = (id: string, version?: number) => new CalendarError('invalid_calendar', `calendar ${id}${version === undefined ? '' : ` version ${version}`} is not loaded`, { calendar: id, version });
   const getLoaded = async (id: string, version?: number) => {
     await refresh();
@@ -55,6 +85,13 @@ export function createCalendarService(store: Store, clock: Clock): CalendarServi
     async add(input) {
       const cal = parseCalendar(input);
       await refresh(true);
+      const current = registry.get(cal.id);
+      // Ownership stays with the calendar id: a new version cannot hand another org's calendar to someone else.
+      if (current && current.org !== cal.org) {
+        throw new CalendarError('invalid_calendar', `calendar ${cal.id} belongs to org ${current.org ?? '(root)'}; a new version cannot move it to ${cal.org ?? '(root)'}`, { calendarId: cal.id, owner: current.org, org: cal.org }, [
+          { code: 'owner_mismatch', path: ['org'], message: `must be ${current.org ?? 'absent (root)'}` },
+        ]);
+      }
       const version = registry.add(cal);
       const definition = { ...cal, version };
       const saved = await store.calendars.save({ calendarId: cal.id, version, hash: hashDefinition(definition), definition, createdAt: clock.now().toISOString() });
@@ -66,11 +103,17 @@ export function createCalendarService(store: Store, clock: Clock): CalendarServi
     },
     get: getLoaded,
     prepare: () => refresh(),
-    forStep() {
+    governs,
+    async assertUsableAt(calendarId, org) {
+      const cal = await getLoaded(calendarId);
+      if (!governs(cal, org)) throw outOfScope(cal, org);
+    },
+    forStep(caseOrg) {
       const used: CalendarVersions = {};
       const lookup: CalendarLookup = (id) => {
         const cal = registry.get(id);
         if (!cal) throw unknown(id);
+        if (caseOrg !== undefined && !governs(cal, caseOrg)) throw outOfScope(cal, caseOrg);
         used[id] = cal.version;
         return cal;
       };

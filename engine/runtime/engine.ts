@@ -13,7 +13,7 @@ import type { CompiledCalendar } from '../core/calendar/index.js';
 import type { TemplateCatalog } from '../core/validate-definition.js';
 import type { EngineDeps } from './deps.js';
 import { openCase, type CreateCaseInput } from './open-case.js';
-import { createCalendarService, type CalendarService } from './calendars.js';
+import { createCalendarService, type CalendarService, type OrgTreeSource } from './calendars.js';
 import { createWorkflowRegistry, type WorkflowRegistry } from './registry.js';
 import { replayCase, type ReplayResult } from './replay.js';
 import { fireTimer, type FireOutcome } from './fire-timer.js';
@@ -30,6 +30,8 @@ export interface EngineOptions {
   newId?: () => string;
   /** Notification templates: every template a registered definition names must exist and be renderable. */
   templates?: TemplateCatalog | undefined;
+  /** The org tree (the people store), so a calendar owned by an org governs only that org's subtree. */
+  orgs?: OrgTreeSource | undefined;
 }
 
 export interface CaseResult {
@@ -79,7 +81,7 @@ export type CommitListener = (committed: { event: EventRecord; effects: Effect[]
 export async function createEngine(options: EngineOptions): Promise<Engine> {
   const clock = options.clock ?? systemClock;
   const registry = createWorkflowRegistry(options.store, clock, options.templates);
-  const calendars = createCalendarService(options.store, clock);
+  const calendars = createCalendarService(options.store, clock, options.orgs);
   const deps: EngineDeps = { store: options.store, clock, registry, calendars, newId: options.newId ?? randomUUID, pins: new Map() };
   for (const wf of options.workflows ?? []) await registry.register(wf);
 

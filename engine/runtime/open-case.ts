@@ -41,7 +41,7 @@ export interface CreateCaseResult {
  * then the children its first states spawn. Returns the effects of all.
  */
 export async function createInTx(deps: EngineDeps, tx: StoreTx, wf: CompiledWorkflow, init: NewCase, now: Date, key: string | null): Promise<{ record: CaseRecord; event: EventRecord; effects: Effect[] }> {
-  const cals = deps.calendars.forStep();
+  const cals = deps.calendars.forStep(init.org);
   const { state, effects, payload } = initialStep(wf, init, now, { calendar: cals.lookup });
   const at = now.toISOString();
   const unsigned: Omit<EventRecord, 'hash'> = {

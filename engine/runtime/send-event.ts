@@ -68,7 +68,7 @@ export async function sendEvent(deps: EngineDeps, caseId: string, cmd: SendComma
         if (cmd.expectedVersion !== undefined && cmd.expectedVersion !== current.version) throw new VersionConflictError(caseId, cmd.expectedVersion, current.version);
         const wf = await deps.registry.get(current.workflowId, current.workflowVersion, tx);
         const now = deps.clock.now();
-        const cals = deps.calendars.forStep();
+        const cals = deps.calendars.forStep(current.org);
         const history = cmd.type === 'task.withdraw' ? await historyView(tx, current) : undefined;
         const { state, effects, payload } = step(wf, current.state, { type: cmd.type, payload: cmd.payload, actor }, now, { calendar: cals.lookup, history });
         const at = now.toISOString();

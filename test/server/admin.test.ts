@@ -79,10 +79,10 @@ describe('calendars', () => {
     const cal = { id: 'cn-test', years: [2027], days: [{ date: '2027-01-01', kind: 'holiday', name: '元旦' }] };
     expectError(await as(s, 'clerk-donghu').post('/api/v1/calendars', cal), 403, 'forbidden');
     const created = await as(s, 'admin').post('/api/v1/calendars', cal);
-    expect([created.status, created.body]).toEqual([201, { id: 'cn-test', version: 1, created: true }]);
+    expect([created.status, created.body]).toEqual([201, { id: 'cn-test', version: 1, created: true, rebaselined: { cases: 0, failed: 0 } }]);
     expectError(await as(s, 'admin').post('/api/v1/calendars', { ...cal, days: [{ date: '2028-01-01', kind: 'holiday' }] }), 422, 'invalid_calendar');
     const year = await as(s, 'admin').post('/api/v1/calendars/cn/years', { years: [2027], days: [{ date: '2027-01-01', kind: 'holiday', name: '元旦' }] });
-    expect([year.status, year.body]).toEqual([201, { id: 'cn', version: 2, created: true }]);
+    expect([year.status, year.body]).toEqual([201, { id: 'cn', version: 2, created: true, rebaselined: { cases: 0, failed: 0 } }]);
     const d = await as(s, 'clerk-donghu').get('/api/v1/calendars/cn/deadline?start=2026-12-31T02:00:00Z&duration=P1D&rollover=true');
     expect(d.body).toMatchObject({ dueDate: '2027-01-04', calendarVersion: 2 });
     expectError(await as(s, 'admin').post('/api/v1/calendars/mars/years', { years: [2027], days: [] }), 404, 'calendar_not_found');

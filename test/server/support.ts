@@ -111,8 +111,8 @@ export async function testServer(backend: 'sqlite' | 'postgres' = 'sqlite', opts
   const fresh = backend === 'sqlite' ? await freshSqliteStore() : await freshPostgresStore();
   const clock = createManualClock('2026-03-02T02:00:00.000Z');
   const templates = createTemplateCatalog({ dirs: [BUILTIN_TEMPLATE_DIR, ...(opts.templateDirs ?? [])] });
-  const engine = await createEngine({ store: fresh.store, clock, templates, workflows: [counterWorkflow, permitWorkflow, hazardWorkflow, ...(opts.workflows ?? [])] });
   const people = createKnexPeopleStore(fresh.store);
+  const engine = await createEngine({ store: fresh.store, clock, templates, orgs: people, workflows: [counterWorkflow, permitWorkflow, hazardWorkflow, ...(opts.workflows ?? [])] });
   const demo = await loadDemoData(people, clock);
   const tokens: Record<string, string> = Object.fromEntries(demo.tokens.map((t) => [t.userId, t.token]));
   for (const [id, [orgId, roles]] of Object.entries(TEST_USERS)) tokens[id] = (await createUser(people, clock, { id, name: id, orgId, roles })).token;

@@ -8,7 +8,7 @@
 import { EngineError, type Issue } from '../../errors.js';
 
 /** Every code a {@link CalendarError} can carry. */
-export const CALENDAR_ERROR_CODES = ['calendar_out_of_range', 'invalid_duration', 'invalid_calendar'] as const;
+export const CALENDAR_ERROR_CODES = ['calendar_out_of_range', 'invalid_duration', 'invalid_calendar', 'calendar_out_of_scope'] as const;
 
 /** A stable snake_case code of a calendar failure. */
 export type CalendarErrorCode = (typeof CALENDAR_ERROR_CODES)[number];
@@ -19,7 +19,9 @@ export type CalendarIssue = Issue;
 /**
  * A calendar or duration failure: a date outside the loaded years
  * (`calendar_out_of_range`), unparseable duration text (`invalid_duration`) or
- * calendar data that fails validation (`invalid_calendar`, with `issues`).
+ * calendar data that fails validation (`invalid_calendar`, with `issues`), or
+ * a calendar owned by an org used for a case outside that org's subtree
+ * (`calendar_out_of_scope`).
  */
 export class CalendarError extends EngineError {
   declare readonly code: CalendarErrorCode;
