@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createEngine, createKnexStore, type Engine } from '../../engine/index.js';
+import { createEngine, createKnexStore, createManualClock, defineWorkflow, type Engine } from '../../engine/index.js';
 import { tamperEvent } from '../../engine/adapters/tamper.js';
 import { chief, clerk, counterWorkflow } from '../support/counter-workflow.js';
 
@@ -23,6 +23,15 @@ async function duban(...args: string[]): Promise<{ code: number; out: string }> 
     return { code: typeof e.code === 'number' ? e.code : -1, out: (e.stdout ?? '') + (e.stderr ?? '') };
   }
 }
+
+/** A letter whose reply is due in 10 working days. */
+const letterWorkflow = defineWorkflow({
+  id: 'cli-letter', version: 1, title: { zh: '函件', en: 'Letter' }, roles: ['clerk'], data: { type: 'object', properties: {} }, initial: 'open',
+  states: {
+    open: { task: { title: '回复', role: 'clerk' }, deadlines: [{ id: 'reply', duration: '10 workdays' }], on: { reply: { target: 'done', roles: ['clerk'] } } },
+    done: { type: 'final' },
+  },
+});
 
 let caseId = '';
 beforeAll(async () => {
@@ -83,14 +92,14 @@ describe('duban CLI', () => {
     const out = await duban('calendar', 'add', '2029-12-20', '10 workdays');
     expect(out.code).toBe(1);
     expect(out.out).toContain('[calendar_out_of_range]');
-  });
+  }, 90_000);
 
   it('answers a 2027 date for 2026-12-30 + 3 workdays and says it rests on a provisional year', async () => {
     const r = await duban('calendar', 'add', '2026-12-30', '3 workdays');
     expect(r.code).toBe(0);
     expect(r.out).toContain('due date:  2027-01-05');
     expect(r.out).toContain('provisional: the result rests on provisional year 2027');
-  });
+  }, 90_000);
 
   it('imports a custom calendar as a new version and lists it', async () => {
     const file = join(dir, 'province.json');
@@ -102,6 +111,28 @@ describe('duban CLI', () => {
     expect(list.out).toContain('cn-zj v1');
     expect((await duban('calendar', 'add', '2026-06-12', '1 workday', '--calendar', 'cn-zj')).out).toContain('due date:  2026-06-16');
   });
+
+  it('imports the official year with --years and re-baselines an open provisional deadline through a history event', async () => {
+    const store = createKnexStore({ sqliteFile: db });
+    const engine = await createEngine({ store, clock: createManualClock('2026-12-21T02:00:00.000Z'), workflows: [letterWorkflow] });
+    const { case: c } = await engine.createCase({ workflowId: 'cli-letter', org: 'district-a', actor: clerk });
+    expect(c.deadlines[0]).toMatchObject({ dueDate: '2027-01-05', provisional: true });
+    await store.close();
+    // Test data standing in for the 2027 notice: a make-up working Saturday on 2 January.
+    const file = join(dir, 'cn-2027.json');
+    writeFileSync(file, JSON.stringify({ id: 'cn', years: [2027], source: '测试用2027年通知', days: [{ date: '2027-01-01', kind: 'holiday', name: '元旦' }, { date: '2027-01-02', kind: 'workday', name: '元旦调休上班' }] }));
+    const r = await duban('calendar', 'import', '--years', file);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('added calendar cn v2');
+    expect(r.out).toContain('re-baselined 1 case(s)');
+    expect(r.out).toContain(`${c.id}  open#reply  2027-01-05 → 2027-01-04  (v1 → v2)`);
+    const after = createKnexStore({ sqliteFile: db });
+    const check = await createEngine({ store: after });
+    expect((await check.history(c.id)).at(-1)).toMatchObject({ type: 'deadline.rebaselined', env: { calendars: { cn: 2 } } });
+    expect((await check.verify(c.id)).ok).toBe(true);
+    await after.close();
+    expect((await duban('calendar', 'add', '2026-12-30', '3 workdays')).out).not.toContain('provisional');
+  }, 120_000);
 
   it('exits 2 naming the variable when the configuration is bad', async () => {
     const r = await run(process.execPath, [bin, 'migrate'], { env: { ...process.env, PORT: 'eighty' } }).catch((e: { code: number; stderr: string }) => e);
