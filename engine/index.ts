@@ -51,6 +51,7 @@ export {
   compileCalendar,
   countWorkdaysBetween,
   createCalendarRegistry,
+  nextYearStillProvisional,
   offsetFromDue,
   parseCalendar,
   parseDuration,

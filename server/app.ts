@@ -82,7 +82,15 @@ export function createApp(options: AppOptions): express.Express {
   routes.push(
     route({ method: 'get', path: '/healthz', tag: 'system', auth: 'none', summary: 'The process is up', response: z.object({ status: z.literal('ok') }) }, async () => ({ status: 'ok' as const })),
     route(
-      { method: 'get', path: '/readyz', tag: 'system', auth: 'none', summary: 'The database answers and the process is not shutting down', response: z.object({ status: z.literal('ready') }), errors: ['not_ready'] },
+      {
+        method: 'get', path: '/readyz', tag: 'system', auth: 'none', summary: 'The database answers and the process is not shutting down; `warnings` never fail readiness',
+        response: z.object({
+          status: z.literal('ready'),
+          warnings: z.array(z.object({ code: z.literal('calendar_next_year_provisional'), calendar: z.string(), year: z.number().int(), message: z.string() })).optional()
+            .describe("from 1 October: calendars that still count next year provisionally (import the State Council's notice)"),
+        }),
+        errors: ['not_ready'],
+      },
       async () => {
         if (options.draining?.()) throw new HttpError('not_ready', 'shutting down');
         try {
@@ -91,7 +99,11 @@ export function createApp(options: AppOptions): express.Express {
           logger.warn({ err }, 'readiness probe: database unreachable');
           throw new HttpError('not_ready', 'the database does not answer');
         }
-        return { status: 'ready' as const };
+        const warnings = (await engine.calendars.nextYearWarnings().catch(() => [])).map((w) => ({
+          code: 'calendar_next_year_provisional' as const, calendar: w.calendarId, year: w.year,
+          message: `calendar ${w.calendarId} v${w.version} still counts ${w.year} provisionally (weekends and statutory holidays only); import the official notice for ${w.year}`,
+        }));
+        return { status: 'ready' as const, ...(warnings.length > 0 ? { warnings } : {}) };
       },
     ),
     route({ method: 'get', path: '/metrics', tag: 'system', auth: 'none', summary: 'Prometheus metrics', mediaType: 'text/plain' }, async ({ res }) => {

@@ -10,7 +10,7 @@
  * store) outside transactions, so a step checks a case's org synchronously.
  * Replay never checks: the recorded event was accepted once.
  */
-import { builtinCalendars, CalendarError, createCalendarRegistry, parseCalendar, type CalendarInput, type CompiledCalendar } from '../core/calendar/index.js';
+import { builtinCalendars, CalendarError, createCalendarRegistry, nextYearStillProvisional, parseCalendar, type CalendarInput, type CompiledCalendar } from '../core/calendar/index.js';
 import type { CalendarLookup } from '../core/deadlines.js';
 import type { Clock, Store } from '../ports.js';
 import { hashDefinition } from './hash.js';
@@ -39,6 +39,11 @@ export interface CalendarService {
   forStep(caseOrg?: string): { lookup: CalendarLookup; used: CalendarVersions };
   /** True when calendar `cal` may be used for cases of `org`: it belongs to the root or to `org` or an org above it. */
   governs(cal: CompiledCalendar, org: string): boolean;
+  /**
+   * From 1 October (engine clock): the calendars whose latest version still counts next year
+   * provisionally, so its official notice should be imported soon. Empty otherwise.
+   */
+  nextYearWarnings(): Promise<{ calendarId: string; version: number; year: number }[]>;
   /** Throws `calendar_out_of_scope` unless the latest version of `calendarId` may be used for cases of `org` (a registration check). */
   assertUsableAt(calendarId: string, org: string): Promise<void>;
   /** A lookup for replaying an event that recorded `versions`. */
@@ -104,6 +109,15 @@ export function createCalendarService(store: Store, clock: Clock, orgs?: OrgTree
     get: getLoaded,
     prepare: () => refresh(),
     governs,
+    async nextYearWarnings() {
+      await refresh();
+      const now = clock.now();
+      const latest = new Map(registry.list().map((c) => [c.id, c]));
+      return [...latest.values()].flatMap((c) => {
+        const year = nextYearStillProvisional(c, now);
+        return year === undefined ? [] : [{ calendarId: c.id, version: c.version, year }];
+      });
+    },
     async assertUsableAt(calendarId, org) {
       const cal = await getLoaded(calendarId);
       if (!governs(cal, org)) throw outOfScope(cal, org);

@@ -39,8 +39,20 @@ export async function sessionOf(deps: WebDeps, req: Request): Promise<Principal 
 export function sendPage(deps: WebDeps, res: Response, view: string, title: string, p: Principal | undefined, context: Record<string, unknown> = {}, status = 200): void {
   const unread = typeof res.locals.unread === 'number' ? res.locals.unread : 0;
   res.status(status).type('text/html; charset=utf-8').send(
-    deps.render.page(view, { ...context, title, me: p && { id: p.user.id, name: p.user.name, org: p.user.orgId, roles: p.user.roles.join(', '), isAdmin: p.isAdmin, isAuditor: p.isAuditor, unread } }),
+    deps.render.page(view, { ...context, calendarNotice: res.locals.calendarNotice as string[] | undefined, title, me: p && { id: p.user.id, name: p.user.name, org: p.user.orgId, roles: p.user.roles.join(', '), isAdmin: p.isAdmin, isAuditor: p.isAuditor, unread } }),
   );
+}
+
+/** From 1 October: a line per coming year the calendars still count provisionally, for the admin pages (none when it cannot be read). */
+async function calendarNotice(deps: WebDeps): Promise<string[] | undefined> {
+  try {
+    const years = [...new Set((await deps.engine.calendars.nextYearWarnings()).map((w) => w.year))];
+    if (years.length === 0) return undefined;
+    return years.map((y) => `${y}年放假安排尚未导入：${y}年的期限目前按法定节假日暂定计算（不含调休）。国务院办公厅公布通知后，请由市级管理员导入，系统将自动重新核定相关期限并通知办理人。`);
+  } catch (err) {
+    deps.logger.warn({ err }, 'reading the calendars for the admin notice failed');
+    return undefined;
+  }
 }
 
 /** How many inbox items of the user are unread (0 when the count cannot be read: the header must not break a page). */
@@ -61,6 +73,7 @@ export function page(deps: WebDeps, handler: (req: Request, res: Response, p: Pr
     if (!p) return res.redirect(303, `/login?next=${encodeURIComponent(req.originalUrl)}`);
     res.locals.principal = p;
     res.locals.unread = await unreadCount(deps, p);
+    if (p.isAdmin && req.path.startsWith('/admin')) res.locals.calendarNotice = await calendarNotice(deps);
     try {
       await handler(req, res, p);
     } catch (err) {

@@ -68,6 +68,26 @@ describe('provisional years over HTTP', () => {
   });
 });
 
+describe('warning ahead', () => {
+  it('says from 1 October, in /readyz and on the admin pages, that next year is still provisional — without failing readiness', async () => {
+    s = await testServer();
+    s.clock.set('2026-09-30T12:00:00+08:00');
+    expect((await request(s.app).get('/readyz')).body).toEqual({ status: 'ready' });
+    expect((await request(s.app).get('/admin/workflows').set('Cookie', cookie(s, 'admin'))).text).not.toContain('calendar-notice');
+
+    s.clock.set('2026-10-01T00:00:00+08:00');
+    const ready = await request(s.app).get('/readyz');
+    expect(ready.status).toBe(200);
+    expect(ready.body).toMatchObject({ status: 'ready', warnings: [{ code: 'calendar_next_year_provisional', calendar: 'cn', year: 2027 }] });
+    const admin = await request(s.app).get('/admin/workflows').set('Cookie', cookie(s, 'admin'));
+    expect(admin.text).toContain('2027年放假安排尚未导入');
+    expect((await request(s.app).get('/tasks').set('Cookie', cookie(s, 'chief-donghu'))).text).not.toContain('calendar-notice');
+
+    await as(s, 'admin').post('/api/v1/calendars/cn/years', { years: [2027], days: [{ date: '2027-01-01', kind: 'holiday', name: '元旦' }] });
+    expect((await request(s.app).get('/readyz')).body).toEqual({ status: 'ready' });
+  });
+});
+
 describe('calendars belong to an org', () => {
   it('refuses a district admin posting years to cn, and nothing changes', async () => {
     s = await testServer();

@@ -200,3 +200,20 @@ export function countWorkdaysBetween(cal: CompiledCalendar, from: Date, to: Date
   cal.assertCovers(dueDay);
   return cal.countWorkdays(addDays(today, 1), dueDay);
 }
+
+/**
+ * The coming year when, from 1 October on (local date in the calendar's zone),
+ * it is still counted provisionally: its official notice should be imported
+ * before deadlines run into it. Undefined before October, or when next year is
+ * official. Pure.
+ *
+ * @example
+ * nextYearStillProvisional(cn, new Date('2026-10-01T00:00:00+08:00')); // 2027
+ * nextYearStillProvisional(cn, new Date('2026-09-30T12:00:00+08:00')); // undefined
+ */
+export function nextYearStillProvisional(cal: CompiledCalendar, now: Date): number | undefined {
+  const today = cal.localDateOf(now);
+  const next = Number(today.slice(0, 4)) + 1;
+  if (Number(today.slice(5, 7)) < 10 || cal.years.includes(next)) return undefined;
+  return cal.provisionalYears.includes(next) ? next : undefined;
+}

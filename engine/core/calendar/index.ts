@@ -40,7 +40,7 @@ export {
   type ParsedDuration,
   type WorkdaysDuration,
 } from './duration.js';
-export { addDuration, countWorkdaysBetween, provisionalMark, offsetFromDue, subtractForReminder, type Deadline, type DeadlineOptions } from './deadline.js';
+export { addDuration, countWorkdaysBetween, nextYearStillProvisional, provisionalMark, offsetFromDue, subtractForReminder, type Deadline, type DeadlineOptions } from './deadline.js';
 export {
   addDays,
   addMonths,

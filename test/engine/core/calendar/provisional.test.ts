@@ -8,7 +8,7 @@
  */
 import { Solar } from 'lunar-typescript';
 import { describe, expect, it } from 'vitest';
-import { addDuration, cnCalendar, compileCalendar, provisionalDays, type CompiledCalendar } from '../../../../engine/core/calendar/index.js';
+import { addDuration, cnCalendar, compileCalendar, nextYearStillProvisional, provisionalDays, type CompiledCalendar } from '../../../../engine/core/calendar/index.js';
 import { catchCalendarError, shanghai } from './calendar-test-helpers.js';
 
 const cn = compileCalendar(cnCalendar);
@@ -140,6 +140,16 @@ describe('provisional years of the cn calendar', () => {
       const next = compileCalendar({ ...cnCalendar, version: 2, years: [2025, 2026, 2027], days: [...cnCalendar.days, { date: '2027-01-01', kind: 'holiday', name: '元旦' }] });
       expect(next.provisionalYears).toEqual([2028, 2029, 2030]);
       expect(addDuration(next, next.startOfDay('2026-12-30'), '3 workdays').provisional).toBeUndefined();
+    });
+  });
+
+  describe('warning ahead', () => {
+    it('names next year from 1 October (Beijing date) while it is provisional, and not before or once it is official', () => {
+      expect(nextYearStillProvisional(cn, new Date('2026-09-30T23:59:00+08:00'))).toBeUndefined();
+      expect(nextYearStillProvisional(cn, new Date('2026-10-01T00:00:00+08:00'))).toBe(2027);
+      expect(nextYearStillProvisional(cn, new Date('2026-12-31T12:00:00+08:00'))).toBe(2027);
+      const next = compileCalendar({ ...cnCalendar, version: 2, years: [2025, 2026, 2027] });
+      expect(nextYearStillProvisional(next, new Date('2026-10-01T00:00:00+08:00'))).toBeUndefined();
     });
   });
 });
