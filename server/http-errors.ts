@@ -52,6 +52,8 @@ export const ERROR_STATUS = {
   replay_diverged: 500,
   timer_stale: 409,
   task_conflict: 409,
+  // The definition's expression is at fault, not the request; the step is refused and nothing is recorded.
+  expression_budget_exceeded: 422,
   internal_error: 500,
   // notifications
   notification_not_found: 404,

@@ -4,7 +4,7 @@
  * run. Nothing is executed here. Pure.
  */
 import { initialTransition, transition, type AnyMachineSnapshot } from 'xstate';
-import { CaseClosedError, EngineError, ForbiddenError, GuardFailedError, InvalidDataError, InvalidInputError, InvalidTransitionError, type Issue } from '../errors.js';
+import { CaseClosedError, EngineError, ExpressionBudgetExceededError, ForbiddenError, GuardFailedError, InvalidDataError, InvalidInputError, InvalidTransitionError, type Issue } from '../errors.js';
 import { EMPTY_INPUT, expressionContext, rolesAllow, type CompiledWorkflow, type MachineContext, type MachineEvent } from './compile.js';
 import type { DeadlineState } from './deadline-state.js';
 import { applyPauses, startDeadlines, timersOf, type StepEnv } from './deadlines.js';
@@ -213,7 +213,13 @@ export function availableEvents(wf: CompiledWorkflow, state: CaseState, actor: A
     const usable = candidatesFor(wf, state.value, type).find((t) => {
       if (!rolesAllow(t.def.roles, actor)) return false;
       if (t.def.guard === undefined || JSON.stringify(t.def.guard).includes('"payload')) return true;
-      return isTruthy(t.def.guard, expressionContext(context, { payload: {}, actor, now: now.toISOString() }));
+      try {
+        return isTruthy(t.def.guard, expressionContext(context, { payload: {}, actor, now: now.toISOString() }));
+      } catch (err) {
+        // A guard over its budget is not offered (fails closed): reading the case must never fail because of it.
+        if (err instanceof ExpressionBudgetExceededError) return false;
+        throw err;
+      }
     });
     if (usable) out.push({ type, input: usable.def.input, target: usable.def.target });
   }
