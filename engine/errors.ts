@@ -113,8 +113,12 @@ export class InvalidDataError extends EngineError {
 
 /** Every transition for the event has a guard that is false. */
 export class GuardFailedError extends EngineError {
-  constructor(event: string, state: string, guards: unknown[]) {
+  /** The definition's own wording of the refused condition (`guardMessage`: a zh-CN string or `{ zh, en }`), for the caller's language. */
+  readonly guardMessage: string | { zh: string; en?: string | undefined } | undefined;
+
+  constructor(event: string, state: string, guards: unknown[], guardMessage?: string | { zh: string; en?: string | undefined }) {
     super('guard_failed', `event "${event}" is not allowed in state ${state}: its condition does not hold`, { event, state, guards });
+    this.guardMessage = guardMessage;
   }
 }
 

@@ -43,6 +43,8 @@ export interface VarRef {
 
 /** A problem in a rule: an unknown operator, a computed or forbidden variable name, a malformed argument list. */
 export interface ExpressionProblem {
+  /** `invalid_expression` (unknown operator, forbidden name, malformed node), `computed_variable`, `invalid_arguments`. */
+  code: 'invalid_expression' | 'computed_variable' | 'invalid_arguments';
   at: (string | number)[];
   message: string;
 }
@@ -58,20 +60,20 @@ type Scope = 'root' | 'item' | 'reduce';
 export function analyseExpression(rule: unknown): { vars: VarRef[]; problems: ExpressionProblem[] } {
   const vars: VarRef[] = [];
   const problems: ExpressionProblem[] = [];
-  const problem = (at: (string | number)[], message: string) => problems.push({ at, message });
+  const problem = (at: (string | number)[], message: string, code: ExpressionProblem['code'] = 'invalid_expression') => problems.push({ code, at, message });
   const name = (raw: unknown, at: (string | number)[], scope: Scope, what: string): void => {
     if (raw !== null && typeof raw === 'object') {
-      problem(at, `${what} is computed; write the variable's path as a literal string (e.g. "data.amount")`);
+      problem(at, `${what} is computed; write the variable's path as a literal string (e.g. "data.amount")`, 'computed_variable');
       return;
     }
     if (raw !== undefined && raw !== null && typeof raw !== 'string' && typeof raw !== 'number') {
-      problem(at, `${what} must be a string path, not ${JSON.stringify(raw)}`);
+      problem(at, `${what} must be a string path, not ${JSON.stringify(raw)}`, 'invalid_arguments');
       return;
     }
     const path = raw === undefined || raw === null ? '' : String(raw);
     const segments = path.split('.');
     if (segments.some((seg) => FORBIDDEN_SEGMENTS.has(seg))) problem(at, `variable "${path}" uses a forbidden segment (__proto__, constructor, prototype)`);
-    else if (scope === 'reduce' && path !== '' && segments[0] !== 'current' && segments[0] !== 'accumulator') problem(at, `inside a reduce body only "current" and "accumulator" can be read, not "${path}"`);
+    else if (scope === 'reduce' && path !== '' && segments[0] !== 'current' && segments[0] !== 'accumulator') problem(at, `inside a reduce body only "current" and "accumulator" can be read, not "${path}"`, 'invalid_arguments');
     else if (scope === 'root') vars.push({ path, at });
   };
   const walk = (node: unknown, at: (string | number)[], scope: Scope, depth: number): void => {
@@ -100,7 +102,7 @@ export function analyseExpression(rule: unknown): { vars: VarRef[]; problems: Ex
     const arg = (i: number, s: Scope = scope) => walk(args[i], Array.isArray(raw) ? [...here, i] : here, s, depth + 1);
     switch (op) {
       case 'var':
-        if (args.length > 2) problem(here, 'var takes a path and an optional default');
+        if (args.length > 2) problem(here, 'var takes a path and an optional default', 'invalid_arguments');
         name(args[0], here, scope, 'the variable name');
         if (args.length > 1) arg(1);
         return;
@@ -113,7 +115,7 @@ export function analyseExpression(rule: unknown): { vars: VarRef[]; problems: Ex
       case 'missing_some': {
         const [need, options] = args;
         if (args.length !== 2 || !Array.isArray(options) || typeof need !== 'number' || !Number.isInteger(need) || need < 0) {
-          problem(here, 'missing_some takes [a whole number, [names…]], e.g. {"missing_some": [1, ["data.phone", "data.email"]]}');
+          problem(here, 'missing_some takes [a whole number, [names…]], e.g. {"missing_some": [1, ["data.phone", "data.email"]]}', 'invalid_arguments');
           return;
         }
         options.forEach((n, i) => name(n, [...here, 1, i], scope, 'a name in missing_some'));
@@ -127,7 +129,7 @@ export function analyseExpression(rule: unknown): { vars: VarRef[]; problems: Ex
       case 'reduce': {
         const max = op === 'reduce' ? 3 : 2;
         if (!Array.isArray(raw) || args.length < 2 || args.length > max) {
-          problem(here, `${op} takes [a list, a rule${op === 'reduce' ? ', an optional initial value' : ''}]`);
+          problem(here, `${op} takes [a list, a rule${op === 'reduce' ? ', an optional initial value' : ''}]`, 'invalid_arguments');
           return;
         }
         arg(0);

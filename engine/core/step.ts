@@ -163,6 +163,7 @@ function transitionCore(wf: CompiledWorkflow, current: CaseState, cmd: Command, 
   let payload: Record<string, unknown> | undefined;
   let inputIssues: Issue[] | undefined;
   let parsedAny = false;
+  const refused: TransitionInfo[] = [];
   for (const t of allowed) {
     const parsed = validatorFor(t.def.input ?? EMPTY_INPUT).safeParse(cmd.payload ?? {});
     if (!parsed.success) {
@@ -175,10 +176,12 @@ function transitionCore(wf: CompiledWorkflow, current: CaseState, cmd: Command, 
       payload = candidatePayload;
       break;
     }
+    refused.push(t);
   }
   if (!payload) {
     if (!parsedAny && inputIssues) throw new InvalidInputError(`payload of "${cmd.type}" does not match its input schema`, inputIssues, { event: cmd.type });
-    throw new GuardFailedError(cmd.type, where, allowed.map((t) => t.def.guardMessage ?? t.def.guard));
+    // The first refusing transition that words its condition speaks for all of them.
+    throw new GuardFailedError(cmd.type, where, allowed.map((t) => t.def.guardMessage ?? t.def.guard), refused.find((t) => t.def.guardMessage !== undefined)?.def.guardMessage);
   }
   const before = wf.machine.resolveState({ value: current.value, context });
   const event: MachineEvent = { type: cmd.type, payload, actor: cmd.actor, now: nowIso };
