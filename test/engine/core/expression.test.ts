@@ -1,6 +1,10 @@
 import jsonLogic from 'json-logic-js';
 import { describe, expect, it } from 'vitest';
-import { evaluate, isTruthy, type ExpressionContext } from '../../../engine/core/expression.js';
+import { evaluate as evaluateRule, isTruthy as isTruthyRule, type Expression, type ExpressionContext } from '../../../engine/core/expression.js';
+
+// Rules are written as plain literals here; the engine's own type is JSON.
+const evaluate = (rule: unknown, c: ExpressionContext) => evaluateRule(rule as Expression, c);
+const isTruthy = (rule: unknown, c: ExpressionContext) => isTruthyRule(rule as Expression, c);
 
 const ctx = (data: Record<string, unknown> = {}, payload: Record<string, unknown> = {}): ExpressionContext => ({
   data,
@@ -88,6 +92,6 @@ describe('expression semantics', () => {
     [1, { var: 'data.n' }], 'literal', 42, null, { a: 1, b: 2 },
   ];
   it('answers like json-logic-js for every whitelisted operator', () => {
-    for (const rule of rules) expect({ rule, value: evaluate(rule as never, ctx(data)) }).toEqual({ rule, value: jsonLogic.apply(rule as jsonLogic.RulesLogic, ctx(data) as never) });
+    for (const rule of rules) expect({ rule, value: evaluate(rule, ctx(data)) }).toEqual({ rule, value: jsonLogic.apply(rule as jsonLogic.RulesLogic, ctx(data) as never) });
   });
 });

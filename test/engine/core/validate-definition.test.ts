@@ -274,7 +274,7 @@ describe('validateDefinition: expressions, sizes, patterns, system events (issue
 
   it('answers a catastrophic-backtracking pattern at once', () => {
     const d = base();
-    d.data.properties.note = { type: 'string', pattern: '^(a+)+$' };
+    d.data = { type: 'object', properties: { ...d.data?.properties, note: { type: 'string', pattern: '^(a+)+$' } } };
     const wf = compileWorkflow(d);
     // Backtracking would take hours on 40 characters; RE2 answers in linear time.
     expect(wf.dataValidator.safeParse({ note: `${'a'.repeat(39)}b` }).success).toBe(false);
@@ -284,8 +284,8 @@ describe('validateDefinition: expressions, sizes, patterns, system events (issue
   it('keeps the pattern in the JSON Schema of the validated field', async () => {
     const { z } = await import('zod');
     const d = base();
-    d.data.properties.note = { type: 'string', pattern: '^[A-Z]{2}\\d{4}$' };
-    const json = z.toJSONSchema(compileWorkflow(d).dataValidator) as { properties: { note: { anyOf?: { pattern?: string }[]; pattern?: string } } };
+    d.data = { type: 'object', properties: { ...d.data?.properties, note: { type: 'string', pattern: '^[A-Z]{2}\\d{4}$' } } };
+    const json = z.toJSONSchema(compileWorkflow(d).dataValidator) as unknown as { properties: Record<string, unknown> };
     expect(JSON.stringify(json.properties.note)).toContain('"pattern":"^[A-Z]{2}\\\\d{4}$"');
   });
 
