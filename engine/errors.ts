@@ -25,6 +25,7 @@ export const ERROR_CODES = [
   'replay_diverged',
   'timer_stale',
   'task_conflict',
+  'expression_budget_exceeded',
   'internal_error',
 ] as const;
 
@@ -113,8 +114,22 @@ export class InvalidDataError extends EngineError {
 
 /** Every transition for the event has a guard that is false. */
 export class GuardFailedError extends EngineError {
-  constructor(event: string, state: string, guards: unknown[]) {
+  /** The definition's own wording of the refused condition (`guardMessage`: a zh-CN string or `{ zh, en }`), for the caller's language. */
+  readonly guardMessage: string | { zh: string; en?: string | undefined } | undefined;
+
+  constructor(event: string, state: string, guards: unknown[], guardMessage?: string | { zh: string; en?: string | undefined }) {
     super('guard_failed', `event "${event}" is not allowed in state ${state}: its condition does not hold`, { event, state, guards });
+    this.guardMessage = guardMessage;
+  }
+}
+
+/**
+ * An expression ran out of its budget (operations, nesting depth or the size
+ * of a value it builds) and was stopped; it counts as failed, never as true.
+ */
+export class ExpressionBudgetExceededError extends EngineError {
+  constructor(limit: 'operations' | 'depth' | 'value_size' | 'total_size', max: number) {
+    super('expression_budget_exceeded', `an expression of the workflow exceeded its budget (${limit.replace('_', ' ')} over ${max}) and was stopped`, { limit, max });
   }
 }
 

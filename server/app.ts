@@ -12,6 +12,7 @@ import { createAuthenticator, createOrgDirectory, type OrgDirectory } from './ac
 import { bodyGuard } from './body-guard.js';
 import type { Config } from './config.js';
 import { HttpError, toErrorAnswer } from './http-errors.js';
+import { requestLocale } from './locale.js';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
 import { buildOpenApiDocument } from './openapi.js';
@@ -147,8 +148,8 @@ export function createApp(options: AppOptions): express.Express {
   app.use((req: Request) => {
     throw new HttpError('not_found', `no route ${req.method} ${req.path}`);
   });
-  app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
-    const a = toErrorAnswer(err);
+  app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
+    const a = toErrorAnswer(err, requestLocale(req, (res.locals.principal as { user?: { locale?: string } } | undefined)?.user?.locale));
     if (a.unexpected) logger.error({ err, reqId: res.locals.reqId }, 'unexpected error');
     if (res.headersSent) return void res.end();
     if (a.status === 401) res.setHeader('WWW-Authenticate', 'Bearer');

@@ -5,8 +5,8 @@
  * is not one of ours is a bare 500 `internal_error`, logged with the request id.
  */
 import { z } from 'zod';
-import { EngineError, ERROR_CODES, type ErrorCode, type Issue } from '../engine/index.js';
-import { NOTIFICATION_ERROR_CODES, NotificationError, type NotificationErrorCode } from '../notifications/index.js';
+import { EngineError, ERROR_CODES, GuardFailedError, type ErrorCode, type Issue } from '../engine/index.js';
+import { localizedText, NOTIFICATION_ERROR_CODES, NotificationError, type Locale, type NotificationErrorCode } from '../notifications/index.js';
 
 /** Codes the HTTP layer adds to the engine's. */
 export const SERVER_ERROR_CODES = [
@@ -53,6 +53,8 @@ export const ERROR_STATUS = {
   replay_diverged: 500,
   timer_stale: 409,
   task_conflict: 409,
+  // The definition's expression is at fault, not the request; the step is refused and nothing is recorded.
+  expression_budget_exceeded: 422,
   internal_error: 500,
   // notifications
   notification_not_found: 404,
@@ -131,9 +133,13 @@ const answer = (code: ApiErrorCode, message: string, issues?: Issue[], unexpecte
   unexpected,
 });
 
-/** Maps anything thrown by a handler to its answer. */
-export function toErrorAnswer(err: unknown): ErrorAnswer {
+/**
+ * Maps anything thrown by a handler to its answer. With a `locale`, a refused
+ * guard answers with the definition's own `guardMessage` in that language.
+ */
+export function toErrorAnswer(err: unknown, locale?: Locale): ErrorAnswer {
   if (err instanceof HttpError) return answer(err.code, err.message, err.issues);
+  if (err instanceof GuardFailedError && err.guardMessage !== undefined && locale) return answer(err.code, localizedText(err.guardMessage, locale) || err.message, err.issues);
   if (err instanceof EngineError) return answer(err.code, err.message, err.issues, err.code === 'internal_error');
   if (err instanceof NotificationError) return answer(err.code, err.message, undefined, ERROR_STATUS[err.code] >= 500);
   const type = typeof err === 'object' && err !== null ? (err as { type?: unknown }).type : undefined;

@@ -1,11 +1,12 @@
 /**
  * Guards and computed values are JSON Logic (https://jsonlogic.com): data, not
  * code, so a definition can never run arbitrary JavaScript. This module fixes
- * the allowed operators, evaluates rules over a frozen context and lists the
- * variables a rule reads so the validator can check them against the schemas.
+ * the allowed operators, evaluates rules under a budget (`json-logic.ts`) and
+ * lists the variables a rule reads so the validator can check them against
+ * the schemas.
  * Pure.
  */
-import jsonLogic from 'json-logic-js';
+import { applyLogic, DEFAULT_EXPRESSION_BUDGET, truthy, type ExpressionBudget } from './json-logic.js';
 import { z } from 'zod';
 
 /** A JSON Logic rule or a literal value. */
@@ -17,9 +18,9 @@ export const ALLOWED_OPERATORS = new Set([
   '==', '===', '!=', '!==', '>', '>=', '<', '<=', '!!', '!', '%', 'in', 'cat', 'substr', '+', '*', '-', '/',
   'min', 'max', 'merge', 'var', 'missing', 'missing_some', 'if', '?:', 'and', 'or', 'filter', 'map', 'reduce', 'all', 'none', 'some',
 ]);
-/** Operators whose later arguments run with the array item (not the case) as data. */
-const SCOPED_OPERATORS = new Set(['filter', 'map', 'reduce', 'all', 'none', 'some']);
 const FORBIDDEN_SEGMENTS = new Set(['__proto__', 'constructor', 'prototype']);
+/** Rules nested deeper than this are refused (and would exceed the evaluation budget anyway). */
+export const MAX_RULE_DEPTH = DEFAULT_EXPRESSION_BUDGET.maxDepth;
 
 /** The values a rule can read: `data.*`, `payload.*`, `actor.*`, `now`, `case.*`. */
 export interface ExpressionContext {
@@ -40,60 +41,116 @@ export interface VarRef {
   at: (string | number)[];
 }
 
-/** A problem in a rule: an unknown operator or a forbidden variable segment. */
+/** A problem in a rule: an unknown operator, a computed or forbidden variable name, a malformed argument list. */
 export interface ExpressionProblem {
+  /** `invalid_expression` (unknown operator, forbidden name, malformed node), `computed_variable`, `invalid_arguments`. */
+  code: 'invalid_expression' | 'computed_variable' | 'invalid_arguments';
   at: (string | number)[];
   message: string;
 }
 
-/** Walks a rule and returns the variables it reads and any structural problems. */
+/** Where a rule runs: over the case context, over a list item (`map`, `filter`, `all`, …), or in a `reduce` body. */
+type Scope = 'root' | 'item' | 'reduce';
+
+/**
+ * Walks every operand of every operator and returns the variables a rule
+ * reads (outside list bodies) and every structural problem, with its path.
+ * Never throws, whatever the shape. Pure.
+ */
 export function analyseExpression(rule: unknown): { vars: VarRef[]; problems: ExpressionProblem[] } {
   const vars: VarRef[] = [];
   const problems: ExpressionProblem[] = [];
-  const walk = (node: unknown, at: (string | number)[], scoped: boolean): void => {
+  const problem = (at: (string | number)[], message: string, code: ExpressionProblem['code'] = 'invalid_expression') => problems.push({ code, at, message });
+  const name = (raw: unknown, at: (string | number)[], scope: Scope, what: string): void => {
+    if (raw !== null && typeof raw === 'object') {
+      problem(at, `${what} is computed; write the variable's path as a literal string (e.g. "data.amount")`, 'computed_variable');
+      return;
+    }
+    if (raw !== undefined && raw !== null && typeof raw !== 'string' && typeof raw !== 'number') {
+      problem(at, `${what} must be a string path, not ${JSON.stringify(raw)}`, 'invalid_arguments');
+      return;
+    }
+    const path = raw === undefined || raw === null ? '' : String(raw);
+    const segments = path.split('.');
+    if (segments.some((seg) => FORBIDDEN_SEGMENTS.has(seg))) problem(at, `variable "${path}" uses a forbidden segment (__proto__, constructor, prototype)`);
+    else if (scope === 'reduce' && path !== '' && segments[0] !== 'current' && segments[0] !== 'accumulator') problem(at, `inside a reduce body only "current" and "accumulator" can be read, not "${path}"`, 'invalid_arguments');
+    else if (scope === 'root') vars.push({ path, at });
+  };
+  const walk = (node: unknown, at: (string | number)[], scope: Scope, depth: number): void => {
+    if (depth > MAX_RULE_DEPTH) {
+      problem(at, `the rule is nested more than ${MAX_RULE_DEPTH} levels deep`);
+      return;
+    }
     if (Array.isArray(node)) {
-      node.forEach((n, i) => walk(n, [...at, i], scoped));
+      node.forEach((n, i) => walk(n, [...at, i], scope, depth + 1));
       return;
     }
     if (node === null || typeof node !== 'object') return;
     const keys = Object.keys(node);
     if (keys.length !== 1) {
-      problems.push({ at, message: `a rule object has exactly one operator key, found ${keys.length === 0 ? 'none' : keys.join(', ')}` });
+      problem(at, `a rule object has exactly one operator key, found ${keys.length === 0 ? 'none' : keys.map((k) => JSON.stringify(k)).join(', ')}`);
       return;
     }
     const op = keys[0]!;
-    const args = (node as Record<string, unknown>)[op];
     if (!ALLOWED_OPERATORS.has(op)) {
-      problems.push({ at: [...at, op], message: `unknown or forbidden operator "${op}"` });
+      problem([...at, op], `unknown or forbidden operator ${JSON.stringify(op)}`);
       return;
     }
-    const argList = Array.isArray(args) ? args : [args];
-    if (op === 'var' || op === 'missing' || op === 'missing_some') {
-      const names = op === 'var' ? [argList[0]] : op === 'missing' ? argList : (argList[1] as unknown[] | undefined) ?? [];
-      for (const name of names) {
-        if (typeof name === 'object' && name !== null) {
-          walk(name, [...at, op], scoped);
-          continue;
-        }
-        const path = name === undefined || name === null ? '' : String(name);
-        if (path.split('.').some((seg) => FORBIDDEN_SEGMENTS.has(seg))) problems.push({ at: [...at, op], message: `variable "${path}" uses a forbidden segment` });
-        else if (!scoped) vars.push({ path, at: [...at, op] });
+    const raw = (node as Record<string, unknown>)[op];
+    const args = Array.isArray(raw) ? raw : [raw];
+    const here = [...at, op];
+    const arg = (i: number, s: Scope = scope) => walk(args[i], Array.isArray(raw) ? [...here, i] : here, s, depth + 1);
+    switch (op) {
+      case 'var':
+        if (args.length > 2) problem(here, 'var takes a path and an optional default', 'invalid_arguments');
+        name(args[0], here, scope, 'the variable name');
+        if (args.length > 1) arg(1);
+        return;
+      case 'missing': {
+        // `{"missing": ["a", "b"]}` or `{"missing": [["a", "b"]]}`: names, written out.
+        const names = args.length === 1 && Array.isArray(args[0]) ? (args[0] as unknown[]) : args;
+        names.forEach((n) => name(n, here, scope, 'a name in missing'));
+        return;
       }
-      if (op === 'var' && argList.length > 1) walk(argList[1], [...at, op, 1], scoped);
-      return;
+      case 'missing_some': {
+        const [need, options] = args;
+        if (args.length !== 2 || !Array.isArray(options) || typeof need !== 'number' || !Number.isInteger(need) || need < 0) {
+          problem(here, 'missing_some takes [a whole number, [names…]], e.g. {"missing_some": [1, ["data.phone", "data.email"]]}', 'invalid_arguments');
+          return;
+        }
+        options.forEach((n, i) => name(n, [...here, 1, i], scope, 'a name in missing_some'));
+        return;
+      }
+      case 'filter':
+      case 'map':
+      case 'all':
+      case 'none':
+      case 'some':
+      case 'reduce': {
+        const max = op === 'reduce' ? 3 : 2;
+        if (!Array.isArray(raw) || args.length < 2 || args.length > max) {
+          problem(here, `${op} takes [a list, a rule${op === 'reduce' ? ', an optional initial value' : ''}]`, 'invalid_arguments');
+          return;
+        }
+        arg(0);
+        arg(1, op === 'reduce' ? 'reduce' : 'item');
+        if (args.length > 2) arg(2);
+        return;
+      }
+      default:
+        args.forEach((_, i) => arg(i));
     }
-    argList.forEach((a, i) => walk(a, [...at, op, i], scoped || (SCOPED_OPERATORS.has(op) && i > 0)));
   };
-  walk(rule, [], false);
+  walk(rule, [], 'root', 0);
   return { vars, problems };
 }
 
-/** Evaluates a rule over a context. Pure; the context is not modified. */
-export function evaluate(rule: Expression, ctx: ExpressionContext): unknown {
-  return jsonLogic.apply(rule as jsonLogic.RulesLogic, ctx as unknown as Record<string, unknown>);
+/** Evaluates a rule over a context, under the expression budget. Pure; the context is not modified. */
+export function evaluate(rule: Expression, ctx: ExpressionContext, budget: ExpressionBudget = DEFAULT_EXPRESSION_BUDGET): unknown {
+  return applyLogic(rule, ctx, ALLOWED_OPERATORS, budget);
 }
 
-/** Evaluates a guard with JSON Logic truthiness. */
-export function isTruthy(rule: Expression, ctx: ExpressionContext): boolean {
-  return jsonLogic.truthy(evaluate(rule, ctx));
+/** Evaluates a guard with JSON Logic truthiness; a rule over its budget throws `expression_budget_exceeded`. */
+export function isTruthy(rule: Expression, ctx: ExpressionContext, budget?: ExpressionBudget): boolean {
+  return truthy(evaluate(rule, ctx, budget));
 }

@@ -3,6 +3,7 @@
  * subset of JSON Schema (draft 2020-12 keywords only), so a definition stays
  * plain JSON and standard editors understand it. Pure.
  */
+import { RE2 } from 're2-wasm';
 import { z } from 'zod';
 import type { Issue } from '../errors.js';
 
@@ -102,6 +103,11 @@ export function checkFieldSchema(schema: FieldSchema | ObjectSchema, path: (stri
     if (schema.type !== 'string') add(['pattern'], `"pattern" only applies to strings`);
     try {
       new RegExp(schema.pattern, 'u');
+      try {
+        new RE2(schema.pattern, 'u');
+      } catch {
+        issues.push({ code: 'unsupported_pattern', path: [...path, 'pattern'], message: `"${schema.pattern}" uses a feature the linear-time matcher (RE2) does not have: backreferences (\\1), lookaround ((?=…), (?<=…)) or \\p{Script=…} (write \\p{Han})` });
+      }
     } catch {
       add(['pattern'], `"${schema.pattern}" is not a valid regular expression`);
     }
@@ -186,7 +192,7 @@ export function toZod(schema: FieldSchema | ObjectSchema, opts: { partial?: bool
       if (f.format === 'uuid') s = s.check(z.uuid());
       if (f.minLength !== undefined) s = s.min(f.minLength);
       if (f.maxLength !== undefined) s = s.max(f.maxLength);
-      if (f.pattern !== undefined) s = s.regex(new RegExp(f.pattern, 'u'));
+      if (f.pattern !== undefined) s = s.regex(linearPattern(f.pattern));
       t = s;
       break;
     }
@@ -230,6 +236,21 @@ export function toZod(schema: FieldSchema | ObjectSchema, opts: { partial?: bool
     t = t.refine((v) => allowed.includes(v as string | number | boolean), `expected one of ${allowed.map((v) => JSON.stringify(v)).join(', ')}`);
   }
   return t;
+}
+
+/**
+ * A schema `pattern` compiled by RE2 (linear time in the input, whatever the
+ * pattern: `^(a+)+$` answers at once) and handed to zod in place of a
+ * RegExp, whose `source` the JSON Schema output keeps. A pattern RE2 cannot
+ * compile (refused at registration; only a definition stored before could
+ * carry one) matches nothing: it fails closed.
+ */
+function linearPattern(pattern: string): RegExp {
+  try {
+    return new RE2(pattern, 'u') as unknown as RegExp;
+  } catch {
+    return { source: pattern, flags: 'u', lastIndex: 0, test: () => false } as unknown as RegExp;
+  }
 }
 
 function isValidDate(s: string): boolean {

@@ -4,7 +4,7 @@
  * run. Nothing is executed here. Pure.
  */
 import { initialTransition, transition, type AnyMachineSnapshot } from 'xstate';
-import { CaseClosedError, EngineError, ForbiddenError, GuardFailedError, InvalidDataError, InvalidInputError, InvalidTransitionError, type Issue } from '../errors.js';
+import { CaseClosedError, EngineError, ExpressionBudgetExceededError, ForbiddenError, GuardFailedError, InvalidDataError, InvalidInputError, InvalidTransitionError, type Issue } from '../errors.js';
 import { EMPTY_INPUT, expressionContext, rolesAllow, type CompiledWorkflow, type MachineContext, type MachineEvent } from './compile.js';
 import type { DeadlineState } from './deadline-state.js';
 import { applyPauses, startDeadlines, timersOf, type StepEnv } from './deadlines.js';
@@ -163,6 +163,7 @@ function transitionCore(wf: CompiledWorkflow, current: CaseState, cmd: Command, 
   let payload: Record<string, unknown> | undefined;
   let inputIssues: Issue[] | undefined;
   let parsedAny = false;
+  const refused: TransitionInfo[] = [];
   for (const t of allowed) {
     const parsed = validatorFor(t.def.input ?? EMPTY_INPUT).safeParse(cmd.payload ?? {});
     if (!parsed.success) {
@@ -175,10 +176,12 @@ function transitionCore(wf: CompiledWorkflow, current: CaseState, cmd: Command, 
       payload = candidatePayload;
       break;
     }
+    refused.push(t);
   }
   if (!payload) {
     if (!parsedAny && inputIssues) throw new InvalidInputError(`payload of "${cmd.type}" does not match its input schema`, inputIssues, { event: cmd.type });
-    throw new GuardFailedError(cmd.type, where, allowed.map((t) => t.def.guardMessage ?? t.def.guard));
+    // The first refusing transition that words its condition speaks for all of them.
+    throw new GuardFailedError(cmd.type, where, allowed.map((t) => t.def.guardMessage ?? t.def.guard), refused.find((t) => t.def.guardMessage !== undefined)?.def.guardMessage);
   }
   const before = wf.machine.resolveState({ value: current.value, context });
   const event: MachineEvent = { type: cmd.type, payload, actor: cmd.actor, now: nowIso };
@@ -213,7 +216,13 @@ export function availableEvents(wf: CompiledWorkflow, state: CaseState, actor: A
     const usable = candidatesFor(wf, state.value, type).find((t) => {
       if (!rolesAllow(t.def.roles, actor)) return false;
       if (t.def.guard === undefined || JSON.stringify(t.def.guard).includes('"payload')) return true;
-      return isTruthy(t.def.guard, expressionContext(context, { payload: {}, actor, now: now.toISOString() }));
+      try {
+        return isTruthy(t.def.guard, expressionContext(context, { payload: {}, actor, now: now.toISOString() }));
+      } catch (err) {
+        // A guard over its budget is not offered (fails closed): reading the case must never fail because of it.
+        if (err instanceof ExpressionBudgetExceededError) return false;
+        throw err;
+      }
     });
     if (usable) out.push({ type, input: usable.def.input, target: usable.def.target });
   }

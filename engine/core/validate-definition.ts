@@ -4,6 +4,7 @@
  */
 import type { Issue } from '../errors.js';
 import { SpawnSchema, WorkflowDefinitionSchema, type DeadlineDefinition, type NotifyDefinition, type Recipient, type TransitionDefinition, type WorkflowDefinition } from './definition-schema.js';
+import { checkDefinitionCounts, checkDefinitionSize } from './definition-limits.js';
 import { analyseExpression } from './expression.js';
 import { checkFieldSchema, fieldAt, zodIssues, type FieldSchema, type ObjectSchema } from './field-schema.js';
 import { buildStateTree, isWithin, resolveTarget, statesJsonPath, type StateNodeInfo, type StateTree } from './state-tree.js';
@@ -18,7 +19,17 @@ export interface TemplateCatalog {
 export interface ValidateOptions {
   /** When given, every template a definition names must exist and be renderable with what a notification provides. */
   templates?: TemplateCatalog | undefined;
+  /**
+   * A definition read back from the store: it passed the checks of its day, so
+   * the checks added since that only guide authors (size limits, computed
+   * variable names, the system role on timer events) are skipped; everything
+   * the runtime relies on is still checked.
+   */
+  stored?: boolean | undefined;
 }
+
+/** Issue codes of the author-guiding checks a stored definition is not held to. */
+const AUTHOR_ONLY_CODES = new Set(['definition_too_large', 'computed_variable', 'invalid_arguments', 'timer_event_not_system']);
 
 /** Variables a notification provides besides `data.*`: the rest is an error at load time, not an empty string at send time. */
 const TEMPLATE_ROOTS: Record<string, ReadonlySet<string> | 'any'> = {
@@ -46,12 +57,18 @@ const CASE_FIELDS = new Set(['id', 'org', 'parentId']);
  * if (!r.ok) for (const i of r.issues) console.log(formatPath(i.path), i.message);
  */
 export function validateDefinition(input: unknown, options: ValidateOptions = {}): ValidationResult {
+  // The size first: the nesting is measured without recursion, before zod walks the document.
+  const tooBig = checkDefinitionSize(input).filter((i) => !options.stored || !AUTHOR_ONLY_CODES.has(i.code));
+  if (tooBig.length > 0) return { ok: false, issues: tooBig };
   const parsed = WorkflowDefinitionSchema.safeParse(input);
   if (!parsed.success) return { ok: false, issues: zodIssues(parsed.error) };
   const def = parsed.data;
   const tree = buildStateTree(def);
   const issues: Issue[] = [];
-  const add = (code: string, path: (string | number)[], message: string) => issues.push({ code, path, message });
+  const add = (code: string, path: (string | number)[], message: string) => {
+    if (!options.stored || !AUTHOR_ONLY_CODES.has(code)) issues.push({ code, path, message });
+  };
+  for (const i of checkDefinitionCounts({ states: tree.nodes.length, transitions: tree.transitions.length })) add(i.code, i.path, i.message);
   const roles = new Set(def.roles);
   const checkRole = (role: string, path: (string | number)[]) => {
     if (!roles.has(role)) add('undeclared_role', path, `role "${role}" is not declared in "roles"`);
@@ -156,6 +173,25 @@ function checkSpawn(tree: StateTree, node: StateNodeInfo, path: (string | number
   const exprs: [unknown, (string | number)[]][] = [...(spawn.org === undefined ? [] : [[spawn.org, [...path, 'org']] as [unknown, (string | number)[]]]), ...Object.entries(spawn.input).map(([k, e]): [unknown, (string | number)[]] => [e, [...path, 'input', k]])];
   for (const [e, p] of exprs) checkExpression(e, p, def.data, undefined, add, { item: items ? itemSchema ?? true : false });
   if (spawn.onChildDone && !eventsReachableFrom(tree, node).has(spawn.onChildDone)) add('unhandled_event', [...path, 'onChildDone'], `event "${spawn.onChildDone}" is not handled by ${node.id} or the states around it`);
+  checkSentBySystem(tree, node, spawn.onChildDone, [...path, 'onChildDone'], 'when a child case ends', add);
+}
+
+/**
+ * An event the engine sends itself (a deadline's `onExpire`, a reminder's or
+ * an escalation's `event`, a spawn's `onChildDone`) is sent by the `system`
+ * role: some transition for it around `node` must allow that role, or the
+ * event would be refused at run time and silently do nothing.
+ */
+function checkSentBySystem(tree: StateTree, node: StateNodeInfo, event: string | undefined, path: (string | number)[], when: string, add: Add): void {
+  if (event === undefined) return;
+  const handlers = tree.transitions.filter((t) => t.event === event && (isWithin(node, t.source) || isWithin(t.source, node)));
+  if (handlers.length === 0 || handlers.some((t) => t.def.roles?.includes('system'))) return;
+  const where = handlers.map((t) => formatJsonPath([...t.jsonPath, 'roles'])).join(', ');
+  add('timer_event_not_system', path, `"${event}" is sent by the system ${when}, but no transition for it allows the role "system": add "system" to ${where} (and to the workflow's "roles")`);
+}
+
+function formatJsonPath(path: (string | number)[]): string {
+  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? p : `.${p}`)).join('');
 }
 
 function checkStructure(tree: StateTree, add: Add): void {
@@ -227,6 +263,9 @@ function checkDeadline(tree: StateTree, node: StateNodeInfo, d: DeadlineDefiniti
   needEvent(d.onExpire, [...path, 'onExpire']);
   d.remind?.forEach((r, i) => needEvent(r.event, [...path, 'remind', i, 'event']));
   d.escalate?.forEach((r, i) => needEvent(r.event, [...path, 'escalate', i, 'event']));
+  checkSentBySystem(tree, node, d.onExpire, [...path, 'onExpire'], 'when the deadline falls due', add);
+  d.remind?.forEach((r, i) => checkSentBySystem(tree, node, r.event, [...path, 'remind', i, 'event'], 'with the reminder', add));
+  d.escalate?.forEach((r, i) => checkSentBySystem(tree, node, r.event, [...path, 'escalate', i, 'event'], 'with the escalation', add));
   d.extension?.roles.forEach((r, i) => checkRole(r, [...path, 'extension', 'roles', i]));
   d.pause?.forEach((p, i) => {
     if (!tree.byId.has(p)) add('unknown_state', [...path, 'pause', i], `pause state "${p}" does not exist`);
@@ -257,7 +296,7 @@ function checkAssign(t: TransitionDefinition, path: (string | number)[], data: O
 
 function checkExpression(rule: unknown, path: (string | number)[], data: ObjectSchema, input: ObjectSchema | undefined, add: Add, scope: { item?: ObjectSchema | boolean } = {}): void {
   const { vars, problems } = analyseExpression(rule);
-  for (const p of problems) add('invalid_expression', [...path, ...p.at], p.message);
+  for (const p of problems) add(p.code, [...path, ...p.at], p.message);
   for (const v of vars) {
     const [root, ...rest] = v.path.split('.');
     const at = [...path, ...v.at];

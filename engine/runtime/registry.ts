@@ -41,7 +41,7 @@ export function createWorkflowRegistry(store: Store, clock: Clock, templates?: T
       const ref = `${stored.workflowId}@${stored.version}`;
       const hit = compiled.get(ref);
       if (hit) return hit;
-      const workflow = compileWorkflow(stored.definition);
+      const workflow = compileWorkflow(stored.definition, { stored: true });
       compiled.set(ref, workflow);
       return workflow;
     },

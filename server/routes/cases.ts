@@ -91,7 +91,7 @@ export function caseRoutes({ engine, orgs, people }: RouteDeps): Route[] {
         }).strict(),
         headers: [idempotencyHeader],
         response: CaseResultSchema,
-        errors: ['read_only', 'forbidden', 'out_of_jurisdiction', 'org_not_found', 'workflow_not_found', 'invalid_input', 'idempotency_conflict', 'version_conflict'],
+        errors: ['read_only', 'forbidden', 'out_of_jurisdiction', 'org_not_found', 'workflow_not_found', 'invalid_input', 'idempotency_conflict', 'version_conflict', 'expression_budget_exceeded'],
       },
       async ({ req, body, principal }) => {
         const p = principal!;
@@ -169,7 +169,7 @@ export function caseRoutes({ engine, orgs, people }: RouteDeps): Route[] {
         }).strict(),
         headers: [idempotencyHeader],
         response: CaseResultSchema,
-        errors: ['case_not_found', 'out_of_jurisdiction', 'read_only', 'forbidden', 'invalid_transition', 'invalid_input', 'invalid_data', 'guard_failed', 'version_conflict', 'idempotency_conflict', 'case_closed', 'calendar_out_of_range', 'task_conflict', 'user_not_found'],
+        errors: ['case_not_found', 'out_of_jurisdiction', 'read_only', 'forbidden', 'invalid_transition', 'invalid_input', 'invalid_data', 'guard_failed', 'version_conflict', 'idempotency_conflict', 'case_closed', 'calendar_out_of_range', 'task_conflict', 'user_not_found', 'expression_budget_exceeded'],
       },
       async ({ req, params, body, principal }) => {
         const p = principal!;

@@ -8,7 +8,7 @@
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import express, { type Request, type Response } from 'express';
-import { formatStateValue, type ObjectSchema, type WorkflowDefinition } from '../../engine/index.js';
+import { formatStateValue, GuardFailedError, type ObjectSchema, type WorkflowDefinition } from '../../engine/index.js';
 import type { Principal } from '../access.js';
 import { assertWriter } from '../access.js';
 import { bodyGuard } from '../body-guard.js';
@@ -114,9 +114,11 @@ export function webRouter(deps: WebDeps): express.Router {
       await engine.send(caseId, { type, payload: parseForm(event.input as ObjectSchema | undefined, body), expectedVersion: Number.isInteger(expected) ? expected : undefined }, p.actor);
       res.redirect(303, `/cases/${encodeURIComponent(caseId)}?done=${encodeURIComponent(type)}`);
     } catch (err) {
-      const a = toErrorAnswer(err);
+      // The page is Chinese: a refused guard shows the definition's zh wording (or a plain zh sentence, never the event id).
+      const a = toErrorAnswer(err, 'zh-CN');
       if (a.unexpected || a.body.error.code === 'case_not_found' || a.body.error.code === 'out_of_jurisdiction') return renderError(deps, res, p, err);
-      await casePage(res, p, caseId, { error: a.body.error }, a.status);
+      const error = err instanceof GuardFailedError && err.guardMessage === undefined ? { ...a.body.error, message: '不满足办理此操作的条件' } : a.body.error;
+      await casePage(res, p, caseId, { error }, a.status);
     }
   }));
 

@@ -195,3 +195,120 @@ describe('validateDefinition', () => {
     expect(problems(d)).toEqual([]);
   });
 });
+
+describe('validateDefinition: expressions, sizes, patterns, system events (issue 8)', () => {
+  const guardProblems = (guard: unknown) => {
+    const d = base();
+    d.states.review.on.approve.guard = guard;
+    return problems(d);
+  };
+
+  it("walks missing_some's names and refuses the forbidden ones with their path", () => {
+    expect(guardProblems({ missing_some: [1, ['data.amount', 'data.__proto__']] })).toContainEqual({ code: 'invalid_expression', path: 'states.review.on.approve.guard.missing_some[1][1]' });
+    expect(guardProblems({ missing_some: [1, ['data.amount', 'data.nope']] })).toContainEqual({ code: 'unknown_field', path: 'states.review.on.approve.guard.missing_some[1][1]' });
+  });
+
+  it('refuses missing_some with anything but a number and a list of names, without throwing', () => {
+    for (const args of [[1, 5], [1], 'x', [1, { log: 'x' }], [{ var: 'data.amount' }, ['data.amount']], [-1, []], null]) {
+      expect(guardProblems({ missing_some: args })).toContainEqual({ code: 'invalid_arguments', path: 'states.review.on.approve.guard.missing_some' });
+    }
+  });
+
+  it('refuses a computed variable name with its path', () => {
+    expect(guardProblems({ var: [{ cat: ['data.', 'amount'] }] })).toContainEqual({ code: 'computed_variable', path: 'states.review.on.approve.guard.var' });
+    expect(guardProblems({ '>': [{ var: { log: 'x' } }, 0] })).toContainEqual({ code: 'computed_variable', path: 'states.review.on.approve.guard.>[0].var' });
+    expect(guardProblems({ missing: { merge: [['data.amount']] } })).toContainEqual({ code: 'computed_variable', path: 'states.review.on.approve.guard.missing' });
+  });
+
+  it('walks reduce, map and filter bodies: forbidden operators, prototype names, only current/accumulator in reduce', () => {
+    const p = guardProblems({
+      and: [
+        { reduce: [{ var: 'data.amount' }, { log: { var: 'accumulator' } }, 0] },
+        { map: [[1], { var: 'constructor.name' }] },
+        { filter: [[1], { '==': [{ var: [{ var: 'x' }] }, 1] }] },
+        { reduce: [[1], { '+': [{ var: 'data.amount' }, { var: 'current' }] }, 0] },
+      ],
+    });
+    expect(p).toContainEqual({ code: 'invalid_expression', path: 'states.review.on.approve.guard.and[0].reduce[1].log' });
+    expect(p).toContainEqual({ code: 'invalid_expression', path: 'states.review.on.approve.guard.and[1].map[1].var' });
+    expect(p).toContainEqual({ code: 'computed_variable', path: 'states.review.on.approve.guard.and[2].filter[1].==[0].var' });
+    expect(p).toContainEqual({ code: 'invalid_arguments', path: 'states.review.on.approve.guard.and[3].reduce[1].+[0].var' });
+  });
+
+  it('refuses prototype-ish operator keys', () => {
+    const p = guardProblems(JSON.parse('{"and":[{"__proto__":[1]},{"constructor":[1]}]}'));
+    // zod's JSON parse does not keep an own "__proto__" key: the node is left with no operator and refused as such.
+    expect(p).toContainEqual({ code: 'invalid_expression', path: 'states.review.on.approve.guard.and[0]' });
+    expect(p).toContainEqual({ code: 'invalid_expression', path: 'states.review.on.approve.guard.and[1].constructor' });
+  });
+
+  it('never throws on odd shapes', () => {
+    const odd: unknown[] = [{ missing_some: [1, 5] }, { missing_some: 5 }, { missing: 5 }, { var: [] }, { var: {} }, { reduce: 5 }, { map: [1] }, { filter: {} }, { if: {} }, {}, [], [[[]]], { var: [true] }, { '': 1 }, { in: null }];
+    for (const guard of odd) expect(() => guardProblems(guard)).not.toThrow();
+    expect(guardProblems({ var: [true] })).toContainEqual({ code: 'invalid_arguments', path: 'states.review.on.approve.guard.var' });
+  });
+
+  it('refuses a definition nested too deep, without overflowing the stack', () => {
+    let deep: unknown = 1;
+    for (let i = 0; i < 10_000; i++) deep = { '!': [deep] };
+    const d = base();
+    d.states.review.on.approve.guard = deep;
+    expect(problems(d)[0]).toMatchObject({ code: 'definition_too_deep' });
+  });
+
+  it('refuses a definition over the size limits: bytes and states', () => {
+    const big = base();
+    big.description = 'x'.repeat(1024 * 1024);
+    expect(problems(big)).toEqual([{ code: 'definition_too_large', path: '(root)' }]);
+    const many = base();
+    for (let i = 0; i < 600; i++) many.states.open.on[`go${i}`] = { target: `s${i}`, roles: ['clerk'] };
+    for (let i = 0; i < 600; i++) many.states[`s${i}`] = { on: { back: { target: 'done', roles: ['clerk'] } } };
+    expect(problems(many)).toContainEqual({ code: 'definition_too_large', path: 'states' });
+  });
+
+  it('refuses a pattern the linear-time matcher cannot run, at registration, with its path', () => {
+    const d = base();
+    d.states.open.on.submit.input.properties.note.pattern = '^(\\w)\\1$';
+    expect(problems(d)).toContainEqual({ code: 'unsupported_pattern', path: 'states.open.on.submit.input.properties.note.pattern' });
+  });
+
+  it('answers a catastrophic-backtracking pattern at once', () => {
+    const d = base();
+    d.data = { type: 'object', properties: { ...d.data?.properties, note: { type: 'string', pattern: '^(a+)+$' } } };
+    const wf = compileWorkflow(d);
+    // Backtracking would take hours on 40 characters; RE2 answers in linear time.
+    expect(wf.dataValidator.safeParse({ note: `${'a'.repeat(39)}b` }).success).toBe(false);
+    expect(wf.dataValidator.safeParse({ note: 'a'.repeat(40) }).success).toBe(true);
+  });
+
+  it('keeps the pattern in the JSON Schema of the validated field', async () => {
+    const { z } = await import('zod');
+    const d = base();
+    d.data = { type: 'object', properties: { ...d.data?.properties, note: { type: 'string', pattern: '^[A-Z]{2}\\d{4}$' } } };
+    const json = z.toJSONSchema(compileWorkflow(d).dataValidator) as unknown as { properties: Record<string, unknown> };
+    expect(JSON.stringify(json.properties.note)).toContain('"pattern":"^[A-Z]{2}\\\\d{4}$"');
+  });
+
+  it('refuses an onExpire event whose transition does not allow the system role, and says what to write', () => {
+    const d = base();
+    d.states.review.deadlines = [{ id: 'reviewDue', duration: '5 workdays', onExpire: 'escalate', escalate: [{ after: '1 workdays', event: 'escalate' }] }];
+    d.states.review.on.escalate = { roles: ['chief'] };
+    const r = validateDefinition(d);
+    expect(r.ok).toBe(false);
+    const issues = r.ok ? [] : r.issues.filter((i) => i.code === 'timer_event_not_system');
+    expect(issues.map((i) => formatPath(i.path))).toEqual(['states.review.deadlines[0].onExpire', 'states.review.deadlines[0].escalate[0].event']);
+    expect(issues[0]!.message).toContain('add "system" to states.review.on.escalate.roles');
+    d.states.review.on.escalate = { roles: ['chief', 'system'] };
+    expect(problems(d).filter((p) => p.code === 'timer_event_not_system')).toEqual([]);
+  });
+
+  it('holds a stored definition only to the checks the runtime relies on', () => {
+    const d = base();
+    d.states.review.deadlines = [{ id: 'reviewDue', duration: '5 workdays', onExpire: 'escalate' }];
+    d.states.review.on.escalate = { roles: ['chief'] };
+    d.states.review.on.approve.guard = { '>': [{ var: [{ cat: ['data.', 'amount'] }] }, 0] };
+    expect(validateDefinition(d).ok).toBe(false);
+    expect(validateDefinition(d, { stored: true }).ok).toBe(true);
+  });
+});
+
