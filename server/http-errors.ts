@@ -52,6 +52,9 @@ export const ERROR_STATUS = {
   replay_diverged: 500,
   timer_stale: 409,
   task_conflict: 409,
+  // Anchoring runs in the CLI and background loops, never behind a route; the statuses only complete the table.
+  invalid_anchor_key: 422,
+  invalid_anchor_log: 422,
   internal_error: 500,
   // notifications
   notification_not_found: 404,
