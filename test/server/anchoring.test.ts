@@ -1,0 +1,85 @@
+/**
+ * Anchoring in the server processes: the key and log from the configuration,
+ * the first checkpoint of an embedded `duban serve`, a witness that does not
+ * answer.
+ */
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { generateAnchorKey, readAnchorLog } from '../../engine/index.js';
+import { anchorLogPath, anchorNow, loadAnchorSetup } from '../../server/anchoring.js';
+import { ConfigError, loadConfig } from '../../server/config.js';
+import { openRuntime } from '../../server/main.js';
+import { startServer } from '../../server/serve.js';
+import { eventually } from '../notifications/support.js';
+
+let dir: string;
+beforeEach(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'duban-anchoring-'));
+});
+afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+const env = (extra: Record<string, string> = {}) => ({ PORT: '0', DUBAN_DB: path.join(dir, 'duban.sqlite'), DUBAN_LOG_LEVEL: 'silent', DATABASE_URL: '', REDIS_URL: '', SMTP_URL: '', DUBAN_PUBLIC_URL: '', ...extra });
+function keyFile(): string {
+  const file = path.join(dir, 'anchor.pem');
+  fs.writeFileSync(file, generateAnchorKey().privateKeyPem);
+  return file;
+}
+
+/** A loopback port nothing listens on. */
+async function closedPort(): Promise<number> {
+  const s = net.createServer();
+  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
+  const { port } = s.address() as net.AddressInfo;
+  await new Promise<void>((resolve) => s.close(() => resolve()));
+  return port;
+}
+
+describe('anchoring configuration', () => {
+  it('is off without DUBAN_ANCHOR_KEY, and keeps the log next to the SQLite file by default', () => {
+    expect(loadAnchorSetup(loadConfig(env()))).toBeUndefined();
+    expect(anchorLogPath(loadConfig(env()))).toBe(path.join(dir, 'anchors.jsonl'));
+    expect(loadAnchorSetup(loadConfig(env({ DUBAN_ANCHOR_KEY: keyFile() })))).toMatchObject({ intervalMs: 3_600_000, logPath: path.join(dir, 'anchors.jsonl'), witnessUrl: undefined });
+  });
+
+  it('names DUBAN_ANCHOR_KEY when its file is missing or holds no Ed25519 key', () => {
+    const missing = () => loadAnchorSetup(loadConfig(env({ DUBAN_ANCHOR_KEY: path.join(dir, 'nope.pem') })));
+    expect(missing).toThrow(ConfigError);
+    expect(missing).toThrow(/DUBAN_ANCHOR_KEY/);
+    fs.writeFileSync(path.join(dir, 'bad.pem'), 'hello');
+    expect(() => loadAnchorSetup(loadConfig(env({ DUBAN_ANCHOR_KEY: path.join(dir, 'bad.pem') })))).toThrow(/DUBAN_ANCHOR_KEY: .*not a private key/);
+    expect(() => loadConfig(env({ DUBAN_ANCHOR_INTERVAL_MS: '10' }))).toThrow(/DUBAN_ANCHOR_INTERVAL_MS/);
+  });
+});
+
+describe('anchoring in duban serve', () => {
+  it('makes a checkpoint as soon as an embedded server starts with a key, and says so', async () => {
+    const lines: string[] = [];
+    const config = loadConfig(env({ DUBAN_ANCHOR_KEY: keyFile() }));
+    const rt = await openRuntime(config);
+    const running = await startServer(rt, { print: (l) => lines.push(l), installSignals: false, demo: false });
+    const log = anchorLogPath(config);
+    try {
+      expect(lines).toContainEqual(expect.stringMatching(/^Anchors: a signed checkpoint every 1 h, key [0-9a-f]{32}, log .*anchors\.jsonl, no witness$/));
+      await eventually(() => fs.existsSync(log) && fs.readFileSync(log, 'utf8').endsWith('\n'));
+    } finally {
+      await running.shutdown('test');
+    }
+    const reading = readAnchorLog(fs.readFileSync(log, 'utf8'));
+    expect(reading).toMatchObject({ checkpoints: 1, failure: undefined });
+  });
+
+  it('keeps the checkpoint in the log and reports the error when the witness does not answer', async () => {
+    const config = loadConfig(env({ DUBAN_ANCHOR_KEY: keyFile(), DUBAN_ANCHOR_WITNESS_URL: `http://127.0.0.1:${await closedPort()}/w` }));
+    const rt = await openRuntime(config, { registerBuiltins: false });
+    try {
+      const r = await anchorNow({ anchors: rt.anchors, clock: rt.engine.clock }, loadAnchorSetup(config)!);
+      expect(r).toMatchObject({ made: true, line: { seq: 1, cases: 0 }, witness: { error: expect.any(String) } });
+      expect(readAnchorLog(fs.readFileSync(anchorLogPath(config), 'utf8')).checkpoints).toBe(1);
+    } finally {
+      await rt.close();
+    }
+  });
+});
