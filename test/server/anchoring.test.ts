@@ -3,17 +3,23 @@
  * the first checkpoint of an embedded `duban serve`, a witness that does not
  * answer.
  */
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
+import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { Queue } from 'bullmq';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { generateAnchorKey, readAnchorLog } from '../../engine/index.js';
 import { anchorLogPath, anchorNow, loadAnchorSetup } from '../../server/anchoring.js';
 import { ConfigError, loadConfig } from '../../server/config.js';
 import { openRuntime } from '../../server/main.js';
 import { startServer } from '../../server/serve.js';
+import { startWorker, type RunningWorker } from '../../server/worker.js';
 import { eventually } from '../notifications/support.js';
+import { postgresAvailableForSuite, postgresUrl, redisAvailableForSuite, redisUrl } from '../support/services.js';
+import { freshPostgresStore } from '../support/stores.js';
 
 let dir: string;
 beforeEach(() => {
@@ -81,5 +87,48 @@ describe('anchoring in duban serve', () => {
     } finally {
       await rt.close();
     }
+  });
+});
+
+describe.skipIf(!((await postgresAvailableForSuite()) && (await redisAvailableForSuite())))('anchoring in duban worker', () => {
+  it('makes one checkpoint however many workers start: in the log of the worker that made it, and at the witness', async () => {
+    const fresh = await freshPostgresStore();
+    const received: string[] = [];
+    const witness = http.createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString('utf8')));
+      req.on('end', () => {
+        received.push(body);
+        res.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((resolve) => witness.listen(0, '127.0.0.1', resolve));
+    const id = randomBytes(6).toString('hex');
+    const queues = { prefix: 'duban-test', timers: `timers-${id}`, notifications: `notifications-${id}` };
+    const key = keyFile();
+    const workers: RunningWorker[] = [];
+    const logs = [path.join(dir, 'machine-1', 'anchors.jsonl'), path.join(dir, 'machine-2', 'anchors.jsonl')];
+    try {
+      for (const log of logs) {
+        const config = loadConfig(env({ DATABASE_URL: postgresUrl(), REDIS_URL: redisUrl(), DUBAN_ANCHOR_KEY: key, DUBAN_ANCHOR_LOG: log, DUBAN_ANCHOR_WITNESS_URL: `http://127.0.0.1:${(witness.address() as net.AddressInfo).port}/` }));
+        const lines: string[] = [];
+        workers.push(await startWorker(await openRuntime(config, { store: fresh.reopen() }), { print: (l) => lines.push(l), installSignals: false, queues }));
+        expect(lines).toContainEqual(expect.stringMatching(/^Anchors: a signed checkpoint every 1 h/));
+      }
+      await eventually(() => received.length === 1, 15_000);
+    } finally {
+      // Shutting down waits for each worker's first round, so both have had their chance to anchor.
+      for (const w of workers) await w.shutdown('test');
+      for (const name of [queues.timers, queues.notifications]) {
+        const q = new Queue(name, { connection: { url: redisUrl() }, prefix: queues.prefix });
+        await q.obliterate({ force: true });
+        await q.close();
+      }
+      await new Promise<void>((resolve) => witness.close(() => resolve()));
+      await fresh.cleanup();
+    }
+    const written = logs.filter((f) => fs.existsSync(f)).map((f) => fs.readFileSync(f, 'utf8').trimEnd().split('\n'));
+    expect(written.flat()).toEqual(received);
+    expect(readAnchorLog(received.join('\n')).checkpoints).toBe(1);
   });
 });
