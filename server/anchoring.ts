@@ -8,7 +8,7 @@
  * is made across all of them, written to the log of the machine that made it.
  */
 import fs from 'node:fs';
-import { appendFile, mkdir, open, readFile } from 'node:fs/promises';
+import { appendFile, mkdir, open, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { anchorSigningKey, EngineError, makeCheckpoint, type AnchorLine, type AnchorSigningKey, type AnchorStore, type Clock } from '../engine/index.js';
@@ -97,15 +97,56 @@ export async function postToWitness(url: string, text: string): Promise<'sent' |
  * line is already in the log.
  */
 export async function anchorNow(deps: { anchors: AnchorStore; clock: Clock }, setup: AnchorSetup, opts: { onlyIfOlderThanMs?: number } = {}): Promise<AnchorResult> {
-  const outcome = await makeCheckpoint({
-    anchors: deps.anchors, clock: deps.clock, key: setup.key, owner: `${os.hostname()}:${process.pid}`,
-    readLog: () => readOrEmpty(setup.logPath),
-    appendLine: (text) => appendDurably(setup.logPath, text),
-    onlyIfOlderThanMs: opts.onlyIfOlderThanMs,
-  });
+  const outcome = await withLogLock(setup.logPath, () =>
+    makeCheckpoint({
+      anchors: deps.anchors, clock: deps.clock, key: setup.key, owner: `${os.hostname()}:${process.pid}`,
+      readLog: () => readOrEmpty(setup.logPath),
+      appendLine: (text) => appendDurably(setup.logPath, text),
+      onlyIfOlderThanMs: opts.onlyIfOlderThanMs,
+    }),
+  );
   if (!outcome.made) return outcome;
   const witness = setup.witnessUrl === undefined ? 'off' : await postToWitness(setup.witnessUrl, outcome.text);
   return { made: true, line: outcome.line, logPath: setup.logPath, witness };
+}
+
+/**
+ * Runs `fn` holding `<log>.lock` (created exclusively, holding the pid), or
+ * answers `busy` when a live process holds it. The database claim keeps
+ * processes apart on seqs; this keeps two processes of one machine (a server
+ * and `duban audit anchor`) from both reading the file before either appends,
+ * which would chain both new lines to the same predecessor. A lock left by a
+ * process that died is taken over.
+ */
+async function withLogLock<T>(logPath: string, fn: () => Promise<T>): Promise<T | { made: false; reason: 'busy' }> {
+  const lock = `${logPath}.lock`;
+  await mkdir(path.dirname(lock), { recursive: true });
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await writeFile(lock, String(process.pid), { flag: 'wx' });
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) return { made: false, reason: 'busy' };
+      const holder = Number((await readOrEmpty(lock)).trim());
+      if (Number.isInteger(holder) && holder > 0 && processAlive(holder)) return { made: false, reason: 'busy' };
+      await rm(lock, { force: true });
+    }
+  }
+  try {
+    return await fn();
+  } finally {
+    await rm(lock, { force: true });
+  }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    // EPERM: alive, owned by another user.
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 function formatInterval(ms: number): string {

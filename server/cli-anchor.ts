@@ -3,10 +3,11 @@
  * `duban audit verify --anchors`: generate the signing key, make a
  * checkpoint now, check the database against an anchor log.
  */
+import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { anchorPublicKey, generateAnchorKey, verifyAnchors, type AnchorPublicKey } from '../engine/index.js';
+import { anchorPublicKey, EngineError, generateAnchorKey, verifyAnchors, type AnchorPublicKey } from '../engine/index.js';
 import { anchorNow, loadAnchorSetup } from './anchoring.js';
 import { ConfigError } from './config.js';
 import type { Runtime } from './main.js';
@@ -22,7 +23,10 @@ export function registerAnchorCommands(audit: Command, withRuntime: WithRuntime)
     .action(async (opts: { out: string }) => {
       const k = generateAnchorKey();
       const pub = `${opts.out}.pub`;
-      // `wx`: refuse to overwrite a key that may already sign a log.
+      for (const file of [opts.out, pub]) {
+        // Never overwrite a key that may already sign a log.
+        if (existsSync(file)) throw new EngineError('invalid_anchor_key', `${path.resolve(file)} already exists; an anchor key is never overwritten (move it away first)`);
+      }
       await writeFile(opts.out, k.privateKeyPem, { flag: 'wx', mode: 0o600 });
       await writeFile(pub, k.publicKeyPem, { flag: 'wx', mode: 0o644 });
       console.log(`private key: ${path.resolve(opts.out)} (set DUBAN_ANCHOR_KEY to this path)`);

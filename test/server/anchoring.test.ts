@@ -90,6 +90,25 @@ describe('anchoring in duban serve', () => {
   });
 });
 
+describe('anchoring on one machine', () => {
+  it('answers busy while a live process holds the log lock, and takes over the lock of a process that died', async () => {
+    const config = loadConfig(env({ DUBAN_ANCHOR_KEY: keyFile() }));
+    const setup = loadAnchorSetup(config)!;
+    const rt = await openRuntime(config, { registerBuiltins: false });
+    try {
+      const deps = { anchors: rt.anchors, clock: rt.engine.clock };
+      fs.writeFileSync(`${setup.logPath}.lock`, String(process.pid));
+      expect(await anchorNow(deps, setup)).toEqual({ made: false, reason: 'busy' });
+      // No process has this pid (Linux caps pids at 2^22).
+      fs.writeFileSync(`${setup.logPath}.lock`, '2147483646');
+      expect(await anchorNow(deps, setup)).toMatchObject({ made: true, line: { seq: 1 } });
+      expect(fs.existsSync(`${setup.logPath}.lock`)).toBe(false);
+    } finally {
+      await rt.close();
+    }
+  });
+});
+
 describe.skipIf(!((await postgresAvailableForSuite()) && (await redisAvailableForSuite())))('anchoring in duban worker', () => {
   it('makes one checkpoint however many workers start: in the log of the worker that made it, and at the witness', async () => {
     const fresh = await freshPostgresStore();
