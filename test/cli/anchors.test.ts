@@ -20,7 +20,7 @@ const keyFile = join(dir, 'anchor.pem');
 const logFile = join(dir, 'anchors.jsonl');
 const received: string[] = [];
 /** A test's time budget: a CLI spawn compiles the TypeScript CLI first, which takes seconds on a busy machine. */
-const SPAWNS = (n: number) => 30_000 + n * 30_000;
+const SPAWNS = (n: number) => 30_000 + n * 90_000;
 let witness: http.Server;
 let witnessUrl = '';
 
