@@ -178,9 +178,15 @@ export function createAnchorLoop(deps: { anchors: AnchorStore; clock: Clock; log
         log.info({ checkpoint: r.line.seq, cases: r.line.cases, root: r.line.root, log: r.logPath, witness: typeof r.witness === 'string' ? r.witness : 'failed' }, 'anchor checkpoint made');
         if (typeof r.witness !== 'string') log.error({ checkpoint: r.line.seq, witness: redactUrl(setup.witnessUrl!), error: r.witness.error }, 'anchor witness did not take the checkpoint');
       }
-      // Wake when the newest checkpoint (this process's or another's) is one interval old.
-      const last = await deps.anchors.lastCheckpoint();
-      if (last) delay = Math.min(setup.intervalMs, Math.max(1_000, Date.parse(last.at) + setup.intervalMs - deps.clock.now().getTime()));
+      if (!r.made && r.reason === 'busy') {
+        // Another process of this machine holds the log (or claimed the same seq): look again later, not in a tight loop.
+        delay = Math.min(setup.intervalMs, RETRY_AFTER_FAILURE_MS);
+        log.warn({ log: setup.logPath, lock: `${setup.logPath}.lock` }, 'anchor checkpoint skipped: another process is writing one (remove the lock file if no duban process is)');
+      } else {
+        // Wake when the newest checkpoint (this process's or another's) is one interval old.
+        const last = await deps.anchors.lastCheckpoint();
+        if (last) delay = Math.min(setup.intervalMs, Math.max(1_000, Date.parse(last.at) + setup.intervalMs - deps.clock.now().getTime()));
+      }
     } catch (err) {
       delay = Math.min(setup.intervalMs, RETRY_AFTER_FAILURE_MS);
       log.error({ err }, 'anchor checkpoint failed');
