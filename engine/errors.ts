@@ -26,6 +26,8 @@ export const ERROR_CODES = [
   'timer_stale',
   'task_conflict',
   'expression_budget_exceeded',
+  'invalid_anchor_key',
+  'invalid_anchor_log',
   'internal_error',
 ] as const;
 
@@ -165,6 +167,20 @@ export class ReplayDivergedError extends EngineError {
 export class TimerStaleError extends EngineError {
   constructor(deadline: string, reason: string) {
     super('timer_stale', `timer for deadline ${deadline} is stale: ${reason}`, { deadline });
+  }
+}
+
+/** An anchor signing or public key file is not an Ed25519 key in PEM. */
+export class InvalidAnchorKeyError extends EngineError {
+  constructor(reason: string) {
+    super('invalid_anchor_key', `anchor key: ${reason}`);
+  }
+}
+
+/** The anchor log cannot be extended: a line does not parse, chain or verify. */
+export class InvalidAnchorLogError extends EngineError {
+  constructor(line: number, reason: string) {
+    super('invalid_anchor_log', `anchor log line ${line}: ${reason}`, { line });
   }
 }
 

@@ -79,3 +79,24 @@ export type { AvailableEvent } from './core/step.js';
 export type { OutboxStore, OutboxRecord, OutboxStatus, OutboxRelease, NewOutboxRecord, DeliveryStore, DeliveryRecord, InboxStore, InboxItem, AckStore, AckRecord, AckStatus } from './outbox-ports.js';
 export { TASK_EVENTS, isTaskEvent, ClaimPayloadSchema, TransferPayloadSchema, WithdrawPayloadSchema, TaskConflictError, type HistoryView } from './core/task-events.js';
 export type { Assignment } from './core/task-assignment.js';
+export type { AnchorStore, CheckpointClaim } from './anchor-ports.js';
+export { createKnexAnchorStore } from './adapters/knex-anchors.js';
+export { makeCheckpoint, verifyAnchors, type MakeCheckpointOptions, type CheckpointOutcome, type AnchorVerifyReport } from './runtime/anchor.js';
+export {
+  AnchorLineSchema,
+  AnchorLogState,
+  anchorKeyId,
+  anchorPublicKey,
+  anchorSigningKey,
+  buildCheckpointLine,
+  generateAnchorKey,
+  readAnchorLog,
+  type AnchorLine,
+  type AnchorLogFailure,
+  type AnchorLogReading,
+  type AnchorPublicKey,
+  type AnchorSigningKey,
+  type AnchorContradiction,
+  type AnchoredHead,
+} from './runtime/anchor-log.js';
+export { merkleRoot, inclusionProof, verifyInclusion, type CaseHead } from './runtime/merkle.js';

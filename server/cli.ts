@@ -12,6 +12,7 @@ import cliProgress from 'cli-progress';
 import { EngineError, formatPath, formatStateValue, validateDefinition, workflowJsonSchema } from '../engine/index.js';
 import { NotificationError } from '../notifications/index.js';
 import { verifyCaseFile } from './case-file.js';
+import { registerAnchorCommands, verifyAgainstAnchorLog } from './cli-anchor.js';
 import { registerCalendarCommands } from './cli-calendar.js';
 import { ConfigError } from './config.js';
 import { HttpError } from './http-errors.js';
@@ -228,8 +229,11 @@ audit
   .description('check every hash chain and replay every case; exit 1 naming the first case and seq that differ')
   .option('--case <caseId>', 'verify one case only')
   .option('--no-progress', 'no progress bar')
-  .action(async (opts: { case?: string; progress: boolean }) => {
-    await withRuntime(async ({ engine }) => {
+  .option('--anchors <log>', 'also check every signed checkpoint of this anchor log: exit 1 naming the first checkpoint the database contradicts (a re-chained history)')
+  .option('--anchor-public-key <file>', 'the public key (PEM) checkpoints must be signed with; repeat for rotated keys (default: the key the log carries)', (v: string, prev: string[]) => [...prev, v], [] as string[])
+  .action(async (opts: { case?: string; progress: boolean; anchors?: string; anchorPublicKey: string[] }) => {
+    await withRuntime(async (rt) => {
+      const { engine } = rt;
       const bar = opts.progress ? new cliProgress.SingleBar({ format: 'verifying |{bar}| {value}/{total} cases', stream: process.stderr, hideCursor: true }, cliProgress.Presets.shades_classic) : undefined;
       let started = false;
       const report = await engine.verify(opts.case, {
@@ -245,14 +249,15 @@ audit
       });
       bar?.stop();
       console.log(`${report.casesChecked} case(s), ${report.eventsChecked} event(s) checked`);
-      if (report.ok) {
-        console.log('✓ every hash chain and replay matches');
-        return;
-      }
+      if (report.ok) console.log('✓ every hash chain and replay matches');
       for (const f of report.failures) console.log(`✗ case ${f.caseId} seq ${f.seq}: ${f.reason}`);
-      process.exitCode = 1;
+      const anchored = opts.anchors === undefined || (await verifyAgainstAnchorLog(rt, opts.anchors, opts.anchorPublicKey));
+      if (opts.anchors === undefined && report.ok) console.log('  (internal consistency only: the database owner can re-chain a history; --anchors <log> checks it against signed checkpoints)');
+      if (!report.ok || !anchored) process.exitCode = 1;
     });
   });
+
+registerAnchorCommands(audit, withRuntime);
 
 audit
   .command('verify-file <file>')

@@ -40,6 +40,14 @@ export const ConfigSchema = z.object({
   DUBAN_TEMPLATE_DIR: z.string().min(1).optional(),
   /** Largest accepted request body (express/bytes syntax: 100kb, 1mb). */
   DUBAN_BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/i, 'must be a size like 512kb or 1mb').default('1mb'),
+  /** Path of the Ed25519 private key (PEM) that signs anchor checkpoints (`duban audit anchor-key`); anchoring is off without it. Keep it out of the database owner's reach. */
+  DUBAN_ANCHOR_KEY: z.string().min(1).optional(),
+  /** The anchor log (one signed JSON line per checkpoint); default `anchors.jsonl` next to `DUBAN_DB`. One file per machine. */
+  DUBAN_ANCHOR_LOG: z.string().min(1).optional(),
+  /** Each checkpoint line is also POSTed here (application/json), to a witness the database owner does not control. */
+  DUBAN_ANCHOR_WITNESS_URL: z.string().regex(/^https?:\/\/[^\s/?#]+(\/\S*)?$/, 'must be an http(s) URL').optional(),
+  /** How often `duban serve` (embedded) and `duban worker` make a checkpoint when a key is set. */
+  DUBAN_ANCHOR_INTERVAL_MS: z.coerce.number().int().min(1000, 'must be at least 1000 (one second)').default(3_600_000),
   DUBAN_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Runs the engine clock ahead (or behind) of the machine's, e.g. `30d`, for demos. */
   DUBAN_CLOCK_OFFSET: z

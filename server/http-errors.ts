@@ -55,6 +55,9 @@ export const ERROR_STATUS = {
   task_conflict: 409,
   // The definition's expression is at fault, not the request; the step is refused and nothing is recorded.
   expression_budget_exceeded: 422,
+  // Anchoring runs in the CLI and background loops, never behind a route; the statuses only complete the table.
+  invalid_anchor_key: 422,
+  invalid_anchor_log: 422,
   internal_error: 500,
   // notifications
   notification_not_found: 404,

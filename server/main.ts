@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { builtinWorkflows } from '../workflows/index.js';
-import { createEngine, createKnexPeopleStore, createKnexStore, createOffsetClock, systemClock, type Engine, type KnexStore, type PeopleStore, type Store } from '../engine/index.js';
+import { createEngine, createKnexAnchorStore, createKnexPeopleStore, createKnexStore, createOffsetClock, systemClock, type AnchorStore, type Engine, type KnexStore, type PeopleStore, type Store } from '../engine/index.js';
 import { BUILTIN_TEMPLATE_DIR, createTemplateCatalog, type NotificationTemplates } from '../notifications/index.js';
 import { ConfigError, loadConfig, parseOffset, type Config } from './config.js';
 
@@ -15,6 +15,8 @@ export interface Runtime {
   store: Store;
   engine: Engine;
   people: PeopleStore;
+  /** Checkpoint claims and case heads for the anchor log (`anchoring.ts`). */
+  anchors: AnchorStore;
   /** The notification templates every registered definition is checked against, and the dispatcher renders. */
   templates: NotificationTemplates;
   close(): Promise<void>;
@@ -52,7 +54,7 @@ export async function openRuntime(config: Config, opts: { registerBuiltins?: boo
     const clock = offset ? createOffsetClock(offset) : systemClock;
     const people = createKnexPeopleStore(store);
     const engine = await createEngine({ store, clock, templates, orgs: people, workflows: opts.registerBuiltins === false ? [] : builtinWorkflows });
-    return { config, store, engine, templates, people, close: () => store.close() };
+    return { config, store, engine, templates, people, anchors: createKnexAnchorStore(store), close: () => store.close() };
   } catch (err) {
     await store.close();
     throw err;

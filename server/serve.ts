@@ -18,6 +18,7 @@ import type { Server } from 'node:http';
 import { createBullmqScheduler, createPollingScheduler, type Scheduler } from '../engine/index.js';
 import { createBullmqDelivery, type BullmqDelivery } from '../notifications/index.js';
 import { createOrgDirectory, issueToken } from './access.js';
+import { createAnchorLoop, loadAnchorSetup, type AnchorLoop } from './anchoring.js';
 import { createApp } from './app.js';
 import { ConfigError, type Config } from './config.js';
 import { loadDemoData } from './demo.js';
@@ -70,6 +71,8 @@ export async function startServer(rt: Runtime, opts: StartServerOptions = {}): P
   assertModeConfig(config);
   const logger = createLogger(config.DUBAN_LOG_LEVEL);
   const mode = config.REDIS_URL ? 'distributed' : 'embedded';
+  // In distributed mode the workers anchor; a bad key still stops start-up here (exit 2).
+  const anchorSetup = loadAnchorSetup(config);
 
   let adminToken: string | undefined;
   if (opts.demo !== false) {
@@ -99,6 +102,7 @@ export async function startServer(rt: Runtime, opts: StartServerOptions = {}): P
     scheduler = createPollingScheduler({ engine, logger: schedulerLogger });
   }
   metrics.bindScheduler(scheduler);
+  const anchorLoop: AnchorLoop | undefined = anchorSetup && mode === 'embedded' ? createAnchorLoop({ anchors: rt.anchors, clock: engine.clock, logger }, anchorSetup) : undefined;
   let draining = false;
   const app = createApp({ engine, people, orgs, config, logger, metrics, templates: rt.templates, dispatcher: notifier.dispatcher, draining: () => draining });
   await scheduler.start();
@@ -120,11 +124,13 @@ export async function startServer(rt: Runtime, opts: StartServerOptions = {}): P
   if (delivery) await delivery.start();
   // The first pass delivers what waited while nothing ran; it must not hold up start-up (an SMTP server may be slow to answer).
   else void notifier.dispatcher.start();
+  anchorLoop?.start();
 
   print(`Duban listening on ${url}  (web ${url}/login, API ${url}/api/v1, OpenAPI ${url}/api/openapi.json, metrics ${url}/metrics)`);
   if (mode === 'embedded') {
     print('Mode: embedded — this process fires timers and delivers notifications.');
     print(`Notifications: ${notifier.describe().join('; ')}`);
+    if (anchorLoop) print(anchorLoop.describe());
   } else {
     print(`Mode: distributed — timers and notifications are armed as BullMQ jobs on ${redactUrl(config.REDIS_URL!)}; run \`duban worker\` (any number, any machine) to fire and deliver them.`);
   }
@@ -141,7 +147,8 @@ export async function startServer(rt: Runtime, opts: StartServerOptions = {}): P
       const force = setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS);
       await closed;
       clearTimeout(force);
-      // Timers and deliveries in flight finish before the database closes.
+      // Timers, deliveries and a checkpoint in flight finish before the database closes.
+      await anchorLoop?.stop();
       await scheduler.stop();
       if (delivery) await delivery.stop();
       else await notifier.dispatcher.stop();

@@ -19,6 +19,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createBullmqScheduler, type BullmqScheduler, type OutboxStore } from '../engine/index.js';
 import { createBullmqDelivery, type BullmqDelivery, type Dispatcher, type NotificationLogger } from '../notifications/index.js';
+import { createAnchorLoop, loadAnchorSetup } from './anchoring.js';
 import { ConfigError, type Config } from './config.js';
 import { createLogger, type Logger } from './logger.js';
 import type { Runtime } from './main.js';
@@ -120,6 +121,8 @@ export async function startWorker(rt: Runtime, opts: StartWorkerOptions = {}): P
   const delivery = createBullmqDelivery({ dispatcher: notifier.dispatcher, connection: config.REDIS_URL, work: true, logger: log, ...prefix, ...(queues.notifications ? { queueName: queues.notifications } : {}) });
   const acks = createAckSweeper({ dispatcher: notifier.dispatcher, outbox: engine.store.outbox, now: () => engine.clock.now(), intervalMs: opts.ackIntervalMs, logger: log });
   metrics.bindScheduler(scheduler);
+  const anchorSetup = loadAnchorSetup(config);
+  const anchorLoop = anchorSetup && createAnchorLoop({ anchors: rt.anchors, clock: engine.clock, logger }, anchorSetup);
 
   let metricsServer: http.Server | undefined;
   let metricsUrl: string | undefined;
@@ -151,8 +154,9 @@ export async function startWorker(rt: Runtime, opts: StartWorkerOptions = {}): P
     await scheduler.start();
     await delivery.start();
     acks.start();
+    anchorLoop?.start();
   } catch (err) {
-    await Promise.allSettled([scheduler.stop(), delivery.stop(), acks.stop()]);
+    await Promise.allSettled([scheduler.stop(), delivery.stop(), acks.stop(), anchorLoop?.stop()]);
     metricsServer?.close();
     unbind();
     throw err;
@@ -160,6 +164,7 @@ export async function startWorker(rt: Runtime, opts: StartWorkerOptions = {}): P
 
   print(`Duban worker ${scheduler.owner}: timers (queue ${scheduler.queueName}) and notifications (queue ${delivery.queueName}) on ${redactUrl(config.REDIS_URL)}, database ${redactUrl(config.DATABASE_URL)}`);
   print(`Notifications: ${notifier.describe().join('; ')}`);
+  if (anchorLoop) print(anchorLoop.describe());
   if (metricsUrl) print(`Metrics: ${metricsUrl}/metrics`);
   logger.info({ owner: scheduler.owner, channels: notifier.channels, metrics: metricsUrl }, 'worker started');
   // A worker has no address of its own: links in its messages are only right when DUBAN_PUBLIC_URL names the servers'.
@@ -170,6 +175,7 @@ export async function startWorker(rt: Runtime, opts: StartWorkerOptions = {}): P
     stopping ??= (async () => {
       logger.info({ reason }, 'worker shutting down');
       await acks.stop();
+      await anchorLoop?.stop();
       await delivery.stop();
       await scheduler.stop();
       await notifier.close();

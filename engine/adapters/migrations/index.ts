@@ -15,6 +15,7 @@ import * as m004 from './004-outbox.js';
 import * as m005 from './005-notifications.js';
 import * as m006 from './006-user-contact.js';
 import * as m007 from './007-task-due-provisional.js';
+import * as m008 from './008-anchors.js';
 
 /** One named migration. */
 export interface NamedMigration {
@@ -32,6 +33,7 @@ export const MIGRATIONS: readonly NamedMigration[] = [
   { name: '005-notifications', ...m005 },
   { name: '006-user-contact', ...m006 },
   { name: '007-task-due-provisional', ...m007 },
+  { name: '008-anchors', ...m008 },
 ];
 
 /** Name of knex's bookkeeping table (and, with `_lock`, of its lock table). */
