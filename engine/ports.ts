@@ -60,6 +60,12 @@ export interface EventRecord {
   env: EventEnv;
   prevHash: string;
   hash: string;
+  /**
+   * Salt of each confidential value the event records (dotted path → hex), stored beside the event
+   * and never hashed: the hash commits to `sha256(salt ‖ canonical(value))` instead of the value.
+   * Absent when the event records no confidential value.
+   */
+  salts?: Record<string, string> | undefined;
 }
 
 /** An open task: a human step offered to role@org. */
