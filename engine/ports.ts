@@ -259,6 +259,8 @@ export interface CaseFilter {
   assignee?: string | undefined;
   /** Cases whose id or data contains this text (case-insensitive for ASCII letters). */
   text?: string | undefined;
+  /** Top-level data fields `text` does not look into (the confidential ones). */
+  textExcludes?: string[] | undefined;
   /** Keyset cursor: cases strictly after this one in the listing order. */
   after?: { createdAt: string; id: string } | undefined;
   limit: number;
