@@ -45,13 +45,13 @@ function confidentialReads(expr: unknown, fields: ConfidentialFields): { root: s
 export function checkConfidential(def: WorkflowDefinition, tree: StateTree, add: Add): void {
   const roles = new Set(def.roles);
   for (const [name, f] of Object.entries(def.data.properties)) {
+    misplaced(f, ['data', 'properties', name], add, false);
     if (!f.confidential) continue;
     const base = ['data', 'properties', name, 'confidential'];
     const list = Array.isArray(f.confidential) ? f.confidential : f.confidential.roles;
     list.forEach((r, i) => {
       if (!roles.has(r)) add('undeclared_role', Array.isArray(f.confidential) ? [...base, i] : [...base, 'roles', i], `role "${r}" is not declared in "roles"`);
     });
-    misplaced(f, ['data', 'properties', name], add, false);
   }
   for (const t of tree.transitions) if (t.def.input) misplaced(t.def.input, [...t.jsonPath, 'input'], add, false);
   const fields = confidentialFields(def);
