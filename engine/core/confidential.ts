@@ -31,7 +31,7 @@ const ROLE = z.string().regex(/^[a-z][A-Za-z0-9]*$/, 'a role id is camelCase, e.
 export const ConfidentialSchema = z.union([
   z.array(ROLE).min(1),
   z.object({ roles: z.array(ROLE).min(1), org: ConfidentialScopeSchema.optional() }).strict(),
-]);
+]).describe('Readers of a confidential top-level data field: { roles, org: "jurisdiction" (default) | "sameOrg" | { levels } } or a list of roles; everyone else sees it redacted');
 export type ConfidentialDeclaration = z.infer<typeof ConfidentialSchema>;
 
 /** A declaration in its normal form. */

@@ -13,15 +13,15 @@ import { statesJsonPath, type StateTree } from './state-tree.js';
 type Add = (code: string, path: (string | number)[], message: string) => void;
 
 /** Reports `confidential` declared below the top level of `data` or in an input schema (nothing would honour it there). */
-function misplaced(schema: FieldSchema | ObjectSchema, path: (string | number)[], add: Add, topLevel: boolean): void {
+function misplaced(schema: FieldSchema | ObjectSchema, path: (string | number)[], add: Add): void {
   for (const [name, f] of Object.entries(schema.properties ?? {})) {
     const p = [...path, 'properties', name];
-    if (f.confidential && !topLevel) add('invalid_confidential', [...p, 'confidential'], 'only a top-level field of "data" can be confidential (an input field named like a confidential data field is confidential with it)');
-    misplaced(f, p, add, false);
+    if (f.confidential) add('invalid_confidential', [...p, 'confidential'], 'only a top-level field of "data" can be confidential (an input field named like a confidential data field is confidential with it)');
+    misplaced(f, p, add);
   }
   if ('items' in schema && schema.items) {
     if (schema.items.confidential) add('invalid_confidential', [...path, 'items', 'confidential'], 'only a top-level field of "data" can be confidential');
-    misplaced(schema.items, [...path, 'items'], add, false);
+    misplaced(schema.items, [...path, 'items'], add);
   }
 }
 
@@ -45,7 +45,7 @@ function confidentialReads(expr: unknown, fields: ConfidentialFields): { root: s
 export function checkConfidential(def: WorkflowDefinition, tree: StateTree, add: Add): void {
   const roles = new Set(def.roles);
   for (const [name, f] of Object.entries(def.data.properties)) {
-    misplaced(f, ['data', 'properties', name], add, false);
+    misplaced(f, ['data', 'properties', name], add);
     if (!f.confidential) continue;
     const base = ['data', 'properties', name, 'confidential'];
     const list = Array.isArray(f.confidential) ? f.confidential : f.confidential.roles;
@@ -53,7 +53,7 @@ export function checkConfidential(def: WorkflowDefinition, tree: StateTree, add:
       if (!roles.has(r)) add('undeclared_role', Array.isArray(f.confidential) ? [...base, i] : [...base, 'roles', i], `role "${r}" is not declared in "roles"`);
     });
   }
-  for (const t of tree.transitions) if (t.def.input) misplaced(t.def.input, [...t.jsonPath, 'input'], add, false);
+  for (const t of tree.transitions) if (t.def.input) misplaced(t.def.input, [...t.jsonPath, 'input'], add);
   const fields = confidentialFields(def);
   if (fields.size === 0) return;
 
