@@ -98,3 +98,32 @@ export function markersToText(value: unknown): unknown {
   if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, markersToText(v)]));
   return value;
 }
+
+/**
+ * The addresses an outbox row took from confidential data fields (a tipster's
+ * e-mail in `tipsterContact`, say): admin views of the outbox show them as
+ * 「已隐去」. Delivery needs them; the people who manage delivery do not.
+ */
+export function confidentialAddresses(row: { recipients: unknown; confidential: unknown }): string[] {
+  const fields = row.confidential !== null && typeof row.confidential === 'object' ? Object.keys(row.confidential) : [];
+  if (fields.length === 0 || !Array.isArray(row.recipients)) return [];
+  const out: string[] = [];
+  for (const r of row.recipients as unknown[]) {
+    const field = (r as { field?: unknown }).field;
+    const values = (r as { values?: unknown }).values;
+    if (typeof field === 'string' && fields.includes(field.replace(/^data\./, '')) && Array.isArray(values)) for (const v of values) if (typeof v === 'string' && v !== '') out.push(v);
+  }
+  return out;
+}
+
+/** A copy of a JSON value with each of `secrets` replaced by 「已隐去」 wherever it occurs in a string. Pure. */
+export function scrubValues<T>(value: T, secrets: readonly string[]): T {
+  if (secrets.length === 0) return value;
+  const scrub = (v: unknown): unknown => {
+    if (typeof v === 'string') return secrets.reduce((t, sec) => t.split(sec).join(`「${REDACTED_TEXT}」`), v);
+    if (Array.isArray(v)) return v.map(scrub);
+    if (v !== null && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, scrub(x)]));
+    return v;
+  };
+  return scrub(value) as T;
+}

@@ -118,6 +118,24 @@ describe.each(backends)('confidential tipster identity on $name', ({ name, enabl
     expect(list.text).not.toContain(id);
   });
 
+  it.skipIf(!enabled)('keeps the tipster\'s address out of the admin outbox views, which still deliver to it', async () => {
+    expect((await as(s, OFFICER).post(`/api/v1/cases/${id}/events`, { type: 'notifyTipsterOfExtension', payload: { extensionReason: '涉及多个部门' } })).status).toBe(200);
+    await s.notifier.dispatcher.runDue();
+    const rows = (await s.engine.store.outbox.list({ limit: 100 })).filter((r) => r.template === 'tipster-reply');
+    expect(JSON.stringify(rows[0]?.recipients)).toContain(CONTACT);
+    const status = rows[0]!.status;
+    const list = await as(s, 'admin').get(`/api/v1/admin/outbox?status=${status}&case=${encodeURIComponent(id)}`);
+    expect(list.status).toBe(200);
+    expect(list.text).toContain('tipster-reply');
+    expect(leaks(list.text)).toBe(false);
+    const one = await as(s, 'admin').get(`/api/v1/admin/outbox/${encodeURIComponent(rows[0]!.id)}`);
+    expect(one.status).toBe(200);
+    expect(leaks(one.text)).toBe(false);
+    const page = await request(s.app).get('/admin/outbox').set('Cookie', cookie(s, 'admin'));
+    expect(page.status).toBe(200);
+    expect(leaks(page.text)).toBe(false);
+  });
+
   it.skipIf(!enabled)('keeps replay and audit verify passing, and the identity out of the logs', async () => {
     expect((await s.engine.verify(id)).ok).toBe(true);
     expect((await s.engine.replay(id)).state.data.tipsterName).toBe(NAME);
