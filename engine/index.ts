@@ -39,7 +39,27 @@ export { CASE_CREATED } from './runtime/open-case.js';
 export type { SendCommand } from './runtime/send-event.js';
 export type { ReplayResult } from './runtime/replay.js';
 export type { VerifyReport, VerifyFailure, VerifyOptions } from './runtime/verify.js';
-export { hashEvent, canonicalJson, GENESIS_HASH } from './runtime/hash.js';
+export { hashEvent, canonicalJson, GENESIS_HASH, commitmentOf, redactEvent } from './runtime/hash.js';
+export {
+  confidentialFields,
+  confidentialPaths,
+  fieldOfPath,
+  isRedacted,
+  mayRead,
+  normaliseConfidential,
+  redactData,
+  valueAtPath,
+  REDACTED,
+  REDACTED_TEXT,
+  ConfidentialSchema,
+  type ConfidentialDeclaration,
+  type ConfidentialFields,
+  type ConfidentialRule,
+  type ConfidentialScope,
+  type OrgStep,
+  type Reader,
+  type RedactedValue,
+} from './core/confidential.js';
 export { systemClock, createManualClock, createOffsetClock, type ManualClock } from './adapters/clocks.js';
 export { createKnexStore, defaultSqliteFile, type KnexStore, type KnexStoreOptions } from './adapters/knex-store.js';
 export {

@@ -4,8 +4,10 @@
  * notifications for recipients.
  */
 
+import { ORG_LEVEL_NAMES } from './core/confidential.js';
+
 /** The levels of the org tree (DESIGN §7), top down. */
-export const ORG_LEVELS = ['province', 'city', 'county', 'township', 'grid'] as const;
+export const ORG_LEVELS = ORG_LEVEL_NAMES;
 export type OrgLevel = (typeof ORG_LEVELS)[number];
 
 /** An org: a node of the jurisdiction tree. */

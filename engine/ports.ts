@@ -60,6 +60,12 @@ export interface EventRecord {
   env: EventEnv;
   prevHash: string;
   hash: string;
+  /**
+   * Salt of each confidential value the event records (dotted path → hex), stored beside the event
+   * and never hashed: the hash commits to `sha256(salt ‖ canonical(value))` instead of the value.
+   * Absent when the event records no confidential value.
+   */
+  salts?: Record<string, string> | undefined;
 }
 
 /** An open task: a human step offered to role@org. */
@@ -255,6 +261,8 @@ export interface CaseFilter {
   assignee?: string | undefined;
   /** Cases whose id or data contains this text (case-insensitive for ASCII letters). */
   text?: string | undefined;
+  /** Top-level data fields `text` does not look into (the confidential ones). */
+  textExcludes?: string[] | undefined;
   /** Keyset cursor: cases strictly after this one in the listing order. */
   after?: { createdAt: string; id: string } | undefined;
   limit: number;

@@ -10,7 +10,7 @@
  * a channel accepting a message and its delivery row being written is the one
  * window in which a recipient may get a message twice (at-least-once).
  */
-import { addDuration, type OutboxRecord, type OutboxRelease } from '../engine/index.js';
+import { addDuration, type OrgStep, type OutboxRecord, type OutboxRelease } from '../engine/index.js';
 import type { Channel, OutgoingMessage } from './channel.js';
 import { ackUrl, calendarOf, errorText, isoAfter, type DispatchContext } from './context.js';
 import { parseOutboxRow, warningOf, type OutboxPayload } from './outbox-row.js';
@@ -55,6 +55,8 @@ async function deliverClaimed(ctx: DispatchContext, row: OutboxRecord, now: Date
   const { addressees, problems } = await resolveRecipients(ctx.directory, payload.recipients);
   const done = new Set((await ctx.outbox.deliveries.list(row.id)).filter((d) => d.status === 'sent').map((d) => `${d.recipient}|${d.channel}`));
   const fields = ctx.templates.variables(row.template).some((v) => v.startsWith('data.')) ? await dataFields(ctx, row.caseId) : [];
+  // The org scope of confidential fields is judged on the case's org ancestry, read once per row.
+  const caseOrgPath = Object.keys(payload.confidential).length > 0 && ctx.directory.orgPath ? await ctx.directory.orgPath(payload.vars.case.org) : undefined;
   const calendar = await calendarOf(ctx);
   const failures: string[] = [];
   const permanent: string[] = [];
@@ -73,7 +75,7 @@ async function deliverClaimed(ctx: DispatchContext, row: OutboxRecord, now: Date
       ctx.outbox.deliveries.record({ outboxId: row.id, recipient: a.key, userId: a.userId, address, channel, status, error, at: ctx.clock.now().toISOString() });
     let message: OutgoingMessage;
     try {
-      const rendered = ctx.templates.render(row.template, a.locale, contextFor(ctx, row, payload, a, ackDueAt, fields), { now, calendar });
+      const rendered = ctx.templates.render(row.template, a.locale, contextFor(ctx, row, payload, a, ackDueAt, fields, caseOrgPath), { now, calendar });
       message = { notificationId: row.id, caseId: row.caseId, kind: row.kind, template: row.template, ...rendered, ackRequired: payload.ack !== null, ackUrl: payload.ack ? ackUrl(ctx.app, row.id) : null, ackDueAt, createdAt: row.createdAt };
     } catch (error) {
       // Rendering is deterministic: retrying cannot help, so the row goes dead with the reason.
@@ -122,11 +124,11 @@ async function dataFields(ctx: DispatchContext, caseId: string): Promise<string[
 }
 
 /** What one recipient's copy is rendered with. */
-function contextFor(ctx: DispatchContext, row: OutboxRecord, p: OutboxPayload, a: Addressee, ackDueAt: string | null, fields: readonly string[]): TemplateContext {
+function contextFor(ctx: DispatchContext, row: OutboxRecord, p: OutboxPayload, a: Addressee, ackDueAt: string | null, fields: readonly string[], caseOrgPath: readonly OrgStep[] | undefined): TemplateContext {
   const v = p.vars;
   return {
     case: { ...v.case, link: caseUrl(ctx.app.url, v.case.id) },
-    data: dataFor(v.data, p.confidential, a.roles, fields),
+    data: dataFor(v.data, p.confidential, a.roles, fields, caseOrgPath && { org: a.orgId, caseOrgPath, locale: a.locale }),
     event: { type: v.event.type, actorId: v.event.actorId, actorName: v.event.actorName ?? null },
     ...(v.deadline ? { deadline: v.deadline } : {}),
     recipient: { id: a.userId ?? a.email ?? a.key, name: a.name, locale: a.locale, org: a.orgId, roles: a.roles },

@@ -3,7 +3,7 @@
  * the naming of a warning's escalations. Pure.
  */
 import { z } from 'zod';
-import { CHANNELS, NotifyEffectSchema, ResolvedRecipientSchema, type OutboxRecord } from '../engine/index.js';
+import { CHANNELS, ConfidentialSchema, NotifyEffectSchema, ResolvedRecipientSchema, type OutboxRecord } from '../engine/index.js';
 
 const AckSchema = z.object({ within: z.string().min(1), chain: z.array(z.array(ResolvedRecipientSchema)) });
 
@@ -13,7 +13,7 @@ export const OutboxPayloadSchema = z.object({
   recipients: z.array(ResolvedRecipientSchema),
   ack: AckSchema.nullable(),
   vars: NotifyEffectSchema.shape.vars,
-  confidential: z.record(z.string(), z.array(z.string())),
+  confidential: z.record(z.string(), ConfidentialSchema),
 });
 export type OutboxPayload = z.infer<typeof OutboxPayloadSchema>;
 

@@ -4,7 +4,7 @@
  * {@link RecipientDirectory} the server implements over its people tables.
  * Confidential data fields are removed per recipient before rendering.
  */
-import type { ResolvedRecipient } from '../engine/index.js';
+import { mayRead, normaliseConfidential, REDACTED_TEXT, type ConfidentialDeclaration, type OrgStep, type ResolvedRecipient } from '../engine/index.js';
 
 /** A person as the directory knows them. */
 export interface User {
@@ -24,6 +24,8 @@ export interface RecipientDirectory {
   /** Users holding `role` in the org `orgId`. */
   usersWithRole(role: string, orgId: string): Promise<User[]>;
   user(id: string): Promise<User | undefined>;
+  /** The org and its ancestors, the org first, for the org scope of confidential fields (without it, only their roles are checked). */
+  orgPath?(orgId: string): Promise<OrgStep[]>;
 }
 
 /** One resolved addressee: a user, or a bare e-mail address held in a case-data field. */
@@ -104,20 +106,35 @@ export async function resolveRecipients(directory: RecipientDirectory, declared:
   return { addressees: [...out.values()], problems };
 }
 
+/** Where a recipient and the case sit in the org tree, for the org scope of confidential fields. */
+export interface RecipientScope {
+  /** The recipient's org (null for a bare e-mail address). */
+  org: string | null;
+  /** The case's org and its ancestors, the case's org first. */
+  caseOrgPath: readonly OrgStep[];
+  locale?: string | undefined;
+}
+
 /**
- * The case data as one recipient may see it: every confidential field whose
- * roles the recipient holds none of is blanked (`null`), so a template reading
- * it renders nothing instead of the value. `fields` (the data schema's field
+ * The case data as one recipient may see it: every confidential field the
+ * recipient may not read (roles, and the org scope when `scope` is given;
+ * without it a scope narrower than the jurisdiction hides the field) reads
+ * 「已隐去」 ("[redacted]" in English). `fields` (the data schema's field
  * names) are filled with `null` when unset, so strict templates can read an
  * optional field. Pure.
  */
-export function dataFor(data: Record<string, unknown>, confidential: Record<string, readonly string[]>, recipientRoles: readonly string[], fields: readonly string[] = []): Record<string, unknown> {
+export function dataFor(data: Record<string, unknown>, confidential: Record<string, ConfidentialDeclaration>, recipientRoles: readonly string[], fields: readonly string[] = [], scope?: RecipientScope): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const f of fields) out[f] = null;
   for (const [k, v] of Object.entries(data)) out[k] = v;
-  for (const [field, roles] of Object.entries(confidential)) {
-    if (!Object.hasOwn(out, field)) continue;
-    if (!roles.some((r) => recipientRoles.includes(r))) out[field] = null;
+  const hidden = scope?.locale === 'en' ? '[redacted]' : `「${REDACTED_TEXT}」`;
+  for (const [field, decl] of Object.entries(confidential)) {
+    if (!Object.hasOwn(data, field) || data[field] === undefined) continue;
+    const rule = normaliseConfidential(decl);
+    const may = scope
+      ? scope.org !== null && mayRead(rule, { roles: recipientRoles, org: scope.org }, scope.caseOrgPath)
+      : rule.org === 'jurisdiction' && rule.roles.some((r) => recipientRoles.includes(r));
+    if (!may) out[field] = hidden;
   }
   return out;
 }

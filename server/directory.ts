@@ -22,6 +22,7 @@
 import type { PeopleStore, UserRecord } from '../engine/index.js';
 import type { RecipientDirectory, User } from '../notifications/index.js';
 import type { OrgDirectory } from './access.js';
+import { orgPath } from './confidential.js';
 
 /** Options of {@link createPeopleDirectory}. */
 export interface PeopleDirectoryOptions {
@@ -62,5 +63,6 @@ export function createPeopleDirectory(people: PeopleStore, orgs: OrgDirectory, o
       const u = await people.getUser(id);
       return u && notificationUser(u);
     },
+    orgPath: (orgId) => orgPath(orgs, orgId),
   };
 }

@@ -10,9 +10,13 @@
  * - The case is created in `received` with the intake record as its data
  *   (channel, content, reported party, tipster); no draft state.
  * - The tipster's identity (`tipsterName`, `tipsterContact`) is confidential to
- *   `tipOffOfficer` and `rewardCommittee`: notifications carry the field
- *   → roles map and the dispatcher leaves the fields out for anyone else; the
- *   hazard case gets none of it. The tipster is written to at
+ *   the receiving regulator's `tipOffOfficer` and `rewardCommittee` (the case's
+ *   org or above it): everyone else — the reported enterprise's own staff,
+ *   inspectors, leaders, auditors — sees 「已隐去」 in the API, history,
+ *   exports, pages, search and notifications, and the hash chain holds only a
+ *   salted commitment to each value. Leaders are left out on purpose: DOMAIN
+ *   §5.5 (S17) keeps the identity undisclosed without consent, and approving
+ *   an extension needs none of it. The hazard case gets none of it. The tipster is written to at
  *   `tipsterContact` only; an anonymous tip-off without contact gets no
  *   message (the result is published for the query code instead).
  * - Verification runs 60 calendar days from acceptance; the one extension of
@@ -33,6 +37,8 @@ import { copy, flag, increment, instant, oneOf, text, texts } from './field-help
 import { assigned, notice, role } from './notices.js';
 
 const AUTHORISED = ['tipOffOfficer', 'rewardCommittee'];
+/** Who reads the tipster's identity: the authorised roles of the receiving org or above it. */
+const IDENTITY_READERS = { roles: AUTHORISED, org: 'jurisdiction' as const };
 const VERIFIERS = ['inspector', 'tipOffOfficer'];
 const NOT_ACCEPTED_REASONS = ['sameMatterAccepted', 'noClearTarget', 'outOfScope', 'suggestion', 'disclosureRequest', 'reviewOrLitigation'];
 const CHANNELS = ['hotline12350', 'letter', 'email', 'fax', 'visit', 'online', 'miniProgram'];
@@ -88,8 +94,8 @@ export const tipOffWorkflow = defineWorkflow({
       reportedPartyOrg: text('被举报单位所属机构'),
       location: text('地点'),
       sector: text('行业领域'),
-      tipsterName: { ...text('举报人姓名'), confidential: AUTHORISED },
-      tipsterContact: { ...text('举报人联系方式（用户编号或电子邮箱）'), confidential: AUTHORISED },
+      tipsterName: { ...text('举报人姓名'), confidential: IDENTITY_READERS },
+      tipsterContact: { ...text('举报人联系方式（用户编号或电子邮箱）'), confidential: IDENTITY_READERS },
       anonymous: flag('匿名举报'),
       realName: flag('实名举报'),
       receivedAt: instant('收到时间'),

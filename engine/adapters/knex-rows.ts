@@ -234,10 +234,33 @@ export async function readDefinition(db: Knex, dialect: Dialect, workflowId: str
   return row && rowToDefinition(dialect, row);
 }
 
-/** Reads a case's events in seq order, optionally from `fromSeq` to `toSeq` inclusive. */
+/** Reads a case's events in seq order, optionally from `fromSeq` to `toSeq` inclusive, with the salts of their confidential values. */
 export async function readEvents(db: Knex, dialect: Dialect, caseId: string, opts: { fromSeq?: number; toSeq?: number } = {}): Promise<EventRecord[]> {
   const query = db<EventRow>('case_events').where({ case_id: caseId }).orderBy('seq');
   if (opts.fromSeq !== undefined) query.andWhere('seq', '>=', opts.fromSeq);
   if (opts.toSeq !== undefined) query.andWhere('seq', '<=', opts.toSeq);
-  return (await query).map((row) => rowToEvent(dialect, row));
+  const salts = db<SaltRow>('event_salts').where({ case_id: caseId });
+  if (opts.fromSeq !== undefined) salts.andWhere('seq', '>=', opts.fromSeq);
+  if (opts.toSeq !== undefined) salts.andWhere('seq', '<=', opts.toSeq);
+  // One after the other: inside a transaction both run on its one connection.
+  const rows = await query;
+  const saltRows = await salts;
+  const bySeq = new Map(saltRows.map((r) => [Number(r.seq), decodeJson(dialect, r.salts) as Record<string, string>]));
+  return rows.map((row) => {
+    const event = rowToEvent(dialect, row);
+    const s = bySeq.get(event.seq);
+    return s ? { ...event, salts: s } : event;
+  });
+}
+
+/** A row of `event_salts` (migration 011). */
+export interface SaltRow {
+  case_id: string;
+  seq: number;
+  salts: JsonColumn;
+}
+
+/** The `event_salts` row of an event that records confidential values, or undefined. */
+export function eventSaltsToRow(event: EventRecord): SaltRow | undefined {
+  return event.salts && Object.keys(event.salts).length > 0 ? { case_id: event.caseId, seq: event.seq, salts: encodeJson(event.salts) } : undefined;
 }

@@ -203,9 +203,15 @@ function caseQuery(db: Knex, dialect: Dialect, filter: CaseFilter): Knex.QueryBu
   if (filter.text !== undefined) {
     const pattern = `%${likeEscape(filter.text)}%`;
     // SQLite's LIKE ignores ASCII case; pg needs ILIKE for the same behaviour.
-    const data = pg ? `(cases.state->'data')::text ILIKE ? ESCAPE '\\'` : `json_extract(cases.state, '$.data') LIKE ? ESCAPE '\\'`;
     const id = pg ? `cases.id ILIKE ? ESCAPE '\\'` : `cases.id LIKE ? ESCAPE '\\'`;
-    q.where((w) => w.whereRaw(id, [pattern]).orWhereRaw(data, [pattern]));
+    // Confidential fields are taken out of the data before matching: a hit must not reveal a hidden value.
+    const skip = (filter.textExcludes ?? []).filter((f) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(f));
+    const [data, bindings] = pg
+      ? [`((cases.state->'data') - ?::text[])::text ILIKE ? ESCAPE '\\'`, [`{${skip.join(',')}}`, pattern]]
+      : skip.length === 0
+        ? [`json_extract(cases.state, '$.data') LIKE ? ESCAPE '\\'`, [pattern]]
+        : [`json_remove(json_extract(cases.state, '$.data'), ${skip.map(() => '?').join(', ')}) LIKE ? ESCAPE '\\'`, [...skip.map((f) => `$.${f}`), pattern]];
+    q.where((w) => w.whereRaw(id, [pattern]).orWhereRaw(data, bindings));
   }
   if (filter.after !== undefined) {
     const { createdAt, id } = filter.after;

@@ -23,7 +23,7 @@ import type { Knex } from 'knex';
 import type { CommitRequest, StoreTx } from '../ports.js';
 import type { Effect } from '../core/effects.js';
 import { assertNever, CaseNotFoundError, EngineError, IdempotencyConflictError, VersionConflictError } from '../errors.js';
-import { caseToRow, encodeJson, eventToRow, readDefinition, readEvents, rowToCase, rowToEvent, type CaseRow, type Dialect, type EventRow, type TaskRow, type TimerRow } from './knex-rows.js';
+import { caseToRow, encodeJson, eventSaltsToRow, eventToRow, readDefinition, readEvents, rowToCase, rowToEvent, type CaseRow, type Dialect, type EventRow, type TaskRow, type TimerRow } from './knex-rows.js';
 
 /** Creates the transaction-bound half of the store. */
 export function createKnexTx(trx: Knex.Transaction, dialect: Dialect): StoreTx {
@@ -103,6 +103,8 @@ async function updateCase(trx: Knex.Transaction, { record }: CommitRequest, expe
 async function insertEvent(trx: Knex.Transaction, { event, expectedVersion }: CommitRequest): Promise<void> {
   try {
     await trx('case_events').insert(eventToRow(event));
+    const salts = eventSaltsToRow(event);
+    if (salts) await trx('event_salts').insert(salts);
   } catch (error) {
     // Only reachable when a writer bypassed the case row's check (or the row
     // and the log disagree): the constraints are the last line of defence.

@@ -4,6 +4,7 @@
  * deterministic (`caseId/seq/index`), so running one twice is harmless. Pure.
  */
 import { z } from 'zod';
+import { ConfidentialSchema } from './confidential.js';
 import { LocalizedTextSchema } from './definition-schema.js';
 
 export const OpenTaskEffectSchema = z.object({
@@ -72,8 +73,8 @@ export const NotifyEffectSchema = z.object({
     event: z.object({ type: z.string(), actorId: z.string(), actorName: z.string().optional() }),
     deadline: z.record(z.string(), z.json()).optional(),
   }),
-  /** Data field → roles allowed to see it. */
-  confidential: z.record(z.string(), z.array(z.string())),
+  /** Data field → roles allowed to see it (in their jurisdiction), or `{ roles, org }` with a narrower org scope. */
+  confidential: z.record(z.string(), ConfidentialSchema),
 });
 export type NotifyEffect = z.infer<typeof NotifyEffectSchema>;
 

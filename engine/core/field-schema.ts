@@ -6,6 +6,7 @@
 import { RE2 } from 're2-wasm';
 import { z } from 'zod';
 import type { Issue } from '../errors.js';
+import { ConfidentialSchema, type ConfidentialDeclaration } from './confidential.js';
 
 export const FIELD_TYPES = ['string', 'number', 'integer', 'boolean', 'array', 'object'] as const;
 export const STRING_FORMATS = ['date', 'date-time', 'email', 'uri', 'uuid'] as const;
@@ -29,8 +30,13 @@ export interface FieldSchema {
   required?: string[] | undefined;
   additionalProperties?: boolean | undefined;
   default?: unknown;
-  /** Only these roles may see the field (e.g. a tipster's identity); it is left out of notifications to anyone else. */
-  confidential?: string[] | undefined;
+  /**
+   * Only these readers may see the field (e.g. a tipster's identity): `{ roles, org }` with `org` one of
+   * `sameOrg`, `jurisdiction` (default) or `{ levels }`, or a plain list of roles. Top-level data fields
+   * only; everyone else sees it redacted (API, history, exports, pages, search, notifications), and the
+   * hash chain commits to a salted hash of each value. See `engine/core/confidential.ts`.
+   */
+  confidential?: ConfidentialDeclaration | undefined;
 }
 
 const FIELD_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -62,7 +68,7 @@ export const FieldSchemaSchema: z.ZodType<FieldSchema> = z.lazy(() =>
       required: z.array(z.string()).optional(),
       additionalProperties: z.boolean().optional(),
       default: z.json().optional(),
-      confidential: z.array(z.string().min(1)).optional(),
+      confidential: ConfidentialSchema.optional(),
     })
     .strict(),
 );

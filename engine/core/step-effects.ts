@@ -3,6 +3,7 @@
  * recipients, the variables to render with) and child cases. Pure.
  */
 import { expressionContext, type CompiledWorkflow, type MachineContext } from './compile.js';
+import { confidentialFields } from './confidential.js';
 import type { DeadlineState } from './deadline-state.js';
 import { SpawnSchema, type NotifyDefinition, type Recipient } from './definition-schema.js';
 import type { NotifyEffect, ResolvedRecipient, SpawnCaseEffect } from './effects.js';
@@ -44,8 +45,9 @@ export function resolveRecipients(to: Recipient[], state: CaseState, cause: Caus
 
 /** Builds the notify effects for some notifications of a step. */
 export function notifyEffects(wf: CompiledWorkflow, state: CaseState, specs: NotifyDefinition[], cause: Cause, now: Date, nextId: () => string, deadline?: DeadlineState): NotifyEffect[] {
-  const confidential: Record<string, string[]> = {};
-  for (const [name, f] of Object.entries(wf.definition.data.properties)) if (f.confidential) confidential[name] = f.confidential;
+  const confidential: NotifyEffect['confidential'] = {};
+  // The short form (roles in their jurisdiction) stays a plain list, as rows written before org scopes existed.
+  for (const [name, rule] of confidentialFields(wf.definition)) confidential[name] = rule.org === 'jurisdiction' ? [...rule.roles] : { roles: [...rule.roles], org: rule.org };
   const ctx = expressionContext(contextOf(state), { actor: cause.actor, now: now.toISOString() });
   return specs.filter((spec) => spec.when === undefined || isTruthy(spec.when, ctx)).map((spec) => ({
     type: 'notify',

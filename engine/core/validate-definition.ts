@@ -7,6 +7,7 @@ import { SpawnSchema, WorkflowDefinitionSchema, type DeadlineDefinition, type No
 import { checkDefinitionCounts, checkDefinitionSize } from './definition-limits.js';
 import { analyseExpression } from './expression.js';
 import { checkFieldSchema, fieldAt, zodIssues, type FieldSchema, type ObjectSchema } from './field-schema.js';
+import { checkConfidential } from './validate-confidential.js';
 import { buildStateTree, isWithin, resolveTarget, statesJsonPath, type StateNodeInfo, type StateTree } from './state-tree.js';
 
 /** What the loader knows about notification templates, to check the ones a definition names. */
@@ -76,6 +77,7 @@ export function validateDefinition(input: unknown, options: ValidateOptions = {}
 
   issues.push(...checkFieldSchema(def.data, ['data']));
   checkStructure(tree, add);
+  checkConfidential(def, tree, add);
 
   // Transitions: targets, roles, input schemas, guards, assignments.
   const handled = new Map<string, StateNodeInfo[]>();

@@ -13,6 +13,8 @@ export interface EngineDeps {
   registry: WorkflowRegistry;
   calendars: CalendarService;
   newId: () => string;
+  /** A fresh random salt for each confidential value an event records (the core never makes randomness). */
+  newSalt: () => string;
   /** Which definition version each case is pinned to (never changes), so a send need not read the case twice. */
   pins: Map<string, { workflowId: string; version: number }>;
   /** Called after each committed step (never inside the transaction). */

@@ -12,6 +12,7 @@ import { toCaseView, toDeadlineViews, type CaseView } from './case-view.js';
 import type { CompiledCalendar } from '../core/calendar/index.js';
 import type { TemplateCatalog } from '../core/validate-definition.js';
 import type { EngineDeps } from './deps.js';
+import { randomSalt } from './hash.js';
 import { openCase, type CreateCaseInput } from './open-case.js';
 import { createCalendarService, type CalendarService, type OrgTreeSource } from './calendars.js';
 import { createWorkflowRegistry, type WorkflowRegistry } from './registry.js';
@@ -28,6 +29,8 @@ export interface EngineOptions {
   workflows?: unknown[];
   /** Case id generator (random UUIDs by default). */
   newId?: () => string;
+  /** Salt generator for confidential values (16 random bytes, hex, by default). */
+  newSalt?: () => string;
   /** Notification templates: every template a registered definition names must exist and be renderable. */
   templates?: TemplateCatalog | undefined;
   /** The org tree (the people store), so a calendar owned by an org governs only that org's subtree. */
@@ -82,7 +85,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
   const clock = options.clock ?? systemClock;
   const registry = createWorkflowRegistry(options.store, clock, options.templates);
   const calendars = createCalendarService(options.store, clock, options.orgs);
-  const deps: EngineDeps = { store: options.store, clock, registry, calendars, newId: options.newId ?? randomUUID, pins: new Map() };
+  const deps: EngineDeps = { store: options.store, clock, registry, calendars, newId: options.newId ?? randomUUID, newSalt: options.newSalt ?? randomSalt, pins: new Map() };
   for (const wf of options.workflows ?? []) await registry.register(wf);
 
   const listeners = new Set<CommitListener>();

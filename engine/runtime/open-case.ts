@@ -10,7 +10,8 @@ import type { Actor } from '../core/types.js';
 import { IdempotencyConflictError, VersionConflictError } from '../errors.js';
 import type { CaseRecord, EventRecord, StoreTx } from '../ports.js';
 import type { EngineDeps } from './deps.js';
-import { canonicalJson, GENESIS_HASH, hashEvent } from './hash.js';
+import { canonicalJson, GENESIS_HASH, signEvent } from './hash.js';
+import { confidentialFields } from '../core/confidential.js';
 
 /** The type of every case's first event. */
 export const CASE_CREATED = 'case.created';
@@ -44,11 +45,10 @@ export async function createInTx(deps: EngineDeps, tx: StoreTx, wf: CompiledWork
   const cals = deps.calendars.forStep(init.org);
   const { state, effects, payload } = initialStep(wf, init, now, { calendar: cals.lookup });
   const at = now.toISOString();
-  const unsigned: Omit<EventRecord, 'hash'> = {
+  const event = signEvent({
     caseId: init.caseId, seq: 1, type: CASE_CREATED, payload: { workflow: wf.ref, org: init.org, data: payload, ...(init.parent ? { parent: init.parent } : {}) },
     actor: init.actor, at, idempotencyKey: key, state, env: { calendars: { ...cals.used } }, prevHash: GENESIS_HASH,
-  };
-  const event: EventRecord = { ...unsigned, hash: hashEvent(unsigned) };
+  }, confidentialFields(wf.definition), deps.newSalt);
   const record: CaseRecord = {
     id: init.caseId, workflowId: wf.definition.id, workflowVersion: wf.definition.version, org: init.org, status: state.status, state, version: 1, lastHash: event.hash, createdAt: at, updatedAt: at, creationKey: key,
   };

@@ -10,7 +10,8 @@ import { CaseNotFoundError, IdempotencyConflictError, VersionConflictError } fro
 import type { CaseRecord, EventRecord, StoreTx } from '../ports.js';
 import type { HistoryView } from '../core/task-events.js';
 import { MAX_PINS, MAX_SEND_ATTEMPTS, type EngineDeps } from './deps.js';
-import { canonicalJson, hashEvent } from './hash.js';
+import { canonicalJson, signEvent } from './hash.js';
+import { confidentialFields } from '../core/confidential.js';
 import { spawnInTx } from './open-case.js';
 
 export interface SendCommand {
@@ -72,10 +73,9 @@ export async function sendEvent(deps: EngineDeps, caseId: string, cmd: SendComma
         const history = cmd.type === 'task.withdraw' ? await historyView(tx, current) : undefined;
         const { state, effects, payload } = step(wf, current.state, { type: cmd.type, payload: cmd.payload, actor }, now, { calendar: cals.lookup, history });
         const at = now.toISOString();
-        const unsigned: Omit<EventRecord, 'hash'> = {
+        const event = signEvent({
           caseId, seq: state.seq, type: cmd.type, payload, actor, at, idempotencyKey: cmd.idempotencyKey ?? null, state, env: { calendars: { ...cals.used } }, prevHash: current.lastHash,
-        };
-        const event: EventRecord = { ...unsigned, hash: hashEvent(unsigned) };
+        }, confidentialFields(wf.definition), deps.newSalt);
         const record: CaseRecord = { ...current, status: state.status, state, version: state.seq, lastHash: event.hash, updatedAt: at };
         await tx.commit({ record, expectedVersion: current.version, event, effects, taskDue: taskDueTimes(wf, caseId, state.value, state.deadlines) });
         return { record, event, duplicate: false, effects: [...effects, ...(await spawnInTx(deps, tx, effects, actor, now))] };

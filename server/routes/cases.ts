@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { availableEvents, formatStateValue, type CaseRecord, type CaseView, type Engine } from '../../engine/index.js';
 import { assertJurisdiction, assertWriter, type Principal } from '../access.js';
 import { buildCaseFile, CaseFileSchema } from '../case-file.js';
+import { redactorFor, searchExcludedFields, type CaseRedactor } from '../confidential.js';
 import { HttpError } from '../http-errors.js';
 import { Reply, route, type Route } from '../routing.js';
 import { CaseResultSchema, CaseSchema, CaseSummarySchema, CursorPage, EventSchema, IdParams, QueryBool } from '../schemas.js';
@@ -30,9 +31,9 @@ export async function visibleCase(engine: Engine, p: Principal, caseId: string):
   return record;
 }
 
-/** The API form of a case view: what the caller may send now (nothing for auditors). */
-function toApiCase(view: CaseView, p: Principal) {
-  return { ...view, availableEvents: p.isAuditor ? [] : (view.availableEvents ?? []) };
+/** The API form of a case view: confidential fields the caller may not read redacted, what the caller may send now (nothing for auditors). */
+function toApiCase(view: CaseView, p: Principal, r: CaseRedactor) {
+  return { ...view, data: r.data(view.data), availableEvents: p.isAuditor ? [] : (view.availableEvents ?? []) };
 }
 
 /**
@@ -105,7 +106,8 @@ export function caseRoutes({ engine, orgs, people }: RouteDeps): Route[] {
         }
         const r = await engine.createCase({ workflowId: body.workflowId, version: body.version, org, data: body.data, caseId: body.caseId, actor: p.actor, idempotencyKey: idempotencyKey(req.headers['idempotency-key']) });
         const view = await engine.getCase(r.case.id, p.actor);
-        return new Reply(r.duplicate ? 200 : 201, { case: toApiCase(view, p), event: r.event, duplicate: r.duplicate });
+        const red = await redactorFor(engine, orgs, p.actor, view);
+        return new Reply(r.duplicate ? 200 : 201, { case: toApiCase(view, p, red), event: red.event(r.event), duplicate: r.duplicate });
       },
     ),
     route(
@@ -137,6 +139,7 @@ export function caseRoutes({ engine, orgs, people }: RouteDeps): Route[] {
         const now = engine.clock.now();
         const rows = await engine.store.listCases({
           workflowId: query.workflow, state: query.state, status: query.status, orgs: [...scope], text: query.text,
+          textExcludes: query.text === undefined ? undefined : await searchExcludedFields(engine),
           assignee: query.assignee === 'me' ? p.user.id : query.assignee,
           dueBefore: query.dueBefore !== undefined ? new Date(query.dueBefore).toISOString() : query.overdue === true ? now.toISOString() : undefined,
           notDueBefore: query.overdue === false ? now.toISOString() : undefined,
@@ -150,12 +153,12 @@ export function caseRoutes({ engine, orgs, people }: RouteDeps): Route[] {
     route(
       {
         method: 'get', path: '/api/v1/cases/:id', tag: 'cases', auth: 'user', params: IdParams,
-        summary: 'A case: state, data, open tasks, deadlines, the events you may send now with their input schemas',
+        summary: 'A case: state, data (confidential fields you may not read as `{"redacted":true}`), open tasks, deadlines, the events you may send now with their input schemas',
         response: CaseSchema, errors: ['case_not_found', 'out_of_jurisdiction'],
       },
       async ({ params, principal }) => {
-        await visibleCase(engine, principal!, params.id);
-        return toApiCase(await engine.getCase(params.id, principal!.actor), principal!);
+        const record = await visibleCase(engine, principal!, params.id);
+        return toApiCase(await engine.getCase(params.id, principal!.actor), principal!, await redactorFor(engine, orgs, principal!.actor, record));
       },
     ),
     route(
@@ -177,22 +180,24 @@ export function caseRoutes({ engine, orgs, people }: RouteDeps): Route[] {
         assertWriter(p);
         if (body.type === 'task.transfer') await checkTransferTarget(engine, people, p, record, body.payload);
         const r = await engine.send(params.id, { type: body.type, payload: body.payload, expectedVersion: body.expectedVersion, idempotencyKey: idempotencyKey(req.headers['idempotency-key']) }, p.actor);
-        if (r.duplicate) return { case: toApiCase(await engine.getCase(params.id, p.actor), p), event: r.event, duplicate: true };
+        const red = await redactorFor(engine, orgs, p.actor, record);
+        if (r.duplicate) return { case: toApiCase(await engine.getCase(params.id, p.actor), p, red), event: red.event(r.event), duplicate: true };
         // The event records the state after the step: enough to say what the caller may send next without reading again.
         const wf = await engine.registry.get(r.case.workflowId, r.case.workflowVersion);
         const next = availableEvents(wf, r.event.state, p.actor, engine.clock.now());
-        return { case: toApiCase({ ...r.case, availableEvents: next }, p), event: r.event, duplicate: false };
+        return { case: toApiCase({ ...r.case, availableEvents: next }, p, red), event: red.event(r.event), duplicate: false };
       },
     ),
     route(
       {
         method: 'get', path: '/api/v1/cases/:id/history', tag: 'cases', auth: 'user', params: IdParams,
-        summary: 'The events of a case in order, with actor, time, the state after each and the hash chain',
+        summary: 'The events of a case in order, with actor, time, the state after each and the hash chain; confidential values you may not read appear as `{"redacted":true,"commitment":…}`',
         response: z.object({ items: z.array(EventSchema) }), errors: ['case_not_found', 'out_of_jurisdiction'],
       },
       async ({ params, principal }) => {
-        await visibleCase(engine, principal!, params.id);
-        return { items: await engine.history(params.id) };
+        const record = await visibleCase(engine, principal!, params.id);
+        const red = await redactorFor(engine, orgs, principal!.actor, record);
+        return { items: (await engine.history(params.id)).map(red.event) };
       },
     ),
     route(
@@ -204,19 +209,21 @@ export function caseRoutes({ engine, orgs, people }: RouteDeps): Route[] {
         errors: ['case_not_found', 'out_of_jurisdiction', 'invalid_input', 'replay_diverged'],
       },
       async ({ params, query, principal }) => {
-        await visibleCase(engine, principal!, params.id);
-        return engine.replay(params.id, query.at === undefined ? {} : { atSeq: query.at });
+        const record = await visibleCase(engine, principal!, params.id);
+        const red = await redactorFor(engine, orgs, principal!.actor, record);
+        const r = await engine.replay(params.id, query.at === undefined ? {} : { atSeq: query.at });
+        return { ...r, state: { ...r.state, data: red.data(r.state.data) }, event: red.event(r.event) };
       },
     ),
     route(
       {
         method: 'get', path: '/api/v1/cases/:id/export', tag: 'audit', auth: 'user', params: IdParams,
-        summary: 'The case file: history with hashes and states, the pinned definition and custom calendars; check it offline with `duban audit verify-file`',
+        summary: 'The case file: history with hashes and states, the pinned definition and custom calendars; check it offline with `duban audit verify-file`. Confidential values you may not read are replaced by their salted commitments (a redacted file, which still verifies); those you may read come with their salts',
         response: CaseFileSchema, errors: ['case_not_found', 'out_of_jurisdiction'],
       },
       async ({ res, params, principal }) => {
-        await visibleCase(engine, principal!, params.id);
-        const file = await buildCaseFile(engine, params.id);
+        const record = await visibleCase(engine, principal!, params.id);
+        const file = await buildCaseFile(engine, params.id, await redactorFor(engine, orgs, principal!.actor, record));
         res.setHeader('Content-Disposition', `attachment; filename="case-${encodeURIComponent(params.id)}.json"`);
         return file;
       },

@@ -12,6 +12,7 @@ import { z } from 'zod';
 import type { AckRecord, Engine, InboxItem, OutboxRecord, OutboxStatus, OutboxStore } from '../../engine/index.js';
 import { inboxItemId, warningOf, type Dispatcher } from '../../notifications/index.js';
 import { assertJurisdiction, assertWriter, type OrgDirectory, type Principal } from '../access.js';
+import { confidentialAddresses, scrubValues } from '../confidential.js';
 import { HttpError } from '../http-errors.js';
 import { route, type Route } from '../routing.js';
 import { CursorPage, IdParams, QueryBool } from '../schemas.js';
@@ -89,7 +90,8 @@ const StatsSchema = z.object({ pending: z.number().int(), sending: z.number().in
 
 /** What the API shows of an outbox row. */
 export function outboxRowView(r: OutboxRecord): z.infer<typeof OutboxRowSchema> {
-  return { id: r.id, caseId: r.caseId, seq: r.seq, template: r.template, kind: r.kind, channels: r.channels, recipients: r.recipients, status: r.status, attempts: r.attempts, nextAttemptAt: r.nextAttemptAt, lastError: r.lastError, createdAt: r.createdAt, sentAt: r.sentAt };
+  // Addresses taken from confidential fields (a tipster's e-mail) are not shown to the people managing delivery.
+  return scrubValues({ id: r.id, caseId: r.caseId, seq: r.seq, template: r.template, kind: r.kind, channels: r.channels, recipients: r.recipients, status: r.status, attempts: r.attempts, nextAttemptAt: r.nextAttemptAt, lastError: r.lastError, createdAt: r.createdAt, sentAt: r.sentAt }, confidentialAddresses(r));
 }
 
 /** An inbox item as its owner sees it, with its warning's state. */
@@ -274,7 +276,7 @@ export function notificationRoutes({ engine, orgs, dispatcher }: RouteDeps): Rou
       },
       async ({ params, principal }) => {
         const row = await adminRow(engine, principal!, params.id);
-        const deliveries = (await outbox.deliveries.list(row.id)).map(({ outboxId: _o, ...d }) => d);
+        const deliveries = scrubValues((await outbox.deliveries.list(row.id)).map(({ outboxId: _o, ...d }) => d), confidentialAddresses(row));
         return { row: outboxRowView(row), deliveries };
       },
     ),

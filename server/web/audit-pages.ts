@@ -4,7 +4,8 @@
  * the admin pages (validate and register a definition, see its diagram).
  */
 import express from 'express';
-import { EngineError, formatPath, formatStateValue, validateDefinition, type WorkflowDefinition } from '../../engine/index.js';
+import { EngineError, formatPath, formatStateValue, REDACTED_TEXT, validateDefinition, type WorkflowDefinition } from '../../engine/index.js';
+import { markersToText, redactorFor } from '../confidential.js';
 import { bodyGuard } from '../body-guard.js';
 import { toMermaid } from '../diagram.js';
 import { HttpError, toErrorAnswer } from '../http-errors.js';
@@ -13,14 +14,15 @@ import { assertSameOrigin, page, sendPage, type WebDeps } from './context.js';
 import { zh } from './render.js';
 
 export function auditPages(deps: WebDeps): express.Router {
-  const { engine } = deps;
+  const { engine, orgs } = deps;
   const router = express.Router();
   const form = [express.urlencoded({ extended: false, limit: '1mb', parameterLimit: 20 }), bodyGuard];
 
   router.get('/cases/:id/audit', page(deps, async (req, res, p) => {
     const caseId = String(req.params.id);
     const record = await visibleCase(engine, p, caseId);
-    const events = await engine.history(caseId);
+    const red = await redactorFor(engine, orgs, p.actor, record);
+    const events = (await engine.history(caseId)).map(red.event);
     const at = Math.min(Math.max(1, Number.parseInt(String(req.query.at ?? events.length), 10) || events.length), events.length);
     const report = await engine.verify(caseId);
     const failure = report.failures[0];
@@ -29,7 +31,7 @@ export function auditPages(deps: WebDeps): express.Router {
     let replayError: string | undefined;
     try {
       const r = await engine.replay(caseId, { atSeq: at });
-      replayed = { stateLabel: formatStateValue(r.state.value), data: r.state.data };
+      replayed = { stateLabel: formatStateValue(r.state.value), data: red.data(r.state.data, `「${REDACTED_TEXT}」`) };
     } catch (err) {
       replayError = err instanceof EngineError ? `${err.code}: ${err.message}` : String(err);
     }
@@ -40,7 +42,7 @@ export function auditPages(deps: WebDeps): express.Router {
     }));
     sendPage(deps, res, 'audit', `审计 ${caseId}`, p, {
       caseId, at, total: events.length, prev: at > 1 ? at - 1 : undefined, next: at < events.length ? at + 1 : undefined,
-      event: { ...event, label: zh(def.events?.[event.type]?.title, event.type), recordedState: formatStateValue(event.state.value) },
+      event: { ...event, payload: markersToText(event.payload), label: zh(def.events?.[event.type]?.title, event.type), recordedState: formatStateValue(event.state.value) },
       replayed, replayError, report, failure, steps, diagram: toMermaid(def, event.state.value),
     });
   }));

@@ -8,10 +8,11 @@
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import express, { type Request, type Response } from 'express';
-import { formatStateValue, GuardFailedError, type ObjectSchema, type WorkflowDefinition } from '../../engine/index.js';
+import { formatStateValue, GuardFailedError, REDACTED_TEXT, type ObjectSchema, type WorkflowDefinition } from '../../engine/index.js';
 import type { Principal } from '../access.js';
 import { assertWriter } from '../access.js';
 import { bodyGuard } from '../body-guard.js';
+import { redactorFor, searchExcludedFields } from '../confidential.js';
 import { toMermaid } from '../diagram.js';
 import { HttpError, toErrorAnswer } from '../http-errors.js';
 import { visibleCase } from '../routes/cases.js';
@@ -68,7 +69,7 @@ export function webRouter(deps: WebDeps): express.Router {
     const text = typeof req.query.text === 'string' && req.query.text.trim() ? req.query.text.trim().slice(0, 100) : undefined;
     const now = engine.clock.now();
     const cal = await defaultCalendar(engine);
-    const rows = await engine.store.listCases({ orgs: [...p.subtree], text, limit: 100 });
+    const rows = await engine.store.listCases({ orgs: [...p.subtree], text, textExcludes: text === undefined ? undefined : await searchExcludedFields(engine), limit: 100 });
     const items = await Promise.all(rows.map(async (r) => {
       const next = (r.state.deadlines ?? []).filter((d) => d.status !== 'paused').map((d) => d.dueAt).sort()[0] ?? null;
       return { id: r.id, workflowId: r.workflowId, stateLabel: formatStateValue(r.state.value), status: r.status, orgName: (await orgs.get(r.org))?.name ?? r.org, updatedAt: r.updatedAt, due: dueText(cal, now, next) };
@@ -77,11 +78,12 @@ export function webRouter(deps: WebDeps): express.Router {
   }));
 
   const casePage = async (res: Response, p: Principal, caseId: string, extra: Record<string, unknown> = {}, status = 200) => {
-    await visibleCase(engine, p, caseId);
+    const record = await visibleCase(engine, p, caseId);
     const view = await engine.getCase(caseId, p.actor);
     const def = (await engine.registry.get(view.workflowId, view.workflowVersion)).definition as WorkflowDefinition;
     const props = def.data?.properties ?? {};
-    const data = Object.entries(view.data).map(([k, v]) => ({ key: k, label: props[k]?.title ?? k, value: typeof v === 'string' ? v : JSON.stringify(v) }));
+    const red = await redactorFor(engine, orgs, p.actor, record);
+    const data = Object.entries(red.data(view.data, `「${REDACTED_TEXT}」`)).map(([k, v]) => ({ key: k, label: props[k]?.title ?? k, value: typeof v === 'string' ? v : JSON.stringify(v) }));
     const events = p.isAuditor ? [] : (view.availableEvents ?? []);
     const forms = events.map((e) => ({ type: e.type, label: zh(def.events?.[e.type]?.title, e.type), fields: formFields(e.input as ObjectSchema | undefined) }));
     const history = (await engine.history(caseId)).map((e) => ({ seq: e.seq, at: e.at, actor: e.actor.name ?? e.actor.id, label: zh(def.events?.[e.type]?.title, e.type), type: e.type, state: formatStateValue(e.state.value) }));

@@ -60,8 +60,8 @@ describe('tip-off workflow definition', () => {
     expect(wf.tree.nodes.filter((n) => n.kind === 'final').map((n) => n.id).sort()).toEqual(['closed', 'forwarded', 'notAccepted']);
     expect(tipOffWorkflow.roles).toEqual(expect.arrayContaining(['tipster', 'tipOffOfficer', 'rewardCommittee', 'regulatorLeader', 'system']));
     const props = wf.definition.data.properties;
-    expect(props.tipsterName?.confidential).toEqual(AUTHORISED);
-    expect(props.tipsterContact?.confidential).toEqual(AUTHORISED);
+    expect(props.tipsterName?.confidential).toEqual({ roles: AUTHORISED, org: 'jurisdiction' });
+    expect(props.tipsterContact?.confidential).toEqual({ roles: AUTHORISED, org: 'jurisdiction' });
     expect(Object.entries(props).filter(([, f]) => f.confidential).map(([k]) => k)).toEqual(['tipsterName', 'tipsterContact']);
   });
 });

@@ -16,6 +16,7 @@ import * as m005 from './005-notifications.js';
 import * as m006 from './006-user-contact.js';
 import * as m007 from './007-task-due-provisional.js';
 import * as m008 from './008-anchors.js';
+import * as m011 from './011-event-salts.js';
 
 /** One named migration. */
 export interface NamedMigration {
@@ -34,6 +35,7 @@ export const MIGRATIONS: readonly NamedMigration[] = [
   { name: '006-user-contact', ...m006 },
   { name: '007-task-due-provisional', ...m007 },
   { name: '008-anchors', ...m008 },
+  { name: '011-event-salts', ...m011 },
 ];
 
 /** Name of knex's bookkeeping table (and, with `_lock`, of its lock table). */
