@@ -24,6 +24,8 @@ export const ERROR_CODES = [
   'replay_diverged',
   'timer_stale',
   'task_conflict',
+  'system_only_event',
+  'role_not_grantable',
   'internal_error',
 ] as const;
 
@@ -149,6 +151,23 @@ export class ReplayDivergedError extends EngineError {
 export class TimerStaleError extends EngineError {
   constructor(deadline: string, reason: string) {
     super('timer_stale', `timer for deadline ${deadline} is stale: ${reason}`, { deadline });
+  }
+}
+
+/**
+ * A person sent an event only the engine sends: a timer's `deadline.*`, an
+ * escalation, a child's end, or a transition only the role `system` may take.
+ */
+export class SystemOnlyEventError extends EngineError {
+  constructor(event: string, details: Record<string, unknown> = {}) {
+    super('system_only_event', `"${event}" is sent by the system only (timers, escalations, child cases), never by a person`, { event, ...details });
+  }
+}
+
+/** A role that no person may hold (`system`, the engine's own) was to be granted. */
+export class RoleNotGrantableError extends EngineError {
+  constructor(role: string, reason: string) {
+    super('role_not_grantable', `role ${role} cannot be granted: ${reason}`, { role });
   }
 }
 

@@ -24,6 +24,8 @@ export const SERVER_ERROR_CODES = [
   'calendar_not_found',
   'already_exists',
   'not_ready',
+  'unknown_role',
+  'reserved_event',
 ] as const;
 export type ServerErrorCode = (typeof SERVER_ERROR_CODES)[number];
 
@@ -52,6 +54,8 @@ export const ERROR_STATUS = {
   replay_diverged: 500,
   timer_stale: 409,
   task_conflict: 409,
+  system_only_event: 403,
+  role_not_grantable: 403,
   internal_error: 500,
   // notifications
   notification_not_found: 404,
@@ -78,6 +82,8 @@ export const ERROR_STATUS = {
   calendar_not_found: 404,
   already_exists: 409,
   not_ready: 503,
+  unknown_role: 422,
+  reserved_event: 403,
 } as const satisfies Record<ApiErrorCode, number>;
 
 /** An error the HTTP layer raises itself (authentication, access, request shape). */

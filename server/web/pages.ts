@@ -19,7 +19,7 @@ import { auditPages } from './audit-pages.js';
 import { assertSameOrigin, defaultCalendar, dueText, page, renderError, sendPage, SESSION_COOKIE, sessionOf, stateTitle, type WebDeps } from './context.js';
 import { formFields, parseForm } from './forms.js';
 import { inboxPages } from './inbox-pages.js';
-import { VIEWS_DIR, zh } from './render.js';
+import { actorLabel, VIEWS_DIR, zh } from './render.js';
 
 const require = createRequire(import.meta.url);
 
@@ -84,7 +84,7 @@ export function webRouter(deps: WebDeps): express.Router {
     const data = Object.entries(view.data).map(([k, v]) => ({ key: k, label: props[k]?.title ?? k, value: typeof v === 'string' ? v : JSON.stringify(v) }));
     const events = p.isAuditor ? [] : (view.availableEvents ?? []);
     const forms = events.map((e) => ({ type: e.type, label: zh(def.events?.[e.type]?.title, e.type), fields: formFields(e.input as ObjectSchema | undefined) }));
-    const history = (await engine.history(caseId)).map((e) => ({ seq: e.seq, at: e.at, actor: e.actor.name ?? e.actor.id, label: zh(def.events?.[e.type]?.title, e.type), type: e.type, state: formatStateValue(e.state.value) }));
+    const history = (await engine.history(caseId)).map((e) => ({ seq: e.seq, at: e.at, actor: actorLabel(e.actor), label: zh(def.events?.[e.type]?.title, e.type), type: e.type, state: formatStateValue(e.state.value) }));
     const deadlines = view.deadlines.map((d) => ({ ...d, titleText: zh(d.title, d.key), due: d.overdue ? '已逾期' : d.remainingWorkdays === null ? '—' : d.remainingWorkdays === 0 ? '今日到期' : `剩 ${d.remainingWorkdays} 个工作日` }));
     sendPage(deps, res, 'case', `案件 ${caseId}`, p, {
       c: view, stateTitle: stateTitle(def, view.value), workflowTitle: zh(def.title, def.id), orgName: (await orgs.get(view.org))?.name ?? view.org, data, deadlines, forms, history: history.reverse(),
