@@ -218,7 +218,7 @@ describe('reporting and triage', () => {
 
   it('lets the system submit a tip-off case', () => {
     const r = send(draft().state, 'submit', 'system', { ...P.submit, source: 'tipOff', tipOffCaseId: 'T-2026-0042' });
-    expect(r.state.data).toMatchObject({ source: 'tipOff', tipOffCaseId: 'T-2026-0042', reportedBy: 'u-system' });
+    expect(r.state.data).toMatchObject({ source: 'tipOff', tipOffCaseId: 'T-2026-0042', reportedBy: 'system:driver' });
   });
 
   it('cancels a draft into the terminal cancelled state', () => {
@@ -544,7 +544,7 @@ describe('deadlines', () => {
     expect(r.state.value).toEqual(before.value);
     expect(r.state.data).toMatchObject({ overdue: true, overdueDeadline: deadlineId });
     expect(r.effects).toEqual([]);
-    fails(() => send(before, 'markOverdue', 'inspector', { deadlineId }), 'forbidden');
+    fails(() => send(before, 'markOverdue', 'inspector', { deadlineId }), 'system_only_event');
   });
 
   it('accepts an expiry without a payload', () => {

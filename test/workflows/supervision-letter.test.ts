@@ -290,7 +290,7 @@ describe('the assignment: handling, extension, reply', () => {
     expect(notices(r.effects)).toEqual([`rejected info ${at('unitHandler')}`]);
     expect(timers(r.effects)).toEqual([]);
     fails(() => assignment.direct(r.state, { type: 'denyExtension', payload: { extensionDenyReason: 'x' }, actor: office }), 'guard_failed');
-    fails(() => assignment.direct(r.state, { type: 'grantExtension', payload: {}, actor: as('unitHead') }), 'forbidden');
+    fails(() => assignment.direct(r.state, { type: 'grantExtension', payload: {}, actor: as('unitHead') }), 'system_only_event');
   });
 
   it('replies, and the issuing office reviews within three working days', () => {
@@ -316,7 +316,7 @@ describe('the assignment: handling, extension, reply', () => {
     expect(r.state).toMatchObject({ value: 'accepted', status: 'done', data: { acceptedAt: NOW.toISOString(), reworkCount: 2 } });
     expect(notices(r.effects)).toEqual([`case-closed closed ${at('unitHandler', 'unitHead')}`]);
     expect(r.effects.filter((e) => e.type === 'case-closed')).toHaveLength(1);
-    fails(() => assignment.direct(replied().state, { type: 'accept', payload: {}, actor: as('unitHead') }), 'forbidden');
+    fails(() => assignment.direct(replied().state, { type: 'accept', payload: {}, actor: as('unitHead') }), 'system_only_event');
   });
 });
 
@@ -341,9 +341,9 @@ describe('the assignment: overdue and the escalation ladder', () => {
   it('takes the ladder’s events from the system only', () => {
     for (const type of ['markOverdue', 'remindInWriting', 'circulate']) {
       expect(assignment.send(inProgress().state, type, 'system').state.value).toBe('inProgress');
-      fails(() => assignment.direct(inProgress().state, { type, payload: {}, actor: as('unitHead') }), 'forbidden');
+      fails(() => assignment.direct(inProgress().state, { type, payload: {}, actor: as('unitHead') }), 'system_only_event');
     }
-    fails(() => assignment.direct(inProgress().state, { type: 'deadline.due', payload: { deadline: 'inProgress#reply', index: 0, generation: 0 }, actor: as('unitHead') }), 'forbidden');
+    fails(() => assignment.direct(inProgress().state, { type: 'deadline.due', payload: { deadline: 'inProgress#reply', index: 0, generation: 0 }, actor: as('unitHead') }), 'system_only_event');
     expect(fire(inProgress().state, 'inProgress#reply', 'due').state.deadlines[0]?.status).toBe('overdue');
     expect(() => assignment.direct(inProgress().state, { type: 'deadline.due', payload: { deadline: 'inProgress#reply', index: 0, generation: 0 }, actor: TIMER_ACTOR })).not.toThrow();
   });
