@@ -51,7 +51,7 @@ const toUser = (dialect: Dialect, r: UserRow): UserRecord => ({
   id: r.id, name: r.name, orgId: r.org_id, roles: decodeJson(dialect, r.roles) as string[], locale: r.locale as UserRecord['locale'],
   email: r.email ?? null, webhookUrl: r.webhook_url ?? null, createdAt: r.created_at,
 });
-const toToken = (r: TokenRow): TokenRecord => ({ id: r.id, userId: r.user_id, hash: r.hash, label: r.label, issuedBy: r.issued_by ?? null, createdAt: r.created_at, lastUsedAt: r.last_used_at, revokedAt: r.revoked_at });
+const toToken = (r: TokenRow): TokenRecord => ({ id: r.id, userId: r.user_id, hash: r.hash, label: r.label, ...(r.issued_by ? { issuedBy: r.issued_by } : {}), createdAt: r.created_at, lastUsedAt: r.last_used_at, revokedAt: r.revoked_at });
 
 /**
  * Creates the people store on the database of a knex store (call the store's
