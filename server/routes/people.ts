@@ -22,9 +22,12 @@ export function peopleRoutes({ engine, people, orgs, auth }: RouteDeps): Route[]
     route(
       {
         method: 'get', path: '/api/v1/me', tag: 'people', auth: 'user', summary: 'Who you are: your user, org and token',
-        response: z.object({ user: UserSchema, org: OrgSchema.nullable(), tokenId: z.string() }),
+        response: z.object({
+          user: UserSchema, org: OrgSchema.nullable(), tokenId: z.string(),
+          tokenIssuedBy: z.string().nullable().describe('the admin who issued this token for you (events you send with it name them too); null when you did'),
+        }),
       },
-      async ({ principal }) => ({ user: principal!.user, org: (await orgs.get(principal!.user.orgId)) ?? null, tokenId: principal!.token.id }),
+      async ({ principal }) => ({ user: principal!.user, org: (await orgs.get(principal!.user.orgId)) ?? null, tokenId: principal!.token.id, tokenIssuedBy: principal!.token.issuedBy ?? null }),
     ),
     route(
       { method: 'get', path: '/api/v1/orgs', tag: 'people', auth: 'user', summary: 'The orgs of your subtree', response: z.object({ items: z.array(OrgSchema) }) },

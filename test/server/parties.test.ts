@@ -172,11 +172,13 @@ describe('tokens issued for someone else', () => {
     const issued = await as(s, 'admin-donghu').post('/api/v1/users/clerk-donghu/tokens', { label: 'issued by the admin' });
     expect(issued.status).toBe(201);
     s.tokens['clerk-by-admin'] = issued.body.token;
+    expect((await as(s, 'clerk-by-admin').get('/api/v1/me')).body.tokenIssuedBy).toBe('admin-donghu');
     const c = await openCase(s, 'clerk-by-admin');
     expect((await as(s, 'clerk-donghu').post(`/api/v1/cases/${c}/events`, { type: 'note', payload: { text: '记录' } })).status).toBe(200);
     const own = await as(s, 'clerk-donghu').post('/api/v1/me/tokens', { label: 'my laptop' });
     expect(own.status).toBe(201);
     s.tokens['clerk-own'] = own.body.token;
+    expect((await as(s, 'clerk-own').get('/api/v1/me')).body.tokenIssuedBy).toBeNull();
     expect((await as(s, 'clerk-own').post(`/api/v1/cases/${c}/events`, { type: 'note', payload: { text: '记录' } })).status).toBe(200);
 
     const events = await history(c);

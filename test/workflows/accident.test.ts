@@ -346,7 +346,7 @@ describe('casualty updates and re-grading (Arts. 13, 20)', () => {
 
   it('closes the window only by the timer service, and ignores a stale timer', () => {
     const s = reported({ accidentType: 'road' }).state;
-    fails(() => d.send(s, 'closeCasualtyWindow', 'regulatorReviewer'), 'forbidden');
+    fails(() => d.send(s, 'closeCasualtyWindow', 'regulatorReviewer'), 'system_only_event');
     const dl = s.deadlines.find((x) => x.key === WINDOW_7)!;
     fails(() => d.direct(s, { type: 'deadline.due', payload: { deadline: WINDOW_7, index: 0, generation: dl.generation + 1 }, actor: TIMER_ACTOR }), 'timer_stale');
     fails(() => d.direct(s, { type: 'deadline.due', payload: { deadline: WINDOW_7, index: 0, generation: 0 }, actor: { id: 'u-system', roles: ['system'] } }), 'system_only_event');
