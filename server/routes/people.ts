@@ -7,13 +7,13 @@
  * subtree's users.
  */
 import { z } from 'zod';
+import { ORG_LEVELS } from '../../engine/index.js';
 import { assertJurisdiction, issueToken } from '../access.js';
 import { HttpError } from '../http-errors.js';
 import { addOrg, createUser, findToken } from '../people.js';
 import { assertGrantable, describeCatalogue, loadRoleCatalogue } from '../roles.js';
 import { Reply, route, type Route } from '../routing.js';
 import { IdParams, IssuedTokenSchema, NewOrgSchema, NewUserSchema, OrgSchema, UserSchema } from '../schemas.js';
-import { ORG_LEVELS } from '../../engine/index.js';
 import type { RouteDeps } from './deps.js';
 
 export function peopleRoutes({ engine, people, orgs, auth }: RouteDeps): Route[] {

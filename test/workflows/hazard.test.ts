@@ -15,7 +15,8 @@ const wf = compileWorkflow(hazardWorkflow);
 const env = builtinStepEnv();
 const NOW = new Date('2026-03-02T02:00:00.000Z');
 const ORG = 'district-a';
-const as = (...roles: string[]): Actor => ({ id: `u-${roles.join('+')}`, roles, org: ORG });
+// `as('system')` is the engine's own actor: the role `system` counts only for `system:*` ids.
+const as = (...roles: string[]): Actor => ({ id: roles.length === 1 && roles[0] === 'system' ? 'system:driver' : `u-${roles.join('+')}`, roles, org: ORG });
 
 // ---------------------------------------------------------------------------
 // Driving the workflow, and recording which declared transitions were taken.

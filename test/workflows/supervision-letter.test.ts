@@ -148,7 +148,7 @@ describe('the letter: issue and fan-out', () => {
   it('records the end of an assignment sent directly by the system, and refuses people', () => {
     const s = issued().state;
     expect(letter.send(s, 'assignmentEnded', 'system').state.value).toBe('issued');
-    fails(() => letter.direct(s, { type: 'assignmentEnded', payload: {}, actor: as('safetyCommitteeOffice') }), 'forbidden');
+    fails(() => letter.direct(s, { type: 'assignmentEnded', payload: {}, actor: as('safetyCommitteeOffice') }), 'system_only_event');
     const all = { ...s, children: s.children!.map((c) => ({ ...c, finalState: 'accepted' })) };
     expect(letter.send(all, 'assignmentEnded', 'system').state.value).toBe('reviewing');
   });
@@ -290,7 +290,7 @@ describe('the assignment: handling, extension, reply', () => {
     expect(notices(r.effects)).toEqual([`rejected info ${at('unitHandler')}`]);
     expect(timers(r.effects)).toEqual([]);
     fails(() => assignment.direct(r.state, { type: 'denyExtension', payload: { extensionDenyReason: 'x' }, actor: office }), 'guard_failed');
-    fails(() => assignment.direct(r.state, { type: 'grantExtension', payload: {}, actor: as('unitHead') }), 'system_only_event');
+    fails(() => assignment.direct(r.state, { type: 'grantExtension', payload: {}, actor: as('unitHead') }), 'forbidden');
   });
 
   it('replies, and the issuing office reviews within three working days', () => {
@@ -316,7 +316,7 @@ describe('the assignment: handling, extension, reply', () => {
     expect(r.state).toMatchObject({ value: 'accepted', status: 'done', data: { acceptedAt: NOW.toISOString(), reworkCount: 2 } });
     expect(notices(r.effects)).toEqual([`case-closed closed ${at('unitHandler', 'unitHead')}`]);
     expect(r.effects.filter((e) => e.type === 'case-closed')).toHaveLength(1);
-    fails(() => assignment.direct(replied().state, { type: 'accept', payload: {}, actor: as('unitHead') }), 'system_only_event');
+    fails(() => assignment.direct(replied().state, { type: 'accept', payload: {}, actor: as('unitHead') }), 'forbidden');
   });
 });
 
