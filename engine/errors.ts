@@ -28,6 +28,8 @@ export const ERROR_CODES = [
   'expression_budget_exceeded',
   'invalid_anchor_key',
   'invalid_anchor_log',
+  'system_only_event',
+  'role_not_grantable',
   'internal_error',
 ] as const;
 
@@ -181,6 +183,20 @@ export class InvalidAnchorKeyError extends EngineError {
 export class InvalidAnchorLogError extends EngineError {
   constructor(line: number, reason: string) {
     super('invalid_anchor_log', `anchor log line ${line}: ${reason}`, { line });
+/**
+ * A person sent an event only the engine sends: a timer's `deadline.*`, an
+ * escalation, a child's end, or a transition only the role `system` may take.
+ */
+export class SystemOnlyEventError extends EngineError {
+  constructor(event: string, details: Record<string, unknown> = {}) {
+    super('system_only_event', `"${event}" is sent by the system only (timers, escalations, child cases), never by a person`, { event, ...details });
+  }
+}
+
+/** A role that no person may hold (`system`, the engine's own) was to be granted. */
+export class RoleNotGrantableError extends EngineError {
+  constructor(role: string, reason: string) {
+    super('role_not_grantable', `role ${role} cannot be granted: ${reason}`, { role });
   }
 }
 

@@ -20,7 +20,7 @@ export {
 } from './core/definition-schema.js';
 export { validateDefinition, type ValidationResult, type ValidateOptions, type TemplateCatalog } from './core/validate-definition.js';
 export { workflowJsonSchema } from './core/json-schema.js';
-export { compileWorkflow, type CompiledWorkflow } from './core/compile.js';
+export { compileWorkflow, isSystemActor, SYSTEM_ROLE, type CompiledWorkflow } from './core/compile.js';
 export { step, initialStep, acceptedEvents, availableEvents, type StepResult, type NewCase } from './core/step.js';
 export { EffectSchema, NotifyEffectSchema, ResolvedRecipientSchema, type Effect, type NotifyEffect, type ResolvedRecipient } from './core/effects.js';
 export { NotifySchema, RecipientSchema, SpawnSchema, NOTIFICATION_KINDS, CHANNELS, type NotifyDefinition, type Recipient, type SpawnDefinition } from './core/definition-schema.js';
@@ -90,7 +90,7 @@ export { createPollingScheduler, type PollingScheduler, type PollingSchedulerOpt
 export { createBullmqScheduler, timerJobId, TimerJobDataSchema, type BullmqScheduler, type BullmqSchedulerOptions, type TimerJobData } from './adapters/bullmq-scheduler.js';
 export { defaultRetryBackoffMs, type TimerEngine, type SchedulerLogger, type TimerFiringOptions } from './adapters/timer-firing.js';
 export type { CaseFilter, CaseStateCount } from './ports.js';
-export type { OrgRecord, OrgLevel, UserRecord, TokenRecord, PeopleStore, SaveOutcome } from './people-ports.js';
+export type { OrgRecord, OrgLevel, EnterpriseProfile, UserRecord, TokenRecord, PeopleStore, SaveOutcome } from './people-ports.js';
 export { ORG_LEVELS } from './people-ports.js';
 export { createKnexPeopleStore } from './adapters/knex-people.js';
 export { resolveTarget, type StateKind, type TransitionInfo } from './core/state-tree.js';

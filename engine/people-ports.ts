@@ -6,9 +6,25 @@
 
 import { ORG_LEVEL_NAMES } from './core/confidential.js';
 
-/** The levels of the org tree (DESIGN §7), top down. */
+/**
+ * The levels of the org tree (DESIGN §7), top down. `enterprise` is a party,
+ * not an office: a unit of its own, placed below the grid (or other office)
+ * it sits in, whose users see only their own enterprise.
+ */
 export const ORG_LEVELS = ORG_LEVEL_NAMES;
 export type OrgLevel = (typeof ORG_LEVELS)[number];
+
+/** What an enterprise org records about the enterprise (its grid is its parent org). */
+export interface EnterpriseProfile {
+  /** 行业领域, e.g. 危险化学品. */
+  industry: string;
+  /** 地址. */
+  address: string;
+  /** 统一社会信用代码 (18 characters), when known. */
+  creditCode?: string | null | undefined;
+  /** Ids of the departments (orgs) that supervise it (行业主管/监管部门). */
+  supervisors: string[];
+}
 
 /** An org: a node of the jurisdiction tree. */
 export interface OrgRecord {
@@ -17,6 +33,8 @@ export interface OrgRecord {
   /** `null` for a root. */
   parentId: string | null;
   level: OrgLevel;
+  /** Set for (and only for) an `enterprise`. */
+  enterprise?: EnterpriseProfile | null | undefined;
   createdAt: string;
 }
 
@@ -41,6 +59,12 @@ export interface TokenRecord {
   /** sha256 hex of the token text. */
   hash: string;
   label: string | null;
+  /**
+   * The user who issued it, when someone other than its holder (an admin) did:
+   * events sent with it record both. `null` when the holder issued it or the
+   * operator did (CLI, first start).
+   */
+  issuedBy?: string | null | undefined;
   createdAt: string;
   lastUsedAt: string | null;
   revokedAt: string | null;
@@ -54,7 +78,11 @@ export interface PeopleStore {
   /** Inserts an org (its parent must exist); `exists` when identical, `conflict` when the id holds another. */
   addOrg(org: OrgRecord): Promise<SaveOutcome>;
   listOrgs(): Promise<OrgRecord[]>;
-  /** Inserts a user (its org must exist); `exists` when identical, `conflict` when the id holds another. */
+  /**
+   * Inserts a user (its org must exist); `exists` when identical, `conflict`
+   * when the id holds another. Throws `role_not_grantable` for the role
+   * `system`, which no person holds.
+   */
   addUser(user: UserRecord): Promise<SaveOutcome>;
   getUser(userId: string): Promise<UserRecord | undefined>;
   /** Users of the given orgs (all users when omitted), by id. */

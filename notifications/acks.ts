@@ -5,7 +5,9 @@
  * sweep sends it to the next step of `ack.chain` (grid officer → township
  * head → county office) and records `notification.escalated` in the case
  * history; an acknowledgement stops the chain and records
- * `notification.acknowledged`, sent as the acknowledging user.
+ * `notification.acknowledged`, sent as the acknowledging user. This is the
+ * only way that event enters a history: the server refuses it on the generic
+ * event route (`reserved_event`), so only a recipient acknowledges.
  *
  * Escalating is claimed like a timer and every write is idempotent (the
  * escalation's outbox id, the events' idempotency keys), so a sweep that
@@ -57,7 +59,8 @@ export async function acknowledgeWarning(ctx: DispatchContext, notificationId: s
     }
     if (ack.status === 'cancelled') throw new NotificationError('not_acknowledgeable', `warning ${rootId} ended with its case`, { notificationId: rootId });
     const at = ctx.clock.now().toISOString();
-    const actor = ActorSchema.parse({ id: user.id, roles: user.roles, ...(user.org ? { org: user.org } : {}), ...(user.name ? { name: user.name } : {}) });
+    // The issuer of the token used goes into the history with the acknowledgement, as with any event.
+    const actor = ActorSchema.parse({ id: user.id, roles: user.roles, ...(user.org ? { org: user.org } : {}), ...(user.name ? { name: user.name } : {}), ...(user.issuedBy ? { issuedBy: user.issuedBy } : {}) });
     if (!(await ctx.outbox.acks.acknowledge(rootId, { userId: user.id, actor, acknowledgedId: row.id, comment: comment ?? null, at }))) continue; // raced: read again
     await ctx.outbox.inbox.markAcknowledged(user.id, ids, at);
     const done = (await ctx.outbox.acks.get(rootId))!;

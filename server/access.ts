@@ -6,11 +6,16 @@
  * - Sending an event needs the case in that subtree (`out_of_jurisdiction`)
  *   and a role the transition allows (the engine's `forbidden`).
  * - An `auditor` reads its subtree and changes nothing (`read_only`).
- * - An `admin` manages definitions, calendars, and the orgs and users of its subtree.
+ * - An `admin` manages definitions, calendars, and the orgs and users of its subtree,
+ *   granting only the roles the catalogue lets its level grant (`roles.ts`).
+ * - An enterprise is an org of its own (level `enterprise`, below its grid), so
+ *   its users' subtree is their enterprise: they see its cases and tasks only.
+ * - A token an admin issued for someone else records the admin; the actor of
+ *   every event sent with it carries `issuedBy`.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { Request } from 'express';
-import type { Actor, Clock, OrgRecord, PeopleStore, TokenRecord, UserRecord } from '../engine/index.js';
+import { SYSTEM_ROLE, type Actor, type Clock, type OrgRecord, type PeopleStore, type TokenRecord, type UserRecord } from '../engine/index.js';
 import { HttpError } from './http-errors.js';
 
 /** The roles the server itself gives meaning to. */
@@ -34,10 +39,17 @@ export function hashToken(token: string): string {
   return createHash('sha256').update(token, 'utf8').digest('hex');
 }
 
-/** Creates a token for a user and stores its hash. Returns the text (shown once) and the record. */
-export async function issueToken(people: PeopleStore, clock: Clock, userId: string, label: string | null = null): Promise<{ token: string; record: TokenRecord }> {
+/**
+ * Creates a token for a user and stores its hash. Returns the text (shown
+ * once) and the record. `issuedBy` is the user who issues it for someone else
+ * (an admin): events sent with it then record that issuer beside the holder.
+ */
+export async function issueToken(people: PeopleStore, clock: Clock, userId: string, label: string | null = null, issuedBy: string | null = null): Promise<{ token: string; record: TokenRecord }> {
   const token = randomBytes(32).toString('base64url');
-  const record: TokenRecord = { id: `tok_${randomBytes(8).toString('hex')}`, userId, hash: hashToken(token), label, createdAt: clock.now().toISOString(), lastUsedAt: null, revokedAt: null };
+  const record: TokenRecord = {
+    id: `tok_${randomBytes(8).toString('hex')}`, userId, hash: hashToken(token), label, issuedBy: issuedBy === userId ? null : issuedBy,
+    createdAt: clock.now().toISOString(), lastUsedAt: null, revokedAt: null,
+  };
   await people.addToken(record);
   return { token, record };
 }
@@ -110,7 +122,7 @@ export interface Authenticator {
 }
 
 export function createAuthenticator(people: PeopleStore, orgs: OrgDirectory, clock: Clock, onError: (err: unknown) => void): Authenticator {
-  const cache = new Map<string, { at: number; token: TokenRecord; user: UserRecord }>();
+  const cache = new Map<string, { at: number; token: TokenRecord; user: UserRecord; issuer: UserRecord | undefined }>();
   const touched = new Map<string, number>();
   const refuse = (message: string) => new HttpError('unauthenticated', message);
 
@@ -135,10 +147,11 @@ export function createAuthenticator(people: PeopleStore, orgs: OrgDirectory, clo
           throw refuse('the token is unknown or revoked');
         }
         if (cache.size > 10_000) cache.clear();
-        hit = { at: now, token, user };
+        const issuer = token.issuedBy ? await people.getUser(token.issuedBy) : undefined;
+        hit = { at: now, token, user, issuer };
         cache.set(hash, hit);
       }
-      const { token, user } = hit;
+      const { token, user, issuer } = hit;
       if ((touched.get(token.id) ?? 0) < now - TOUCH_EVERY_MS) {
         touched.set(token.id, now);
         const at = clock.now();
@@ -148,7 +161,7 @@ export function createAuthenticator(people: PeopleStore, orgs: OrgDirectory, clo
       return {
         user,
         token,
-        actor: { id: user.id, roles: user.roles, org: user.orgId, name: user.name },
+        actor: actorOf(user, token, issuer),
         subtree: await orgs.subtree(user.orgId),
         isAdmin: user.roles.includes(ADMIN_ROLE),
         isAuditor: user.roles.includes(AUDITOR_ROLE),
@@ -159,6 +172,16 @@ export function createAuthenticator(people: PeopleStore, orgs: OrgDirectory, clo
     },
   };
   return api;
+}
+
+/**
+ * The actor a token's holder acts as. The role `system` is dropped (no person
+ * holds it, whatever an old row says); a token someone else issued adds
+ * `issuedBy`, so every event sent with it shows who else held it.
+ */
+export function actorOf(user: UserRecord, token: TokenRecord, issuer: UserRecord | undefined): Actor {
+  const issuedBy = token.issuedBy ? { id: token.issuedBy, ...(issuer ? { name: issuer.name } : {}) } : undefined;
+  return { id: user.id, roles: user.roles.filter((r) => r !== SYSTEM_ROLE), org: user.orgId, name: user.name, ...(issuedBy ? { issuedBy } : {}) };
 }
 
 /** Throws `out_of_jurisdiction` unless the org lies in the caller's subtree. */

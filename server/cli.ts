@@ -18,6 +18,7 @@ import { ConfigError } from './config.js';
 import { HttpError } from './http-errors.js';
 import { configFromEnv, loadTemplates, openRuntime, type Runtime } from './main.js';
 import { createUser, findToken, importOrgTree } from './people.js';
+import { assertGrantable, loadRoleCatalogue } from './roles.js';
 import { NewUserSchema, OrgTreeSchema } from './schemas.js';
 import { assertModeConfig, startServer } from './serve.js';
 import { assertWorkerConfig, startWorker } from './worker.js';
@@ -203,7 +204,10 @@ users
       throw new HttpError('invalid_request', input.error.issues.map((i) => `${flags[String(i.path[0])] ?? String(i.path[0])}: ${i.message}`).join('; '));
     }
     await withRuntime(async ({ engine, people }) => {
-      if (!(await people.listOrgs()).some((o) => o.id === opts.org)) throw new HttpError('org_not_found', `org ${opts.org} does not exist`);
+      const org = (await people.listOrgs()).find((o) => o.id === opts.org);
+      if (!org) throw new HttpError('org_not_found', `org ${opts.org} does not exist`);
+      // The operator grants any known role but `system`, to a user of an org that may hold it (roles.ts).
+      assertGrantable(await loadRoleCatalogue(engine.store), input.data.roles, org, 'operator');
       const r = await createUser(people, engine.clock, input.data);
       console.log(`created user ${r.user.id} (${r.user.roles.join(', ')}) in ${r.user.orgId}${r.user.email ? `, e-mail ${r.user.email}` : ''}, notifications in ${r.user.locale}`);
       console.log(`token ${r.tokenId}: ${r.token}`);

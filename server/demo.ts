@@ -1,6 +1,7 @@
 /**
  * The demo org tree and users loaded by `duban serve` on first start: a city
- * (江州市), two districts, townships and grids, and one user per main role
+ * (江州市), two districts, townships and grids, two enterprises in one grid
+ * (each its own unit: its people see its cases only), and one user per main role
  * plus an admin and an auditor, each with an e-mail address under
  * `example.test` (a reserved domain: nothing sent there reaches anyone; point
  * `SMTP_URL` at a catcher such as MailHog to read them). Loading is
@@ -17,7 +18,26 @@ export const DEMO_ORG_TREE: OrgTreeNode = {
     {
       id: 'donghu', name: '东湖区', level: 'county',
       children: [
-        { id: 'donghu-qingshui', name: '清水镇', level: 'township', children: [{ id: 'donghu-qingshui-g1', name: '清水镇第一网格', level: 'grid' }, { id: 'donghu-qingshui-g2', name: '清水镇第二网格', level: 'grid' }] },
+        {
+          id: 'donghu-qingshui', name: '清水镇', level: 'township',
+          children: [
+            {
+              id: 'donghu-qingshui-g1', name: '清水镇第一网格', level: 'grid',
+              // Two companies in one grid: each sees its own cases only (enterprises are parties, not offices).
+              children: [
+                {
+                  id: 'qingshui-chem', name: '江州清水化工有限公司', level: 'enterprise',
+                  enterprise: { industry: '危险化学品', address: '江州市东湖区清水镇工业园一路1号', creditCode: '91320100MA1XQP0C3K', supervisors: ['donghu'] },
+                },
+                {
+                  id: 'qingshui-hengda', name: '清水镇恒达机械厂', level: 'enterprise',
+                  enterprise: { industry: '机械制造', address: '江州市东湖区清水镇工业园二路8号', supervisors: ['donghu'] },
+                },
+              ],
+            },
+            { id: 'donghu-qingshui-g2', name: '清水镇第二网格', level: 'grid' },
+          ],
+        },
         { id: 'donghu-baisha', name: '白沙街道', level: 'township', children: [{ id: 'donghu-baisha-g1', name: '白沙街道第一网格', level: 'grid' }] },
       ],
     },
@@ -43,8 +63,9 @@ export const DEMO_USERS: { id: string; name: string; orgId: string; roles: strin
   { id: 'leader', name: '局长 赵批', orgId: 'donghu', roles: ['regulatorLeader'] },
   { id: 'township-office', name: '清水镇安监办 孙办', orgId: 'donghu-qingshui', roles: ['townshipSafetyOffice'] },
   { id: 'grid-officer', name: '网格员 吴巡', orgId: 'donghu-qingshui-g1', roles: ['gridOfficer'] },
-  { id: 'enterprise-officer', name: '企业安全员 郑安', orgId: 'donghu-qingshui-g1', roles: ['enterpriseSafetyOfficer'] },
-  { id: 'enterprise-principal', name: '企业负责人 冯总', orgId: 'donghu-qingshui-g1', roles: ['enterprisePrincipal'] },
+  { id: 'enterprise-officer', name: '清水化工安全员 郑安', orgId: 'qingshui-chem', roles: ['enterpriseSafetyOfficer'] },
+  { id: 'enterprise-principal', name: '清水化工负责人 冯总', orgId: 'qingshui-chem', roles: ['enterprisePrincipal'] },
+  { id: 'hengda-officer', name: '恒达机械安全员 何安', orgId: 'qingshui-hengda', roles: ['enterpriseSafetyOfficer'] },
   { id: 'xishan-inspector', name: '西山区执法人员 钱检', orgId: 'xishan', roles: ['inspector'] },
 ];
 

@@ -24,6 +24,8 @@ export const SERVER_ERROR_CODES = [
   'calendar_not_found',
   'already_exists',
   'not_ready',
+  'unknown_role',
+  'reserved_event',
 ] as const;
 export type ServerErrorCode = (typeof SERVER_ERROR_CODES)[number];
 
@@ -58,6 +60,8 @@ export const ERROR_STATUS = {
   // Anchoring runs in the CLI and background loops, never behind a route; the statuses only complete the table.
   invalid_anchor_key: 422,
   invalid_anchor_log: 422,
+  system_only_event: 403,
+  role_not_grantable: 403,
   internal_error: 500,
   // notifications
   notification_not_found: 404,
@@ -84,6 +88,8 @@ export const ERROR_STATUS = {
   calendar_not_found: 404,
   already_exists: 409,
   not_ready: 503,
+  unknown_role: 422,
+  reserved_event: 403,
 } as const satisfies Record<ApiErrorCode, number>;
 
 /** An error the HTTP layer raises itself (authentication, access, request shape). */

@@ -8,13 +8,45 @@ import { hashToken, issueToken } from './access.js';
 import { HttpError } from './http-errors.js';
 import type { OrgTreeNode } from './schemas.js';
 
-/** Inserts an org after checking its parent exists and sits above it. */
-export async function addOrg(people: PeopleStore, clock: Clock, org: Omit<OrgRecord, 'createdAt'>, parent: OrgRecord | undefined): Promise<{ org: OrgRecord; created: boolean }> {
-  if (org.parentId !== null && !parent) throw new HttpError('org_not_found', `parent org ${org.parentId} does not exist`);
-  if (parent && ORG_LEVELS.indexOf(org.level) <= ORG_LEVELS.indexOf(parent.level)) {
-    throw new HttpError('invalid_request', `a ${org.level} cannot sit below a ${parent.level}`, [{ code: 'invalid_level', path: ['body', 'level'], message: `must be below ${parent.level}` }]);
+/** An enterprise profile as given (the API's or an import file's). */
+type ProfileInput = { industry: string; address: string; creditCode?: string | null | undefined; supervisors?: string[] | undefined };
+
+/**
+ * Inserts an org after checking its parent exists and sits above it. An
+ * `enterprise` needs its profile (an office has none), a parent (the grid it
+ * sits in) and supervisors that are existing offices (`known`: the orgs, when
+ * the caller has them; read from the store otherwise).
+ */
+export async function addOrg(
+  people: PeopleStore,
+  clock: Clock,
+  input: Omit<OrgRecord, 'createdAt' | 'enterprise'> & { enterprise?: ProfileInput | null | undefined },
+  parent: OrgRecord | undefined,
+  known?: ReadonlyMap<string, OrgRecord>,
+): Promise<{ org: OrgRecord; created: boolean }> {
+  if (input.parentId !== null && !parent) throw new HttpError('org_not_found', `parent org ${input.parentId} does not exist`);
+  if (parent && ORG_LEVELS.indexOf(input.level) <= ORG_LEVELS.indexOf(parent.level)) {
+    throw new HttpError('invalid_request', `a ${input.level} cannot sit below a ${parent.level}`, [{ code: 'invalid_level', path: ['body', 'level'], message: `must be below ${parent.level}` }]);
   }
-  const record: OrgRecord = { ...org, createdAt: clock.now().toISOString() };
+  const { enterprise: profile, ...org } = input;
+  const isEnterprise = org.level === 'enterprise';
+  if (isEnterprise !== !!profile) {
+    const message = isEnterprise ? 'an enterprise needs its profile: industry, address, supervisors' : 'only an enterprise has an enterprise profile';
+    throw new HttpError('invalid_request', message, [{ code: isEnterprise ? 'profile_required' : 'profile_not_allowed', path: ['body', 'enterprise'], message }]);
+  }
+  if (isEnterprise && !parent) throw new HttpError('invalid_request', 'an enterprise sits in a grid (or another office): give its parentId', [{ code: 'parent_required', path: ['body', 'parentId'], message: 'the grid it sits in' }]);
+  let enterprise: OrgRecord['enterprise'];
+  if (profile) {
+    const supervisors = [...new Set(profile.supervisors ?? [])];
+    const orgs = known ?? new Map((await people.listOrgs()).map((o) => [o.id, o]));
+    for (const [i, id] of supervisors.entries()) {
+      const s = orgs.get(id);
+      if (!s) throw new HttpError('org_not_found', `supervising department ${id} does not exist`);
+      if (s.level === 'enterprise') throw new HttpError('invalid_request', `${id} is an enterprise, not a supervising department`, [{ code: 'invalid_supervisor', path: ['body', 'enterprise', 'supervisors', i], message: 'must be an office' }]);
+    }
+    enterprise = { industry: profile.industry, address: profile.address, creditCode: profile.creditCode ?? null, supervisors };
+  }
+  const record: OrgRecord = { ...org, ...(enterprise ? { enterprise } : {}), createdAt: clock.now().toISOString() };
   const outcome = await people.addOrg(record);
   if (outcome === 'conflict') throw new HttpError('already_exists', `org ${org.id} already exists with other content`);
   return { org: record, created: outcome === 'created' };
@@ -25,7 +57,7 @@ export async function importOrgTree(people: PeopleStore, clock: Clock, root: Org
   const existing = new Map((await people.listOrgs()).map((o) => [o.id, o]));
   const counts = { created: 0, existing: 0 };
   const walk = async (node: OrgTreeNode, parent: string | null) => {
-    const r = await addOrg(people, clock, { id: node.id, name: node.name, level: node.level, parentId: parent }, parent === null ? undefined : existing.get(parent));
+    const r = await addOrg(people, clock, { id: node.id, name: node.name, level: node.level, parentId: parent, enterprise: node.enterprise }, parent === null ? undefined : existing.get(parent), existing);
     existing.set(r.org.id, r.org);
     counts[r.created ? 'created' : 'existing']++;
     for (const child of node.children ?? []) await walk(child, node.id);
@@ -34,11 +66,18 @@ export async function importOrgTree(people: PeopleStore, clock: Clock, root: Org
   return counts;
 }
 
-/** Creates a user (its org must exist) with their contact for notifications, and a first token. The token is returned once. */
+/**
+ * Creates a user (its org must exist) with their contact for notifications,
+ * and a first token, returned once. `issuedBy` is the admin creating it: the
+ * first token records that admin (the user replaces it with one of their own,
+ * `POST /api/v1/me/tokens`). Roles are checked against the catalogue by the
+ * callers (`roles.ts`); the store refuses `system` whatever the caller.
+ */
 export async function createUser(
   people: PeopleStore,
   clock: Clock,
   input: { id?: string | undefined; name: string; orgId: string; roles: string[]; locale?: UserRecord['locale'] | undefined; email?: string | undefined; webhookUrl?: string | undefined },
+  issuedBy: string | null = null,
 ): Promise<{ user: UserRecord; token: string; tokenId: string }> {
   const user: UserRecord = {
     id: input.id ?? `u-${randomBytes(6).toString('hex')}`, name: input.name, orgId: input.orgId, roles: [...new Set(input.roles)], locale: input.locale ?? 'zh-CN',
@@ -46,7 +85,7 @@ export async function createUser(
   };
   const outcome = await people.addUser(user);
   if (outcome !== 'created') throw new HttpError('already_exists', `user ${user.id} already exists`);
-  const { token, record } = await issueToken(people, clock, user.id, 'created with the user');
+  const { token, record } = await issueToken(people, clock, user.id, 'created with the user', issuedBy);
   return { user, token, tokenId: record.id };
 }
 

@@ -56,7 +56,15 @@ export const AvailableEventSchema = z
   .object({ type: z.string(), input: Json().describe('the JSON-Schema-like input schema of the event payload'), target: z.string().optional() })
   .meta({ id: 'AvailableEvent' });
 
-export const ActorSchema = z.object({ id: z.string(), roles: z.array(z.string()), org: z.string().optional(), name: z.string().optional() }).meta({ id: 'Actor' });
+export const ActorSchema = z
+  .object({
+    id: z.string(),
+    roles: z.array(z.string()),
+    org: z.string().optional(),
+    name: z.string().optional(),
+    issuedBy: z.object({ id: z.string(), name: z.string().optional() }).optional().describe('who issued the token the actor used, when someone else (an admin) did: both are accountable'),
+  })
+  .meta({ id: 'Actor' });
 
 export const CaseSchema = z
   .object({
@@ -106,8 +114,24 @@ export const EventSchema = z
 
 export const CaseResultSchema = z.object({ case: CaseSchema, event: EventSchema, duplicate: z.boolean() });
 
+export const EnterpriseProfileSchema = z
+  .object({
+    industry: z.string().describe('行业领域'),
+    address: z.string().describe('地址'),
+    creditCode: z.string().nullable().optional().describe('统一社会信用代码'),
+    supervisors: z.array(z.string()).describe('ids of the departments (orgs) that supervise it'),
+  })
+  .meta({ id: 'EnterpriseProfile' });
+
 export const OrgSchema = z
-  .object({ id: z.string(), name: z.string(), parentId: z.string().nullable(), level: z.enum(ORG_LEVELS), createdAt: z.string() })
+  .object({
+    id: z.string(),
+    name: z.string(),
+    parentId: z.string().nullable().describe("for an enterprise: the grid (or office) it sits in"),
+    level: z.enum(ORG_LEVELS),
+    enterprise: EnterpriseProfileSchema.nullable().optional().describe('an enterprise\'s profile; absent for offices'),
+    createdAt: z.string(),
+  })
   .meta({ id: 'Org' });
 
 export const UserSchema = z
@@ -137,17 +161,30 @@ export const EmailSchema = z.string().trim().max(254).pipe(z.email({ message: 'm
 /** An http(s) URL the webhook channel posts to. */
 export const WebhookUrlSchema = z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }).max(2000);
 
-export const NewOrgSchema = z.object({ id: OrgIdSchema, name: NameSchema, parentId: OrgIdSchema.nullable(), level: z.enum(ORG_LEVELS) }).strict();
+/** What an enterprise org records: 行业, 地址, 统一社会信用代码 (optional), 监管部门. */
+export const NewEnterpriseProfileSchema = z
+  .object({
+    industry: NameSchema,
+    address: z.string().trim().min(1).max(500),
+    creditCode: z.string().regex(/^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$/, 'a unified social credit code is 18 characters (digits and capitals, no I, O, S, V, Z)').optional(),
+    supervisors: z.array(OrgIdSchema).max(20).default([]).describe('ids of the departments (orgs) that supervise it'),
+  })
+  .strict();
+
+export const NewOrgSchema = z
+  .object({ id: OrgIdSchema, name: NameSchema, parentId: OrgIdSchema.nullable(), level: z.enum(ORG_LEVELS), enterprise: NewEnterpriseProfileSchema.optional().describe('required for (and only for) level enterprise') })
+  .strict();
 
 /** An org tree as `duban orgs import` reads it: nested `children`. */
 export interface OrgTreeNode {
   id: string;
   name: string;
   level: (typeof ORG_LEVELS)[number];
+  enterprise?: z.input<typeof NewEnterpriseProfileSchema> | undefined;
   children?: OrgTreeNode[] | undefined;
 }
 export const OrgTreeSchema: z.ZodType<OrgTreeNode> = z.lazy(() =>
-  z.object({ id: OrgIdSchema, name: NameSchema, level: z.enum(ORG_LEVELS), children: z.array(OrgTreeSchema).optional() }).strict(),
+  z.object({ id: OrgIdSchema, name: NameSchema, level: z.enum(ORG_LEVELS), enterprise: NewEnterpriseProfileSchema.optional(), children: z.array(OrgTreeSchema).optional() }).strict(),
 );
 
 export const NewUserSchema = z

@@ -2,7 +2,9 @@
  * The `PeopleStore` port over knex, on the store's database: orgs, users and
  * API tokens (hashes only). Same SQL on SQLite and PostgreSQL.
  */
-import type { OrgRecord, PeopleStore, SaveOutcome, TokenRecord, UserRecord } from '../people-ports.js';
+import { RoleNotGrantableError } from '../errors.js';
+import { SYSTEM_ROLE } from '../core/compile.js';
+import type { EnterpriseProfile, OrgRecord, PeopleStore, SaveOutcome, TokenRecord, UserRecord } from '../people-ports.js';
 import { decodeJson, encodeJson, type Dialect } from './knex-rows.js';
 import type { KnexStore } from './knex-store.js';
 
@@ -11,6 +13,8 @@ interface OrgRow {
   name: string;
   parent_id: string | null;
   level: string;
+  /** The enterprise profile as JSON (migration 012); null for offices. */
+  profile?: unknown;
   created_at: string;
 }
 
@@ -30,17 +34,24 @@ interface TokenRow {
   user_id: string;
   hash: string;
   label: string | null;
+  issued_by?: string | null;
   created_at: string;
   last_used_at: string | null;
   revoked_at: string | null;
 }
 
-const toOrg = (r: OrgRow): OrgRecord => ({ id: r.id, name: r.name, parentId: r.parent_id, level: r.level as OrgRecord['level'], createdAt: r.created_at });
+const toOrg = (dialect: Dialect, r: OrgRow): OrgRecord => {
+  const profile = r.profile === null || r.profile === undefined ? null : (decodeJson(dialect, r.profile) as EnterpriseProfile | null);
+  return { id: r.id, name: r.name, parentId: r.parent_id, level: r.level as OrgRecord['level'], ...(profile ? { enterprise: profile } : {}), createdAt: r.created_at };
+};
+/** The stored form of a profile: its keys in one order, so an identical re-import compares equal. */
+const encodeProfile = (p: EnterpriseProfile | null | undefined): string | null =>
+  p ? encodeJson({ industry: p.industry, address: p.address, creditCode: p.creditCode ?? null, supervisors: [...p.supervisors] }) : null;
 const toUser = (dialect: Dialect, r: UserRow): UserRecord => ({
   id: r.id, name: r.name, orgId: r.org_id, roles: decodeJson(dialect, r.roles) as string[], locale: r.locale as UserRecord['locale'],
   email: r.email ?? null, webhookUrl: r.webhook_url ?? null, createdAt: r.created_at,
 });
-const toToken = (r: TokenRow): TokenRecord => ({ id: r.id, userId: r.user_id, hash: r.hash, label: r.label, createdAt: r.created_at, lastUsedAt: r.last_used_at, revokedAt: r.revoked_at });
+const toToken = (r: TokenRow): TokenRecord => ({ id: r.id, userId: r.user_id, hash: r.hash, label: r.label, ...(r.issued_by ? { issuedBy: r.issued_by } : {}), createdAt: r.created_at, lastUsedAt: r.last_used_at, revokedAt: r.revoked_at });
 
 /**
  * Creates the people store on the database of a knex store (call the store's
@@ -62,13 +73,15 @@ export function createKnexPeopleStore(store: Pick<KnexStore, 'knex' | 'dialect'>
 
   return {
     addOrg(org) {
-      const row: OrgRow = { id: org.id, name: org.name, parent_id: org.parentId, level: org.level, created_at: org.createdAt };
-      return insertOnce('orgs', row, (e) => e.name === row.name && e.parent_id === row.parent_id && e.level === row.level);
+      const row: OrgRow = { id: org.id, name: org.name, parent_id: org.parentId, level: org.level, profile: encodeProfile(org.enterprise), created_at: org.createdAt };
+      const profileOf = (e: OrgRow) => encodeProfile(e.profile === null || e.profile === undefined ? null : (decodeJson(dialect, e.profile) as EnterpriseProfile));
+      return insertOnce('orgs', row, (e) => e.name === row.name && e.parent_id === row.parent_id && e.level === row.level && profileOf(e) === row.profile);
     },
     async listOrgs() {
-      return (await knex<OrgRow>('orgs').orderBy('id')).map(toOrg);
+      return (await knex<OrgRow>('orgs').orderBy('id')).map((r) => toOrg(dialect, r));
     },
-    addUser(user) {
+    async addUser(user) {
+      if (user.roles.includes(SYSTEM_ROLE)) throw new RoleNotGrantableError(SYSTEM_ROLE, 'it is the engine\'s own role (timers, escalations), never a person\'s');
       const row: UserRow = {
         id: user.id, name: user.name, org_id: user.orgId, roles: encodeJson(user.roles), locale: user.locale,
         email: user.email ?? null, webhook_url: user.webhookUrl ?? null, created_at: user.createdAt,
@@ -89,7 +102,7 @@ export function createKnexPeopleStore(store: Pick<KnexStore, 'knex' | 'dialect'>
       return (await q).map((r) => toUser(dialect, r));
     },
     async addToken(token) {
-      const row: TokenRow = { id: token.id, user_id: token.userId, hash: token.hash, label: token.label, created_at: token.createdAt, last_used_at: token.lastUsedAt, revoked_at: token.revokedAt };
+      const row: TokenRow = { id: token.id, user_id: token.userId, hash: token.hash, label: token.label, issued_by: token.issuedBy ?? null, created_at: token.createdAt, last_used_at: token.lastUsedAt, revoked_at: token.revokedAt };
       await knex('api_tokens').insert(row);
     },
     async findToken(by) {

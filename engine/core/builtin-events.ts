@@ -8,8 +8,8 @@
  * then runs as a normal transition. Pure.
  */
 import { z } from 'zod';
-import { ForbiddenError, InvalidDataError, InvalidInputError, TimerStaleError } from '../errors.js';
-import type { CompiledWorkflow } from './compile.js';
+import { ForbiddenError, InvalidDataError, InvalidInputError, SystemOnlyEventError, TimerStaleError } from '../errors.js';
+import { isSystemActor, rolesAllow, type CompiledWorkflow } from './compile.js';
 import { DurationSchema } from './calendar/duration.js';
 import type { DeadlineState } from './deadline-state.js';
 import { deadlineDef, extendDeadline, needsRebaseline, rebaselineDeadline, TimerPayloadSchema, type StepEnv } from './deadlines.js';
@@ -98,15 +98,16 @@ export function stepBuiltin(wf: CompiledWorkflow, current: CaseState, cmd: Comma
     const extension = deadlineDef(wf, dl.stateId, dl.deadlineId)?.extension;
     if (!extension) throw new InvalidDataError(`deadline ${dl.key} cannot be extended`, [{ code: 'not_extensible', path: ['payload', 'deadline'], message: 'the definition declares no extension' }]);
     const roles = extension.roles;
-    if (!cmd.actor.roles.some((r) => roles.includes(r))) throw new ForbiddenError(`extending ${dl.key} needs one of the roles ${roles.join(', ') || '(none declared)'}`, { event: type, roles, actorRoles: cmd.actor.roles });
+    if (!rolesAllow(roles, cmd.actor)) throw new ForbiddenError(`extending ${dl.key} needs one of the roles ${roles.join(', ') || '(none declared)'}`, { event: type, roles, actorRoles: cmd.actor.roles });
     const extended = extendDeadline(wf, dl, p.by, now, env);
     const entry = { by: p.by, reason: p.reason, at: now.toISOString(), actor: cmd.actor.id };
     return { deadlines: current.deadlines.map((d) => (d.key === dl.key ? { ...extended, extensions: [...dl.extensions, entry] } : d)), payload: p };
   }
 
-  // Acknowledging is done by the recipient (the server checks who received it): the event only records it.
+  // Acknowledging is done by the recipient: the notifications' acknowledgement checks who received it, and the
+  // server refuses this event on its generic route (`reserved_event`); the event only records it.
   if (type === 'notification.acknowledged') return { deadlines: current.deadlines, payload: parse(AckPayloadSchema, cmd.payload, type) };
-  if (!cmd.actor.roles.includes('system') || !cmd.actor.id.startsWith('system:')) throw new ForbiddenError(`"${type}" is sent by the engine only`, { event: type });
+  if (!isSystemActor(cmd.actor)) throw new SystemOnlyEventError(type);
   if (type === 'deadline.rebaselined') return rebaseline(wf, current, parse(RebaselinePayloadSchema, cmd.payload, type), now, env);
   if (type === 'notification.escalated') return { deadlines: current.deadlines, payload: parse(EscalatedPayloadSchema, cmd.payload, type) };
   if (type === 'case.childDone') {

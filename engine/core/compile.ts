@@ -89,7 +89,16 @@ export function compileWorkflow(input: unknown, options: ValidateOptions = {}): 
 /** Whether an actor may take a transition that names `roles` (`null`: anyone, for automatic transitions). */
 export function rolesAllow(roles: readonly string[] | null | undefined, actor: Actor | undefined): boolean {
   if (!roles) return true;
-  return !!actor && actor.roles.some((r) => roles.includes(r));
+  // The role `system` counts only for the engine's own actors (`system:*`), whatever a user record claims.
+  return !!actor && actor.roles.some((r) => roles.includes(r) && (r !== SYSTEM_ROLE || isSystemActor(actor)));
+}
+
+/** The role of the engine's own actors (timers, spawns, notifications); never granted to a person. */
+export const SYSTEM_ROLE = 'system';
+
+/** Whether an actor is the engine itself (`system:*` with the role `system`), not a person. */
+export function isSystemActor(actor: Actor): boolean {
+  return actor.id.startsWith('system:') && actor.roles.includes(SYSTEM_ROLE);
 }
 
 /** The variables an expression sees for a machine context and event. */

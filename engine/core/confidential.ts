@@ -14,7 +14,7 @@
 import { z } from 'zod';
 
 /** The levels of the org tree, top down (the same list as the people port's). */
-export const ORG_LEVEL_NAMES = ['province', 'city', 'county', 'township', 'grid'] as const;
+export const ORG_LEVEL_NAMES = ['province', 'city', 'county', 'township', 'grid', 'enterprise'] as const;
 
 /**
  * Where a reader's org must sit, relative to the case's org:

@@ -4,8 +4,8 @@
  * run. Nothing is executed here. Pure.
  */
 import { initialTransition, transition, type AnyMachineSnapshot } from 'xstate';
-import { CaseClosedError, EngineError, ExpressionBudgetExceededError, ForbiddenError, GuardFailedError, InvalidDataError, InvalidInputError, InvalidTransitionError, type Issue } from '../errors.js';
-import { EMPTY_INPUT, expressionContext, rolesAllow, type CompiledWorkflow, type MachineContext, type MachineEvent } from './compile.js';
+import { CaseClosedError, EngineError, ExpressionBudgetExceededError, ForbiddenError, GuardFailedError, InvalidDataError, InvalidInputError, InvalidTransitionError, SystemOnlyEventError, type Issue } from '../errors.js';
+import { EMPTY_INPUT, expressionContext, isSystemActor, rolesAllow, SYSTEM_ROLE, type CompiledWorkflow, type MachineContext, type MachineEvent } from './compile.js';
 import type { DeadlineState } from './deadline-state.js';
 import { applyPauses, startDeadlines, timersOf, type StepEnv } from './deadlines.js';
 import type { Effect } from './effects.js';
@@ -156,6 +156,7 @@ function transitionCore(wf: CompiledWorkflow, current: CaseState, cmd: Command, 
   const allowed = candidates.filter((t) => rolesAllow(t.def.roles, cmd.actor));
   if (allowed.length === 0) {
     const roles = [...new Set(candidates.flatMap((t) => t.def.roles ?? []))];
+    if (!isSystemActor(cmd.actor) && roles.every((r) => r === SYSTEM_ROLE)) throw new SystemOnlyEventError(cmd.type, { state: where });
     throw new ForbiddenError(`event "${cmd.type}" in state ${where} needs one of the roles ${roles.join(', ')}`, { event: cmd.type, state: where, roles, actorRoles: cmd.actor.roles });
   }
   const context: MachineContext = { data: current.data, caseId: current.caseId, org: current.org, parentId: current.parent?.caseId, children: current.children };

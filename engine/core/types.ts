@@ -12,13 +12,19 @@ export type CaseId = Brand<string, 'CaseId'>;
 export type UserId = Brand<string, 'UserId'>;
 export type OrgId = Brand<string, 'OrgId'>;
 
-/** Who sends a command: a person with roles in an org, or `system:*` with role `system`. */
+/**
+ * Who sends a command: a person with roles in an org, or `system:*` with role
+ * `system`. `issuedBy` names whoever issued the token the person acted with
+ * when that was someone else (an admin), so the history shows both: the
+ * account that acted and who else held its token.
+ */
 export const ActorSchema = z
   .object({
     id: z.string().min(1).max(200),
     roles: z.array(z.string().min(1).max(100)).max(50),
     org: z.string().min(1).max(200).optional(),
     name: z.string().max(200).optional(),
+    issuedBy: z.object({ id: z.string().min(1).max(200), name: z.string().max(200).optional() }).strict().optional(),
   })
   .strict();
 export type Actor = z.infer<typeof ActorSchema>;

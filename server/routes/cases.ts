@@ -53,6 +53,15 @@ async function checkTransferTarget(engine: Engine, people: RouteDeps['people'], 
   if (role && !target.roles.includes(role)) throw new HttpError('forbidden', `user ${to} does not hold role ${role}, which task "${task}" needs`);
 }
 
+/**
+ * Built-in events a person sends only through their own route, which checks
+ * what the generic one cannot: an acknowledgement needs the caller to be a
+ * recipient of the warning (`POST /api/v1/notifications/{id}/ack`).
+ */
+const RESERVED_EVENTS: ReadonlyMap<string, string> = new Map([
+  ['notification.acknowledged', 'acknowledge a warning you received with POST /api/v1/notifications/{id}/ack'],
+]);
+
 /** Opaque keyset cursor: base64url of `[createdAt, id]`. */
 function encodeCursor(r: CaseRecord): string {
   return Buffer.from(JSON.stringify([r.createdAt, r.id]), 'utf8').toString('base64url');
@@ -172,12 +181,14 @@ export function caseRoutes({ engine, orgs, people }: RouteDeps): Route[] {
         }).strict(),
         headers: [idempotencyHeader],
         response: CaseResultSchema,
-        errors: ['case_not_found', 'out_of_jurisdiction', 'read_only', 'forbidden', 'invalid_transition', 'invalid_input', 'invalid_data', 'guard_failed', 'version_conflict', 'idempotency_conflict', 'case_closed', 'calendar_out_of_range', 'task_conflict', 'user_not_found', 'expression_budget_exceeded'],
+        errors: ['case_not_found', 'out_of_jurisdiction', 'read_only', 'forbidden', 'reserved_event', 'system_only_event', 'invalid_transition', 'invalid_input', 'invalid_data', 'guard_failed', 'version_conflict', 'idempotency_conflict', 'case_closed', 'calendar_out_of_range', 'task_conflict', 'user_not_found', 'expression_budget_exceeded'],
       },
       async ({ req, params, body, principal }) => {
         const p = principal!;
         const record = await visibleCase(engine, p, params.id);
         assertWriter(p);
+        const reserved = RESERVED_EVENTS.get(body.type);
+        if (reserved !== undefined) throw new HttpError('reserved_event', `"${body.type}" cannot be sent here: ${reserved}`);
         if (body.type === 'task.transfer') await checkTransferTarget(engine, people, p, record, body.payload);
         const r = await engine.send(params.id, { type: body.type, payload: body.payload, expectedVersion: body.expectedVersion, idempotencyKey: idempotencyKey(req.headers['idempotency-key']) }, p.actor);
         const red = await redactorFor(engine, orgs, p.actor, record);

@@ -1,12 +1,17 @@
 /**
  * Orgs, users and tokens. Everyone reads the orgs of their subtree; admins
- * add orgs and users within their subtree and issue tokens; anyone revokes
- * their own tokens, admins those of their subtree's users.
+ * add orgs (enterprises with their profile) and users within their subtree,
+ * granting only the roles the catalogue lets their level grant, and issue
+ * tokens for others, which then record the admin as their issuer; anyone
+ * issues and revokes their own tokens, admins revoke those of their
+ * subtree's users.
  */
 import { z } from 'zod';
+import { ORG_LEVELS } from '../../engine/index.js';
 import { assertJurisdiction, issueToken } from '../access.js';
 import { HttpError } from '../http-errors.js';
 import { addOrg, createUser, findToken } from '../people.js';
+import { assertGrantable, describeCatalogue, loadRoleCatalogue } from '../roles.js';
 import { Reply, route, type Route } from '../routing.js';
 import { IdParams, IssuedTokenSchema, NewOrgSchema, NewUserSchema, OrgSchema, UserSchema } from '../schemas.js';
 import type { RouteDeps } from './deps.js';
@@ -17,9 +22,12 @@ export function peopleRoutes({ engine, people, orgs, auth }: RouteDeps): Route[]
     route(
       {
         method: 'get', path: '/api/v1/me', tag: 'people', auth: 'user', summary: 'Who you are: your user, org and token',
-        response: z.object({ user: UserSchema, org: OrgSchema.nullable(), tokenId: z.string() }),
+        response: z.object({
+          user: UserSchema, org: OrgSchema.nullable(), tokenId: z.string(),
+          tokenIssuedBy: z.string().nullable().describe('the admin who issued this token for you (events you send with it name them too); null when you did'),
+        }),
       },
-      async ({ principal }) => ({ user: principal!.user, org: (await orgs.get(principal!.user.orgId)) ?? null, tokenId: principal!.token.id }),
+      async ({ principal }) => ({ user: principal!.user, org: (await orgs.get(principal!.user.orgId)) ?? null, tokenId: principal!.token.id, tokenIssuedBy: principal!.token.issuedBy ?? null }),
     ),
     route(
       { method: 'get', path: '/api/v1/orgs', tag: 'people', auth: 'user', summary: 'The orgs of your subtree', response: z.object({ items: z.array(OrgSchema) }) },
@@ -55,20 +63,24 @@ export function peopleRoutes({ engine, people, orgs, auth }: RouteDeps): Route[]
     route(
       {
         method: 'post', path: '/api/v1/users', tag: 'people', auth: 'admin', status: 201,
-        summary: 'Add a user to an org of your subtree; answers with the first token, shown once',
+        summary: 'Add a user to an org of your subtree with roles your level may grant (see /roles); answers with the first token, shown once, which records you as its issuer',
         body: NewUserSchema, response: z.object({ user: UserSchema }).extend(IssuedTokenSchema.shape),
-        errors: ['out_of_jurisdiction', 'org_not_found', 'already_exists'],
+        errors: ['out_of_jurisdiction', 'org_not_found', 'already_exists', 'unknown_role', 'role_not_grantable'],
       },
       async ({ body, principal }) => {
-        if (!(await orgs.get(body.orgId))) throw new HttpError('org_not_found', `org ${body.orgId} does not exist`);
+        const org = await orgs.get(body.orgId);
+        if (!org) throw new HttpError('org_not_found', `org ${body.orgId} does not exist`);
         assertJurisdiction(principal!, body.orgId, 'the org of the new user');
-        return createUser(people, clock, body);
+        const adminOrg = await orgs.get(principal!.user.orgId);
+        if (!adminOrg) throw new HttpError('org_not_found', `your org ${principal!.user.orgId} does not exist`);
+        assertGrantable(await loadRoleCatalogue(engine.store), body.roles, org, { admin: adminOrg });
+        return createUser(people, clock, body, principal!.user.id);
       },
     ),
     route(
       {
         method: 'post', path: '/api/v1/users/:id/tokens', tag: 'people', auth: 'admin', status: 201, params: IdParams,
-        summary: 'Issue another token for a user of your subtree (shown once)',
+        summary: 'Issue another token for a user of your subtree (shown once); events sent with it record you as its issuer (`actor.issuedBy`)',
         body: z.object({ label: z.string().max(200).optional() }).strict(), response: IssuedTokenSchema,
         errors: ['user_not_found', 'out_of_jurisdiction'],
       },
@@ -76,9 +88,28 @@ export function peopleRoutes({ engine, people, orgs, auth }: RouteDeps): Route[]
         const user = await people.getUser(params.id);
         if (!user) throw new HttpError('user_not_found', `user ${params.id} does not exist`);
         assertJurisdiction(principal!, user.orgId, `user ${user.id}`);
-        const { token, record } = await issueToken(people, clock, user.id, body.label ?? null);
+        const { token, record } = await issueToken(people, clock, user.id, body.label ?? null, principal!.user.id);
         return { tokenId: record.id, token };
       },
+    ),
+    route(
+      {
+        method: 'post', path: '/api/v1/me/tokens', tag: 'people', auth: 'user', status: 201,
+        summary: 'Issue yourself a token (shown once) that nobody else has seen; revoke the one an admin gave you',
+        body: z.object({ label: z.string().max(200).optional() }).strict(), response: IssuedTokenSchema,
+      },
+      async ({ body, principal }) => {
+        const { token, record } = await issueToken(people, clock, principal!.user.id, body.label ?? null);
+        return { tokenId: record.id, token };
+      },
+    ),
+    route(
+      {
+        method: 'get', path: '/api/v1/roles', tag: 'people', auth: 'user',
+        summary: 'The role catalogue: every grantable role, the org levels its holders sit at, and the levels of the admins who may grant it',
+        response: z.object({ items: z.array(z.object({ role: z.string(), holders: z.array(z.enum(ORG_LEVELS)), grantors: z.array(z.enum(ORG_LEVELS)) })) }),
+      },
+      async () => ({ items: describeCatalogue(await loadRoleCatalogue(engine.store)) }),
     ),
     route(
       {

@@ -11,7 +11,7 @@ import { toMermaid } from '../diagram.js';
 import { HttpError, toErrorAnswer } from '../http-errors.js';
 import { visibleCase } from '../routes/cases.js';
 import { assertSameOrigin, page, sendPage, type WebDeps } from './context.js';
-import { zh } from './render.js';
+import { actorLabel, zh } from './render.js';
 
 export function auditPages(deps: WebDeps): express.Router {
   const { engine, orgs } = deps;
@@ -37,7 +37,7 @@ export function auditPages(deps: WebDeps): express.Router {
     }
     const event = events[at - 1]!;
     const steps = events.map((e) => ({
-      seq: e.seq, at: e.at, actor: e.actor.name ?? e.actor.id, label: zh(def.events?.[e.type]?.title, e.type), current: e.seq === at,
+      seq: e.seq, at: e.at, actor: actorLabel(e.actor), label: zh(def.events?.[e.type]?.title, e.type), current: e.seq === at,
       status: !failure || e.seq < failure.seq ? 'ok' : e.seq === failure.seq ? 'broken' : 'unverified',
     }));
     sendPage(deps, res, 'audit', `审计 ${caseId}`, p, {

@@ -20,7 +20,7 @@ import { auditPages } from './audit-pages.js';
 import { assertSameOrigin, defaultCalendar, dueText, page, renderError, sendPage, SESSION_COOKIE, sessionOf, stateTitle, type WebDeps } from './context.js';
 import { formFields, parseForm } from './forms.js';
 import { inboxPages } from './inbox-pages.js';
-import { VIEWS_DIR, zh } from './render.js';
+import { actorLabel, VIEWS_DIR, zh } from './render.js';
 
 const require = createRequire(import.meta.url);
 
@@ -86,7 +86,7 @@ export function webRouter(deps: WebDeps): express.Router {
     const data = Object.entries(red.data(view.data, `「${REDACTED_TEXT}」`)).map(([k, v]) => ({ key: k, label: props[k]?.title ?? k, value: typeof v === 'string' ? v : JSON.stringify(v) }));
     const events = p.isAuditor ? [] : (view.availableEvents ?? []);
     const forms = events.map((e) => ({ type: e.type, label: zh(def.events?.[e.type]?.title, e.type), fields: formFields(e.input as ObjectSchema | undefined) }));
-    const history = (await engine.history(caseId)).map((e) => ({ seq: e.seq, at: e.at, actor: e.actor.name ?? e.actor.id, label: zh(def.events?.[e.type]?.title, e.type), type: e.type, state: formatStateValue(e.state.value) }));
+    const history = (await engine.history(caseId)).map((e) => ({ seq: e.seq, at: e.at, actor: actorLabel(e.actor), label: zh(def.events?.[e.type]?.title, e.type), type: e.type, state: formatStateValue(e.state.value) }));
     const deadlines = view.deadlines.map((d) => ({
       ...d, titleText: zh(d.title, d.key),
       provisionalNote: d.provisional ? `${(d.provisionalYears ?? []).join('、')}年放假安排尚未公布，此到期日按法定节假日暂定，公布后将重新核定` : undefined,

@@ -19,6 +19,15 @@ export function zh(text: unknown, fallback = ''): string {
 
 const TIME = new Intl.DateTimeFormat('zh-CN', { timeZone: 'Asia/Shanghai', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
 
+/**
+ * Who acted, for a history line: the name, and when the token used was
+ * issued by someone else (an admin), that issuer too — both are accountable.
+ */
+export function actorLabel(actor: { id: string; name?: string | undefined; issuedBy?: { id: string; name?: string | undefined } | undefined }): string {
+  const who = actor.name ?? actor.id;
+  return actor.issuedBy ? `${who}（使用 ${actor.issuedBy.name ?? actor.issuedBy.id} 签发的令牌）` : who;
+}
+
 /** `2026-03-02 10:00` in Asia/Shanghai. */
 export function shanghaiTime(iso: unknown): string {
   if (typeof iso !== 'string') return '';

@@ -92,8 +92,8 @@ describe('calendars', () => {
 describe('orgs, users, tokens', () => {
   it('shows each user the orgs of their subtree', async () => {
     const ids = (await as(s, 'clerk-donghu').get('/api/v1/orgs')).body.items.map((o: { id: string }) => o.id).sort();
-    expect(ids).toEqual(['donghu', 'donghu-baisha', 'donghu-baisha-g1', 'donghu-qingshui', 'donghu-qingshui-g1', 'donghu-qingshui-g2']);
-    expect((await as(s, 'admin').get('/api/v1/orgs')).body.items).toHaveLength(10);
+    expect(ids).toEqual(['donghu', 'donghu-baisha', 'donghu-baisha-g1', 'donghu-qingshui', 'donghu-qingshui-g1', 'donghu-qingshui-g2', 'qingshui-chem', 'qingshui-hengda']);
+    expect((await as(s, 'admin').get('/api/v1/orgs')).body.items).toHaveLength(12);
   });
 
   it('lets an admin add orgs below its subtree, checking levels, jurisdiction and conflicts', async () => {

@@ -37,7 +37,7 @@ describe('startServer', () => {
         const me = await fetch(`${running.url}/api/v1/me`, { headers: { Authorization: `Bearer ${token}` } });
         expect(await me.json()).toMatchObject({ user: { id: 'admin', roles: ['admin'] }, org: { id: 'jiangzhou', name: '江州市' } });
         const orgs = await fetch(`${running.url}/api/v1/orgs`, { headers: { Authorization: `Bearer ${token}` } });
-        expect(((await orgs.json()) as { items: unknown[] }).items).toHaveLength(10);
+        expect(((await orgs.json()) as { items: unknown[] }).items).toHaveLength(12);
         expect((await fetch(`${running.url}/api/v1/workflows`, { headers: { Authorization: `Bearer ${token}` } })).status).toBe(200);
       } finally {
         await running.shutdown('test');

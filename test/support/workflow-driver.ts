@@ -33,7 +33,8 @@ export function envWith2027(): StepEnv {
   return { calendar: (id) => registry.get(id)! };
 }
 
-export const as = (...roles: string[]): Actor => ({ id: `u-${roles.join('+')}`, roles, org: ORG });
+/** An actor with these roles; `as('system')` is the engine's own (`system:driver`), the only kind the role `system` counts for. */
+export const as = (...roles: string[]): Actor => ({ id: roles.length === 1 && roles[0] === 'system' ? 'system:driver' : `u-${roles.join('+')}`, roles, org: ORG });
 
 export type Cmd = [type: string, who: string | Actor, payload?: Record<string, unknown>, at?: Date];
 

@@ -120,7 +120,7 @@ export function runWorkflowProperties(definition: unknown, options: WorkflowProp
       const inputArb = candidates.length > 0 ? fc.constantFrom(...candidates.map((t) => t.def.input)) : fc.constant(undefined);
       const payloadArb = inputArb.chain((input) => fc.oneof({ weight: 4, arbitrary: payloadArbitrary(input, arb) }, { weight: 1, arbitrary: wrongPayloadArbitrary(input, arb) }));
       return fc.record({ roles: roleArb, payload: payloadArb, advanceMs: fc.integer({ min: 0, max: 5 * 86_400_000 }) }).map(({ roles, payload, advanceMs }) => ({
-        cmd: { type, payload, actor: { id: `u-${roles.join('+') || 'none'}`, roles, org: ORG } },
+        cmd: { type, payload, actor: { id: roles.includes('system') ? `system:${roles.join('+')}` : `u-${roles.join('+') || 'none'}`, roles, org: ORG } },
         advanceMs,
       }));
     });
@@ -301,7 +301,8 @@ function expectedTasks(wf: CompiledWorkflow, state: CaseState): Set<string> {
  */
 function graphCoverage(wf: CompiledWorkflow, options: WorkflowPropertyOptions): { entered: Set<string>; finalPaths: Map<string, string[]>; events: Set<string> } {
   const now = (options.startAt ?? new Date('2026-03-02T01:00:00.000Z')).toISOString();
-  const actor: Actor = { id: 'u-coverage', roles: [...wf.definition.roles] };
+  // A `system:` id: the role `system` counts only for the engine's own actors, and the walk takes system transitions too.
+  const actor: Actor = { id: 'system:coverage', roles: [...wf.definition.roles] };
   const samples = new Map<TransitionInfo, Record<string, unknown>[]>();
   const events = (snapshot: AnyMachineSnapshot): MachineEvent[] => {
     const out = new Map<string, MachineEvent>();

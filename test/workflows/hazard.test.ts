@@ -15,7 +15,8 @@ const wf = compileWorkflow(hazardWorkflow);
 const env = builtinStepEnv();
 const NOW = new Date('2026-03-02T02:00:00.000Z');
 const ORG = 'district-a';
-const as = (...roles: string[]): Actor => ({ id: `u-${roles.join('+')}`, roles, org: ORG });
+// `as('system')` is the engine's own actor: the role `system` counts only for `system:*` ids.
+const as = (...roles: string[]): Actor => ({ id: roles.length === 1 && roles[0] === 'system' ? 'system:driver' : `u-${roles.join('+')}`, roles, org: ORG });
 
 // ---------------------------------------------------------------------------
 // Driving the workflow, and recording which declared transitions were taken.
@@ -218,7 +219,7 @@ describe('reporting and triage', () => {
 
   it('lets the system submit a tip-off case', () => {
     const r = send(draft().state, 'submit', 'system', { ...P.submit, source: 'tipOff', tipOffCaseId: 'T-2026-0042' });
-    expect(r.state.data).toMatchObject({ source: 'tipOff', tipOffCaseId: 'T-2026-0042', reportedBy: 'u-system' });
+    expect(r.state.data).toMatchObject({ source: 'tipOff', tipOffCaseId: 'T-2026-0042', reportedBy: 'system:driver' });
   });
 
   it('cancels a draft into the terminal cancelled state', () => {
@@ -544,7 +545,7 @@ describe('deadlines', () => {
     expect(r.state.value).toEqual(before.value);
     expect(r.state.data).toMatchObject({ overdue: true, overdueDeadline: deadlineId });
     expect(r.effects).toEqual([]);
-    fails(() => send(before, 'markOverdue', 'inspector', { deadlineId }), 'forbidden');
+    fails(() => send(before, 'markOverdue', 'inspector', { deadlineId }), 'system_only_event');
   });
 
   it('accepts an expiry without a payload', () => {

@@ -148,7 +148,7 @@ describe('the letter: issue and fan-out', () => {
   it('records the end of an assignment sent directly by the system, and refuses people', () => {
     const s = issued().state;
     expect(letter.send(s, 'assignmentEnded', 'system').state.value).toBe('issued');
-    fails(() => letter.direct(s, { type: 'assignmentEnded', payload: {}, actor: as('safetyCommitteeOffice') }), 'forbidden');
+    fails(() => letter.direct(s, { type: 'assignmentEnded', payload: {}, actor: as('safetyCommitteeOffice') }), 'system_only_event');
     const all = { ...s, children: s.children!.map((c) => ({ ...c, finalState: 'accepted' })) };
     expect(letter.send(all, 'assignmentEnded', 'system').state.value).toBe('reviewing');
   });
@@ -341,9 +341,9 @@ describe('the assignment: overdue and the escalation ladder', () => {
   it('takes the ladder’s events from the system only', () => {
     for (const type of ['markOverdue', 'remindInWriting', 'circulate']) {
       expect(assignment.send(inProgress().state, type, 'system').state.value).toBe('inProgress');
-      fails(() => assignment.direct(inProgress().state, { type, payload: {}, actor: as('unitHead') }), 'forbidden');
+      fails(() => assignment.direct(inProgress().state, { type, payload: {}, actor: as('unitHead') }), 'system_only_event');
     }
-    fails(() => assignment.direct(inProgress().state, { type: 'deadline.due', payload: { deadline: 'inProgress#reply', index: 0, generation: 0 }, actor: as('unitHead') }), 'forbidden');
+    fails(() => assignment.direct(inProgress().state, { type: 'deadline.due', payload: { deadline: 'inProgress#reply', index: 0, generation: 0 }, actor: as('unitHead') }), 'system_only_event');
     expect(fire(inProgress().state, 'inProgress#reply', 'due').state.deadlines[0]?.status).toBe('overdue');
     expect(() => assignment.direct(inProgress().state, { type: 'deadline.due', payload: { deadline: 'inProgress#reply', index: 0, generation: 0 }, actor: TIMER_ACTOR })).not.toThrow();
   });

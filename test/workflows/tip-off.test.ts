@@ -180,7 +180,7 @@ describe('verification', () => {
     expect(s).toMatchObject({ value: { handling: 'replying' }, data: { hazardOutcome: 'closed' } });
     expect(s.children?.[0]?.finalState).toBe('closed');
     expect(d.send(substantiated().state, 'hazardCaseEnded', 'system').state.data.hazardOutcome).toBeNull();
-    fails(() => d.direct(substantiated().state, { type: 'hazardCaseEnded', payload: {}, actor: as('tipOffOfficer') }), 'forbidden');
+    fails(() => d.direct(substantiated().state, { type: 'hazardCaseEnded', payload: {}, actor: as('tipOffOfficer') }), 'system_only_event');
   });
 });
 

@@ -17,6 +17,7 @@ import * as m006 from './006-user-contact.js';
 import * as m007 from './007-task-due-provisional.js';
 import * as m008 from './008-anchors.js';
 import * as m011 from './011-event-salts.js';
+import * as m012 from './012-parties.js';
 
 /** One named migration. */
 export interface NamedMigration {
@@ -36,6 +37,7 @@ export const MIGRATIONS: readonly NamedMigration[] = [
   { name: '007-task-due-provisional', ...m007 },
   { name: '008-anchors', ...m008 },
   { name: '011-event-salts', ...m011 },
+  { name: '012-parties', ...m012 },
 ];
 
 /** Name of knex's bookkeeping table (and, with `_lock`, of its lock table). */

@@ -130,5 +130,31 @@ describe.each(backends)('listing cases and people on $name', ({ make, enabled })
       expect((await people.findToken({ id: 'tok_1' }))?.revokedAt).toBe('2026-03-02T04:00:00.000Z');
       expect(await people.revokeToken('nope', at)).toBe(false);
     });
+
+    it.skipIf(!enabled)('keeps an enterprise\'s profile with the org, and compares it on a second insert', async () => {
+      await people.addOrg({ id: 'city', name: '江州市', parentId: null, level: 'city', createdAt: at });
+      await people.addOrg({ id: 'g1', name: '第一网格', parentId: 'city', level: 'grid', createdAt: at });
+      const chem = {
+        id: 'chem', name: '清水化工', parentId: 'g1', level: 'enterprise' as const, createdAt: at,
+        enterprise: { industry: '危险化学品', address: '工业园一路1号', creditCode: '91320100MA1XQP0C3K', supervisors: ['city'] },
+      };
+      expect(await people.addOrg(chem)).toBe('created');
+      expect(await people.addOrg(chem)).toBe('exists');
+      expect(await people.addOrg({ ...chem, enterprise: { ...chem.enterprise, supervisors: [] } })).toBe('conflict');
+      const orgs = await people.listOrgs();
+      expect(orgs.find((o) => o.id === 'chem')).toEqual(chem);
+      expect(orgs.find((o) => o.id === 'g1')).toEqual({ id: 'g1', name: '第一网格', parentId: 'city', level: 'grid', createdAt: at });
+    });
+
+    it.skipIf(!enabled)('refuses a user holding the role system, and keeps who issued a token for someone else', async () => {
+      await people.addOrg({ id: 'city', name: '江州市', parentId: null, level: 'city', createdAt: at });
+      await expect(people.addUser({ id: 'sys', name: '系统', orgId: 'city', roles: ['inspector', 'system'], locale: 'zh-CN', createdAt: at })).rejects.toMatchObject({ code: 'role_not_grantable' });
+      expect(await people.getUser('sys')).toBeUndefined();
+      await people.addUser({ id: 'admin', name: '管理员', orgId: 'city', roles: ['admin'], locale: 'zh-CN', createdAt: at });
+      await people.addUser({ id: 'u1', name: '张三', orgId: 'city', roles: ['inspector'], locale: 'zh-CN', createdAt: at });
+      const token = { id: 'tok_2', userId: 'u1', hash: 'cd'.repeat(32), label: '管理员代发', issuedBy: 'admin', createdAt: at, lastUsedAt: null, revokedAt: null };
+      await people.addToken(token);
+      expect(await people.findToken({ id: 'tok_2' })).toEqual(token);
+    });
   });
 });

@@ -69,7 +69,7 @@ describe('step', () => {
     expect(fired.state.deadlines[0]?.status).toBe('overdue');
     expect(fired.state.data.late).toBe(true);
     expect(() => step(wf, fired.state, { type: 'deadline.due', payload: { deadline: 'viaB#review', index: 0, generation: 0 }, actor: TIMER_ACTOR }, new Date('2026-02-24T16:00:02Z'), env)).toThrowError(expect.objectContaining({ code: 'timer_stale' }));
-    expect(() => step(wf, s, { type: 'deadline.due', payload: { deadline: 'viaB#review', index: 0, generation: 0 }, actor: clerk }, now, env)).toThrowError(expect.objectContaining({ code: 'forbidden' }));
+    expect(() => step(wf, s, { type: 'deadline.due', payload: { deadline: 'viaB#review', index: 0, generation: 0 }, actor: clerk }, now, env)).toThrowError(expect.objectContaining({ code: 'system_only_event' }));
   });
 
   it('turns notify declarations into effects with resolved recipients, render variables and the confidential map', () => {
