@@ -183,6 +183,9 @@ export class InvalidAnchorKeyError extends EngineError {
 export class InvalidAnchorLogError extends EngineError {
   constructor(line: number, reason: string) {
     super('invalid_anchor_log', `anchor log line ${line}: ${reason}`, { line });
+  }
+}
+
 /**
  * A person sent an event only the engine sends: a timer's `deadline.*`, an
  * escalation, a child's end, or a transition only the role `system` may take.
