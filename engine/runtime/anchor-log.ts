@@ -240,6 +240,13 @@ export interface ReadAnchorLogOptions {
    * against the key it carries and every line must carry the first line's key.
    */
   keys?: readonly AnchorPublicKey[] | undefined;
+  /**
+   * Without `keys`: accept a line signed with another key than the first
+   * line's (each still checked against the key it carries). The writer reads
+   * its own log this way, so a rotated `DUBAN_ANCHOR_KEY` extends the log; an
+   * auditor pins the keys instead.
+   */
+  acceptKeyChange?: boolean;
   /** Called with each head a line records (new or changed), in file order. */
   onHead?: (caseId: string, head: AnchoredHead) => void;
 }
@@ -288,7 +295,7 @@ export function readAnchorLog(text: string, opts: ReadAnchorLogOptions = {}): An
     if (line.seq <= state.seq) return fail(`seq ${line.seq} does not follow ${state.seq}`, line.seq);
     const key = pinned ? pinned.get(line.keyId) : embeddedKey(line);
     if (!key) return fail(pinned ? `signed with key ${line.keyId}, which is not among the given public keys` : 'carries no valid Ed25519 public key matching its keyId', line.seq);
-    if (!pinned) {
+    if (!pinned && !opts.acceptKeyChange) {
       firstKey ??= line.keyId;
       if (line.keyId !== firstKey) return fail(`signed with key ${line.keyId}, not the first line's key ${firstKey} (give every key with --anchor-public-key)`, line.seq);
     }
