@@ -8,7 +8,8 @@
 import type { AnchorStore } from '../anchor-ports.js';
 import { InvalidAnchorLogError } from '../errors.js';
 import type { Clock } from '../ports.js';
-import { buildCheckpointLine, readAnchorLog, type AnchorContradiction, type AnchoredHead, type AnchorLine, type AnchorLogFailure, type AnchorPublicKey, type AnchorSigningKey } from './anchor-log.js';
+import type { AnchorPublicKey, AnchorSigningKey } from './anchor-keys.js';
+import { buildCheckpointLine, readAnchorLog, type AnchorContradiction, type AnchoredHead, type AnchorLine, type AnchorLogFailure } from './anchor-log.js';
 import type { CaseHead } from './merkle.js';
 
 /** Heads read per query. */
