@@ -102,20 +102,15 @@ export type { Assignment } from './core/task-assignment.js';
 export type { AnchorStore, CheckpointClaim } from './anchor-ports.js';
 export { createKnexAnchorStore } from './adapters/knex-anchors.js';
 export { makeCheckpoint, verifyAnchors, type MakeCheckpointOptions, type CheckpointOutcome, type AnchorVerifyReport } from './runtime/anchor.js';
+export { anchorKeyId, anchorPublicKey, anchorSigningKey, generateAnchorKey, type AnchorPublicKey, type AnchorSigningKey } from './runtime/anchor-keys.js';
 export {
   AnchorLineSchema,
   AnchorLogState,
-  anchorKeyId,
-  anchorPublicKey,
-  anchorSigningKey,
   buildCheckpointLine,
-  generateAnchorKey,
   readAnchorLog,
   type AnchorLine,
   type AnchorLogFailure,
   type AnchorLogReading,
-  type AnchorPublicKey,
-  type AnchorSigningKey,
   type AnchorContradiction,
   type AnchoredHead,
 } from './runtime/anchor-log.js';

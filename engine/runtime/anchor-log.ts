@@ -15,9 +15,9 @@
  * its SPKI DER) and `publicKey` carries it (SPKI DER, base64) for readers that
  * pin the key id by other means.
  */
-import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
+import { createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
 import { z } from 'zod';
-import { InvalidAnchorKeyError } from '../errors.js';
+import { anchorKeyId, type AnchorPublicKey, type AnchorSigningKey } from './anchor-keys.js';
 import { canonicalJson, GENESIS_HASH, sha256Hex } from './hash.js';
 import { compareCaseIds, leafHash, rootOfLeafHashes, type CaseHead } from './merkle.js';
 
@@ -38,57 +38,6 @@ export const AnchorLineSchema = z.strictObject({
   sig: z.string().min(1),
 });
 export type AnchorLine = z.infer<typeof AnchorLineSchema>;
-
-/** A public key that checkpoint signatures are checked with. */
-export interface AnchorPublicKey {
-  keyId: string;
-  publicKey: KeyObject;
-}
-
-/** The key checkpoints are signed with (from `DUBAN_ANCHOR_KEY`). */
-export interface AnchorSigningKey extends AnchorPublicKey {
-  privateKey: KeyObject;
-}
-
-/** The key id of an Ed25519 public key: the first 32 hex digits of sha256 over its SPKI DER. */
-export function anchorKeyId(publicKey: KeyObject): string {
-  return createHash('sha256').update(publicKey.export({ type: 'spki', format: 'der' })).digest('hex').slice(0, 32);
-}
-
-/** A new Ed25519 key pair as PEM texts, with the public key's id. */
-export function generateAnchorKey(): { privateKeyPem: string; publicKeyPem: string; keyId: string } {
-  const { privateKey, publicKey } = generateKeyPairSync('ed25519');
-  return {
-    privateKeyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
-    publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
-    keyId: anchorKeyId(publicKey),
-  };
-}
-
-/** Reads an Ed25519 private key from PEM; throws `invalid_anchor_key`. */
-export function anchorSigningKey(pem: string): AnchorSigningKey {
-  let privateKey: KeyObject;
-  try {
-    privateKey = createPrivateKey(pem);
-  } catch (err) {
-    throw new InvalidAnchorKeyError(`not a private key in PEM (${(err as Error).message})`);
-  }
-  if (privateKey.asymmetricKeyType !== 'ed25519') throw new InvalidAnchorKeyError(`an ${privateKey.asymmetricKeyType ?? 'unknown'} key, not Ed25519`);
-  const publicKey = createPublicKey(privateKey);
-  return { privateKey, publicKey, keyId: anchorKeyId(publicKey) };
-}
-
-/** Reads an Ed25519 public key from PEM (a private key gives its public half); throws `invalid_anchor_key`. */
-export function anchorPublicKey(pem: string): AnchorPublicKey {
-  let publicKey: KeyObject;
-  try {
-    publicKey = createPublicKey(pem);
-  } catch (err) {
-    throw new InvalidAnchorKeyError(`not a public key in PEM (${(err as Error).message})`);
-  }
-  if (publicKey.asymmetricKeyType !== 'ed25519') throw new InvalidAnchorKeyError(`an ${publicKey.asymmetricKeyType ?? 'unknown'} key, not Ed25519`);
-  return { publicKey, keyId: anchorKeyId(publicKey) };
-}
 
 interface HeldLeaf {
   seq: number;
@@ -240,6 +189,13 @@ export interface ReadAnchorLogOptions {
    * against the key it carries and every line must carry the first line's key.
    */
   keys?: readonly AnchorPublicKey[] | undefined;
+  /**
+   * Without `keys`: accept a line signed with another key than the first
+   * line's (each still checked against the key it carries). The writer reads
+   * its own log this way, so a rotated `DUBAN_ANCHOR_KEY` extends the log; an
+   * auditor pins the keys instead.
+   */
+  acceptKeyChange?: boolean;
   /** Called with each head a line records (new or changed), in file order. */
   onHead?: (caseId: string, head: AnchoredHead) => void;
 }
@@ -288,7 +244,7 @@ export function readAnchorLog(text: string, opts: ReadAnchorLogOptions = {}): An
     if (line.seq <= state.seq) return fail(`seq ${line.seq} does not follow ${state.seq}`, line.seq);
     const key = pinned ? pinned.get(line.keyId) : embeddedKey(line);
     if (!key) return fail(pinned ? `signed with key ${line.keyId}, which is not among the given public keys` : 'carries no valid Ed25519 public key matching its keyId', line.seq);
-    if (!pinned) {
+    if (!pinned && !opts.acceptKeyChange) {
       firstKey ??= line.keyId;
       if (line.keyId !== firstKey) return fail(`signed with key ${line.keyId}, not the first line's key ${firstKey} (give every key with --anchor-public-key)`, line.seq);
     }

@@ -8,7 +8,8 @@
 import type { AnchorStore } from '../anchor-ports.js';
 import { InvalidAnchorLogError } from '../errors.js';
 import type { Clock } from '../ports.js';
-import { buildCheckpointLine, readAnchorLog, type AnchorContradiction, type AnchoredHead, type AnchorLine, type AnchorLogFailure, type AnchorPublicKey, type AnchorSigningKey } from './anchor-log.js';
+import type { AnchorPublicKey, AnchorSigningKey } from './anchor-keys.js';
+import { buildCheckpointLine, readAnchorLog, type AnchorContradiction, type AnchoredHead, type AnchorLine, type AnchorLogFailure } from './anchor-log.js';
 import type { CaseHead } from './merkle.js';
 
 /** Heads read per query. */
@@ -47,7 +48,7 @@ export async function makeCheckpoint(opts: MakeCheckpointOptions): Promise<Check
   const now = opts.clock.now();
   const last = await opts.anchors.lastCheckpoint();
   if (opts.onlyIfOlderThanMs !== undefined && last && now.getTime() - Date.parse(last.at) < opts.onlyIfOlderThanMs) return { made: false, reason: 'not_due' };
-  const reading = readAnchorLog(await opts.readLog());
+  const reading = readAnchorLog(await opts.readLog(), { acceptKeyChange: true });
   if (reading.failure) throw new InvalidAnchorLogError(reading.failure.line, `${reading.failure.reason}; repair or move the log before anchoring again`);
   // The file may be ahead of the rows (a database restored from a backup): seqs only grow in a file.
   const seq = Math.max(last?.seq ?? 0, reading.state.seq) + 1;

@@ -25,6 +25,7 @@ describe.each(backends)('anchor checkpoints on $name', ({ make, enabled }) => {
     clock: ManualClock;
     /** The anchor log's text so far. */
     log: () => string;
+    append: (line: string) => void;
     checkpoint: (onlyIfOlderThanMs?: number) => ReturnType<typeof makeCheckpoint>;
   }
   async function world(): Promise<World> {
@@ -36,7 +37,7 @@ describe.each(backends)('anchor checkpoints on $name', ({ make, enabled }) => {
     let text = '';
     const checkpoint = (onlyIfOlderThanMs?: number) =>
       makeCheckpoint({ anchors, clock, key, owner: 'test', readLog: () => Promise.resolve(text), appendLine: (line) => Promise.resolve(void (text += `${line}\n`)), onlyIfOlderThanMs });
-    return { store, engine, anchors, clock, log: () => text, checkpoint };
+    return { store, engine, anchors, clock, log: () => text, append: (line) => void (text += `${line}\n`), checkpoint };
   }
   async function caseWithNotes(e: Engine, notes: number): Promise<string> {
     const { case: c } = await e.createCase({ workflowId: 'counter', org: 'district-a', data: { count: 0 }, actor: clerk });
@@ -106,6 +107,19 @@ describe.each(backends)('anchor checkpoints on $name', ({ make, enabled }) => {
     expect(await w.anchors.claimCheckpoint(3, w.clock.now().toISOString(), 'test')).toBe(false);
     expect(await w.checkpoint()).toMatchObject({ made: true, line: { seq: 4 } });
     expect((await verifyAnchors(w.anchors, w.log())).ok).toBe(true);
+  });
+
+  it.skipIf(!enabled)('extends the log after the signing key is rotated; verify then needs both public keys', async () => {
+    const w = await world();
+    await caseWithNotes(w.engine, 1);
+    await w.checkpoint();
+    const rotated = anchorSigningKey(generateAnchorKey().privateKeyPem);
+    const next = () => makeCheckpoint({ anchors: w.anchors, clock: w.clock, key: rotated, owner: 't', readLog: () => Promise.resolve(w.log()), appendLine: (line) => Promise.resolve(void w.append(line)) });
+    expect(await next()).toMatchObject({ made: true, line: { seq: 2, keyId: rotated.keyId } });
+    expect(await next()).toMatchObject({ made: true, line: { seq: 3 } });
+    expect((await verifyAnchors(w.anchors, w.log())).logFailure).toMatchObject({ checkpoint: 2, reason: expect.stringMatching(/not the first line's key/) });
+    expect((await verifyAnchors(w.anchors, w.log(), { keys: [key] })).logFailure).toMatchObject({ checkpoint: 2 });
+    expect(await verifyAnchors(w.anchors, w.log(), { keys: [key, rotated] })).toMatchObject({ ok: true, checkpoints: 3, keyIds: [key.keyId, rotated.keyId] });
   });
 
   it.skipIf(!enabled)('refuses to extend a log whose last line was altered', async () => {
