@@ -24,6 +24,8 @@ export const SERVER_ERROR_CODES = [
   'calendar_not_found',
   'already_exists',
   'not_ready',
+  'cross_site_request',
+  'rate_limited',
 ] as const;
 export type ServerErrorCode = (typeof SERVER_ERROR_CODES)[number];
 
@@ -78,6 +80,8 @@ export const ERROR_STATUS = {
   calendar_not_found: 404,
   already_exists: 409,
   not_ready: 503,
+  cross_site_request: 403,
+  rate_limited: 429,
 } as const satisfies Record<ApiErrorCode, number>;
 
 /** An error the HTTP layer raises itself (authentication, access, request shape). */

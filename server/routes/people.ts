@@ -1,10 +1,11 @@
 /**
  * Orgs, users and tokens. Everyone reads the orgs of their subtree; admins
  * add orgs and users within their subtree and issue tokens; anyone revokes
- * their own tokens, admins those of their subtree's users.
+ * their own tokens, admins those of their subtree's users. Orgs, users and
+ * tokens outside the caller's reach answer like missing ones (404).
  */
 import { z } from 'zod';
-import { assertJurisdiction, issueToken } from '../access.js';
+import { assertVisible, issueToken, visibleOrg } from '../access.js';
 import { HttpError } from '../http-errors.js';
 import { addOrg, createUser, findToken } from '../people.js';
 import { Reply, route, type Route } from '../routing.js';
@@ -33,9 +34,7 @@ export function peopleRoutes({ engine, people, orgs, auth }: RouteDeps): Route[]
       },
       async ({ body, principal }) => {
         if (body.parentId === null) throw new HttpError('out_of_jurisdiction', 'a new root org is created with `duban orgs import`, not through the API');
-        const parent = await orgs.get(body.parentId);
-        if (!parent) throw new HttpError('org_not_found', `parent org ${body.parentId} does not exist`);
-        assertJurisdiction(principal!, parent.id, 'the parent org');
+        const parent = await visibleOrg(principal!, orgs, body.parentId);
         const r = await addOrg(people, clock, body, parent);
         orgs.invalidate();
         return new Reply(r.created ? 201 : 200, r.org);
@@ -44,11 +43,10 @@ export function peopleRoutes({ engine, people, orgs, auth }: RouteDeps): Route[]
     route(
       {
         method: 'get', path: '/api/v1/users', tag: 'people', auth: 'admin', summary: 'The users of your subtree',
-        query: z.object({ org: z.string().max(64).optional() }), response: z.object({ items: z.array(UserSchema) }), errors: ['out_of_jurisdiction'],
+        query: z.object({ org: z.string().max(64).optional() }), response: z.object({ items: z.array(UserSchema) }), errors: ['org_not_found'],
       },
       async ({ query, principal }) => {
-        if (query.org !== undefined) assertJurisdiction(principal!, query.org, 'the org filter');
-        const scope = query.org === undefined ? principal!.subtree : await orgs.subtree(query.org);
+        const scope = query.org === undefined ? principal!.subtree : await orgs.subtree((await visibleOrg(principal!, orgs, query.org)).id);
         return { items: await people.listUsers([...scope]) };
       },
     ),
@@ -57,11 +55,10 @@ export function peopleRoutes({ engine, people, orgs, auth }: RouteDeps): Route[]
         method: 'post', path: '/api/v1/users', tag: 'people', auth: 'admin', status: 201,
         summary: 'Add a user to an org of your subtree; answers with the first token, shown once',
         body: NewUserSchema, response: z.object({ user: UserSchema }).extend(IssuedTokenSchema.shape),
-        errors: ['out_of_jurisdiction', 'org_not_found', 'already_exists'],
+        errors: ['org_not_found', 'already_exists'],
       },
       async ({ body, principal }) => {
-        if (!(await orgs.get(body.orgId))) throw new HttpError('org_not_found', `org ${body.orgId} does not exist`);
-        assertJurisdiction(principal!, body.orgId, 'the org of the new user');
+        await visibleOrg(principal!, orgs, body.orgId);
         return createUser(people, clock, body);
       },
     ),
@@ -70,13 +67,12 @@ export function peopleRoutes({ engine, people, orgs, auth }: RouteDeps): Route[]
         method: 'post', path: '/api/v1/users/:id/tokens', tag: 'people', auth: 'admin', status: 201, params: IdParams,
         summary: 'Issue another token for a user of your subtree (shown once)',
         body: z.object({ label: z.string().max(200).optional() }).strict(), response: IssuedTokenSchema,
-        errors: ['user_not_found', 'out_of_jurisdiction'],
+        errors: ['user_not_found'],
       },
       async ({ params, body, principal }) => {
         const user = await people.getUser(params.id);
-        if (!user) throw new HttpError('user_not_found', `user ${params.id} does not exist`);
-        assertJurisdiction(principal!, user.orgId, `user ${user.id}`);
-        const { token, record } = await issueToken(people, clock, user.id, body.label ?? null);
+        assertVisible(principal!, user?.orgId, () => new HttpError('user_not_found', `user ${params.id} does not exist`));
+        const { token, record } = await issueToken(people, clock, user!.id, body.label ?? null);
         return { tokenId: record.id, token };
       },
     ),
@@ -86,17 +82,15 @@ export function peopleRoutes({ engine, people, orgs, auth }: RouteDeps): Route[]
         summary: 'Revoke a token (by id or text): your own, or as an admin one of a user of your subtree',
         body: z.union([z.object({ tokenId: z.string().min(1).max(200) }).strict(), z.object({ token: z.string().min(1).max(200) }).strict()]),
         response: z.object({ tokenId: z.string(), revoked: z.boolean().describe('false when it was revoked before') }),
-        errors: ['token_not_found', 'forbidden', 'out_of_jurisdiction'],
+        errors: ['token_not_found'],
       },
       async ({ body, principal }) => {
         const p = principal!;
         const token = await findToken(people, 'tokenId' in body ? body.tokenId : body.token);
-        if (!token) throw new HttpError('token_not_found', 'no such token');
-        if (token.userId !== p.user.id) {
-          if (!p.isAdmin) throw new HttpError('forbidden', 'only an admin revokes the tokens of others');
-          const owner = await people.getUser(token.userId);
-          assertJurisdiction(p, owner?.orgId ?? '?', `the owner of token ${token.id}`);
-        }
+        // Someone else's token, unless an admin's over its subtree, answers like one that does not exist.
+        const mine = token?.userId === p.user.id;
+        const owner = token && !mine && p.isAdmin ? await people.getUser(token.userId) : undefined;
+        if (!token || (!mine && !(owner && p.subtree.has(owner.orgId)))) throw new HttpError('token_not_found', 'no such token');
         const revoked = await people.revokeToken(token.id, clock.now().toISOString());
         auth.forget(token.id);
         return { tokenId: token.id, revoked };
