@@ -127,19 +127,23 @@ export async function markAllRead(outbox: OutboxStore, p: Principal, at: string)
   }
 }
 
+/** Refusals about a notification that tell it exists: hidden from callers who neither see its case nor received it. */
+const TELLING = new Set(['not_a_recipient', 'not_acknowledgeable', 'already_acknowledged']);
+
 /**
- * Runs `fn`; when it finds the caller is not a recipient of a notification
- * of a case outside the caller's subtree, answers `notification_not_found`
+ * Runs `fn`; when it refuses a notification the caller neither received nor
+ * may see the case of (another district's), answers `notification_not_found`
  * exactly as for a missing one (no existence oracle on other districts' ids).
  */
 export async function hidingForeign<T>(engine: Engine, p: Principal, notificationId: string, fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (err) {
-    if ((err instanceof NotificationError || err instanceof HttpError) && err.code === 'not_a_recipient') {
+    if ((err instanceof NotificationError || err instanceof HttpError) && TELLING.has(err.code)) {
       const row = await engine.store.outbox.get(notificationId);
       const c = row && (await engine.store.getCase(row.caseId));
-      assertVisible(p, c?.org, () => new HttpError('notification_not_found', `notification ${notificationId} does not exist`));
+      const received = row !== undefined && (await engine.store.outbox.deliveries.reached([notificationId], p.user.id));
+      if (!received) assertVisible(p, c?.org, () => new HttpError('notification_not_found', `notification ${notificationId} does not exist`));
     }
     throw err;
   }
