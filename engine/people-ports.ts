@@ -70,6 +70,38 @@ export interface TokenRecord {
   revokedAt: string | null;
 }
 
+/**
+ * A web session: its own random id (the cookie), never the API token. Only
+ * the id's sha256 is stored. It ends at `expiresAt` (absolute), after the
+ * configured idle time since `lastSeenAt`, at logout (`revokedAt`), or when
+ * the token it was opened with is revoked.
+ */
+export interface SessionRecord {
+  id: string;
+  /** sha256 hex of the session id the cookie carries. */
+  hash: string;
+  userId: string;
+  /** The API token the user signed in with. */
+  tokenId: string;
+  createdAt: string;
+  lastSeenAt: string;
+  expiresAt: string;
+  revokedAt: string | null;
+}
+
+/** The web sessions (part of the people store). */
+export interface SessionStore {
+  add(session: SessionRecord): Promise<void>;
+  /** A session by the sha256 of its id. */
+  find(hash: string): Promise<SessionRecord | undefined>;
+  /** Records a use at `at`. */
+  touch(sessionId: string, at: string): Promise<void>;
+  /** Revokes a session; false when it does not exist or was revoked before. */
+  revoke(sessionId: string, at: string): Promise<boolean>;
+  /** Deletes the sessions that expired (or were revoked) before `before`; resolves to how many. */
+  purge(before: string): Promise<number>;
+}
+
 /** What an insert of an org or a user found: new, the same row already there, or a different row under that id. */
 export type SaveOutcome = 'created' | 'exists' | 'conflict';
 
@@ -94,4 +126,6 @@ export interface PeopleStore {
   touchToken(tokenId: string, at: string, skipIfAfter: string): Promise<void>;
   /** Revokes a token; false when it does not exist or was revoked before. */
   revokeToken(tokenId: string, at: string): Promise<boolean>;
+  /** The web sessions. */
+  readonly sessions: SessionStore;
 }

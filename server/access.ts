@@ -3,8 +3,11 @@
  *
  * - A token is 32 random bytes in base64url, shown once; only its sha256 is stored.
  * - A user sees the cases of their org's subtree.
- * - Sending an event needs the case in that subtree (`out_of_jurisdiction`)
- *   and a role the transition allows (the engine's `forbidden`).
+ * - Sending an event needs the case in that subtree and a role the
+ *   transition allows (the engine's `forbidden`).
+ * - Whatever lies outside the subtree (cases, their notifications and outbox
+ *   rows, users, orgs, tokens) answers exactly like what does not exist: 404
+ *   with the same code and message.
  * - An `auditor` reads its subtree and changes nothing (`read_only`).
  * - An `admin` manages definitions, calendars, and the orgs and users of its subtree,
  *   granting only the roles the catalogue lets its level grant (`roles.ts`).
@@ -119,6 +122,13 @@ export interface Authenticator {
   authenticateToken(token: string): Promise<Principal>;
   /** Drops a token from the cache (after revoking it). */
   forget(tokenId: string): void;
+  /** The principal of a user acting with a token (checked by the caller: the web sessions). */
+  principalOf(user: UserRecord, token: TokenRecord, issuer?: UserRecord): Promise<Principal>;
+}
+
+/** Whether a token may still be used (not revoked). The one place a token's validity is decided. */
+export function tokenUsable(token: TokenRecord): boolean {
+  return token.revokedAt === null;
 }
 
 export function createAuthenticator(people: PeopleStore, orgs: OrgDirectory, clock: Clock, onError: (err: unknown) => void): Authenticator {
@@ -141,8 +151,8 @@ export function createAuthenticator(people: PeopleStore, orgs: OrgDirectory, clo
       let hit = cache.get(hash);
       if (!hit || now - hit.at > TOKEN_CACHE_MS) {
         const token = await people.findToken({ hash });
-        const user = token && token.revokedAt === null ? await people.getUser(token.userId) : undefined;
-        if (!token || !user || token.revokedAt !== null) {
+        const user = token && tokenUsable(token) ? await people.getUser(token.userId) : undefined;
+        if (!token || !user || !tokenUsable(token)) {
           cache.delete(hash);
           throw refuse('the token is unknown or revoked');
         }
@@ -158,6 +168,10 @@ export function createAuthenticator(people: PeopleStore, orgs: OrgDirectory, clo
         // Not awaited: recording the last use must not slow or fail the request.
         people.touchToken(token.id, at.toISOString(), new Date(at.getTime() - TOUCH_EVERY_MS).toISOString()).catch(onError);
       }
+      return api.principalOf(user, token, issuer);
+    },
+    async principalOf(user, token, knownIssuer) {
+      const issuer = knownIssuer ?? (token.issuedBy ? await people.getUser(token.issuedBy) : undefined);
       return {
         user,
         token,
@@ -184,7 +198,23 @@ export function actorOf(user: UserRecord, token: TokenRecord, issuer: UserRecord
   return { id: user.id, roles: user.roles.filter((r) => r !== SYSTEM_ROLE), org: user.orgId, name: user.name, ...(issuedBy ? { issuedBy } : {}) };
 }
 
-/** Throws `out_of_jurisdiction` unless the org lies in the caller's subtree. */
+/**
+ * Throws `notFound()` unless the org lies in the caller's subtree. What lies
+ * outside answers exactly like what does not exist (same code, same message),
+ * so no answer tells another district's ids from unused ones.
+ */
+export function assertVisible(p: Principal, orgId: string | undefined, notFound: () => HttpError): void {
+  if (orgId === undefined || !p.subtree.has(orgId)) throw notFound();
+}
+
+/** An org of the caller's subtree, or `org_not_found` (whether it is missing or someone else's). */
+export async function visibleOrg(p: Principal, orgs: OrgDirectory, orgId: string): Promise<OrgRecord> {
+  const org = p.subtree.has(orgId) ? await orgs.get(orgId) : undefined;
+  if (!org) throw new HttpError('org_not_found', `org ${orgId} does not exist`);
+  return org;
+}
+
+/** Throws `out_of_jurisdiction` unless the org lies in the caller's subtree (for orgs the caller names and may know of; lookups use {@link assertVisible}). */
 export function assertJurisdiction(p: Principal, orgId: string, what: string): void {
   if (!p.subtree.has(orgId)) throw new HttpError('out_of_jurisdiction', `${what} belongs to org ${orgId}, outside the jurisdiction of ${p.user.orgId}`);
 }

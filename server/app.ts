@@ -5,18 +5,21 @@
  */
 import { randomUUID } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response } from 'express';
+import { Redis } from 'ioredis';
 import { z } from 'zod';
 import type { Engine, PeopleStore } from '../engine/index.js';
 import { createDispatcher, createInboxChannel, createTemplateCatalog, type Dispatcher, type NotificationTemplates } from '../notifications/index.js';
 import { createAuthenticator, createOrgDirectory, type OrgDirectory } from './access.js';
 import { bodyGuard } from './body-guard.js';
-import type { Config } from './config.js';
+import { DEFAULT_RATE_LIMITS, type Config } from './config.js';
 import { HttpError, toErrorAnswer } from './http-errors.js';
 import { requestLocale } from './locale.js';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
 import { buildOpenApiDocument } from './openapi.js';
 import { createPeopleDirectory } from './directory.js';
+import { createRateLimits } from './rate-limits.js';
+import { createSessions, DEFAULT_SESSION_POLICY } from './sessions.js';
 import { notificationLogger } from './notifier.js';
 import { mountRoutes, route, type Route } from './routing.js';
 import { auditRoutes } from './routes/audit.js';
@@ -33,7 +36,11 @@ import { createRenderer } from './web/render.js';
 export interface AppOptions {
   engine: Engine;
   people: PeopleStore;
-  config: Pick<Config, 'DUBAN_BODY_LIMIT'>;
+  /** The body limit; and, when given, the security settings (each has the documented default). */
+  config: Pick<Config, 'DUBAN_BODY_LIMIT'> &
+    Partial<Pick<Config, 'DUBAN_PUBLIC_URL' | 'DUBAN_TRUST_PROXY' | 'DUBAN_SESSION_IDLE' | 'DUBAN_SESSION_MAX' | 'DUBAN_LOGIN_RATE_LIMIT' | 'DUBAN_WRITE_RATE_LIMIT' | 'REDIS_URL'>>;
+  /** Key prefix of the rate-limit counters in Redis (tests isolate themselves on a shared Redis). */
+  rateLimitPrefix?: string | undefined;
   logger: Logger;
   metrics: Metrics;
   /** While true, `/readyz` answers 503 (set during shutdown so balancers stop sending). */
@@ -75,6 +82,16 @@ export function createApp(options: AppOptions): express.Express {
     createDispatcher({ engine, directory: createPeopleDirectory(people, orgs), templates, channels: [createInboxChannel(engine.store.outbox.inbox)], logger: notificationLogger(logger) });
   const deps: RouteDeps = { engine, people, orgs, auth, logger, dispatcher, templates };
   const unbind = metrics.bindEngine(engine);
+  const { config } = options;
+  const sessions = createSessions(people, auth, engine.clock, { idleMs: config.DUBAN_SESSION_IDLE ?? DEFAULT_SESSION_POLICY.idleMs, absoluteMs: config.DUBAN_SESSION_MAX ?? DEFAULT_SESSION_POLICY.absoluteMs });
+  // Distributed mode: one budget for every server process, counted in Redis.
+  const redis = config.REDIS_URL ? new Redis(config.REDIS_URL, { maxRetriesPerRequest: 1 }) : undefined;
+  redis?.on('error', (err) => logger.warn({ err }, 'rate limits: Redis connection error'));
+  const limits = createRateLimits({
+    login: config.DUBAN_LOGIN_RATE_LIMIT === undefined ? DEFAULT_RATE_LIMITS.login : config.DUBAN_LOGIN_RATE_LIMIT,
+    write: config.DUBAN_WRITE_RATE_LIMIT === undefined ? DEFAULT_RATE_LIMITS.write : config.DUBAN_WRITE_RATE_LIMIT,
+    redis, prefix: options.rateLimitPrefix, logger,
+  });
 
   const routes: Route[] = [
     ...workflowRoutes(deps), ...caseRoutes(deps), ...taskRoutes(deps), ...notificationRoutes(deps), ...calendarRoutes(deps), ...peopleRoutes(deps), ...auditRoutes(deps),
@@ -120,7 +137,11 @@ export function createApp(options: AppOptions): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
-  app.locals.close = unbind;
+  app.set('trust proxy', config.DUBAN_TRUST_PROXY ?? false);
+  app.locals.close = () => {
+    unbind();
+    redis?.disconnect();
+  };
 
   app.use((req: Request, res: Response, next: NextFunction) => {
     const given = req.headers['x-request-id'];
@@ -141,9 +162,9 @@ export function createApp(options: AppOptions): express.Express {
   app.use(bodyGuard);
 
   const router = express.Router();
-  mountRoutes(router, routes, { authenticate: auth.authenticate, validateResponses: options.validateResponses ?? false });
+  mountRoutes(router, routes, { authenticate: auth.authenticate, validateResponses: options.validateResponses ?? false, beforeWrite: limits.write });
   app.use(router);
-  if (options.web !== false) app.use(webRouter({ ...deps, render: createRenderer() }));
+  if (options.web !== false) app.use(webRouter({ ...deps, render: createRenderer(), sessions, limits, publicOrigin: config.DUBAN_PUBLIC_URL && new URL(config.DUBAN_PUBLIC_URL).origin }));
 
   app.use((req: Request) => {
     throw new HttpError('not_found', `no route ${req.method} ${req.path}`);

@@ -14,6 +14,36 @@ export function parseOffset(text: string): number | undefined {
   return Number(m[1]) * UNIT_MS[m[2] as keyof typeof UNIT_MS];
 }
 
+const positiveDuration = (example: string) =>
+  z.string().refine((v) => (parseOffset(v) ?? 0) > 0, `must be a positive duration like ${example}`).transform((v) => parseOffset(v)!);
+
+/** `N/duration` (at most N requests per window) or `off`. */
+const RATE_LIMIT = /^(\d+)\/(\d+(?:ms|s|m|h|d))$/;
+/** A rate limit: at most `limit` requests per `windowMs`; `null` is off. */
+export type RateLimitSetting = { limit: number; windowMs: number } | null;
+const rateLimit = (example: string) =>
+  z
+    .string()
+    .refine((v) => v === 'off' || (RATE_LIMIT.test(v) && Number(RATE_LIMIT.exec(v)![1]) > 0 && (parseOffset(RATE_LIMIT.exec(v)![2]!) ?? 0) > 0), `must be like ${example} (requests per window) or off`)
+    .transform((v): RateLimitSetting => {
+      const m = RATE_LIMIT.exec(v);
+      return m ? { limit: Number(m[1]), windowMs: parseOffset(m[2]!)! } : null;
+    });
+
+/** The rate limits when none are configured: failed sign-ins per IP, writes per user. */
+export const DEFAULT_RATE_LIMITS = { login: { limit: 10, windowMs: 15 * 60_000 }, write: { limit: 120, windowMs: 60_000 } } as const satisfies Record<string, RateLimitSetting>;
+
+/**
+ * express's `trust proxy` from `DUBAN_TRUST_PROXY`: `true`/`false`, a hop
+ * count, or addresses and subnets (`loopback`, `10.0.0.0/8, 127.0.0.1`).
+ */
+export function parseTrustProxy(v: string): boolean | number | string[] {
+  if (v === 'true') return true;
+  if (v === 'false') return false;
+  if (/^\d+$/.test(v)) return Number(v);
+  return v.split(',').map((x) => x.trim()).filter((x) => x !== '');
+}
+
 export const ConfigSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HOST: z.string().min(1).default('127.0.0.1'),
@@ -48,6 +78,23 @@ export const ConfigSchema = z.object({
   DUBAN_ANCHOR_WITNESS_URL: z.string().regex(/^https?:\/\/[^\s/?#]+(\/\S*)?$/, 'must be an http(s) URL').optional(),
   /** How often `duban serve` (embedded) and `duban worker` make a checkpoint when a key is set. */
   DUBAN_ANCHOR_INTERVAL_MS: z.coerce.number().int().min(1000, 'must be at least 1000 (one second)').default(3_600_000),
+  /** A web session unused this long ends (sign in again). */
+  DUBAN_SESSION_IDLE: positiveDuration('30m').default(30 * 60_000),
+  /** A web session ends this long after sign-in, however much it is used. */
+  DUBAN_SESSION_MAX: positiveDuration('12h').default(12 * 3_600_000),
+  /**
+   * Which proxies in front of the server to believe about the client (express `trust proxy`):
+   * then `X-Forwarded-For` gives the IP rate limits count by and `X-Forwarded-Proto: https` marks the session cookie `Secure`.
+   */
+  DUBAN_TRUST_PROXY: z
+    .string()
+    .regex(/^(true|false|\d+|[0-9A-Za-z.:/_-]+(\s*,\s*[0-9A-Za-z.:/_-]+)*)$/, 'must be true, false, a hop count, or addresses/subnets like loopback, 10.0.0.0/8')
+    .transform(parseTrustProxy)
+    .default(false),
+  /** Failed sign-ins per client IP (`N/window`, or `off`). */
+  DUBAN_LOGIN_RATE_LIMIT: rateLimit('10/15m').default(DEFAULT_RATE_LIMITS.login),
+  /** Writes (POSTs) per user, API and web pages together (`N/window`, or `off`). */
+  DUBAN_WRITE_RATE_LIMIT: rateLimit('120/1m').default(DEFAULT_RATE_LIMITS.write),
   DUBAN_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Runs the engine clock ahead (or behind) of the machine's, e.g. `30d`, for demos. */
   DUBAN_CLOCK_OFFSET: z

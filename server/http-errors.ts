@@ -26,6 +26,8 @@ export const SERVER_ERROR_CODES = [
   'not_ready',
   'unknown_role',
   'reserved_event',
+  'cross_site_request',
+  'rate_limited',
 ] as const;
 export type ServerErrorCode = (typeof SERVER_ERROR_CODES)[number];
 
@@ -90,6 +92,8 @@ export const ERROR_STATUS = {
   not_ready: 503,
   unknown_role: 422,
   reserved_event: 403,
+  cross_site_request: 403,
+  rate_limited: 429,
 } as const satisfies Record<ApiErrorCode, number>;
 
 /** An error the HTTP layer raises itself (authentication, access, request shape). */

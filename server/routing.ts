@@ -80,16 +80,22 @@ function parse<T>(schema: z.ZodType<T> | undefined, value: unknown, where: strin
 
 /**
  * Mounts routes on a router. `authenticate` resolves the caller (throwing
- * `unauthenticated`); `validateResponses` parses every answer with its schema,
+ * `unauthenticated`); `beforeWrite` runs before every authenticated POST (the
+ * write rate limit); `validateResponses` parses every answer with its schema,
  * for tests that keep the documentation honest.
  */
-export function mountRoutes(router: Router, routes: Route[], opts: { authenticate: (req: Request) => Promise<Principal>; validateResponses?: boolean }): void {
+export function mountRoutes(
+  router: Router,
+  routes: Route[],
+  opts: { authenticate: (req: Request) => Promise<Principal>; validateResponses?: boolean; beforeWrite?: (req: Request, res: Response, p: Principal) => Promise<void> },
+): void {
   for (const { spec, handler } of routes) {
     router[spec.method](spec.path, async (req: Request, res: Response, next: NextFunction) => {
       res.locals.route = spec.path;
       const principal = spec.auth === 'none' ? undefined : await opts.authenticate(req);
       res.locals.principal = principal;
       if (spec.auth === 'admin' && !principal?.isAdmin) throw new HttpError('forbidden', 'this operation needs the admin role');
+      if (spec.method === 'post' && principal && opts.beforeWrite) await opts.beforeWrite(req, res, principal);
       if (spec.body && req.body === undefined && Number(req.headers['content-length'] ?? 0) > 0) {
         throw new HttpError('unsupported_media_type', 'send the request body as application/json');
       }

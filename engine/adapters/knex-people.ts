@@ -4,7 +4,7 @@
  */
 import { RoleNotGrantableError } from '../errors.js';
 import { SYSTEM_ROLE } from '../core/compile.js';
-import type { EnterpriseProfile, OrgRecord, PeopleStore, SaveOutcome, TokenRecord, UserRecord } from '../people-ports.js';
+import type { EnterpriseProfile, OrgRecord, PeopleStore, SaveOutcome, SessionRecord, SessionStore, TokenRecord, UserRecord } from '../people-ports.js';
 import { decodeJson, encodeJson, type Dialect } from './knex-rows.js';
 import type { KnexStore } from './knex-store.js';
 
@@ -47,15 +47,53 @@ const toOrg = (dialect: Dialect, r: OrgRow): OrgRecord => {
 /** The stored form of a profile: its keys in one order, so an identical re-import compares equal. */
 const encodeProfile = (p: EnterpriseProfile | null | undefined): string | null =>
   p ? encodeJson({ industry: p.industry, address: p.address, creditCode: p.creditCode ?? null, supervisors: [...p.supervisors] }) : null;
+
+interface SessionRow {
+  id: string;
+  hash: string;
+  user_id: string;
+  token_id: string;
+  created_at: string;
+  last_seen_at: string;
+  expires_at: string;
+  revoked_at: string | null;
+}
 const toUser = (dialect: Dialect, r: UserRow): UserRecord => ({
   id: r.id, name: r.name, orgId: r.org_id, roles: decodeJson(dialect, r.roles) as string[], locale: r.locale as UserRecord['locale'],
   email: r.email ?? null, webhookUrl: r.webhook_url ?? null, createdAt: r.created_at,
 });
 const toToken = (r: TokenRow): TokenRecord => ({ id: r.id, userId: r.user_id, hash: r.hash, label: r.label, ...(r.issued_by ? { issuedBy: r.issued_by } : {}), createdAt: r.created_at, lastUsedAt: r.last_used_at, revokedAt: r.revoked_at });
+const toSession = (r: SessionRow): SessionRecord => ({
+  id: r.id, hash: r.hash, userId: r.user_id, tokenId: r.token_id, createdAt: r.created_at, lastSeenAt: r.last_seen_at, expiresAt: r.expires_at, revokedAt: r.revoked_at,
+});
+
+/** The web sessions (migration 009). Times are ISO strings, which order like the instants they name. */
+function knexSessions(knex: Pick<KnexStore, 'knex'>['knex']): SessionStore {
+  return {
+    async add(s) {
+      const row: SessionRow = { id: s.id, hash: s.hash, user_id: s.userId, token_id: s.tokenId, created_at: s.createdAt, last_seen_at: s.lastSeenAt, expires_at: s.expiresAt, revoked_at: s.revokedAt };
+      await knex('web_sessions').insert(row);
+    },
+    async find(hash) {
+      const row = await knex<SessionRow>('web_sessions').where({ hash }).first();
+      return row && toSession(row);
+    },
+    async touch(sessionId, at) {
+      // Never moves the last use backwards (two requests finishing out of order).
+      await knex('web_sessions').where({ id: sessionId }).andWhere('last_seen_at', '<', at).update({ last_seen_at: at });
+    },
+    async revoke(sessionId, at) {
+      return (await knex('web_sessions').where({ id: sessionId }).whereNull('revoked_at').update({ revoked_at: at })) === 1;
+    },
+    async purge(before) {
+      return knex('web_sessions').where('expires_at', '<', before).orWhere('revoked_at', '<', before).delete();
+    },
+  };
+}
 
 /**
  * Creates the people store on the database of a knex store (call the store's
- * `migrate()` first: migration 003 creates the tables).
+ * `migrate()` first: migrations 003 and 009 create the tables).
  * @example
  * const people = createKnexPeopleStore(store);
  * await people.addOrg({ id: 'jiangzhou', name: '江州市', parentId: null, level: 'city', createdAt: new Date().toISOString() });
@@ -72,6 +110,7 @@ export function createKnexPeopleStore(store: Pick<KnexStore, 'knex' | 'dialect'>
   }
 
   return {
+    sessions: knexSessions(knex),
     addOrg(org) {
       const row: OrgRow = { id: org.id, name: org.name, parent_id: org.parentId, level: org.level, profile: encodeProfile(org.enterprise), created_at: org.createdAt };
       const profileOf = (e: OrgRow) => encodeProfile(e.profile === null || e.profile === undefined ? null : (decodeJson(dialect, e.profile) as EnterpriseProfile));

@@ -25,7 +25,7 @@ export function auditRoutes({ engine, orgs, logger }: RouteDeps): Route[] {
           'if verification cannot finish, `{"type":"error","error":{code,message}}` ends the stream instead.',
         query: z.object({ case: z.string().min(1).max(200).optional() }),
         mediaType: 'application/x-ndjson',
-        errors: ['case_not_found', 'out_of_jurisdiction'],
+        errors: ['case_not_found'],
       },
       async ({ req, res, query, principal }) => {
         const p = principal!;

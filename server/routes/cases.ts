@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { availableEvents, formatStateValue, type CaseRecord, type CaseView, type Engine } from '../../engine/index.js';
-import { assertJurisdiction, assertWriter, type Principal } from '../access.js';
+import { assertVisible, assertWriter, visibleOrg, type Principal } from '../access.js';
 import { buildCaseFile, CaseFileSchema } from '../case-file.js';
 import { redactorFor, searchExcludedFields, type CaseRedactor } from '../confidential.js';
 import { HttpError } from '../http-errors.js';
@@ -23,12 +23,32 @@ function idempotencyKey(header: unknown): string | undefined {
   return r.data;
 }
 
-/** Loads a case the caller may see: `case_not_found`, then `out_of_jurisdiction`. */
+/** Loads a case the caller may see; `case_not_found` alike when it does not exist and when it lies outside the caller's subtree. */
 export async function visibleCase(engine: Engine, p: Principal, caseId: string): Promise<CaseRecord> {
   const record = await engine.store.getCase(caseId);
-  if (!record) throw new HttpError('case_not_found', `case ${caseId} does not exist`);
-  assertJurisdiction(p, record.org, `case ${caseId}`);
-  return record;
+  assertVisible(p, record?.org, () => new HttpError('case_not_found', `case ${caseId} does not exist`));
+  return record!;
+}
+
+/**
+ * A client-chosen case id lives in the namespace of the case's org: `HZ-1`
+ * opened in `donghu` is the case `donghu:HZ-1`. It can then only meet a case
+ * of that org, which the caller sees anyway, never tell whether another
+ * district used the same id. (Org ids hold no `:`, so namespaces never overlap;
+ * generated ids are UUIDs and spawned ones contain `/`, which client ids cannot.)
+ */
+export function scopedCaseId(org: string, clientId: string): string {
+  return `${org}:${clientId}`;
+}
+
+/**
+ * An `Idempotency-Key` on opening a case is the caller's own: stored as
+ * `<userId>:<key>`, so the same key from another user (another district)
+ * opens its own case instead of answering with, or conflicting with, someone
+ * else's. (User ids hold no `:`.)
+ */
+export function scopedCreationKey(p: Principal, key: string): string {
+  return `${p.user.id}:${key}`;
 }
 
 /** The API form of a case view: confidential fields the caller may not read redacted, what the caller may send now (nothing for auditors). */
@@ -46,8 +66,8 @@ async function checkTransferTarget(engine: Engine, people: RouteDeps['people'], 
   const task = typeof payload?.task === 'string' ? payload.task : undefined;
   if (!to || !task) return; // the engine reports the malformed payload
   const target = await people.getUser(to);
-  if (!target) throw new HttpError('user_not_found', `user ${to} does not exist`);
-  assertJurisdiction(p, target.orgId, `user ${to}`);
+  assertVisible(p, target?.orgId, () => new HttpError('user_not_found', `user ${to} does not exist`));
+  if (!target) return;
   const wf = await engine.registry.get(record.workflowId, record.workflowVersion);
   const role = wf.tree.byId.get(task)?.def.task?.role;
   if (role && !target.roles.includes(role)) throw new HttpError('forbidden', `user ${to} does not hold role ${role}, which task "${task}" needs`);
@@ -97,23 +117,26 @@ export function caseRoutes({ engine, orgs, people }: RouteDeps): Route[] {
           version: z.number().int().positive().optional(),
           org: z.string().min(1).max(64).optional(),
           data: z.record(z.string(), z.unknown()).optional(),
-          caseId: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$/).optional(),
+          caseId: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$/).optional().describe("your own id for the case: it becomes `<org>:<caseId>` (the org's namespace)"),
         }).strict(),
-        headers: [idempotencyHeader],
+        headers: [{ ...idempotencyHeader, description: `${idempotencyHeader.description} (keys are yours alone: another user's same key opens its own case)` }],
         response: CaseResultSchema,
-        errors: ['read_only', 'forbidden', 'out_of_jurisdiction', 'org_not_found', 'workflow_not_found', 'invalid_input', 'idempotency_conflict', 'version_conflict', 'expression_budget_exceeded'],
+        errors: ['read_only', 'forbidden', 'org_not_found', 'workflow_not_found', 'invalid_input', 'idempotency_conflict', 'version_conflict', 'expression_budget_exceeded'],
       },
       async ({ req, body, principal }) => {
         const p = principal!;
         assertWriter(p);
-        const org = body.org ?? p.user.orgId;
-        if (!(await orgs.get(org))) throw new HttpError('org_not_found', `org ${org} does not exist`);
-        assertJurisdiction(p, org, 'the new case');
+        const org = (await visibleOrg(p, orgs, body.org ?? p.user.orgId)).id;
         const wf = await engine.registry.get(body.workflowId, body.version);
         if (!p.user.roles.some((r) => wf.definition.roles.includes(r))) {
           throw new HttpError('forbidden', `opening a ${wf.ref} case needs one of the roles ${wf.definition.roles.join(', ')}`);
         }
-        const r = await engine.createCase({ workflowId: body.workflowId, version: body.version, org, data: body.data, caseId: body.caseId, actor: p.actor, idempotencyKey: idempotencyKey(req.headers['idempotency-key']) });
+        const key = idempotencyKey(req.headers['idempotency-key']);
+        const r = await engine.createCase({
+          workflowId: body.workflowId, version: body.version, org, data: body.data, actor: p.actor,
+          caseId: body.caseId === undefined ? undefined : scopedCaseId(org, body.caseId),
+          idempotencyKey: key === undefined ? undefined : scopedCreationKey(p, key),
+        });
         const view = await engine.getCase(r.case.id, p.actor);
         const red = await redactorFor(engine, orgs, p.actor, view);
         return new Reply(r.duplicate ? 200 : 201, { case: toApiCase(view, p, red), event: red.event(r.event), duplicate: r.duplicate });
@@ -136,15 +159,12 @@ export function caseRoutes({ engine, orgs, people }: RouteDeps): Route[] {
           limit: z.coerce.number().int().min(1).max(100).default(20),
         }),
         response: CursorPage(CaseSummarySchema),
-        errors: ['out_of_jurisdiction'],
+        errors: ['org_not_found'],
       },
       async ({ query, principal }) => {
         const p = principal!;
         let scope = p.subtree;
-        if (query.org !== undefined) {
-          assertJurisdiction(p, query.org, 'the org filter');
-          scope = await orgs.subtree(query.org);
-        }
+        if (query.org !== undefined) scope = await orgs.subtree((await visibleOrg(p, orgs, query.org)).id);
         const now = engine.clock.now();
         const rows = await engine.store.listCases({
           workflowId: query.workflow, state: query.state, status: query.status, orgs: [...scope], text: query.text,
@@ -163,7 +183,7 @@ export function caseRoutes({ engine, orgs, people }: RouteDeps): Route[] {
       {
         method: 'get', path: '/api/v1/cases/:id', tag: 'cases', auth: 'user', params: IdParams,
         summary: 'A case: state, data (confidential fields you may not read as `{"redacted":true}`), open tasks, deadlines, the events you may send now with their input schemas',
-        response: CaseSchema, errors: ['case_not_found', 'out_of_jurisdiction'],
+        response: CaseSchema, errors: ['case_not_found'],
       },
       async ({ params, principal }) => {
         const record = await visibleCase(engine, principal!, params.id);
@@ -181,7 +201,7 @@ export function caseRoutes({ engine, orgs, people }: RouteDeps): Route[] {
         }).strict(),
         headers: [idempotencyHeader],
         response: CaseResultSchema,
-        errors: ['case_not_found', 'out_of_jurisdiction', 'read_only', 'forbidden', 'reserved_event', 'system_only_event', 'invalid_transition', 'invalid_input', 'invalid_data', 'guard_failed', 'version_conflict', 'idempotency_conflict', 'case_closed', 'calendar_out_of_range', 'task_conflict', 'user_not_found', 'expression_budget_exceeded'],
+        errors: ['case_not_found', 'read_only', 'forbidden', 'reserved_event', 'system_only_event', 'invalid_transition', 'invalid_input', 'invalid_data', 'guard_failed', 'version_conflict', 'idempotency_conflict', 'case_closed', 'calendar_out_of_range', 'task_conflict', 'user_not_found', 'expression_budget_exceeded'],
       },
       async ({ req, params, body, principal }) => {
         const p = principal!;
@@ -203,7 +223,7 @@ export function caseRoutes({ engine, orgs, people }: RouteDeps): Route[] {
       {
         method: 'get', path: '/api/v1/cases/:id/history', tag: 'cases', auth: 'user', params: IdParams,
         summary: 'The events of a case in order, with actor, time, the state after each and the hash chain; confidential values you may not read appear as `{"redacted":true,"commitment":…}`',
-        response: z.object({ items: z.array(EventSchema) }), errors: ['case_not_found', 'out_of_jurisdiction'],
+        response: z.object({ items: z.array(EventSchema) }), errors: ['case_not_found'],
       },
       async ({ params, principal }) => {
         const record = await visibleCase(engine, principal!, params.id);
@@ -217,7 +237,7 @@ export function caseRoutes({ engine, orgs, people }: RouteDeps): Route[] {
         summary: 'Replay a case through its pinned definition and return its state at a seq (the latest by default)',
         query: z.object({ at: z.coerce.number().int().min(1).optional() }),
         response: z.object({ caseId: z.string(), seq: z.number().int(), state: z.unknown(), event: EventSchema }),
-        errors: ['case_not_found', 'out_of_jurisdiction', 'invalid_input', 'replay_diverged'],
+        errors: ['case_not_found', 'invalid_input', 'replay_diverged'],
       },
       async ({ params, query, principal }) => {
         const record = await visibleCase(engine, principal!, params.id);
@@ -230,7 +250,7 @@ export function caseRoutes({ engine, orgs, people }: RouteDeps): Route[] {
       {
         method: 'get', path: '/api/v1/cases/:id/export', tag: 'audit', auth: 'user', params: IdParams,
         summary: 'The case file: history with hashes and states, the pinned definition and custom calendars; check it offline with `duban audit verify-file`. Confidential values you may not read are replaced by their salted commitments (a redacted file, which still verifies); those you may read come with their salts',
-        response: CaseFileSchema, errors: ['case_not_found', 'out_of_jurisdiction'],
+        response: CaseFileSchema, errors: ['case_not_found'],
       },
       async ({ res, params, principal }) => {
         const record = await visibleCase(engine, principal!, params.id);

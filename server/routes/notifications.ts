@@ -10,11 +10,12 @@
  */
 import { z } from 'zod';
 import type { AckRecord, Engine, InboxItem, OutboxRecord, OutboxStatus, OutboxStore } from '../../engine/index.js';
-import { inboxItemId, warningOf, type Dispatcher } from '../../notifications/index.js';
-import { assertJurisdiction, assertWriter, type OrgDirectory, type Principal } from '../access.js';
+import { inboxItemId, NotificationError, warningOf, type Dispatcher } from '../../notifications/index.js';
+import { assertVisible, assertWriter, type OrgDirectory, type Principal } from '../access.js';
 import { confidentialAddresses, scrubValues } from '../confidential.js';
 import { HttpError } from '../http-errors.js';
 import { route, type Route } from '../routing.js';
+import { visibleCase } from './cases.js';
 import { CursorPage, IdParams, QueryBool } from '../schemas.js';
 import type { RouteDeps } from './deps.js';
 
@@ -128,10 +129,32 @@ export async function markAllRead(outbox: OutboxStore, p: Principal, at: string)
   }
 }
 
+/** Refusals about a notification that tell it exists: hidden from callers who neither see its case nor received it. */
+const TELLING = new Set(['not_a_recipient', 'not_acknowledgeable', 'already_acknowledged']);
+
+/**
+ * Runs `fn`; when it refuses a notification the caller neither received nor
+ * may see the case of (another district's), answers `notification_not_found`
+ * exactly as for a missing one (no existence oracle on other districts' ids).
+ */
+export async function hidingForeign<T>(engine: Engine, p: Principal, notificationId: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if ((err instanceof NotificationError || err instanceof HttpError) && TELLING.has(err.code)) {
+      const row = await engine.store.outbox.get(notificationId);
+      const c = row && (await engine.store.getCase(row.caseId));
+      const received = row !== undefined && (await engine.store.outbox.deliveries.reached([notificationId], p.user.id));
+      if (!received) assertVisible(p, c?.org, () => new HttpError('notification_not_found', `notification ${notificationId} does not exist`));
+    }
+    throw err;
+  }
+}
+
 /** Acknowledges a warning as the caller and marks its inbox item read. Auditors change nothing. */
-export async function acknowledgeAs(dispatcher: Dispatcher, outbox: OutboxStore, p: Principal, notificationId: string, comment: string | undefined, at: string) {
+export async function acknowledgeAs(engine: Engine, dispatcher: Dispatcher, outbox: OutboxStore, p: Principal, notificationId: string, comment: string | undefined, at: string) {
   assertWriter(p);
-  const result = await dispatcher.acknowledge(notificationId, p.actor, comment);
+  const result = await hidingForeign(engine, p, notificationId, () => dispatcher.acknowledge(notificationId, p.actor, comment));
   await outbox.inbox.markRead(p.user.id, inboxItemId(notificationId, p.user.id), at);
   return result;
 }
@@ -142,13 +165,12 @@ export async function outboxScope(orgs: OrgDirectory, p: Principal): Promise<str
   return all.every((o) => p.subtree.has(o.id)) ? undefined : [...p.subtree];
 }
 
-/** An outbox row an admin may act on: `notification_not_found`, then `out_of_jurisdiction`. */
+/** An outbox row an admin may act on; `notification_not_found` alike when it does not exist and when its case lies outside the admin's subtree. */
 export async function adminRow(engine: Engine, p: Principal, id: string): Promise<OutboxRecord> {
   const row = await engine.store.outbox.get(id);
-  if (!row) throw new HttpError('notification_not_found', `notification ${id} does not exist`);
-  const c = await engine.store.getCase(row.caseId);
-  assertJurisdiction(p, c?.org ?? '?', `notification ${id}`);
-  return row;
+  const c = row && (await engine.store.getCase(row.caseId));
+  assertVisible(p, c?.org, () => new HttpError('notification_not_found', `notification ${id} does not exist`));
+  return row!;
 }
 
 function encodeCursor(parts: string[]): string {
@@ -226,7 +248,7 @@ export function notificationRoutes({ engine, orgs, dispatcher }: RouteDeps): Rou
         response: AckResultSchema,
         errors: ['notification_not_found', 'not_a_recipient', 'already_acknowledged', 'not_acknowledgeable', 'read_only'],
       },
-      async ({ params, body, principal }) => acknowledgeAs(dispatcher, outbox, principal!, params.id, body?.comment, now()),
+      async ({ params, body, principal }) => acknowledgeAs(engine, dispatcher, outbox, principal!, params.id, body?.comment, now()),
     ),
     route(
       {
@@ -239,15 +261,11 @@ export function notificationRoutes({ engine, orgs, dispatcher }: RouteDeps): Rou
           limit: z.coerce.number().int().min(1).max(200).default(50),
         }),
         response: CursorPage(OutboxRowSchema),
-        errors: ['case_not_found', 'out_of_jurisdiction'],
+        errors: ['case_not_found'],
       },
       async ({ query, principal }) => {
         const p = principal!;
-        if (query.case !== undefined) {
-          const c = await engine.store.getCase(query.case);
-          if (!c) throw new HttpError('case_not_found', `case ${query.case} does not exist`);
-          assertJurisdiction(p, c.org, `case ${query.case}`);
-        }
+        if (query.case !== undefined) await visibleCase(engine, p, query.case);
         const scope = await outboxScope(orgs, p);
         const afterId = query.cursor === undefined ? undefined : decodeCursor(query.cursor, 1)[0];
         const rows = await outbox.list({ status: query.status, limit: query.limit + 1, ...(scope ? { orgs: scope } : {}), ...(query.case !== undefined ? { caseId: query.case } : {}), ...(afterId !== undefined ? { afterId } : {}) });
@@ -272,7 +290,7 @@ export function notificationRoutes({ engine, orgs, dispatcher }: RouteDeps): Rou
         method: 'get', path: '/api/v1/admin/outbox/:id', tag: 'notifications', auth: 'admin', params: IdParams,
         summary: 'One outbox row with its deliveries (one per recipient and channel, each with its own last error)',
         response: z.object({ row: OutboxRowSchema, deliveries: z.array(DeliverySchema) }),
-        errors: ['notification_not_found', 'out_of_jurisdiction'],
+        errors: ['notification_not_found'],
       },
       async ({ params, principal }) => {
         const row = await adminRow(engine, principal!, params.id);
@@ -285,7 +303,7 @@ export function notificationRoutes({ engine, orgs, dispatcher }: RouteDeps): Rou
         method: 'post', path: '/api/v1/admin/outbox/:id/retry', tag: 'notifications', auth: 'admin', params: IdParams,
         summary: 'Put a dead or unresolved row back to pending with fresh attempts (recipients who already got it are skipped)',
         response: z.object({ row: OutboxRowSchema }),
-        errors: ['notification_not_found', 'out_of_jurisdiction', 'not_retryable'],
+        errors: ['notification_not_found', 'not_retryable'],
       },
       async ({ params, principal }) => {
         await adminRow(engine, principal!, params.id);

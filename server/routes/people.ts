@@ -4,11 +4,12 @@
  * granting only the roles the catalogue lets their level grant, and issue
  * tokens for others, which then record the admin as their issuer; anyone
  * issues and revokes their own tokens, admins revoke those of their
- * subtree's users.
+ * subtree's users. Orgs, users and tokens outside the caller's reach answer
+ * like missing ones (404).
  */
 import { z } from 'zod';
 import { ORG_LEVELS } from '../../engine/index.js';
-import { assertJurisdiction, issueToken } from '../access.js';
+import { assertVisible, issueToken, visibleOrg } from '../access.js';
 import { HttpError } from '../http-errors.js';
 import { addOrg, createUser, findToken } from '../people.js';
 import { assertGrantable, describeCatalogue, loadRoleCatalogue } from '../roles.js';
@@ -41,9 +42,7 @@ export function peopleRoutes({ engine, people, orgs, auth }: RouteDeps): Route[]
       },
       async ({ body, principal }) => {
         if (body.parentId === null) throw new HttpError('out_of_jurisdiction', 'a new root org is created with `duban orgs import`, not through the API');
-        const parent = await orgs.get(body.parentId);
-        if (!parent) throw new HttpError('org_not_found', `parent org ${body.parentId} does not exist`);
-        assertJurisdiction(principal!, parent.id, 'the parent org');
+        const parent = await visibleOrg(principal!, orgs, body.parentId);
         const r = await addOrg(people, clock, body, parent);
         orgs.invalidate();
         return new Reply(r.created ? 201 : 200, r.org);
@@ -52,11 +51,10 @@ export function peopleRoutes({ engine, people, orgs, auth }: RouteDeps): Route[]
     route(
       {
         method: 'get', path: '/api/v1/users', tag: 'people', auth: 'admin', summary: 'The users of your subtree',
-        query: z.object({ org: z.string().max(64).optional() }), response: z.object({ items: z.array(UserSchema) }), errors: ['out_of_jurisdiction'],
+        query: z.object({ org: z.string().max(64).optional() }), response: z.object({ items: z.array(UserSchema) }), errors: ['org_not_found'],
       },
       async ({ query, principal }) => {
-        if (query.org !== undefined) assertJurisdiction(principal!, query.org, 'the org filter');
-        const scope = query.org === undefined ? principal!.subtree : await orgs.subtree(query.org);
+        const scope = query.org === undefined ? principal!.subtree : await orgs.subtree((await visibleOrg(principal!, orgs, query.org)).id);
         return { items: await people.listUsers([...scope]) };
       },
     ),
@@ -65,12 +63,10 @@ export function peopleRoutes({ engine, people, orgs, auth }: RouteDeps): Route[]
         method: 'post', path: '/api/v1/users', tag: 'people', auth: 'admin', status: 201,
         summary: 'Add a user to an org of your subtree with roles your level may grant (see /roles); answers with the first token, shown once, which records you as its issuer',
         body: NewUserSchema, response: z.object({ user: UserSchema }).extend(IssuedTokenSchema.shape),
-        errors: ['out_of_jurisdiction', 'org_not_found', 'already_exists', 'unknown_role', 'role_not_grantable'],
+        errors: ['org_not_found', 'already_exists', 'unknown_role', 'role_not_grantable'],
       },
       async ({ body, principal }) => {
-        const org = await orgs.get(body.orgId);
-        if (!org) throw new HttpError('org_not_found', `org ${body.orgId} does not exist`);
-        assertJurisdiction(principal!, body.orgId, 'the org of the new user');
+        const org = await visibleOrg(principal!, orgs, body.orgId);
         const adminOrg = await orgs.get(principal!.user.orgId);
         if (!adminOrg) throw new HttpError('org_not_found', `your org ${principal!.user.orgId} does not exist`);
         assertGrantable(await loadRoleCatalogue(engine.store), body.roles, org, { admin: adminOrg });
@@ -82,13 +78,12 @@ export function peopleRoutes({ engine, people, orgs, auth }: RouteDeps): Route[]
         method: 'post', path: '/api/v1/users/:id/tokens', tag: 'people', auth: 'admin', status: 201, params: IdParams,
         summary: 'Issue another token for a user of your subtree (shown once); events sent with it record you as its issuer (`actor.issuedBy`)',
         body: z.object({ label: z.string().max(200).optional() }).strict(), response: IssuedTokenSchema,
-        errors: ['user_not_found', 'out_of_jurisdiction'],
+        errors: ['user_not_found'],
       },
       async ({ params, body, principal }) => {
         const user = await people.getUser(params.id);
-        if (!user) throw new HttpError('user_not_found', `user ${params.id} does not exist`);
-        assertJurisdiction(principal!, user.orgId, `user ${user.id}`);
-        const { token, record } = await issueToken(people, clock, user.id, body.label ?? null, principal!.user.id);
+        assertVisible(principal!, user?.orgId, () => new HttpError('user_not_found', `user ${params.id} does not exist`));
+        const { token, record } = await issueToken(people, clock, user!.id, body.label ?? null, principal!.user.id);
         return { tokenId: record.id, token };
       },
     ),
@@ -117,17 +112,15 @@ export function peopleRoutes({ engine, people, orgs, auth }: RouteDeps): Route[]
         summary: 'Revoke a token (by id or text): your own, or as an admin one of a user of your subtree',
         body: z.union([z.object({ tokenId: z.string().min(1).max(200) }).strict(), z.object({ token: z.string().min(1).max(200) }).strict()]),
         response: z.object({ tokenId: z.string(), revoked: z.boolean().describe('false when it was revoked before') }),
-        errors: ['token_not_found', 'forbidden', 'out_of_jurisdiction'],
+        errors: ['token_not_found'],
       },
       async ({ body, principal }) => {
         const p = principal!;
         const token = await findToken(people, 'tokenId' in body ? body.tokenId : body.token);
-        if (!token) throw new HttpError('token_not_found', 'no such token');
-        if (token.userId !== p.user.id) {
-          if (!p.isAdmin) throw new HttpError('forbidden', 'only an admin revokes the tokens of others');
-          const owner = await people.getUser(token.userId);
-          assertJurisdiction(p, owner?.orgId ?? '?', `the owner of token ${token.id}`);
-        }
+        // Someone else's token, unless an admin's over its subtree, answers like one that does not exist.
+        const mine = token?.userId === p.user.id;
+        const owner = token && !mine && p.isAdmin ? await people.getUser(token.userId) : undefined;
+        if (!token || (!mine && !(owner && p.subtree.has(owner.orgId)))) throw new HttpError('token_not_found', 'no such token');
         const revoked = await people.revokeToken(token.id, clock.now().toISOString());
         auth.forget(token.id);
         return { tokenId: token.id, revoked };

@@ -91,7 +91,7 @@ export function workflowRoutes({ engine, templates }: RouteDeps): Route[] {
         summary: 'The state machine as Mermaid `stateDiagram-v2` text; with `case`, that case\'s current states are highlighted',
         query: z.object({ version: z.coerce.number().int().positive().optional(), case: z.string().min(1).max(200).optional() }),
         mediaType: 'text/plain',
-        errors: ['workflow_not_found', 'case_not_found', 'out_of_jurisdiction'],
+        errors: ['workflow_not_found', 'case_not_found'],
       },
       async ({ res, params, query, principal }) => {
         const record = query.case === undefined ? undefined : await visibleCase(engine, principal!, query.case);

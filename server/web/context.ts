@@ -6,13 +6,20 @@ import type { NextFunction, Request, Response } from 'express';
 import { buildStateTree, countWorkdaysBetween, type CompiledCalendar, type Engine, type StateValue, type WorkflowDefinition } from '../../engine/index.js';
 import type { Principal } from '../access.js';
 import { HttpError, toErrorAnswer } from '../http-errors.js';
+import type { RateLimits } from '../rate-limits.js';
 import type { RouteDeps } from '../routes/deps.js';
+import type { Sessions } from '../sessions.js';
 import type { Renderer } from './render.js';
 
-export const SESSION_COOKIE = 'duban_token';
+/** The cookie that carries the web session id (never an API token). */
+export const SESSION_COOKIE = 'duban_session';
 
 export interface WebDeps extends RouteDeps {
   render: Renderer;
+  sessions: Sessions;
+  limits: RateLimits;
+  /** The origin the pages are reached at (`DUBAN_PUBLIC_URL`), accepted as same-origin besides the request's own host. */
+  publicOrigin?: string | undefined;
 }
 
 /** Reads one cookie (no cookie library: one value is all the pages need). */
@@ -24,15 +31,15 @@ export function readCookie(req: Request, name: string): string | undefined {
   return undefined;
 }
 
-/** The signed-in user, or undefined. */
+/** The signed-in user (a live session), or undefined. */
 export async function sessionOf(deps: WebDeps, req: Request): Promise<Principal | undefined> {
-  const token = readCookie(req, SESSION_COOKIE);
-  if (!token) return undefined;
-  try {
-    return await deps.auth.authenticateToken(token);
-  } catch {
-    return undefined;
-  }
+  const id = readCookie(req, SESSION_COOKIE);
+  return id ? deps.sessions.authenticate(id) : undefined;
+}
+
+/** The session cookie: HttpOnly, SameSite=Strict, Path=/, and Secure when the request came over HTTPS (directly or through a trusted proxy). */
+export function sessionCookie(req: Request, value: string, maxAgeSeconds: number): string {
+  return `${SESSION_COOKIE}=${encodeURIComponent(value)}; HttpOnly; SameSite=Strict; Path=/; Max-Age=${maxAgeSeconds}${req.secure ? '; Secure' : ''}`;
 }
 
 /** Renders a page with the navigation for `p` (its unread count read by `page`, into `res.locals.unread`). */
@@ -72,9 +79,10 @@ export function page(deps: WebDeps, handler: (req: Request, res: Response, p: Pr
     const p = await sessionOf(deps, req);
     if (!p) return res.redirect(303, `/login?next=${encodeURIComponent(req.originalUrl)}`);
     res.locals.principal = p;
-    res.locals.unread = await unreadCount(deps, p);
     if (p.isAdmin && req.path.startsWith('/admin')) res.locals.calendarNotice = await calendarNotice(deps);
     try {
+      if (req.method === 'POST') await deps.limits.write(req, res, p);
+      res.locals.unread = await unreadCount(deps, p);
       await handler(req, res, p);
     } catch (err) {
       renderError(deps, res, p, err);
@@ -89,10 +97,44 @@ export function renderError(deps: WebDeps, res: Response, p: Principal | undefin
   sendPage(deps, res, 'error', '出错了', p, { error: a.body.error }, a.status);
 }
 
-/** Refuses a cross-site form post (the cookie is SameSite=Strict too; this also covers old browsers). */
-export function assertSameOrigin(req: Request): void {
+/** The http(s) URL a header names, or undefined (absent, `null`, not a URL). */
+function urlOf(text: string | undefined): URL | undefined {
+  if (text === undefined || text === '' || text === 'null') return undefined;
+  try {
+    const u = new URL(text);
+    return u.protocol === 'http:' || u.protocol === 'https:' ? u : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Refuses a form post that does not show it comes from these pages: its
+ * `Origin` (or, only when there is none, its `Referer`) must name this host
+ * or `publicOrigin`. Absent, `null`, unparsable or foreign → 403
+ * `cross_site_request`. The cookie is SameSite=Strict too; this is the check
+ * that does not depend on the browser.
+ */
+export function assertSameOrigin(req: Request, publicOrigin?: string): void {
   const origin = req.headers.origin;
-  if (origin && origin !== 'null' && new URL(origin).host !== req.headers.host) throw new HttpError('forbidden', 'cross-site form posts are refused');
+  const given = urlOf(origin !== undefined ? origin : req.headers.referer);
+  const hosts = new Set([req.headers.host, req.host].filter((h): h is string => typeof h === 'string' && h !== ''));
+  if (given && (hosts.has(given.host) || (publicOrigin !== undefined && given.origin === publicOrigin))) return;
+  throw new HttpError('cross_site_request', given ? 'form posts from other sites are refused' : 'a form post must carry a same-origin Origin or Referer header');
+}
+
+/** Middleware: every POST to the pages (sign-in and logout included) passes {@link assertSameOrigin}, else an error page. */
+export function refuseCrossSite(deps: WebDeps) {
+  return (req: Request, res: Response, next: NextFunction) => {
+    if (req.method !== 'POST' || req.path.startsWith('/api/')) return next();
+    try {
+      assertSameOrigin(req, deps.publicOrigin);
+    } catch (err) {
+      res.locals.route = `web ${req.path}`;
+      return renderError(deps, res, undefined, err);
+    }
+    next();
+  };
 }
 
 /** "剩 3 个工作日" / "今日到期" / "已逾期" for a due time, counted on the calendar. */

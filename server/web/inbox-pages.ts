@@ -10,8 +10,8 @@ import { inboxItemId, warningOf } from '../../notifications/index.js';
 import type { Principal } from '../access.js';
 import { bodyGuard } from '../body-guard.js';
 import { HttpError, toErrorAnswer } from '../http-errors.js';
-import { acknowledgeAs, adminRow, markAllRead, myItem, notificationView, outboxRowView, outboxScope, type NotificationView } from '../routes/notifications.js';
-import { assertSameOrigin, page, sendPage, type WebDeps } from './context.js';
+import { acknowledgeAs, adminRow, hidingForeign, markAllRead, myItem, notificationView, outboxRowView, outboxScope, type NotificationView } from '../routes/notifications.js';
+import { page, sendPage, type WebDeps } from './context.js';
 
 /** Chinese labels of the notification kinds. */
 const KIND_LABELS: Record<string, string> = {
@@ -60,13 +60,11 @@ export function inboxPages(deps: WebDeps): express.Router {
   }));
 
   router.post('/inbox/read-all', form, page(deps, async (req, res, p) => {
-    assertSameOrigin(req);
     await markAllRead(outbox, p, now());
     res.redirect(303, '/inbox?allRead=1');
   }));
 
   router.post('/notifications/:id/read', form, page(deps, async (req, res, p) => {
-    assertSameOrigin(req);
     const item = await myItem(outbox, p, String(req.params.id));
     await outbox.inbox.markRead(p.user.id, item.id, now());
     res.redirect(303, '/inbox');
@@ -92,7 +90,7 @@ export function inboxPages(deps: WebDeps): express.Router {
 
   // The page e-mailed warnings link to (`<DUBAN_PUBLIC_URL>/notifications/<id>/ack`): the warning and the button.
   const ackPage = async (res: Response, p: Principal, id: string, extra: Record<string, unknown> = {}, status = 200) => {
-    const n = itemView(await notificationView(outbox, p, await itemFor(p, id)));
+    const n = itemView(await notificationView(outbox, p, await hidingForeign(engine, p, id, () => itemFor(p, id))));
     sendPage(deps, res, 'notification-ack', `确认预警 ${n.subject}`, p, { n, ...extra }, status);
   };
 
@@ -101,12 +99,11 @@ export function inboxPages(deps: WebDeps): express.Router {
   }));
 
   router.post('/notifications/:id/ack', form, page(deps, async (req, res, p) => {
-    assertSameOrigin(req);
     const id = String(req.params.id);
     const raw = typeof req.body?.comment === 'string' ? req.body.comment.trim() : '';
     try {
       if (raw.length > 1000) throw new HttpError('invalid_request', '说明不超过 1000 字 (at most 1000 characters)', [{ code: 'too_big', path: ['body', 'comment'], message: 'at most 1000 characters' }]);
-      await acknowledgeAs(dispatcher, outbox, p, id, raw === '' ? undefined : raw, now());
+      await acknowledgeAs(engine, dispatcher, outbox, p, id, raw === '' ? undefined : raw, now());
     } catch (err) {
       const a = toErrorAnswer(err);
       if (a.unexpected || a.status === 404) throw err;
@@ -132,7 +129,6 @@ export function inboxPages(deps: WebDeps): express.Router {
   }));
 
   router.post('/admin/outbox/:id/retry', form, page(deps, async (req, res, p) => {
-    assertSameOrigin(req);
     requireAdmin(p);
     const id = String(req.params.id);
     try {

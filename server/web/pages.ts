@@ -1,6 +1,6 @@
 /**
  * The web pages (server-rendered, no build step, forms work without
- * JavaScript): login with a token, the worklist, case lists, a case page with
+ * JavaScript): login with a token (opening a session), the worklist, case lists, a case page with
  * its diagram, deadlines, a form per allowed event and the timeline; the
  * audit view and the admin pages live in `audit-pages.ts`, the inbox and the
  * outbox admin page in `inbox-pages.ts`.
@@ -17,7 +17,7 @@ import { toMermaid } from '../diagram.js';
 import { HttpError, toErrorAnswer } from '../http-errors.js';
 import { visibleCase } from '../routes/cases.js';
 import { auditPages } from './audit-pages.js';
-import { assertSameOrigin, defaultCalendar, dueText, page, renderError, sendPage, SESSION_COOKIE, sessionOf, stateTitle, type WebDeps } from './context.js';
+import { defaultCalendar, dueText, page, readCookie, refuseCrossSite, renderError, sendPage, SESSION_COOKIE, sessionCookie, sessionOf, stateTitle, type WebDeps } from './context.js';
 import { formFields, parseForm } from './forms.js';
 import { inboxPages } from './inbox-pages.js';
 import { actorLabel, VIEWS_DIR, zh } from './render.js';
@@ -31,6 +31,8 @@ export function webRouter(deps: WebDeps): express.Router {
   (router as unknown as { webPages: boolean }).webPages = true;
   // Form bodies get the same guard as JSON ones (NUL characters and the like never reach the engine).
   const form = [express.urlencoded({ extended: false, limit: '256kb', parameterLimit: 500 }), bodyGuard];
+  // Before any page: a POST that does not come from these pages goes no further.
+  router.use(refuseCrossSite(deps));
 
   router.get('/static/style.css', (_req, res) => res.type('text/css').set('Cache-Control', 'public, max-age=3600').sendFile(path.join(VIEWS_DIR, 'style.css')));
   router.get('/static/mermaid.min.js', (_req, res) => res.type('application/javascript').set('Cache-Control', 'public, max-age=86400').sendFile(require.resolve('mermaid/dist/mermaid.min.js')));
@@ -39,18 +41,28 @@ export function webRouter(deps: WebDeps): express.Router {
   router.get('/login', (req, res) => sendPage(deps, res, 'login', '登录', undefined, { next: safeNext(req.query.next) }));
   router.post('/login', form, async (req: Request, res: Response) => {
     const token = typeof req.body?.token === 'string' ? req.body.token.trim() : '';
+    let opened: { id: string };
     try {
-      assertSameOrigin(req);
-      await deps.auth.authenticateToken(token);
+      await deps.limits.login(req, res);
+      opened = await deps.sessions.open(await deps.auth.authenticateToken(token));
     } catch (err) {
       const a = toErrorAnswer(err);
-      return sendPage(deps, res, 'login', '登录', undefined, { error: a.body.error.code === 'forbidden' ? a.body.error.message : '令牌无效或已吊销 (unknown or revoked token)', next: safeNext(req.body?.next) }, a.status === 403 ? 403 : 401);
+      if (a.unexpected) return renderError(deps, res, undefined, err);
+      const message = a.body.error.code === 'rate_limited' ? '登录失败次数过多，请稍后再试' : '令牌无效或已吊销';
+      return sendPage(deps, res, 'login', '登录', undefined, { error: message, next: safeNext(req.body?.next) }, a.status);
     }
-    res.setHeader('Set-Cookie', `${SESSION_COOKIE}=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/${req.secure ? '; Secure' : ''}`);
+    // A new session id at every sign-in: a cookie planted before sign-in is never promoted.
+    res.setHeader('Set-Cookie', sessionCookie(req, opened.id, Math.floor(deps.sessions.policy.absoluteMs / 1000)));
     res.redirect(303, safeNext(req.body?.next));
   });
-  router.post('/logout', (_req, res) => {
-    res.setHeader('Set-Cookie', `${SESSION_COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0`);
+  router.post('/logout', form, async (req: Request, res: Response) => {
+    const id = readCookie(req, SESSION_COOKIE);
+    try {
+      if (id) await deps.sessions.close(id);
+    } catch (err) {
+      return renderError(deps, res, undefined, err);
+    }
+    res.setHeader('Set-Cookie', sessionCookie(req, '', 0));
     res.redirect(303, '/login');
   });
 
@@ -105,7 +117,6 @@ export function webRouter(deps: WebDeps): express.Router {
     const caseId = String(req.params.id);
     const body = (req.body ?? {}) as Record<string, unknown>;
     try {
-      assertSameOrigin(req);
       await visibleCase(engine, p, caseId);
       assertWriter(p);
       const type = typeof body._type === 'string' ? body._type : '';
@@ -118,7 +129,7 @@ export function webRouter(deps: WebDeps): express.Router {
     } catch (err) {
       // The page is Chinese: a refused guard shows the definition's zh wording (or a plain zh sentence, never the event id).
       const a = toErrorAnswer(err, 'zh-CN');
-      if (a.unexpected || a.body.error.code === 'case_not_found' || a.body.error.code === 'out_of_jurisdiction') return renderError(deps, res, p, err);
+      if (a.unexpected || a.body.error.code === 'case_not_found') return renderError(deps, res, p, err);
       const error = err instanceof GuardFailedError && err.guardMessage === undefined ? { ...a.body.error, message: '不满足办理此操作的条件' } : a.body.error;
       await casePage(res, p, caseId, { error }, a.status);
     }

@@ -49,12 +49,12 @@ describe.each(backends)('cases API on $name', ({ name, enabled }) => {
       expect(res.body.event).toMatchObject({ seq: 1, type: 'case.created', actor: { id: 'clerk-donghu', roles: ['clerk'], org: 'donghu', name: 'clerk-donghu' } });
     });
 
-    it('opens a case in an org below the caller\'s, and refuses one outside with 403 out_of_jurisdiction', async () => {
+    it('opens a case in an org below the caller\'s, and refuses one outside like a missing org (404 org_not_found)', async () => {
       const res = await as(s, 'clerk-city').post('/api/v1/cases', { workflowId: 'counter', org: 'donghu-qingshui' });
       expect(res.status).toBe(201);
       expect(res.body.case.org).toBe('donghu-qingshui');
-      expectError(await as(s, 'clerk-donghu').post('/api/v1/cases', { workflowId: 'counter', org: 'xishan' }), 403, 'out_of_jurisdiction');
-      expectError(await as(s, 'clerk-donghu').post('/api/v1/cases', { workflowId: 'counter', org: 'jiangzhou' }), 403, 'out_of_jurisdiction');
+      expectError(await as(s, 'clerk-donghu').post('/api/v1/cases', { workflowId: 'counter', org: 'xishan' }), 404, 'org_not_found');
+      expectError(await as(s, 'clerk-donghu').post('/api/v1/cases', { workflowId: 'counter', org: 'jiangzhou' }), 404, 'org_not_found');
     });
 
     it('refuses auditors (read_only), roles the workflow does not know (forbidden), unknown orgs and workflows (404)', async () => {
@@ -85,13 +85,13 @@ describe.each(backends)('cases API on $name', ({ name, enabled }) => {
   });
 
   describe.skipIf(!enabled)('GET /cases/:id', () => {
-    it('shows a case to its org and the orgs above, not to another district (403) and answers 404 for an unknown id', async () => {
+    it('shows a case to its org and the orgs above, and to another district answers exactly as for an unknown id (404)', async () => {
       const id = await openCase(s, 'clerk-donghu');
       expect((await as(s, 'clerk-donghu').get(`/api/v1/cases/${id}`)).status).toBe(200);
       expect((await as(s, 'clerk-city').get(`/api/v1/cases/${id}`)).status).toBe(200);
       expect((await as(s, 'auditor').get(`/api/v1/cases/${id}`)).status).toBe(200);
-      expectError(await as(s, 'clerk-xishan').get(`/api/v1/cases/${id}`), 403, 'out_of_jurisdiction');
-      expectError(await as(s, 'clerk-qingshui').get(`/api/v1/cases/${id}`), 403, 'out_of_jurisdiction');
+      expectError(await as(s, 'clerk-xishan').get(`/api/v1/cases/${id}`), 404, 'case_not_found');
+      expectError(await as(s, 'clerk-qingshui').get(`/api/v1/cases/${id}`), 404, 'case_not_found');
       expectError(await as(s, 'clerk-donghu').get('/api/v1/cases/no-such-case'), 404, 'case_not_found');
     });
 
@@ -147,11 +147,11 @@ describe.each(backends)('cases API on $name', ({ name, enabled }) => {
       expectError(await as(s, 'clerk-donghu').post(`/api/v1/cases/${id}/events`, { type: 'note', payload: { text: 'other' } }).set('Idempotency-Key', 'note-1'), 409, 'idempotency_conflict');
     });
 
-    it('refuses other roles (forbidden), other districts (out_of_jurisdiction) and auditors (read_only)', async () => {
+    it('refuses other roles (forbidden), other districts (case_not_found) and auditors (read_only)', async () => {
       const id = await openCase(s, 'clerk-donghu');
       const note = { type: 'note', payload: { text: 'x' } };
       expectError(await as(s, 'chief-donghu').post(`/api/v1/cases/${id}/events`, note), 403, 'forbidden');
-      expectError(await as(s, 'clerk-xishan').post(`/api/v1/cases/${id}/events`, note), 403, 'out_of_jurisdiction');
+      expectError(await as(s, 'clerk-xishan').post(`/api/v1/cases/${id}/events`, note), 404, 'case_not_found');
       expectError(await as(s, 'auditor-donghu').post(`/api/v1/cases/${id}/events`, note), 403, 'read_only');
       expectError(await as(s, 'auditor-clerk').post(`/api/v1/cases/${id}/events`, note), 403, 'read_only');
       expect((await as(s, 'clerk-city').post(`/api/v1/cases/${id}/events`, note)).status).toBe(200);
@@ -178,7 +178,7 @@ describe.each(backends)('cases API on $name', ({ name, enabled }) => {
       expect(items.map((e: { seq: number }) => e.seq)).toEqual([1, 2]);
       expect(items[1].prevHash).toBe(items[0].hash);
       expect(items[1].actor.id).toBe('clerk-donghu');
-      expectError(await as(s, 'clerk-xishan').get(`/api/v1/cases/${id}/history`), 403, 'out_of_jurisdiction');
+      expectError(await as(s, 'clerk-xishan').get(`/api/v1/cases/${id}/history`), 404, 'case_not_found');
     });
 
     it('replays to a seq, and refuses a seq outside the history', async () => {
@@ -245,7 +245,7 @@ describe.each(backends)('cases API on $name', ({ name, enabled }) => {
       expect(await list('overdue=false')).toEqual([a, b].sort());
       const summary = (await as(s, 'clerk-city').get('/api/v1/cases?workflow=permit')).body.items[0];
       expect(summary).toMatchObject({ overdue: true, nextDueAt: '2026-03-05T16:00:00.000Z' });
-      expectError(await as(s, 'clerk-donghu').get('/api/v1/cases?org=xishan'), 403, 'out_of_jurisdiction');
+      expectError(await as(s, 'clerk-donghu').get('/api/v1/cases?org=xishan'), 404, 'org_not_found');
       expectError(await as(s, 'clerk-donghu').get('/api/v1/cases?state=bad%25state'), 400, 'invalid_request');
     });
   });

@@ -10,7 +10,7 @@
 import { Writable } from 'node:stream';
 import { createEngine, createKnexPeopleStore, createManualClock, defineWorkflow, type Engine, type ManualClock, type PeopleStore } from '../../engine/index.js';
 import { BUILTIN_TEMPLATE_DIR, createTemplateCatalog, type NotificationTemplates } from '../../notifications/index.js';
-import { createApp } from '../../server/app.js';
+import { createApp, type AppOptions } from '../../server/app.js';
 import { createNotifier, type Notifier, type NotifierOptions } from '../../server/notifier.js';
 import { loadDemoData } from '../../server/demo.js';
 import { createLogger, type Logger } from '../../server/logger.js';
@@ -104,6 +104,9 @@ export interface TestServerOptions {
   webhookSecret?: string;
   dispatcher?: NotifierOptions['dispatcher'];
   templateDirs?: string[];
+  /** Security settings for the app (by default the write rate limit is off, so tests may write freely). */
+  config?: Partial<AppOptions['config']>;
+  rateLimitPrefix?: string;
 }
 
 /** Builds a test server on a fresh database. */
@@ -130,7 +133,10 @@ export async function testServer(backend: 'sqlite' | 'postgres' = 'sqlite', opts
     config: { SMTP_URL: opts.smtpUrl, DUBAN_MAIL_FROM: '"督办系统" <duban@duban.test>', DUBAN_WEBHOOK_SECRET: opts.webhookSecret, DUBAN_PUBLIC_URL: 'https://duban.test' },
     dispatcher: { backoff: () => 1_000, ...opts.dispatcher },
   });
-  const app = createApp({ engine, people, config: { DUBAN_BODY_LIMIT: '1mb' }, logger, metrics, templates, dispatcher: notifier.dispatcher, validateResponses: true });
+  const app = createApp({
+    engine, people, config: { DUBAN_BODY_LIMIT: '1mb', DUBAN_WRITE_RATE_LIMIT: null, DUBAN_PUBLIC_URL: 'https://duban.test', ...opts.config }, logger, metrics, templates, dispatcher: notifier.dispatcher, validateResponses: true,
+    rateLimitPrefix: opts.rateLimitPrefix,
+  });
   return {
     app, engine, notifier, templates, people, clock, fresh, tokens, logs, logger,
     async cleanup() {

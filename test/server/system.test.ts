@@ -90,7 +90,7 @@ describe('GET /audit/verify', () => {
     expect(lines(all.text)[0]).toMatchObject({ type: 'progress', done: 0, total: 2 });
     expect(lines((await as(s, 'auditor-donghu').get('/api/v1/audit/verify')).text).at(-1)).toMatchObject({ ok: true, casesChecked: 1 });
     expect(lines((await as(s, 'auditor').get(`/api/v1/audit/verify?case=${a}`)).text).at(-1)).toMatchObject({ ok: true, casesChecked: 1, eventsChecked: 1 });
-    expectError(await as(s, 'clerk-xishan').get(`/api/v1/audit/verify?case=${a}`), 403, 'out_of_jurisdiction');
+    expectError(await as(s, 'clerk-xishan').get(`/api/v1/audit/verify?case=${a}`), 404, 'case_not_found');
   });
 
   it('reports the first broken link of a tampered case', async () => {

@@ -4,7 +4,7 @@
  */
 import request from 'supertest';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openCase } from './support-http.js';
+import { openCase, PAGES_ORIGIN, web } from './support-http.js';
 import { testServer, type TestServer } from './support.js';
 import { formFields, parseForm } from '../../server/web/forms.js';
 
@@ -14,29 +14,32 @@ beforeEach(async () => {
 });
 afterEach(() => s.cleanup());
 
-const cookie = (s: TestServer, user: string) => `duban_token=${encodeURIComponent(s.tokens[user]!)}`;
 
 describe('web pages', () => {
   it('redirects to the login page without a session and sets an HttpOnly SameSite cookie on login', async () => {
     const res = await request(s.app).get('/tasks');
     expect([res.status, res.headers.location]).toEqual([303, '/login?next=%2Ftasks']);
-    const bad = await request(s.app).post('/login').type('form').send({ token: 'nope' });
+    const login = () => request(s.app).post('/login').set('Origin', PAGES_ORIGIN).type('form');
+    const bad = await login().send({ token: 'nope' });
     expect(bad.status).toBe(401);
-    const ok = await request(s.app).post('/login').type('form').send({ token: s.tokens['clerk-donghu'], next: '/cases' });
+    const ok = await login().send({ token: s.tokens['clerk-donghu'], next: '/cases' });
     expect([ok.status, ok.headers.location]).toEqual([303, '/cases']);
-    expect(ok.headers['set-cookie']![0]).toMatch(/^duban_token=.+; HttpOnly; SameSite=Strict; Path=\//);
-    const evil = await request(s.app).post('/login').type('form').send({ token: s.tokens['clerk-donghu'], next: '//evil.example/x' });
+    const cookie = ok.headers['set-cookie']![0]!;
+    expect(cookie).toMatch(/^duban_session=[A-Za-z0-9_-]{43}; HttpOnly; SameSite=Strict; Path=\/; Max-Age=43200$/);
+    // The cookie carries a session id, never the API token.
+    expect(cookie).not.toContain(encodeURIComponent(s.tokens['clerk-donghu']!));
+    const evil = await login().send({ token: s.tokens['clerk-donghu'], next: '//evil.example/x' });
     expect(evil.headers.location).toBe('/tasks');
   });
 
   it('renders the worklist, the case list and a case page in Chinese', async () => {
     const id = await openCase(s, 'chief-donghu', { workflowId: 'permit' });
-    const tasks = await request(s.app).get('/tasks').set('Cookie', cookie(s, 'chief-donghu'));
+    const tasks = await request(s.app).get('/tasks').set(await web(s, 'chief-donghu'));
     expect(tasks.status).toBe(200);
     expect(tasks.text).toContain('剩 3 个工作日');
     expect(tasks.text).toContain('2026-03-05 24:00');
-    expect((await request(s.app).get('/cases').set('Cookie', cookie(s, 'chief-donghu'))).text).toContain(id);
-    const page = await request(s.app).get(`/cases/${id}`).set('Cookie', cookie(s, 'chief-donghu'));
+    expect((await request(s.app).get('/cases').set(await web(s, 'chief-donghu'))).text).toContain(id);
+    const page = await request(s.app).get(`/cases/${id}`).set(await web(s, 'chief-donghu'));
     expect(page.text).toContain('审查');
     expect(page.text).toContain('data-event="reject"');
     expect(page.text).toContain('stateDiagram-v2');
@@ -44,14 +47,14 @@ describe('web pages', () => {
 
   it('advances a case from a form post and shows errors on the page', async () => {
     const id = await openCase(s, 'chief-donghu', { workflowId: 'permit' });
-    const post = (form: Record<string, string>, user = 'chief-donghu') => request(s.app).post(`/cases/${id}/events`).set('Cookie', cookie(s, user)).type('form').send(form);
+    const post = async (form: Record<string, string>, user = 'chief-donghu') => request(s.app).post(`/cases/${id}/events`).set(await web(s, user)).type('form').send(form);
     const refused = await post({ _type: 'reject', _expectedVersion: '1' });
     expect(refused.status).toBe(422);
     expect(refused.text).toContain('invalid_input');
     const stale = await post({ _type: 'reject', _expectedVersion: '0', 'p.reason': '材料不全' });
     expect(stale.status).toBe(409);
     expect((await post({ _type: 'approve' }, 'auditor-donghu')).status).toBe(403);
-    expect((await post({ _type: 'approve' }, 'chief-xishan')).status).toBe(403);
+    expect((await post({ _type: 'approve' }, 'chief-xishan')).status).toBe(404);
     expect((await post({ _type: 'reject', _expectedVersion: '1', 'p.reason': 'a\u0000b' })).status).toBe(400);
     const done = await post({ _type: 'reject', _expectedVersion: '1', 'p.reason': '材料不全' });
     expect([done.status, done.headers.location]).toEqual([303, `/cases/${id}?done=reject`]);
@@ -60,13 +63,13 @@ describe('web pages', () => {
 
   it('refuses cross-site form posts, admin pages to non-admins, and cases outside the subtree', async () => {
     const id = await openCase(s, 'clerk-donghu');
-    const cross = await request(s.app).post(`/cases/${id}/events`).set('Cookie', cookie(s, 'clerk-donghu')).set('Origin', 'http://evil.example').type('form').send({ _type: 'submit' });
+    const cross = await request(s.app).post(`/cases/${id}/events`).set(await web(s, 'clerk-donghu')).set('Origin', 'http://evil.example').type('form').send({ _type: 'submit' });
     expect(cross.status).toBe(403);
     expect((await s.engine.getCase(id)).version).toBe(1);
-    expect((await request(s.app).get('/admin/workflows').set('Cookie', cookie(s, 'clerk-donghu'))).status).toBe(403);
-    expect((await request(s.app).get('/admin/workflows').set('Cookie', cookie(s, 'admin'))).status).toBe(200);
-    expect((await request(s.app).get(`/cases/${id}`).set('Cookie', cookie(s, 'clerk-xishan'))).status).toBe(403);
-    expect((await request(s.app).get(`/cases/${id}/audit`).set('Cookie', cookie(s, 'auditor'))).text).toContain('哈希链完整');
+    expect((await request(s.app).get('/admin/workflows').set(await web(s, 'clerk-donghu'))).status).toBe(403);
+    expect((await request(s.app).get('/admin/workflows').set(await web(s, 'admin'))).status).toBe(200);
+    expect((await request(s.app).get(`/cases/${id}`).set(await web(s, 'clerk-xishan'))).status).toBe(404);
+    expect((await request(s.app).get(`/cases/${id}/audit`).set(await web(s, 'auditor'))).text).toContain('哈希链完整');
   });
 });
 

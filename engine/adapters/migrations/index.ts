@@ -18,6 +18,7 @@ import * as m007 from './007-task-due-provisional.js';
 import * as m008 from './008-anchors.js';
 import * as m011 from './011-event-salts.js';
 import * as m012 from './012-parties.js';
+import * as m009 from './009-sessions.js';
 
 /** One named migration. */
 export interface NamedMigration {
@@ -38,6 +39,7 @@ export const MIGRATIONS: readonly NamedMigration[] = [
   { name: '008-anchors', ...m008 },
   { name: '011-event-salts', ...m011 },
   { name: '012-parties', ...m012 },
+  { name: '009-sessions', ...m009 },
 ];
 
 /** Name of knex's bookkeeping table (and, with `_lock`, of its lock table). */
