@@ -39,146 +39,165 @@ function isLogic(v: unknown): v is Record<string, unknown> {
 /** Operators that build a new value; their results are measured and charged. */
 const BUILDERS = new Set(['merge', 'cat', 'substr', 'missing', 'missing_some', 'map', 'filter']);
 
+/** What one evaluation has spent so far. */
+interface Run {
+  budget: ExpressionBudget;
+  allowed: ReadonlySet<string>;
+  operations: number;
+  total: number;
+  /** Deep sizes of the objects measured so far (a Map: it lives for one evaluation only). */
+  sizes: Map<object, number> | undefined;
+}
+
 /**
  * Evaluates `rule` over `data`. Throws `ExpressionBudgetExceededError` when
  * the budget runs out, and a plain error for an operator outside the
  * whitelist (the validator refuses those at registration). Pure.
  * @example
- * applyLogic({ '>': [{ var: 'data.amount' }, 0] }, { data: { amount: 3 } }); // true
+ * applyLogic({ '>': [{ var: 'data.amount' }, 0] }, { data: { amount: 3 } }, new Set(['>', 'var'])); // true
  */
 export function applyLogic(rule: unknown, data: unknown, allowed: ReadonlySet<string>, budget: ExpressionBudget = DEFAULT_EXPRESSION_BUDGET): unknown {
-  let operations = 0;
-  let total = 0;
-  const sizes = new WeakMap<object, number>();
-  const over = (limit: 'operations' | 'depth' | 'value_size' | 'total_size', max: number): never => {
-    throw new ExpressionBudgetExceededError(limit, max);
-  };
-
-  /** Deep size, memoised per object (shared sub-arrays count each time they appear) and saturating just above the cap. */
-  const sizeOf = (v: unknown, level = 0): number => {
-    if (typeof v === 'string') return v.length + 1;
-    if (typeof v !== 'object' || v === null) return 1;
-    const known = sizes.get(v);
-    if (known !== undefined) return known;
-    if (level > budget.maxDepth) over('depth', budget.maxDepth);
-    let n = 1;
-    for (const item of Array.isArray(v) ? v : Object.values(v)) {
-      n += sizeOf(item, level + 1);
-      if (n > budget.maxValueSize) break;
-    }
-    sizes.set(v, n);
-    return n;
-  };
-  const built = <T>(v: T): T => {
-    const n = sizeOf(v);
-    if (n > budget.maxValueSize) over('value_size', budget.maxValueSize);
-    total += n;
-    if (total > budget.maxTotalSize) over('total_size', budget.maxTotalSize);
-    return v;
-  };
-
-  const readVar = (scope: unknown, name: unknown, fallback: unknown): unknown => {
-    const notFound = fallback === undefined ? null : fallback;
-    if (name === undefined || name === '' || name === null) return scope;
-    let cur = scope;
-    for (const seg of String(name).split('.')) {
-      if (cur === null || cur === undefined) return notFound;
-      // Own properties only: `constructor`, `__proto__` and inherited methods are never reachable.
-      if (FORBIDDEN_SEGMENTS.has(seg) || !Object.hasOwn(Object(cur), seg)) return notFound;
-      cur = (cur as Record<string, unknown>)[seg];
-      if (cur === undefined) return notFound;
-    }
-    return cur;
-  };
-
-  const missing = (scope: unknown, args: unknown[]): unknown[] => {
-    const keys = Array.isArray(args[0]) ? (args[0] as unknown[]) : args;
-    const out: unknown[] = [];
-    for (const key of keys) {
-      if (++operations > budget.maxOperations) over('operations', budget.maxOperations);
-      const value = readVar(scope, key, undefined);
-      if (value === null || value === '') out.push(key);
-    }
-    return out;
-  };
-
-  const apply = (logic: unknown, scope: unknown, depth: number): unknown => {
-    if (++operations > budget.maxOperations) over('operations', budget.maxOperations);
-    if (depth > budget.maxDepth) over('depth', budget.maxDepth);
-    if (Array.isArray(logic)) return built(logic.map((l) => apply(l, scope, depth + 1)));
-    if (!isLogic(logic)) return logic;
-    const op = Object.keys(logic)[0]!;
-    if (!allowed.has(op)) throw new Error(`Unrecognized operation ${op}`);
-    const raw = logic[op];
-    const values: unknown[] = Array.isArray(raw) ? raw : [raw];
-    const sub = (l: unknown, s: unknown = scope) => apply(l, s, depth + 1);
-    const list = (l: unknown): unknown[] | undefined => {
-      const v = sub(l);
-      return Array.isArray(v) ? v : undefined;
-    };
-    switch (op) {
-      case 'if':
-      case '?:': {
-        let i = 0;
-        for (; i < values.length - 1; i += 2) if (truthy(sub(values[i]))) return sub(values[i + 1]);
-        return values.length === i + 1 ? sub(values[i]) : null;
-      }
-      case 'and':
-      case 'or': {
-        let current: unknown;
-        for (const v of values) {
-          current = sub(v);
-          if (truthy(current) !== (op === 'and')) return current;
-        }
-        return current;
-      }
-      case 'filter': {
-        const items = list(values[0]);
-        return items ? built(items.filter((item) => truthy(sub(values[1], item)))) : [];
-      }
-      case 'map': {
-        const items = list(values[0]);
-        return items ? built(items.map((item) => sub(values[1], item))) : [];
-      }
-      case 'reduce': {
-        const items = list(values[0]);
-        const initial = values[2] !== undefined ? sub(values[2]) : null;
-        if (!items) return initial;
-        return items.reduce((accumulator: unknown, current) => sub(values[1], { current, accumulator }), initial);
-      }
-      case 'all':
-      case 'none':
-      case 'some': {
-        const items = list(values[0]);
-        if (!items || items.length === 0) return op === 'none';
-        for (const item of items) {
-          const hit = truthy(sub(values[1], item));
-          if (op === 'all' && !hit) return false;
-          if (op === 'none' && hit) return false;
-          if (op === 'some' && hit) return true;
-        }
-        return op !== 'some';
-      }
-    }
-    const args = values.map((v) => sub(v));
-    // Refuse a join or a concatenation before building it, so an over-budget value is never allocated.
-    if (op === 'merge' || op === 'cat') {
-      let n = 0;
-      for (const a of args) n += op === 'merge' && Array.isArray(a) ? a.length : sizeOf(a);
-      if (n > budget.maxValueSize) over('value_size', budget.maxValueSize);
-      if (total + n > budget.maxTotalSize) over('total_size', budget.maxTotalSize);
-    }
-    const result = operate(op, args, scope, readVar, missing);
-    return BUILDERS.has(op) ? built(result) : result;
-  };
-
-  return apply(rule, data, 0);
+  return apply({ budget, allowed, operations: 0, total: 0, sizes: undefined }, rule, data, 0);
 }
 
-type ReadVar = (scope: unknown, name: unknown, fallback: unknown) => unknown;
+function over(limit: 'operations' | 'depth' | 'value_size' | 'total_size', max: number): never {
+  throw new ExpressionBudgetExceededError(limit, max);
+}
+
+/** Deep size, memoised per object (shared sub-arrays count each time they appear) and saturating just above the cap. */
+function sizeOf(run: Run, v: unknown, level = 0): number {
+  if (typeof v === 'string') return v.length + 1;
+  if (typeof v !== 'object' || v === null) return 1;
+  run.sizes ??= new Map();
+  const known = run.sizes.get(v);
+  if (known !== undefined) return known;
+  if (level > run.budget.maxDepth) over('depth', run.budget.maxDepth);
+  let n = 1;
+  for (const item of Array.isArray(v) ? v : Object.values(v)) {
+    n += sizeOf(run, item, level + 1);
+    if (n > run.budget.maxValueSize) break;
+  }
+  run.sizes.set(v, n);
+  return n;
+}
+
+/** Charges a value an operator built against the budget. */
+function built<T>(run: Run, v: T): T {
+  const n = sizeOf(run, v);
+  if (n > run.budget.maxValueSize) over('value_size', run.budget.maxValueSize);
+  run.total += n;
+  if (run.total > run.budget.maxTotalSize) over('total_size', run.budget.maxTotalSize);
+  return v;
+}
+
+function readVar(scope: unknown, name: unknown, fallback: unknown): unknown {
+  const notFound = fallback === undefined ? null : fallback;
+  if (name === undefined || name === '' || name === null) return scope;
+  let cur = scope;
+  for (const seg of String(name).split('.')) {
+    if (cur === null || cur === undefined) return notFound;
+    // Own properties only: `constructor`, `__proto__` and inherited methods are never reachable.
+    if (FORBIDDEN_SEGMENTS.has(seg) || !Object.hasOwn(Object(cur), seg)) return notFound;
+    cur = (cur as Record<string, unknown>)[seg];
+    if (cur === undefined) return notFound;
+  }
+  return cur;
+}
+
+function missing(run: Run, scope: unknown, args: unknown[]): unknown[] {
+  const keys = Array.isArray(args[0]) ? (args[0] as unknown[]) : args;
+  const out: unknown[] = [];
+  for (const key of keys) {
+    if (++run.operations > run.budget.maxOperations) over('operations', run.budget.maxOperations);
+    const value = readVar(scope, key, undefined);
+    if (value === null || value === '') out.push(key);
+  }
+  return out;
+}
+
+function apply(run: Run, logic: unknown, scope: unknown, depth: number): unknown {
+  const budget = run.budget;
+  if (++run.operations > budget.maxOperations) over('operations', budget.maxOperations);
+  if (depth > budget.maxDepth) over('depth', budget.maxDepth);
+  if (Array.isArray(logic)) {
+    const out = new Array<unknown>(logic.length);
+    for (let i = 0; i < logic.length; i++) out[i] = apply(run, logic[i], scope, depth + 1);
+    return built(run, out);
+  }
+  if (!isLogic(logic)) return logic;
+  let op = '';
+  for (const k in logic) op = k;
+  if (!run.allowed.has(op)) throw new Error(`Unrecognized operation ${op}`);
+  const raw = logic[op];
+  const values: unknown[] = Array.isArray(raw) ? raw : [raw];
+  const next = depth + 1;
+  switch (op) {
+    case 'if':
+    case '?:': {
+      let i = 0;
+      for (; i < values.length - 1; i += 2) if (truthy(apply(run, values[i], scope, next))) return apply(run, values[i + 1], scope, next);
+      return values.length === i + 1 ? apply(run, values[i], scope, next) : null;
+    }
+    case 'and':
+    case 'or': {
+      let current: unknown;
+      for (const v of values) {
+        current = apply(run, v, scope, next);
+        if (truthy(current) !== (op === 'and')) return current;
+      }
+      return current;
+    }
+    case 'filter':
+    case 'map':
+    case 'reduce':
+    case 'all':
+    case 'none':
+    case 'some': {
+      const found = apply(run, values[0], scope, next);
+      const items = Array.isArray(found) ? found : undefined;
+      const body = values[1];
+      if (op === 'reduce') {
+        const initial = values[2] !== undefined ? apply(run, values[2], scope, next) : null;
+        if (!items) return initial;
+        let accumulator = initial;
+        for (const current of items) accumulator = apply(run, body, { current, accumulator }, next);
+        return accumulator;
+      }
+      if (op === 'filter' || op === 'map') {
+        if (!items) return [];
+        const out: unknown[] = [];
+        for (const item of items) {
+          const v = apply(run, body, item, next);
+          if (op === 'map') out.push(v);
+          else if (truthy(v)) out.push(item);
+        }
+        return built(run, out);
+      }
+      if (!items || items.length === 0) return op === 'none';
+      for (const item of items) {
+        const hit = truthy(apply(run, body, item, next));
+        if (op === 'all' && !hit) return false;
+        if (op === 'none' && hit) return false;
+        if (op === 'some' && hit) return true;
+      }
+      return op !== 'some';
+    }
+  }
+  const args = new Array<unknown>(values.length);
+  for (let i = 0; i < values.length; i++) args[i] = apply(run, values[i], scope, next);
+  // Refuse a join or a concatenation before building it, so an over-budget value is never allocated.
+  if (op === 'merge' || op === 'cat') {
+    let n = 0;
+    for (const a of args) n += op === 'merge' && Array.isArray(a) ? a.length : sizeOf(run, a);
+    if (n > budget.maxValueSize) over('value_size', budget.maxValueSize);
+    if (run.total + n > budget.maxTotalSize) over('total_size', budget.maxTotalSize);
+  }
+  const result = operate(op, args, scope, (s, a) => missing(run, s, a));
+  return BUILDERS.has(op) ? built(run, result) : result;
+}
 
 /** The non-scoped operators of json-logic-js, over evaluated arguments. */
-function operate(op: string, args: unknown[], scope: unknown, readVar: ReadVar, missing: (scope: unknown, args: unknown[]) => unknown[]): unknown {
+function operate(op: string, args: unknown[], scope: unknown, missingOf: (scope: unknown, args: unknown[]) => unknown[]): unknown {
   // json-logic's == and != are JavaScript's loose comparisons.
   const [a, b, c] = args as [any, any, any]; // eslint-disable-line @typescript-eslint/no-explicit-any
   switch (op) {
@@ -233,9 +252,9 @@ function operate(op: string, args: unknown[], scope: unknown, readVar: ReadVar, 
     case 'var':
       return readVar(scope, a, b);
     case 'missing':
-      return missing(scope, args);
+      return missingOf(scope, args);
     case 'missing_some': {
-      const areMissing = missing(scope, [b]);
+      const areMissing = missingOf(scope, [b]);
       const length = typeof (b as { length?: unknown } | null | undefined)?.length === 'number' ? (b as unknown[]).length : NaN;
       return length - areMissing.length >= a ? [] : areMissing;
     }
