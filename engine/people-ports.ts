@@ -42,6 +42,8 @@ export interface TokenRecord {
   createdAt: string;
   lastUsedAt: string | null;
   revokedAt: string | null;
+  /** When the token stops working (an ISO instant); null or absent: never. */
+  expiresAt?: string | null | undefined;
 }
 
 /** What an insert of an org or a user found: new, the same row already there, or a different row under that id. */

@@ -34,10 +34,13 @@ export function hashToken(token: string): string {
   return createHash('sha256').update(token, 'utf8').digest('hex');
 }
 
-/** Creates a token for a user and stores its hash. Returns the text (shown once) and the record. */
-export async function issueToken(people: PeopleStore, clock: Clock, userId: string, label: string | null = null): Promise<{ token: string; record: TokenRecord }> {
+/**
+ * Creates a token for a user and stores its hash. Returns the text (shown
+ * once) and the record. `expiresAt` (an ISO instant) ends it; null: never.
+ */
+export async function issueToken(people: PeopleStore, clock: Clock, userId: string, label: string | null = null, expiresAt: string | null = null): Promise<{ token: string; record: TokenRecord }> {
   const token = randomBytes(32).toString('base64url');
-  const record: TokenRecord = { id: `tok_${randomBytes(8).toString('hex')}`, userId, hash: hashToken(token), label, createdAt: clock.now().toISOString(), lastUsedAt: null, revokedAt: null };
+  const record: TokenRecord = { id: `tok_${randomBytes(8).toString('hex')}`, userId, hash: hashToken(token), label, createdAt: clock.now().toISOString(), lastUsedAt: null, revokedAt: null, expiresAt };
   await people.addToken(record);
   return { token, record };
 }
@@ -139,6 +142,7 @@ export function createAuthenticator(people: PeopleStore, orgs: OrgDirectory, clo
         cache.set(hash, hit);
       }
       const { token, user } = hit;
+      if (token.expiresAt && Date.parse(token.expiresAt) <= clock.now().getTime()) throw new HttpError('token_expired', 'the token has expired; ask an admin for a new one (duban tokens issue <user>)');
       if ((touched.get(token.id) ?? 0) < now - TOUCH_EVERY_MS) {
         touched.set(token.id, now);
         const at = clock.now();

@@ -2,9 +2,9 @@
  * `duban calendar …`: compute a deadline by hand, list the loaded calendars,
  * import a calendar or a new year of one.
  */
-import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { addDuration, EngineError } from '../engine/index.js';
+import { readJsonFile } from './cli-input.js';
 import type { Runtime } from './main.js';
 
 type WithRuntime = <T>(fn: (rt: Runtime) => Promise<T>, opts?: { registerBuiltins?: boolean }) => Promise<T>;
@@ -45,7 +45,7 @@ export function registerCalendarCommands(program: Command, withRuntime: WithRunt
     .description('add a calendar or a new year of one from a JSON file (stored as a new version when its content is new)')
     .action(async (file: string) => {
       await withRuntime(async ({ engine }) => {
-        const r = await engine.calendars.add(JSON.parse(await readFile(file, 'utf8')) as unknown);
+        const r = await engine.calendars.add(await readJsonFile(file));
         console.log(`${r.created ? 'added' : 'already loaded'} calendar ${r.id} v${r.version}`);
       }, { registerBuiltins: false });
     });

@@ -3,8 +3,8 @@
  * an org tree, creating a user with a first token, revoking a token.
  */
 import { randomBytes } from 'node:crypto';
-import { ORG_LEVELS, type Clock, type OrgRecord, type PeopleStore, type TokenRecord, type UserRecord } from '../engine/index.js';
-import { hashToken, issueToken } from './access.js';
+import { ORG_LEVELS, type Clock, type OrgRecord, type PeopleStore, type Store, type TokenRecord, type UserRecord } from '../engine/index.js';
+import { ADMIN_ROLE, AUDITOR_ROLE, hashToken, issueToken } from './access.js';
 import { HttpError } from './http-errors.js';
 import type { OrgTreeNode } from './schemas.js';
 
@@ -53,4 +53,45 @@ export async function createUser(
 /** Finds a token by its id (`tok_…`) or its text. */
 export async function findToken(people: PeopleStore, idOrToken: string): Promise<TokenRecord | undefined> {
   return (await people.findToken({ id: idOrToken })) ?? (await people.findToken({ hash: hashToken(idOrToken) }));
+}
+
+/** Roles no user may hold: the engine's own actor for timers and built-in events. */
+const UNGRANTABLE_ROLES = new Set(['system']);
+
+/**
+ * The role catalogue: every role a registered workflow declares (stored
+ * versions and `extra`, e.g. the built-ins before they are registered), plus
+ * the server's own `admin` and `auditor`; never `system`. Sorted.
+ */
+export async function knownRoles(store: Pick<Store, 'listDefinitions'>, extra: readonly unknown[] = []): Promise<string[]> {
+  const roles = new Set<string>([ADMIN_ROLE, AUDITOR_ROLE]);
+  const add = (def: unknown) => {
+    const declared = def && typeof def === 'object' ? (def as { roles?: unknown }).roles : undefined;
+    if (Array.isArray(declared)) for (const r of declared) if (typeof r === 'string' && !UNGRANTABLE_ROLES.has(r)) roles.add(r);
+  };
+  for (const d of await store.listDefinitions()) add(d.definition);
+  for (const d of extra) add(d);
+  return [...roles].sort();
+}
+
+/** One issue per role that is not in the catalogue, naming the known roles (and the nearest one, for a typo). */
+export function unknownRoleIssues(roles: readonly string[], known: readonly string[], path: (index: number) => (string | number)[]): { code: string; path: (string | number)[]; message: string }[] {
+  const issues: { code: string; path: (string | number)[]; message: string }[] = [];
+  roles.forEach((role, i) => {
+    if (known.includes(role)) return;
+    const near = known.map((k) => ({ k, d: editDistance(role.toLowerCase(), k.toLowerCase()) })).sort((a, b) => a.d - b.d)[0];
+    const hint = near && near.d <= Math.max(2, Math.floor(role.length / 4)) ? ` (did you mean ${near.k}?)` : '';
+    issues.push({ code: 'unknown_role', path: path(i), message: `"${role}" is not a known role${hint}; known roles: ${known.join(', ')}` });
+  });
+  return issues;
+}
+
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) row.push(Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1)));
+    prev = row;
+  }
+  return prev[b.length]!;
 }

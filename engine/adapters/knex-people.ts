@@ -33,6 +33,7 @@ interface TokenRow {
   created_at: string;
   last_used_at: string | null;
   revoked_at: string | null;
+  expires_at: string | null;
 }
 
 const toOrg = (r: OrgRow): OrgRecord => ({ id: r.id, name: r.name, parentId: r.parent_id, level: r.level as OrgRecord['level'], createdAt: r.created_at });
@@ -40,7 +41,7 @@ const toUser = (dialect: Dialect, r: UserRow): UserRecord => ({
   id: r.id, name: r.name, orgId: r.org_id, roles: decodeJson(dialect, r.roles) as string[], locale: r.locale as UserRecord['locale'],
   email: r.email ?? null, webhookUrl: r.webhook_url ?? null, createdAt: r.created_at,
 });
-const toToken = (r: TokenRow): TokenRecord => ({ id: r.id, userId: r.user_id, hash: r.hash, label: r.label, createdAt: r.created_at, lastUsedAt: r.last_used_at, revokedAt: r.revoked_at });
+const toToken = (r: TokenRow): TokenRecord => ({ id: r.id, userId: r.user_id, hash: r.hash, label: r.label, createdAt: r.created_at, lastUsedAt: r.last_used_at, revokedAt: r.revoked_at, expiresAt: r.expires_at ?? null });
 
 /**
  * Creates the people store on the database of a knex store (call the store's
@@ -89,7 +90,7 @@ export function createKnexPeopleStore(store: Pick<KnexStore, 'knex' | 'dialect'>
       return (await q).map((r) => toUser(dialect, r));
     },
     async addToken(token) {
-      const row: TokenRow = { id: token.id, user_id: token.userId, hash: token.hash, label: token.label, created_at: token.createdAt, last_used_at: token.lastUsedAt, revoked_at: token.revokedAt };
+      const row: TokenRow = { id: token.id, user_id: token.userId, hash: token.hash, label: token.label, created_at: token.createdAt, last_used_at: token.lastUsedAt, revoked_at: token.revokedAt, expires_at: token.expiresAt ?? null };
       await knex('api_tokens').insert(row);
     },
     async findToken(by) {

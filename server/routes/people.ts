@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { assertJurisdiction, issueToken } from '../access.js';
 import { HttpError } from '../http-errors.js';
-import { addOrg, createUser, findToken } from '../people.js';
+import { addOrg, createUser, findToken, knownRoles, unknownRoleIssues } from '../people.js';
 import { Reply, route, type Route } from '../routing.js';
 import { IdParams, IssuedTokenSchema, NewOrgSchema, NewUserSchema, OrgSchema, UserSchema } from '../schemas.js';
 import type { RouteDeps } from './deps.js';
@@ -62,6 +62,8 @@ export function peopleRoutes({ engine, people, orgs, auth }: RouteDeps): Route[]
       async ({ body, principal }) => {
         if (!(await orgs.get(body.orgId))) throw new HttpError('org_not_found', `org ${body.orgId} does not exist`);
         assertJurisdiction(principal!, body.orgId, 'the org of the new user');
+        const unknown = unknownRoleIssues(body.roles, await knownRoles(engine.store), (i) => ['body', 'roles', i]);
+        if (unknown.length > 0) throw new HttpError('invalid_request', unknown.map((i) => i.message).join('; '), unknown);
         return createUser(people, clock, body);
       },
     ),
@@ -69,14 +71,15 @@ export function peopleRoutes({ engine, people, orgs, auth }: RouteDeps): Route[]
       {
         method: 'post', path: '/api/v1/users/:id/tokens', tag: 'people', auth: 'admin', status: 201, params: IdParams,
         summary: 'Issue another token for a user of your subtree (shown once)',
-        body: z.object({ label: z.string().max(200).optional() }).strict(), response: IssuedTokenSchema,
+        body: z.object({ label: z.string().max(200).optional(), expiresAt: z.iso.datetime({ offset: true }).optional().describe('when the token stops working; never when omitted') }).strict(), response: IssuedTokenSchema,
         errors: ['user_not_found', 'out_of_jurisdiction'],
       },
       async ({ params, body, principal }) => {
         const user = await people.getUser(params.id);
         if (!user) throw new HttpError('user_not_found', `user ${params.id} does not exist`);
         assertJurisdiction(principal!, user.orgId, `user ${user.id}`);
-        const { token, record } = await issueToken(people, clock, user.id, body.label ?? null);
+        if (body.expiresAt !== undefined && Date.parse(body.expiresAt) <= clock.now().getTime()) throw new HttpError('invalid_request', 'expiresAt has already passed', [{ code: 'in_the_past', path: ['body', 'expiresAt'], message: 'must be in the future' }]);
+        const { token, record } = await issueToken(people, clock, user.id, body.label ?? null, body.expiresAt === undefined ? null : new Date(body.expiresAt).toISOString());
         return { tokenId: record.id, token };
       },
     ),
