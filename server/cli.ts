@@ -15,7 +15,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Command, InvalidArgumentError } from 'commander';
 import cliProgress from 'cli-progress';
-import { EngineError, formatPath, formatStateValue, validateDefinition, workflowJsonSchema } from '../engine/index.js';
+import { definitionReference, EngineError, formatPath, formatStateValue, validateDefinition, workflowJsonSchema } from '../engine/index.js';
 import { NotificationError } from '../notifications/index.js';
 import { verifyCaseFile } from './case-file.js';
 import { registerCalendarCommands } from './cli-calendar.js';
@@ -26,6 +26,7 @@ import { HttpError } from './http-errors.js';
 import { configFromEnv, loadTemplates, openRuntime, type Runtime } from './main.js';
 import { createUser, findToken, importOrgTree, knownRoles, unknownRoleIssues } from './people.js';
 import { NewUserSchema, OrgTreeSchema } from './schemas.js';
+import { referenceExamples } from './reference-examples.js';
 import { assertModeConfig, startServer } from './serve.js';
 import { checkDataDir, checkPort, CommandError, DEFAULT_ROOT, formatChinaTime, initRoot, issueUserToken, parseExpiry } from './startup.js';
 import { builtinWorkflows } from '../workflows/index.js';
@@ -152,6 +153,17 @@ workflows
   .option('--out <file>', 'write to a file instead of stdout')
   .action(async (opts: { out?: string }) => {
     const text = `${JSON.stringify(workflowJsonSchema(), null, 2)}\n`;
+    if (!opts.out) return void process.stdout.write(text);
+    await mkdir(path.dirname(path.resolve(opts.out)), { recursive: true });
+    await writeFile(opts.out, text);
+    console.log(`wrote ${opts.out}`);
+  });
+workflows
+  .command('reference')
+  .description('print (or write) the definition reference in Markdown, generated from the schema (npm run docs writes docs/definition-reference.md)')
+  .option('--out <file>', 'write to a file instead of stdout')
+  .action(async (opts: { out?: string }) => {
+    const text = definitionReference(await referenceExamples());
     if (!opts.out) return void process.stdout.write(text);
     await mkdir(path.dirname(path.resolve(opts.out)), { recursive: true });
     await writeFile(opts.out, text);
