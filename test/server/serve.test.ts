@@ -198,7 +198,7 @@ describe('duban CLI', { timeout: 180_000 }, () => {
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     let out = '';
     const url = await new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no URL printed: ${out}`)), 20_000);
+      const timer = setTimeout(() => reject(new Error(`no URL printed: ${out}`)), 120_000);
       child.stdout.on('data', (chunk: Buffer) => {
         out += chunk.toString('utf8');
         const m = /listening on (http:\/\/\S+)[\s\S]*Root admin token[^\n]*: (\S+)\n/.exec(out);
