@@ -34,7 +34,9 @@ import { ORG_LEVELS, type OrgLevel } from '../engine/index.js';
 import { assertWorkerConfig, startWorker } from './worker.js';
 
 const program = new Command();
-program.name('duban').description('Duban (督办): workflow engine for work-safety supervision cases').showHelpAfterError();
+program.name('duban').description('Duban (督办): workflow engine for work-safety supervision cases').showHelpAfterError('(run with --help to see the options)');
+// A missing or malformed option is refused like any other bad input: exit 2 (commander has printed the one line).
+program.exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2));
 
 /** Loads definitions from a .json file or a .ts/.js module (default and named exports). */
 async function loadDefinitions(file: string): Promise<unknown[]> {
@@ -202,7 +204,10 @@ const cases = program.command('cases').description('cases');
 cases
   .command('replay <caseId>')
   .description('replay a case from its history and print its state at a seq (the latest by default)')
-  .option('--at <seq>', 'the seq to stop at', (v) => Number.parseInt(v, 10))
+  .option('--at <seq>', 'the seq to stop at', (v) => {
+    if (!/^[1-9]\d{0,9}$/.test(v)) throw new InvalidArgumentError('a seq is a whole number from 1');
+    return Number(v);
+  })
   .option('--json', 'print JSON')
   .action(async (caseId: string, opts: { at?: number; json?: boolean }) => {
     await withRuntime(async ({ engine }) => {
