@@ -20,6 +20,7 @@ export {
 } from './core/definition-schema.js';
 export { validateDefinition, type ValidationResult, type ValidateOptions, type TemplateCatalog } from './core/validate-definition.js';
 export { workflowJsonSchema } from './core/json-schema.js';
+export { definitionReference } from './core/definition-reference.js';
 export { compileWorkflow, isSystemActor, SYSTEM_ROLE, type CompiledWorkflow } from './core/compile.js';
 export { step, initialStep, acceptedEvents, availableEvents, type StepResult, type NewCase } from './core/step.js';
 export { EffectSchema, NotifyEffectSchema, ResolvedRecipientSchema, type Effect, type NotifyEffect, type ResolvedRecipient } from './core/effects.js';

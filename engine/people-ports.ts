@@ -68,6 +68,8 @@ export interface TokenRecord {
   createdAt: string;
   lastUsedAt: string | null;
   revokedAt: string | null;
+  /** When the token stops working (an ISO instant); null or absent: never. */
+  expiresAt?: string | null | undefined;
 }
 
 /**

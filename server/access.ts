@@ -46,12 +46,17 @@ export function hashToken(token: string): string {
  * Creates a token for a user and stores its hash. Returns the text (shown
  * once) and the record. `issuedBy` is the user who issues it for someone else
  * (an admin): events sent with it then record that issuer beside the holder.
+ * `expiresAt` (an ISO instant) ends it; null: never.
  */
-export async function issueToken(people: PeopleStore, clock: Clock, userId: string, label: string | null = null, issuedBy: string | null = null): Promise<{ token: string; record: TokenRecord }> {
+export async function issueToken(
+  people: PeopleStore, clock: Clock, userId: string,
+  opts: { label?: string | null; issuedBy?: string | null; expiresAt?: string | null } = {},
+): Promise<{ token: string; record: TokenRecord }> {
   const token = randomBytes(32).toString('base64url');
+  const issuedBy = opts.issuedBy ?? null;
   const record: TokenRecord = {
-    id: `tok_${randomBytes(8).toString('hex')}`, userId, hash: hashToken(token), label, issuedBy: issuedBy === userId ? null : issuedBy,
-    createdAt: clock.now().toISOString(), lastUsedAt: null, revokedAt: null,
+    id: `tok_${randomBytes(8).toString('hex')}`, userId, hash: hashToken(token), label: opts.label ?? null, issuedBy: issuedBy === userId ? null : issuedBy,
+    createdAt: clock.now().toISOString(), lastUsedAt: null, revokedAt: null, expiresAt: opts.expiresAt ?? null,
   };
   await people.addToken(record);
   return { token, record };
@@ -162,6 +167,7 @@ export function createAuthenticator(people: PeopleStore, orgs: OrgDirectory, clo
         cache.set(hash, hit);
       }
       const { token, user, issuer } = hit;
+      if (token.expiresAt && Date.parse(token.expiresAt) <= clock.now().getTime()) throw new HttpError('token_expired', 'the token has expired; ask an admin for a new one (duban tokens issue <user>)');
       if ((touched.get(token.id) ?? 0) < now - TOUCH_EVERY_MS) {
         touched.set(token.id, now);
         const at = clock.now();

@@ -2,10 +2,10 @@
  * `duban calendar …`: compute a deadline by hand, list the loaded calendars,
  * import a calendar or a new year of one.
  */
-import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { addDuration, EngineError } from '../engine/index.js';
+import { readJsonFile } from './cli-input.js';
 import type { Runtime } from './main.js';
 
 const YearsFileSchema = z.object({
@@ -63,7 +63,7 @@ export function registerCalendarCommands(program: Command, withRuntime: WithRunt
     .option('--years', 'the file holds years to add to the latest version of its calendar')
     .action(async (file: string, opts: { years?: boolean }) => {
       await withRuntime(async ({ engine }) => {
-        const input = JSON.parse(await readFile(file, 'utf8')) as unknown;
+        const input = await readJsonFile(file);
         const r = await engine.calendars.add(opts.years ? await withYears(engine, input) : input);
         console.log(`${r.created ? 'added' : 'already loaded'} calendar ${r.id} v${r.version}`);
         // Also after "already loaded": a pass interrupted earlier resumes (it is idempotent).

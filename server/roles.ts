@@ -85,10 +85,8 @@ export function assertGrantable(catalogue: RoleCatalogue, roles: readonly string
     if (role === SYSTEM_ROLE) throw new HttpError('role_not_grantable', 'role system is the engine\'s own (timers, escalations) and is never granted to a person');
     const rule = catalogue.roles.get(role);
     if (!rule) {
-      const known = [...catalogue.roles.keys()];
-      throw new HttpError('unknown_role', `role ${role} is not declared by any registered workflow; known roles: ${known.join(', ')}`, [
-        { code: 'unknown_role', path: ['body', 'roles'], message: `known roles: ${known.join(', ')}` },
-      ]);
+      const issues = unknownRoleIssues([role], [...catalogue.roles.keys()], () => ['body', 'roles']);
+      throw new HttpError('unknown_role', `role ${role} is not declared by any registered workflow: ${issues[0]!.message}`, issues);
     }
     if (!rule.holders.includes(org.level)) {
       throw new HttpError('role_not_grantable', `role ${role} is held in ${rule.holders.join('/')} orgs, not in the ${org.level} ${org.id}`);
@@ -103,4 +101,26 @@ export function assertGrantable(catalogue: RoleCatalogue, roles: readonly string
 export function describeCatalogue(catalogue: RoleCatalogue): { role: string; holders: OrgLevel[]; grantors: OrgLevel[] }[] {
   const order = (ls: readonly OrgLevel[]) => ORG_LEVELS.filter((l) => ls.includes(l));
   return [...catalogue.roles].map(([role, r]) => ({ role, holders: order(r.holders), grantors: order(r.grantors) }));
+}
+
+/** One issue per role that is not in the catalogue, naming the known roles (and the nearest one, for a typo). */
+export function unknownRoleIssues(roles: readonly string[], known: readonly string[], path: (index: number) => (string | number)[]): { code: string; path: (string | number)[]; message: string }[] {
+  const issues: { code: string; path: (string | number)[]; message: string }[] = [];
+  roles.forEach((role, i) => {
+    if (known.includes(role)) return;
+    const near = known.map((k) => ({ k, d: editDistance(role.toLowerCase(), k.toLowerCase()) })).sort((a, b) => a.d - b.d)[0];
+    const hint = near && near.d <= Math.max(2, Math.floor(role.length / 4)) ? ` (did you mean ${near.k}?)` : '';
+    issues.push({ code: 'unknown_role', path: path(i), message: `"${role}" is not a known role${hint}; known roles: ${known.join(', ')}` });
+  });
+  return issues;
+}
+
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) row.push(Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1)));
+    prev = row;
+  }
+  return prev[b.length]!;
 }

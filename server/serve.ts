@@ -1,9 +1,17 @@
 /**
- * `duban serve` (DESIGN §8). Loads the demo data on first start, starts the
- * HTTP server, prints the URL and an admin token, and shuts down gracefully
- * on SIGTERM/SIGINT: readiness turns 503, the listener stops accepting,
- * in-flight requests finish, the timer scheduler and the notification
- * dispatcher stop, the database closes.
+ * `duban serve` (DESIGN §8). Starts the HTTP server, then seeds what it was
+ * asked to and prints the URL, and shuts down gracefully on SIGTERM/SIGINT:
+ * readiness turns 503, the listener stops accepting, in-flight requests
+ * finish, the timer scheduler and the notification dispatcher stop, the
+ * database closes.
+ *
+ * Seeding happens only after the port is bound, so a start that fails
+ * prints no token and creates no user:
+ * - with `demo`, the demo org tree, users (their tokens printed once) and a
+ *   few sample cases are loaded where missing;
+ * - on a database with no users at all (the first start), the root org and
+ *   the root admin are created and the admin's token is printed once.
+ * Any later start prints no token: `duban tokens issue <user>` makes one.
  *
  * - Embedded (no `REDIS_URL`, the default): this process also fires timers
  *   (the polling scheduler) and delivers notifications (the polling
@@ -17,15 +25,16 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { createBullmqScheduler, createPollingScheduler, type Scheduler } from '../engine/index.js';
 import { createBullmqDelivery, type BullmqDelivery } from '../notifications/index.js';
-import { createOrgDirectory, issueToken } from './access.js';
+import { createOrgDirectory } from './access.js';
 import { createAnchorLoop, loadAnchorSetup, type AnchorLoop } from './anchoring.js';
 import { createApp } from './app.js';
 import { ConfigError, type Config } from './config.js';
-import { loadDemoData } from './demo.js';
+import { loadDemo } from './demo-cases.js';
 import { createLogger, type Logger } from './logger.js';
 import type { Runtime } from './main.js';
 import { createMetrics } from './metrics.js';
 import { createNotifier, notificationLogger, redactUrl, type Notifier, type NotifierOptions } from './notifier.js';
+import { DEFAULT_ROOT, initRoot, CommandError } from './startup.js';
 
 /** How long shutdown waits for in-flight requests before closing their connections. */
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -43,7 +52,10 @@ export interface RunningServer {
 }
 
 export interface StartServerOptions {
+  /** Load the demo org tree and users where missing (default true here; the CLI's `serve` only with `--demo`). */
   demo?: boolean;
+  /** With `demo`, also open the sample cases (the CLI's `--demo` does; default false, so tests start with no notifications). */
+  demoCases?: boolean;
   /** Receives the lines meant for a person at the terminal. */
   print?: (line: string) => void;
   installSignals?: boolean;
@@ -73,18 +85,6 @@ export async function startServer(rt: Runtime, opts: StartServerOptions = {}): P
   const mode = config.REDIS_URL ? 'distributed' : 'embedded';
   // In distributed mode the workers anchor; a bad key still stops start-up here (exit 2).
   const anchorSetup = loadAnchorSetup(config);
-
-  let adminToken: string | undefined;
-  if (opts.demo !== false) {
-    const demo = await loadDemoData(people, engine.clock);
-    if (demo.tokens.length > 0) {
-      print('Demo users created (tokens are shown once; only their hashes are stored):');
-      for (const t of demo.tokens) print(`  ${t.userId.padEnd(22)} ${t.roles.join(',').padEnd(26)} ${t.token}`);
-      adminToken = demo.tokens.find((t) => t.userId === 'admin')?.token;
-    }
-  }
-  // Tokens are stored hashed, so an earlier admin token cannot be shown again: make a new one for this start.
-  if (adminToken === undefined && (await people.getUser('admin'))) adminToken = (await issueToken(people, engine.clock, 'admin', 'duban serve start')).token;
 
   const metrics = createMetrics();
   const orgs = createOrgDirectory(people);
@@ -116,6 +116,9 @@ export async function startServer(rt: Runtime, opts: StartServerOptions = {}): P
   } catch (err) {
     await scheduler.stop();
     (app.locals.close as () => void)();
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE') throw new CommandError('port_in_use', `port ${config.PORT} on ${config.HOST} is already in use (another duban serve?); stop that process or set PORT to a free port`);
+    if (code === 'EACCES') throw new CommandError('port_not_permitted', `port ${config.PORT} on ${config.HOST} may not be bound by this user; set PORT above 1023`);
     throw err;
   }
   const { port } = server.address() as AddressInfo;
@@ -134,7 +137,13 @@ export async function startServer(rt: Runtime, opts: StartServerOptions = {}): P
   } else {
     print(`Mode: distributed — timers and notifications are armed as BullMQ jobs on ${redactUrl(config.REDIS_URL!)}; run \`duban worker\` (any number, any machine) to fire and deliver them.`);
   }
-  if (adminToken) print(`Admin token: ${adminToken}`);
+  // Seeded only now that the port is ours: a failed start prints no token and creates no user.
+  if (opts.demo !== false) await loadDemo(engine, people, print, { cases: opts.demoCases === true });
+  const root = await initRoot(people, engine.clock, DEFAULT_ROOT);
+  if (root) {
+    print(`First start: created the root org "${root.orgId}" and its admin "${root.userId}" (run duban init before the first start to name them yourself).`);
+    print(`Root admin token (shown once; only its hash is stored; \`duban tokens issue ${root.userId}\` makes another): ${root.token}`);
+  }
   logger.info({ url, mode, db: config.DATABASE_URL ? 'postgres' : config.DUBAN_DB, channels: mode === 'embedded' ? notifier.channels : [] }, 'server started');
 
   let stopping: Promise<void> | undefined;

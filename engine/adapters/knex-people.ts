@@ -38,6 +38,7 @@ interface TokenRow {
   created_at: string;
   last_used_at: string | null;
   revoked_at: string | null;
+  expires_at: string | null;
 }
 
 const toOrg = (dialect: Dialect, r: OrgRow): OrgRecord => {
@@ -62,7 +63,7 @@ const toUser = (dialect: Dialect, r: UserRow): UserRecord => ({
   id: r.id, name: r.name, orgId: r.org_id, roles: decodeJson(dialect, r.roles) as string[], locale: r.locale as UserRecord['locale'],
   email: r.email ?? null, webhookUrl: r.webhook_url ?? null, createdAt: r.created_at,
 });
-const toToken = (r: TokenRow): TokenRecord => ({ id: r.id, userId: r.user_id, hash: r.hash, label: r.label, ...(r.issued_by ? { issuedBy: r.issued_by } : {}), createdAt: r.created_at, lastUsedAt: r.last_used_at, revokedAt: r.revoked_at });
+const toToken = (r: TokenRow): TokenRecord => ({ id: r.id, userId: r.user_id, hash: r.hash, label: r.label, ...(r.issued_by ? { issuedBy: r.issued_by } : {}), createdAt: r.created_at, lastUsedAt: r.last_used_at, revokedAt: r.revoked_at, expiresAt: r.expires_at ?? null });
 const toSession = (r: SessionRow): SessionRecord => ({
   id: r.id, hash: r.hash, userId: r.user_id, tokenId: r.token_id, createdAt: r.created_at, lastSeenAt: r.last_seen_at, expiresAt: r.expires_at, revokedAt: r.revoked_at,
 });
@@ -141,7 +142,7 @@ export function createKnexPeopleStore(store: Pick<KnexStore, 'knex' | 'dialect'>
       return (await q).map((r) => toUser(dialect, r));
     },
     async addToken(token) {
-      const row: TokenRow = { id: token.id, user_id: token.userId, hash: token.hash, label: token.label, issued_by: token.issuedBy ?? null, created_at: token.createdAt, last_used_at: token.lastUsedAt, revoked_at: token.revokedAt };
+      const row: TokenRow = { id: token.id, user_id: token.userId, hash: token.hash, label: token.label, issued_by: token.issuedBy ?? null, created_at: token.createdAt, last_used_at: token.lastUsedAt, revoked_at: token.revokedAt, expires_at: token.expiresAt ?? null };
       await knex('api_tokens').insert(row);
     },
     async findToken(by) {

@@ -45,14 +45,14 @@ export const CHANNELS = ['inbox', 'email', 'webhook'] as const;
 /** A notification a step sends: a template, its recipients and channels, optionally requiring acknowledgement (预警"叫应"). */
 export const NotifySchema = z
   .object({
-    template: TemplateIdSchema,
-    to: z.array(RecipientSchema).min(1),
-    kind: z.enum(NOTIFICATION_KINDS).optional(),
-    channels: z.array(z.enum(CHANNELS)).min(1).optional(),
+    template: TemplateIdSchema.describe('the template rendered for each recipient (see the template ids in the README)'),
+    to: z.array(RecipientSchema).min(1).describe('who receives it; resolved when it is sent'),
+    kind: z.enum(NOTIFICATION_KINDS).optional().describe('what the message is about (the inbox groups and styles by it)'),
+    channels: z.array(z.enum(CHANNELS)).min(1).optional().describe('limit the channels; all enabled channels when omitted').meta({ examples: [['inbox', 'email']] }),
     /** Sent only when this JSON Logic condition holds (over data, actor, case, children, now) after the step. */
-    when: ExpressionSchema.optional(),
+    when: ExpressionSchema.optional().describe('sent only when this holds after the step').meta({ examples: [{ '==': [{ var: 'data.grade' }, 'major'] }] }),
     /** Must be acknowledged within `within`; otherwise it goes to the next step of `chain`, and so on. */
-    ack: z.object({ within: DeadlineDurationSchema, chain: z.array(z.array(RecipientSchema).min(1)).min(1) }).strict().optional(),
+    ack: z.object({ within: DeadlineDurationSchema, chain: z.array(z.array(RecipientSchema).min(1)).min(1) }).strict().optional().describe('a warning that must be acknowledged (叫应) within `within`, else it goes to the next group of `chain`'),
   })
   .strict();
 export type NotifyDefinition = z.infer<typeof NotifySchema>;
@@ -66,19 +66,19 @@ export const RungNotifySchema = z.union([TemplateIdSchema, NotifySchema]);
  */
 export const TransitionSchema = z
   .object({
-    target: z.string().min(1).optional(),
-    description: LocalizedTextSchema.optional(),
-    roles: z.array(RoleIdSchema).optional(),
-    input: ObjectSchemaSchema.optional(),
-    guard: ExpressionSchema.optional(),
+    target: z.string().min(1).optional().describe('the state to go to: a sibling key, or a path such as "closing.archive"; stays in the state when omitted'),
+    description: LocalizedTextSchema.optional().describe('what the event means, shown on forms'),
+    roles: z.array(RoleIdSchema).optional().describe('who may send the event; an event sent by the system (onExpire, timers, onChildDone) must list "system"'),
+    input: ObjectSchemaSchema.optional().describe('the payload the event must carry; the form is built from it'),
+    guard: ExpressionSchema.optional().describe('the event is refused (guard_failed) unless this holds'),
     /** Human wording of the guard, shown when it refuses. */
-    guardMessage: LocalizedTextSchema.optional(),
+    guardMessage: LocalizedTextSchema.optional().describe('the wording shown when the guard refuses'),
     /** Payload fields copied by name, or data field → JSON Logic expression over `data`, `payload`, `actor`, `now`. */
-    assign: z.union([z.array(FieldNameSchema), z.record(FieldNameSchema, ExpressionSchema)]).optional(),
+    assign: z.union([z.array(FieldNameSchema), z.record(FieldNameSchema, ExpressionSchema)]).optional().describe('payload fields copied by name, or data field → expression'),
     /** Re-enter the target (restart its tasks and deadlines) even when it is the current state. */
-    reenter: z.boolean().optional(),
+    reenter: z.boolean().optional().describe('re-enter the target even when it is the current state (restarts its task and deadlines)'),
     /** Notifications sent when this transition is taken. */
-    notify: z.array(NotifySchema).optional(),
+    notify: z.array(NotifySchema).optional().describe('notifications sent when the transition is taken'),
   })
   .strict();
 export type TransitionDefinition = z.infer<typeof TransitionSchema>;
@@ -88,18 +88,30 @@ export const TransitionsSchema = z.union([TransitionSchema, z.array(TransitionSc
 /** The human task a state opens: offered to `role` at an org (the case's org unless `org` computes another). */
 export const TaskSchema = z
   .object({
-    title: LocalizedTextSchema,
-    role: RoleIdSchema,
-    org: ExpressionSchema.optional(),
+    title: LocalizedTextSchema.describe('what the worklist shows; without it pages would show the state key'),
+    role: RoleIdSchema.describe('the role the task is offered to'),
+    org: ExpressionSchema.optional().describe('the org whose users see the task; the case\'s org when omitted'),
     /** Events the task's form offers, in order (all the state's events when omitted). */
-    events: z.array(EventTypeSchema).optional(),
+    events: z.array(EventTypeSchema).optional().describe('the events the task\'s form offers, in order; all the state\'s events when omitted').meta({ examples: [['approve', 'sendBack']] }),
   })
   .strict();
 
 /** A reminder before a deadline falls due. */
-export const ReminderSchema = z.object({ before: NegativeDurationSchema, event: EventTypeSchema.optional(), notify: RungNotifySchema.optional() }).strict();
+export const ReminderSchema = z
+  .object({
+    before: NegativeDurationSchema.describe('how long before the due time: negative, e.g. "-2 workdays"'),
+    event: EventTypeSchema.optional().describe('an event sent by the system then (its transition must allow "system")').meta({ examples: ['remindUnit'] }),
+    notify: RungNotifySchema.optional().describe('a template id (sent to the role of the state\'s task) or a full notification'),
+  })
+  .strict();
 /** One rung of the escalation ladder after a deadline has passed. */
-export const EscalationSchema = z.object({ after: DurationTextSchema, event: EventTypeSchema.optional(), notify: RungNotifySchema.optional() }).strict();
+export const EscalationSchema = z
+  .object({
+    after: DurationTextSchema.describe('how long after the due time: positive, e.g. "1 workday"'),
+    event: EventTypeSchema.optional().describe('an event sent by the system then (its transition must allow "system")').meta({ examples: ['escalateToLeader'] }),
+    notify: RungNotifySchema.optional().describe('a template id (sent to the role of the state\'s task) or a full notification'),
+  })
+  .strict();
 
 /**
  * Child cases a state starts on entry: one per item of a list in the case
@@ -109,14 +121,14 @@ export const EscalationSchema = z.object({ after: DurationTextSchema, event: Eve
  */
 export const SpawnSchema = z
   .object({
-    workflow: WorkflowIdSchema,
+    workflow: WorkflowIdSchema.describe('the child cases\' workflow (registered before this one)'),
     /** A data field holding an array; one child per item. */
-    forEach: z.string().min(1),
+    forEach: z.string().min(1).describe('a data field holding a list: one child per item'),
     /** The child's org: an expression over `item`, `data`, `case` (the parent's org by default). */
-    org: ExpressionSchema.optional(),
+    org: ExpressionSchema.optional().describe('the child\'s org, an expression over item, data and case; the parent\'s org when omitted'),
     /** Child data field → expression over `item` (the list item), `data` and `case` (the parent). */
-    input: z.record(FieldNameSchema, ExpressionSchema).default({}),
-    onChildDone: EventTypeSchema.optional(),
+    input: z.record(FieldNameSchema, ExpressionSchema).default({}).describe('child data field → expression over item, data and case'),
+    onChildDone: EventTypeSchema.optional().describe('an event the parent receives (from "system") when a child ends'),
   })
   .strict();
 export type SpawnDefinition = z.infer<typeof SpawnSchema>;
@@ -124,25 +136,25 @@ export type SpawnDefinition = z.infer<typeof SpawnSchema>;
 /** A deadline a state runs while it is active. */
 export const DeadlineSchema = z
   .object({
-    id: z.string().regex(CAMEL, 'a deadline id is camelCase'),
-    title: LocalizedTextSchema.optional(),
-    duration: DurationTextSchema,
+    id: z.string().regex(CAMEL, 'a deadline id is camelCase').describe('names the deadline in the history and in deadline.extend; unique in the state'),
+    title: LocalizedTextSchema.optional().describe('what pages show for it'),
+    duration: DurationTextSchema.describe('how long: working days ("5 workdays"), calendar days ("P15D"), hours ("PT4H")'),
     /** When the clock starts: on entry to the state (default) or at a date/date-time field of the case data. */
-    anchor: z.union([z.literal('entry'), z.object({ field: z.string().min(1) }).strict()]).default('entry'),
+    anchor: z.union([z.literal('entry'), z.object({ field: z.string().min(1) }).strict()]).default('entry').describe('when the clock starts: on entry to the state, or at a date field of the case data'),
     /** Or the due date itself lives in a data field (e.g. the order's deadline); when set it wins over `duration`, which stays the default. */
-    dueField: z.string().min(1).optional(),
-    rollover: z.boolean().optional(),
-    calendar: z.string().optional(),
-    legalBasis: LocalizedTextSchema.optional(),
+    dueField: z.string().min(1).optional().describe('a data field holding the due date itself; wins over duration when set'),
+    rollover: z.boolean().optional().describe('a calendar-day deadline ending on a rest day moves to the next working day'),
+    calendar: z.string().optional().describe('the working-day calendar; the workflow\'s when omitted').meta({ examples: ['cn'] }),
+    legalBasis: LocalizedTextSchema.optional().describe('the rule the limit comes from, shown beside it'),
     /** Event sent by `system:timer` when the deadline falls due. */
-    onExpire: EventTypeSchema.optional(),
+    onExpire: EventTypeSchema.optional().describe('an event sent by the system when the deadline falls due; its transition must list "system" in roles'),
     /** Notification sent when the deadline falls due (overdue). */
-    notify: RungNotifySchema.optional(),
-    remind: z.array(ReminderSchema).optional(),
-    escalate: z.array(EscalationSchema).optional(),
+    notify: RungNotifySchema.optional().describe('sent when the deadline falls due (overdue)'),
+    remind: z.array(ReminderSchema).optional().describe('reminders before the due time'),
+    escalate: z.array(EscalationSchema).optional().describe('the escalation ladder after the due time'),
     /** States (by key path) during which the clock stops. */
-    pause: z.array(z.string()).optional(),
-    extension: z.object({ roles: z.array(RoleIdSchema).min(1), max: DurationTextSchema, times: z.number().int().positive().optional() }).strict().optional(),
+    pause: z.array(z.string()).optional().describe('states (key paths) during which the clock stops'),
+    extension: z.object({ roles: z.array(RoleIdSchema).min(1), max: DurationTextSchema, times: z.number().int().positive().optional() }).strict().optional().describe('who may extend it with deadline.extend, by how much in all, how many times'),
   })
   .strict();
 export type DeadlineDefinition = z.infer<typeof DeadlineSchema>;
@@ -167,19 +179,19 @@ export interface StateDefinition {
 export const StateSchema: z.ZodType<StateDefinition> = z.lazy(() =>
   z
     .object({
-      type: z.enum(['atomic', 'compound', 'parallel', 'final']).optional(),
-      title: LocalizedTextSchema.optional(),
-      description: LocalizedTextSchema.optional(),
-      initial: z.string().optional(),
-      states: z.record(StateKeySchema, StateSchema).optional(),
-      on: z.record(EventTypeSchema, TransitionsSchema).optional(),
-      always: TransitionsSchema.optional(),
-      onDone: TransitionSchema.optional(),
-      task: TaskSchema.optional(),
-      deadlines: z.array(DeadlineSchema).optional(),
-      notify: z.array(NotifySchema).optional(),
-      spawn: SpawnSchema.optional(),
-      tags: z.array(z.string().min(1)).optional(),
+      type: z.enum(['atomic', 'compound', 'parallel', 'final']).optional().describe('"final" ends the case (or its parallel region); otherwise inferred'),
+      title: LocalizedTextSchema.optional().describe('what pages show for the state; without it they show the key'),
+      description: LocalizedTextSchema.optional().describe('a longer explanation'),
+      initial: z.string().optional().describe('the child state entered first (compound states)'),
+      states: z.record(StateKeySchema, StateSchema).optional().describe('child states'),
+      on: z.record(EventTypeSchema, TransitionsSchema).optional().describe('event type → what it does here'),
+      always: TransitionsSchema.optional().describe('taken as soon as its guard holds, without an event'),
+      onDone: TransitionSchema.optional().describe('taken when the compound or parallel state reaches its final state(s)'),
+      task: TaskSchema.optional().describe('the task the state opens: an object { title, role }'),
+      deadlines: z.array(DeadlineSchema).optional().describe('time limits while the state is active'),
+      notify: z.array(NotifySchema).optional().describe('notifications sent on entry'),
+      spawn: SpawnSchema.optional().describe('child cases started on entry'),
+      tags: z.array(z.string().min(1)).optional().describe('free labels (e.g. "closed")'),
     })
     .strict(),
 );
@@ -190,19 +202,19 @@ export const EventInfoSchema = z.object({ title: LocalizedTextSchema, descriptio
 /** A whole workflow definition (JSON or TypeScript). */
 export const WorkflowDefinitionSchema = z
   .object({
-    $schema: z.string().optional(),
-    id: WorkflowIdSchema,
-    version: z.number().int().positive(),
-    title: LocalizedTextSchema,
-    description: LocalizedTextSchema.optional(),
-    roles: z.array(RoleIdSchema).min(1),
-    data: ObjectSchemaSchema.default({ type: 'object', properties: {} }),
+    $schema: z.string().optional().describe('the JSON Schema editors check against'),
+    id: WorkflowIdSchema.describe('the workflow\'s id; cases name it'),
+    version: z.number().int().positive().describe('1, 2, …; a stored version never changes, new content needs a new version'),
+    title: LocalizedTextSchema.describe('the workflow\'s name on pages'),
+    description: LocalizedTextSchema.optional().describe('what it is for'),
+    roles: z.array(RoleIdSchema).min(1).describe('every role a transition or task names ("system" included when the system sends events)'),
+    data: ObjectSchemaSchema.default({ type: 'object', properties: {} }).describe('the schema of the case data'),
     /** Calendar used by deadlines without their own (default `cn`). */
-    calendar: z.string().default('cn'),
+    calendar: z.string().default('cn').describe('the working-day calendar of its deadlines'),
     /** Optional event catalogue: labels for forms; when present every handled event must be listed and vice versa. */
-    events: z.record(EventTypeSchema, EventInfoSchema).optional(),
-    initial: StateKeySchema,
-    states: z.record(StateKeySchema, StateSchema),
+    events: z.record(EventTypeSchema, EventInfoSchema).optional().describe('labels for forms; when present every handled event is listed'),
+    initial: StateKeySchema.describe('the state a new case starts in'),
+    states: z.record(StateKeySchema, StateSchema).describe('state key → state'),
   })
   .strict();
 

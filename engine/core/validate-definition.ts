@@ -62,7 +62,7 @@ export function validateDefinition(input: unknown, options: ValidateOptions = {}
   const tooBig = checkDefinitionSize(input).filter((i) => !options.stored || !AUTHOR_ONLY_CODES.has(i.code));
   if (tooBig.length > 0) return { ok: false, issues: tooBig };
   const parsed = WorkflowDefinitionSchema.safeParse(input);
-  if (!parsed.success) return { ok: false, issues: zodIssues(parsed.error) };
+  if (!parsed.success) return { ok: false, issues: zodIssues(parsed.error).map((i) => withAdvice(i, input)) };
   const def = parsed.data;
   const tree = buildStateTree(def);
   const issues: Issue[] = [];
@@ -331,3 +331,41 @@ function checkExpression(rule: unknown, path: (string | number)[], data: ObjectS
     if (!known) add('unknown_field', at, `"${v.path}" is not a known field (data.* of the data schema, payload.* of the input, actor.id|roles|org, case.id|org|parentId, children, now${scope.item ? ', item.*' : ''})`);
   }
 }
+
+/** The value at a JSON path of the raw input. */
+function rawAt(input: unknown, path: readonly (string | number)[]): unknown {
+  let v = input;
+  for (const k of path) v = v !== null && typeof v === 'object' ? (v as Record<string | number, unknown>)[k] : undefined;
+  return v;
+}
+
+/**
+ * Says what to write instead, where the shape of the mistake tells: a task
+ * given as "role@org", a deadline without its id, a reminder counted forwards,
+ * an escalation counted backwards, a missing field.
+ */
+function withAdvice(issue: Issue, input: unknown): Issue {
+  const path = issue.path;
+  const last = path[path.length - 1];
+  const parent = path[path.length - 2];
+  const value = rawAt(input, path);
+  const missing = value === undefined && issue.code === 'invalid_type';
+  let message: string | undefined;
+  if (last === 'task' && !missing && (typeof value !== 'object' || value === null)) {
+    message = 'task must be an object { role, title }, e.g. { "role": "inspector", "title": "复查验收" }; the task goes to the case\'s org unless "org" computes another';
+  } else if (parent === 'task' && missing && last === 'title') {
+    message = 'a task needs a "title" (what the worklist shows), e.g. "复查验收" or { "zh": "复查验收", "en": "Re-inspect" }';
+  } else if (parent === 'task' && missing && last === 'role') {
+    message = 'a task needs a "role": the role it is offered to, e.g. "inspector"';
+  } else if (typeof parent === 'number' && path[path.length - 3] === 'deadlines' && missing && last === 'id') {
+    message = 'a deadline needs an "id" (camelCase, e.g. "rectifyDue"): it names the deadline in the history and in deadline.extend';
+  } else if (last === 'before' && typeof value === 'string' && !value.trim().startsWith('-')) {
+    message = `a reminder comes before the due time, so "before" is negative: write "-${value.trim()}"`;
+  } else if (last === 'after' && typeof value === 'string' && value.trim().startsWith('-')) {
+    message = `an escalation comes after the due time, so "after" is positive: write "${value.trim().slice(1)}"`;
+  } else if (missing) {
+    message = `"${String(last)}" is required (${issue.message.replace(/^Invalid input: /, '').replace(/, received undefined$/, '')})`;
+  }
+  return message === undefined ? issue : { ...issue, message };
+}
+

@@ -77,13 +77,14 @@ export function peopleRoutes({ engine, people, orgs, auth }: RouteDeps): Route[]
       {
         method: 'post', path: '/api/v1/users/:id/tokens', tag: 'people', auth: 'admin', status: 201, params: IdParams,
         summary: 'Issue another token for a user of your subtree (shown once); events sent with it record you as its issuer (`actor.issuedBy`)',
-        body: z.object({ label: z.string().max(200).optional() }).strict(), response: IssuedTokenSchema,
+        body: z.object({ label: z.string().max(200).optional(), expiresAt: z.iso.datetime({ offset: true }).optional().describe('when the token stops working; never when omitted') }).strict(), response: IssuedTokenSchema,
         errors: ['user_not_found'],
       },
       async ({ params, body, principal }) => {
         const user = await people.getUser(params.id);
         assertVisible(principal!, user?.orgId, () => new HttpError('user_not_found', `user ${params.id} does not exist`));
-        const { token, record } = await issueToken(people, clock, user!.id, body.label ?? null, principal!.user.id);
+        if (body.expiresAt !== undefined && Date.parse(body.expiresAt) <= clock.now().getTime()) throw new HttpError('invalid_request', 'expiresAt has already passed', [{ code: 'in_the_past', path: ['body', 'expiresAt'], message: 'must be in the future' }]);
+        const { token, record } = await issueToken(people, clock, user!.id, { label: body.label ?? null, issuedBy: principal!.user.id, expiresAt: body.expiresAt === undefined ? null : new Date(body.expiresAt).toISOString() });
         return { tokenId: record.id, token };
       },
     ),
@@ -94,7 +95,7 @@ export function peopleRoutes({ engine, people, orgs, auth }: RouteDeps): Route[]
         body: z.object({ label: z.string().max(200).optional() }).strict(), response: IssuedTokenSchema,
       },
       async ({ body, principal }) => {
-        const { token, record } = await issueToken(people, clock, principal!.user.id, body.label ?? null);
+        const { token, record } = await issueToken(people, clock, principal!.user.id, { label: body.label ?? null });
         return { tokenId: record.id, token };
       },
     ),

@@ -47,7 +47,7 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-describe('duban CLI', () => {
+describe('duban CLI', { timeout: 120_000 }, () => {
   it('validates a good definition and exits 0', async () => {
     const r = await duban('workflows', 'validate', new URL('../../examples/training-record.workflow.json', import.meta.url).pathname);
     expect(r.code).toBe(0);

@@ -194,7 +194,7 @@ describe('the access matrix', () => {
     expect((await post('admin-donghu', '/api/v1/calendars', calendarA)).status).toBe(201);
     ids = {
       caseA, childA: children[0]!.id, notificationA: `${caseA}/2/0`, outboxA: `${caseA}/2/0`, userA: 'clerk-donghu', orgA: 'donghu',
-      definitionA: definitionA.id, calendarA: calendarA.id, spareTokenA: (await issueToken(s.people, s.clock, 'clerk-donghu', 'matrix')).record.id,
+      definitionA: definitionA.id, calendarA: calendarA.id, spareTokenA: (await issueToken(s.people, s.clock, 'clerk-donghu', { label: 'matrix' })).record.id,
     };
     const doc = (await request(s.app).get('/api/openapi.json')).body as { paths: Record<string, Record<string, unknown>> };
     routes = Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m} ${path}`));

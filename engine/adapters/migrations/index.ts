@@ -19,6 +19,7 @@ import * as m008 from './008-anchors.js';
 import * as m011 from './011-event-salts.js';
 import * as m012 from './012-parties.js';
 import * as m009 from './009-sessions.js';
+import * as m013 from './013-token-expiry.js';
 
 /** One named migration. */
 export interface NamedMigration {
@@ -40,6 +41,7 @@ export const MIGRATIONS: readonly NamedMigration[] = [
   { name: '011-event-salts', ...m011 },
   { name: '012-parties', ...m012 },
   { name: '009-sessions', ...m009 },
+  { name: '013-token-expiry', ...m013 },
 ];
 
 /** Name of knex's bookkeeping table (and, with `_lock`, of its lock table). */

@@ -119,9 +119,12 @@ describe.each(backends)('listing cases and people on $name', ({ make, enabled })
     it.skipIf(!enabled)('stores tokens by hash, records use at most once per window, and revokes once', async () => {
       await people.addOrg({ id: 'city', name: '江州市', parentId: null, level: 'city', createdAt: at });
       await people.addUser({ id: 'u1', name: '张三', orgId: 'city', roles: ['clerk'], locale: 'en', createdAt: at });
-      const token = { id: 'tok_1', userId: 'u1', hash: 'ab'.repeat(32), label: null, createdAt: at, lastUsedAt: null, revokedAt: null };
+      const token = { id: 'tok_1', userId: 'u1', hash: 'ab'.repeat(32), label: null, createdAt: at, lastUsedAt: null, revokedAt: null, expiresAt: null };
       await people.addToken(token);
       expect(await people.findToken({ hash: token.hash })).toEqual(token);
+      const expiring = { ...token, id: 'tok_2', hash: 'cd'.repeat(32), label: 'laptop', expiresAt: '2026-04-01T16:00:00.000Z' };
+      await people.addToken(expiring);
+      expect(await people.findToken({ id: 'tok_2' })).toEqual(expiring);
       await people.touchToken('tok_1', '2026-03-02T03:00:00.000Z', '2026-03-02T02:59:00.000Z');
       await people.touchToken('tok_1', '2026-03-02T03:00:30.000Z', '2026-03-02T02:59:30.000Z');
       expect((await people.findToken({ id: 'tok_1' }))?.lastUsedAt).toBe('2026-03-02T03:00:00.000Z');
