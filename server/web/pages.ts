@@ -24,6 +24,9 @@ import { actorLabel, VIEWS_DIR, zh } from './render.js';
 
 const require = createRequire(import.meta.url);
 
+/** History labels of events the engine itself sends (a definition cannot title them). */
+const ENGINE_EVENT_LABELS: Record<string, string> = { 'deadline.rebaselined': '按正式放假安排重新核定期限' };
+
 /** Creates the router of the web pages. Marked `webPages` so the OpenAPI test can tell it from the API. */
 export function webRouter(deps: WebDeps): express.Router {
   const { engine, orgs } = deps;
@@ -98,7 +101,7 @@ export function webRouter(deps: WebDeps): express.Router {
     const data = Object.entries(red.data(view.data, `「${REDACTED_TEXT}」`)).map(([k, v]) => ({ key: k, label: props[k]?.title ?? k, value: typeof v === 'string' ? v : JSON.stringify(v) }));
     const events = p.isAuditor ? [] : (view.availableEvents ?? []);
     const forms = events.map((e) => ({ type: e.type, label: zh(def.events?.[e.type]?.title, e.type), fields: formFields(e.input as ObjectSchema | undefined) }));
-    const history = (await engine.history(caseId)).map((e) => ({ seq: e.seq, at: e.at, actor: actorLabel(e.actor), label: zh(def.events?.[e.type]?.title, e.type), type: e.type, state: formatStateValue(e.state.value) }));
+    const history = (await engine.history(caseId)).map((e) => ({ seq: e.seq, at: e.at, actor: actorLabel(e.actor), label: zh(def.events?.[e.type]?.title, ENGINE_EVENT_LABELS[e.type] ?? e.type), type: e.type, state: formatStateValue(e.state.value) }));
     const deadlines = view.deadlines.map((d) => ({
       ...d, titleText: zh(d.title, d.key),
       provisionalNote: d.provisional ? `${(d.provisionalYears ?? []).join('、')}年放假安排尚未公布，此到期日按法定节假日暂定，公布后将重新核定` : undefined,

@@ -65,6 +65,7 @@ describe('provisional years over HTTP', () => {
     const history = (await as(s, 'chief-donghu').get(`/api/v1/cases/${id}/history`)).body.items;
     expect(history.at(-1)).toMatchObject({ type: 'deadline.rebaselined', payload: { calendar: 'cn', changes: [{ oldDueDate: '2027-01-05', newDueDate: '2027-01-04', fromVersion: 1, toVersion: 2 }] } });
     expect((await s.engine.verify(id)).ok).toBe(true);
+    expect((await request(s.app).get(`/cases/${id}`).set('Cookie', cookie(s, 'chief-donghu'))).text).toContain('按正式放假安排重新核定期限');
   });
 });
 

@@ -186,8 +186,9 @@ export function compileCalendar(input: CalendarInput | Calendar): CompiledCalend
   const lastYear = years[years.length - 1] ?? 0;
   const provisionalYears = Object.freeze(rule ? Array.from({ length: rule.years }, (_, i) => lastYear + 1 + i) : []);
   const provisionalSet = new Set(provisionalYears);
-  // Generated once per compiled calendar; the official `days` are never touched.
-  const generated = new Map<string, CalendarDay>(rule ? provisionalYears.flatMap((y) => provisionalDays(rule.rule, y)).map((d) => [d.date, d]) : []);
+  // Generated on first use (most computations never reach a provisional year); the official `days` are never touched.
+  let generatedDays: Map<string, CalendarDay> | undefined;
+  const generated = () => (generatedDays ??= new Map<string, CalendarDay>(rule ? provisionalYears.flatMap((y) => provisionalDays(rule.rule, y)).map((d) => [d.date, d]) : []));
 
   const covers = (date: string): boolean => yearSet.has(yearOf(date)) || provisionalSet.has(yearOf(date));
   const assertCovers = (date: string): void => {
@@ -202,7 +203,7 @@ export function compileCalendar(input: CalendarInput | Calendar): CompiledCalend
   const dayInfo = (date: string): DayInfo => {
     assertCovers(date);
     const provisional = provisionalSet.has(yearOf(date));
-    const entry = provisional ? generated.get(date) : listed.get(date);
+    const entry = provisional ? generated().get(date) : listed.get(date);
     const mark = provisional ? { provisional: true as const } : {};
     if (entry) {
       const info: DayInfo = { date, workday: entry.kind === 'workday', reason: entry.kind === 'workday' ? 'makeup-workday' : 'holiday', ...mark };

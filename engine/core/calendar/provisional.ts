@@ -82,6 +82,16 @@ function isWeekend(date: string): boolean {
  * // ['2027-10-01', '2027-10-02', '2027-10-03', '2027-10-04', '2027-10-05'] — the 2nd and 3rd are a weekend
  */
 export function provisionalDays(rule: ProvisionalRule, year: number): CalendarDay[] {
+  // The lunar arithmetic costs milliseconds; its result never changes, so it is computed once per year.
+  const key = `${rule}:${year}`;
+  let days = computed.get(key);
+  if (!days) computed.set(key, (days = Object.freeze(computeDays(rule, year))));
+  return days.map((d) => ({ ...d }));
+}
+
+const computed = new Map<string, readonly CalendarDay[]>();
+
+function computeDays(rule: ProvisionalRule, year: number): CalendarDay[] {
   switch (rule) {
     case 'cn-statutory-2024': {
       const holidays = statutoryHolidays(year);
