@@ -31,7 +31,6 @@ import { NewUserSchema, OrgTreeSchema } from './schemas.js';
 import { referenceExamples } from './reference-examples.js';
 import { assertModeConfig, startServer } from './serve.js';
 import { checkDataDir, checkPort, CommandError, DEFAULT_ROOT, formatChinaTime, initRoot, issueUserToken, parseExpiry } from './startup.js';
-import { builtinWorkflows } from '../workflows/index.js';
 import { ORG_LEVELS, type OrgLevel } from '../engine/index.js';
 import { assertWorkerConfig, startWorker } from './worker.js';
 

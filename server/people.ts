@@ -3,8 +3,8 @@
  * an org tree, creating a user with a first token, revoking a token.
  */
 import { randomBytes } from 'node:crypto';
-import { ORG_LEVELS, type Clock, type OrgRecord, type PeopleStore, type Store, type TokenRecord, type UserRecord } from '../engine/index.js';
-import { ADMIN_ROLE, AUDITOR_ROLE, hashToken, issueToken } from './access.js';
+import { ORG_LEVELS, type Clock, type OrgRecord, type PeopleStore, type TokenRecord, type UserRecord } from '../engine/index.js';
+import { hashToken, issueToken } from './access.js';
 import { HttpError } from './http-errors.js';
 import type { OrgTreeNode } from './schemas.js';
 
@@ -93,7 +93,4 @@ export async function createUser(
 export async function findToken(people: PeopleStore, idOrToken: string): Promise<TokenRecord | undefined> {
   return (await people.findToken({ id: idOrToken })) ?? (await people.findToken({ hash: hashToken(idOrToken) }));
 }
-
-/** Roles no user may hold: the engine's own actor for timers and built-in events. */
-const UNGRANTABLE_ROLES = new Set(['system']);
 
