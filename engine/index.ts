@@ -77,3 +77,6 @@ export type { AvailableEvent } from './core/step.js';
 export type { OutboxStore, OutboxRecord, OutboxStatus, OutboxRelease, NewOutboxRecord, DeliveryStore, DeliveryRecord, InboxStore, InboxItem, AckStore, AckRecord, AckStatus } from './outbox-ports.js';
 export { TASK_EVENTS, isTaskEvent, ClaimPayloadSchema, TransferPayloadSchema, WithdrawPayloadSchema, TaskConflictError, type HistoryView } from './core/task-events.js';
 export type { Assignment } from './core/task-assignment.js';
+export type { OrgResolver, DefinitionOwner } from './ports.js';
+export { regulatorOf, isWithin, checkStepOrgs, REGULATOR_LEVELS, HAND_OVER_RULES, type OrgFacts, type OrgFact, type HandOverRule } from './core/jurisdiction.js';
+export type { ResolvedWorkflow, WorkflowRegistry } from './runtime/registry.js';

@@ -9,12 +9,15 @@ import { builtinWorkflows } from '../workflows/index.js';
 import { createEngine, createKnexPeopleStore, createKnexStore, createOffsetClock, systemClock, type Engine, type KnexStore, type PeopleStore, type Store } from '../engine/index.js';
 import { BUILTIN_TEMPLATE_DIR, createTemplateCatalog, type NotificationTemplates } from '../notifications/index.js';
 import { ConfigError, loadConfig, parseOffset, type Config } from './config.js';
+import { createOrgDirectory, createOrgResolver, type OrgDirectory } from './access.js';
 
 export interface Runtime {
   config: Config;
   store: Store;
   engine: Engine;
   people: PeopleStore;
+  /** The org tree (cached): the engine resolves definitions and checks the orgs steps name through it, the server its access rules. */
+  orgs: OrgDirectory;
   /** The notification templates every registered definition is checked against, and the dispatcher renders. */
   templates: NotificationTemplates;
   close(): Promise<void>;
@@ -50,8 +53,10 @@ export async function openRuntime(config: Config, opts: { registerBuiltins?: boo
     await store.migrate();
     const offset = config.DUBAN_CLOCK_OFFSET ? parseOffset(config.DUBAN_CLOCK_OFFSET) ?? 0 : 0;
     const clock = offset ? createOffsetClock(offset) : systemClock;
-    const engine = await createEngine({ store, clock, templates, workflows: opts.registerBuiltins === false ? [] : builtinWorkflows });
-    return { config, store, engine, templates, people: createKnexPeopleStore(store), close: () => store.close() };
+    const people = createKnexPeopleStore(store);
+    const orgs = createOrgDirectory(people);
+    const engine = await createEngine({ store, clock, templates, orgs: createOrgResolver(orgs, people), workflows: opts.registerBuiltins === false ? [] : builtinWorkflows });
+    return { config, store, engine, templates, people, orgs, close: () => store.close() };
   } catch (err) {
     await store.close();
     throw err;

@@ -17,7 +17,7 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { createBullmqScheduler, createPollingScheduler, type Scheduler } from '../engine/index.js';
 import { createBullmqDelivery, type BullmqDelivery } from '../notifications/index.js';
-import { createOrgDirectory, issueToken } from './access.js';
+import { issueToken } from './access.js';
 import { createApp } from './app.js';
 import { ConfigError, type Config } from './config.js';
 import { loadDemoData } from './demo.js';
@@ -84,7 +84,7 @@ export async function startServer(rt: Runtime, opts: StartServerOptions = {}): P
   if (adminToken === undefined && (await people.getUser('admin'))) adminToken = (await issueToken(people, engine.clock, 'admin', 'duban serve start')).token;
 
   const metrics = createMetrics();
-  const orgs = createOrgDirectory(people);
+  const orgs = rt.orgs;
   const hostInUrl = config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST;
   const notifier = createNotifier({ engine, people, orgs, templates: rt.templates, config, logger, metrics, fallbackUrl: `http://${hostInUrl}:${config.PORT}`, dispatcher: opts.dispatcher });
   const schedulerLogger = notificationLogger(logger);

@@ -112,8 +112,15 @@ export const SpawnSchema = z
     workflow: WorkflowIdSchema,
     /** A data field holding an array; one child per item. */
     forEach: z.string().min(1),
-    /** The child's org: an expression over `item`, `data`, `case` (the parent's org by default). */
+    /** The child's org: an expression over `item`, `data`, `case` (the parent's org by default). It must lie in the subtree of the definition's owner org. */
     org: ExpressionSchema.optional(),
+    /**
+     * Instead of `org`: hand the child over to another jurisdiction by a rule.
+     * `regulatorOf`: the regulator office (county level or above) that governs
+     * the org `org` computes — e.g. the reported party's grid → its district.
+     * The receiving org sees the child as an incoming case.
+     */
+    handOver: z.object({ to: z.literal('regulatorOf'), org: ExpressionSchema }).strict().optional(),
     /** Child data field → expression over `item` (the list item), `data` and `case` (the parent). */
     input: z.record(FieldNameSchema, ExpressionSchema).default({}),
     onChildDone: EventTypeSchema.optional(),

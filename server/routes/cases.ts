@@ -81,7 +81,7 @@ export function caseRoutes({ engine, orgs, people }: RouteDeps): Route[] {
     route(
       {
         method: 'post', path: '/api/v1/cases', tag: 'cases', auth: 'user', status: 201,
-        summary: 'Open a case of a workflow in an org of your subtree (your own org by default)',
+        summary: 'Open a case of a workflow in an org of your subtree (your own org by default). It runs the latest version registered nearest up that org\'s ancestry (a `version` must be one of those); the case records which (`workflowVersion`, `workflowOwner`)',
         body: z.object({
           workflowId: z.string().min(1).max(100),
           version: z.number().int().positive().optional(),
@@ -91,7 +91,7 @@ export function caseRoutes({ engine, orgs, people }: RouteDeps): Route[] {
         }).strict(),
         headers: [idempotencyHeader],
         response: CaseResultSchema,
-        errors: ['read_only', 'forbidden', 'out_of_jurisdiction', 'org_not_found', 'workflow_not_found', 'invalid_input', 'idempotency_conflict', 'version_conflict'],
+        errors: ['read_only', 'forbidden', 'out_of_jurisdiction', 'org_not_found', 'org_out_of_jurisdiction', 'workflow_not_found', 'invalid_input', 'idempotency_conflict', 'version_conflict'],
       },
       async ({ req, body, principal }) => {
         const p = principal!;
@@ -99,7 +99,8 @@ export function caseRoutes({ engine, orgs, people }: RouteDeps): Route[] {
         const org = body.org ?? p.user.orgId;
         if (!(await orgs.get(org))) throw new HttpError('org_not_found', `org ${org} does not exist`);
         assertJurisdiction(p, org, 'the new case');
-        const wf = await engine.registry.get(body.workflowId, body.version);
+        // The definition that governs the org (the nearest owner up its ancestry); a pinned version must be owned there too.
+        const { workflow: wf } = await engine.resolveWorkflow(body.workflowId, org, body.version);
         if (!p.user.roles.some((r) => wf.definition.roles.includes(r))) {
           throw new HttpError('forbidden', `opening a ${wf.ref} case needs one of the roles ${wf.definition.roles.join(', ')}`);
         }
@@ -169,7 +170,7 @@ export function caseRoutes({ engine, orgs, people }: RouteDeps): Route[] {
         }).strict(),
         headers: [idempotencyHeader],
         response: CaseResultSchema,
-        errors: ['case_not_found', 'out_of_jurisdiction', 'read_only', 'forbidden', 'invalid_transition', 'invalid_input', 'invalid_data', 'guard_failed', 'version_conflict', 'idempotency_conflict', 'case_closed', 'calendar_out_of_range', 'task_conflict', 'user_not_found'],
+        errors: ['case_not_found', 'out_of_jurisdiction', 'read_only', 'forbidden', 'invalid_transition', 'invalid_input', 'invalid_data', 'guard_failed', 'version_conflict', 'idempotency_conflict', 'case_closed', 'calendar_out_of_range', 'task_conflict', 'user_not_found', 'org_not_found', 'org_out_of_jurisdiction'],
       },
       async ({ req, params, body, principal }) => {
         const p = principal!;

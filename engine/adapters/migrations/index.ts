@@ -14,6 +14,7 @@ import * as m003 from './003-people.js';
 import * as m004 from './004-outbox.js';
 import * as m005 from './005-notifications.js';
 import * as m006 from './006-user-contact.js';
+import * as m010 from './010-definition-owners.js';
 
 /** One named migration. */
 export interface NamedMigration {
@@ -30,6 +31,7 @@ export const MIGRATIONS: readonly NamedMigration[] = [
   { name: '004-outbox', ...m004 },
   { name: '005-notifications', ...m005 },
   { name: '006-user-contact', ...m006 },
+  { name: '010-definition-owners', ...m010 },
 ];
 
 /** Name of knex's bookkeeping table (and, with `_lock`, of its lock table). */
