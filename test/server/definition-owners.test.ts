@@ -183,6 +183,11 @@ describe.each(backends)('definition owners and run-time jurisdiction on $name', 
       const incoming = await as(s, 'xishan-inspector').get(`/api/v1/cases/${child.caseId}`);
       expect(incoming.body).toMatchObject({ org: 'xishan', parent: { caseId: id, handOver: { fromOrg: 'donghu' } } });
       expect((await as(s, 'xishan-inspector').get('/api/v1/cases?workflow=hazard')).body.items.map((c: { id: string }) => c.id)).toEqual([child.caseId]);
+      const browser = request.agent(s.app);
+      await browser.post('/login').type('form').set({ Host: 'duban.test', Origin: 'http://duban.test' }).send({ token: s.tokens['xishan-inspector'] });
+      const page = await browser.get(`/cases/${child.caseId}`).set('Host', 'duban.test');
+      expect(page.text).toContain('移交来件（来自东湖区）');
+      expect(page.text).toContain('流程定义由 <span id="owner">江州市</span> 制定');
     });
 
     it('refuses an unknown reported party’s org, creating nothing', async () => {
