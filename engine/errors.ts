@@ -30,6 +30,8 @@ export const ERROR_CODES = [
   'invalid_anchor_log',
   'system_only_event',
   'role_not_grantable',
+  'org_not_found',
+  'org_out_of_jurisdiction',
   'internal_error',
 ] as const;
 
@@ -79,6 +81,20 @@ export class DefinitionConflictError extends EngineError {
 export class WorkflowNotFoundError extends EngineError {
   constructor(workflowId: string, version?: number) {
     super('workflow_not_found', `workflow ${workflowId}${version === undefined ? '' : `@${version}`} is not registered`, { workflowId, version });
+  }
+}
+
+/** An org a case or a step names does not exist in the org tree. */
+export class OrgNotFoundError extends EngineError {
+  constructor(org: string, what: string) {
+    super('org_not_found', `${what} names org ${org}, which does not exist`, { org, what });
+  }
+}
+
+/** A step names an org outside what its definition's owner org governs (and no hand-over rule allows it). */
+export class OrgOutOfJurisdictionError extends EngineError {
+  constructor(org: string, owner: string, what: string) {
+    super('org_out_of_jurisdiction', `${what} names org ${org}, outside ${owner}, the org the workflow version is registered at`, { org, owner, what });
   }
 }
 

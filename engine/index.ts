@@ -32,7 +32,7 @@ export * from './errors.js';
 export type { Clock, Store, StoreTx, CaseRecord, EventRecord, EventEnv, TaskRecord, TaskFilter, StoredDefinition, CommitRequest, TimerRecord, TimerStore, CalendarStore, StoredCalendar } from './ports.js';
 export { createEngine, type Engine, type EngineOptions, type CaseResult, type CommitListener } from './runtime/engine.js';
 export type { FireOutcome } from './runtime/fire-timer.js';
-export type { CalendarService, CalendarVersions, OrgTreeSource } from './runtime/calendars.js';
+export type { CalendarService, CalendarVersions } from './runtime/calendars.js';
 export { CALENDAR_ACTOR, type RebaselineOptions, type RebaselineReport, type RebaselinedCase } from './runtime/rebaseline.js';
 export type { CaseView } from './runtime/case-view.js';
 export type { CreateCaseInput } from './runtime/open-case.js';
@@ -116,3 +116,6 @@ export {
   type AnchoredHead,
 } from './runtime/anchor-log.js';
 export { merkleRoot, inclusionProof, verifyInclusion, type CaseHead } from './runtime/merkle.js';
+export type { OrgResolver, DefinitionOwner } from './ports.js';
+export { regulatorOf, isWithin, checkStepOrgs, REGULATOR_LEVELS, HAND_OVER_RULES, type OrgFacts, type OrgFact, type HandOverRule } from './core/jurisdiction.js';
+export type { ResolvedWorkflow, WorkflowRegistry } from './runtime/registry.js';

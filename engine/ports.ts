@@ -4,8 +4,21 @@
  * type of any library appears here.
  */
 import type { Effect } from './core/effects.js';
+import type { OrgFacts } from './core/jurisdiction.js';
 import type { Actor, CaseState, StateValue } from './core/types.js';
 import type { OutboxStore } from './outbox-ports.js';
+
+/**
+ * What the engine asks of the org tree (the server answers from its org
+ * directory). Read before a step's transaction, never inside it. An engine
+ * built without one checks no org (tests of single workflows).
+ */
+export interface OrgResolver {
+  /** The tree as it is now (an implementation may cache it for a few seconds). */
+  facts(): Promise<OrgFacts>;
+  /** The org a person belongs to; undefined when there is no such person. */
+  userOrg(userId: string): Promise<string | undefined>;
+}
 
 /** Where the engine takes time from. Tests use a manual clock. */
 export interface Clock {
@@ -20,6 +33,18 @@ export interface StoredDefinition {
   hash: string;
   definition: unknown;
   createdAt: string;
+  /**
+   * The org the version is registered at; it governs cases in that org's
+   * subtree only. `null`: the root of the tree (the built-in workflows),
+   * governing every org. A version number belongs to one owner.
+   */
+  ownerOrg: string | null;
+}
+
+/** Which org owns which version of a workflow (for resolving a case's definition up its org's ancestry). */
+export interface DefinitionOwner {
+  version: number;
+  ownerOrg: string | null;
 }
 
 /** A case row. `version` equals the seq of its last event. */
@@ -42,6 +67,8 @@ export interface CaseRecord {
 /** The calendar versions a step used: `{ calendars: { cn: 1 } }`. */
 export interface EventEnv {
   calendars: Record<string, number>;
+  /** The hand-overs a spawn resolved (`"regulatorOf:<named org>"` → receiving org), present only when one was; replay answers from it. */
+  handOvers?: Record<string, string>;
 }
 
 /** One entry of a case's append-only history. */
@@ -124,6 +151,8 @@ export interface StoreTx {
   findEventByKey(caseId: string, idempotencyKey: string): Promise<EventRecord | undefined>;
   /** A definition version (the latest when omitted), read inside the transaction. */
   getDefinition(workflowId: string, version?: number): Promise<StoredDefinition | undefined>;
+  /** Every version of a workflow with its owner org, by version, read inside the transaction. */
+  listDefinitionOwners(workflowId: string): Promise<DefinitionOwner[]>;
   /** Events of a case in seq order (optionally from `fromSeq` to `toSeq`, inclusive), read inside the transaction. */
   listEvents(caseId: string, opts?: { fromSeq?: number; toSeq?: number }): Promise<EventRecord[]>;
   findCaseByCreationKey(idempotencyKey: string): Promise<CaseRecord | undefined>;
@@ -195,10 +224,12 @@ export interface Store {
   migrate(): Promise<void>;
   close(): Promise<void>;
   transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T>;
-  /** Stores a definition version; `exists` when identical content is already there, `definition_conflict` when different. */
+  /** Stores a definition version; `exists` when identical content is already there at the same owner, `definition_conflict` when different (content or owner). */
   saveDefinition(def: StoredDefinition): Promise<'created' | 'exists'>;
   /** One version, or the latest when `version` is omitted. */
   getDefinition(workflowId: string, version?: number): Promise<StoredDefinition | undefined>;
+  /** Every version of a workflow with its owner org, by version. */
+  listDefinitionOwners(workflowId: string): Promise<DefinitionOwner[]>;
   listDefinitions(): Promise<StoredDefinition[]>;
   getCase(caseId: string): Promise<CaseRecord | undefined>;
   /** Case ids in id order after `afterId`, for batched scans (verify). */

@@ -18,7 +18,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { Request } from 'express';
-import { SYSTEM_ROLE, type Actor, type Clock, type OrgRecord, type PeopleStore, type TokenRecord, type UserRecord } from '../engine/index.js';
+import { SYSTEM_ROLE, type Actor, type Clock, type OrgFacts, type OrgRecord, type OrgResolver, type PeopleStore, type TokenRecord, type UserRecord } from '../engine/index.js';
 import { HttpError } from './http-errors.js';
 
 /** The roles the server itself gives meaning to. */
@@ -68,12 +68,16 @@ export interface OrgDirectory {
   list(): Promise<OrgRecord[]>;
   /** The org and every org below it; empty when the org is unknown. */
   subtree(orgId: string): Promise<ReadonlySet<string>>;
+  /** The org and the orgs above it (the org first, the root last); empty when the org is unknown. */
+  ancestry(orgId: string): Promise<readonly OrgRecord[]>;
+  /** The tree as the engine reads it for one step (org ancestries with levels). */
+  facts(): Promise<OrgFacts>;
   /** Forgets the cache (after this process changed the tree). */
   invalidate(): void;
 }
 
 export function createOrgDirectory(people: PeopleStore, ttlMs = 5_000): OrgDirectory {
-  let loaded: { at: number; byId: Map<string, OrgRecord>; subtrees: Map<string, ReadonlySet<string>> } | undefined;
+  let loaded: { at: number; byId: Map<string, OrgRecord>; subtrees: Map<string, ReadonlySet<string>>; ancestries: Map<string, readonly OrgRecord[]>; facts: OrgFacts } | undefined;
   const load = async () => {
     if (loaded && Date.now() - loaded.at < ttlMs) return loaded;
     const orgs = await people.listOrgs();
@@ -94,7 +98,15 @@ export function createOrgDirectory(people: PeopleStore, ttlMs = 5_000): OrgDirec
       }
       subtrees.set(o.id, seen);
     }
-    loaded = { at: Date.now(), byId, subtrees };
+    const ancestries = new Map<string, readonly OrgRecord[]>();
+    for (const o of orgs) {
+      const chain: OrgRecord[] = [];
+      // Guarded against a cycle, like the subtrees above.
+      for (let at: OrgRecord | undefined = o; at && !chain.includes(at); at = at.parentId === null ? undefined : byId.get(at.parentId)) chain.push(at);
+      ancestries.set(o.id, chain);
+    }
+    const facts: OrgFacts = { ancestry: (orgId) => ancestries.get(orgId)?.map((r) => ({ id: r.id, level: r.level })) };
+    loaded = { at: Date.now(), byId, subtrees, ancestries, facts };
     return loaded;
   };
   return {
@@ -107,9 +119,23 @@ export function createOrgDirectory(people: PeopleStore, ttlMs = 5_000): OrgDirec
     async subtree(orgId) {
       return (await load()).subtrees.get(orgId) ?? new Set();
     },
+    async ancestry(orgId) {
+      return (await load()).ancestries.get(orgId) ?? [];
+    },
+    async facts() {
+      return (await load()).facts;
+    },
     invalidate() {
       loaded = undefined;
     },
+  };
+}
+
+/** The engine's view of the org tree, answered from the directory (and the people store for a person's org). */
+export function createOrgResolver(orgs: OrgDirectory, people: PeopleStore): OrgResolver {
+  return {
+    facts: () => orgs.facts(),
+    userOrg: async (userId) => (await people.getUser(userId))?.orgId,
   };
 }
 

@@ -15,7 +15,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Command, InvalidArgumentError } from 'commander';
 import cliProgress from 'cli-progress';
-import { definitionReference, EngineError, formatPath, formatStateValue, validateDefinition, workflowJsonSchema } from '../engine/index.js';
+import { definitionReference, EngineError, OrgNotFoundError, formatPath, formatStateValue, validateDefinition, workflowJsonSchema } from '../engine/index.js';
 import { NotificationError } from '../notifications/index.js';
 import { verifyCaseFile } from './case-file.js';
 import { registerAnchorCommands, verifyAgainstAnchorLog } from './cli-anchor.js';
@@ -58,6 +58,13 @@ async function withRuntime<T>(fn: (rt: Runtime) => Promise<T>, opts: { registerB
   } finally {
     await rt.close();
   }
+}
+
+/** The owner a CLI registration at `org` is stored under: `null` for the single root of the tree; `org_not_found` for an unknown org. */
+async function cliOwner(orgs: Runtime['orgs'], org: string): Promise<string | null> {
+  const record = await orgs.get(org);
+  if (!record) throw new OrgNotFoundError(org, 'the definition');
+  return record.parentId === null && (await orgs.list()).filter((o) => o.parentId === null).length === 1 ? null : org;
 }
 
 program
@@ -175,11 +182,13 @@ workflows
 workflows
   .command('register <file>')
   .description('validate and store a workflow definition version (immutable once stored)')
-  .action(async (file: string) => {
-    await withRuntime(async ({ engine }) => {
+  .option('--org <id>', 'register it at this org: it governs new cases in that subtree only (default: the root, every org not overridden below)')
+  .action(async (file: string, opts: { org?: string }) => {
+    await withRuntime(async ({ engine, orgs }) => {
+      const owner = opts.org === undefined ? null : await cliOwner(orgs, opts.org);
       for (const def of await loadDefinitions(file)) {
-        const { ref, created } = await engine.registerWorkflow(def);
-        console.log(`${created ? 'registered' : 'already registered'} ${ref}`);
+        const { ref, created } = await engine.registerWorkflow(def, { owner });
+        console.log(`${created ? 'registered' : 'already registered'} ${ref} at ${owner ?? 'the root'}`);
       }
     });
   });
@@ -188,7 +197,7 @@ workflows
   .description('list stored workflow definition versions')
   .action(async () => {
     await withRuntime(async ({ store }) => {
-      for (const d of await store.listDefinitions()) console.log(`${d.workflowId}@${d.version}  ${d.hash.slice(0, 12)}  ${d.createdAt}`);
+      for (const d of await store.listDefinitions()) console.log(`${d.workflowId}@${d.version}  ${d.hash.slice(0, 12)}  ${d.createdAt}  ${d.ownerOrg ?? '(root)'}`);
     });
   });
 

@@ -34,7 +34,8 @@ export type ServerErrorCode = (typeof SERVER_ERROR_CODES)[number];
 
 /** Every code an API error body can carry: the engine's, the notifications' and the HTTP layer's. */
 export type ApiErrorCode = ErrorCode | NotificationErrorCode | ServerErrorCode;
-export const API_ERROR_CODES: readonly ApiErrorCode[] = [...ERROR_CODES, ...NOTIFICATION_ERROR_CODES, ...SERVER_ERROR_CODES];
+// A Set: the engine and the HTTP layer share a few codes (`org_not_found`).
+export const API_ERROR_CODES: readonly ApiErrorCode[] = [...new Set<ApiErrorCode>([...ERROR_CODES, ...NOTIFICATION_ERROR_CODES, ...SERVER_ERROR_CODES])];
 
 /** The HTTP status of each code. A new engine or notification code fails to compile here until it is given one. */
 export const ERROR_STATUS = {
@@ -65,6 +66,7 @@ export const ERROR_STATUS = {
   invalid_anchor_log: 422,
   system_only_event: 403,
   role_not_grantable: 403,
+  org_out_of_jurisdiction: 403,
   internal_error: 500,
   // notifications
   notification_not_found: 404,

@@ -9,6 +9,7 @@ import { builtinWorkflows } from '../workflows/index.js';
 import { createEngine, createKnexAnchorStore, createKnexPeopleStore, createKnexStore, createOffsetClock, systemClock, type AnchorStore, type Engine, type KnexStore, type PeopleStore, type Store } from '../engine/index.js';
 import { BUILTIN_TEMPLATE_DIR, createTemplateCatalog, type NotificationTemplates } from '../notifications/index.js';
 import { ConfigError, loadConfig, parseOffset, type Config } from './config.js';
+import { createOrgDirectory, createOrgResolver, type OrgDirectory } from './access.js';
 
 export interface Runtime {
   config: Config;
@@ -17,6 +18,8 @@ export interface Runtime {
   people: PeopleStore;
   /** Checkpoint claims and case heads for the anchor log (`anchoring.ts`). */
   anchors: AnchorStore;
+  /** The org tree (cached): the engine resolves definitions and checks the orgs steps name through it, the server its access rules. */
+  orgs: OrgDirectory;
   /** The notification templates every registered definition is checked against, and the dispatcher renders. */
   templates: NotificationTemplates;
   close(): Promise<void>;
@@ -53,8 +56,9 @@ export async function openRuntime(config: Config, opts: { registerBuiltins?: boo
     const offset = config.DUBAN_CLOCK_OFFSET ? parseOffset(config.DUBAN_CLOCK_OFFSET) ?? 0 : 0;
     const clock = offset ? createOffsetClock(offset) : systemClock;
     const people = createKnexPeopleStore(store);
-    const engine = await createEngine({ store, clock, templates, orgs: people, workflows: opts.registerBuiltins === false ? [] : builtinWorkflows });
-    return { config, store, engine, templates, people, anchors: createKnexAnchorStore(store), close: () => store.close() };
+    const orgs = createOrgDirectory(people);
+    const engine = await createEngine({ store, clock, templates, orgs: createOrgResolver(orgs, people), workflows: opts.registerBuiltins === false ? [] : builtinWorkflows });
+    return { config, store, engine, templates, people, orgs, anchors: createKnexAnchorStore(store), close: () => store.close() };
   } catch (err) {
     await store.close();
     throw err;

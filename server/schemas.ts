@@ -71,6 +71,7 @@ export const CaseSchema = z
     id: z.string(),
     workflowId: z.string(),
     workflowVersion: z.number().int(),
+    workflowOwner: z.string().nullable().describe('the org the definition version is registered at (null: the root, e.g. a built-in workflow)'),
     org: z.string(),
     status: z.enum(['active', 'done']),
     value: Json().describe('the xstate state value'),
@@ -82,9 +83,15 @@ export const CaseSchema = z
     createdAt: z.string(),
     updatedAt: z.string(),
     availableEvents: z.array(AvailableEventSchema).describe('the events the caller may send now'),
-    parent: z.object({ caseId: z.string(), stateId: z.string(), index: z.number().int() }).nullable().describe('the case that spawned this one'),
+    parent: z
+      .object({
+        caseId: z.string(), stateId: z.string(), index: z.number().int(),
+        handOver: z.object({ rule: z.literal('regulatorOf'), fromOrg: z.string(), named: z.string() }).optional().describe('an incoming case: handed over from `fromOrg` to the regulator of `named`'),
+      })
+      .nullable()
+      .describe('the case that spawned this one'),
     children: z
-      .array(z.object({ caseId: z.string(), workflowId: z.string(), org: z.string(), stateId: z.string(), index: z.number().int(), finalState: z.string().nullable() }))
+      .array(z.object({ caseId: z.string(), workflowId: z.string(), org: z.string(), stateId: z.string(), index: z.number().int(), finalState: z.string().nullable(), handOver: z.literal('regulatorOf').optional() }))
       .describe('child cases this one spawned (one per recipient unit, say) and how each ended'),
   })
   .meta({ id: 'Case' });

@@ -25,7 +25,6 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { createBullmqScheduler, createPollingScheduler, type Scheduler } from '../engine/index.js';
 import { createBullmqDelivery, type BullmqDelivery } from '../notifications/index.js';
-import { createOrgDirectory } from './access.js';
 import { createAnchorLoop, loadAnchorSetup, type AnchorLoop } from './anchoring.js';
 import { createApp } from './app.js';
 import { ConfigError, type Config } from './config.js';
@@ -87,7 +86,7 @@ export async function startServer(rt: Runtime, opts: StartServerOptions = {}): P
   const anchorSetup = loadAnchorSetup(config);
 
   const metrics = createMetrics();
-  const orgs = createOrgDirectory(people);
+  const orgs = rt.orgs;
   const hostInUrl = config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST;
   const notifier = createNotifier({ engine, people, orgs, templates: rt.templates, config, logger, metrics, fallbackUrl: `http://${hostInUrl}:${config.PORT}`, dispatcher: opts.dispatcher });
   const schedulerLogger = notificationLogger(logger);

@@ -25,6 +25,11 @@
  * - `substantiated` is transient: on entry it spawns one `hazard` case (a
  *   one-item list of the reported party's org built by the transition), then
  *   moves on to the reply. The hazard's end is recorded as `hazardOutcome`.
+ *   The hazard case goes to the regulator that governs the reported party
+ *   (the hand-over rule `regulatorOf`: the nearest county-or-higher office at
+ *   or above its org), never to the reported party's own org, where its
+ *   people would hold the draft; it may lie in another district, which sees
+ *   it as an incoming case. An unknown org is refused (`org_not_found`).
  * - After the reply the tipster may ask for a review once (复核), within 30
  *   days (by analogy with the 30-day request for review of 信访 replies);
  *   when the window closes the case concludes by itself.
@@ -237,11 +242,11 @@ export const tipOffWorkflow = defineWorkflow({
         },
         substantiated: {
           title: { zh: '举报属实，立案隐患', en: 'Substantiated' },
-          description: { zh: '瞬时状态：立一件隐患案件后转入答复', en: 'Transient: opens one hazard case, then moves on to the reply' },
+          description: { zh: '瞬时状态：向被举报单位所在地的监管部门移交一件隐患案件后转入答复', en: 'Transient: hands one hazard case to the regulator of the reported party, then moves on to the reply' },
           spawn: {
             workflow: 'hazard',
             forEach: 'hazardOrgs',
-            org: { var: 'data.reportedPartyOrg' },
+            handOver: { to: 'regulatorOf', org: { var: 'data.reportedPartyOrg' } },
             input: {
               source: 'tipOff',
               tipOffCaseId: { var: 'case.id' },

@@ -9,7 +9,7 @@
  * a guarantee (the runtime loading a case) validate what they read.
  */
 import type { Knex } from 'knex';
-import type { CaseRecord, EventEnv, EventRecord, StoredDefinition, TaskRecord } from '../ports.js';
+import type { CaseRecord, DefinitionOwner, EventEnv, EventRecord, StoredDefinition, TaskRecord } from '../ports.js';
 import type { Actor, CaseState } from '../core/types.js';
 
 /** The SQL dialect a store talks to; decides how JSON columns come back. */
@@ -25,6 +25,8 @@ export interface DefinitionRow {
   hash: string;
   definition: JsonColumn;
   created_at: string;
+  /** Migration 010; null: the root (built-in and older versions). */
+  owner_org: string | null;
 }
 
 /** A row of `cases`. */
@@ -118,12 +120,12 @@ export function decodeJson(dialect: Dialect, value: unknown): unknown {
 
 /** Maps a stored definition to its row. */
 export function definitionToRow(def: StoredDefinition): DefinitionRow {
-  return { workflow_id: def.workflowId, version: def.version, hash: def.hash, definition: encodeJson(def.definition), created_at: def.createdAt };
+  return { workflow_id: def.workflowId, version: def.version, hash: def.hash, definition: encodeJson(def.definition), created_at: def.createdAt, owner_org: def.ownerOrg };
 }
 
 /** Maps a `workflow_definitions` row back to the port's type. */
 export function rowToDefinition(dialect: Dialect, row: DefinitionRow): StoredDefinition {
-  return { workflowId: row.workflow_id, version: Number(row.version), hash: row.hash, definition: decodeJson(dialect, row.definition), createdAt: row.created_at };
+  return { workflowId: row.workflow_id, version: Number(row.version), hash: row.hash, definition: decodeJson(dialect, row.definition), createdAt: row.created_at, ownerOrg: row.owner_org ?? null };
 }
 
 /** Maps a case record to its row (JSON encoded). */
@@ -232,6 +234,12 @@ export async function readDefinition(db: Knex, dialect: Dialect, workflowId: str
   const query = db<DefinitionRow>('workflow_definitions').where({ workflow_id: workflowId });
   const row = await (version === undefined ? query.orderBy('version', 'desc') : query.andWhere({ version })).first();
   return row && rowToDefinition(dialect, row);
+}
+
+/** Lists a workflow's versions with their owner orgs, by version, through a pool or inside a transaction. */
+export async function readDefinitionOwners(db: Knex, workflowId: string): Promise<DefinitionOwner[]> {
+  const rows = await db<DefinitionRow>('workflow_definitions').select('version', 'owner_org').where({ workflow_id: workflowId }).orderBy('version');
+  return rows.map((r) => ({ version: Number(r.version), ownerOrg: r.owner_org ?? null }));
 }
 
 /** Reads a case's events in seq order, optionally from `fromSeq` to `toSeq` inclusive, with the salts of their confidential values. */

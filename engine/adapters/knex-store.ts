@@ -14,7 +14,7 @@ import { createKnexOutboxStore } from './knex-outbox.js';
 import { createKnexTx } from './knex-tx.js';
 import { migrateToLatest } from './migrations/index.js';
 import { withPgAdvisoryLock } from './pg-advisory-lock.js';
-import { definitionToRow, readDefinition, readEvents, rowToCase, rowToDefinition, rowToTask, type CaseRow, type DefinitionRow, type Dialect, type TaskRow } from './knex-rows.js';
+import { definitionToRow, readDefinition, readDefinitionOwners, readEvents, rowToCase, rowToDefinition, rowToTask, type CaseRow, type DefinitionRow, type Dialect, type TaskRow } from './knex-rows.js';
 
 /** Where the embedded mode keeps its database unless told otherwise. */
 export const defaultSqliteFile = './data/duban.sqlite';
@@ -105,12 +105,15 @@ export function createKnexStore(options: KnexStoreOptions = {}): KnexStore {
       // to insert (PostgreSQL makes the loser wait for the winner's commit).
       const inserted = await knex('workflow_definitions').insert(definitionToRow(def)).onConflict(['workflow_id', 'version']).ignore().returning('version');
       if (inserted.length === 1) return 'created';
-      const existing = await knex<DefinitionRow>('workflow_definitions').select('hash').where({ workflow_id: def.workflowId, version: def.version }).first();
-      if (existing?.hash === def.hash) return 'exists';
+      const existing = await knex<DefinitionRow>('workflow_definitions').select('hash', 'owner_org').where({ workflow_id: def.workflowId, version: def.version }).first();
+      // A version number belongs to one owner: the same content at another org is a conflict too.
+      if (existing?.hash === def.hash && (existing.owner_org ?? null) === def.ownerOrg) return 'exists';
       throw new DefinitionConflictError(def.workflowId, def.version);
     },
 
     getDefinition: (workflowId, version): Promise<StoredDefinition | undefined> => readDefinition(reader, dialect, workflowId, version),
+
+    listDefinitionOwners: (workflowId) => readDefinitionOwners(reader, workflowId),
 
     async listDefinitions() {
       const rows = await reader<DefinitionRow>('workflow_definitions').orderBy([{ column: 'workflow_id' }, { column: 'version' }]);

@@ -23,7 +23,7 @@ import type { Knex } from 'knex';
 import type { CommitRequest, StoreTx } from '../ports.js';
 import type { Effect } from '../core/effects.js';
 import { assertNever, CaseNotFoundError, EngineError, IdempotencyConflictError, VersionConflictError } from '../errors.js';
-import { caseToRow, encodeJson, eventSaltsToRow, eventToRow, readDefinition, readEvents, rowToCase, rowToEvent, type CaseRow, type Dialect, type EventRow, type TaskRow, type TimerRow } from './knex-rows.js';
+import { caseToRow, encodeJson, eventSaltsToRow, eventToRow, readDefinition, readDefinitionOwners, readEvents, rowToCase, rowToEvent, type CaseRow, type Dialect, type EventRow, type TaskRow, type TimerRow } from './knex-rows.js';
 
 /** Creates the transaction-bound half of the store. */
 export function createKnexTx(trx: Knex.Transaction, dialect: Dialect): StoreTx {
@@ -42,6 +42,8 @@ export function createKnexTx(trx: Knex.Transaction, dialect: Dialect): StoreTx {
     },
 
     getDefinition: (workflowId, version) => readDefinition(trx, dialect, workflowId, version),
+
+    listDefinitionOwners: (workflowId) => readDefinitionOwners(trx, workflowId),
 
     listEvents: (caseId, opts = {}) => readEvents(trx, dialect, caseId, opts),
 

@@ -14,6 +14,7 @@ import type { CompiledWorkflow } from './compile.js';
 import { DeadlineSchema, type DeadlineDefinition } from './definition-schema.js';
 import type { DeadlineState } from './deadline-state.js';
 import { InvalidDataError } from '../errors.js';
+import type { HandOverLookup } from './jurisdiction.js';
 import type { HistoryView } from './task-events.js';
 import { activeNodeIds } from './state-tree.js';
 import { readDataPath } from './field-schema.js';
@@ -26,6 +27,8 @@ export interface StepEnv {
   calendar?: CalendarLookup | undefined;
   /** The last event and the state before it, for `task.withdraw` (the runtime and replay provide it). */
   history?: HistoryView | undefined;
+  /** Resolves a spawn's hand-over rule to the receiving org (the runtime and replay provide it; without it the named org receives). */
+  handOver?: HandOverLookup | undefined;
 }
 
 export const TIMER_KINDS = ['remind', 'due', 'escalate'] as const;

@@ -124,8 +124,15 @@ export const SpawnSchema = z
     workflow: WorkflowIdSchema.describe('the child cases\' workflow (registered before this one)'),
     /** A data field holding an array; one child per item. */
     forEach: z.string().min(1).describe('a data field holding a list: one child per item'),
-    /** The child's org: an expression over `item`, `data`, `case` (the parent's org by default). */
-    org: ExpressionSchema.optional().describe('the child\'s org, an expression over item, data and case; the parent\'s org when omitted'),
+    /** The child's org: an expression over `item`, `data`, `case` (the parent's org by default). It must lie in the subtree of the definition's owner org. */
+    org: ExpressionSchema.optional().describe('the child\'s org, an expression over item, data and case; the parent\'s org when omitted; it must lie in the subtree of the definition\'s owner org'),
+    /**
+     * Instead of `org`: hand the child over to another jurisdiction by a rule.
+     * `regulatorOf`: the regulator office (county level or above) that governs
+     * the org `org` computes — e.g. the reported party's grid → its district.
+     * The receiving org sees the child as an incoming case.
+     */
+    handOver: z.object({ to: z.literal('regulatorOf'), org: ExpressionSchema }).strict().optional().describe('instead of org: hand the child over to another jurisdiction; regulatorOf gives the regulator office (county level or above) that governs the org the expression names'),
     /** Child data field → expression over `item` (the list item), `data` and `case` (the parent). */
     input: z.record(FieldNameSchema, ExpressionSchema).default({}).describe('child data field → expression over item, data and case'),
     onChildDone: EventTypeSchema.optional().describe('an event the parent receives (from "system") when a child ends'),

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { ConfidentialSchema } from './confidential.js';
 import { LocalizedTextSchema } from './definition-schema.js';
+import { HAND_OVER_RULES } from './jurisdiction.js';
 
 export const OpenTaskEffectSchema = z.object({
   type: z.literal('open-task'),
@@ -89,6 +90,8 @@ export const SpawnCaseEffectSchema = z.object({
   data: z.record(z.string(), z.json()),
   stateId: z.string(),
   index: z.number().int(),
+  /** Set when the child goes to a foreign subtree through the spawn's hand-over rule: the rule and the org it was applied to. */
+  handOver: z.object({ rule: z.enum(HAND_OVER_RULES), named: z.string() }).strict().optional(),
 });
 
 /** Tell the parent case that this child reached a final state (a durable signal, delivered once). */

@@ -8,6 +8,8 @@ import type { DeadlineState } from './deadline-state.js';
 import { SpawnSchema, type NotifyDefinition, type Recipient } from './definition-schema.js';
 import type { NotifyEffect, ResolvedRecipient, SpawnCaseEffect } from './effects.js';
 import { evaluate, isTruthy } from './expression.js';
+import type { HandOverLookup } from './jurisdiction.js';
+import { OrgNotFoundError } from '../errors.js';
 import { readDataPath } from './field-schema.js';
 import { formatStateValue, type Actor, type CaseState, type ChildRef } from './types.js';
 
@@ -74,13 +76,18 @@ export function rungNotify(wf: CompiledWorkflow, stateId: string, notify: string
   return task ? { template: notify, kind, to: [{ role: task.role, ...(task.org === undefined ? {} : { org: task.org }) }] } : undefined;
 }
 
+/** An org id an expression computed, or undefined when it computed nothing usable. */
+function orgText(value: unknown): string | undefined {
+  return typeof value === 'string' && value !== '' ? value : typeof value === 'number' ? String(value) : undefined;
+}
+
 /** Child ids are derived from the parent, the seq and the item, so replay and retries name the same children. */
 export function childCaseId(parentId: string, seq: number, index: number): string {
   return `${parentId}-c${seq}-${index}`;
 }
 
 /** The children a newly entered state spawns: one per item of its `forEach` list. */
-export function spawnChildren(wf: CompiledWorkflow, state: CaseState, stateId: string, cause: Cause, now: Date, nextId: () => string): { effects: SpawnCaseEffect[]; children: ChildRef[] } {
+export function spawnChildren(wf: CompiledWorkflow, state: CaseState, stateId: string, cause: Cause, now: Date, nextId: () => string, handOver?: HandOverLookup): { effects: SpawnCaseEffect[]; children: ChildRef[] } {
   const raw = wf.tree.byId.get(stateId)?.def.spawn;
   if (!raw) return { effects: [], children: [] };
   const spawn = SpawnSchema.parse(raw);
@@ -91,11 +98,17 @@ export function spawnChildren(wf: CompiledWorkflow, state: CaseState, stateId: s
   const children: ChildRef[] = [];
   list.forEach((item, index) => {
     const ctx = { ...base, item };
-    const org = spawn.org === undefined ? state.org : String(evaluate(spawn.org, ctx) ?? state.org);
+    const rule = spawn.handOver;
+    const named = rule ? orgText(evaluate(rule.org, ctx)) : undefined;
+    if (rule && named === undefined) throw new OrgNotFoundError('(empty)', `the hand-over of state ${stateId}`);
+    // Without a lookup (an engine without an org tree) the named org itself receives the child.
+    const org = rule && named !== undefined ? (handOver ? handOver(rule.to, named) : named) : spawn.org === undefined ? state.org : String(evaluate(spawn.org, ctx) ?? state.org);
+    if (org === undefined) throw new OrgNotFoundError(named!, `the hand-over of state ${stateId} (${rule!.to})`);
     const data = Object.fromEntries(Object.entries(spawn.input).map(([k, expr]) => [k, evaluate(expr, ctx) ?? null])) as SpawnCaseEffect['data'];
     const childId = childCaseId(state.caseId, state.seq, index);
-    effects.push({ type: 'spawn-case', id: nextId(), parentCaseId: state.caseId, childCaseId: childId, workflowId: spawn.workflow, org, data, stateId, index });
-    children.push({ caseId: childId, workflowId: spawn.workflow, org, stateId, index, finalState: null });
+    const marks = rule && named !== undefined ? { effect: { handOver: { rule: rule.to, named } }, child: { handOver: rule.to } } : { effect: {}, child: {} };
+    effects.push({ type: 'spawn-case', id: nextId(), parentCaseId: state.caseId, childCaseId: childId, workflowId: spawn.workflow, org, data, stateId, index, ...marks.effect });
+    children.push({ caseId: childId, workflowId: spawn.workflow, org, stateId, index, finalState: null, ...marks.child });
   });
   return { effects, children };
 }

@@ -281,7 +281,7 @@ function finish(wf: CompiledWorkflow, prev: CaseState | undefined, next: CaseSta
     }
     if (action.type === 'entered' && node.def.deadlines?.length) deadlines = [...deadlines, ...startDeadlines(wf, id, next.data, next.seq, now, env)];
     if (action.type === 'entered' && node.def.spawn) {
-      const spawned = spawnChildren(wf, next, id, cause, now, nextId);
+      const spawned = spawnChildren(wf, next, id, cause, now, nextId, env.handOver);
       effects.push(...spawned.effects);
       children = [...(children ?? []), ...spawned.children];
     }

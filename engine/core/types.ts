@@ -38,7 +38,11 @@ export const StateValueSchema: z.ZodType<StateValue> = z.lazy(() => z.union([z.s
 
 /** A child case as its parent records it. */
 export const ChildRefSchema = z
-  .object({ caseId: z.string(), workflowId: z.string(), org: z.string(), stateId: z.string(), index: z.number().int(), finalState: z.string().nullable() })
+  .object({
+    caseId: z.string(), workflowId: z.string(), org: z.string(), stateId: z.string(), index: z.number().int(), finalState: z.string().nullable(),
+    /** Set when the child was handed over to another org's jurisdiction by the spawn's rule. */
+    handOver: z.literal('regulatorOf').optional(),
+  })
   .strict();
 export type ChildRef = z.infer<typeof ChildRefSchema>;
 
@@ -55,7 +59,14 @@ export const CaseStateSchema = z
     /** Deadlines of the active states, with everything that moved them. */
     deadlines: z.array(DeadlineStateSchema),
     /** The case that spawned this one. */
-    parent: z.object({ caseId: z.string(), stateId: z.string(), index: z.number().int() }).strict().optional(),
+    parent: z
+      .object({
+        caseId: z.string(), stateId: z.string(), index: z.number().int(),
+        /** An incoming case: the parent's org handed it over to this org's jurisdiction by the named rule. */
+        handOver: z.object({ rule: z.literal('regulatorOf'), fromOrg: z.string(), named: z.string() }).strict().optional(),
+      })
+      .strict()
+      .optional(),
     /** Cases this one spawned, and how each ended. */
     children: z.array(ChildRefSchema).optional(),
     /** Who holds which task (task state id → assignment), by claim or transfer. */

@@ -2,6 +2,7 @@
  * Parses a workflow definition and runs every semantic check, reporting all
  * problems at once, each with a JSON path. Pure.
  */
+import { checkHandOver, spawnOrgExpressions } from './validate-hand-over.js';
 import type { Issue } from '../errors.js';
 import { SpawnSchema, WorkflowDefinitionSchema, type DeadlineDefinition, type NotifyDefinition, type Recipient, type TransitionDefinition, type WorkflowDefinition } from './definition-schema.js';
 import { checkDefinitionCounts, checkDefinitionSize } from './definition-limits.js';
@@ -172,7 +173,8 @@ function checkSpawn(tree: StateTree, node: StateNodeInfo, path: (string | number
   else if (list.type !== 'array') add('invalid_field', [...path, 'forEach'], `"${spawn.forEach}" must be an array`);
   const items = list && list.type === 'array' ? (list as FieldSchema).items : undefined;
   const itemSchema: ObjectSchema | undefined = items?.type === 'object' ? { type: 'object', properties: items.properties ?? {} } : undefined;
-  const exprs: [unknown, (string | number)[]][] = [...(spawn.org === undefined ? [] : [[spawn.org, [...path, 'org']] as [unknown, (string | number)[]]]), ...Object.entries(spawn.input).map(([k, e]): [unknown, (string | number)[]] => [e, [...path, 'input', k]])];
+  checkHandOver(spawn, path, add);
+  const exprs: [unknown, (string | number)[]][] = [...spawnOrgExpressions(spawn, path), ...Object.entries(spawn.input).map(([k, e]): [unknown, (string | number)[]] => [e, [...path, 'input', k]])];
   for (const [e, p] of exprs) checkExpression(e, p, def.data, undefined, add, { item: items ? itemSchema ?? true : false });
   if (spawn.onChildDone && !eventsReachableFrom(tree, node).has(spawn.onChildDone)) add('unhandled_event', [...path, 'onChildDone'], `event "${spawn.onChildDone}" is not handled by ${node.id} or the states around it`);
   checkSentBySystem(tree, node, spawn.onChildDone, [...path, 'onChildDone'], 'when a child case ends', add);

@@ -6,22 +6,18 @@
  *
  * A calendar belongs to an org (`org` in its data; none: the root, as the
  * built-in `cn`) and governs only cases in that org's subtree. The engine does
- * not own the org tree: it reads it through {@link OrgTreeSource} (the people
+ * not own the org tree: it reads it through the engine's `OrgResolver` (the people
  * store) outside transactions, so a step checks a case's org synchronously.
  * Replay never checks: the recorded event was accepted once.
  */
 import { builtinCalendars, CalendarError, createCalendarRegistry, nextYearStillProvisional, parseCalendar, type CalendarInput, type CompiledCalendar } from '../core/calendar/index.js';
 import type { CalendarLookup } from '../core/deadlines.js';
-import type { Clock, Store } from '../ports.js';
+import type { Clock, OrgResolver, Store } from '../ports.js';
+import type { OrgFacts } from '../core/jurisdiction.js';
 import { hashDefinition } from './hash.js';
 
 /** Calendar versions a step used, recorded with its event: `{ cn: 1 }`. */
 export type CalendarVersions = Record<string, number>;
-
-/** Where the engine reads the org tree from (the people store satisfies it). */
-export interface OrgTreeSource {
-  listOrgs(): Promise<readonly { id: string; parentId: string | null }[]>;
-}
 
 export interface CalendarService {
   /** Validates and stores a calendar (a new version when its content is new); returns id and version. */
@@ -53,24 +49,20 @@ export interface CalendarService {
 /** How long a process trusts its in-memory copy before re-reading calendars other processes may have added. */
 const REFRESH_MS = 5_000;
 
-export function createCalendarService(store: Store, clock: Clock, orgs?: OrgTreeSource): CalendarService {
+export function createCalendarService(store: Store, clock: Clock, orgs?: OrgResolver): CalendarService {
   const registry = createCalendarRegistry(builtinCalendars);
   let loadedAt = -Infinity;
-  let parents = new Map<string, string | null>();
+  let facts: OrgFacts | undefined;
 
   const refresh = async (force = false) => {
     const now = Date.now();
     if (!force && now - loadedAt < REFRESH_MS) return;
     for (const stored of await store.calendars.list()) registry.add({ ...(stored.definition as CalendarInput), version: stored.version });
-    if (orgs) parents = new Map((await orgs.listOrgs()).map((o) => [o.id, o.parentId]));
+    if (orgs) facts = await orgs.facts();
     loadedAt = now;
   };
-  /** The org and every org above it (guarded against a cycle a hand-edited database might hold). */
-  const ancestry = (org: string): Set<string> => {
-    const seen = new Set<string>();
-    for (let o: string | null | undefined = org; o != null && !seen.has(o); o = parents.get(o)) seen.add(o);
-    return seen;
-  };
+  /** The org and every org above it (the org alone when the tree does not know it). */
+  const ancestry = (org: string): Set<string> => new Set(facts?.ancestry(org)?.map((o) => o.id) ?? [org]);
   const governs = (cal: CompiledCalendar, org: string): boolean => cal.org === undefined || ancestry(org).has(cal.org);
   const outOfScope = (cal: CompiledCalendar, org: string) =>
     new CalendarError('calendar_out_of_scope', `calendar ${cal.id} belongs to org ${cal.org ?? '(root)'} and does not govern cases of org ${org}`, { calendar: cal.id, owner: cal.org, org });

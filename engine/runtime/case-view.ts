@@ -55,6 +55,8 @@ export interface CaseView {
   id: string;
   workflowId: string;
   workflowVersion: number;
+  /** The org the case's definition version is registered at (null: the root, e.g. a built-in workflow). */
+  workflowOwner: string | null;
   org: string;
   status: 'active' | 'done';
   /** xstate state value. */
@@ -66,7 +68,7 @@ export interface CaseView {
   tasks: TaskRecord[];
   /** Running deadlines with due dates, remaining working days and overdue flags. */
   deadlines: DeadlineView[];
-  /** The case that spawned this one, if any. */
+  /** The case that spawned this one, if any; with `handOver`, an incoming case handed over from another org's jurisdiction. */
   parent: NonNullable<CaseRecord['state']['parent']> | null;
   /** Cases this one spawned (one per recipient unit, say) and how each ended. */
   children: NonNullable<CaseRecord['state']['children']>;
@@ -76,11 +78,12 @@ export interface CaseView {
   availableEvents?: ReturnType<typeof availableEvents>;
 }
 
-export function toCaseView(record: CaseRecord, tasks: TaskRecord[], deadlines: DeadlineView[], wf?: CompiledWorkflow, actor?: Actor, now?: Date): CaseView {
+export function toCaseView(record: CaseRecord, tasks: TaskRecord[], deadlines: DeadlineView[], wf?: CompiledWorkflow, actor?: Actor, now?: Date, owner: string | null = null): CaseView {
   return {
     id: record.id,
     workflowId: record.workflowId,
     workflowVersion: record.workflowVersion,
+    workflowOwner: owner,
     org: record.org,
     status: record.status,
     value: record.state.value,

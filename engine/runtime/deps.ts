@@ -3,7 +3,7 @@
  * id generator.
  */
 import type { Effect } from '../core/effects.js';
-import type { Clock, EventRecord, Store } from '../ports.js';
+import type { Clock, EventRecord, OrgResolver, Store } from '../ports.js';
 import type { CalendarService } from './calendars.js';
 import type { WorkflowRegistry } from './registry.js';
 
@@ -12,6 +12,8 @@ export interface EngineDeps {
   clock: Clock;
   registry: WorkflowRegistry;
   calendars: CalendarService;
+  /** The org tree, for resolving definitions up a case's ancestry and checking the orgs steps name; none: nothing is checked. */
+  orgs?: OrgResolver | undefined;
   newId: () => string;
   /** A fresh random salt for each confidential value an event records (the core never makes randomness). */
   newSalt: () => string;

@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { Actor } from '../core/types.js';
 import { CaseNotFoundError } from '../errors.js';
 import { systemClock } from '../adapters/clocks.js';
-import type { CaseRecord, Clock, EventRecord, Store, TaskFilter, TaskRecord, TimerRecord } from '../ports.js';
+import type { CaseRecord, Clock, EventRecord, OrgResolver, Store, TaskFilter, TaskRecord, TimerRecord } from '../ports.js';
 import type { Effect } from '../core/effects.js';
 import { toCaseView, toDeadlineViews, type CaseView } from './case-view.js';
 import type { CompiledCalendar } from '../core/calendar/index.js';
@@ -14,8 +14,8 @@ import type { TemplateCatalog } from '../core/validate-definition.js';
 import type { EngineDeps } from './deps.js';
 import { randomSalt } from './hash.js';
 import { openCase, type CreateCaseInput } from './open-case.js';
-import { createCalendarService, type CalendarService, type OrgTreeSource } from './calendars.js';
-import { createWorkflowRegistry, type WorkflowRegistry } from './registry.js';
+import { createCalendarService, type CalendarService } from './calendars.js';
+import { createWorkflowRegistry, type ResolvedWorkflow, type WorkflowRegistry } from './registry.js';
 import { replayCase, type ReplayResult } from './replay.js';
 import { fireTimer, type FireOutcome } from './fire-timer.js';
 import { sendEvent, type SendCommand } from './send-event.js';
@@ -33,8 +33,13 @@ export interface EngineOptions {
   newSalt?: () => string;
   /** Notification templates: every template a registered definition names must exist and be renderable. */
   templates?: TemplateCatalog | undefined;
-  /** The org tree (the people store), so a calendar owned by an org governs only that org's subtree. */
-  orgs?: OrgTreeSource | undefined;
+  /**
+   * The org tree. With it, a case runs the nearest definition up its org's
+   * ancestry, every org a step names is checked at run time, and a calendar
+   * owned by an org governs only that org's subtree; without it (tests of
+   * single workflows) the ancestry is the case's org alone and no org is checked.
+   */
+  orgs?: OrgResolver | undefined;
 }
 
 export interface CaseResult {
@@ -49,8 +54,14 @@ export interface Engine {
   readonly registry: WorkflowRegistry;
   /** Working-day calendars: the built-in `cn` and those admins add (versioned). */
   readonly calendars: CalendarService;
-  /** Validates and stores a definition version (immutable); running cases keep theirs. */
-  registerWorkflow(definition: unknown): Promise<{ ref: string; created: boolean }>;
+  /**
+   * Validates and stores a definition version (immutable) at an owner org
+   * (`null`, the default: the root). It governs new cases in that org's
+   * subtree only; running cases keep theirs.
+   */
+  registerWorkflow(definition: unknown, opts?: { owner?: string | null }): Promise<{ ref: string; created: boolean }>;
+  /** The definition a new case in `org` would run (the nearest owner up its ancestry), with its owner. */
+  resolveWorkflow(workflowId: string, org: string, version?: number): Promise<ResolvedWorkflow>;
   createCase(input: CreateCaseInput): Promise<CaseResult>;
   send(caseId: string, cmd: SendCommand, actor: Actor): Promise<CaseResult>;
   /** The case view; with `actor`, also the events that actor may send now. */
@@ -85,7 +96,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
   const clock = options.clock ?? systemClock;
   const registry = createWorkflowRegistry(options.store, clock, options.templates);
   const calendars = createCalendarService(options.store, clock, options.orgs);
-  const deps: EngineDeps = { store: options.store, clock, registry, calendars, newId: options.newId ?? randomUUID, newSalt: options.newSalt ?? randomSalt, pins: new Map() };
+  const deps: EngineDeps = { store: options.store, clock, registry, calendars, orgs: options.orgs, newId: options.newId ?? randomUUID, newSalt: options.newSalt ?? randomSalt, pins: new Map() };
   for (const wf of options.workflows ?? []) await registry.register(wf);
 
   const listeners = new Set<CommitListener>();
@@ -112,7 +123,8 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     }
     // Remaining days use the latest version of the deadline's calendar: a year added later counts.
     const deadlines = toDeadlineViews(record.state.deadlines ?? [], now, (d) => cals.get(`${d.calendar.id}@${d.calendar.version}`));
-    return toCaseView(record, tasks, deadlines, wf, actor, now);
+    const owner = await registry.ownerOf(record.workflowId, record.workflowVersion);
+    return toCaseView(record, tasks, deadlines, wf, actor, now, owner);
   };
 
   return {
@@ -120,9 +132,12 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     clock,
     registry,
     calendars,
-    async registerWorkflow(definition) {
-      const { ref, created } = await registry.register(definition);
+    async registerWorkflow(definition, opts) {
+      const { ref, created } = await registry.register(definition, opts);
       return { ref, created };
+    },
+    async resolveWorkflow(workflowId, org, version) {
+      return registry.resolve(workflowId, org, { version, facts: deps.orgs ? await deps.orgs.facts() : undefined });
     },
     async createCase(input) {
       const r = await openCase(deps, input);

@@ -4,12 +4,13 @@
  */
 import { taskDueTimes } from '../core/deadlines.js';
 import { initialStep, type NewCase } from '../core/step.js';
-import type { CompiledWorkflow } from '../core/compile.js';
+import { checkStepOrgs, recordingHandOver, type OrgFacts } from '../core/jurisdiction.js';
 import type { Effect } from '../core/effects.js';
 import type { Actor } from '../core/types.js';
 import { IdempotencyConflictError, VersionConflictError } from '../errors.js';
 import type { CaseRecord, EventRecord, StoreTx } from '../ports.js';
 import type { EngineDeps } from './deps.js';
+import type { ResolvedWorkflow } from './registry.js';
 import { canonicalJson, GENESIS_HASH, signEvent } from './hash.js';
 import { confidentialFields } from '../core/confidential.js';
 
@@ -18,7 +19,7 @@ export const CASE_CREATED = 'case.created';
 
 export interface CreateCaseInput {
   workflowId: string;
-  /** Pinned version; the latest stored version when omitted. */
+  /** Pinned version (it must be owned on the org's ancestry); when omitted, the latest version of the nearest owner up the org's ancestry. */
   version?: number | undefined;
   org: string;
   data?: Record<string, unknown> | undefined;
@@ -39,40 +40,60 @@ export interface CreateCaseResult {
 
 /**
  * Writes a new case (row, event 1, tasks, timers, outbox rows) inside `tx`,
- * then the children its first states spawn. Returns the effects of all.
+ * then the children its first states spawn. With org `facts`, every org the
+ * first step names is checked against what the definition's owner governs
+ * (`org_not_found`, `org_out_of_jurisdiction`) before anything is written.
+ * Returns the effects of all.
  */
-export async function createInTx(deps: EngineDeps, tx: StoreTx, wf: CompiledWorkflow, init: NewCase, now: Date, key: string | null): Promise<{ record: CaseRecord; event: EventRecord; effects: Effect[] }> {
+export async function createInTx(deps: EngineDeps, tx: StoreTx, resolved: ResolvedWorkflow, init: NewCase, now: Date, key: string | null, facts?: OrgFacts): Promise<{ record: CaseRecord; event: EventRecord; effects: Effect[] }> {
+  const wf = resolved.workflow;
   const cals = deps.calendars.forStep(init.org);
-  const { state, effects, payload } = initialStep(wf, init, now, { calendar: cals.lookup });
+  const handOvers: Record<string, string> = {};
+  const { state, effects, payload } = initialStep(wf, init, now, { calendar: cals.lookup, ...(facts ? { handOver: recordingHandOver(facts, handOvers) } : {}) });
+  if (facts) checkStepOrgs(effects, resolved.owner, facts);
   const at = now.toISOString();
   const event = signEvent({
-    caseId: init.caseId, seq: 1, type: CASE_CREATED, payload: { workflow: wf.ref, org: init.org, data: payload, ...(init.parent ? { parent: init.parent } : {}) },
-    actor: init.actor, at, idempotencyKey: key, state, env: { calendars: { ...cals.used } }, prevHash: GENESIS_HASH,
+    caseId: init.caseId, seq: 1, type: CASE_CREATED,
+    // The definition the case runs and the org that owns it (null: the root), as resolved up the case's org ancestry.
+    payload: { workflow: wf.ref, workflowOwner: resolved.owner, org: init.org, data: payload, ...(init.parent ? { parent: init.parent } : {}) },
+    actor: init.actor, at, idempotencyKey: key, state, env: stepEnvRecord(cals.used, handOvers), prevHash: GENESIS_HASH,
   }, confidentialFields(wf.definition), deps.newSalt);
   const record: CaseRecord = {
     id: init.caseId, workflowId: wf.definition.id, workflowVersion: wf.definition.version, org: init.org, status: state.status, state, version: 1, lastHash: event.hash, createdAt: at, updatedAt: at, creationKey: key,
   };
   await tx.commit({ record, expectedVersion: null, event, effects, taskDue: taskDueTimes(wf, init.caseId, state.value, state.deadlines) });
-  return { record, event, effects: [...effects, ...(await spawnInTx(deps, tx, effects, init.actor, now))] };
+  return { record, event, effects: [...effects, ...(await spawnInTx(deps, tx, effects, init.actor, now, facts, init.org))] };
 }
 
-/** Creates the children that `spawn-case` effects ask for, in the same transaction as their parent's step. */
-export async function spawnInTx(deps: EngineDeps, tx: StoreTx, effects: Effect[], actor: NewCase['actor'], now: Date): Promise<Effect[]> {
+/** What a step records besides the definition: the calendar versions and, when a spawn used one, the hand-overs it resolved. */
+export function stepEnvRecord(calendars: Record<string, number>, handOvers: Record<string, string>): EventRecord['env'] {
+  return { calendars: { ...calendars }, ...(Object.keys(handOvers).length > 0 ? { handOvers: { ...handOvers } } : {}) };
+}
+
+/**
+ * Creates the children that `spawn-case` effects ask for, in the same
+ * transaction as their parent's step. Each child runs the definition that
+ * governs its own org (resolved up the child's ancestry); a handed-over
+ * child records where it came from.
+ */
+export async function spawnInTx(deps: EngineDeps, tx: StoreTx, effects: Effect[], actor: NewCase['actor'], now: Date, facts: OrgFacts | undefined, parentOrg: string): Promise<Effect[]> {
   const out: Effect[] = [];
   for (const e of effects) {
     if (e.type !== 'spawn-case') continue;
-    const childWf = await deps.registry.get(e.workflowId, undefined, tx);
-    const child = await createInTx(deps, tx, childWf, { caseId: e.childCaseId, org: e.org, data: e.data, actor, parent: { caseId: e.parentCaseId, stateId: e.stateId, index: e.index } }, now, null);
-    out.push(...child.effects);
+    const child = await deps.registry.resolve(e.workflowId, e.org, { facts, reader: tx });
+    const handOver = e.handOver ? { handOver: { rule: e.handOver.rule, fromOrg: parentOrg, named: e.handOver.named } } : {};
+    const created = await createInTx(deps, tx, child, { caseId: e.childCaseId, org: e.org, data: e.data, actor, parent: { caseId: e.parentCaseId, stateId: e.stateId, index: e.index, ...handOver } }, now, null, facts);
+    out.push(...created.effects);
   }
   return out;
 }
 
 /** Creates a case. Writes the case row, event 1 and the first tasks in one transaction. */
 export async function openCase(deps: EngineDeps, input: CreateCaseInput): Promise<CreateCaseResult> {
-  const wf = await deps.registry.get(input.workflowId, input.version);
   // Reads that may hit the database happen before the transaction: on PostgreSQL a read through the
   // pool while every connection holds a transaction would wait for ever.
+  const facts = deps.orgs ? await deps.orgs.facts() : undefined;
+  const resolved = await deps.registry.resolve(input.workflowId, input.org, { version: input.version, facts });
   await deps.calendars.prepare();
   const key = input.idempotencyKey ?? null;
   try {
@@ -82,7 +103,7 @@ export async function openCase(deps: EngineDeps, input: CreateCaseInput): Promis
         if (existing) return duplicateOf(existing, (await tx.listEvents(existing.id, { toSeq: 1 }))[0], input, key);
       }
       const caseId = input.caseId ?? deps.newId();
-      const created = await createInTx(deps, tx, wf, { caseId, org: input.org, data: input.data ?? {}, actor: input.actor }, deps.clock.now(), key);
+      const created = await createInTx(deps, tx, resolved, { caseId, org: input.org, data: input.data ?? {}, actor: input.actor }, deps.clock.now(), key, facts);
       return { ...created, duplicate: false };
     });
     if (!result.duplicate) deps.afterCommit?.({ event: result.event, effects: result.effects });

@@ -3,6 +3,7 @@
  * on the case, with each event's recorded time as `now`.
  */
 import type { CompiledWorkflow } from '../core/compile.js';
+import { recordedHandOver } from '../core/jurisdiction.js';
 import { initialStep, step, type NewCase } from '../core/step.js';
 import type { CaseState } from '../core/types.js';
 import type { HistoryView } from '../core/task-events.js';
@@ -22,7 +23,9 @@ export interface ReplayResult {
 
 /** Applies one recorded event to the state before it, with the calendars it recorded. */
 export async function applyRecorded(deps: Pick<EngineDeps, 'calendars'>, wf: CompiledWorkflow, before: CaseState | undefined, event: EventRecord, history?: HistoryView): Promise<CaseState> {
-  const env = { calendar: await deps.calendars.forReplay(event.env?.calendars), history };
+  // A step that resolved a hand-over recorded the answer; replay uses it, whatever the org tree says today.
+  const handOvers = event.env?.handOvers;
+  const env = { calendar: await deps.calendars.forReplay(event.env?.calendars), history, ...(handOvers ? { handOver: recordedHandOver(handOvers) } : {}) };
   if (event.seq === 1) {
     if (event.type !== CASE_CREATED || before) throw new ReplayDivergedError(event.caseId, event.seq, `first event is ${event.type}, not ${CASE_CREATED}`);
     const p = event.payload as { org?: unknown; data?: unknown; parent?: NewCase['parent'] };

@@ -12,7 +12,8 @@ import type { HistoryView } from '../core/task-events.js';
 import { MAX_PINS, MAX_SEND_ATTEMPTS, type EngineDeps } from './deps.js';
 import { canonicalJson, signEvent } from './hash.js';
 import { confidentialFields } from '../core/confidential.js';
-import { spawnInTx } from './open-case.js';
+import { spawnInTx, stepEnvRecord } from './open-case.js';
+import { checkStepOrgs, recordingHandOver } from '../core/jurisdiction.js';
 
 export interface SendCommand {
   type: string;
@@ -53,7 +54,12 @@ export async function sendEvent(deps: EngineDeps, caseId: string, cmd: SendComma
     deps.pins.set(caseId, pin);
   }
   await deps.registry.get(pin.workflowId, pin.version);
+  const owner = await deps.registry.ownerOf(pin.workflowId, pin.version);
   await deps.calendars.prepare();
+  const facts = deps.orgs ? await deps.orgs.facts() : undefined;
+  // 转办 names a person: the org they belong to is checked like any org a step names.
+  const to = cmd.type === 'task.transfer' ? cmd.payload?.to : undefined;
+  const transfer = deps.orgs && typeof to === 'string' ? { userId: to, org: await deps.orgs.userOrg(to) } : undefined;
   for (let attempt = 1; ; attempt++) {
     try {
       const result: SendResult = await deps.store.transaction(async (tx) => {
@@ -71,14 +77,16 @@ export async function sendEvent(deps: EngineDeps, caseId: string, cmd: SendComma
         const now = deps.clock.now();
         const cals = deps.calendars.forStep(current.org);
         const history = cmd.type === 'task.withdraw' ? await historyView(tx, current) : undefined;
-        const { state, effects, payload } = step(wf, current.state, { type: cmd.type, payload: cmd.payload, actor }, now, { calendar: cals.lookup, history });
+        const handOvers: Record<string, string> = {};
+        const { state, effects, payload } = step(wf, current.state, { type: cmd.type, payload: cmd.payload, actor }, now, { calendar: cals.lookup, history, ...(facts ? { handOver: recordingHandOver(facts, handOvers) } : {}) });
+        if (facts) checkStepOrgs(effects, owner, facts, transfer);
         const at = now.toISOString();
         const event = signEvent({
-          caseId, seq: state.seq, type: cmd.type, payload, actor, at, idempotencyKey: cmd.idempotencyKey ?? null, state, env: { calendars: { ...cals.used } }, prevHash: current.lastHash,
+          caseId, seq: state.seq, type: cmd.type, payload, actor, at, idempotencyKey: cmd.idempotencyKey ?? null, state, env: stepEnvRecord(cals.used, handOvers), prevHash: current.lastHash,
         }, confidentialFields(wf.definition), deps.newSalt);
         const record: CaseRecord = { ...current, status: state.status, state, version: state.seq, lastHash: event.hash, updatedAt: at };
         await tx.commit({ record, expectedVersion: current.version, event, effects, taskDue: taskDueTimes(wf, caseId, state.value, state.deadlines) });
-        return { record, event, duplicate: false, effects: [...effects, ...(await spawnInTx(deps, tx, effects, actor, now))] };
+        return { record, event, duplicate: false, effects: [...effects, ...(await spawnInTx(deps, tx, effects, actor, now, facts, current.org))] };
       });
       if (!result.duplicate) deps.afterCommit?.({ event: result.event, effects: result.effects });
       return result;

@@ -111,7 +111,7 @@ export function caseRoutes({ engine, orgs, people }: RouteDeps): Route[] {
     route(
       {
         method: 'post', path: '/api/v1/cases', tag: 'cases', auth: 'user', status: 201,
-        summary: 'Open a case of a workflow in an org of your subtree (your own org by default)',
+        summary: 'Open a case of a workflow in an org of your subtree (your own org by default). It runs the latest version registered nearest up that org\'s ancestry (a `version` must be one of those); the case records which (`workflowVersion`, `workflowOwner`)',
         body: z.object({
           workflowId: z.string().min(1).max(100),
           version: z.number().int().positive().optional(),
@@ -121,13 +121,14 @@ export function caseRoutes({ engine, orgs, people }: RouteDeps): Route[] {
         }).strict(),
         headers: [{ ...idempotencyHeader, description: `${idempotencyHeader.description} (keys are yours alone: another user's same key opens its own case)` }],
         response: CaseResultSchema,
-        errors: ['read_only', 'forbidden', 'org_not_found', 'workflow_not_found', 'invalid_input', 'idempotency_conflict', 'version_conflict', 'expression_budget_exceeded'],
+        errors: ['read_only', 'forbidden', 'org_not_found', 'org_out_of_jurisdiction', 'workflow_not_found', 'invalid_input', 'idempotency_conflict', 'version_conflict', 'expression_budget_exceeded'],
       },
       async ({ req, body, principal }) => {
         const p = principal!;
         assertWriter(p);
         const org = (await visibleOrg(p, orgs, body.org ?? p.user.orgId)).id;
-        const wf = await engine.registry.get(body.workflowId, body.version);
+        // The definition that governs the org (the nearest owner up its ancestry); a pinned version must be owned there too.
+        const { workflow: wf } = await engine.resolveWorkflow(body.workflowId, org, body.version);
         if (!p.user.roles.some((r) => wf.definition.roles.includes(r))) {
           throw new HttpError('forbidden', `opening a ${wf.ref} case needs one of the roles ${wf.definition.roles.join(', ')}`);
         }
@@ -201,7 +202,7 @@ export function caseRoutes({ engine, orgs, people }: RouteDeps): Route[] {
         }).strict(),
         headers: [idempotencyHeader],
         response: CaseResultSchema,
-        errors: ['case_not_found', 'read_only', 'forbidden', 'reserved_event', 'system_only_event', 'invalid_transition', 'invalid_input', 'invalid_data', 'guard_failed', 'version_conflict', 'idempotency_conflict', 'case_closed', 'calendar_out_of_range', 'task_conflict', 'user_not_found', 'expression_budget_exceeded'],
+        errors: ['case_not_found', 'read_only', 'forbidden', 'reserved_event', 'system_only_event', 'invalid_transition', 'invalid_input', 'invalid_data', 'guard_failed', 'version_conflict', 'idempotency_conflict', 'case_closed', 'calendar_out_of_range', 'task_conflict', 'user_not_found', 'org_not_found', 'org_out_of_jurisdiction', 'expression_budget_exceeded'],
       },
       async ({ req, params, body, principal }) => {
         const p = principal!;

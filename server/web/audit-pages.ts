@@ -8,6 +8,7 @@ import { EngineError, formatPath, formatStateValue, REDACTED_TEXT, validateDefin
 import { markersToText, redactorFor } from '../confidential.js';
 import { bodyGuard } from '../body-guard.js';
 import { toMermaid } from '../diagram.js';
+import { definitionVisibility, ownerName, registrationOwner } from '../definition-owners.js';
 import { HttpError, toErrorAnswer } from '../http-errors.js';
 import { visibleCase } from '../routes/cases.js';
 import { page, sendPage, type WebDeps } from './context.js';
@@ -48,9 +49,15 @@ export function auditPages(deps: WebDeps): express.Router {
   }));
 
   const adminPage = async (res: express.Response, p: Parameters<Parameters<typeof page>[1]>[2], extra: Record<string, unknown> = {}, status = 200) => {
-    const defs = await engine.store.listDefinitions();
-    const items = defs.map((d) => ({ id: d.workflowId, version: d.version, hash: d.hash, createdAt: d.createdAt, title: zh((d.definition as { title?: unknown }).title, d.workflowId) }));
-    sendPage(deps, res, 'admin-workflows', '流程定义管理', p, { items, ...extra }, status);
+    // The versions that govern the admin and those registered below it, each with the name of the org it belongs to.
+    const visible = await definitionVisibility(deps.orgs, p);
+    const items = [];
+    for (const d of await engine.store.listDefinitions()) {
+      if (!visible(d.ownerOrg)) continue;
+      items.push({ id: d.workflowId, version: d.version, hash: d.hash, createdAt: d.createdAt, title: zh((d.definition as { title?: unknown }).title, d.workflowId), owner: await ownerName(deps.orgs, d.ownerOrg) });
+    }
+    const orgChoices = (await deps.orgs.list()).filter((o) => p.subtree.has(o.id)).map((o) => ({ id: o.id, name: o.name, selected: o.id === (extra.org ?? p.user.orgId) }));
+    sendPage(deps, res, 'admin-workflows', '流程定义管理', p, { items, orgChoices, ...extra }, status);
   };
 
   router.get('/admin/workflows', page(deps, async (_req, res, p) => {
@@ -61,6 +68,7 @@ export function auditPages(deps: WebDeps): express.Router {
   router.post('/admin/workflows', form, page(deps, async (req, res, p) => {
     if (!p.isAdmin) throw new HttpError('forbidden', '需要管理员角色 (admin role required)');
     const source = typeof req.body?.definition === 'string' ? req.body.definition : '';
+    const org = typeof req.body?.org === 'string' && req.body.org !== '' ? req.body.org : undefined;
     let parsed: unknown;
     try {
       parsed = JSON.parse(source) as unknown;
@@ -72,19 +80,24 @@ export function auditPages(deps: WebDeps): express.Router {
     const diagram = toMermaid(r.definition);
     if (req.body?.action !== 'register') return adminPage(res, p, { source, valid: true, diagram });
     try {
-      const reg = await engine.registerWorkflow(parsed);
-      return adminPage(res, p, { source, valid: true, diagram, registered: reg });
+      const owner = await registrationOwner(deps.orgs, p, org);
+      const reg = await engine.registerWorkflow(parsed, { owner });
+      return adminPage(res, p, { source, org, valid: true, diagram, registered: { ...reg, owner: await ownerName(deps.orgs, owner) } });
     } catch (err) {
       const a = toErrorAnswer(err);
-      return adminPage(res, p, { source, diagram, issues: [{ path: '(root)', message: `${a.body.error.code}: ${a.body.error.message}` }] }, a.status);
+      return adminPage(res, p, { source, org, diagram, issues: [{ path: '(root)', message: `${a.body.error.code}: ${a.body.error.message}` }] }, a.status);
     }
   }));
 
   router.get('/admin/workflows/:id', page(deps, async (req, res, p) => {
     const version = req.query.version === undefined ? undefined : Number(req.query.version);
-    const wf = await engine.registry.get(String(req.params.id), Number.isInteger(version) ? version : undefined);
+    const id = String(req.params.id);
+    // A version one may read (other districts' answer like missing ones), else the one that governs one's org.
+    const wf = version !== undefined && Number.isInteger(version) ? await engine.registry.get(id, version) : (await engine.resolveWorkflow(id, p.user.orgId)).workflow;
+    const owner = await engine.registry.ownerOf(id, wf.definition.version);
+    if (!(await definitionVisibility(deps.orgs, p))(owner)) throw new HttpError('workflow_not_found', `流程 ${wf.ref} 不存在`);
     const def = wf.definition as WorkflowDefinition;
-    sendPage(deps, res, 'workflow', `流程 ${wf.ref}`, p, { ref: wf.ref, wfTitle: zh(def.title, def.id), description: zh(def.description), diagram: toMermaid(def), roles: def.roles.join(', ') });
+    sendPage(deps, res, 'workflow', `流程 ${wf.ref}`, p, { ref: wf.ref, wfTitle: zh(def.title, def.id), description: zh(def.description), diagram: toMermaid(def), roles: def.roles.join(', '), owner: await ownerName(deps.orgs, owner) });
   }));
 
   return router;

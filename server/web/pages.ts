@@ -5,6 +5,7 @@
  * audit view and the admin pages live in `audit-pages.ts`, the inbox and the
  * outbox admin page in `inbox-pages.ts`.
  */
+import { ownerName } from '../definition-owners.js';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import express, { type Request, type Response } from 'express';
@@ -108,7 +109,8 @@ export function webRouter(deps: WebDeps): express.Router {
       due: d.overdue ? '已逾期' : d.remainingWorkdays === null ? '—' : d.remainingWorkdays === 0 ? '今日到期' : `剩 ${d.remainingWorkdays} 个工作日` }));
     sendPage(deps, res, 'case', `案件 ${caseId}`, p, {
       c: view, stateTitle: stateTitle(def, view.value), workflowTitle: zh(def.title, def.id), orgName: (await orgs.get(view.org))?.name ?? view.org, data, deadlines, forms, history: history.reverse(),
-      diagram: toMermaid(def, view.value), tasks: view.tasks.map((t) => ({ ...t, titleText: zh(t.title, t.stateId) })), ...extra,
+      diagram: toMermaid(def, view.value), tasks: view.tasks.map((t) => ({ ...t, titleText: zh(t.title, t.stateId) })),
+      ownerName: await ownerName(orgs, view.workflowOwner), incomingFrom: view.parent?.handOver ? ((await orgs.get(view.parent.handOver.fromOrg))?.name ?? '其他机构') : undefined, ...extra,
     }, status);
   };
 

@@ -28,7 +28,7 @@ describe('workflows', () => {
     expectError(await as(s, 'clerk-donghu').post('/api/v1/workflows', v2), 403, 'forbidden');
     expectError(await as(s, 'auditor').post('/api/v1/workflows', v2), 403, 'forbidden');
     const created = await as(s, 'admin').post('/api/v1/workflows', v2);
-    expect([created.status, created.body]).toEqual([201, { ref: 'counter@2', created: true }]);
+    expect([created.status, created.body]).toEqual([201, { ref: 'counter@2', created: true, ownerOrg: null, ownerName: '江州市' }]);
     const again = await as(s, 'admin').post('/api/v1/workflows', v2);
     expect([again.status, again.body.created]).toEqual([200, false]);
     expectError(await as(s, 'admin').post('/api/v1/workflows', { ...v2, title: 'changed' }), 409, 'definition_conflict');

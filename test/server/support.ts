@@ -11,6 +11,7 @@ import { Writable } from 'node:stream';
 import { createEngine, createKnexPeopleStore, createManualClock, defineWorkflow, type Engine, type ManualClock, type PeopleStore } from '../../engine/index.js';
 import { BUILTIN_TEMPLATE_DIR, createTemplateCatalog, type NotificationTemplates } from '../../notifications/index.js';
 import { createApp, type AppOptions } from '../../server/app.js';
+import { createOrgDirectory, createOrgResolver } from '../../server/access.js';
 import { createNotifier, type Notifier, type NotifierOptions } from '../../server/notifier.js';
 import { loadDemoData } from '../../server/demo.js';
 import { createLogger, type Logger } from '../../server/logger.js';
@@ -115,7 +116,9 @@ export async function testServer(backend: 'sqlite' | 'postgres' = 'sqlite', opts
   const clock = createManualClock('2026-03-02T02:00:00.000Z');
   const templates = createTemplateCatalog({ dirs: [BUILTIN_TEMPLATE_DIR, ...(opts.templateDirs ?? [])] });
   const people = createKnexPeopleStore(fresh.store);
-  const engine = await createEngine({ store: fresh.store, clock, templates, orgs: people, workflows: [counterWorkflow, permitWorkflow, hazardWorkflow, ...(opts.workflows ?? [])] });
+  // As `duban serve` wires it: the engine resolves definitions and checks step orgs through the app's org directory.
+  const orgs = createOrgDirectory(people);
+  const engine = await createEngine({ store: fresh.store, clock, templates, orgs: createOrgResolver(orgs, people), workflows: [counterWorkflow, permitWorkflow, hazardWorkflow, ...(opts.workflows ?? [])] });
   const demo = await loadDemoData(people, clock);
   const tokens: Record<string, string> = Object.fromEntries(demo.tokens.map((t) => [t.userId, t.token]));
   for (const [id, [orgId, roles]] of Object.entries(TEST_USERS)) tokens[id] = (await createUser(people, clock, { id, name: id, orgId, roles })).token;
@@ -134,7 +137,7 @@ export async function testServer(backend: 'sqlite' | 'postgres' = 'sqlite', opts
     dispatcher: { backoff: () => 1_000, ...opts.dispatcher },
   });
   const app = createApp({
-    engine, people, config: { DUBAN_BODY_LIMIT: '1mb', DUBAN_WRITE_RATE_LIMIT: null, DUBAN_PUBLIC_URL: 'https://duban.test', ...opts.config }, logger, metrics, templates, dispatcher: notifier.dispatcher, validateResponses: true,
+    engine, people, orgs, config: { DUBAN_BODY_LIMIT: '1mb', DUBAN_WRITE_RATE_LIMIT: null, DUBAN_PUBLIC_URL: 'https://duban.test', ...opts.config }, logger, metrics, templates, dispatcher: notifier.dispatcher, validateResponses: true,
     rateLimitPrefix: opts.rateLimitPrefix,
   });
   return {

@@ -121,7 +121,7 @@ export function caseClosed(caseId: string, finalState = 'closed'): Effect {
   return { type: 'case-closed', id: `${caseId}/closed`, finalState };
 }
 
-/** A stored definition version; `hash` defaults to one derived from the content. */
-export function buildDefinition(workflowId: string, version: number, definition: unknown = { id: workflowId, version }, hash?: string): StoredDefinition {
-  return { workflowId, version, hash: hash ?? `sha-${JSON.stringify(definition)}`, definition, createdAt: fixtureAt(0) };
+/** A stored definition version (owned by the root unless `ownerOrg` is given); `hash` defaults to one derived from the content. */
+export function buildDefinition(workflowId: string, version: number, definition: unknown = { id: workflowId, version }, hash?: string, ownerOrg: string | null = null): StoredDefinition {
+  return { workflowId, version, hash: hash ?? `sha-${JSON.stringify(definition)}`, definition, createdAt: fixtureAt(0), ownerOrg };
 }

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Effect } from '../../engine/core/effects.js';
 import type { StepResult } from '../../engine/core/step.js';
 import { validateDefinition } from '../../engine/core/validate-definition.js';
+import { recordingHandOver, type OrgFact, type OrgFacts } from '../../engine/core/jurisdiction.js';
 import type { CaseState } from '../../engine/core/types.js';
 import { createEngine, createManualClock, type Actor } from '../../engine/index.js';
 import { createTemplateCatalog } from '../../notifications/templates.js';
@@ -13,7 +14,13 @@ import { freshSqliteStore } from '../support/stores.js';
 import { as, builtinEnv, createDriver, fails, ORG, tasks } from '../support/workflow-driver.js';
 
 const NOW = new Date('2026-03-02T02:00:00.000Z');
-const d = createDriver(tipOffWorkflow, { env: builtinEnv(), now: NOW, caseId: 'T1' });
+/** A city with three districts; district B has a township and a grid where companies sit. */
+const TREE: Record<string, OrgFact[]> = {};
+for (const [id, level, parent] of [['city', 'city', null], ['district-a', 'county', 'city'], ['district-b', 'county', 'city'], ['district-c', 'county', 'city'], ['district-b-t1', 'township', 'district-b'], ['district-b-g1', 'grid', 'district-b-t1']] as const) {
+  TREE[id] = [{ id, level }, ...(parent ? TREE[parent]! : [])];
+}
+const FACTS: OrgFacts = { ancestry: (org) => TREE[org] };
+const d = createDriver(tipOffWorkflow, { env: { ...builtinEnv(), handOver: recordingHandOver(FACTS, {}) }, now: NOW, caseId: 'T1' });
 const { wf } = d;
 const AUTHORISED = ['tipOffOfficer', 'rewardCommittee'];
 const SPAWN: Actor = { id: 'system:spawn', roles: ['system'] };
@@ -136,7 +143,7 @@ describe('verification', () => {
     expect(notices(r.effects)).toEqual([`overdue overdue ${officer('inspector')}`]);
   });
 
-  it('spawns one hazard case in the reported party’s org when substantiated, without the tipster’s identity', () => {
+  it('hands one hazard case over to the regulator of the reported party when substantiated, without the tipster’s identity', () => {
     const r = substantiated();
     expect(r.state).toMatchObject({ value: { handling: 'replying' }, data: { ...FINDINGS, substantiated: true, verifiedAt: NOW.toISOString(), hazardOrgs: ['district-b'] } });
     const spawns = r.effects.filter((e) => e.type === 'spawn-case');
@@ -151,13 +158,20 @@ describe('verification', () => {
         stateId: 'handling.substantiated',
         index: 0,
         data: { source: 'tipOff', tipOffCaseId: 'T1', description: FINDINGS.findings, enterpriseId: 'E-2001', location: INTAKE.location, sector: '工贸', foundAt: NOW.toISOString() },
+        handOver: { rule: 'regulatorOf', named: 'district-b' },
       },
     ]);
     expect(JSON.stringify(spawns)).not.toContain(TIPSTER.tipsterName);
     expect(JSON.stringify(spawns)).not.toContain(TIPSTER.tipsterContact);
-    expect(r.state.children).toEqual([{ caseId: 'T1-c3-0', workflowId: 'hazard', org: 'district-b', stateId: 'handling.substantiated', index: 0, finalState: null }]);
+    expect(r.state.children).toEqual([{ caseId: 'T1-c3-0', workflowId: 'hazard', org: 'district-b', stateId: 'handling.substantiated', index: 0, finalState: null, handOver: 'regulatorOf' }]);
     expect(tasks(r.effects)).toEqual(['-handling.verifying', '+handling.replying@tipOffOfficer']);
     expect(due(r)).toEqual(['handling.replying#reply 2026-03-12 running']);
+  });
+
+  it('sends the hazard case of a company in a grid to its district, never to the company’s own org, and refuses an unknown org', () => {
+    const inGrid = d.send(verifying({ ...INTAKE, reportedPartyOrg: 'district-b-g1' }).state, 'substantiate', 'inspector', FINDINGS);
+    expect(inGrid.effects.find((e) => e.type === 'spawn-case')).toMatchObject({ org: 'district-b', handOver: { rule: 'regulatorOf', named: 'district-b-g1' } });
+    fails(() => d.direct(verifying({ ...INTAKE, reportedPartyOrg: 'no-such-org' }).state, { type: 'substantiate', payload: FINDINGS, actor: as('inspector') }), 'org_not_found');
   });
 
   it('takes the org at substantiation when the intake had none, and refuses without one', () => {

@@ -20,6 +20,7 @@ import * as m011 from './011-event-salts.js';
 import * as m012 from './012-parties.js';
 import * as m009 from './009-sessions.js';
 import * as m013 from './013-token-expiry.js';
+import * as m010 from './010-definition-owners.js';
 
 /** One named migration. */
 export interface NamedMigration {
@@ -42,6 +43,7 @@ export const MIGRATIONS: readonly NamedMigration[] = [
   { name: '012-parties', ...m012 },
   { name: '009-sessions', ...m009 },
   { name: '013-token-expiry', ...m013 },
+  { name: '010-definition-owners', ...m010 },
 ];
 
 /** Name of knex's bookkeeping table (and, with `_lock`, of its lock table). */

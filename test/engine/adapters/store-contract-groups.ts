@@ -87,6 +87,22 @@ export function definitionsContract(ctx: StoreContext): void {
       expect((await ctx.store.listDefinitions()).map((d) => `${d.workflowId}@${d.version}`)).toEqual(['complaint@1', 'hazard@1', 'hazard@2', 'hazard@10']);
     });
 
+    it('keeps each version\'s owner org (null: the root), lists the owners of a workflow, and refuses a version number another org holds', async () => {
+      await ctx.store.saveDefinition(buildDefinition('hazard', 1));
+      const district = buildDefinition('hazard', 3, { id: 'hazard', version: 3 }, undefined, 'donghu');
+      expect(await ctx.store.saveDefinition(district)).toBe('created');
+      expect(await ctx.store.saveDefinition(district)).toBe('exists');
+      await expect(ctx.store.saveDefinition({ ...district, ownerOrg: 'xishan' })).rejects.toMatchObject({ code: 'definition_conflict' });
+      await expect(ctx.store.saveDefinition({ ...district, ownerOrg: null })).rejects.toMatchObject({ code: 'definition_conflict' });
+      await ctx.store.saveDefinition(buildDefinition('hazard', 2, undefined, undefined, 'donghu-qingshui'));
+      expect(await ctx.store.getDefinition('hazard', 3)).toEqual(district);
+      expect((await ctx.store.getDefinition('hazard', 1))!.ownerOrg).toBeNull();
+      expect(await ctx.store.listDefinitionOwners('hazard')).toEqual([{ version: 1, ownerOrg: null }, { version: 2, ownerOrg: 'donghu-qingshui' }, { version: 3, ownerOrg: 'donghu' }]);
+      expect(await ctx.store.listDefinitionOwners('unknown')).toEqual([]);
+      expect(await ctx.store.transaction((tx) => tx.listDefinitionOwners('hazard'))).toHaveLength(3);
+      expect((await ctx.store.listDefinitions()).map((d) => d.ownerOrg)).toEqual([null, 'donghu-qingshui', 'donghu']);
+    });
+
     it('creates a version exactly once under concurrent saves', async () => {
       const def = buildDefinition('hazard', 1);
       const results = await Promise.all(Array.from({ length: 8 }, () => ctx.store.saveDefinition(def)));

@@ -182,6 +182,19 @@ describe('validateDefinition', () => {
     expect(p2.some((i) => i.path === 'states.review.spawn.org.var')).toBe(false);
   });
 
+  it('checks a spawn\'s hand-over rule: its org expression, and never beside a plain org', () => {
+    const d = base();
+    d.data!.properties!.units = { type: 'array', items: { type: 'object', properties: { org: { type: 'string' } } } };
+    d.states.review.spawn = { workflow: 'child', forEach: 'units', handOver: { to: 'regulatorOf', org: { var: 'item.org' } } };
+    expect(problems(d).filter((i) => i.path.startsWith('states.review.spawn'))).toEqual([]);
+    d.states.review.spawn = { workflow: 'child', forEach: 'units', org: { var: 'item.org' }, handOver: { to: 'regulatorOf', org: { var: 'item.unit' } } };
+    const p = problems(d);
+    expect(p).toContainEqual({ code: 'conflicting_spawn_org', path: 'states.review.spawn.org' });
+    expect(p).toContainEqual({ code: 'unknown_field', path: 'states.review.spawn.handOver.org.var' });
+    d.states.review.spawn = { workflow: 'child', forEach: 'units', handOver: { to: 'anywhere' as 'regulatorOf', org: { var: 'item.org' } } };
+    expect(problems(d).some((i) => i.path.startsWith('states.review.spawn.handOver.to'))).toBe(true);
+  });
+
   it('accepts nested and parallel states', () => {
     const d = base();
     d.states.review = {
