@@ -93,11 +93,18 @@ const EXPECTATIONS: Record<string, Expectation> = {
     expect: { userB: 'missing', adminB: 'missing', auditorA: 'missing', userA: 'ok', adminA: 'ok', root: 'ok' },
   },
 
-  // Definitions and calendars are global for now: when they get owner orgs, B's cells on A's ones become `missing`/`clean`.
+  'post /api/v1/me/tokens': { req: () => ({ path: '/api/v1/me/tokens', body: { label: 'matrix' } }), expect: EVERYONE, personal: true },
+  'get /api/v1/roles': { req: () => ({ path: '/api/v1/roles' }), expect: EVERYONE },
+
+  // Definitions and calendars belong to the org they were registered at: B sees none of A's.
   'get /api/v1/workflows': { req: () => ({ path: '/api/v1/workflows' }), expect: LIST },
-  'post /api/v1/workflows': { req: () => ({ path: '/api/v1/workflows', body: definitionA }), expect: { userB: 'forbidden', adminB: 'ok', auditorA: 'forbidden', userA: 'forbidden', adminA: 'ok', root: 'ok' } },
+  'post /api/v1/workflows': {
+    req: () => ({ path: '/api/v1/workflows', body: definitionA }),
+    // Version numbers are one sequence per workflow id: the same id and version registered at another org is a conflict (409).
+    expect: { userB: 'forbidden', adminB: 'allowed', auditorA: 'forbidden', userA: 'forbidden', adminA: 'ok', root: 'allowed' },
+  },
   'post /api/v1/workflows/validate': { req: () => ({ path: '/api/v1/workflows/validate', body: definitionA }), expect: EVERYONE, personal: true },
-  'get /api/v1/workflows/{id}': { req: (ids) => ({ path: `/api/v1/workflows/${ids.definitionA}` }), expect: EVERYONE },
+  'get /api/v1/workflows/{id}': { req: (ids) => ({ path: `/api/v1/workflows/${ids.definitionA}` }), expect: A_READ },
   'get /api/v1/workflows/{id}/diagram': { req: (ids) => ({ path: '/api/v1/workflows/matrix-parent/diagram', query: { case: ids.caseA } }), expect: A_READ },
 
   'get /api/v1/tasks': { req: () => ({ path: '/api/v1/tasks' }), expect: LIST },
@@ -139,13 +146,16 @@ const EXPECTATIONS: Record<string, Expectation> = {
     expect: { ...ADMINS_OF_A, adminA: 'allowed', root: 'allowed' },
   },
 
-  'get /api/v1/calendars': { req: () => ({ path: '/api/v1/calendars' }), expect: EVERYONE },
-  'post /api/v1/calendars': { req: () => ({ path: '/api/v1/calendars', body: calendarA }), expect: { userB: 'forbidden', adminB: 'ok', auditorA: 'forbidden', userA: 'forbidden', adminA: 'ok', root: 'ok' } },
+  'get /api/v1/calendars': { req: () => ({ path: '/api/v1/calendars' }), expect: LIST },
+  'post /api/v1/calendars': {
+    req: () => ({ path: '/api/v1/calendars', body: calendarA }),
+    expect: { userB: 'forbidden', adminB: 'missing', auditorA: 'forbidden', userA: 'forbidden', adminA: 'ok', root: 'ok' },
+  },
   'post /api/v1/calendars/{id}/years': {
     req: (ids) => ({ path: `/api/v1/calendars/${ids.calendarA}/years`, body: { years: [2027], days: [] } }),
-    expect: { userB: 'forbidden', adminB: 'ok', auditorA: 'forbidden', userA: 'forbidden', adminA: 'ok', root: 'ok' },
+    expect: { userB: 'forbidden', adminB: 'missing', auditorA: 'forbidden', userA: 'forbidden', adminA: 'ok', root: 'ok' },
   },
-  'get /api/v1/calendars/{id}/deadline': { req: (ids) => ({ path: `/api/v1/calendars/${ids.calendarA}/deadline`, query: { start: '2026-03-02T02:00:00Z', duration: 'P3D' } }), expect: EVERYONE },
+  'get /api/v1/calendars/{id}/deadline': { req: (ids) => ({ path: `/api/v1/calendars/${ids.calendarA}/deadline`, query: { start: '2026-03-02T02:00:00Z', duration: 'P3D' } }), expect: A_READ },
 };
 
 const child = defineWorkflow({

@@ -171,7 +171,7 @@ describe.each(backends)('definition owners and run-time jurisdiction on $name', 
       expect(child.org).toBe('donghu');
       expect(await caseOf(child.caseId)).toMatchObject({ org: 'donghu', workflowId: 'hazard', parent: { caseId: id, handOver: { rule: 'regulatorOf', fromOrg: 'donghu', named: 'donghu-qingshui-g1' } } });
       // The reported company's officer neither sees the case nor holds its draft.
-      expect((await as(s, 'enterprise-officer').get(`/api/v1/cases/${child.caseId}`)).status).toBe(403);
+      expect((await as(s, 'enterprise-officer').get(`/api/v1/cases/${child.caseId}`)).status).toBe(404);
       expect((await as(s, 'enterprise-officer').get('/api/v1/tasks')).body.items).toEqual([]);
     });
 

@@ -226,7 +226,7 @@ describe('duban CLI', { timeout: 180_000 }, () => {
   it('refuses a wrong org level and an unknown role with one line naming the allowed values, exit 2', async () => {
     fs.writeFileSync(path.join(dir, 'tree.json'), JSON.stringify({ id: 'donghu', name: '东湖区', level: 'district' }));
     const level = await run(['orgs', 'import', path.join(dir, 'tree.json')]).catch((e: { code: number; stderr: string }) => e);
-    expect(level).toMatchObject({ code: 2, stderr: `error [invalid_file]: ${path.join(dir, 'tree.json')}: level: "district" is not allowed (a district (区) is county-level: write "county"); allowed: province, city, county, township, grid\n` });
+    expect(level).toMatchObject({ code: 2, stderr: `error [invalid_file]: ${path.join(dir, 'tree.json')}: level: "district" is not allowed (a district (区) is county-level: write "county"); allowed: province, city, county, township, grid, enterprise\n` });
     const role = await run(['users', 'create', '--org', 'donghu', '--roles', 'inspectr', '--name', '张检']).catch((e: { code: number; stderr: string }) => e);
     expect(role).toMatchObject({ code: 2 });
     const lines = (role as { stderr: string }).stderr.trim().split('\n');

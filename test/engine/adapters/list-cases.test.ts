@@ -155,7 +155,7 @@ describe.each(backends)('listing cases and people on $name', ({ make, enabled })
       expect(await people.getUser('sys')).toBeUndefined();
       await people.addUser({ id: 'admin', name: '管理员', orgId: 'city', roles: ['admin'], locale: 'zh-CN', createdAt: at });
       await people.addUser({ id: 'u1', name: '张三', orgId: 'city', roles: ['inspector'], locale: 'zh-CN', createdAt: at });
-      const token = { id: 'tok_2', userId: 'u1', hash: 'cd'.repeat(32), label: '管理员代发', issuedBy: 'admin', createdAt: at, lastUsedAt: null, revokedAt: null };
+      const token = { id: 'tok_2', userId: 'u1', hash: 'cd'.repeat(32), label: '管理员代发', issuedBy: 'admin', createdAt: at, lastUsedAt: null, revokedAt: null, expiresAt: null };
       await people.addToken(token);
       expect(await people.findToken({ id: 'tok_2' })).toEqual(token);
     });
