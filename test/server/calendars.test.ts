@@ -5,7 +5,7 @@
 import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
 import { defineWorkflow } from '../../engine/index.js';
-import { as, expectError, openCase } from './support-http.js';
+import { as, expectError, openCase, signIn, web } from './support-http.js';
 import { testServer, type TestServer } from './support.js';
 
 /** The permit review, counted on a calendar that 东湖区 registers for itself. */
@@ -22,8 +22,6 @@ const localPermit = defineWorkflow({
     done: { type: 'final' },
   },
 });
-
-const cookie = (server: TestServer, user: string) => `duban_token=${encodeURIComponent(server.tokens[user]!)}`;
 
 let s: TestServer;
 afterEach(() => s.cleanup());
@@ -43,10 +41,10 @@ describe('provisional years over HTTP', () => {
     const tasks = (await as(s, 'chief-donghu').get('/api/v1/tasks')).body.items;
     expect(tasks.find((t: { caseId: string }) => t.caseId === id)).toMatchObject({ dueProvisional: true });
 
-    const page = await request(s.app).get(`/cases/${id}`).set('Cookie', cookie(s, 'chief-donghu'));
+    const page = await request(s.app).get(`/cases/${id}`).set(await web(s, 'chief-donghu'));
     expect(page.text).toContain('暂定');
     expect(page.text).toContain('2027年放假安排尚未公布');
-    const worklist = await request(s.app).get('/tasks').set('Cookie', cookie(s, 'chief-donghu'));
+    const worklist = await request(s.app).get('/tasks').set(await web(s, 'chief-donghu'));
     expect(worklist.text).toContain('暂定');
   });
 
@@ -65,7 +63,7 @@ describe('provisional years over HTTP', () => {
     const history = (await as(s, 'chief-donghu').get(`/api/v1/cases/${id}/history`)).body.items;
     expect(history.at(-1)).toMatchObject({ type: 'deadline.rebaselined', payload: { calendar: 'cn', changes: [{ oldDueDate: '2027-01-05', newDueDate: '2027-01-04', fromVersion: 1, toVersion: 2 }] } });
     expect((await s.engine.verify(id)).ok).toBe(true);
-    expect((await request(s.app).get(`/cases/${id}`).set('Cookie', cookie(s, 'chief-donghu'))).text).toContain('按正式放假安排重新核定期限');
+    expect((await request(s.app).get(`/cases/${id}`).set(await web(s, 'chief-donghu'))).text).toContain('按正式放假安排重新核定期限');
   });
 });
 
@@ -74,15 +72,16 @@ describe('warning ahead', () => {
     s = await testServer();
     s.clock.set('2026-09-30T12:00:00+08:00');
     expect((await request(s.app).get('/readyz')).body).toEqual({ status: 'ready' });
-    expect((await request(s.app).get('/admin/workflows').set('Cookie', cookie(s, 'admin'))).text).not.toContain('calendar-notice');
+    expect((await request(s.app).get('/admin/workflows').set(await web(s, 'admin'))).text).not.toContain('calendar-notice');
 
     s.clock.set('2026-10-01T00:00:00+08:00');
     const ready = await request(s.app).get('/readyz');
     expect(ready.status).toBe(200);
     expect(ready.body).toMatchObject({ status: 'ready', warnings: [{ code: 'calendar_next_year_provisional', calendar: 'cn', year: 2027 }] });
-    const admin = await request(s.app).get('/admin/workflows').set('Cookie', cookie(s, 'admin'));
+    // Twelve hours on, the session signed in above has expired: sign in afresh.
+    const admin = await request(s.app).get('/admin/workflows').set('Cookie', await signIn(s, s.tokens.admin!));
     expect(admin.text).toContain('2027年放假安排尚未导入');
-    expect((await request(s.app).get('/tasks').set('Cookie', cookie(s, 'chief-donghu'))).text).not.toContain('calendar-notice');
+    expect((await request(s.app).get('/tasks').set(await web(s, 'chief-donghu'))).text).not.toContain('calendar-notice');
 
     await as(s, 'admin').post('/api/v1/calendars/cn/years', { years: [2027], days: [{ date: '2027-01-01', kind: 'holiday', name: '元旦' }] });
     expect((await request(s.app).get('/readyz')).body).toEqual({ status: 'ready' });

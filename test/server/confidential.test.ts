@@ -1,8 +1,9 @@
 /**
  * The tipster's identity over every channel of issue 8's finding — case API,
  * history, replay, export, web pages, `?text=` search, logs — as the reported
- * enterprise's officer (who sees the case: it sits in the officer's grid) and
- * as the receiving regulator's tip-off officer, on SQLite and PostgreSQL.
+ * district's inspector (who sees the case but is not among the identity's
+ * readers) and as the receiving regulator's tip-off officer, on SQLite and
+ * PostgreSQL. The reported enterprise's officer does not see the case at all.
  */
 import request from 'supertest';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -10,7 +11,7 @@ import { verifyCaseFile, type CaseFile } from '../../server/case-file.js';
 import { createUser } from '../../server/people.js';
 import { tipOffWorkflow } from '../../workflows/index.js';
 import { postgresAvailableForSuite } from '../support/services.js';
-import { as } from './support-http.js';
+import { as, web } from './support-http.js';
 import { testServer, type TestServer } from './support.js';
 
 const NAME = '王举报';
@@ -19,8 +20,10 @@ const INTAKE = {
   channel: 'hotline12350', content: '某机械厂粉尘车间除尘系统未设泄爆装置', reportedParty: '某机械厂', reportedEnterpriseId: 'E-2001',
   reportedPartyOrg: 'donghu-qingshui-g1', anonymous: false, realName: true, tipsterName: NAME, tipsterContact: CONTACT,
 };
-/** The reported enterprise's safety officer (demo user in the grid the case is opened in). */
+/** An enterprise's safety officer (demo user in an enterprise of the grid the case is opened in): sees only its enterprise's cases. */
 const ENTERPRISE = 'enterprise-officer';
+/** The district's inspector (demo user): sees the case, but is not among the readers of the tipster's identity. */
+const INSPECTOR = 'inspector';
 const OFFICER = 'tipoff-donghu';
 
 const backends = [
@@ -28,7 +31,6 @@ const backends = [
   { name: 'postgres' as const, enabled: await postgresAvailableForSuite() },
 ];
 
-const cookie = (s: TestServer, user: string) => `duban_token=${encodeURIComponent(s.tokens[user]!)}`;
 const leaks = (text: string) => text.includes(NAME) || text.includes(CONTACT);
 
 describe.each(backends)('confidential tipster identity on $name', ({ name, enabled }) => {
@@ -47,8 +49,19 @@ describe.each(backends)('confidential tipster identity on $name', ({ name, enabl
     if (enabled) await s.cleanup();
   });
 
-  it.skipIf(!enabled)('redacts the identity in the case API for the enterprise, shows it to the tip-off officer', async () => {
-    const theirs = await as(s, ENTERPRISE).get(`/api/v1/cases/${id}`);
+  it.skipIf(!enabled)('hides the whole case from an enterprise officer: API, history, export and page all answer 404', async () => {
+    for (const url of [`/api/v1/cases/${id}`, `/api/v1/cases/${id}/history`, `/api/v1/cases/${id}/export`]) {
+      const res = await as(s, ENTERPRISE).get(url);
+      expect(res.status, url).toBe(404);
+      expect(leaks(res.text)).toBe(false);
+    }
+    const page = await request(s.app).get(`/cases/${id}`).set(await web(s, ENTERPRISE));
+    expect(page.status).toBe(404);
+    expect(leaks(page.text)).toBe(false);
+  });
+
+  it.skipIf(!enabled)('redacts the identity in the case API for the inspector, shows it to the tip-off officer', async () => {
+    const theirs = await as(s, INSPECTOR).get(`/api/v1/cases/${id}`);
     expect(theirs.status).toBe(200);
     expect(theirs.body.data).toMatchObject({ tipsterName: { redacted: true }, tipsterContact: { redacted: true }, reportedParty: '某机械厂' });
     expect(leaks(theirs.text)).toBe(false);
@@ -57,21 +70,21 @@ describe.each(backends)('confidential tipster identity on $name', ({ name, enabl
     expect((await as(s, OFFICER).get(`/api/v1/cases/${id}`)).body.data).toMatchObject({ tipsterName: NAME, tipsterContact: CONTACT });
   });
 
-  it.skipIf(!enabled)('redacts history and replay to commitments for the enterprise', async () => {
-    const history = await as(s, ENTERPRISE).get(`/api/v1/cases/${id}/history`);
+  it.skipIf(!enabled)('redacts history and replay to commitments for the inspector', async () => {
+    const history = await as(s, INSPECTOR).get(`/api/v1/cases/${id}/history`);
     expect(history.status).toBe(200);
     expect(leaks(history.text)).toBe(false);
     const first = (history.body as { items: { payload: { data: Record<string, unknown> }; state: { data: Record<string, unknown> } }[] }).items[0]!;
     expect(first.payload.data.tipsterName).toEqual({ redacted: true, commitment: expect.stringMatching(/^[0-9a-f]{64}$/) });
     expect(history.text).not.toContain('salts');
-    const replay = await as(s, ENTERPRISE).get(`/api/v1/cases/${id}/replay`);
+    const replay = await as(s, INSPECTOR).get(`/api/v1/cases/${id}/replay`);
     expect(replay.status).toBe(200);
     expect(leaks(replay.text)).toBe(false);
     expect(leaks((await as(s, OFFICER).get(`/api/v1/cases/${id}/history`)).text)).toBe(true);
   });
 
   it.skipIf(!enabled)('exports a redacted file that verifies offline, and a full one that verifies and catches a changed value', async () => {
-    const redacted = await as(s, ENTERPRISE).get(`/api/v1/cases/${id}/export`);
+    const redacted = await as(s, INSPECTOR).get(`/api/v1/cases/${id}/export`);
     expect(leaks(redacted.text)).toBe(false);
     const report = await verifyCaseFile(JSON.parse(redacted.text) as unknown);
     expect(report).toMatchObject({ ok: true, events: 2, redactedValues: 6 });
@@ -92,20 +105,20 @@ describe.each(backends)('confidential tipster identity on $name', ({ name, enabl
     expect((await verifyCaseFile(forged)).failure).toMatchObject({ seq: 1 });
   });
 
-  it.skipIf(!enabled)('shows 「已隐去」 on the case and audit pages to the enterprise', async () => {
-    const page = await request(s.app).get(`/cases/${id}`).set('Cookie', cookie(s, ENTERPRISE));
+  it.skipIf(!enabled)('shows 「已隐去」 on the case and audit pages to the inspector', async () => {
+    const page = await request(s.app).get(`/cases/${id}`).set(await web(s, INSPECTOR));
     expect(page.status).toBe(200);
     expect(leaks(page.text)).toBe(false);
     expect(page.text).toContain('「已隐去」');
-    const audit = await request(s.app).get(`/cases/${id}/audit?at=1`).set('Cookie', cookie(s, ENTERPRISE));
+    const audit = await request(s.app).get(`/cases/${id}/audit?at=1`).set(await web(s, INSPECTOR));
     expect(audit.status).toBe(200);
     expect(leaks(audit.text)).toBe(false);
     expect(audit.text).toContain('「已隐去」');
-    expect((await request(s.app).get(`/cases/${id}`).set('Cookie', cookie(s, OFFICER))).text).toContain(NAME);
+    expect((await request(s.app).get(`/cases/${id}`).set(await web(s, OFFICER))).text).toContain(NAME);
   });
 
   it.skipIf(!enabled)('never matches the identity in ?text= search, for anyone, while other data still matches', async () => {
-    for (const user of [ENTERPRISE, OFFICER]) {
+    for (const user of [INSPECTOR, OFFICER]) {
       for (const text of [NAME, 'wang.jubao']) {
         const found = await as(s, user).get(`/api/v1/cases?text=${encodeURIComponent(text)}`);
         expect(found.status).toBe(200);
@@ -113,7 +126,7 @@ describe.each(backends)('confidential tipster identity on $name', ({ name, enabl
       }
       expect((await as(s, user).get(`/api/v1/cases?text=${encodeURIComponent('某机械厂')}`)).body.items.map((c: { id: string }) => c.id)).toEqual([id]);
     }
-    const list = await request(s.app).get(`/cases?text=${encodeURIComponent(NAME)}`).set('Cookie', cookie(s, ENTERPRISE));
+    const list = await request(s.app).get(`/cases?text=${encodeURIComponent(NAME)}`).set(await web(s, INSPECTOR));
     expect(list.status).toBe(200);
     expect(list.text).not.toContain(id);
   });
@@ -131,7 +144,7 @@ describe.each(backends)('confidential tipster identity on $name', ({ name, enabl
     const one = await as(s, 'admin').get(`/api/v1/admin/outbox/${encodeURIComponent(rows[0]!.id)}`);
     expect(one.status).toBe(200);
     expect(leaks(one.text)).toBe(false);
-    const page = await request(s.app).get('/admin/outbox').set('Cookie', cookie(s, 'admin'));
+    const page = await request(s.app).get('/admin/outbox').set(await web(s, 'admin'));
     expect(page.status).toBe(200);
     expect(leaks(page.text)).toBe(false);
   });

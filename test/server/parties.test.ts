@@ -16,7 +16,7 @@ import request from 'supertest';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { defineWorkflow } from '../../engine/index.js';
 import { issueToken } from '../../server/access.js';
-import { as, expectError, openCase } from './support-http.js';
+import { as, expectError, openCase, web } from './support-http.js';
 import { alertWorkflow, testServer, type TestServer } from './support.js';
 
 /** A workflow with a transition only the system takes (a timer's `onExpire` handler, say). */
@@ -66,7 +66,7 @@ describe('enterprises are parties, not offices', () => {
     expectHidden(await as(s, 'hengda-officer').get(`/api/v1/cases/${chem}/history`));
     expectHidden(await as(s, 'enterprise-officer').get(`/api/v1/cases/${gridCase}`));
     expectHidden(await as(s, 'hengda-officer').post(`/api/v1/cases/${chem}/events`, { type: 'cancel', payload: { cancelReason: '误报' } }));
-    expectError(await as(s, 'hengda-officer').post('/api/v1/cases', { workflowId: 'hazard', org: 'qingshui-chem' }), 403, 'out_of_jurisdiction');
+    expectError(await as(s, 'hengda-officer').post('/api/v1/cases', { workflowId: 'hazard', org: 'qingshui-chem' }), 404, 'org_not_found');
     expect(((await as(s, 'hengda-officer').get('/api/v1/orgs')).body as Items<{ id: string }>).items.map((o) => o.id)).toEqual(['qingshui-hengda']);
 
     // Regulators see by org subtree as before: the grid's officer and the district see both companies.
@@ -188,10 +188,10 @@ describe('tokens issued for someone else', () => {
       ['clerk-donghu', null],
     ]);
 
-    const page = await request(s.app).get(`/cases/${enc(c)}`).set('Cookie', `duban_token=${enc(s.tokens['clerk-donghu']!)}`);
+    const page = await request(s.app).get(`/cases/${enc(c)}`).set(await web(s, 'clerk-donghu'));
     expect(page.status).toBe(200);
     expect(page.text).toContain('clerk-donghu（使用 admin-donghu 签发的令牌）');
-    const audit = await request(s.app).get(`/cases/${enc(c)}/audit?at=1`).set('Cookie', `duban_token=${enc(s.tokens['clerk-donghu']!)}`);
+    const audit = await request(s.app).get(`/cases/${enc(c)}/audit?at=1`).set(await web(s, 'clerk-donghu'));
     expect(audit.text).toContain('令牌签发人');
   });
 });
