@@ -62,7 +62,7 @@ export async function issueToken(
   return { token, record };
 }
 
-/** The org tree, cached for a few seconds (orgs change rarely; other processes' changes show up after `ttlMs`). */
+/** The org tree, cached for a few seconds (orgs change rarely; other processes' changes show up after `ttlMs`, or at once when a lookup names an org the cache lacks). */
 export interface OrgDirectory {
   get(orgId: string): Promise<OrgRecord | undefined>;
   list(): Promise<OrgRecord[]>;
@@ -72,14 +72,24 @@ export interface OrgDirectory {
   ancestry(orgId: string): Promise<readonly OrgRecord[]>;
   /** The tree as the engine reads it for one step (org ancestries with levels). */
   facts(): Promise<OrgFacts>;
+  /**
+   * Whether `orgId` lies in `rootId`'s subtree. When the cached tree says no,
+   * a fresh one is asked (at most every {@link MISS_RELOAD_MS}): another
+   * process (`duban orgs import`) may just have added the org.
+   */
+  reaches(rootId: string, orgId: string): Promise<boolean>;
   /** Forgets the cache (after this process changed the tree). */
   invalidate(): void;
 }
 
+/** A lookup the cached tree cannot answer reloads it, but not more often than this (a stream of unknown ids must not become a stream of queries). */
+export const MISS_RELOAD_MS = 250;
+
 export function createOrgDirectory(people: PeopleStore, ttlMs = 5_000): OrgDirectory {
   let loaded: { at: number; byId: Map<string, OrgRecord>; subtrees: Map<string, ReadonlySet<string>>; ancestries: Map<string, readonly OrgRecord[]>; facts: OrgFacts } | undefined;
-  const load = async () => {
-    if (loaded && Date.now() - loaded.at < ttlMs) return loaded;
+  /** The cached tree, reloaded when older than `maxAgeMs` (the TTL; {@link MISS_RELOAD_MS} after a miss). */
+  const load = async (maxAgeMs = ttlMs) => {
+    if (loaded && Date.now() - loaded.at < maxAgeMs) return loaded;
     const orgs = await people.listOrgs();
     const byId = new Map(orgs.map((o) => [o.id, o]));
     const children = new Map<string, string[]>();
@@ -111,16 +121,19 @@ export function createOrgDirectory(people: PeopleStore, ttlMs = 5_000): OrgDirec
   };
   return {
     async get(orgId) {
-      return (await load()).byId.get(orgId);
+      return (await load()).byId.get(orgId) ?? (await load(MISS_RELOAD_MS)).byId.get(orgId);
     },
     async list() {
       return [...(await load()).byId.values()];
     },
     async subtree(orgId) {
-      return (await load()).subtrees.get(orgId) ?? new Set();
+      return (await load()).subtrees.get(orgId) ?? (await load(MISS_RELOAD_MS)).subtrees.get(orgId) ?? new Set();
     },
     async ancestry(orgId) {
-      return (await load()).ancestries.get(orgId) ?? [];
+      return (await load()).ancestries.get(orgId) ?? (await load(MISS_RELOAD_MS)).ancestries.get(orgId) ?? [];
+    },
+    async reaches(rootId, orgId) {
+      return (await load()).subtrees.get(rootId)?.has(orgId) || ((await load(MISS_RELOAD_MS)).subtrees.get(rootId)?.has(orgId) ?? false);
     },
     async facts() {
       return (await load()).facts;
@@ -241,7 +254,8 @@ export function assertVisible(p: Principal, orgId: string | undefined, notFound:
 
 /** An org of the caller's subtree, or `org_not_found` (whether it is missing or someone else's). */
 export async function visibleOrg(p: Principal, orgs: OrgDirectory, orgId: string): Promise<OrgRecord> {
-  const org = p.subtree.has(orgId) ? await orgs.get(orgId) : undefined;
+  // Not in the subtree the request started with: it may have been added a moment ago by another process (duban orgs import).
+  const org = p.subtree.has(orgId) || (await orgs.reaches(p.user.orgId, orgId)) ? await orgs.get(orgId) : undefined;
   if (!org) throw new HttpError('org_not_found', `org ${orgId} does not exist`);
   return org;
 }

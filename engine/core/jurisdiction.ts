@@ -80,12 +80,17 @@ export interface TransferTarget {
  * recipients' orgs (and acknowledgement chains), child case orgs, and the
  * person a task is transferred to. Each must exist (`org_not_found`) and lie
  * inside `owner`'s subtree (`org_out_of_jurisdiction`); a child created
- * through a declared hand-over is exempt from the second check only. Pure.
+ * through a declared hand-over is exempt from the second check only. The
+ * case's own org (`caseOrg`, for a step of an existing case) needs no check:
+ * it was settled when the case was opened, and a case opened without an org
+ * tree (an engine embedded without an org resolver) must not be stuck when a
+ * runtime that has one fires its timers or re-baselines its deadlines. Pure.
  * @example
  * checkStepOrgs(effects, 'donghu', facts); // throws org_out_of_jurisdiction for a spawn into xishan
  */
-export function checkStepOrgs(effects: readonly Effect[], owner: string | null, facts: OrgFacts, transfer?: TransferTarget): void {
+export function checkStepOrgs(effects: readonly Effect[], owner: string | null, facts: OrgFacts, transfer?: TransferTarget, caseOrg?: string): void {
   const check = (org: string, what: string, exempt = false) => {
+    if (caseOrg !== undefined && org === caseOrg) return;
     if (!facts.ancestry(org)) throw new OrgNotFoundError(org, what);
     if (!exempt && !isWithin(facts, org, owner)) throw new OrgOutOfJurisdictionError(org, owner ?? '(root)', what);
   };

@@ -79,7 +79,7 @@ export async function sendEvent(deps: EngineDeps, caseId: string, cmd: SendComma
         const history = cmd.type === 'task.withdraw' ? await historyView(tx, current) : undefined;
         const handOvers: Record<string, string> = {};
         const { state, effects, payload } = step(wf, current.state, { type: cmd.type, payload: cmd.payload, actor }, now, { calendar: cals.lookup, history, ...(facts ? { handOver: recordingHandOver(facts, handOvers) } : {}) });
-        if (facts) checkStepOrgs(effects, owner, facts, transfer);
+        if (facts) checkStepOrgs(effects, owner, facts, transfer, current.org);
         const at = now.toISOString();
         const event = signEvent({
           caseId, seq: state.seq, type: cmd.type, payload, actor, at, idempotencyKey: cmd.idempotencyKey ?? null, state, env: stepEnvRecord(cals.used, handOvers), prevHash: current.lastHash,

@@ -60,20 +60,73 @@ export const migrationSource: Knex.MigrationSource<NamedMigration> = {
  * Brings a database to the latest schema; a no-op when it is already there.
  * When another process migrates at the same moment, knex makes this one fail
  * fast (its migration lock, or its bookkeeping table created twice), so it
- * waits and tries again. On PostgreSQL the store also serialises `migrate()`
- * with an advisory lock, which closes the remaining races; this loop is what
- * SQLite gets.
+ * waits and tries again, for at most `waitMs`; a database that another
+ * process brought up to date meanwhile is then simply found up to date. On
+ * PostgreSQL the store also serialises `migrate()` with an advisory lock,
+ * which closes the remaining races; this loop is what SQLite gets.
+ *
+ * knex's bookkeeping tables and the lock row are created here first, the row
+ * by one atomic statement: knex itself checks for the row and inserts it in
+ * two statements, so two processes starting on a bare database could each
+ * insert one, and a lock table with two rows can never be locked again
+ * (every later `migrate` failed with "Migration table is already locked").
  */
 export async function migrateToLatest(knex: Knex, waitMs = 30_000): Promise<void> {
   const deadline = Date.now() + waitMs;
   for (;;) {
     try {
+      await prepareBookkeeping(knex);
       await knex.migrate.latest({ migrationSource, tableName: MIGRATIONS_TABLE });
       return;
     } catch (error) {
-      if (!lostMigrationRace(error) || Date.now() > deadline) throw error;
+      if (!lostMigrationRace(error)) throw error;
+      if (Date.now() > deadline) throw new MigrationLockTimeoutError(waitMs, error);
       await new Promise((resolve) => setTimeout(resolve, 50 + Math.random() * 150));
     }
+  }
+}
+
+/** Name of knex's lock table (one row, `is_locked` 0 or 1). */
+export const MIGRATIONS_LOCK_TABLE = `${MIGRATIONS_TABLE}_lock`;
+
+/** `migrate()` waited its whole budget for another migrator (or for a lock a crashed one left set). */
+export class MigrationLockTimeoutError extends Error {
+  constructor(waitMs: number, cause: unknown) {
+    super(
+      `could not migrate: another process kept the database's migration lock for ${Math.round(waitMs / 1000)} s (${cause instanceof Error ? cause.message : String(cause)}). ` +
+        `If no other process is migrating, one that crashed left the lock set; clear it with: UPDATE ${MIGRATIONS_LOCK_TABLE} SET is_locked = 0`,
+      { cause },
+    );
+    this.name = 'MigrationLockTimeout';
+  }
+}
+
+/**
+ * Creates knex's bookkeeping tables (as knex would) and its single lock row
+ * when missing, and drops the extra rows an earlier race may have left. A
+ * concurrent creation of a table fails in one process, which then retries.
+ */
+async function prepareBookkeeping(knex: Knex): Promise<void> {
+  if (!(await knex.schema.hasTable(MIGRATIONS_TABLE))) {
+    await knex.schema.createTable(MIGRATIONS_TABLE, (t) => {
+      t.increments();
+      t.string('name');
+      t.integer('batch');
+      t.timestamp('migration_time');
+    });
+  }
+  if (!(await knex.schema.hasTable(MIGRATIONS_LOCK_TABLE))) {
+    await knex.schema.createTable(MIGRATIONS_LOCK_TABLE, (t) => {
+      t.increments('index').primary();
+      t.integer('is_locked');
+    });
+  }
+  // One statement: SQLite runs it under the write lock, PostgreSQL under the store's advisory lock.
+  await knex.raw('INSERT INTO ?? (??) SELECT 0 WHERE NOT EXISTS (SELECT 1 FROM ??)', [MIGRATIONS_LOCK_TABLE, 'is_locked', MIGRATIONS_LOCK_TABLE]);
+  const [row] = await knex(MIGRATIONS_LOCK_TABLE).count({ n: '*' });
+  if (Number(row?.n ?? 0) > 1) {
+    // Two rows (a race of an earlier version): no update can take the lock any more. Keep the first.
+    await knex(MIGRATIONS_LOCK_TABLE).where('index', '>', knex(MIGRATIONS_LOCK_TABLE).min('index')).delete();
   }
 }
 
@@ -84,5 +137,7 @@ function lostMigrationRace(error: unknown): boolean {
   if (name === 'MigrationLocked') return true;
   // Both created knex's bookkeeping tables: unique_violation on the catalog, duplicate_table.
   if (code === '23505' || code === '42P07') return true;
+  // SQLite: another process's migration kept the write lock past busy_timeout.
+  if (typeof code === 'string' && code.startsWith('SQLITE_BUSY')) return true;
   return code === 'SQLITE_ERROR' && typeof message === 'string' && message.includes(`table \`${MIGRATIONS_TABLE}`) && message.includes('already exists');
 }
