@@ -11,6 +11,7 @@
 import { needsRebaseline } from '../core/deadlines.js';
 import type { Actor } from '../core/types.js';
 import { EngineError } from '../errors.js';
+import { eachCaseId } from './case-ids.js';
 import type { EngineDeps } from './deps.js';
 import { sendEvent } from './send-event.js';
 
@@ -54,26 +55,19 @@ export async function rebaselineCalendar(deps: EngineDeps, calendarId: string, o
   const cal = await deps.calendars.get(calendarId);
   const reason = opts.reason ?? `日历 ${calendarId} 第 ${cal.version} 版载入正式放假安排，按其重新核定暂定期限`;
   const report: RebaselineReport = { calendarId, version: cal.version, casesChecked: 0, rebaselined: [], failed: [] };
-  const batch = opts.batchSize ?? 200;
-  let after: string | undefined;
-  for (;;) {
-    const ids = await deps.store.listCaseIds(after, batch);
-    if (ids.length === 0) break;
-    for (const id of ids) {
-      report.casesChecked++;
-      const record = await deps.store.getCase(id);
-      if (!record || record.status !== 'active' || !record.state.deadlines.some((d) => needsRebaseline(d, cal))) continue;
-      try {
-        const r = await sendEvent(deps, id, { type: 'deadline.rebaselined', payload: { calendar: calendarId, reason }, idempotencyKey: `rebaseline:${calendarId}@${cal.version}` }, CALENDAR_ACTOR);
-        report.rebaselined.push({ caseId: id, seq: r.event.seq, changes: (r.event.payload.changes ?? []) as RebaselinedCase['changes'] });
-      } catch (err) {
-        // Another process got there first (timer_stale: nothing left to do) or the case closed meanwhile.
-        if (err instanceof EngineError && (err.code === 'timer_stale' || err.code === 'case_closed')) continue;
-        if (err instanceof EngineError) report.failed.push({ caseId: id, code: err.code, message: err.message });
-        else throw err;
-      }
+  for await (const id of eachCaseId(deps.store, opts.batchSize)) {
+    report.casesChecked++;
+    const record = await deps.store.getCase(id);
+    if (!record || record.status !== 'active' || !record.state.deadlines.some((d) => needsRebaseline(d, cal))) continue;
+    try {
+      const r = await sendEvent(deps, id, { type: 'deadline.rebaselined', payload: { calendar: calendarId, reason }, idempotencyKey: `rebaseline:${calendarId}@${cal.version}` }, CALENDAR_ACTOR);
+      report.rebaselined.push({ caseId: id, seq: r.event.seq, changes: (r.event.payload.changes ?? []) as RebaselinedCase['changes'] });
+    } catch (err) {
+      // Another process got there first (timer_stale: nothing left to do) or the case closed meanwhile.
+      if (err instanceof EngineError && (err.code === 'timer_stale' || err.code === 'case_closed')) continue;
+      if (err instanceof EngineError) report.failed.push({ caseId: id, code: err.code, message: err.message });
+      else throw err;
     }
-    after = ids[ids.length - 1];
   }
   return report;
 }

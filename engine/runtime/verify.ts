@@ -7,6 +7,7 @@
  */
 import { CaseNotFoundError, EngineError, ReplayDivergedError } from '../errors.js';
 import type { EventRecord } from '../ports.js';
+import { eachCaseId } from './case-ids.js';
 import type { EngineDeps } from './deps.js';
 import { canonicalJson, GENESIS_HASH, hashEvent } from './hash.js';
 import { applyRecorded, withdrawHistory } from './replay.js';
@@ -53,16 +54,9 @@ export async function verifyCases(deps: EngineDeps, caseId?: string, opts: Verif
     return report;
   }
   const total = await deps.store.countCases();
-  const batch = opts.batchSize ?? 200;
-  let after: string | undefined;
-  for (;;) {
-    const ids = await deps.store.listCaseIds(after, batch);
-    if (ids.length === 0) break;
-    for (const id of ids) {
-      await check(id);
-      opts.onProgress?.(report.casesChecked, Math.max(total, report.casesChecked));
-    }
-    after = ids[ids.length - 1];
+  for await (const id of eachCaseId(deps.store, opts.batchSize)) {
+    await check(id);
+    opts.onProgress?.(report.casesChecked, Math.max(total, report.casesChecked));
   }
   return report;
 }
