@@ -23,6 +23,8 @@ export { workflowJsonSchema } from './core/json-schema.js';
 export { definitionReference } from './core/definition-reference.js';
 export { compileWorkflow, isSystemActor, SYSTEM_ROLE, type CompiledWorkflow } from './core/compile.js';
 export { step, initialStep, acceptedEvents, availableEvents, type StepResult, type NewCase } from './core/step.js';
+export { decide, decideStart, type Decision, type DecideOptions, type TaskDue } from './core/decide.js';
+export { AUDITOR_ROLE, isAuditor, mayTake, jurisdictionReaches, transferRefusal } from './core/access.js';
 export { EffectSchema, NotifyEffectSchema, ResolvedRecipientSchema, type Effect, type NotifyEffect, type ResolvedRecipient } from './core/effects.js';
 export { NotifySchema, RecipientSchema, SpawnSchema, NOTIFICATION_KINDS, CHANNELS, type NotifyDefinition, type Recipient, type SpawnDefinition } from './core/definition-schema.js';
 export { ObjectSchemaSchema, FieldSchemaSchema, toZod, type FieldSchema, type ObjectSchema } from './core/field-schema.js';

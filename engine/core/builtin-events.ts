@@ -116,7 +116,7 @@ export function stepBuiltin(wf: CompiledWorkflow, current: CaseState, cmd: Comma
     if (!child) throw new InvalidInputError(`case ${current.caseId} has no child ${p.child}`, [{ code: 'unknown_child', path: ['payload', 'child'], message: 'not a child of this case' }]);
     if (child.finalState !== null) throw new TimerStaleError(`child ${p.child}`, 'its end was already recorded');
     const children = (current.children ?? []).map((c) => (c.caseId === p.child ? { ...c, finalState: p.finalState } : c));
-    const spawn = wf.tree.byId.get(child.stateId)?.def.spawn;
+    const spawn = wf.spawns.get(child.stateId);
     return { deadlines: current.deadlines, children, payload: p, followUp: spawn?.onChildDone };
   }
   const p = parse(TimerPayloadSchema, cmd.payload, type);

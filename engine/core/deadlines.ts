@@ -11,7 +11,7 @@ import { addDuration, offsetFromDue, provisionalMark, subtractForReminder } from
 import { addDays } from './calendar/local-date.js';
 import { parseDuration } from './calendar/duration.js';
 import type { CompiledWorkflow } from './compile.js';
-import { DeadlineSchema, type DeadlineDefinition } from './definition-schema.js';
+import type { DeadlineDefinition } from './definition-schema.js';
 import type { DeadlineState } from './deadline-state.js';
 import { InvalidDataError } from '../errors.js';
 import type { HandOverLookup } from './jurisdiction.js';
@@ -47,10 +47,9 @@ export interface TimerSpec {
 /** The payload of the built-in `deadline.remind|due|escalate` events. */
 export const TimerPayloadSchema = z.object({ deadline: z.string(), index: z.number().int().nonnegative(), generation: z.number().int().nonnegative() }).strict();
 
+/** A state's deadline as compiled (parsed once when the workflow was compiled). */
 export function deadlineDef(wf: CompiledWorkflow, stateId: string, deadlineId: string): DeadlineDefinition | undefined {
-  const list = wf.tree.byId.get(stateId)?.def.deadlines ?? [];
-  const found = list.find((d) => d.id === deadlineId);
-  return found ? DeadlineSchema.parse(found) : undefined;
+  return wf.deadlines.get(stateId)?.find((d) => d.id === deadlineId);
 }
 
 function calendarFor(wf: CompiledWorkflow, d: DeadlineDefinition, env: StepEnv): CompiledCalendar {
@@ -77,7 +76,7 @@ function dataInstant(cal: CompiledCalendar, data: Record<string, unknown>, field
 
 /** Starts the deadlines a newly entered state declares. */
 export function startDeadlines(wf: CompiledWorkflow, stateId: string, data: Record<string, unknown>, seq: number, now: Date, env: StepEnv): DeadlineState[] {
-  const defs = (wf.tree.byId.get(stateId)?.def.deadlines ?? []).map((d) => DeadlineSchema.parse(d));
+  const defs = wf.deadlines.get(stateId) ?? [];
   return defs.map((d) => {
     const cal = calendarFor(wf, d, env);
     let dueAt: Date;

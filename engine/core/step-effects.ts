@@ -5,7 +5,7 @@
 import { expressionContext, type CompiledWorkflow, type MachineContext } from './compile.js';
 import { confidentialFields } from './confidential.js';
 import type { DeadlineState } from './deadline-state.js';
-import { SpawnSchema, type NotifyDefinition, type Recipient } from './definition-schema.js';
+import type { NotifyDefinition, Recipient } from './definition-schema.js';
 import type { NotifyEffect, ResolvedRecipient, SpawnCaseEffect } from './effects.js';
 import { evaluate, isTruthy } from './expression.js';
 import type { HandOverLookup } from './jurisdiction.js';
@@ -88,9 +88,8 @@ export function childCaseId(parentId: string, seq: number, index: number): strin
 
 /** The children a newly entered state spawns: one per item of its `forEach` list. */
 export function spawnChildren(wf: CompiledWorkflow, state: CaseState, stateId: string, cause: Cause, now: Date, nextId: () => string, handOver?: HandOverLookup): { effects: SpawnCaseEffect[]; children: ChildRef[] } {
-  const raw = wf.tree.byId.get(stateId)?.def.spawn;
-  if (!raw) return { effects: [], children: [] };
-  const spawn = SpawnSchema.parse(raw);
+  const spawn = wf.spawns.get(stateId);
+  if (!spawn) return { effects: [], children: [] };
   const items = readDataPath(state.data, spawn.forEach);
   const list = Array.isArray(items) ? items : [];
   const base = expressionContext(contextOf(state), { actor: cause.actor, now: now.toISOString() });

@@ -3,7 +3,7 @@
  * write the case with its first event (`case.created`) in one transaction.
  */
 import { taskDueTimes } from '../core/deadlines.js';
-import { initialStep, type NewCase } from '../core/step.js';
+import { decideStart, type NewCase } from '../core/decide.js';
 import { checkStepOrgs, recordingHandOver, type OrgFacts } from '../core/jurisdiction.js';
 import type { Effect } from '../core/effects.js';
 import type { Actor } from '../core/types.js';
@@ -49,7 +49,7 @@ export async function createInTx(deps: EngineDeps, tx: StoreTx, resolved: Resolv
   const wf = resolved.workflow;
   const cals = deps.calendars.forStep(init.org);
   const handOvers: Record<string, string> = {};
-  const { state, effects, payload } = initialStep(wf, init, now, { calendar: cals.lookup, ...(facts ? { handOver: recordingHandOver(facts, handOvers) } : {}) });
+  const { state, effects, payload } = decideStart(wf, init, now, { calendar: cals.lookup, ...(facts ? { handOver: recordingHandOver(facts, handOvers) } : {}) });
   if (facts) checkStepOrgs(effects, resolved.owner, facts);
   const at = now.toISOString();
   const event = signEvent({

@@ -4,7 +4,7 @@
  */
 import type { CompiledWorkflow } from '../core/compile.js';
 import { recordedHandOver } from '../core/jurisdiction.js';
-import { initialStep, step, type NewCase } from '../core/step.js';
+import { decide, decideStart, type NewCase } from '../core/decide.js';
 import type { CaseState } from '../core/types.js';
 import type { HistoryView } from '../core/task-events.js';
 import { CaseNotFoundError, EngineError, ReplayDivergedError } from '../errors.js';
@@ -29,10 +29,10 @@ export async function applyRecorded(deps: Pick<EngineDeps, 'calendars'>, wf: Com
   if (event.seq === 1) {
     if (event.type !== CASE_CREATED || before) throw new ReplayDivergedError(event.caseId, event.seq, `first event is ${event.type}, not ${CASE_CREATED}`);
     const p = event.payload as { org?: unknown; data?: unknown; parent?: NewCase['parent'] };
-    return initialStep(wf, { caseId: event.caseId, org: String(p.org), data: (p.data ?? {}) as Record<string, unknown>, actor: event.actor, ...(p.parent ? { parent: p.parent } : {}) }, new Date(event.at), env).state;
+    return decideStart(wf, { caseId: event.caseId, org: String(p.org), data: (p.data ?? {}) as Record<string, unknown>, actor: event.actor, ...(p.parent ? { parent: p.parent } : {}) }, new Date(event.at), env).state;
   }
   if (!before) throw new ReplayDivergedError(event.caseId, event.seq, 'no state before this event');
-  return step(wf, before, { type: event.type, payload: event.payload, actor: event.actor }, new Date(event.at), env).state;
+  return decide(wf, before, { type: event.type, payload: event.payload, actor: event.actor }, new Date(event.at), env).state;
 }
 
 /** What a recorded `task.withdraw` saw: the event before it and the replayed state before that one. */

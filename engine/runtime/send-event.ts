@@ -3,7 +3,7 @@
  * write the event, the case row and the task changes in one transaction.
  */
 import { taskDueTimes } from '../core/deadlines.js';
-import { step } from '../core/step.js';
+import { decide } from '../core/decide.js';
 import type { Effect } from '../core/effects.js';
 import type { Actor } from '../core/types.js';
 import { CaseNotFoundError, IdempotencyConflictError, VersionConflictError } from '../errors.js';
@@ -78,7 +78,7 @@ export async function sendEvent(deps: EngineDeps, caseId: string, cmd: SendComma
         const cals = deps.calendars.forStep(current.org);
         const history = cmd.type === 'task.withdraw' ? await historyView(tx, current) : undefined;
         const handOvers: Record<string, string> = {};
-        const { state, effects, payload } = step(wf, current.state, { type: cmd.type, payload: cmd.payload, actor }, now, { calendar: cals.lookup, history, ...(facts ? { handOver: recordingHandOver(facts, handOvers) } : {}) });
+        const { state, effects, payload } = decide(wf, current.state, { type: cmd.type, payload: cmd.payload, actor }, now, { calendar: cals.lookup, history, ...(facts ? { handOver: recordingHandOver(facts, handOvers) } : {}) });
         if (facts) checkStepOrgs(effects, owner, facts, transfer, current.org);
         const at = now.toISOString();
         const event = signEvent({
