@@ -4,13 +4,12 @@
  * file can end by checking that it exercised every one of them.
  */
 import { expect } from 'vitest';
-import { compileWorkflow, expressionContext, rolesAllow, type CompiledWorkflow } from '../../engine/core/compile.js';
+import { compileWorkflow, type CompiledWorkflow } from '../../engine/core/compile.js';
+import { decide, type Decision } from '../../engine/core/decide.js';
 import { builtinCalendars, cnCalendar, createCalendarRegistry } from '../../engine/core/calendar/index.js';
 import type { StepEnv } from '../../engine/core/deadlines.js';
 import type { Effect } from '../../engine/core/effects.js';
-import { isTruthy } from '../../engine/core/expression.js';
-import { toZod } from '../../engine/core/field-schema.js';
-import { activeNodeIds, type TransitionInfo } from '../../engine/core/state-tree.js';
+import type { TransitionInfo } from '../../engine/core/state-tree.js';
 import { initialStep, step, type StepResult } from '../../engine/core/step.js';
 import { TIMER_ACTOR, type Actor, type CaseState, type Command } from '../../engine/core/types.js';
 import { EngineError, formatPath } from '../../engine/errors.js';
@@ -59,34 +58,19 @@ export function createDriver(definition: unknown, opts: { env: StepEnv; now: Dat
   const keyOf = (t: TransitionInfo) => formatPath(t.jsonPath);
   const actorOf = (who: string | Actor) => (typeof who === 'string' ? as(who) : who);
 
-  /** Mirrors step's choice (deepest active state first, role, input, guard) to record the declared transition taken. */
-  const record = (before: CaseState, type: string, actor: Actor, payload: Record<string, unknown>, at: Date): void => {
-    const active = activeNodeIds(before.value);
-    // The same context step gives guards, children and parent included.
-    const ctx = expressionContext({ data: before.data, caseId: before.caseId, org: before.org, parentId: before.parent?.caseId, children: before.children }, { payload, actor, now: at.toISOString() });
-    const chosen = wf.tree.transitions
-      .filter((t) => t.event === type && active.includes(t.source.id))
-      .sort((a, b) => b.source.path.length - a.source.path.length)
-      .find((t) => rolesAllow(t.def.roles, actor) && toZod(t.def.input ?? { type: 'object', properties: {} }).safeParse(payload).success && (t.def.guard === undefined || isTruthy(t.def.guard, ctx)));
-    if (chosen) taken.add(keyOf(chosen));
+  /** Records the declared transitions `decide` says it took (the command's and any automatic ones after it). */
+  const record = (d: Decision): Decision => {
+    for (const path of d.transitions) taken.add(path);
+    return d;
   };
-
   const direct = (state: CaseState, cmd: Command, at = opts.now) => step(wf, state, cmd, at, opts.env);
-  const send: Driver['send'] = (state, type, who, payload = {}, at = opts.now) => {
-    const actor = actorOf(who);
-    const r = direct(state, { type, payload, actor }, at);
-    record(state, type, actor, payload, at);
-    return r;
-  };
+  const send: Driver['send'] = (state, type, who, payload = {}, at = opts.now) => record(decide(wf, state, { type, payload, actor: actorOf(who) }, at, opts.env));
   const fire: Driver['fire'] = (state, deadlineKey, kind = 'due', at = opts.now) => {
     const dl = state.deadlines.find((d) => d.key === deadlineKey);
     if (!dl) throw new Error(`no deadline ${deadlineKey}; running: ${state.deadlines.map((d) => d.key).join(', ')}`);
     const index = kind === 'remind' ? dl.reminded : kind === 'escalate' ? dl.escalated : 0;
-    const r = direct(state, { type: `deadline.${kind}`, payload: { deadline: deadlineKey, index, generation: dl.generation }, actor: TIMER_ACTOR }, at);
-    const def = wf.tree.byId.get(dl.stateId)?.def.deadlines?.find((d) => d.id === dl.deadlineId);
-    const followUp = kind === 'due' ? def?.onExpire : kind === 'remind' ? def?.remind?.[index]?.event : def?.escalate?.[index]?.event;
-    if (followUp) record({ ...state, deadlines: r.state.deadlines }, followUp, TIMER_ACTOR, {}, at);
-    return r;
+    // A declared follow-up event (onExpire, a rung's event) shows as the transition it took.
+    return record(decide(wf, state, { type: `deadline.${kind}`, payload: { deadline: deadlineKey, index, generation: dl.generation }, actor: TIMER_ACTOR }, at, opts.env));
   };
   return {
     wf,

@@ -20,7 +20,9 @@ import { builtinCalendars, createCalendarRegistry } from '../../engine/core/cale
 import { EffectSchema, type Effect } from '../../engine/core/effects.js';
 import { analyseExpression } from '../../engine/core/expression.js';
 import { activeNodeIds, type TransitionInfo } from '../../engine/core/state-tree.js';
-import { acceptedEvents, initialStep, step, type StepEnv, type StepResult } from '../../engine/core/step.js';
+import { decide, type Decision } from '../../engine/core/decide.js';
+import { isTaskEvent } from '../../engine/core/task-events.js';
+import { acceptedEvents, initialStep, type StepEnv, type StepResult } from '../../engine/core/step.js';
 import { CaseStateSchema, TIMER_ACTOR, type Actor, type CaseState, type Command } from '../../engine/core/types.js';
 import { EngineError } from '../../engine/errors.js';
 import { DEFAULT_ARBITRARY_OPTIONS, payloadArbitrary, samplePayloads, wrongPayloadArbitrary, type ArbitraryOptions } from './field-arbitrary.js';
@@ -82,7 +84,7 @@ export function runWorkflowProperties(definition: unknown, options: WorkflowProp
   const arb = options.arbitrary ?? DEFAULT_ARBITRARY_OPTIONS;
   const creator: Actor = { id: 'u-creator', roles: [...wf.definition.roles], org: ORG };
   const start = () => initialStep(wf, { caseId: 'case-1', org: ORG, data: options.initialData ?? {}, actor: creator }, startAt, env);
-  const run = (state: CaseState, cmd: Command, at: Date) => step(wf, state, cmd, at, env);
+  const run = (state: CaseState, cmd: Command, at: Date) => decide(wf, state, cmd, at, env);
 
   /**
    * One random command for the current state, biased towards events the state
@@ -183,6 +185,27 @@ export function runWorkflowProperties(definition: unknown, options: WorkflowProp
       );
     });
 
+    it('decide names the declared transition it took: for the event, on an active state', () => {
+      fc.assert(
+        runSequence((before, cmd, _n, outcome) => {
+          if (!outcome.ok) return;
+          const { transition, transitions } = outcome.result;
+          for (const path of transitions) expect(wf.transitions.has(path), path).toBe(true);
+          if (isBuiltinEvent(cmd.type) || isTaskEvent(cmd.type)) {
+            if (transition !== null) expect(transitions).toContain(transition);
+            return;
+          }
+          // A workflow event is accepted only by taking one of its declared transitions, the first one reported.
+          expect(transition).not.toBeNull();
+          expect(transitions[0]).toBe(transition);
+          const taken = wf.transitions.get(transition!)!;
+          expect(taken.event).toBe(cmd.type);
+          expect(activeNodeIds(before.value)).toContain(taken.info.source.id);
+        }),
+        params,
+      );
+    });
+
     it('open tasks and running deadlines always match the active states', () => {
       fc.assert(
         fc.property(fc.gen(), fc.integer({ min: 1, max: maxCommands }), (g, n) => {
@@ -241,11 +264,11 @@ export function runWorkflowProperties(definition: unknown, options: WorkflowProp
 }
 
 type Outcome =
-  | { ok: true; result: StepResult }
+  | { ok: true; result: Decision }
   | { ok: false; engineError: true; code: string; message: string; details: Record<string, unknown>; result?: undefined }
   | { ok: false; engineError: false; error: unknown; code?: undefined; result?: undefined; details?: undefined };
 
-function attempt(fn: () => StepResult): Outcome {
+function attempt(fn: () => Decision): Outcome {
   try {
     return { ok: true, result: fn() };
   } catch (e) {

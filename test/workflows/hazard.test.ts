@@ -1,9 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { compileWorkflow, expressionContext, rolesAllow } from '../../engine/core/compile.js';
+import { compileWorkflow } from '../../engine/core/compile.js';
+import { decide } from '../../engine/core/decide.js';
 import type { Effect } from '../../engine/core/effects.js';
-import { isTruthy } from '../../engine/core/expression.js';
-import { toZod } from '../../engine/core/field-schema.js';
-import { activeNodeIds, type TransitionInfo } from '../../engine/core/state-tree.js';
+import type { TransitionInfo } from '../../engine/core/state-tree.js';
 import { acceptedEvents, initialStep, step, type StepResult } from '../../engine/core/step.js';
 import { TIMER_ACTOR, type Actor, type CaseState, type Command } from '../../engine/core/types.js';
 import { EngineError, formatPath } from '../../engine/errors.js';
@@ -24,32 +23,12 @@ const as = (...roles: string[]): Actor => ({ id: roles.length === 1 && roles[0] 
 const taken = new Set<string>();
 const keyOf = (t: TransitionInfo) => formatPath(t.jsonPath);
 
-/** Mirrors step's choice (deepest state first, role, input, guard) to record the declared transition taken. */
-function record(before: CaseState, type: string, actor: Actor, payload: Record<string, unknown>, after: CaseState): void {
-  const active = activeNodeIds(before.value);
-  const depth = (t: TransitionInfo) => t.source.path.length;
-  const ctx = (data: Record<string, unknown>) => expressionContext({ data, caseId: before.caseId, org: before.org }, { payload, actor, now: NOW.toISOString() });
-  const chosen = wf.tree.transitions
-    .filter((t) => t.event === type && active.includes(t.source.id))
-    .sort((a, b) => depth(b) - depth(a))
-    .find((t) => rolesAllow(t.def.roles, actor) && toZod(t.def.input ?? { type: 'object', properties: {} }).safeParse(payload).success && (t.def.guard === undefined || isTruthy(t.def.guard, ctx(before.data))));
-  if (!chosen) throw new Error(`no declared transition explains ${type}`);
-  taken.add(keyOf(chosen));
-  // Follow automatic transitions out of a transient target (graded → generalGraded | majorGraded).
-  const target = chosen.def.target?.replace(/^#/, '');
-  const node = target && (wf.tree.byId.get(target) ?? wf.tree.byId.get([...chosen.source.path.slice(0, -1), target].join('.')));
-  for (const t of wf.tree.transitions) {
-    if (node && t.source === node && t.event === null && t.def.guard !== undefined && isTruthy(t.def.guard, ctx(after.data))) {
-      taken.add(keyOf(t));
-      break;
-    }
-  }
-}
-
 function send(state: CaseState, type: string, role: string | Actor, payload: Record<string, unknown> = {}): StepResult {
   const actor = typeof role === 'string' ? as(role) : role;
-  const r = step(wf, state, { type, payload, actor }, NOW, env);
-  record(state, type, actor, payload, r.state);
+  // `decide` reports every transition xstate took (the event's, then the automatic ones it led to).
+  const r = decide(wf, state, { type, payload, actor }, NOW, env);
+  if (r.transition === null) throw new Error(`no declared transition explains ${type}`);
+  for (const path of r.transitions) taken.add(path);
   return r;
 }
 

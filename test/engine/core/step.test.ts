@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { builtinCalendars, compileWorkflow, createCalendarRegistry, defineWorkflow, initialStep, step, TIMER_ACTOR, type CaseState } from '../../../engine/index.js';
+import { builtinCalendars, compileWorkflow, createCalendarRegistry, decide, defineWorkflow, initialStep, step, TIMER_ACTOR, type CaseState } from '../../../engine/index.js';
 
 const registry = createCalendarRegistry(builtinCalendars);
 const env = { calendar: (id: string) => registry.get(id)! };
@@ -44,7 +44,8 @@ function start(): CaseState {
 
 describe('step', () => {
   it('takes the transition whose input the payload matches when two share an event', () => {
-    const r = step(wf, start(), { type: 'go', payload: { b: 'B' }, actor: clerk }, new Date('2026-02-10T02:00:00Z'), env);
+    const r = decide(wf, start(), { type: 'go', payload: { b: 'B' }, actor: clerk }, new Date('2026-02-10T02:00:00Z'), env);
+    expect(r.transition).toBe('states.start.on.go[1]');
     expect(r.state.value).toBe('viaB');
     expect(r.state.data).toEqual({ b: 'B' });
   });
