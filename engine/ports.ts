@@ -69,6 +69,8 @@ export interface EventEnv {
   calendars: Record<string, number>;
   /** The hand-overs a spawn resolved (`"regulatorOf:<named org>"` → receiving org), present only when one was; replay answers from it. */
   handOvers?: Record<string, string>;
+  /** Present when the step started a deadline in compact form (title and legal basis left to the definition); replay starts it the same way. */
+  deadlineForm?: 'compact';
 }
 
 /** One entry of a case's append-only history. */

@@ -29,6 +29,26 @@ export interface StepEnv {
   history?: HistoryView | undefined;
   /** Resolves a spawn's hand-over rule to the receiving org (the runtime and replay provide it; without it the named org receives). */
   handOver?: HandOverLookup | undefined;
+  /**
+   * Start deadlines in compact form: without the title and legal basis, which
+   * the definition holds (see {@link withDefinitionText}), so the case state a
+   * timer firing rewrites stays small. The runtime sets it and records
+   * `deadlineForm: 'compact'` with the event; replay sets it from that record,
+   * so states recorded before it replay exactly as they were.
+   */
+  compactDeadlines?: boolean | undefined;
+}
+
+/** The text a deadline shows (title, legal basis): from its recorded state, else from the definition. */
+export function withDefinitionText<T extends DeadlineState>(wf: CompiledWorkflow, dl: T): T {
+  if (dl.title !== undefined || dl.legalBasis !== undefined) return dl;
+  const d = deadlineDef(wf, dl.stateId, dl.deadlineId);
+  return d?.title || d?.legalBasis ? { ...dl, ...(d.title ? { title: d.title } : {}), ...(d.legalBasis ? { legalBasis: d.legalBasis } : {}) } : dl;
+}
+
+/** Whether a step started a deadline (one whose start seq is the step's): its event then records the form it started it in. */
+export function startedDeadline(state: { seq: number; deadlines: readonly DeadlineState[] }): boolean {
+  return state.deadlines.some((d) => d.startSeq === state.seq);
 }
 
 export const TIMER_KINDS = ['remind', 'due', 'escalate'] as const;
@@ -97,7 +117,7 @@ export function startDeadlines(wf: CompiledWorkflow, stateId: string, data: Reco
     }
     const state: DeadlineState = {
       key: `${stateId}#${d.id}`, stateId, deadlineId: d.id, startSeq: seq,
-      ...(d.title ? { title: d.title } : {}), ...(d.legalBasis ? { legalBasis: d.legalBasis } : {}),
+      ...(d.title && !env.compactDeadlines ? { title: d.title } : {}), ...(d.legalBasis && !env.compactDeadlines ? { legalBasis: d.legalBasis } : {}),
       calendar: { id: cal.id, version: cal.version }, startedAt: startedAt.toISOString(), baseDueAt: dueAt.toISOString(), dueAt: dueAt.toISOString(),
       // Running even when already due (an anchor in the past): its due timer then fires at once, so `onExpire` runs.
       ...(dueDate ? { dueDate } : {}), ...mark, status: 'running',

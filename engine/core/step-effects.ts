@@ -11,6 +11,7 @@ import { evaluate, isTruthy } from './expression.js';
 import type { HandOverLookup } from './jurisdiction.js';
 import { OrgNotFoundError } from '../errors.js';
 import { readDataPath } from './field-schema.js';
+import { withDefinitionText } from './deadlines.js';
 import { formatStateValue, type Actor, type CaseState, type ChildRef } from './types.js';
 
 /** The event that caused the effects, as notifications name it. */
@@ -63,7 +64,7 @@ export function notifyEffects(wf: CompiledWorkflow, state: CaseState, specs: Not
       case: { id: state.caseId, org: state.org, workflowId: wf.definition.id, workflowTitle: wf.definition.title, state: formatStateValue(state.value), seq: state.seq },
       data: state.data,
       event: { type: cause.type, actorId: cause.actor.id, ...(cause.actor.name ? { actorName: cause.actor.name } : {}) },
-      ...(deadline ? { deadline: JSON.parse(JSON.stringify(deadline)) as Record<string, never> } : {}),
+      ...(deadline ? { deadline: JSON.parse(JSON.stringify(withDefinitionText(wf, deadline))) as Record<string, never> } : {}),
     },
     confidential,
   }));

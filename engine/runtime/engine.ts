@@ -8,6 +8,7 @@ import { CaseNotFoundError } from '../errors.js';
 import { systemClock } from '../adapters/clocks.js';
 import type { CaseRecord, Clock, EventRecord, OrgResolver, Store, TaskFilter, TaskRecord, TimerRecord } from '../ports.js';
 import type { Effect } from '../core/effects.js';
+import { withDefinitionText } from '../core/deadlines.js';
 import { toCaseView, toDeadlineViews, type CaseView } from './case-view.js';
 import type { CompiledCalendar } from '../core/calendar/index.js';
 import type { TemplateCatalog } from '../core/validate-definition.js';
@@ -122,7 +123,9 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
       if (!cals.has(k)) cals.set(k, await calendars.get(d.calendar.id).catch(() => calendars.get(d.calendar.id, d.calendar.version)));
     }
     // Remaining days use the latest version of the deadline's calendar: a year added later counts.
-    const deadlines = toDeadlineViews(record.state.deadlines ?? [], now, (d) => cals.get(`${d.calendar.id}@${d.calendar.version}`));
+    // A deadline in compact form shows the title and legal basis its definition gives.
+    const def = wf ?? (await registry.get(record.workflowId, record.workflowVersion));
+    const deadlines = toDeadlineViews((record.state.deadlines ?? []).map((d) => withDefinitionText(def, d)), now, (d) => cals.get(`${d.calendar.id}@${d.calendar.version}`));
     const owner = await registry.ownerOf(record.workflowId, record.workflowVersion);
     return toCaseView(record, tasks, deadlines, wf, actor, now, owner);
   };

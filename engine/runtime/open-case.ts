@@ -2,11 +2,11 @@
  * Creating a case: validate the initial data, enter the initial states and
  * write the case with its first event (`case.created`) in one transaction.
  */
-import { taskDueTimes } from '../core/deadlines.js';
+import { startedDeadline, taskDueTimes } from '../core/deadlines.js';
 import { decideStart, type NewCase } from '../core/decide.js';
 import { checkStepOrgs, recordingHandOver, type OrgFacts } from '../core/jurisdiction.js';
 import type { Effect } from '../core/effects.js';
-import type { Actor } from '../core/types.js';
+import type { Actor, CaseState } from '../core/types.js';
 import { IdempotencyConflictError, VersionConflictError } from '../errors.js';
 import type { CaseRecord, EventRecord, StoreTx } from '../ports.js';
 import type { EngineDeps } from './deps.js';
@@ -49,14 +49,14 @@ export async function createInTx(deps: EngineDeps, tx: StoreTx, resolved: Resolv
   const wf = resolved.workflow;
   const cals = deps.calendars.forStep(init.org);
   const handOvers: Record<string, string> = {};
-  const { state, effects, payload } = decideStart(wf, init, now, { calendar: cals.lookup, ...(facts ? { handOver: recordingHandOver(facts, handOvers) } : {}) });
+  const { state, effects, payload } = decideStart(wf, init, now, { calendar: cals.lookup, compactDeadlines: true, ...(facts ? { handOver: recordingHandOver(facts, handOvers) } : {}) });
   if (facts) checkStepOrgs(effects, resolved.owner, facts);
   const at = now.toISOString();
   const event = signEvent({
     caseId: init.caseId, seq: 1, type: CASE_CREATED,
     // The definition the case runs and the org that owns it (null: the root), as resolved up the case's org ancestry.
     payload: { workflow: wf.ref, workflowOwner: resolved.owner, org: init.org, data: payload, ...(init.parent ? { parent: init.parent } : {}) },
-    actor: init.actor, at, idempotencyKey: key, state, env: stepEnvRecord(cals.used, handOvers), prevHash: GENESIS_HASH,
+    actor: init.actor, at, idempotencyKey: key, state, env: stepEnvRecord(cals.used, handOvers, state), prevHash: GENESIS_HASH,
   }, confidentialFields(wf.definition), deps.newSalt);
   const record: CaseRecord = {
     id: init.caseId, workflowId: wf.definition.id, workflowVersion: wf.definition.version, org: init.org, status: state.status, state, version: 1, lastHash: event.hash, createdAt: at, updatedAt: at, creationKey: key,
@@ -65,9 +65,13 @@ export async function createInTx(deps: EngineDeps, tx: StoreTx, resolved: Resolv
   return { record, event, effects: [...effects, ...(await spawnInTx(deps, tx, effects, init.actor, now, facts, init.org))] };
 }
 
-/** What a step records besides the definition: the calendar versions and, when a spawn used one, the hand-overs it resolved. */
-export function stepEnvRecord(calendars: Record<string, number>, handOvers: Record<string, string>): EventRecord['env'] {
-  return { calendars: { ...calendars }, ...(Object.keys(handOvers).length > 0 ? { handOvers: { ...handOvers } } : {}) };
+/**
+ * What a step records besides the definition: the calendar versions, the
+ * hand-overs a spawn resolved (when one did) and, when it started a deadline,
+ * that it did so in compact form (the runtime always does).
+ */
+export function stepEnvRecord(calendars: Record<string, number>, handOvers: Record<string, string>, state?: CaseState): EventRecord['env'] {
+  return { calendars: { ...calendars }, ...(Object.keys(handOvers).length > 0 ? { handOvers: { ...handOvers } } : {}), ...(state && startedDeadline(state) ? { deadlineForm: 'compact' as const } : {}) };
 }
 
 /**

@@ -25,7 +25,11 @@ export interface ReplayResult {
 export async function applyRecorded(deps: Pick<EngineDeps, 'calendars'>, wf: CompiledWorkflow, before: CaseState | undefined, event: EventRecord, history?: HistoryView): Promise<CaseState> {
   // A step that resolved a hand-over recorded the answer; replay uses it, whatever the org tree says today.
   const handOvers = event.env?.handOvers;
-  const env = { calendar: await deps.calendars.forReplay(event.env?.calendars), history, ...(handOvers ? { handOver: recordedHandOver(handOvers) } : {}) };
+  const env = {
+    calendar: await deps.calendars.forReplay(event.env?.calendars), history, ...(handOvers ? { handOver: recordedHandOver(handOvers) } : {}),
+    // Deadlines start in the form the event recorded (states recorded before the compact form replay as they were).
+    compactDeadlines: event.env?.deadlineForm === 'compact',
+  };
   if (event.seq === 1) {
     if (event.type !== CASE_CREATED || before) throw new ReplayDivergedError(event.caseId, event.seq, `first event is ${event.type}, not ${CASE_CREATED}`);
     const p = event.payload as { org?: unknown; data?: unknown; parent?: NewCase['parent'] };

@@ -78,11 +78,11 @@ export async function sendEvent(deps: EngineDeps, caseId: string, cmd: SendComma
         const cals = deps.calendars.forStep(current.org);
         const history = cmd.type === 'task.withdraw' ? await historyView(tx, current) : undefined;
         const handOvers: Record<string, string> = {};
-        const { state, effects, payload } = decide(wf, current.state, { type: cmd.type, payload: cmd.payload, actor }, now, { calendar: cals.lookup, history, ...(facts ? { handOver: recordingHandOver(facts, handOvers) } : {}) });
+        const { state, effects, payload } = decide(wf, current.state, { type: cmd.type, payload: cmd.payload, actor }, now, { calendar: cals.lookup, history, compactDeadlines: true, ...(facts ? { handOver: recordingHandOver(facts, handOvers) } : {}) });
         if (facts) checkStepOrgs(effects, owner, facts, transfer, current.org);
         const at = now.toISOString();
         const event = signEvent({
-          caseId, seq: state.seq, type: cmd.type, payload, actor, at, idempotencyKey: cmd.idempotencyKey ?? null, state, env: stepEnvRecord(cals.used, handOvers), prevHash: current.lastHash,
+          caseId, seq: state.seq, type: cmd.type, payload, actor, at, idempotencyKey: cmd.idempotencyKey ?? null, state, env: stepEnvRecord(cals.used, handOvers, state), prevHash: current.lastHash,
         }, confidentialFields(wf.definition), deps.newSalt);
         const record: CaseRecord = { ...current, status: state.status, state, version: state.seq, lastHash: event.hash, updatedAt: at };
         await tx.commit({ record, expectedVersion: current.version, event, effects, taskDue: taskDueTimes(wf, caseId, state.value, state.deadlines) });
