@@ -45,7 +45,8 @@ const EventRecordSchema = z.object({
   at: z.string(),
   idempotencyKey: z.string().nullable(),
   state: z.record(z.string(), z.unknown()),
-  env: z.object({ calendars: z.record(z.string(), z.number().int()) }),
+  // Every field the hash covers is kept: hand-overs a spawn resolved, the form deadlines were started in.
+  env: z.object({ calendars: z.record(z.string(), z.number().int()), handOvers: z.record(z.string(), z.string()).optional(), deadlineForm: z.literal('compact').optional() }),
   prevHash: z.string(),
   hash: z.string(),
   /** Salt of each confidential value present in clear (dotted path → hex); not covered by the hash. */
