@@ -11,10 +11,12 @@ import type { StateValue } from '../core/types.js';
 import { DefinitionConflictError } from '../errors.js';
 import { createKnexCalendarStore, createKnexTimerStore } from './knex-time.js';
 import { createKnexOutboxStore } from './knex-outbox.js';
-import { createKnexTx } from './knex-tx.js';
+import { createSqlTx } from './knex-tx.js';
+import { createGroupCommit } from './group-commit.js';
+import { pgConn, sqliteConn, type StatementHook } from './sql-statements.js';
 import { migrateToLatest } from './migrations/index.js';
 import { withPgAdvisoryLock } from './pg-advisory-lock.js';
-import { definitionToRow, readDefinition, readDefinitionOwners, readEvents, rowToCase, rowToDefinition, rowToTask, type CaseRow, type DefinitionRow, type Dialect, type TaskRow } from './knex-rows.js';
+import { definitionToRow, knexRows, readDefinition, readDefinitionOwners, readEventsWith, readSnapshotAt, readSnapshots, rowToCase, rowToDefinition, rowToTask, type CaseRow, type DefinitionRow, type Dialect, type TaskRow } from './knex-rows.js';
 
 /** Where the embedded mode keeps its database unless told otherwise. */
 export const defaultSqliteFile = './data/duban.sqlite';
@@ -29,7 +31,16 @@ export interface KnexStoreOptions {
   schema?: string | undefined;
   /** Most connections to PostgreSQL at once (default 10). SQLite always uses one. */
   poolSize?: number | undefined;
+  /** A full state snapshot every this many events of a case (default 16), and when the case ends. */
+  snapshotEvery?: number | undefined;
+  /** PostgreSQL: how many group-commit writers (default 4, at most `poolSize - 1`). SQLite has one. */
+  writers?: number | undefined;
+  /** Called with the SQL of each statement the writer runs (tests count statements per send). */
+  onStatement?: StatementHook | undefined;
 }
+
+/** Default of {@link KnexStoreOptions.snapshotEvery}. */
+export const DEFAULT_SNAPSHOT_EVERY = 16;
 
 /** A `Store` that also exposes its knex instance, for the tamper helper and raw checks in tests. */
 export interface KnexStore extends Store {
@@ -63,6 +74,28 @@ export function createKnexStore(options: KnexStoreOptions = {}): KnexStore {
   // reader sees the last commit, as a second pg connection would.
   const reader = options.databaseUrl === undefined && sqliteFile !== ':memory:' ? openSqlite(sqliteFile) : knex;
   const schema = dialect === 'postgres' ? options.schema : undefined;
+  const snapshotEvery = options.snapshotEvery ?? DEFAULT_SNAPSHOT_EVERY;
+  if (!Number.isInteger(snapshotEvery) || snapshotEvery < 1) throw new TypeError('createKnexStore: snapshotEvery must be a positive integer');
+  const hook = options.onStatement;
+  const poolSize = options.poolSize ?? 10;
+  // The writer borrows knex's own connection (SQLite: the only one) for each batch, so knex's other
+  // writes (timers, outbox) and the writer never hold two write transactions in one process.
+  const writer = createGroupCommit({
+    async acquire() {
+      const raw: unknown = await knex.client.acquireConnection();
+      const conn = dialect === 'sqlite' ? sqliteConn(raw as Parameters<typeof sqliteConn>[0], hook) : pgConn(raw as Parameters<typeof pgConn>[0], hook);
+      return { conn, release: () => void knex.client.releaseConnection(raw) };
+    },
+    // SQLite: take the database's write lock before reading anything. A
+    // deferred transaction that reads first and writes later cannot wait
+    // for another process's writer (WAL refuses a stale snapshot with
+    // SQLITE_BUSY_SNAPSHOT, busy_timeout or not); an immediate one simply
+    // waits up to busy_timeout. SQLite has one writer anyway.
+    begin: dialect === 'sqlite' ? 'BEGIN IMMEDIATE' : 'BEGIN',
+    makeTx: (conn) => createSqlTx(conn, { snapshotEvery }),
+    lanes: dialect === 'sqlite' ? 1 : Math.max(1, Math.min(options.writers ?? 4, poolSize - 1)),
+  });
+  const readerRows = knexRows(reader, dialect);
 
   return {
     dialect,
@@ -81,22 +114,13 @@ export function createKnexStore(options: KnexStoreOptions = {}): KnexStore {
     },
 
     async close() {
+      await writer.idle();
       if (reader !== knex) await reader.destroy();
       await knex.destroy();
     },
 
-    transaction(fn) {
-      return knex.transaction(async (trx) => {
-        // SQLite: take the database's write lock before reading anything. A
-        // deferred transaction that reads first and writes later cannot wait
-        // for another process's writer (WAL refuses a stale snapshot with
-        // SQLITE_BUSY_SNAPSHOT, busy_timeout or not); one that writes first
-        // simply waits up to busy_timeout. `WHERE 0` touches no row but still
-        // opens the write transaction. SQLite has one writer anyway, so this
-        // costs no concurrency.
-        if (dialect === 'sqlite') await trx.raw('UPDATE cases SET version = version WHERE 0');
-        return fn(createKnexTx(trx, dialect));
-      });
+    transaction(fn, opts) {
+      return writer.submit(fn, opts?.caseId);
     },
 
     async saveDefinition(def) {
@@ -137,7 +161,11 @@ export function createKnexStore(options: KnexStoreOptions = {}): KnexStore {
       return Number(row?.n ?? 0);
     },
 
-    listEvents: (caseId, opts = {}) => readEvents(reader, dialect, caseId, opts),
+    listEvents: (caseId, opts = {}) => readEventsWith(readerRows, dialect, caseId, opts),
+
+    listSnapshots: (caseId) => readSnapshots(readerRows, dialect, caseId),
+
+    getSnapshot: (caseId, atSeq) => readSnapshotAt(readerRows, dialect, caseId, atSeq),
 
     async listTasks(filter): Promise<TaskRecord[]> {
       const query = reader<TaskRow>('tasks');
