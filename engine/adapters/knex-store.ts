@@ -16,7 +16,7 @@ import { createGroupCommit } from './group-commit.js';
 import { pgConn, sqliteConn, type StatementHook } from './sql-statements.js';
 import { migrateToLatest } from './migrations/index.js';
 import { withPgAdvisoryLock } from './pg-advisory-lock.js';
-import { definitionToRow, knexRows, readDefinition, readDefinitionOwners, readEventsWith, readSnapshotAt, readSnapshots, rowToCase, rowToDefinition, rowToTask, type CaseRow, type DefinitionRow, type Dialect, type TaskRow } from './knex-rows.js';
+import { definitionToRow, readDefinition, readDefinitionOwners, readEventsWith, readSnapshotAt, readSnapshots, rowToCase, rowToDefinition, rowToTask, type CaseRow, type DefinitionRow, type Dialect, type QueryRows, type TaskRow } from './knex-rows.js';
 
 /** Where the embedded mode keeps its database unless told otherwise. */
 export const defaultSqliteFile = './data/duban.sqlite';
@@ -95,7 +95,17 @@ export function createKnexStore(options: KnexStoreOptions = {}): KnexStore {
     makeTx: (conn) => createSqlTx(conn, { snapshotEvery }),
     lanes: dialect === 'sqlite' ? 1 : Math.max(1, Math.min(options.writers ?? 4, poolSize - 1)),
   });
-  const readerRows = knexRows(reader, dialect);
+  // Plain reads on the hot path (the case, its tasks, its events) use cached prepared statements too,
+  // on a connection borrowed from the reader's pool for each query.
+  const readerRows: QueryRows = async <T>(sql: string, params: readonly unknown[]) => {
+    const raw: unknown = await reader.client.acquireConnection();
+    try {
+      const conn = dialect === 'sqlite' ? sqliteConn(raw as Parameters<typeof sqliteConn>[0]) : pgConn(raw as Parameters<typeof pgConn>[0]);
+      return await conn.all<T>(sql, params);
+    } finally {
+      void reader.client.releaseConnection(raw);
+    }
+  };
 
   return {
     dialect,
@@ -145,7 +155,7 @@ export function createKnexStore(options: KnexStoreOptions = {}): KnexStore {
     },
 
     async getCase(caseId): Promise<CaseRecord | undefined> {
-      const row = await reader<CaseRow>('cases').where({ id: caseId }).first();
+      const [row] = await readerRows<CaseRow>('SELECT * FROM cases WHERE id = ?', [caseId]);
       return row && rowToCase(dialect, row);
     },
 
@@ -168,6 +178,11 @@ export function createKnexStore(options: KnexStoreOptions = {}): KnexStore {
     getSnapshot: (caseId, atSeq) => readSnapshotAt(readerRows, dialect, caseId, atSeq),
 
     async listTasks(filter): Promise<TaskRecord[]> {
+      // The tasks of one case (every case view): one prepared statement.
+      if (filter.caseId !== undefined && Object.entries(filter).every(([k, v]) => k === 'caseId' || v === undefined)) {
+        const rows = await readerRows<TaskRow>('SELECT * FROM tasks WHERE case_id = ? ORDER BY opened_at, task_key', [filter.caseId]);
+        return rows.map((row) => rowToTask(dialect, row));
+      }
       const query = reader<TaskRow>('tasks');
       if (filter.orderBy === 'due') query.orderByRaw('CASE WHEN due_at IS NULL THEN 1 ELSE 0 END, due_at, opened_at, task_key');
       else query.orderBy([{ column: 'opened_at' }, { column: 'task_key' }]);

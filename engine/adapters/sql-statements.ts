@@ -72,7 +72,8 @@ export function sqliteConn(db: SqliteDatabase, hook?: StatementHook): SqlConn {
     },
     exec(sql) {
       hook?.(sql);
-      db.exec(sql);
+      // BEGIN and COMMIT run on every transaction: prepared and cached like the rest.
+      prepared(sql).run();
       return Promise.resolve();
     },
   };
