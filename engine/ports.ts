@@ -242,15 +242,14 @@ export interface TimerStore {
   count(): Promise<{ pending: number; firing: number }>;
 }
 
-/** Durable storage of definitions, cases, events and tasks. */
-export interface Store {
-  readonly dialect: 'sqlite' | 'postgres';
+/**
+ * What the engine needs of its storage: units of work (`transaction`), the
+ * definitions, a case and its history (events, snapshots), its tasks, and the
+ * timer and calendar rows. No connection, dialect or query builder appears here.
+ */
+export interface EngineStore {
   readonly timers: TimerStore;
   readonly calendars: CalendarStore;
-  /** Notification outbox, deliveries, inbox and acknowledged warnings (read by the dispatcher in notifications/). */
-  readonly outbox: OutboxStore;
-  migrate(): Promise<void>;
-  close(): Promise<void>;
   /**
    * Runs `fn` as one unit of work and commits it; resolves only once the commit is durable. A
    * store may commit several concurrent units in one database transaction (group commit): a unit
@@ -264,7 +263,6 @@ export interface Store {
   getDefinition(workflowId: string, version?: number): Promise<StoredDefinition | undefined>;
   /** Every version of a workflow with its owner org, by version. */
   listDefinitionOwners(workflowId: string): Promise<DefinitionOwner[]>;
-  listDefinitions(): Promise<StoredDefinition[]>;
   getCase(caseId: string): Promise<CaseRecord | undefined>;
   /** Case ids in id order after `afterId`, for batched scans (verify). */
   listCaseIds(afterId: string | undefined, limit: number): Promise<string[]>;
@@ -276,10 +274,24 @@ export interface Store {
   /** The nearest snapshot at or before `atSeq`, if any. */
   getSnapshot(caseId: string, atSeq: number): Promise<SnapshotRecord | undefined>;
   listTasks(filter: TaskFilter): Promise<TaskRecord[]>;
+}
+
+/** The listing queries the server asks (pages, metrics), answered by the same adapter as the engine's store. */
+export interface CaseQueries {
+  listDefinitions(): Promise<StoredDefinition[]>;
   /** Cases matching `filter`, newest first (`createdAt` desc, then `id` desc), at most `limit`. */
   listCases(filter: CaseFilter): Promise<CaseRecord[]>;
   /** How many cases each workflow has in each state (for metrics). */
   countCasesByState(): Promise<CaseStateCount[]>;
+}
+
+/** Durable storage of definitions, cases, events and tasks: the engine's port, the server's queries, and the store's life cycle. */
+export interface Store extends EngineStore, CaseQueries {
+  readonly dialect: 'sqlite' | 'postgres';
+  /** Notification outbox, deliveries, inbox and acknowledged warnings (read by the dispatcher in notifications/). */
+  readonly outbox: OutboxStore;
+  migrate(): Promise<void>;
+  close(): Promise<void>;
 }
 
 /** What a scheduler counted since it was created. */
