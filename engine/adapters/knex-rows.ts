@@ -243,6 +243,17 @@ export async function readDefinitionOwners(db: Knex, workflowId: string): Promis
   return rows.map((r) => ({ version: Number(r.version), ownerOrg: r.owner_org ?? null }));
 }
 
+// Columns named, never `*`: a PostgreSQL prepared statement whose result shape changed (a migration
+// added a column while another process runs) fails with "cached plan must not change result type".
+/** The columns of a `cases` row. */
+export const CASE_SELECT = 'id, workflow_id, workflow_version, org, status, state, version, last_hash, creation_key, created_at, updated_at';
+/** The columns of a `case_events` row. */
+export const EVENT_SELECT = 'case_id, seq, type, payload, actor, at, idempotency_key, state, env, prev_hash, hash';
+/** The columns of a `tasks` row. */
+export const TASK_SELECT = 'task_key, case_id, workflow_id, state_id, role, org, title, opened_at, opened_seq, due_at, due_provisional, assignee';
+/** The columns of a `workflow_definitions` row. */
+export const DEFINITION_SELECT = 'workflow_id, version, hash, definition, created_at, owner_org';
+
 /** Runs a query and returns its rows: through knex (pool or transaction) or a writer's connection. */
 export type QueryRows = <T>(sql: string, params: readonly unknown[]) => Promise<T[]>;
 
@@ -271,7 +282,7 @@ export async function readEventsWith(rows: QueryRows, dialect: Dialect, caseId: 
   // One after the other: inside a transaction all run on its one connection.
   const base = from > 1 ? (await rows<SnapshotRow>('SELECT case_id, seq, state, hash FROM case_snapshots WHERE case_id = ? AND seq <= ? ORDER BY seq DESC LIMIT 1', [caseId, from]))[0] : undefined;
   const start = base ? Number(base.seq) : 1;
-  const eventRows = await rows<EventRow>('SELECT * FROM case_events WHERE case_id = ? AND seq >= ? AND seq <= ? ORDER BY seq', [caseId, start, to]);
+  const eventRows = await rows<EventRow>(`SELECT ${EVENT_SELECT} FROM case_events WHERE case_id = ? AND seq >= ? AND seq <= ? ORDER BY seq`, [caseId, start, to]);
   const saltRows = await rows<SaltRow>('SELECT seq, salts FROM event_salts WHERE case_id = ? AND seq >= ? AND seq <= ?', [caseId, from, to]);
   const bySeq = new Map(saltRows.map((r) => [Number(r.seq), decodeJson(dialect, r.salts) as Record<string, string>]));
   return eventsFromRows(dialect, eventRows, base && rowToSnapshot(dialect, base))
@@ -300,7 +311,13 @@ export function eventsFromRows(dialect: Dialect, rows: EventRow[], base?: Snapsh
     const ops = storedDelta(event.state);
     if (ops) {
       if (base && event.seq === base.seq) event.state = base.state;
-      else if (prev && prev.seq === event.seq - 1) event.state = applyDelta(prev.state, ops);
+      else if (prev && prev.seq === event.seq - 1) {
+        try {
+          event.state = applyDelta(prev.state, ops, event.payload);
+        } catch {
+          // A delta that does not fit the state before (an altered row) stays as stored; verify names its seq.
+        }
+      }
     }
     prev = { seq: event.seq, state: event.state };
     return event;

@@ -16,7 +16,7 @@ import { createGroupCommit } from './group-commit.js';
 import { pgConn, sqliteConn, type StatementHook } from './sql-statements.js';
 import { migrateToLatest } from './migrations/index.js';
 import { withPgAdvisoryLock } from './pg-advisory-lock.js';
-import { definitionToRow, readDefinition, readDefinitionOwners, readEventsWith, readSnapshotAt, readSnapshots, rowToCase, rowToDefinition, rowToTask, type CaseRow, type DefinitionRow, type Dialect, type QueryRows, type TaskRow } from './knex-rows.js';
+import { CASE_SELECT, definitionToRow, readDefinition, TASK_SELECT, readDefinitionOwners, readEventsWith, readSnapshotAt, readSnapshots, rowToCase, rowToDefinition, rowToTask, type CaseRow, type DefinitionRow, type Dialect, type QueryRows, type TaskRow } from './knex-rows.js';
 
 /** Where the embedded mode keeps its database unless told otherwise. */
 export const defaultSqliteFile = './data/duban.sqlite';
@@ -155,7 +155,7 @@ export function createKnexStore(options: KnexStoreOptions = {}): KnexStore {
     },
 
     async getCase(caseId): Promise<CaseRecord | undefined> {
-      const [row] = await readerRows<CaseRow>('SELECT * FROM cases WHERE id = ?', [caseId]);
+      const [row] = await readerRows<CaseRow>(`SELECT ${CASE_SELECT} FROM cases WHERE id = ?`, [caseId]);
       return row && rowToCase(dialect, row);
     },
 
@@ -180,7 +180,7 @@ export function createKnexStore(options: KnexStoreOptions = {}): KnexStore {
     async listTasks(filter): Promise<TaskRecord[]> {
       // The tasks of one case (every case view): one prepared statement.
       if (filter.caseId !== undefined && Object.entries(filter).every(([k, v]) => k === 'caseId' || v === undefined)) {
-        const rows = await readerRows<TaskRow>('SELECT * FROM tasks WHERE case_id = ? ORDER BY opened_at, task_key', [filter.caseId]);
+        const rows = await readerRows<TaskRow>(`SELECT ${TASK_SELECT} FROM tasks WHERE case_id = ? ORDER BY opened_at, task_key`, [filter.caseId]);
         return rows.map((row) => rowToTask(dialect, row));
       }
       const query = reader<TaskRow>('tasks');

@@ -25,9 +25,12 @@
 import type { CommitRequest, StoreTx } from '../ports.js';
 import type { Effect } from '../core/effects.js';
 import { assertNever, CaseNotFoundError, EngineError, IdempotencyConflictError, VersionConflictError } from '../errors.js';
-import { caseToRow, encodeJson, eventSaltsToRow, eventsFromRows, eventToRow, readEventsWith, rowToCase, rowToDefinition, type CaseRow, type DefinitionRow, type EventRow, type QueryRows } from './knex-rows.js';
+import { CASE_SELECT, caseToRow, DEFINITION_SELECT, encodeJson, EVENT_SELECT, eventSaltsToRow, eventsFromRows, eventToRow, readEventsWith, rowToCase, rowToDefinition, type CaseRow, type DefinitionRow, type EventRow, type QueryRows } from './knex-rows.js';
 import type { SqlConn } from './sql-statements.js';
 import { DELTA_KEY, stateDelta, storedDelta } from './state-delta.js';
+
+const LOCK_CASE_SQLITE = `SELECT ${CASE_SELECT} FROM cases WHERE id = ?`;
+const LOCK_CASE_PG = `${LOCK_CASE_SQLITE} FOR UPDATE`;
 
 /** How the writer's transactions store states. */
 export interface SqlTxOptions {
@@ -48,12 +51,12 @@ export function createSqlTx(conn: SqlConn, options: SqlTxOptions): StoreTx {
     async lockCase(caseId) {
       // PostgreSQL: a row lock. SQLite: the writer already holds the database's
       // write lock since its transaction began (`BEGIN IMMEDIATE`).
-      const [row] = await conn.all<CaseRow>(dialect === 'postgres' ? 'SELECT * FROM cases WHERE id = ? FOR UPDATE' : 'SELECT * FROM cases WHERE id = ?', [caseId]);
+      const [row] = await conn.all<CaseRow>(dialect === 'postgres' ? LOCK_CASE_PG : LOCK_CASE_SQLITE, [caseId]);
       return row && rowToCase(dialect, row);
     },
 
     async findEventByKey(caseId, idempotencyKey) {
-      const [row] = await conn.all<EventRow>('SELECT * FROM case_events WHERE case_id = ? AND idempotency_key = ?', [caseId, idempotencyKey]);
+      const [row] = await conn.all<EventRow>(`SELECT ${EVENT_SELECT} FROM case_events WHERE case_id = ? AND idempotency_key = ?`, [caseId, idempotencyKey]);
       if (!row) return undefined;
       const [event] = eventsFromRows(dialect, [row]);
       // An event storing what changed: its full state is rebuilt from the nearest snapshot.
@@ -62,8 +65,8 @@ export function createSqlTx(conn: SqlConn, options: SqlTxOptions): StoreTx {
 
     async getDefinition(workflowId, version) {
       const [row] = await (version === undefined
-        ? conn.all<DefinitionRow>('SELECT * FROM workflow_definitions WHERE workflow_id = ? ORDER BY version DESC LIMIT 1', [workflowId])
-        : conn.all<DefinitionRow>('SELECT * FROM workflow_definitions WHERE workflow_id = ? AND version = ?', [workflowId, version]));
+        ? conn.all<DefinitionRow>(`SELECT ${DEFINITION_SELECT} FROM workflow_definitions WHERE workflow_id = ? ORDER BY version DESC LIMIT 1`, [workflowId])
+        : conn.all<DefinitionRow>(`SELECT ${DEFINITION_SELECT} FROM workflow_definitions WHERE workflow_id = ? AND version = ?`, [workflowId, version]));
       return row && rowToDefinition(dialect, row);
     },
 
@@ -75,7 +78,7 @@ export function createSqlTx(conn: SqlConn, options: SqlTxOptions): StoreTx {
     listEvents: (caseId, opts = {}) => readEventsWith(rows, dialect, caseId, opts),
 
     async findCaseByCreationKey(idempotencyKey) {
-      const [row] = await conn.all<CaseRow>('SELECT * FROM cases WHERE creation_key = ?', [idempotencyKey]);
+      const [row] = await conn.all<CaseRow>(`SELECT ${CASE_SELECT} FROM cases WHERE creation_key = ?`, [idempotencyKey]);
       return row && rowToCase(dialect, row);
     },
 
@@ -154,7 +157,7 @@ const INSERT_EVENT = 'INSERT INTO case_events (case_id, seq, type, payload, acto
 async function insertEvent(conn: SqlConn, { event, expectedVersion, previousState }: CommitRequest): Promise<void> {
   const row = eventToRow(event);
   // What the step changed, when the state before is known; event 1 keeps its full state.
-  const state = previousState !== undefined && event.seq > 1 ? encodeJson({ [DELTA_KEY]: stateDelta(previousState, event.state) }) : row.state;
+  const state = previousState !== undefined && event.seq > 1 ? encodeJson({ [DELTA_KEY]: stateDelta(previousState, event.state, event.payload) }) : row.state;
   try {
     await conn.run(INSERT_EVENT, [row.case_id, row.seq, row.type, row.payload, row.actor, row.at, row.idempotency_key, state, row.env, row.prev_hash, row.hash]);
     const salts = eventSaltsToRow(event);

@@ -12,18 +12,23 @@
  * and array indexes:
  * - `[0, path, value]`: set the value at path;
  * - `[1, path]`: delete the object key at path;
- * - `[2, path, length]`: cut the array at path to `length`.
+ * - `[2, path, length]`: cut the array at path to `length`;
+ * - `[3, ["data", key]]`: set the data field to the event payload's field of the same name
+ *   (a step that copies its input into the case data stores it once, in the payload).
  */
 
 /** The key a stored delta is wrapped in. */
 export const DELTA_KEY = '$delta';
 
 type Path = (string | number)[];
-export type DeltaOp = [0, Path, unknown] | [1, Path] | [2, Path, number];
+export type DeltaOp = [0, Path, unknown] | [1, Path] | [2, Path, number] | [3, Path];
 
 type Json = unknown;
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** An own member only: a data key such as `__proto__` or `constructor` must never reach the prototype. */
+const own = (o: Record<string | number, unknown>, k: string | number): unknown => (Object.hasOwn(o, k) ? o[k] : undefined);
 
 /** JSON equality, with `undefined` object members absent as JSON makes them. */
 function same(a: Json, b: Json): boolean {
@@ -36,46 +41,51 @@ function same(a: Json, b: Json): boolean {
   if (isObject(a)) {
     if (!isObject(b)) return false;
     let na = 0;
-    for (const k in a) {
+    for (const k of Object.keys(a)) {
       if (a[k] === undefined) continue;
       na++;
-      if (!same(a[k], b[k])) return false;
+      if (!same(a[k], own(b, k))) return false;
     }
     let nb = 0;
-    for (const k in b) if (b[k] !== undefined) nb++;
+    for (const k of Object.keys(b)) if (b[k] !== undefined) nb++;
     return na === nb;
   }
   return false;
 }
 
-function diffInto(ops: DeltaOp[], path: Path, a: Json, b: Json): void {
+function diffInto(ops: DeltaOp[], path: Path, a: Json, b: Json, payload: Record<string, unknown> | undefined): void {
   if (same(a, b)) return;
   if (isObject(a) && isObject(b)) {
-    for (const k in a) if (a[k] !== undefined && b[k] === undefined) ops.push([1, [...path, k]]);
-    for (const k in b) if (b[k] !== undefined) diffInto(ops, [...path, k], a[k], b[k]);
+    for (const k of Object.keys(a)) if (a[k] !== undefined && own(b, k) === undefined) ops.push([1, [...path, k]]);
+    for (const k of Object.keys(b)) if (b[k] !== undefined) diffInto(ops, [...path, k], own(a, k), b[k], payload);
     return;
   }
   if (Array.isArray(a) && Array.isArray(b)) {
     const common = Math.min(a.length, b.length);
-    for (let i = 0; i < common; i++) diffInto(ops, [...path, i], a[i] ?? null, b[i] ?? null);
+    for (let i = 0; i < common; i++) diffInto(ops, [...path, i], a[i] ?? null, b[i] ?? null, payload);
     if (b.length < a.length) ops.push([2, path, b.length]);
     for (let i = common; i < b.length; i++) ops.push([0, [...path, i], b[i] ?? null]);
     return;
   }
-  ops.push([0, path, b]);
+  const key = path[1];
+  if (payload && path.length === 2 && path[0] === 'data' && typeof key === 'string' && Object.hasOwn(payload, key) && same(own(payload, key), b)) ops.push([3, path]);
+  else ops.push([0, path, b]);
 }
 
-/** The ops turning `before` into `after` (both JSON-like; `undefined` members count as absent). */
-export function stateDelta(before: Json, after: Json): DeltaOp[] {
+/**
+ * The ops turning `before` into `after` (both JSON-like; `undefined` members count as absent). With
+ * the event's `payload`, a data field set to the payload's field of the same name refers to it.
+ */
+export function stateDelta(before: Json, after: Json, payload?: Record<string, unknown>): DeltaOp[] {
   const ops: DeltaOp[] = [];
-  diffInto(ops, [], before, after);
+  diffInto(ops, [], before, after, payload);
   return ops;
 }
 
 const clone = (v: Json): Json => (v === undefined ? undefined : (JSON.parse(JSON.stringify(v)) as Json));
 
-/** Applies `ops` to a copy of `before` (which is left as it was). */
-export function applyDelta<T>(before: T, ops: readonly DeltaOp[]): T {
+/** Applies `ops` to a copy of `before` (which is left as it was); `payload` is the event's, which op 3 refers to. */
+export function applyDelta<T>(before: T, ops: readonly DeltaOp[], payload?: Record<string, unknown>): T {
   let root = clone(before);
   for (const op of ops) {
     const path = op[1];
@@ -83,13 +93,17 @@ export function applyDelta<T>(before: T, ops: readonly DeltaOp[]): T {
       if (op[0] === 0) root = clone(op[2]);
       continue;
     }
+    const value = op[0] === 0 ? op[2] : op[0] === 3 && payload ? own(payload, String(path[1])) : undefined;
     let parent = root as Record<string | number, unknown>;
-    for (let i = 0; i < path.length - 1; i++) parent = parent[path[i]!] as Record<string | number, unknown>;
+    for (let i = 0; i < path.length - 1; i++) parent = own(parent, path[i]!) as Record<string | number, unknown>;
     const last = path[path.length - 1]!;
     // A data key may be `__proto__`: define it, never assign through the prototype's setter.
-    if (op[0] === 0) Object.defineProperty(parent, last, { value: clone(op[2]), writable: true, enumerable: true, configurable: true });
+    if (op[0] === 0 || op[0] === 3) Object.defineProperty(parent, last, { value: clone(value), writable: true, enumerable: true, configurable: true });
     else if (op[0] === 1) delete parent[last];
-    else (parent[last] as unknown[]).length = op[2];
+    else if (op[0] === 2) {
+      const list = own(parent, last);
+      if (Array.isArray(list)) list.length = op[2];
+    }
   }
   return root as T;
 }
