@@ -2,6 +2,13 @@
  * The `Store` port over knex: SQLite (better-sqlite3) for the embedded mode,
  * PostgreSQL (pg) for the distributed one, with the same schema and the same
  * behaviour (one contract suite runs on both).
+ *
+ * knex owns the connections, the migrations and the ad-hoc queries (listings,
+ * timers, outbox). The hot path does not go through it: units of work
+ * (`transaction`) queue into a group-commit writer (`group-commit.ts`) that
+ * borrows knex's connection for a batch and runs cached prepared statements on
+ * the driver itself (`sql-statements.ts`, `knex-tx.ts`); the case view's reads
+ * (`getCase`, a case's tasks, its events) do the same on the reader.
  */
 import fs from 'node:fs';
 import path from 'node:path';
