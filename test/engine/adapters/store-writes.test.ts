@@ -89,6 +89,26 @@ describe.each(backends)('store writes on $name', ({ make, enabled }) => {
       expect((await engine.verify(c.id)).ok).toBe(true);
     });
 
+    it('reads rows holding full states (written before migration 014, or without the state before) beside delta rows', async () => {
+      const { store } = await setUp({ snapshotEvery: 4 });
+      const commits = [createCommit('m1', { data: { n: 0 } })];
+      await store.transaction((tx) => tx.commit(commits[0]!));
+      for (let i = 1; i <= 13; i++) {
+        const prev = commits[i - 1]!;
+        const next = nextCommit(prev.record, { data: { n: i, ...(i % 3 === 0 ? { third: [i] } : {}) }, value: i % 2 ? 'odd' : 'even' });
+        // Events 2 and 3 in the old form, the rest as deltas.
+        const req = i <= 2 ? next : { ...next, previousState: prev.record.state };
+        await store.transaction((tx) => tx.commit(req), { caseId: 'm1' });
+        commits.push(next);
+      }
+      const expected = commits.map((c) => c.event);
+      expect(await store.listEvents('m1')).toEqual(expected);
+      expect(await store.listEvents('m1', { fromSeq: 9, toSeq: 11 })).toEqual(expected.slice(8, 11));
+      expect(await store.listEvents('m1', { fromSeq: 2, toSeq: 3 })).toEqual(expected.slice(1, 3));
+      expect((await store.listSnapshots('m1')).map((s) => s.seq)).toEqual([4, 8, 12]);
+      expect(await store.transaction((tx) => tx.listEvents('m1', { fromSeq: 13 }))).toEqual(expected.slice(12));
+    });
+
     it('withdraws across a snapshot (the state before the last event is rebuilt)', async () => {
       const { engine } = await setUp({ snapshotEvery: 2 });
       const { case: c } = await engine.createCase({ workflowId: 'counter', org: 'district-a', data: { count: 0 }, actor: clerk });
