@@ -4,7 +4,7 @@
  * the same run; statements per send; bytes per event of hazard cases report → close, whole
  * database included (after a WAL checkpoint and VACUUM).
  *
- * Run: npx tsx bench/store-writes.ts
+ * Run: npx tsx bench/store-writes.ts   (BENCH_PG_URL=postgres://postgres@127.0.0.1:5432/test adds PostgreSQL)
  */
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -43,9 +43,11 @@ function rawSqlite(dir: string, name: string): number {
   return perSec;
 }
 
-async function engineSends(dir: string, name: string, senders: number): Promise<{ perSec: number; statementsPerSend: number }> {
+async function engineSends(dir: string, name: string, senders: number, databaseUrl?: string): Promise<{ perSec: number; statementsPerSend: number }> {
   let statements = 0;
-  const store = createKnexStore({ sqliteFile: join(dir, `${name}.sqlite`), onStatement: (sql) => void (/^(BEGIN|COMMIT|ROLLBACK)/.test(sql) ? 0 : statements++) });
+  const onStatement = (sql: string) => void (/^(BEGIN|COMMIT|ROLLBACK)/.test(sql) ? 0 : statements++);
+  const schema = `bench_${process.pid}_${name}`;
+  const store = databaseUrl ? createKnexStore({ databaseUrl, schema, onStatement }) : createKnexStore({ sqliteFile: join(dir, `${name}.sqlite`), onStatement });
   await store.migrate();
   const engine = await createEngine({ store, workflows: [benchWorkflow] });
   const cases = await Promise.all(Array.from({ length: 10 }, () => engine.createCase({ workflowId: 'bench-notes', org: 'bench-org', data: { count: 0 }, actor })));
@@ -56,6 +58,7 @@ async function engineSends(dir: string, name: string, senders: number): Promise<
     for (let i = s; i < SENDS; i += senders) await engine.send(cases[i % cases.length]!.case.id, { type: 'note', payload: { text: `第${i}条` } }, actor);
   }));
   const perSec = rate(SENDS, performance.now() - t0);
+  if (databaseUrl) await (store as unknown as { knex: { raw(sql: string): Promise<unknown> } }).knex.raw(`DROP SCHEMA ${schema} CASCADE`);
   await store.close();
   return { perSec, statementsPerSend: statements / SENDS };
 }
@@ -103,6 +106,12 @@ try {
   const eight = await engineSends(dir, 'eight', 8);
   console.log(`engine.send, 1 sender:   ${fmt(one.perSec)}/s  raw better-sqlite3 insert+update: ${fmt(raw1)}/s  ratio ${(one.perSec / raw1).toFixed(3)}  (${one.statementsPerSend.toFixed(2)} statements per send, BEGIN/COMMIT aside)`);
   console.log(`engine.send, 8 senders:  ${fmt(eight.perSec)}/s  raw better-sqlite3 insert+update: ${fmt(raw8)}/s  ratio ${(eight.perSec / raw8).toFixed(3)}`);
+  const pg = process.env.BENCH_PG_URL;
+  if (pg) {
+    const pg1 = await engineSends(dir, 'pgone', 1, pg);
+    const pg8 = await engineSends(dir, 'pgeight', 8, pg);
+    console.log(`engine.send on PostgreSQL: 1 sender ${fmt(pg1.perSec)}/s, 8 senders ${fmt(pg8.perSec)}/s  (${pg8.statementsPerSend.toFixed(2)} statements per send)`);
+  }
   const bytes = await hazardBytes(dir);
   console.log(`bytes per event, hazard report → close, whole SQLite database: ${fmt(bytes.perEvent)} B (${bytes.events} events)`);
   console.log(`  per table and index (B per event): ${Object.entries(bytes.tables).filter(([, b]) => b > 0).map(([t, b]) => `${t} ${b}`).join(', ')}`);
