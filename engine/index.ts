@@ -92,7 +92,7 @@ export type { Scheduler, SchedulerStats } from './ports.js';
 export { createPollingScheduler, type PollingScheduler, type PollingSchedulerOptions } from './adapters/polling-scheduler.js';
 export { createBullmqScheduler, timerJobId, TimerJobDataSchema, type BullmqScheduler, type BullmqSchedulerOptions, type TimerJobData } from './adapters/bullmq-scheduler.js';
 export { defaultRetryBackoffMs, type TimerEngine, type SchedulerLogger, type TimerFiringOptions } from './adapters/timer-firing.js';
-export type { CaseFilter, CaseStateCount } from './ports.js';
+export type { CaseFilter, CaseStateCount, EngineStore, CaseQueries, SnapshotRecord, TransactionOptions } from './ports.js';
 export type { OrgRecord, OrgLevel, EnterpriseProfile, UserRecord, TokenRecord, PeopleStore, SaveOutcome, SessionRecord, SessionStore } from './people-ports.js';
 export { ORG_LEVELS } from './people-ports.js';
 export { createKnexPeopleStore } from './adapters/knex-people.js';

@@ -142,8 +142,36 @@ export interface CommitRequest {
   expectedVersion: number | null;
   event: EventRecord;
   effects: Effect[];
-  /** Due time of every task the case has open after the command. */
+  /**
+   * Due times of the case's open tasks after the command: every task the command opens, and every
+   * other open task whose due time changed (the store writes no other; a caller that does not know
+   * what changed may list them all).
+   */
   taskDue?: { taskKey: string; dueAt: string | null; dueProvisional?: boolean }[];
+  /**
+   * The case state before the command (absent when creating). With it the store records what the
+   * command changed rather than the whole state, and writes only the case columns that changed.
+   */
+  previousState?: CaseState | undefined;
+}
+
+/** A full case state kept every N events and when the case ends, so replay and reads start near any seq. */
+export interface SnapshotRecord {
+  caseId: string;
+  seq: number;
+  /** The case state after event `seq`. */
+  state: CaseState;
+  /** The hash of event `seq`: the link of the chain the snapshot belongs to. */
+  hash: string;
+}
+
+/** Options of one unit of work given to `Store.transaction`. */
+export interface TransactionOptions {
+  /**
+   * The case the unit writes, when known: units of one case are committed in the order they were
+   * given (a store may commit several units in one database transaction).
+   */
+  caseId?: string | undefined;
 }
 
 /** Reads and writes inside one database transaction. */
@@ -216,34 +244,56 @@ export interface TimerStore {
   count(): Promise<{ pending: number; firing: number }>;
 }
 
-/** Durable storage of definitions, cases, events and tasks. */
-export interface Store {
-  readonly dialect: 'sqlite' | 'postgres';
+/**
+ * What the engine needs of its storage: units of work (`transaction`), the
+ * definitions, a case and its history (events, snapshots), its tasks, and the
+ * timer and calendar rows. No connection, dialect or query builder appears here.
+ */
+export interface EngineStore {
   readonly timers: TimerStore;
   readonly calendars: CalendarStore;
-  /** Notification outbox, deliveries, inbox and acknowledged warnings (read by the dispatcher in notifications/). */
-  readonly outbox: OutboxStore;
-  migrate(): Promise<void>;
-  close(): Promise<void>;
-  transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T>;
+  /**
+   * Runs `fn` as one unit of work and commits it; resolves only once the commit is durable. A
+   * store may commit several concurrent units in one database transaction (group commit): a unit
+   * that fails is rolled back alone (the others are re-run without it), and `fn` may then run
+   * more than once, so it must do nothing outside `tx` that cannot be repeated.
+   */
+  transaction<T>(fn: (tx: StoreTx) => Promise<T>, opts?: TransactionOptions): Promise<T>;
   /** Stores a definition version; `exists` when identical content is already there at the same owner, `definition_conflict` when different (content or owner). */
   saveDefinition(def: StoredDefinition): Promise<'created' | 'exists'>;
   /** One version, or the latest when `version` is omitted. */
   getDefinition(workflowId: string, version?: number): Promise<StoredDefinition | undefined>;
   /** Every version of a workflow with its owner org, by version. */
   listDefinitionOwners(workflowId: string): Promise<DefinitionOwner[]>;
-  listDefinitions(): Promise<StoredDefinition[]>;
   getCase(caseId: string): Promise<CaseRecord | undefined>;
   /** Case ids in id order after `afterId`, for batched scans (verify). */
   listCaseIds(afterId: string | undefined, limit: number): Promise<string[]>;
   countCases(): Promise<number>;
-  /** Events of a case in seq order, optionally up to `toSeq` inclusive. */
-  listEvents(caseId: string, opts?: { toSeq?: number }): Promise<EventRecord[]>;
+  /** Events of a case in seq order (optionally from `fromSeq` to `toSeq`, inclusive), each with its full state. */
+  listEvents(caseId: string, opts?: { fromSeq?: number; toSeq?: number }): Promise<EventRecord[]>;
+  /** A case's state snapshots, in seq order. */
+  listSnapshots(caseId: string): Promise<SnapshotRecord[]>;
+  /** The nearest snapshot at or before `atSeq`, if any. */
+  getSnapshot(caseId: string, atSeq: number): Promise<SnapshotRecord | undefined>;
   listTasks(filter: TaskFilter): Promise<TaskRecord[]>;
+}
+
+/** The listing queries the server asks (pages, metrics), answered by the same adapter as the engine's store. */
+export interface CaseQueries {
+  listDefinitions(): Promise<StoredDefinition[]>;
   /** Cases matching `filter`, newest first (`createdAt` desc, then `id` desc), at most `limit`. */
   listCases(filter: CaseFilter): Promise<CaseRecord[]>;
   /** How many cases each workflow has in each state (for metrics). */
   countCasesByState(): Promise<CaseStateCount[]>;
+}
+
+/** Durable storage of definitions, cases, events and tasks: the engine's port, the server's queries, and the store's life cycle. */
+export interface Store extends EngineStore, CaseQueries {
+  readonly dialect: 'sqlite' | 'postgres';
+  /** Notification outbox, deliveries, inbox and acknowledged warnings (read by the dispatcher in notifications/). */
+  readonly outbox: OutboxStore;
+  migrate(): Promise<void>;
+  close(): Promise<void>;
 }
 
 /** What a scheduler counted since it was created. */

@@ -9,8 +9,9 @@
  * a guarantee (the runtime loading a case) validate what they read.
  */
 import type { Knex } from 'knex';
-import type { CaseRecord, DefinitionOwner, EventEnv, EventRecord, StoredDefinition, TaskRecord } from '../ports.js';
+import type { CaseRecord, DefinitionOwner, EventEnv, EventRecord, SnapshotRecord, StoredDefinition, TaskRecord } from '../ports.js';
 import type { Actor, CaseState } from '../core/types.js';
+import { applyDelta, storedDelta } from './state-delta.js';
 
 /** The SQL dialect a store talks to; decides how JSON columns come back. */
 export type Dialect = 'sqlite' | 'postgres';
@@ -242,23 +243,109 @@ export async function readDefinitionOwners(db: Knex, workflowId: string): Promis
   return rows.map((r) => ({ version: Number(r.version), ownerOrg: r.owner_org ?? null }));
 }
 
-/** Reads a case's events in seq order, optionally from `fromSeq` to `toSeq` inclusive, with the salts of their confidential values. */
-export async function readEvents(db: Knex, dialect: Dialect, caseId: string, opts: { fromSeq?: number; toSeq?: number } = {}): Promise<EventRecord[]> {
-  const query = db<EventRow>('case_events').where({ case_id: caseId }).orderBy('seq');
-  if (opts.fromSeq !== undefined) query.andWhere('seq', '>=', opts.fromSeq);
-  if (opts.toSeq !== undefined) query.andWhere('seq', '<=', opts.toSeq);
-  const salts = db<SaltRow>('event_salts').where({ case_id: caseId });
-  if (opts.fromSeq !== undefined) salts.andWhere('seq', '>=', opts.fromSeq);
-  if (opts.toSeq !== undefined) salts.andWhere('seq', '<=', opts.toSeq);
-  // One after the other: inside a transaction both run on its one connection.
-  const rows = await query;
-  const saltRows = await salts;
+// Columns named, never `*`: a PostgreSQL prepared statement whose result shape changed (a migration
+// added a column while another process runs) fails with "cached plan must not change result type".
+/** The columns of a `cases` row. */
+export const CASE_SELECT = 'id, workflow_id, workflow_version, org, status, state, version, last_hash, creation_key, created_at, updated_at';
+/** The columns of a `case_events` row. */
+export const EVENT_SELECT = 'case_id, seq, type, payload, actor, at, idempotency_key, state, env, prev_hash, hash';
+/** The columns of a `tasks` row. */
+export const TASK_SELECT = 'task_key, case_id, workflow_id, state_id, role, org, title, opened_at, opened_seq, due_at, due_provisional, assignee';
+/** The columns of a `workflow_definitions` row. */
+export const DEFINITION_SELECT = 'workflow_id, version, hash, definition, created_at, owner_org';
+
+/** Runs a query and returns its rows: through knex (pool or transaction) or a writer's connection. */
+export type QueryRows = <T>(sql: string, params: readonly unknown[]) => Promise<T[]>;
+
+/** {@link QueryRows} through knex (`?` placeholders; pg answers `{ rows }`, SQLite the rows). */
+export function knexRows(db: Knex, dialect: Dialect): QueryRows {
+  return async <T>(sql: string, params: readonly unknown[]) => {
+    const result: unknown = await db.raw(sql, params as readonly Knex.RawBinding[]);
+    return (dialect === 'postgres' ? (result as { rows: T[] }).rows : result) as T[];
+  };
+}
+
+/** The highest seq a range may end at when none is given. */
+const LAST_SEQ = 2 ** 31 - 1;
+
+/**
+ * Reads a case's events in seq order, optionally from `fromSeq` to `toSeq`
+ * inclusive, with the salts of their confidential values and each event's
+ * full state: an event row stores what changed (see `state-delta.ts`), so the
+ * states are rebuilt from the nearest snapshot at or before `fromSeq` (or from
+ * event 1, which holds its full state). A row holding a full state (event 1,
+ * rows from before migration 014) is taken as it is.
+ */
+export async function readEventsWith(rows: QueryRows, dialect: Dialect, caseId: string, opts: { fromSeq?: number; toSeq?: number } = {}): Promise<EventRecord[]> {
+  const from = opts.fromSeq ?? 1;
+  const to = opts.toSeq ?? LAST_SEQ;
+  // One after the other: inside a transaction all run on its one connection.
+  const base = from > 1 ? (await rows<SnapshotRow>('SELECT case_id, seq, state, hash FROM case_snapshots WHERE case_id = ? AND seq <= ? ORDER BY seq DESC LIMIT 1', [caseId, from]))[0] : undefined;
+  const start = base ? Number(base.seq) : 1;
+  const eventRows = await rows<EventRow>(`SELECT ${EVENT_SELECT} FROM case_events WHERE case_id = ? AND seq >= ? AND seq <= ? ORDER BY seq`, [caseId, start, to]);
+  const saltRows = await rows<SaltRow>('SELECT seq, salts FROM event_salts WHERE case_id = ? AND seq >= ? AND seq <= ?', [caseId, from, to]);
   const bySeq = new Map(saltRows.map((r) => [Number(r.seq), decodeJson(dialect, r.salts) as Record<string, string>]));
+  return eventsFromRows(dialect, eventRows, base && rowToSnapshot(dialect, base))
+    .filter((e) => e.seq >= from)
+    .map((event) => {
+      const s = bySeq.get(event.seq);
+      return s ? { ...event, salts: s } : event;
+    });
+}
+
+/** Reads a case's events through knex (the pool, or a knex transaction). */
+export function readEvents(db: Knex, dialect: Dialect, caseId: string, opts: { fromSeq?: number; toSeq?: number } = {}): Promise<EventRecord[]> {
+  return readEventsWith(knexRows(db, dialect), dialect, caseId, opts);
+}
+
+/**
+ * Maps consecutive event rows to records with full states: a delta applies to
+ * the state of the row before it; `base`, a snapshot, is the state at its seq.
+ * A delta with nothing before it (a gap: a row went missing) stays as stored,
+ * so `verify` reports that seq instead of guessing.
+ */
+export function eventsFromRows(dialect: Dialect, rows: EventRow[], base?: SnapshotRecord): EventRecord[] {
+  let prev: { seq: number; state: CaseState } | undefined;
   return rows.map((row) => {
     const event = rowToEvent(dialect, row);
-    const s = bySeq.get(event.seq);
-    return s ? { ...event, salts: s } : event;
+    const ops = storedDelta(event.state);
+    if (ops) {
+      if (base && event.seq === base.seq) event.state = base.state;
+      else if (prev && prev.seq === event.seq - 1) {
+        try {
+          event.state = applyDelta(prev.state, ops, event.payload);
+        } catch {
+          // A delta that does not fit the state before (an altered row) stays as stored; verify names its seq.
+        }
+      }
+    }
+    prev = { seq: event.seq, state: event.state };
+    return event;
   });
+}
+
+/** A row of `case_snapshots` (migration 014). */
+export interface SnapshotRow {
+  case_id: string;
+  seq: number;
+  state: JsonColumn;
+  hash: string;
+}
+
+/** Maps a `case_snapshots` row back to the port's type. */
+export function rowToSnapshot(dialect: Dialect, row: SnapshotRow): SnapshotRecord {
+  return { caseId: row.case_id, seq: Number(row.seq), state: decodeJson(dialect, row.state) as CaseState, hash: row.hash };
+}
+
+/** A case's snapshots in seq order. */
+export async function readSnapshots(rows: QueryRows, dialect: Dialect, caseId: string): Promise<SnapshotRecord[]> {
+  return (await rows<SnapshotRow>('SELECT case_id, seq, state, hash FROM case_snapshots WHERE case_id = ? ORDER BY seq', [caseId])).map((r) => rowToSnapshot(dialect, r));
+}
+
+/** The nearest snapshot at or before `atSeq`, or undefined. */
+export async function readSnapshotAt(rows: QueryRows, dialect: Dialect, caseId: string, atSeq: number): Promise<SnapshotRecord | undefined> {
+  const row = (await rows<SnapshotRow>('SELECT case_id, seq, state, hash FROM case_snapshots WHERE case_id = ? AND seq <= ? ORDER BY seq DESC LIMIT 1', [caseId, atSeq]))[0];
+  return row && rowToSnapshot(dialect, row);
 }
 
 /** A row of `event_salts` (migration 011). */

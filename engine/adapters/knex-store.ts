@@ -2,6 +2,13 @@
  * The `Store` port over knex: SQLite (better-sqlite3) for the embedded mode,
  * PostgreSQL (pg) for the distributed one, with the same schema and the same
  * behaviour (one contract suite runs on both).
+ *
+ * knex owns the connections, the migrations and the ad-hoc queries (listings,
+ * timers, outbox). The hot path does not go through it: units of work
+ * (`transaction`) queue into a group-commit writer (`group-commit.ts`) that
+ * borrows knex's connection for a batch and runs cached prepared statements on
+ * the driver itself (`sql-statements.ts`, `knex-tx.ts`); the case view's reads
+ * (`getCase`, a case's tasks, its events) do the same on the reader.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -11,10 +18,12 @@ import type { StateValue } from '../core/types.js';
 import { DefinitionConflictError } from '../errors.js';
 import { createKnexCalendarStore, createKnexTimerStore } from './knex-time.js';
 import { createKnexOutboxStore } from './knex-outbox.js';
-import { createKnexTx } from './knex-tx.js';
+import { createSqlTx } from './knex-tx.js';
+import { createGroupCommit } from './group-commit.js';
+import { pgConn, sqliteConn, type StatementHook } from './sql-statements.js';
 import { migrateToLatest } from './migrations/index.js';
 import { withPgAdvisoryLock } from './pg-advisory-lock.js';
-import { definitionToRow, readDefinition, readDefinitionOwners, readEvents, rowToCase, rowToDefinition, rowToTask, type CaseRow, type DefinitionRow, type Dialect, type TaskRow } from './knex-rows.js';
+import { CASE_SELECT, definitionToRow, readDefinition, TASK_SELECT, readDefinitionOwners, readEventsWith, readSnapshotAt, readSnapshots, rowToCase, rowToDefinition, rowToTask, type CaseRow, type DefinitionRow, type Dialect, type QueryRows, type TaskRow } from './knex-rows.js';
 
 /** Where the embedded mode keeps its database unless told otherwise. */
 export const defaultSqliteFile = './data/duban.sqlite';
@@ -29,7 +38,16 @@ export interface KnexStoreOptions {
   schema?: string | undefined;
   /** Most connections to PostgreSQL at once (default 10). SQLite always uses one. */
   poolSize?: number | undefined;
+  /** A full state snapshot every this many events of a case (default 16), and when the case ends. */
+  snapshotEvery?: number | undefined;
+  /** PostgreSQL: how many group-commit writers (default 4, at most `poolSize - 1`). SQLite has one. */
+  writers?: number | undefined;
+  /** Called with the SQL of each statement the writer runs (tests count statements per send). */
+  onStatement?: StatementHook | undefined;
 }
+
+/** Default of {@link KnexStoreOptions.snapshotEvery}. */
+export const DEFAULT_SNAPSHOT_EVERY = 16;
 
 /** A `Store` that also exposes its knex instance, for the tamper helper and raw checks in tests. */
 export interface KnexStore extends Store {
@@ -63,6 +81,38 @@ export function createKnexStore(options: KnexStoreOptions = {}): KnexStore {
   // reader sees the last commit, as a second pg connection would.
   const reader = options.databaseUrl === undefined && sqliteFile !== ':memory:' ? openSqlite(sqliteFile) : knex;
   const schema = dialect === 'postgres' ? options.schema : undefined;
+  const snapshotEvery = options.snapshotEvery ?? DEFAULT_SNAPSHOT_EVERY;
+  if (!Number.isInteger(snapshotEvery) || snapshotEvery < 1) throw new TypeError('createKnexStore: snapshotEvery must be a positive integer');
+  const hook = options.onStatement;
+  const poolSize = options.poolSize ?? 10;
+  // The writer borrows knex's own connection (SQLite: the only one) for each batch, so knex's other
+  // writes (timers, outbox) and the writer never hold two write transactions in one process.
+  const writer = createGroupCommit({
+    async acquire() {
+      const raw: unknown = await knex.client.acquireConnection();
+      const conn = dialect === 'sqlite' ? sqliteConn(raw as Parameters<typeof sqliteConn>[0], hook) : pgConn(raw as Parameters<typeof pgConn>[0], hook);
+      return { conn, release: () => void knex.client.releaseConnection(raw) };
+    },
+    // SQLite: take the database's write lock before reading anything. A
+    // deferred transaction that reads first and writes later cannot wait
+    // for another process's writer (WAL refuses a stale snapshot with
+    // SQLITE_BUSY_SNAPSHOT, busy_timeout or not); an immediate one simply
+    // waits up to busy_timeout. SQLite has one writer anyway.
+    begin: dialect === 'sqlite' ? 'BEGIN IMMEDIATE' : 'BEGIN',
+    makeTx: (conn) => createSqlTx(conn, { snapshotEvery }),
+    lanes: dialect === 'sqlite' ? 1 : Math.max(1, Math.min(options.writers ?? 4, poolSize - 1)),
+  });
+  // Plain reads on the hot path (the case, its tasks, its events) use cached prepared statements too,
+  // on a connection borrowed from the reader's pool for each query.
+  const readerRows: QueryRows = async <T>(sql: string, params: readonly unknown[]) => {
+    const raw: unknown = await reader.client.acquireConnection();
+    try {
+      const conn = dialect === 'sqlite' ? sqliteConn(raw as Parameters<typeof sqliteConn>[0]) : pgConn(raw as Parameters<typeof pgConn>[0]);
+      return await conn.all<T>(sql, params);
+    } finally {
+      void reader.client.releaseConnection(raw);
+    }
+  };
 
   return {
     dialect,
@@ -81,22 +131,13 @@ export function createKnexStore(options: KnexStoreOptions = {}): KnexStore {
     },
 
     async close() {
+      await writer.idle();
       if (reader !== knex) await reader.destroy();
       await knex.destroy();
     },
 
-    transaction(fn) {
-      return knex.transaction(async (trx) => {
-        // SQLite: take the database's write lock before reading anything. A
-        // deferred transaction that reads first and writes later cannot wait
-        // for another process's writer (WAL refuses a stale snapshot with
-        // SQLITE_BUSY_SNAPSHOT, busy_timeout or not); one that writes first
-        // simply waits up to busy_timeout. `WHERE 0` touches no row but still
-        // opens the write transaction. SQLite has one writer anyway, so this
-        // costs no concurrency.
-        if (dialect === 'sqlite') await trx.raw('UPDATE cases SET version = version WHERE 0');
-        return fn(createKnexTx(trx, dialect));
-      });
+    transaction(fn, opts) {
+      return writer.submit(fn, opts?.caseId);
     },
 
     async saveDefinition(def) {
@@ -121,7 +162,7 @@ export function createKnexStore(options: KnexStoreOptions = {}): KnexStore {
     },
 
     async getCase(caseId): Promise<CaseRecord | undefined> {
-      const row = await reader<CaseRow>('cases').where({ id: caseId }).first();
+      const [row] = await readerRows<CaseRow>(`SELECT ${CASE_SELECT} FROM cases WHERE id = ?`, [caseId]);
       return row && rowToCase(dialect, row);
     },
 
@@ -137,9 +178,18 @@ export function createKnexStore(options: KnexStoreOptions = {}): KnexStore {
       return Number(row?.n ?? 0);
     },
 
-    listEvents: (caseId, opts = {}) => readEvents(reader, dialect, caseId, opts),
+    listEvents: (caseId, opts = {}) => readEventsWith(readerRows, dialect, caseId, opts),
+
+    listSnapshots: (caseId) => readSnapshots(readerRows, dialect, caseId),
+
+    getSnapshot: (caseId, atSeq) => readSnapshotAt(readerRows, dialect, caseId, atSeq),
 
     async listTasks(filter): Promise<TaskRecord[]> {
+      // The tasks of one case (every case view): one prepared statement.
+      if (filter.caseId !== undefined && Object.entries(filter).every(([k, v]) => k === 'caseId' || v === undefined)) {
+        const rows = await readerRows<TaskRow>(`SELECT ${TASK_SELECT} FROM tasks WHERE case_id = ? ORDER BY opened_at, task_key`, [filter.caseId]);
+        return rows.map((row) => rowToTask(dialect, row));
+      }
       const query = reader<TaskRow>('tasks');
       if (filter.orderBy === 'due') query.orderByRaw('CASE WHEN due_at IS NULL THEN 1 ELSE 0 END, due_at, opened_at, task_key');
       else query.orderBy([{ column: 'opened_at' }, { column: 'task_key' }]);

@@ -1,7 +1,10 @@
 /**
  * The `StoreTx` of the knex store: reads and the one write (`commit`) inside a
- * database transaction opened by `createKnexStore().transaction`. `commit`
- * writes the case row, the event, and the effects on `tasks` and `timers`.
+ * database transaction opened by the store's group-commit writer, with cached
+ * prepared statements on the driver's connection (no knex on this path).
+ * `commit` writes the case row (only the columns that changed), the event (what
+ * the step changed, see `state-delta.ts`), a snapshot every N events and at case
+ * end, and the effects on `tasks`, `timers` and `outbox`.
  *
  * How database failures become domain errors (the mapping is part of the
  * contract, tested on both dialects):
@@ -19,36 +22,63 @@
  * the command from a fresh read, where it finds that write (for a creation key,
  * through `findCaseByCreationKey`).
  */
-import type { Knex } from 'knex';
 import type { CommitRequest, StoreTx } from '../ports.js';
 import type { Effect } from '../core/effects.js';
 import { assertNever, CaseNotFoundError, EngineError, IdempotencyConflictError, VersionConflictError } from '../errors.js';
-import { caseToRow, encodeJson, eventSaltsToRow, eventToRow, readDefinition, readDefinitionOwners, readEvents, rowToCase, rowToEvent, type CaseRow, type Dialect, type EventRow, type TaskRow, type TimerRow } from './knex-rows.js';
+import { CASE_SELECT, caseToRow, DEFINITION_SELECT, encodeJson, EVENT_SELECT, eventSaltsToRow, eventsFromRows, eventToRow, readEventsWith, rowToCase, rowToDefinition, type CaseRow, type DefinitionRow, type EventRow, type QueryRows } from './knex-rows.js';
+import type { SqlConn } from './sql-statements.js';
+import { DELTA_KEY, stateDelta, storedDelta } from './state-delta.js';
 
-/** Creates the transaction-bound half of the store. */
-export function createKnexTx(trx: Knex.Transaction, dialect: Dialect): StoreTx {
+const LOCK_CASE_SQLITE = `SELECT ${CASE_SELECT} FROM cases WHERE id = ?`;
+const LOCK_CASE_PG = `${LOCK_CASE_SQLITE} FOR UPDATE`;
+
+/** How the writer's transactions store states. */
+export interface SqlTxOptions {
+  /** A full state snapshot every this many events (and when a case ends). */
+  snapshotEvery: number;
+}
+
+/**
+ * Creates the transaction-bound half of the store over one connection of the
+ * writer, inside a transaction it opened (see `group-commit.ts`). Every
+ * statement is a cached prepared one; a send without effects writes with three
+ * (case row, event, and the snapshot every N events).
+ */
+export function createSqlTx(conn: SqlConn, options: SqlTxOptions): StoreTx {
+  const { dialect } = conn;
+  const rows: QueryRows = (sql, params) => conn.all(sql, params);
   return {
     async lockCase(caseId) {
-      const query = trx<CaseRow>('cases').where({ id: caseId });
-      // PostgreSQL: a row lock. SQLite: the store already holds the database's
-      // write lock since the transaction began (see `transaction` in knex-store.ts).
-      const row = await (dialect === 'postgres' ? query.forUpdate() : query).first();
+      // PostgreSQL: a row lock. SQLite: the writer already holds the database's
+      // write lock since its transaction began (`BEGIN IMMEDIATE`).
+      const [row] = await conn.all<CaseRow>(dialect === 'postgres' ? LOCK_CASE_PG : LOCK_CASE_SQLITE, [caseId]);
       return row && rowToCase(dialect, row);
     },
 
     async findEventByKey(caseId, idempotencyKey) {
-      const row = await trx<EventRow>('case_events').where({ case_id: caseId, idempotency_key: idempotencyKey }).first();
-      return row && rowToEvent(dialect, row);
+      const [row] = await conn.all<EventRow>(`SELECT ${EVENT_SELECT} FROM case_events WHERE case_id = ? AND idempotency_key = ?`, [caseId, idempotencyKey]);
+      if (!row) return undefined;
+      const [event] = eventsFromRows(dialect, [row]);
+      // An event storing what changed: its full state is rebuilt from the nearest snapshot.
+      return storedDelta(event!.state) ? (await readEventsWith(rows, dialect, caseId, { fromSeq: event!.seq, toSeq: event!.seq }))[0] : event;
     },
 
-    getDefinition: (workflowId, version) => readDefinition(trx, dialect, workflowId, version),
+    async getDefinition(workflowId, version) {
+      const [row] = await (version === undefined
+        ? conn.all<DefinitionRow>(`SELECT ${DEFINITION_SELECT} FROM workflow_definitions WHERE workflow_id = ? ORDER BY version DESC LIMIT 1`, [workflowId])
+        : conn.all<DefinitionRow>(`SELECT ${DEFINITION_SELECT} FROM workflow_definitions WHERE workflow_id = ? AND version = ?`, [workflowId, version]));
+      return row && rowToDefinition(dialect, row);
+    },
 
-    listDefinitionOwners: (workflowId) => readDefinitionOwners(trx, workflowId),
+    async listDefinitionOwners(workflowId) {
+      const owners = await conn.all<{ version: number; owner_org: string | null }>('SELECT version, owner_org FROM workflow_definitions WHERE workflow_id = ? ORDER BY version', [workflowId]);
+      return owners.map((r) => ({ version: Number(r.version), ownerOrg: r.owner_org ?? null }));
+    },
 
-    listEvents: (caseId, opts = {}) => readEvents(trx, dialect, caseId, opts),
+    listEvents: (caseId, opts = {}) => readEventsWith(rows, dialect, caseId, opts),
 
     async findCaseByCreationKey(idempotencyKey) {
-      const row = await trx<CaseRow>('cases').where({ creation_key: idempotencyKey }).first();
+      const [row] = await conn.all<CaseRow>(`SELECT ${CASE_SELECT} FROM cases WHERE creation_key = ?`, [idempotencyKey]);
       return row && rowToCase(dialect, row);
     },
 
@@ -57,12 +87,23 @@ export function createKnexTx(trx: Knex.Transaction, dialect: Dialect): StoreTx {
       // The case row first: its optimistic check (or the PK on create) is what
       // serialises concurrent writers, so by the time the event is inserted
       // this transaction owns the case's next seq.
-      if (req.expectedVersion === null) await insertCase(trx, req);
-      else await updateCase(trx, req, req.expectedVersion);
-      await insertEvent(trx, req);
-      for (const effect of req.effects) await applyEffect(trx, req, effect);
-      // Deadlines move without tasks re-opening (pauses, extensions): keep every open task's due time current.
-      for (const t of req.taskDue ?? []) await trx('tasks').where({ task_key: t.taskKey, case_id: req.record.id }).update({ due_at: t.dueAt, due_provisional: t.dueProvisional === true });
+      if (req.expectedVersion === null) await insertCase(conn, req);
+      else await updateCase(conn, req, req.expectedVersion);
+      await insertEvent(conn, req);
+      const { record, event, previousState } = req;
+      const ended = record.status === 'done' && previousState?.status !== 'done';
+      if (event.seq % options.snapshotEvery === 0 || ended) {
+        await conn.run('INSERT INTO case_snapshots (case_id, seq, state, hash) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING', [record.id, event.seq, encodeJson(event.state), event.hash]);
+      }
+      const opened = new Set<string>();
+      for (const effect of req.effects) {
+        if (effect.type === 'open-task') opened.add(effect.taskKey);
+        await applyEffect(conn, req, effect);
+      }
+      // Deadlines move without tasks re-opening (pauses, extensions): the due times that changed.
+      for (const t of req.taskDue ?? []) {
+        if (!opened.has(t.taskKey)) await conn.run('UPDATE tasks SET due_at = ?, due_provisional = ? WHERE task_key = ? AND case_id = ?', [t.dueAt, t.dueProvisional === true, t.taskKey, record.id]);
+      }
     },
   };
 }
@@ -79,34 +120,48 @@ function assertCoherent({ record, event, expectedVersion }: CommitRequest): void
   }
 }
 
-async function insertCase(trx: Knex.Transaction, { record }: CommitRequest): Promise<void> {
+const CASE_COLUMNS = ['id', 'workflow_id', 'workflow_version', 'org', 'status', 'state', 'version', 'last_hash', 'creation_key', 'created_at', 'updated_at'] as const;
+const INSERT_CASE = `INSERT INTO cases (${CASE_COLUMNS.join(', ')}) VALUES (${CASE_COLUMNS.map(() => '?').join(', ')}) ON CONFLICT DO NOTHING RETURNING id`;
+
+async function insertCase(conn: SqlConn, { record }: CommitRequest): Promise<void> {
   // ON CONFLICT DO NOTHING instead of catching the unique violation: on
   // PostgreSQL a failed statement aborts the transaction, and we still need to
   // read the winner's version. It also waits for a concurrent uncommitted
   // insert of the same key, so the read below sees the winner.
-  const inserted = await trx('cases').insert(caseToRow(record)).onConflict().ignore().returning('id');
+  const row = caseToRow(record);
+  const inserted = await conn.all<{ id: string }>(INSERT_CASE, CASE_COLUMNS.map((c) => row[c]));
   if (inserted.length === 1) return;
-  const existing =
-    (await trx<CaseRow>('cases').select('version').where({ id: record.id }).first()) ??
-    (record.creationKey === null ? undefined : await trx<CaseRow>('cases').select('version').where({ creation_key: record.creationKey }).first());
+  const [existing] = [
+    ...(await conn.all<{ version: number }>('SELECT version FROM cases WHERE id = ?', [record.id])),
+    ...(record.creationKey === null ? [] : await conn.all<{ version: number }>('SELECT version FROM cases WHERE creation_key = ?', [record.creationKey])),
+  ];
   throw new VersionConflictError(record.id, 0, existing === undefined ? 0 : Number(existing.version));
 }
 
-async function updateCase(trx: Knex.Transaction, { record }: CommitRequest, expectedVersion: number): Promise<void> {
-  // id, creation_key and created_at never change after creation.
-  const { id: _id, creation_key: _key, created_at: _created, ...changes } = caseToRow(record);
-  const updated = await trx<CaseRow>('cases').where({ id: record.id, version: expectedVersion }).update(changes);
+async function updateCase(conn: SqlConn, { record, previousState }: CommitRequest, expectedVersion: number): Promise<void> {
+  const row = caseToRow(record);
+  // id, creation_key and created_at never change after creation; with the state before, only what moved is written.
+  const updated = previousState === undefined
+    ? await conn.run('UPDATE cases SET workflow_id = ?, workflow_version = ?, org = ?, status = ?, state = ?, version = ?, last_hash = ?, updated_at = ? WHERE id = ? AND version = ?', [row.workflow_id, row.workflow_version, row.org, row.status, row.state, row.version, row.last_hash, row.updated_at, record.id, expectedVersion])
+    : previousState.status === record.status
+      ? await conn.run('UPDATE cases SET state = ?, version = ?, last_hash = ?, updated_at = ? WHERE id = ? AND version = ?', [row.state, row.version, row.last_hash, row.updated_at, record.id, expectedVersion])
+      : await conn.run('UPDATE cases SET status = ?, state = ?, version = ?, last_hash = ?, updated_at = ? WHERE id = ? AND version = ?', [row.status, row.state, row.version, row.last_hash, row.updated_at, record.id, expectedVersion]);
   if (updated === 1) return;
-  const current = await trx<CaseRow>('cases').select('version').where({ id: record.id }).first();
+  const [current] = await conn.all<{ version: number }>('SELECT version FROM cases WHERE id = ?', [record.id]);
   if (current === undefined) throw new CaseNotFoundError(record.id);
   throw new VersionConflictError(record.id, expectedVersion, Number(current.version));
 }
 
-async function insertEvent(trx: Knex.Transaction, { event, expectedVersion }: CommitRequest): Promise<void> {
+const INSERT_EVENT = 'INSERT INTO case_events (case_id, seq, type, payload, actor, at, idempotency_key, state, env, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
+
+async function insertEvent(conn: SqlConn, { event, expectedVersion, previousState }: CommitRequest): Promise<void> {
+  const row = eventToRow(event);
+  // What the step changed, when the state before is known; event 1 keeps its full state.
+  const state = previousState !== undefined && event.seq > 1 ? encodeJson({ [DELTA_KEY]: stateDelta(previousState, event.state, event.payload) }) : row.state;
   try {
-    await trx('case_events').insert(eventToRow(event));
+    await conn.run(INSERT_EVENT, [row.case_id, row.seq, row.type, row.payload, row.actor, row.at, row.idempotency_key, state, row.env, row.prev_hash, row.hash]);
     const salts = eventSaltsToRow(event);
-    if (salts) await trx('event_salts').insert(salts);
+    if (salts) await conn.run('INSERT INTO event_salts (case_id, seq, salts) VALUES (?, ?, ?)', [salts.case_id, salts.seq, salts.salts]);
   } catch (error) {
     // Only reachable when a writer bypassed the case row's check (or the row
     // and the log disagree): the constraints are the last line of defence.
@@ -138,59 +193,43 @@ function eventUniqueViolation(error: unknown): 'seq' | 'idempotency_key' | undef
   return undefined;
 }
 
-/** Inserts a pending timer row; a duplicate key is ignored, which keeps a claim in progress intact. */
-async function insertTimer(trx: Knex.Transaction, row: Omit<TimerRow, 'status' | 'claimed_by' | 'claim_expires_at' | 'attempts' | 'last_error'>): Promise<void> {
-  const full: TimerRow = { ...row, status: 'pending', claimed_by: null, claim_expires_at: null, attempts: 0, last_error: null };
-  await trx('timers').insert(full).onConflict('timer_key').ignore();
-}
+const INSERT_TIMER = "INSERT INTO timers (timer_key, case_id, workflow_id, kind, deadline_key, idx, generation, due_at, set_seq, status, attempts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0) ON CONFLICT (timer_key) DO NOTHING";
 
-async function applyEffect(trx: Knex.Transaction, req: CommitRequest, effect: Effect): Promise<void> {
+const TASK_COLUMNS = ['task_key', 'case_id', 'workflow_id', 'state_id', 'role', 'org', 'title', 'opened_at', 'opened_seq', 'due_at', 'due_provisional', 'assignee'] as const;
+// An upsert, so re-entering a state re-opens its task at this event.
+const UPSERT_TASK = `INSERT INTO tasks (${TASK_COLUMNS.join(', ')}) VALUES (${TASK_COLUMNS.map(() => '?').join(', ')}) ON CONFLICT (task_key) DO UPDATE SET ${TASK_COLUMNS.filter((c) => c !== 'task_key').map((c) => `${c} = excluded.${c}`).join(', ')}`;
+
+const OUTBOX_COLUMNS = ['id', 'case_id', 'seq', 'template', 'kind', 'channels', 'recipients', 'ack', 'vars', 'confidential', 'status', 'attempts', 'next_attempt_at', 'created_at'] as const;
+const INSERT_OUTBOX = `INSERT INTO outbox (${OUTBOX_COLUMNS.join(', ')}) VALUES (${OUTBOX_COLUMNS.map(() => '?').join(', ')}) ON CONFLICT (id) DO NOTHING`;
+
+async function applyEffect(conn: SqlConn, req: CommitRequest, effect: Effect): Promise<void> {
   const { record, event } = req;
   switch (effect.type) {
     case 'open-task': {
-      const row: TaskRow = {
-        task_key: effect.taskKey,
-        case_id: record.id,
-        workflow_id: record.workflowId,
-        state_id: effect.stateId,
-        role: effect.role,
-        org: effect.org,
-        title: encodeJson(effect.title),
-        opened_at: event.at,
-        opened_seq: event.seq,
-        due_at: req.taskDue?.find((t) => t.taskKey === effect.taskKey)?.dueAt ?? null,
-        due_provisional: req.taskDue?.find((t) => t.taskKey === effect.taskKey)?.dueProvisional === true,
-        assignee: null,
-      };
-      // An upsert, so re-entering a state re-opens its task at this event.
-      await trx('tasks').insert(row).onConflict('task_key').merge();
+      const due = req.taskDue?.find((t) => t.taskKey === effect.taskKey);
+      await conn.run(UPSERT_TASK, [effect.taskKey, record.id, record.workflowId, effect.stateId, effect.role, effect.org, encodeJson(effect.title), event.at, event.seq, due?.dueAt ?? null, due?.dueProvisional === true, null]);
       return;
     }
     case 'assign-task':
-      await trx('tasks').where({ task_key: effect.taskKey, case_id: record.id }).update({ assignee: effect.assignee });
+      await conn.run('UPDATE tasks SET assignee = ? WHERE task_key = ? AND case_id = ?', [effect.assignee, effect.taskKey, record.id]);
       return;
     case 'close-task':
-      await trx('tasks').where({ task_key: effect.taskKey }).delete();
+      await conn.run('DELETE FROM tasks WHERE task_key = ?', [effect.taskKey]);
       return;
     case 'case-closed':
       // A closed case offers no work and waits for no deadline.
-      await trx('tasks').where({ case_id: record.id }).delete();
-      await trx('timers').where({ case_id: record.id }).delete();
+      await conn.run('DELETE FROM tasks WHERE case_id = ?', [record.id]);
+      await conn.run('DELETE FROM timers WHERE case_id = ?', [record.id]);
       return;
     case 'set-timer':
-      // Timer keys carry the deadline's generation, so a re-armed deadline is a new row.
-      await insertTimer(trx, { timer_key: effect.timerKey, case_id: record.id, workflow_id: record.workflowId, kind: effect.kind, deadline_key: effect.deadlineKey, idx: effect.index, generation: effect.generation, due_at: effect.dueAt, set_seq: event.seq });
+      // Timer keys carry the deadline's generation, so a re-armed deadline is a new row; a duplicate key keeps a claim in progress intact.
+      await conn.run(INSERT_TIMER, [effect.timerKey, record.id, record.workflowId, effect.kind, effect.deadlineKey, effect.index, effect.generation, effect.dueAt, event.seq]);
       return;
     case 'notify':
-      await trx('outbox')
-        .insert({
-          id: effect.id, case_id: record.id, seq: event.seq, template: effect.template, kind: effect.kind,
-          channels: encodeJson(effect.channels), recipients: encodeJson(effect.to), ack: effect.ack ? encodeJson(effect.ack) : null,
-          vars: encodeJson(effect.vars), confidential: encodeJson(effect.confidential),
-          status: 'pending', attempts: 0, next_attempt_at: event.at, created_at: event.at,
-        })
-        .onConflict('id')
-        .ignore();
+      await conn.run(INSERT_OUTBOX, [
+        effect.id, record.id, event.seq, effect.template, effect.kind, encodeJson(effect.channels), encodeJson(effect.to), effect.ack ? encodeJson(effect.ack) : null,
+        encodeJson(effect.vars), encodeJson(effect.confidential), 'pending', 0, event.at, event.at,
+      ]);
       return;
     case 'spawn-case':
       // The runtime creates the child case itself (through commit) in the same transaction.
@@ -198,10 +237,10 @@ async function applyEffect(trx: Knex.Transaction, req: CommitRequest, effect: Ef
     case 'signal-parent':
       // A durable, once-only message to the parent: a timer row on the parent's case, due now.
       // workflow_id is the child's: the row's case is the parent, the workflow column only labels metrics.
-      await insertTimer(trx, { timer_key: `${effect.parentCaseId}:child:${effect.childCaseId}:done`, case_id: effect.parentCaseId, workflow_id: record.workflowId, kind: 'signal', deadline_key: effect.childCaseId, idx: 0, generation: 0, due_at: event.at, set_seq: event.seq });
+      await conn.run(INSERT_TIMER, [`${effect.parentCaseId}:child:${effect.childCaseId}:done`, effect.parentCaseId, record.workflowId, 'signal', effect.childCaseId, 0, 0, event.at, event.seq]);
       return;
     case 'cancel-timer':
-      await trx('timers').where({ timer_key: effect.timerKey }).delete();
+      await conn.run('DELETE FROM timers WHERE timer_key = ?', [effect.timerKey]);
       return;
     default:
       assertNever(effect);

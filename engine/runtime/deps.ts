@@ -3,12 +3,13 @@
  * id generator.
  */
 import type { Effect } from '../core/effects.js';
-import type { Clock, EventRecord, OrgResolver, Store } from '../ports.js';
+import type { Clock, EngineStore, EventRecord, OrgResolver } from '../ports.js';
 import type { CalendarService } from './calendars.js';
 import type { WorkflowRegistry } from './registry.js';
 
 export interface EngineDeps {
-  store: Store;
+  /** What the runtime needs of the store (the engine's port; listings and the outbox are not part of it). */
+  store: EngineStore;
   clock: Clock;
   registry: WorkflowRegistry;
   calendars: CalendarService;

@@ -11,6 +11,7 @@ import { CaseNotFoundError, EngineError, ReplayDivergedError } from '../errors.j
 import type { EventRecord } from '../ports.js';
 import type { EngineDeps } from './deps.js';
 import { CASE_CREATED } from './open-case.js';
+import { replayFromSnapshot } from './snapshots.js';
 
 export interface ReplayResult {
   caseId: string;
@@ -73,9 +74,7 @@ export async function replayCase(deps: EngineDeps, caseId: string, opts: { atSeq
     throw new EngineError('invalid_input', `seq ${atSeq} is outside 1..${record.version} for case ${caseId}`, { caseId, atSeq, latest: record.version });
   }
   const wf = await deps.registry.get(record.workflowId, record.workflowVersion);
-  const events = await deps.store.listEvents(caseId, { toSeq: atSeq });
-  const state = await foldEvents(deps, wf, events);
-  const last = events[events.length - 1];
+  const { state, last } = await replayFromSnapshot(deps, wf, caseId, atSeq);
   if (!state || !last) throw new ReplayDivergedError(caseId, atSeq, 'no events recorded');
   return { caseId, seq: last.seq, state, event: last };
 }

@@ -7,7 +7,7 @@ import { decide } from '../core/decide.js';
 import type { Effect } from '../core/effects.js';
 import type { Actor } from '../core/types.js';
 import { CaseNotFoundError, IdempotencyConflictError, VersionConflictError } from '../errors.js';
-import type { CaseRecord, EventRecord, StoreTx } from '../ports.js';
+import type { CaseRecord, CommitRequest, EventRecord, StoreTx } from '../ports.js';
 import type { HistoryView } from '../core/task-events.js';
 import { MAX_PINS, MAX_SEND_ATTEMPTS, type EngineDeps } from './deps.js';
 import { canonicalJson, signEvent } from './hash.js';
@@ -36,6 +36,21 @@ export interface SendResult {
 async function historyView(tx: StoreTx, current: CaseRecord): Promise<HistoryView | undefined> {
   const [before, last] = await tx.listEvents(current.id, { fromSeq: current.version - 1, toSeq: current.version });
   return before && last ? { lastEvent: { seq: last.seq, type: last.type, actorId: last.actor.id }, stateBefore: before.state } : undefined;
+}
+
+type TaskDue = NonNullable<CommitRequest['taskDue']>[number];
+
+/**
+ * The task due times a step must write: those of the tasks it opens, and those that differ from
+ * the due times before the step (every commit wrote those, so the rows hold them).
+ */
+export function changedTaskDue(before: TaskDue[], after: TaskDue[], effects: Effect[]): TaskDue[] {
+  const opened = new Set(effects.flatMap((e) => (e.type === 'open-task' ? [e.taskKey] : [])));
+  const old = new Map(before.map((t) => [t.taskKey, t]));
+  return after.filter((t) => {
+    const o = old.get(t.taskKey);
+    return opened.has(t.taskKey) || !o || o.dueAt !== t.dueAt || (o.dueProvisional === true) !== (t.dueProvisional === true);
+  });
 }
 
 /**
@@ -85,9 +100,10 @@ export async function sendEvent(deps: EngineDeps, caseId: string, cmd: SendComma
           caseId, seq: state.seq, type: cmd.type, payload, actor, at, idempotencyKey: cmd.idempotencyKey ?? null, state, env: stepEnvRecord(cals.used, handOvers, state), prevHash: current.lastHash,
         }, confidentialFields(wf.definition), deps.newSalt);
         const record: CaseRecord = { ...current, status: state.status, state, version: state.seq, lastHash: event.hash, updatedAt: at };
-        await tx.commit({ record, expectedVersion: current.version, event, effects, taskDue: taskDueTimes(wf, caseId, state.value, state.deadlines) });
+        const taskDue = changedTaskDue(taskDueTimes(wf, caseId, current.state.value, current.state.deadlines), taskDueTimes(wf, caseId, state.value, state.deadlines), effects);
+        await tx.commit({ record, expectedVersion: current.version, event, effects, taskDue, previousState: current.state });
         return { record, event, duplicate: false, effects: [...effects, ...(await spawnInTx(deps, tx, effects, actor, now, facts, current.org))] };
-      });
+      }, { caseId });
       if (!result.duplicate) deps.afterCommit?.({ event: result.event, effects: result.effects });
       return result;
     } catch (err) {

@@ -2,7 +2,8 @@
  * Audit verification: for every case (or one), checks that seqs run 1..n
  * without gaps, that each event's `prevHash` is the previous event's hash and
  * its `hash` recomputes, that replaying the events through the pinned
- * definition gives the state recorded at every seq, and that the case row
+ * definition gives the state recorded at every seq and the state of every
+ * snapshot (each also bound to its event's hash), and that the case row
  * matches the last event.
  */
 import { CaseNotFoundError, EngineError, ReplayDivergedError } from '../errors.js';
@@ -65,6 +66,8 @@ async function verifyOne(deps: EngineDeps, caseId: string, report: VerifyReport)
   const record = await deps.store.getCase(caseId);
   if (!record) return { caseId, seq: 0, reason: 'case row disappeared during verification' };
   const events = await deps.store.listEvents(caseId);
+  // Each snapshot is checked where the replay reaches its seq.
+  const snapshots = new Map((await deps.store.listSnapshots(caseId)).map((s) => [s.seq, s]));
   const fail = (seq: number, reason: string): VerifyFailure => ({ caseId, seq, reason });
   let wf;
   try {
@@ -92,10 +95,18 @@ async function verifyOne(deps: EngineDeps, caseId: string, report: VerifyReport)
       return fail(event.seq, `replay refuses the event: ${reason}`);
     }
     if (canonicalJson(state) !== canonicalJson(event.state)) return fail(event.seq, 'replayed state differs from the state recorded with the event');
+    const snapshot = snapshots.get(event.seq);
+    if (snapshot) {
+      if (snapshot.hash !== event.hash) return fail(event.seq, `the snapshot at seq ${event.seq} does not belong to the event's hash`);
+      if (canonicalJson(snapshot.state) !== canonicalJson(state)) return fail(event.seq, `the snapshot at seq ${event.seq} differs from the replayed state`);
+      snapshots.delete(event.seq);
+    }
     prevHash = event.hash;
     last = event;
   }
   if (!last) return fail(1, 'case has no events');
+  const orphan = [...snapshots.keys()][0];
+  if (orphan !== undefined) return fail(orphan, `a snapshot at seq ${orphan} has no event`);
   if (record.version !== last.seq) return fail(last.seq, `case version ${record.version} differs from the last seq ${last.seq}`);
   if (record.lastHash !== last.hash) return fail(last.seq, 'case row last_hash differs from the last event hash');
   if (canonicalJson(record.state) !== canonicalJson(last.state) || record.status !== last.state.status) return fail(last.seq, 'case row state differs from the state after the last event');

@@ -12,7 +12,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createKnexStore, type KnexStore } from '../../engine/adapters/knex-store.js';
+import { createKnexStore, type KnexStore, type KnexStoreOptions } from '../../engine/adapters/knex-store.js';
 import { postgresUrl } from './services.js';
 
 /** A store made for one test and the function that disposes of it. */
@@ -24,11 +24,14 @@ export interface FreshStore {
   reopen: () => KnexStore;
 }
 
+/** Store options a test may add (snapshot interval, writers, statement hook). */
+export type ExtraStoreOptions = Pick<KnexStoreOptions, 'snapshotEvery' | 'writers' | 'onStatement'>;
+
 /** A migrated store on a new SQLite file in a new temp directory. */
-export async function freshSqliteStore(): Promise<FreshStore> {
+export async function freshSqliteStore(extra: ExtraStoreOptions = {}): Promise<FreshStore> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'duban-store-'));
   const sqliteFile = path.join(dir, 'duban.sqlite');
-  const store = createKnexStore({ sqliteFile });
+  const store = createKnexStore({ sqliteFile, ...extra });
   let cleaned = false;
   const fresh: FreshStore = {
     store,
@@ -44,10 +47,10 @@ export async function freshSqliteStore(): Promise<FreshStore> {
 }
 
 /** A migrated store in a new schema `t_<random>` of the test PostgreSQL database. */
-export async function freshPostgresStore(): Promise<FreshStore> {
+export async function freshPostgresStore(extra: ExtraStoreOptions = {}): Promise<FreshStore> {
   const schema = `t_${randomBytes(6).toString('hex')}`;
   const databaseUrl = postgresUrl();
-  const store = createKnexStore({ databaseUrl, schema });
+  const store = createKnexStore({ databaseUrl, schema, ...extra });
   let cleaned = false;
   return migrated({
     store,
