@@ -9,7 +9,7 @@ import { harness, inspector, type Harness } from './support.js';
 const redis = await redisAvailableForSuite();
 const PREFIX = 'duban-test';
 /** The system clock, shaped like the manual one the harness expects (BullMQ delays run on real time). */
-const realClock = { ...systemClock, set: () => {}, advance: () => new Date() } as ManualClock;
+const realClock = { ...systemClock, set: () => {}, advance: () => new Date() } as unknown as ManualClock;
 
 describe.skipIf(!redis)('BullMQ delivery on Redis', () => {
   let h: Harness;
