@@ -22,7 +22,7 @@ import { Queue, UnrecoverableError, Worker, type ConnectionOptions, type JobsOpt
 import { z } from 'zod';
 import type { Scheduler, TimerRecord } from '../ports.js';
 import { createPoller, type Poller } from './poller.js';
-import { createTimerFiring, drainDue, type FiringResult, type TimerFiringOptions, type TimerRef } from './timer-firing.js';
+import { createTimerFiring, drainDue, TimerHeldError, type FiringResult, type TimerFiringOptions, type TimerRef } from './timer-firing.js';
 
 export interface BullmqSchedulerOptions extends TimerFiringOptions {
   /** A `redis://…` URL or ioredis options. Each Queue and Worker opens its own connections. */
@@ -37,6 +37,8 @@ export interface BullmqSchedulerOptions extends TimerFiringOptions {
   sweepIntervalMs?: number | undefined;
   /** How long past due a row must be before the sweep fires it instead of its job (default 60 s). */
   sweepGraceMs?: number | undefined;
+  /** Wait after the n-th failed sweep in a row (default 1 s doubling, at most 1 min). */
+  sweepBackoffMs?: ((failures: number) => number) | undefined;
   /** Tries per job before it is left failed (default 5); the row is still retried by the sweep. */
   attempts?: number | undefined;
   /** Rows read per query when re-arming and sweeping (default 500). */
@@ -76,6 +78,8 @@ export function timerJobId(timerKey: string): string {
 
 /** Lands a retried job just after the row's retry time, which the claim waits for. */
 const RETRY_MARGIN_MS = 250;
+/** Retry of a job whose row waits behind an earlier timer of its case another process is firing. */
+const HELD_RETRY_MS = 250;
 
 /** A scheduler on BullMQ, plus what operators and tests look at. */
 export interface BullmqScheduler extends Scheduler {
@@ -198,6 +202,7 @@ export function createBullmqScheduler(options: BullmqSchedulerOptions): BullmqSc
     clock,
     logger,
     intervalMs: sweepIntervalMs,
+    backoffMs: options.sweepBackoffMs,
     lanes: [{ name: SWEEP, drain: ({ stopped }) => drain(sweepGraceMs, 1, stopped) }],
   });
 
@@ -233,7 +238,10 @@ export function createBullmqScheduler(options: BullmqSchedulerOptions): BullmqSc
         worker = new Worker<TimerJobData, FiringResult>(queueName, processJob, {
           ...base,
           concurrency,
-          settings: { backoffStrategy: (attemptsMade: number) => firing.retryBackoffMs(attemptsMade) + RETRY_MARGIN_MS },
+          settings: {
+            // A timer waiting behind another scheduler's firing of its case is tried again soon; a failed one after its row's retry time.
+            backoffStrategy: (attemptsMade: number, _type?: string, err?: Error) => (err instanceof TimerHeldError ? HELD_RETRY_MS : firing.retryBackoffMs(attemptsMade) + RETRY_MARGIN_MS),
+          },
         });
         worker.on('error', (err) => logger.error('timer worker error', { queue: queueName, error: String(err) }));
       }

@@ -40,6 +40,10 @@ function claimable(q: Knex.QueryBuilder, now: string): Knex.QueryBuilder {
 
 /** Claimable at `:now`: pending, or claimed by someone whose claim ran out. */
 const CLAIMABLE = `(t.status = 'pending' OR (t.status = 'firing' AND t.claim_expires_at <= :now))`;
+/** No earlier row of its case is held by someone (firing, or failed and waiting for its retry): its turn has come. */
+const UNBLOCKED =
+  `NOT EXISTS (SELECT 1 FROM timers e WHERE e.case_id = t.case_id AND (e.due_at < t.due_at OR (e.due_at = t.due_at AND e.timer_key < t.timer_key)) ` +
+  `AND NOT (e.status = 'pending' OR (e.status = 'firing' AND e.claim_expires_at <= :now)))`;
 
 /**
  * The claim of the rows `picked` selects (a CTE over `timers t` with columns
@@ -71,7 +75,8 @@ export function createKnexTimerStore(writer: Knex, reader: Knex): TimerStore {
   const pg = isPostgres(writer);
   return {
     async claimDue(dueBefore, now, limit, owner, until) {
-      const picked = `SELECT t.timer_key, t.case_id, t.due_at FROM timers t WHERE t.due_at <= :dueBefore AND ${CLAIMABLE} ORDER BY t.due_at, t.timer_key LIMIT :limit`;
+      // Rows waiting behind a held one are left out of the pick, so they do not fill the batch with rows it cannot take.
+      const picked = `SELECT t.timer_key, t.case_id, t.due_at FROM timers t WHERE t.due_at <= :dueBefore AND ${CLAIMABLE} AND ${UNBLOCKED} ORDER BY t.due_at, t.timer_key LIMIT :limit`;
       const result = await writer.raw(claimSql(pg, picked), { owner, until, now, dueBefore, limit });
       return rowsOf(result).map(rowToTimer).sort(byDue);
     },
@@ -99,8 +104,9 @@ export function createKnexTimerStore(writer: Knex, reader: Knex): TimerStore {
       return (await q).map(rowToTimer);
     },
     async nextDueAt(now) {
-      const row = (await claimable(reader('timers'), now).min({ at: 'due_at' }).first()) as { at?: string | null } | undefined;
-      return row?.at ?? undefined;
+      // A row waiting behind a held one is not due before that one is gone: the poll interval (or a wake) sees it then.
+      const rows = rowsOf(await reader.raw(`SELECT MIN(t.due_at) AS at FROM timers t WHERE ${CLAIMABLE} AND ${UNBLOCKED}`, { now })) as unknown as { at: string | null }[];
+      return rows[0]?.at ?? undefined;
     },
     async claim(timerKey, owner, now, until) {
       const n = await claimable(writer('timers').where({ timer_key: timerKey }), now).update({ status: 'firing', claimed_by: owner, claim_expires_at: until });
