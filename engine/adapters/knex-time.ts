@@ -105,7 +105,8 @@ export function createKnexTimerStore(writer: Knex, reader: Knex): TimerStore {
     },
     async nextDueAt(now) {
       // A row waiting behind a held one is not due before that one is gone: the poll interval (or a wake) sees it then.
-      const rows = rowsOf(await reader.raw(`SELECT MIN(t.due_at) AS at FROM timers t WHERE ${CLAIMABLE} AND ${UNBLOCKED}`, { now })) as unknown as { at: string | null }[];
+      // ORDER BY … LIMIT 1 walks the claim index and stops at the first row; MIN() with a WHERE would read them all.
+      const rows = rowsOf(await reader.raw(`SELECT t.due_at AS at FROM timers t WHERE ${CLAIMABLE} AND ${UNBLOCKED} ORDER BY t.due_at, t.timer_key LIMIT 1`, { now })) as unknown as { at: string | null }[];
       return rows[0]?.at ?? undefined;
     },
     async claim(timerKey, owner, now, until) {
