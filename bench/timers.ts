@@ -31,6 +31,8 @@ const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:
 const PER_CASE = 10;
 const CONCURRENCY = Number(process.env.BENCH_TIMERS_CONCURRENCY ?? 8);
 const PREFIX = 'duban-bench';
+/** Which runs to make (`BENCH_TIMERS_MODES=embedded,bullmq,bare`; default all three). */
+const MODES = new Set((process.env.BENCH_TIMERS_MODES ?? 'bare,embedded,bullmq').split(',').map((m) => m.trim()));
 
 const fields = Object.fromEntries(Array.from({ length: PER_CASE }, (_, i) => [`d${i}`, { type: 'string', format: 'date-time' }]));
 const workflow = defineWorkflow({
@@ -161,9 +163,9 @@ export async function main(): Promise<void> {
       `${fmt(N)} timers (${fmt(N / PER_CASE)} cases × ${PER_CASE} deadlines) due within ${fmt(WINDOW_MS)} ms (${fmt((N / WINDOW_MS) * 1000)}/s falling due, the most any run can fire), ` +
         `the first ${fmt(leadMs)} ms after start; concurrency ${CONCURRENCY}`,
     );
-    const bare = await measureBareBullmq(leadMs);
+    const bare = MODES.has('bare') ? await measureBareBullmq(leadMs) : undefined;
 
-    const embedded = await (async () => {
+    const embedded = !MODES.has('embedded') ? undefined : await (async () => {
       const store = createKnexStore({ sqliteFile: join(dir, 'embedded.sqlite') });
       try {
         return await measureScheduler(store, (engine) => createPollingScheduler({ engine, batchSize: 500, concurrency: CONCURRENCY, latenessSamples: N }), 1_000);
@@ -174,21 +176,23 @@ export async function main(): Promise<void> {
 
     const queueName = `bench-timers-${randomBytes(4).toString('hex')}`;
     const schema = `bench_${randomBytes(4).toString('hex')}`;
-    const store = BULLMQ_DB === 'postgres' ? createKnexStore({ databaseUrl: DATABASE_URL, schema }) : createKnexStore({ sqliteFile: join(dir, 'bullmq.sqlite') });
-    let distributed: Figures;
-    try {
-      distributed = await measureScheduler(store, (engine) => createBullmqScheduler({ engine, connection: REDIS_URL, queueName, prefix: PREFIX, concurrency: CONCURRENCY, sweepIntervalMs: 3_600_000, latenessSamples: N }), leadMs);
-    } finally {
-      const q = new Queue(queueName, { connection: { url: REDIS_URL }, prefix: PREFIX });
-      await q.obliterate({ force: true });
-      await q.close();
-      if (BULLMQ_DB === 'postgres') await store.knex.raw('DROP SCHEMA IF EXISTS ?? CASCADE', [schema]);
-      await store.close();
+    let distributed: Figures | undefined;
+    if (MODES.has('bullmq')) {
+      const store = BULLMQ_DB === 'postgres' ? createKnexStore({ databaseUrl: DATABASE_URL, schema }) : createKnexStore({ sqliteFile: join(dir, 'bullmq.sqlite') });
+      try {
+        distributed = await measureScheduler(store, (engine) => createBullmqScheduler({ engine, connection: REDIS_URL, queueName, prefix: PREFIX, concurrency: CONCURRENCY, sweepIntervalMs: 3_600_000, latenessSamples: N }), leadMs);
+      } finally {
+        const q = new Queue(queueName, { connection: { url: REDIS_URL }, prefix: PREFIX });
+        await q.obliterate({ force: true });
+        await q.close();
+        if (BULLMQ_DB === 'postgres') await store.knex.raw('DROP SCHEMA IF EXISTS ?? CASCADE', [schema]);
+        await store.close();
+      }
     }
 
-    console.log(line('bare BullMQ (no-op worker)', bare));
-    console.log(line('embedded poller (SQLite)', embedded, bare));
-    console.log(line(`BullMQ scheduler (${BULLMQ_DB === 'postgres' ? 'PostgreSQL' : 'SQLite'})`, distributed, bare));
+    if (bare) console.log(line('bare BullMQ (no-op worker)', bare));
+    if (embedded) console.log(line('embedded poller (SQLite)', embedded, bare));
+    if (distributed) console.log(line(`BullMQ scheduler (${BULLMQ_DB === 'postgres' ? 'PostgreSQL' : 'SQLite'})`, distributed, bare));
     console.log('setup = creating the cases through the engine; arming = adding the jobs (bare) or start() (schedulers: re-arming every row for BullMQ), inside the lead time');
   } finally {
     rmSync(dir, { recursive: true, force: true });

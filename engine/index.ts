@@ -63,7 +63,7 @@ export {
   type Reader,
   type RedactedValue,
 } from './core/confidential.js';
-export { systemClock, createManualClock, createOffsetClock, type ManualClock } from './adapters/clocks.js';
+export { systemClock, createManualClock, createOffsetClock, isManualClock, type ManualClock } from './adapters/clocks.js';
 export { createKnexStore, defaultSqliteFile, type KnexStore, type KnexStoreOptions } from './adapters/knex-store.js';
 export {
   addDuration,
@@ -89,9 +89,10 @@ export { DeadlineStateSchema, type DeadlineState } from './core/deadline-state.j
 export { timersOf, type StepEnv, type TimerSpec, type CalendarLookup } from './core/deadlines.js';
 export { BUILTIN_EVENTS, isBuiltinEvent } from './core/builtin-events.js';
 export type { Scheduler, SchedulerStats } from './ports.js';
+export { createPoller, inLanes, atClockTime, defaultPollerBackoffMs, type Poller, type PollerLane, type PollerOptions, type PollerLogger, type DrainSignal } from './adapters/poller.js';
 export { createPollingScheduler, type PollingScheduler, type PollingSchedulerOptions } from './adapters/polling-scheduler.js';
 export { createBullmqScheduler, timerJobId, TimerJobDataSchema, type BullmqScheduler, type BullmqSchedulerOptions, type TimerJobData } from './adapters/bullmq-scheduler.js';
-export { defaultRetryBackoffMs, type TimerEngine, type SchedulerLogger, type TimerFiringOptions } from './adapters/timer-firing.js';
+export { defaultRetryBackoffMs, TimerHeldError, type TimerEngine, type SchedulerLogger, type TimerFiringOptions } from './adapters/timer-firing.js';
 export type { CaseFilter, CaseStateCount, EngineStore, CaseQueries, SnapshotRecord, TransactionOptions } from './ports.js';
 export type { OrgRecord, OrgLevel, EnterpriseProfile, UserRecord, TokenRecord, PeopleStore, SaveOutcome, SessionRecord, SessionStore } from './people-ports.js';
 export { ORG_LEVELS } from './people-ports.js';

@@ -235,6 +235,22 @@ export interface TimerStore {
   listAll(limit: number, after?: { dueAt: string; timerKey: string }): Promise<TimerRecord[]>;
   /** The earliest due time of a claimable timer, or undefined. */
   nextDueAt(now: string): Promise<string | undefined>;
+  /**
+   * Claims, in one statement, up to `limit` timers due at `dueBefore` or
+   * earlier that are claimable at `now`, earliest first; a timer is taken only
+   * with every earlier timer of its case still in the table, so each case's
+   * timers fire in due order however many schedulers run.
+   */
+  claimDue(dueBefore: string, now: string, limit: number, owner: string, until: string): Promise<TimerRecord[]>;
+  /**
+   * Claims a timer together with every earlier timer of its case (all claimable,
+   * or none of those after one that is not), earliest first. `target` says whether
+   * the timer itself was claimed, is held elsewhere (or behind an earlier one held
+   * elsewhere), or is gone (fired or cancelled).
+   */
+  claimThrough(timerKey: string, now: string, owner: string, until: string): Promise<{ rows: TimerRecord[]; target: 'claimed' | 'held' | 'gone' }>;
+  /** Gives claimed timers back (pending again) without counting an attempt: they were claimed but not fired. */
+  release(timerKeys: string[], owner: string): Promise<void>;
   /** Claims a timer until `until` if it is pending or its claim expired; false when another process has it. */
   claim(timerKey: string, owner: string, now: string, until: string): Promise<boolean>;
   /** Records a failed firing; the claim stays until `retryAt`, then any scheduler may take it again. */

@@ -10,11 +10,13 @@
  *   the job schedules the next attempt as a new delayed job (`…-a<attempt>`);
  * - `start()` re-enqueues every pending row, so a flushed Redis or a crash
  *   between commit and enqueue loses nothing;
- * - a periodic sweep delivers rows due longer ago than a grace period (a job
- *   that went missing) and escalates unacknowledged warnings.
+ * - a periodic sweep (a lane of the engine's poller) delivers rows due longer
+ *   ago than a grace period (a job that went missing) and escalates
+ *   unacknowledged warnings; it also runs once at start-up.
  */
 import { Queue, Worker, type ConnectionOptions, type JobsOptions, type RedisOptions } from 'bullmq';
 import { z } from 'zod';
+import { createPoller, systemClock, type Clock, type Poller } from '../engine/index.js';
 import { errorText, type NotificationLogger } from './context.js';
 import type { Dispatcher } from './dispatcher.js';
 
@@ -36,6 +38,8 @@ export interface BullmqDeliveryOptions {
   /** Whether this process delivers (runs a worker and the sweep); an HTTP-only process passes false and only enqueues. */
   work?: boolean | undefined;
   logger?: NotificationLogger | undefined;
+  /** The clock the sweep's interval and grace are measured on (default the system clock; BullMQ's delays are real time). */
+  clock?: Clock | undefined;
 }
 
 /** The data of a delivery job. Parsed when read: Redis is a boundary. */
@@ -59,6 +63,8 @@ export interface BullmqDelivery {
   enqueue(id: string, at: string, attempt?: number): Promise<void>;
   /** Adds a job for every pending row; resolves to how many rows were read. */
   rearm(): Promise<number>;
+  /** The poller its sweep runs on (tests wait for `idle()`). */
+  readonly poller: Poller;
 }
 
 /**
@@ -79,9 +85,8 @@ export function createBullmqDelivery(options: BullmqDeliveryOptions): BullmqDeli
   const base = { connection, ...(options.prefix !== undefined ? { prefix: options.prefix } : {}) };
   let queue: Queue | undefined;
   let worker: Worker | undefined;
+  const clock = options.clock ?? systemClock;
   let unsubscribe: (() => void) | undefined;
-  let sweeper: NodeJS.Timeout | undefined;
-  let sweeping: Promise<unknown> | undefined;
   let running = false;
   const adding = new Set<Promise<unknown>>();
 
@@ -125,20 +130,19 @@ export function createBullmqDelivery(options: BullmqDeliveryOptions): BullmqDeli
     }
   }
 
-  function scheduleSweep(): void {
-    if (!running) return;
-    sweeper = setTimeout(() => {
-      sweeping = dispatcher
-        .runDue({ dueBefore: new Date(Date.now() - graceMs) })
-        .catch((err: unknown) => logger.error('notification sweep failed', { error: errorText(err) }))
-        .finally(scheduleSweep);
-    }, sweepIntervalMs);
-  }
+  const poller = createPoller({
+    name: 'notification delivery',
+    clock,
+    logger,
+    intervalMs: sweepIntervalMs,
+    lanes: [{ name: 'sweep', drain: () => dispatcher.runDue({ dueBefore: new Date(clock.now().getTime() - graceMs) }) }],
+  });
 
   return {
     queueName,
     enqueue,
     rearm,
+    poller,
     async start() {
       if (running) return;
       running = true;
@@ -152,15 +156,13 @@ export function createBullmqDelivery(options: BullmqDeliveryOptions): BullmqDeli
         worker.on('error', (err) => logger.error('notification worker error', { queue: queueName, error: String(err) }));
       }
       await rearm();
-      if (work) scheduleSweep();
+      if (work) await poller.start();
     },
     async stop() {
       running = false;
       unsubscribe?.();
       unsubscribe = undefined;
-      if (sweeper) clearTimeout(sweeper);
-      sweeper = undefined;
-      await sweeping;
+      await poller.stop();
       await Promise.allSettled([...adding]);
       await worker?.close();
       worker = undefined;

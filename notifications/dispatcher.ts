@@ -2,13 +2,14 @@
  * The outbox dispatcher (DESIGN §6). Steps write outbox rows in their own
  * transaction; the dispatcher claims due rows, delivers them (deliver-row.ts)
  * and escalates unacknowledged warnings (acks.ts). In the embedded mode
- * `start()` polls in-process, waking early when this process commits a
+ * `start()` runs both on the engine's poller (two lanes: deliveries and
+ * acknowledgements), waking early when this process commits a
  * notification; in the distributed mode a BullMQ queue drives `deliver(id)`
  * instead (bullmq-delivery.ts). Either way the rows are the source of truth.
  */
 import os from 'node:os';
 import { randomBytes } from 'node:crypto';
-import type { Actor, Clock, Engine, OutboxRecord, OutboxStatus, Store } from '../engine/index.js';
+import { createPoller, inLanes, type Actor, type Clock, type Engine, type OutboxRecord, type OutboxStatus, type Poller, type Store } from '../engine/index.js';
 import { acknowledgeWarning, sweepWarnings, type AckResult } from './acks.js';
 import type { Channel, ChannelName } from './channel.js';
 import { defaultBackoffMs, errorText, type AppInfo, type DispatchContext, type NotificationLogger } from './context.js';
@@ -56,6 +57,8 @@ export type PendingListener = (rows: { id: string; at: string; attempts: number 
 /** The dispatcher service. */
 export interface Dispatcher {
   readonly owner: string;
+  /** The poller `start()` runs (tests wait for `idle()`). */
+  readonly poller: Poller;
   /** Embedded mode: delivers what is due, then keeps polling until `stop()`. */
   start(): Promise<void>;
   /** Stops polling and waits for the deliveries in flight. */
@@ -79,6 +82,8 @@ export interface Dispatcher {
 }
 
 const silent: NotificationLogger = { warn: () => {}, error: () => {} };
+const DELIVERIES = 'deliveries';
+const ACKS = 'acknowledgements';
 
 /**
  * Creates the dispatcher. Nothing runs until `start()` (embedded) or a queue
@@ -133,83 +138,49 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
       const rows = (await ctx.outbox.listDue(cutoff, 100)).filter((r) => !seen.has(r.id));
       if (rows.length === 0 || stopped()) return handled;
       rows.forEach((r) => seen.add(r.id));
-      let next = 0;
-      const lane = async () => {
-        while (next < rows.length && !stopped()) {
-          const row = rows[next++]!;
-          if ((await deliverRow(ctx, row.id)).status !== 'skipped') handled++;
-        }
-      };
-      await Promise.all(Array.from({ length: Math.min(concurrency, rows.length) }, lane));
+      await inLanes(rows, concurrency, async (row) => {
+        if ((await deliverRow(ctx, row.id)).status !== 'skipped') handled++;
+      }, stopped);
     }
   }
 
-  // Polling (embedded mode): one tick at a time; a commit's notification wakes a sleeping poller.
-  let running = false;
-  let sleeper: NodeJS.Timeout | undefined;
-  let ticking: Promise<void> | undefined;
-  let again = false;
+  // Embedded mode: deliveries and acknowledgement escalations are two lanes of one poller.
+  const poller = createPoller({
+    name: 'notifications',
+    clock,
+    intervalMs: pollIntervalMs,
+    logger: ctx.logger,
+    lanes: [
+      { name: DELIVERIES, drain: ({ stopped }) => drain(undefined, stopped), nextDueAt: (now) => ctx.outbox.nextDueAt(now.toISOString()) },
+      { name: ACKS, drain: () => sweepWarnings(ctx), nextDueAt: (now) => ctx.outbox.acks.nextDueAt(now.toISOString()) },
+    ],
+  });
   let unsubscribeSelf: (() => void) | undefined;
-
-  async function tick(): Promise<void> {
-    sleeper = undefined;
-    again = false;
-    try {
-      await drain(undefined, () => !running);
-      if (running) await sweepWarnings(ctx);
-    } catch (error) {
-      ctx.logger.error('notification poll failed', { error: errorText(error) });
-    }
-    if (!running) return;
-    let delay = pollIntervalMs;
-    try {
-      const now = clock.now();
-      for (const at of [await ctx.outbox.nextDueAt(now.toISOString()), await ctx.outbox.acks.nextDueAt(now.toISOString())]) {
-        if (at !== undefined) delay = Math.min(delay, Math.max(0, Date.parse(at) - now.getTime()));
-      }
-    } catch (error) {
-      ctx.logger.error('reading the next due notification failed', { error: errorText(error) });
-    }
-    if (running) sleeper = setTimeout(runTick, again ? 0 : Math.max(delay, 5));
-  }
-  function runTick(): void {
-    ticking = tick().finally(() => {
-      ticking = undefined;
-    });
-  }
-  function wake(): void {
-    if (!running) return;
-    if (sleeper) {
-      clearTimeout(sleeper);
-      sleeper = setTimeout(runTick, 0);
-    } else again = true; // a tick is running: it looks again when it ends
-  }
 
   const dispatcher: Dispatcher = {
     owner: ctx.owner,
+    poller,
     async start() {
-      if (running) return;
-      running = true;
-      unsubscribeSelf = dispatcher.onPending(wake);
-      runTick();
-      await ticking;
+      if (poller.running) return;
+      // A row that became pending (committed, escalated, retried) wakes the delivery lane at its time.
+      unsubscribeSelf = dispatcher.onPending((rows) => {
+        for (const r of rows) poller.wake(DELIVERIES, Date.parse(r.at));
+      });
+      await poller.start();
     },
     async stop() {
-      running = false;
       unsubscribeSelf?.();
       unsubscribeSelf = undefined;
-      if (sleeper) clearTimeout(sleeper);
-      sleeper = undefined;
-      await ticking;
+      await poller.stop();
     },
     async runDue(opts = {}) {
-      const n = await drain(opts.dueBefore);
-      await sweepWarnings(ctx);
+      const n = await poller.run(DELIVERIES, () => drain(opts.dueBefore));
+      await poller.run(ACKS, () => sweepWarnings(ctx));
       // Escalations enqueue new rows due now.
-      return n + (await drain(opts.dueBefore));
+      return n + (await poller.run(DELIVERIES, () => drain(opts.dueBefore)));
     },
     deliver: (id) => deliverRow(ctx, id),
-    sweepAcks: () => sweepWarnings(ctx),
+    sweepAcks: () => poller.run(ACKS, () => sweepWarnings(ctx)),
     acknowledge: (id, user, comment) => acknowledgeWarning(ctx, id, user, comment),
     async retryDead(id) {
       const at = clock.now().toISOString();

@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import { appendFile, mkdir, open, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { anchorSigningKey, EngineError, makeCheckpoint, type AnchorLine, type AnchorSigningKey, type AnchorStore, type Clock } from '../engine/index.js';
+import { anchorSigningKey, createPoller, EngineError, makeCheckpoint, type AnchorLine, type AnchorSigningKey, type AnchorStore, type Clock } from '../engine/index.js';
 import { ConfigError, type Config } from './config.js';
 import type { Logger } from './logger.js';
 import { redactUrl } from './notifier.js';
@@ -157,6 +157,7 @@ function formatInterval(ms: number): string {
 
 /** A background loop that makes a checkpoint every interval. */
 export interface AnchorLoop {
+  /** Starts the loop; its first checkpoint (when one is due) runs in the background. */
   start(): void;
   /** Stops the loop; waits for a checkpoint in flight. */
   stop(): Promise<void>;
@@ -164,50 +165,46 @@ export interface AnchorLoop {
   describe(): string;
 }
 
-/** Creates the loop of `duban serve` (embedded) and `duban worker`. */
+/** Creates the loop of `duban serve` (embedded) and `duban worker`: one lane of a poller on the engine's clock. */
 export function createAnchorLoop(deps: { anchors: AnchorStore; clock: Clock; logger: Logger }, setup: AnchorSetup): AnchorLoop {
   const log = deps.logger.child({ component: 'anchor' });
-  let running = false;
-  let sleeper: NodeJS.Timeout | undefined;
-  let inFlight: Promise<void> | undefined;
-  const tick = async () => {
-    let delay = setup.intervalMs;
-    try {
-      const r = await anchorNow(deps, setup, { onlyIfOlderThanMs: setup.intervalMs });
-      if (r.made) {
-        log.info({ checkpoint: r.line.seq, cases: r.line.cases, root: r.line.root, log: r.logPath, witness: typeof r.witness === 'string' ? r.witness : 'failed' }, 'anchor checkpoint made');
-        if (typeof r.witness !== 'string') log.error({ checkpoint: r.line.seq, witness: redactUrl(setup.witnessUrl!), error: r.witness.error }, 'anchor witness did not take the checkpoint');
-      }
-      if (!r.made && r.reason === 'busy') {
-        // Another process of this machine holds the log (or claimed the same seq): look again later, not in a tight loop.
-        delay = Math.min(setup.intervalMs, RETRY_AFTER_FAILURE_MS);
-        log.warn({ log: setup.logPath, lock: `${setup.logPath}.lock` }, 'anchor checkpoint skipped: another process is writing one (remove the lock file if no duban process is)');
-      } else {
-        // Wake when the newest checkpoint (this process's or another's) is one interval old.
-        const last = await deps.anchors.lastCheckpoint();
-        if (last) delay = Math.min(setup.intervalMs, Math.max(1_000, Date.parse(last.at) + setup.intervalMs - deps.clock.now().getTime()));
-      }
-    } catch (err) {
-      delay = Math.min(setup.intervalMs, RETRY_AFTER_FAILURE_MS);
-      log.error({ err }, 'anchor checkpoint failed');
-    }
-    if (running) sleeper = setTimeout(run, delay);
-  };
-  const run = () => {
-    inFlight = tick().finally(() => (inFlight = undefined));
-  };
+  const retryMs = Math.min(setup.intervalMs, RETRY_AFTER_FAILURE_MS);
+  /** Set when another process of this machine held the log: look again then, not in a tight loop. */
+  let busyUntil: number | undefined;
+  const poller = createPoller({
+    name: 'anchor loop',
+    clock: deps.clock,
+    intervalMs: setup.intervalMs,
+    backoffMs: () => retryMs,
+    logger: { error: (message, fields) => log.error(fields ?? {}, message) },
+    lanes: [
+      {
+        name: 'checkpoint',
+        async drain() {
+          busyUntil = undefined;
+          const r = await anchorNow(deps, setup, { onlyIfOlderThanMs: setup.intervalMs });
+          if (r.made) {
+            log.info({ checkpoint: r.line.seq, cases: r.line.cases, root: r.line.root, log: r.logPath, witness: typeof r.witness === 'string' ? r.witness : 'failed' }, 'anchor checkpoint made');
+            if (typeof r.witness !== 'string') log.error({ checkpoint: r.line.seq, witness: redactUrl(setup.witnessUrl!), error: r.witness.error }, 'anchor witness did not take the checkpoint');
+          } else if (r.reason === 'busy') {
+            busyUntil = deps.clock.now().getTime() + retryMs;
+            log.warn({ log: setup.logPath, lock: `${setup.logPath}.lock` }, 'anchor checkpoint skipped: another process is writing one (remove the lock file if no duban process is)');
+          }
+        },
+        async nextDueAt(now) {
+          if (busyUntil !== undefined) return busyUntil;
+          // Wake when the newest checkpoint (this process's or another's) is one interval old.
+          const last = await deps.anchors.lastCheckpoint();
+          return last ? Math.max(now.getTime() + 1_000, Date.parse(last.at) + setup.intervalMs) : undefined;
+        },
+      },
+    ],
+  });
   return {
     start() {
-      if (running) return;
-      running = true;
-      run();
+      void poller.start();
     },
-    async stop() {
-      running = false;
-      if (sleeper) clearTimeout(sleeper);
-      sleeper = undefined;
-      await inFlight;
-    },
+    stop: () => poller.stop(),
     describe: () => `Anchors: a signed checkpoint every ${formatInterval(setup.intervalMs)}, key ${setup.key.keyId}, log ${setup.logPath}${setup.witnessUrl ? `, witness ${redactUrl(setup.witnessUrl)}` : ', no witness'}`,
   };
 }

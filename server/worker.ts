@@ -17,7 +17,7 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createBullmqScheduler, type BullmqScheduler, type OutboxStore } from '../engine/index.js';
+import { createBullmqScheduler, createPoller, type BullmqScheduler, type Clock, type OutboxStore, type Poller } from '../engine/index.js';
 import { createBullmqDelivery, type BullmqDelivery, type Dispatcher, type NotificationLogger } from '../notifications/index.js';
 import { createAnchorLoop, loadAnchorSetup } from './anchoring.js';
 import { ConfigError, type Config } from './config.js';
@@ -37,48 +37,33 @@ export function assertWorkerConfig(config: Config): asserts config is Config & {
 
 /** Escalates overdue warnings: looks when the earliest one falls due, at least every `intervalMs`. */
 export interface AckSweeper {
-  start(): void;
+  /** Starts sweeping; resolves after the first sweep (warnings overdue while no worker ran). */
+  start(): Promise<void>;
+  /** Stops sweeping; waits for a sweep in flight. */
   stop(): Promise<void>;
+  /** The poller it runs on (tests wait for `idle()`). */
+  readonly poller: Poller;
 }
 
-export function createAckSweeper(opts: { dispatcher: Dispatcher; outbox: OutboxStore; now: () => Date; intervalMs?: number; logger: NotificationLogger }): AckSweeper {
-  const intervalMs = opts.intervalMs ?? 1_000;
-  let running = false;
-  let sleeper: NodeJS.Timeout | undefined;
-  let sweeping: Promise<void> | undefined;
-  const tick = async () => {
-    try {
-      await opts.dispatcher.sweepAcks();
-    } catch (error) {
-      opts.logger.error('acknowledgement sweep failed', { error: error instanceof Error ? error.message : String(error) });
-    }
-    if (!running) return;
-    let delay = intervalMs;
-    try {
-      const now = opts.now();
-      const next = await opts.outbox.acks.nextDueAt(now.toISOString());
-      if (next !== undefined) delay = Math.min(delay, Math.max(5, Date.parse(next) - now.getTime()));
-    } catch {
-      // The next tick looks again.
-    }
-    if (running) sleeper = setTimeout(run, delay);
-  };
-  const run = () => {
-    sweeping = tick().finally(() => (sweeping = undefined));
-  };
-  return {
-    start() {
-      if (running) return;
-      running = true;
-      run();
-    },
-    async stop() {
-      running = false;
-      if (sleeper) clearTimeout(sleeper);
-      sleeper = undefined;
-      await sweeping;
-    },
-  };
+/** The acknowledgement sweep of `duban worker`: one lane of a poller on the engine's clock. */
+export function createAckSweeper(opts: {
+  dispatcher: Pick<Dispatcher, 'sweepAcks'>;
+  outbox: { acks: Pick<OutboxStore['acks'], 'nextDueAt'> };
+  clock: Clock;
+  intervalMs?: number | undefined;
+  /** Wait after the n-th failed sweep in a row (default 1 s doubling, at most 1 min). */
+  backoffMs?: ((failures: number) => number) | undefined;
+  logger: NotificationLogger;
+}): AckSweeper {
+  const poller = createPoller({
+    name: 'acknowledgement sweep',
+    clock: opts.clock,
+    intervalMs: opts.intervalMs ?? 1_000,
+    backoffMs: opts.backoffMs,
+    logger: opts.logger,
+    lanes: [{ name: 'warnings', drain: () => opts.dispatcher.sweepAcks(), nextDueAt: (now) => opts.outbox.acks.nextDueAt(now.toISOString()) }],
+  });
+  return { poller, start: () => poller.start(), stop: () => poller.stop() };
 }
 
 export interface RunningWorker {
@@ -119,7 +104,7 @@ export async function startWorker(rt: Runtime, opts: StartWorkerOptions = {}): P
   const prefix = queues.prefix !== undefined ? { prefix: queues.prefix } : {};
   const scheduler = createBullmqScheduler({ engine, connection: config.REDIS_URL, work: true, logger: log, ...prefix, ...(queues.timers ? { queueName: queues.timers } : {}) });
   const delivery = createBullmqDelivery({ dispatcher: notifier.dispatcher, connection: config.REDIS_URL, work: true, logger: log, ...prefix, ...(queues.notifications ? { queueName: queues.notifications } : {}) });
-  const acks = createAckSweeper({ dispatcher: notifier.dispatcher, outbox: engine.store.outbox, now: () => engine.clock.now(), intervalMs: opts.ackIntervalMs, logger: log });
+  const acks = createAckSweeper({ dispatcher: notifier.dispatcher, outbox: engine.store.outbox, clock: engine.clock, intervalMs: opts.ackIntervalMs, logger: log });
   metrics.bindScheduler(scheduler);
   const anchorSetup = loadAnchorSetup(config);
   const anchorLoop = anchorSetup && createAnchorLoop({ anchors: rt.anchors, clock: engine.clock, logger }, anchorSetup);
@@ -153,7 +138,7 @@ export async function startWorker(rt: Runtime, opts: StartWorkerOptions = {}): P
   try {
     await scheduler.start();
     await delivery.start();
-    acks.start();
+    await acks.start();
     anchorLoop?.start();
   } catch (err) {
     await Promise.allSettled([scheduler.stop(), delivery.stop(), acks.stop(), anchorLoop?.stop()]);

@@ -8,8 +8,12 @@
  *   duplicate or stale job is harmless;
  * - `start()` re-arms a job for every row, so a flushed or lost Redis loses
  *   nothing (an existing job id is left alone);
- * - a periodic sweep fires rows due longer ago than a grace period directly,
- *   in case a job went missing between a commit and its arming.
+ * - a periodic sweep (a poller lane, poller.ts) fires rows due longer ago
+ *   than a grace period directly, in case a job went missing between a commit
+ *   and its arming; it also runs once at start-up;
+ * - a job claims its row with every earlier row of its case and fires them in
+ *   due order; a job whose row waits behind an earlier one another process
+ *   holds is retried by the queue (`TimerHeldError`).
  *
  * Jobs are armed after commit from `engine.onCommit` (`set-timer` and
  * `signal-parent` add, `cancel-timer` removes, best effort).
@@ -17,7 +21,8 @@
 import { Queue, UnrecoverableError, Worker, type ConnectionOptions, type JobsOptions, type RedisOptions } from 'bullmq';
 import { z } from 'zod';
 import type { Scheduler, TimerRecord } from '../ports.js';
-import { createTimerFiring, drainDue, type FiringResult, type TimerFiringOptions, type TimerRef } from './timer-firing.js';
+import { createPoller, type Poller } from './poller.js';
+import { createTimerFiring, drainDue, TimerHeldError, type FiringResult, type TimerFiringOptions, type TimerRef } from './timer-firing.js';
 
 export interface BullmqSchedulerOptions extends TimerFiringOptions {
   /** A `redis://…` URL or ioredis options. Each Queue and Worker opens its own connections. */
@@ -32,6 +37,8 @@ export interface BullmqSchedulerOptions extends TimerFiringOptions {
   sweepIntervalMs?: number | undefined;
   /** How long past due a row must be before the sweep fires it instead of its job (default 60 s). */
   sweepGraceMs?: number | undefined;
+  /** Wait after the n-th failed sweep in a row (default 1 s doubling, at most 1 min). */
+  sweepBackoffMs?: ((failures: number) => number) | undefined;
   /** Tries per job before it is left failed (default 5); the row is still retried by the sweep. */
   attempts?: number | undefined;
   /** Rows read per query when re-arming and sweeping (default 500). */
@@ -71,6 +78,8 @@ export function timerJobId(timerKey: string): string {
 
 /** Lands a retried job just after the row's retry time, which the claim waits for. */
 const RETRY_MARGIN_MS = 250;
+/** Retry of a job whose row waits behind an earlier timer of its case another process is firing. */
+const HELD_RETRY_MS = 250;
 
 /** A scheduler on BullMQ, plus what operators and tests look at. */
 export interface BullmqScheduler extends Scheduler {
@@ -80,7 +89,11 @@ export interface BullmqScheduler extends Scheduler {
   arm(timer: TimerRef): Promise<void>;
   /** Adds a job for every timer row; resolves to the number of rows read. */
   rearm(): Promise<number>;
+  /** The poller its sweep runs on (tests wait for `idle()`). */
+  readonly poller: Poller;
 }
+
+const SWEEP = 'timer sweep';
 
 /**
  * Creates the distributed scheduler. Nothing connects until `start()`.
@@ -107,8 +120,6 @@ export function createBullmqScheduler(options: BullmqSchedulerOptions): BullmqSc
   let queue: Queue<TimerJobData> | undefined;
   let worker: Worker<TimerJobData, FiringResult> | undefined;
   let unsubscribe: (() => void) | undefined;
-  let sweeper: NodeJS.Timeout | undefined;
-  let sweeping: Promise<unknown> | undefined;
   let running = false;
   const arming = new Set<Promise<unknown>>();
 
@@ -185,21 +196,22 @@ export function createBullmqScheduler(options: BullmqSchedulerOptions): BullmqSc
   const drain = (graceMs: number, lanes: number, stopped?: () => boolean) =>
     drainDue(firing, { cutoff: () => new Date(clock.now().getTime() - graceMs), batchSize, concurrency: lanes, ...(stopped ? { stopped } : {}) });
 
-  function scheduleSweep(): void {
-    if (!running) return;
-    sweeper = setTimeout(() => {
-      // One case at a time: the sweep is a backstop beside the worker, and must not take the database's connections from it.
-      sweeping = drain(sweepGraceMs, 1, () => !running)
-        .catch((err: unknown) => logger.error('timer sweep failed', { error: String(err) }))
-        .finally(scheduleSweep);
-    }, sweepIntervalMs);
-  }
+  // One case at a time: the sweep is a backstop beside the worker, and must not take the database's connections from it.
+  const poller = createPoller({
+    name: 'timer scheduler',
+    clock,
+    logger,
+    intervalMs: sweepIntervalMs,
+    backoffMs: options.sweepBackoffMs,
+    lanes: [{ name: SWEEP, drain: ({ stopped }) => drain(sweepGraceMs, 1, stopped) }],
+  });
 
   return {
     owner: firing.owner,
     queueName,
     arm,
     rearm,
+    poller,
     async start() {
       if (running) return;
       running = true;
@@ -226,20 +238,22 @@ export function createBullmqScheduler(options: BullmqSchedulerOptions): BullmqSc
         worker = new Worker<TimerJobData, FiringResult>(queueName, processJob, {
           ...base,
           concurrency,
-          settings: { backoffStrategy: (attemptsMade: number) => firing.retryBackoffMs(attemptsMade) + RETRY_MARGIN_MS },
+          settings: {
+            // A timer waiting behind another scheduler's firing of its case is tried again soon; a failed one after its row's retry time.
+            backoffStrategy: (attemptsMade: number, _type?: string, err?: Error) => (err instanceof TimerHeldError ? HELD_RETRY_MS : firing.retryBackoffMs(attemptsMade) + RETRY_MARGIN_MS),
+          },
         });
         worker.on('error', (err) => logger.error('timer worker error', { queue: queueName, error: String(err) }));
       }
       await rearm();
-      if (work) scheduleSweep();
+      // The first sweep catches up rows overdue beyond the grace period before start() resolves.
+      if (work) await poller.start();
     },
     async stop() {
       running = false;
       unsubscribe?.();
       unsubscribe = undefined;
-      if (sweeper) clearTimeout(sweeper);
-      sweeper = undefined;
-      await sweeping;
+      await poller.stop();
       await Promise.allSettled([...arming]);
       // Worker.close waits for the jobs in flight.
       await worker?.close();
@@ -247,7 +261,7 @@ export function createBullmqScheduler(options: BullmqSchedulerOptions): BullmqSc
       await queue?.close();
       queue = undefined;
     },
-    runDue: () => drain(0, concurrency),
+    runDue: () => poller.run(SWEEP, () => drain(0, concurrency)),
     stats: () => firing.stats(),
   };
 }

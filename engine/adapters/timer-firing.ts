@@ -1,23 +1,25 @@
 /**
- * What both schedulers share: claiming a timer row and firing it through the
+ * What both schedulers share: claiming timer rows and firing them through the
  * engine, counting what happened, recording a failure with its retry time,
  * and draining every row due before a cut-off.
  *
- * The claim comes first and is one conditional UPDATE, so of two schedulers
- * (or two copies of one queue job) exactly one fires a row; the engine's
- * idempotency key (the timer key) makes even a firing repeated after a crash
- * append one event.
+ * Claims come first and are one conditional UPDATE per batch (`claimDue`) or
+ * per job (`claimThrough`), so of two schedulers (or two copies of one queue
+ * job) exactly one fires a row; the engine's idempotency key (the timer key)
+ * makes even a firing repeated after a crash append one event.
  *
- * Order: one scheduler fires a case's due rows one after another in due
- * order. Several schedulers working one backlog may each claim a different
- * row of one case; if a deadline's reminder and due time are both overdue and
- * the due time commits first, the reminder is discarded as stale, as the core
- * never sends a reminder after its deadline has passed.
+ * Order: a row is claimed only with every earlier row of its case, and a
+ * case's claimed rows fire one after another in due order; when one fails the
+ * rest of its case are given back and wait behind it. So a late reminder is
+ * never overtaken by its deadline's due time, however many schedulers run.
+ * Different cases fire concurrently (`concurrency` lanes), which lets the
+ * engine commit their events together.
  */
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import type { Effect } from '../core/effects.js';
 import type { Clock, EventRecord, SchedulerStats, Store, TimerRecord } from '../ports.js';
+import { inLanes } from './poller.js';
 
 /** The fields that identify a timer and say when it is due. */
 export type TimerRef = Pick<TimerRecord, 'timerKey' | 'caseId' | 'kind' | 'deadlineKey' | 'index' | 'generation' | 'dueAt'>;
@@ -62,13 +64,29 @@ export interface TimerFiring {
   readonly clock: Clock;
   readonly logger: SchedulerLogger;
   readonly retryBackoffMs: (attempt: number) => number;
+  /** How long a claim holds. */
+  readonly leaseMs: number;
   /**
-   * Claims and fires one timer. A throwing firing is recorded on the row
-   * (`fail`, retried from `now + retryBackoffMs(attempt)`) and then, with
-   * `rethrow`, thrown again (for a queue that retries); otherwise it is `failed`.
+   * Claims one timer with every earlier one of its case (`claimThrough`) and
+   * fires them in due order (a queue job calls this). A throwing firing is
+   * recorded on the row (`fail`, retried from `now + retryBackoffMs(attempt)`)
+   * and then, with `rethrow`, thrown again (for a queue that retries);
+   * otherwise it is `failed`. A timer held behind an earlier one of its case
+   * that another process holds throws {@link TimerHeldError} with `rethrow`
+   * (the queue tries again later) and is `skipped` otherwise.
    */
   fire(timer: TimerRef, opts?: { attempt?: number; rethrow?: boolean }): Promise<FiringResult>;
+  /** Fires rows this scheduler claimed, grouped by case: cases in `concurrency` lanes, each case's rows in due order. */
+  fireClaimed(rows: TimerRecord[], concurrency: number): Promise<FiringResult[]>;
   stats(): SchedulerStats;
+}
+
+/** A timer job found its row held by another process (or behind an earlier timer of its case that is): try again later. */
+export class TimerHeldError extends Error {
+  constructor(timerKey: string) {
+    super(`timer ${timerKey} is held by another scheduler or waits behind an earlier timer of its case`);
+    this.name = 'TimerHeldError';
+  }
 }
 
 /** 2^attempt seconds, at most ten minutes. */
@@ -103,42 +121,100 @@ export function createTimerFiring(options: TimerFiringOptions): TimerFiring {
     next = (next + 1) % window;
   }
 
+  /** Fires one claimed row; a failure is recorded on the row and reported as `failed` (or thrown with `rethrow`). */
+  async function fireOne(timer: TimerRef, attempt: number, rethrow: boolean): Promise<FiringResult> {
+    try {
+      const { outcome } = await engine.fireTimer(timer);
+      if (outcome === 'fired') {
+        counts.fired++;
+        sample(clock.now().getTime() - Date.parse(timer.dueAt));
+      } else if (outcome === 'duplicate') counts.duplicates++;
+      else counts.stale++;
+      return outcome;
+    } catch (err) {
+      counts.failures++;
+      const message = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+      const retryAt = new Date(clock.now().getTime() + retryBackoffMs(attempt)).toISOString();
+      logger.error('timer firing failed', { timerKey: timer.timerKey, caseId: timer.caseId, attempt, retryAt, error: message });
+      try {
+        await store.timers.fail(timer.timerKey, owner, message, retryAt);
+      } catch (failErr) {
+        // The claim then simply expires after leaseMs and the row is taken again.
+        logger.error('recording a timer failure failed', { timerKey: timer.timerKey, error: String(failErr) });
+      }
+      if (rethrow) throw err;
+      return 'failed';
+    }
+  }
+
+  /** Fires one case's claimed rows in due order; after a failure the rest are given back, to wait behind it. */
+  async function fireCase(rows: TimerRecord[], results: FiringResult[]): Promise<void> {
+    for (const [i, row] of rows.entries()) {
+      let result: FiringResult;
+      try {
+        result = await fireOne(row, row.attempts + 1, false);
+      } catch (err) {
+        await releaseQuietly(rows.slice(i + 1));
+        throw err;
+      }
+      results.push(result);
+      if (result === 'failed') {
+        await releaseQuietly(rows.slice(i + 1));
+        return;
+      }
+    }
+  }
+
+  async function releaseQuietly(rows: TimerRecord[]): Promise<void> {
+    if (rows.length === 0) return;
+    try {
+      await store.timers.release(rows.map((r) => r.timerKey), owner);
+    } catch (err) {
+      // Their claims expire after leaseMs instead.
+      logger.error('giving back claimed timers failed', { timerKeys: rows.map((r) => r.timerKey), error: String(err) });
+    }
+  }
+
   return {
     owner,
     store,
     clock,
     logger,
     retryBackoffMs,
+    leaseMs,
     async fire(timer, opts = {}) {
       const now = clock.now();
-      const claimed = await store.timers.claim(timer.timerKey, owner, now.toISOString(), new Date(now.getTime() + leaseMs).toISOString());
-      if (!claimed) {
+      const { rows, target } = await store.timers.claimThrough(timer.timerKey, now.toISOString(), owner, new Date(now.getTime() + leaseMs).toISOString());
+      if (target !== 'claimed') {
+        // Earlier rows of the case it did claim still fire, in order.
+        const results: FiringResult[] = [];
+        await fireCase(rows, results);
         counts.skipped++;
+        if (target === 'held' && opts.rethrow) throw new TimerHeldError(timer.timerKey);
         return 'skipped';
       }
-      try {
-        const { outcome } = await engine.fireTimer(timer);
-        if (outcome === 'fired') {
-          counts.fired++;
-          sample(clock.now().getTime() - Date.parse(timer.dueAt));
-        } else if (outcome === 'duplicate') counts.duplicates++;
-        else counts.stale++;
-        return outcome;
-      } catch (err) {
-        counts.failures++;
-        const attempt = opts.attempt ?? 1;
-        const message = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
-        const retryAt = new Date(clock.now().getTime() + retryBackoffMs(attempt)).toISOString();
-        logger.error('timer firing failed', { timerKey: timer.timerKey, caseId: timer.caseId, attempt, retryAt, error: message });
-        try {
-          await store.timers.fail(timer.timerKey, owner, message, retryAt);
-        } catch (failErr) {
-          // The claim then simply expires after leaseMs and the row is taken again.
-          logger.error('recording a timer failure failed', { timerKey: timer.timerKey, error: String(failErr) });
-        }
-        if (opts.rethrow) throw err;
-        return 'failed';
+      const earlier = rows.filter((r) => r.timerKey !== timer.timerKey);
+      const results: FiringResult[] = [];
+      await fireCase(earlier, results);
+      if (results.length < earlier.length || results.includes('failed')) {
+        // An earlier timer failed: this one waits behind it (given back, tried again by the queue or the sweep).
+        await releaseQuietly(rows.filter((r) => r.timerKey === timer.timerKey));
+        counts.skipped++;
+        if (opts.rethrow) throw new TimerHeldError(timer.timerKey);
+        return 'skipped';
       }
+      return fireOne(timer, opts.attempt ?? 1, opts.rethrow ?? false);
+    },
+    async fireClaimed(rows, concurrency) {
+      const byCase = new Map<string, TimerRecord[]>();
+      for (const row of rows) {
+        const list = byCase.get(row.caseId);
+        if (list) list.push(row);
+        else byCase.set(row.caseId, [row]);
+      }
+      const results: FiringResult[] = [];
+      await inLanes([...byCase.values()], concurrency, (group) => fireCase(group, results));
+      return results;
     },
     stats() {
       const ordered = lateness.length < window ? [...lateness] : [...lateness.slice(next), ...lateness.slice(0, next)];
@@ -158,43 +234,20 @@ export interface DrainOptions {
 }
 
 /**
- * Fires every claimable row due before the cut-off, batch after batch, until a
- * batch makes no progress (every row lost to another process or failed).
- * Firing can arm new timers that are due at once (an escalation of a deadline
- * long past), so it lists again rather than stopping after one batch.
- * Resolves to the number of timers that fired.
+ * Claims the rows due before the cut-off batch after batch (one statement per
+ * batch) and fires each batch, until a claim comes back empty. Firing can arm
+ * new timers that are due at once (an escalation of a deadline long past), so
+ * it claims again rather than stopping after one batch. Resolves to the
+ * number of timers that fired.
  */
 export async function drainDue(firing: TimerFiring, opts: DrainOptions): Promise<number> {
   let fired = 0;
   while (!opts.stopped?.()) {
-    const rows = await firing.store.timers.listDue(opts.cutoff().toISOString(), opts.batchSize);
+    const now = firing.clock.now();
+    const rows = await firing.store.timers.claimDue(opts.cutoff().toISOString(), now.toISOString(), opts.batchSize, firing.owner, new Date(now.getTime() + firing.leaseMs).toISOString());
     if (rows.length === 0) break;
-    const results = await fireByCase(firing, rows, opts.concurrency);
+    const results = await firing.fireClaimed(rows, opts.concurrency);
     fired += results.filter((r) => r === 'fired').length;
-    if (!results.some((r) => r === 'fired' || r === 'duplicate' || r === 'stale')) break;
   }
   return fired;
-}
-
-/** Fires rows grouped by case: cases in parallel (up to `concurrency`), each case's rows in order. */
-async function fireByCase(firing: TimerFiring, rows: TimerRecord[], concurrency: number): Promise<FiringResult[]> {
-  const byCase = new Map<string, TimerRecord[]>();
-  for (const row of rows) {
-    const list = byCase.get(row.caseId);
-    if (list) list.push(row);
-    else byCase.set(row.caseId, [row]);
-  }
-  const groups = [...byCase.values()];
-  const results: FiringResult[] = [];
-  let nextGroup = 0;
-  async function lane(): Promise<void> {
-    for (let g = groups[nextGroup++]; g; g = groups[nextGroup++]) {
-      for (const row of g) results.push(await firing.fire(row, { attempt: row.attempts + 1 }));
-    }
-  }
-  // allSettled: a lane that throws (the database went away) must not leave the others running behind the caller's back.
-  const settled = await Promise.allSettled(Array.from({ length: Math.max(1, Math.min(concurrency, groups.length)) }, lane));
-  const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
-  if (failed) throw failed.reason;
-  return results;
 }

@@ -61,7 +61,9 @@ describe.skipIf(!enabled)('distributed mode (PostgreSQL + Redis)', () => {
     expect((await call('inspector', 'POST', `/api/v1/cases/${caseId}/events`, { type: 'warn' })).status).toBe(200);
 
     // Committed before any worker runs: the job waits in Redis (and the row in PostgreSQL).
-    await new Promise((r) => setTimeout(r, 300));
+    const waiting = new Queue(queues.notifications, { connection: { url: redisUrl() }, prefix: PREFIX });
+    await expect.poll(() => waiting.getJobCounts('wait', 'delayed'), { timeout: 5_000, interval: 25 }).toEqual({ wait: 1, delayed: 0 });
+    await waiting.close();
     expect(smtp.mails).toHaveLength(0);
 
     worker = await startWorker(await openRuntime(config, { store: fresh.reopen() }), { print: (l) => workerLines.push(l), installSignals: false, queues, metricsPort: 0 });

@@ -22,6 +22,7 @@ import * as m009 from './009-sessions.js';
 import * as m013 from './013-token-expiry.js';
 import * as m010 from './010-definition-owners.js';
 import * as m014 from './014-case-snapshots.js';
+import * as m018 from './018-timer-claim-index.js';
 
 /** One named migration. */
 export interface NamedMigration {
@@ -46,6 +47,7 @@ export const MIGRATIONS: readonly NamedMigration[] = [
   { name: '013-token-expiry', ...m013 },
   { name: '010-definition-owners', ...m010 },
   { name: '014-case-snapshots', ...m014 },
+  { name: '018-timer-claim-index', ...m018 },
 ];
 
 /** Name of knex's bookkeeping table (and, with `_lock`, of its lock table). */
