@@ -101,7 +101,8 @@ export function fmtValue(n: number | null): string {
 }
 
 export function fmtRatio(r: number | null): string {
-  return r === null || !Number.isFinite(r) ? '—' : r >= 10 ? r.toFixed(1) : r.toFixed(3);
+  if (r === null || !Number.isFinite(r)) return '—';
+  return Math.abs(r) >= 10 ? r.toFixed(1) : Math.abs(r) >= 0.01 || r === 0 ? r.toFixed(3) : r.toPrecision(2);
 }
 
 /**
