@@ -3,7 +3,8 @@
  * hazard cases, each reported and waiting for triage, either in Duban (on a
  * SQLite file) or as bpmn-engine processes (in memory), and answers with the
  * heap and RSS growth measured after full garbage collections (run with
- * --expose-gc) over the second batch of `cases` (2 × `cases` are opened).
+ * --expose-gc) over the second batch of `cases` (2 × `cases` are opened),
+ * as a slope through six checkpoints.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -34,16 +35,41 @@ function settle(): { heap: number; rss: number } {
   return { heap: m.heapUsed, rss: m.rss };
 }
 
+/** Least-squares slope of y over x. */
+function slope(xs: number[], ys: number[]): number {
+  const n = xs.length;
+  const mx = xs.reduce((a, b) => a + b, 0) / n;
+  const my = ys.reduce((a, b) => a + b, 0) / n;
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < n; i++) {
+    num += (xs[i]! - mx) * (ys[i]! - my);
+    den += (xs[i]! - mx) ** 2;
+  }
+  return num / den;
+}
+
 /**
- * Opens `cases` cases twice over and answers with the growth over the second
- * batch: one-time releases (start-up garbage, flushed code) fall in the first.
+ * Opens `cases` cases twice over and answers with the growth per `cases` over
+ * the second batch, as the slope through six checkpoints (full GCs at each):
+ * one-time releases (start-up garbage, flushed code) fall in the first batch,
+ * and one noisy sample (RSS especially) does not decide the figure.
  */
 async function measure(open: (i: number) => Promise<void>, cases: number): Promise<MemoryOutput> {
   for (let i = 0; i < cases; i++) await open(i);
-  const before = settle();
-  for (let i = cases; i < 2 * cases; i++) await open(i);
-  const after = settle();
-  return { heapBytes: after.heap - before.heap, rssBytes: after.rss - before.rss };
+  const counts: number[] = [];
+  const heaps: number[] = [];
+  const rsss: number[] = [];
+  const checkpoints = 5;
+  for (let k = 0; k <= checkpoints; k++) {
+    const upto = cases + Math.round((k / checkpoints) * cases);
+    for (let i = counts.length === 0 ? cases : counts.at(-1)!; i < upto; i++) await open(i);
+    const m = settle();
+    counts.push(upto);
+    heaps.push(m.heap);
+    rsss.push(m.rss);
+  }
+  return { heapBytes: slope(counts, heaps) * cases, rssBytes: slope(counts, rsss) * cases };
 }
 
 childMain<MemoryInput, MemoryOutput>(async ({ kind, cases }) => {

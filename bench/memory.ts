@@ -22,7 +22,7 @@ export async function main(): Promise<BenchResult[]> {
   const bpmn = await run('bpmn', BPMN_CASES);
   const duban = await run('duban', CASES);
   const mb = (bytes: number, cases: number) => (bytes * (PER / cases)) / 1_048_576;
-  const note = `open hazard cases (reported, waiting for triage), growth over a second batch: Duban ${fmt(CASES)} scaled ×${fmt(PER / CASES)}, bpmn-engine ${fmt(BPMN_CASES)} scaled ×${fmt(PER / BPMN_CASES)}; a fresh process each, after full GCs`;
+  const note = `open hazard cases (reported, waiting for triage), growth over a second batch (slope through 6 checkpoints): Duban ${fmt(CASES)} scaled ×${fmt(PER / CASES)}, bpmn-engine ${fmt(BPMN_CASES)} scaled ×${fmt(PER / BPMN_CASES)}; a fresh process each, after full GCs`;
   const base = 'bpmn-engine processes in memory';
   return [
     result('memory per 100,000 open cases, heap', mb(duban.heapBytes, CASES), 'MB', { name: base, value: mb(bpmn.heapBytes, BPMN_CASES) }, `${note}; Duban keeps open cases in the database: its heap figure is what stays in memory beside them`),
