@@ -1,89 +1,211 @@
 /**
- * Engine benchmark: durable transitions per second of `engine.send` on SQLite
- * beside a raw better-sqlite3 insert+update transaction on the same kind of
- * file; replay events per second beside xstate's bare `transition`.
+ * Engine benchmarks on SQLite, each beside its floor measured in the same run,
+ * in interleaved rounds (medians), every side warmed before the first round:
+ *
+ * - durable sends: `engine.send` of a note (one durable transition, no
+ *   effects) by one sender and by 8 concurrent senders, beside a raw
+ *   better-sqlite3 insert+update transaction (prepared statements, same pragmas);
+ * - replay: `engine.replay` of a long case, beside xstate's bare `transition()`
+ *   over the same number of events;
+ * - full hazard cases (built-in `hazard` workflow, report → close, 8
+ *   transitions) per second, beside the same 8 transactions in raw
+ *   better-sqlite3 (insert event + update case, same payloads);
+ * - bytes per event of those hazard cases (whole SQLite file, outbox
+ *   included, after close) beside the raw database of the same events;
+ * - the same hazard process in `bpmn-engine`, in memory, transitions/s, beside
+ *   which Duban's durable transitions/s are set.
+ *
+ *   BENCH_SENDS=2000 BENCH_REPLAY_EVENTS=2000 BENCH_HAZARD_CASES=60 BENCH_ROUNDS=3
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { createMachine, initialTransition, transition } from 'xstate';
-import { createEngine, createKnexStore } from '../engine/index.js';
+import { createEngine, createKnexStore, type Engine } from '../engine/index.js';
+import { builtinWorkflows } from '../workflows/index.js';
 import { benchWorkflow } from './bench-workflow.js';
+import { compileHazardBpmn, startHazardProcess, BPMN_TASKS } from './bpmn-hazard.js';
+import { HAZARD_TRANSITIONS, hazardCommands, runHazardCase } from './hazard-path.js';
+import { fmt, interleaved, rate, result, ROUNDS, size, type BenchResult } from './lib.js';
 
-const SENDS = Number(process.env.BENCH_SENDS ?? 3000);
-const REPLAY_EVENTS = Number(process.env.BENCH_REPLAY_EVENTS ?? 5000);
+const SENDS = size('BENCH_SENDS', 2000, 200);
+const CONCURRENT = 8;
+const REPLAY_EVENTS = size('BENCH_REPLAY_EVENTS', 2000, 200);
+const HAZARD_CASES = size('BENCH_HAZARD_CASES', 60, 8);
 
+const clerk = { id: 'bench', roles: ['clerk'], org: 'bench-org' };
 
-const actor = { id: 'bench', roles: ['clerk'], org: 'bench-org' };
-
-function rate(n: number, ms: number): number {
-  return (n / ms) * 1000;
-}
-
-function fmt(n: number): string {
-  return n.toLocaleString('en-US', { maximumFractionDigits: 0 });
-}
-
-async function measureEngine(dir: string): Promise<{ sendsPerSec: number; replayPerSec: number }> {
-  const store = createKnexStore({ sqliteFile: join(dir, 'engine.sqlite') });
-  await store.migrate();
-  const engine = await createEngine({ store, workflows: [benchWorkflow] });
-  const cases = await Promise.all(Array.from({ length: 10 }, () => engine.createCase({ workflowId: 'bench-notes', org: 'bench-org', data: { count: 0 }, actor })));
-  const t0 = performance.now();
-  for (let i = 0; i < SENDS; i++) await engine.send(cases[i % cases.length]!.case.id, { type: 'note', payload: { text: `第${i}条` } }, actor);
-  const sendsPerSec = rate(SENDS, performance.now() - t0);
-
-  const { case: long } = await engine.createCase({ workflowId: 'bench-notes', org: 'bench-org', data: { count: 0 }, actor });
-  for (let i = 1; i < REPLAY_EVENTS; i++) await engine.send(long.id, { type: 'note', payload: { text: `r${i}` } }, actor);
-  const t1 = performance.now();
-  const r = await engine.replay(long.id);
-  const replayPerSec = rate(r.seq, performance.now() - t1);
-  await store.close();
-  return { sendsPerSec, replayPerSec };
-}
-
-/** The floor: one insert and one update in a transaction, prepared statements, same pragmas. */
-function measureRawSqlite(dir: string): number {
-  const db = new Database(join(dir, 'raw.sqlite'));
+/** The raw floor: prepared insert + update in one transaction, WAL, synchronous NORMAL. */
+function openRaw(file: string) {
+  const db = new Database(file);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
-  db.exec('CREATE TABLE cases (id TEXT PRIMARY KEY, state TEXT, version INTEGER); CREATE TABLE events (case_id TEXT, seq INTEGER, payload TEXT, PRIMARY KEY (case_id, seq))');
-  const ids = Array.from({ length: 10 }, (_, i) => `c${i}`);
-  for (const id of ids) db.prepare('INSERT INTO cases VALUES (?, ?, 0)').run(id, '{}');
-  const insert = db.prepare('INSERT INTO events VALUES (?, ?, ?)');
+  db.exec(
+    'CREATE TABLE cases (id TEXT PRIMARY KEY, state TEXT, version INTEGER);' +
+      'CREATE TABLE events (case_id TEXT, seq INTEGER, type TEXT, payload TEXT, actor TEXT, at TEXT, PRIMARY KEY (case_id, seq))',
+  );
+  const insertCase = db.prepare('INSERT INTO cases VALUES (?, ?, 0)');
+  const insert = db.prepare('INSERT INTO events VALUES (?, ?, ?, ?, ?, ?)');
   const update = db.prepare('UPDATE cases SET state = ?, version = ? WHERE id = ? AND version = ?');
-  const versions = new Map(ids.map((id) => [id, 0]));
-  const tx = db.transaction((id: string, i: number) => {
-    const v = versions.get(id)!;
-    insert.run(id, v + 1, JSON.stringify({ text: `第${i}条` }));
-    update.run(JSON.stringify({ count: v + 1 }), v + 1, id, v);
-    versions.set(id, v + 1);
+  const step = db.transaction((id: string, version: number, type: string, payload: string, actor: string, state: string) => {
+    insert.run(id, version + 1, type, payload, actor, new Date().toISOString());
+    if (update.run(state, version + 1, id, version).changes !== 1) throw new Error('version conflict');
   });
+  return { db, insertCase: (id: string) => insertCase.run(id, '{}'), step };
+}
+
+function rawSends(dir: string, n: number): number {
+  const raw = openRaw(join(dir, `raw-${Math.random().toString(36).slice(2)}.sqlite`));
+  const ids = Array.from({ length: 10 }, (_, i) => `c${i}`);
+  ids.forEach(raw.insertCase);
+  const versions = ids.map(() => 0);
+  const actor = JSON.stringify(clerk);
   const t0 = performance.now();
-  for (let i = 0; i < SENDS; i++) tx(ids[i % ids.length]!, i);
-  const perSec = rate(SENDS, performance.now() - t0);
-  db.close();
+  for (let i = 0; i < n; i++) {
+    const k = i % ids.length;
+    raw.step(ids[k]!, versions[k]!, 'note', JSON.stringify({ text: `第${i}条` }), actor, JSON.stringify({ count: versions[k]! + 1, text: `第${i}条` }));
+    versions[k]!++;
+  }
+  const perSec = rate(n, performance.now() - t0);
+  raw.db.close();
   return perSec;
 }
 
-/** The floor for replay: a bare xstate machine with one self transition. */
-function measureBareXstate(): number {
+/** `senders` loops, each sending notes to its own cases, `n` sends in all. */
+async function engineSends(engine: Engine, caseIds: string[], n: number, senders: number): Promise<number> {
+  let next = 0;
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: senders }, async (_, s) => {
+      const mine = caseIds.filter((_, i) => i % senders === s);
+      for (let i = next++; i < n; i = next++) await engine.send(mine[i % mine.length]!, { type: 'note', payload: { text: `第${i}条` } }, clerk);
+    }),
+  );
+  return rate(n, performance.now() - t0);
+}
+
+function bareXstate(events: number): number {
   const machine = createMachine({ initial: 'open', states: { open: { on: { note: {} } } } });
   let [s] = initialTransition(machine);
   const t0 = performance.now();
-  for (let i = 1; i < REPLAY_EVENTS; i++) [s] = transition(machine, s, { type: 'note' });
-  return rate(REPLAY_EVENTS, performance.now() - t0);
+  for (let i = 1; i < events; i++) [s] = transition(machine, s, { type: 'note' });
+  if (s.value !== 'open') throw new Error('unexpected state');
+  return rate(events - 1, performance.now() - t0);
 }
 
-export async function main(): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), 'duban-bench-'));
+/** The hazard path as raw transactions: one insert of the event and one update of the case per transition. */
+function rawHazardCases(file: string, cases: number): number {
+  const raw = openRaw(file);
+  const cmds = hazardCommands();
+  const t0 = performance.now();
+  for (let c = 0; c < cases; c++) {
+    const id = `h${c}-${Math.random().toString(36).slice(2)}`;
+    raw.insertCase(id);
+    let data: Record<string, unknown> = {};
+    raw.step(id, 0, 'case.created', '{}', JSON.stringify({ id: 'bench-gridOfficer', roles: ['gridOfficer'], org: 'bench' }), JSON.stringify({ value: 'draft', data }));
+    cmds.forEach((cmd, i) => {
+      data = { ...data, ...cmd.payload };
+      raw.step(id, i + 1, cmd.type, JSON.stringify(cmd.payload), JSON.stringify({ id: `bench-${cmd.role}`, roles: [cmd.role], org: 'bench' }), JSON.stringify({ value: cmd.type, data }));
+    });
+  }
+  const perSec = rate(cases, performance.now() - t0);
+  raw.db.close();
+  return perSec;
+}
+
+async function bpmnTransitions(sourceContext: unknown, cases: number): Promise<number> {
+  const cmds = hazardCommands();
+  const t0 = performance.now();
+  for (let c = 0; c < cases; c++) {
+    const p = await startHazardProcess(sourceContext, `hazard-${c}`);
+    BPMN_TASKS.forEach((task, i) => p.signal(task, cmds[i]!.payload));
+    if (!p.completed()) throw new Error(`bpmn-engine hazard process ${c} did not complete`);
+  }
+  return rate(cases * HAZARD_TRANSITIONS, performance.now() - t0);
+}
+
+/** The whole database: the main file and any WAL left (none after a clean close). */
+function dbBytes(file: string): number {
+  return statSync(file).size + (existsSync(`${file}-wal`) ? statSync(`${file}-wal`).size : 0);
+}
+
+export async function main(): Promise<BenchResult[]> {
+  const dir = mkdtempSync(join(tmpdir(), 'duban-bench-engine-'));
   try {
-    const raw = measureRawSqlite(dir);
-    const bare = measureBareXstate();
-    const { sendsPerSec, replayPerSec } = await measureEngine(dir);
-    console.log(`durable transitions  engine.send (SQLite): ${fmt(sendsPerSec)}/s   raw better-sqlite3 insert+update: ${fmt(raw)}/s   ratio ${(sendsPerSec / raw).toFixed(3)}  (${SENDS} sends)`);
-    console.log(`replay               engine.replay:        ${fmt(replayPerSec)} events/s   bare xstate transition: ${fmt(bare)}/s   ratio ${(replayPerSec / bare).toFixed(3)}  (${REPLAY_EVENTS} events)`);
+    // Sends and replay: the small notes workflow.
+    const store = createKnexStore({ sqliteFile: join(dir, 'engine.sqlite') });
+    await store.migrate();
+    const engine = await createEngine({ store, workflows: [benchWorkflow] });
+    const caseIds: string[] = [];
+    for (let i = 0; i < 16; i++) caseIds.push((await engine.createCase({ workflowId: 'bench-notes', org: 'bench-org', data: { count: 0 }, actor: clerk })).case.id);
+    const { case: long } = await engine.createCase({ workflowId: 'bench-notes', org: 'bench-org', data: { count: 0 }, actor: clerk });
+    for (let i = 1; i < REPLAY_EVENTS; i++) await engine.send(long.id, { type: 'note', payload: { text: `r${i}` } }, clerk);
+    // Warm every side before the first timed round.
+    rawSends(dir, Math.min(SENDS, 500));
+    await engineSends(engine, caseIds, Math.min(SENDS, 300), 1);
+    for (let i = 0; i < 2; i++) {
+      bareXstate(REPLAY_EVENTS);
+      await engine.replay(long.id);
+    }
+    const replay = async () => {
+      const t0 = performance.now();
+      const r = await engine.replay(long.id);
+      return rate(r.seq, performance.now() - t0);
+    };
+    const m = await interleaved(ROUNDS, {
+      raw: () => rawSends(dir, SENDS),
+      single: () => engineSends(engine, caseIds, SENDS, 1),
+      concurrent: () => engineSends(engine, caseIds, SENDS, CONCURRENT),
+      bare: () => bareXstate(REPLAY_EVENTS),
+      replay,
+    });
+    await store.close();
+
+    // Hazard cases, their bytes per event, and the bpmn-engine peer.
+    const hazardFile = join(dir, 'hazard.sqlite');
+    // The empty, migrated database is measured closed, and subtracted.
+    const migrator = createKnexStore({ sqliteFile: hazardFile });
+    await migrator.migrate();
+    await migrator.close();
+    const bytesBefore = dbBytes(hazardFile);
+    const hazardStore = createKnexStore({ sqliteFile: hazardFile });
+    const hazardEngine = await createEngine({ store: hazardStore, workflows: builtinWorkflows });
+    const sourceContext = await compileHazardBpmn();
+    let rawRound = 0;
+    const rawFile = () => join(dir, `raw-hazard-${rawRound++}.sqlite`);
+    const warm = Math.max(2, Math.ceil(HAZARD_CASES / 4));
+    for (let i = 0; i < warm; i++) await runHazardCase(hazardEngine);
+    rawHazardCases(rawFile(), warm);
+    await bpmnTransitions(sourceContext, warm);
+    const h = await interleaved(ROUNDS, {
+      raw: () => rawHazardCases(rawFile(), HAZARD_CASES),
+      duban: async () => {
+        const t0 = performance.now();
+        for (let i = 0; i < HAZARD_CASES; i++) await runHazardCase(hazardEngine);
+        return rate(HAZARD_CASES, performance.now() - t0);
+      },
+      bpmn: () => bpmnTransitions(sourceContext, HAZARD_CASES),
+    });
+    const hazardCases = warm + ROUNDS * HAZARD_CASES;
+    await hazardStore.close();
+    const events = hazardCases * HAZARD_TRANSITIONS;
+    const dubanBytes = (dbBytes(hazardFile) - bytesBefore) / events;
+    // The raw floor's bytes: its files hold warm + ROUNDS × HAZARD_CASES cases in all.
+    let rawBytes = 0;
+    for (let i = 0; i < rawRound; i++) rawBytes += dbBytes(join(dir, `raw-hazard-${i}.sqlite`));
+    rawBytes /= events;
+
+    const rounds = `median of ${ROUNDS} interleaved rounds`;
+    const floor = 'raw better-sqlite3 insert+update tx';
+    return [
+      result('durable sends, SQLite, 1 sender', m.single, 'sends/s', { name: floor, value: m.raw }, `${fmt(SENDS)} sends over 16 cases; ${rounds}`),
+      result(`durable sends, SQLite, ${CONCURRENT} concurrent senders`, m.concurrent, 'sends/s', { name: floor, value: m.raw }, `${fmt(SENDS)} sends over 16 cases; ${rounds}`),
+      result('replay', m.replay, 'events/s', { name: 'bare xstate transition(), warm', value: m.bare }, `one case of ${fmt(REPLAY_EVENTS)} events; ${rounds}`),
+      result('hazard cases report→close, SQLite', h.duban, 'cases/s', { name: 'same 8 tx in raw better-sqlite3', value: h.raw }, `built-in hazard workflow, general path, ${HAZARD_TRANSITIONS} transitions; ${fmt(HAZARD_CASES)} cases a round; ${rounds}`),
+      result('bytes per event, hazard case', dubanBytes, 'B', { name: 'raw SQLite of the same events', value: rawBytes }, `(whole SQLite file incl. outbox, after close, less the empty migrated file) / ${fmt(events)} events (${fmt(hazardCases)} cases); ratio above 1 = more bytes`),
+      result('hazard transitions, Duban durable SQLite', h.duban * HAZARD_TRANSITIONS, 'transitions/s', { name: 'bpmn-engine in memory, same process', value: h.bpmn }, `report→accept→grade→order→rectify→verify→close, ${HAZARD_TRANSITIONS} transitions a case; ratio above 1 = Duban faster; ${rounds}`),
+    ];
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

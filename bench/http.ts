@@ -1,48 +1,28 @@
 /**
  * HTTP benchmark: `POST /api/v1/cases/:id/events` (authenticated, validated,
- * one durable transition each) driven by concurrent autocannon clients,
- * beside `GET /healthz` on the same server in the same run, on SQLite.
- * Requests per second and p50/p99 latency for both, and the ratio.
+ * one durable transition each, on SQLite) beside `GET /healthz` on the same
+ * server, in interleaved rounds (medians). The load generator (autocannon)
+ * runs in its own process (bench/load-child.ts); the server runs here.
+ * Requests per second and p50/p99 latency for both. The per-user write rate
+ * limit is off (one benchmark user posts every event).
  *
- *   npm run bench -- http            # BENCH_HTTP_SECONDS=5 BENCH_HTTP_CONNECTIONS=10 BENCH_HTTP_CASES=50
+ *   BENCH_HTTP_SECONDS=3 BENCH_HTTP_CONNECTIONS=10 BENCH_HTTP_CASES=50
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import autocannon from 'autocannon';
 import { createEngine, createKnexPeopleStore, createKnexStore } from '../engine/index.js';
-import { benchWorkflow } from './bench-workflow.js';
 import { createApp, createLogger, createMetrics, createUser, importOrgTree } from '../server/index.js';
+import { benchWorkflow } from './bench-workflow.js';
+import { fmt, median, result, ROUNDS, runChild, size, type BenchResult } from './lib.js';
+import type { LoadInput, LoadOutput } from './load-child.js';
 
-const SECONDS = Number(process.env.BENCH_HTTP_SECONDS ?? 5);
-const CONNECTIONS = Number(process.env.BENCH_HTTP_CONNECTIONS ?? 10);
-const CASES = Number(process.env.BENCH_HTTP_CASES ?? 50);
+const SECONDS = size('BENCH_HTTP_SECONDS', 3, 1);
+const CONNECTIONS = size('BENCH_HTTP_CONNECTIONS', 10, 4);
+const CASES = size('BENCH_HTTP_CASES', 50, 10);
 
-
-
-interface Figures {
-  rps: number;
-  p50: number;
-  p99: number;
-  requests: number;
-  non2xx: number;
-  errors: number;
-}
-
-function run(opts: autocannon.Options): Promise<Figures> {
-  return new Promise((resolve, reject) => {
-    autocannon(opts, (err, r) => {
-      if (err) return reject(err);
-      resolve({ rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, requests: r.requests.total, non2xx: r.non2xx, errors: r.errors });
-    });
-  });
-}
-
-const row = (name: string, f: Figures) =>
-  `${name.padEnd(34)} ${f.rps.toFixed(0).padStart(8)} req/s   p50 ${String(f.p50).padStart(4)} ms   p99 ${String(f.p99).padStart(4)} ms   (${f.requests} requests, ${f.non2xx} non-2xx, ${f.errors} errors)`;
-
-export async function main(): Promise<void> {
+export async function main(): Promise<BenchResult[]> {
   const dir = mkdtempSync(join(tmpdir(), 'duban-bench-http-'));
   const store = createKnexStore({ sqliteFile: join(dir, 'bench.sqlite') });
   try {
@@ -55,26 +35,32 @@ export async function main(): Promise<void> {
     const caseIds: string[] = [];
     for (let i = 0; i < CASES; i++) caseIds.push((await engine.createCase({ workflowId: 'bench-notes', org: 'bench-org', data: { count: 0 }, actor })).case.id);
 
-    const app = createApp({ engine, people, config: { DUBAN_BODY_LIMIT: '1mb' }, logger: createLogger('silent'), metrics: createMetrics() });
+    const app = createApp({ engine, people, config: { DUBAN_BODY_LIMIT: '1mb', DUBAN_WRITE_RATE_LIMIT: null }, logger: createLogger('silent'), metrics: createMetrics() });
     const server = app.listen(0, '127.0.0.1');
     await new Promise((resolve) => server.once('listening', resolve));
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     try {
-      console.log(`SQLite, ${CONNECTIONS} connections, ${SECONDS} s each, events spread over ${CASES} cases`);
-      let next = 0;
-      const events = await run({
-        url,
-        connections: CONNECTIONS,
-        duration: SECONDS,
-        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-        requests: [{ method: 'POST', setupRequest: (req) => ({ ...req, path: `/api/v1/cases/${caseIds[next++ % caseIds.length]}/events`, body: JSON.stringify({ type: 'note', payload: { text: `n${next}` } }) }) }],
-      });
-      const health = await run({ url: `${url}/healthz`, connections: CONNECTIONS, duration: SECONDS });
-      console.log(row('POST /api/v1/cases/:id/events', events));
-      console.log(row('GET /healthz (baseline)', health));
-      console.log(`events/healthz throughput ratio: ${(events.rps / health.rps).toFixed(3)}`);
-      const stored = (await Promise.all(caseIds.slice(0, 5).map((id) => engine.history(id)))).reduce((n, h) => n + h.length - 1, 0);
-      console.log(`sanity: ${stored} events stored on the first 5 cases; audit verify of one case: ${(await engine.verify(caseIds[0])).ok ? 'ok' : 'FAILED'}`);
+      const load = (kind: LoadInput['kind'], seconds = SECONDS) => runChild<LoadOutput>('./load-child.ts', { url, kind, connections: CONNECTIONS, seconds, token, caseIds } satisfies LoadInput);
+      // Warm the server (routes, statements, JIT) on both paths before the rounds.
+      await load('healthz', 1);
+      await load('events', 1);
+      const runs: Record<LoadInput['kind'], LoadOutput[]> = { healthz: [], events: [] };
+      for (let r = 0; r < ROUNDS; r++) {
+        runs.healthz.push(await load('healthz'));
+        runs.events.push(await load('events'));
+      }
+      const bad = [...runs.healthz, ...runs.events].reduce((n, f) => n + f.non2xx + f.errors, 0);
+      if (bad > 0) throw new Error(`${bad} requests failed or answered non-2xx (status codes seen: ${[...runs.healthz, ...runs.events].map((f) => f.statusCodes).join(' ')})`);
+      const med = (kind: LoadInput['kind'], k: 'rps' | 'p50' | 'p99') => median(runs[kind].map((f) => f[k]));
+      const verified = (await engine.verify(caseIds[0])).ok;
+      if (!verified) throw new Error('audit verify of a benchmarked case failed');
+      const note = `SQLite, ${CONNECTIONS} connections, ${SECONDS} s a run, events over ${CASES} cases; autocannon in its own process; median of ${ROUNDS} interleaved rounds; ${fmt(runs.events.reduce((n, f) => n + f.requests, 0))} events posted, 0 errors`;
+      const base = 'GET /healthz, same server';
+      return [
+        result('HTTP POST /cases/:id/events, throughput', med('events', 'rps'), 'req/s', { name: base, value: med('healthz', 'rps') }, note),
+        result('HTTP POST /cases/:id/events, p50 latency', med('events', 'p50'), 'ms', { name: base, value: med('healthz', 'p50') }, `${note}; ratio above 1 = slower`),
+        result('HTTP POST /cases/:id/events, p99 latency', med('events', 'p99'), 'ms', { name: base, value: med('healthz', 'p99') }, `${note}; ratio above 1 = slower`),
+      ];
     } finally {
       (app.locals.close as () => void)();
       await new Promise((resolve) => server.close(resolve));

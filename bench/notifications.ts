@@ -4,14 +4,15 @@
  * beside nodemailer sending the same messages straight to the same server in
  * the same run, and the ratio.
  *
- * Method: N notifications (`BENCH_NOTIFICATIONS`, default 2,000). The outbox
+ * Method: N notifications (`BENCH_NOTIFICATIONS`, default 1,000), in interleaved rounds (medians). The outbox
  * run commits N steps on a SQLite store (one `notify` effect each, to one
- * user by e-mail; not timed, reported apart), then times a dispatcher from
+ * user by e-mail; not timed), then times a dispatcher from
  * `runDue()` until the server has accepted N mails: claiming each row,
  * resolving the recipient, rendering the template (zh-CN), sending through
  * the e-mail channel, recording the delivery and releasing the row. The
  * baseline renders the same N messages up front and hands them to one pooled
- * nodemailer transport (same pool size) at once, after 50 warm-up mails.
+ * nodemailer transport (same pool size) at once, after 50 warm-up mails;
+ * the outbox path is warmed with 50 mails too.
  * Both talk to one server.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -21,9 +22,10 @@ import { join } from 'node:path';
 import nodemailer from 'nodemailer';
 import { SMTPServer } from 'smtp-server';
 import { createEngine, createKnexStore, defineWorkflow } from '../engine/index.js';
+import { fmt, interleaved, result, ROUNDS, size, type BenchResult } from './lib.js';
 import { createDispatcher, createEmailChannel, createMemoryDirectory, createTemplateCatalog, type TemplateContext } from '../notifications/index.js';
 
-const N = Number(process.env.BENCH_NOTIFICATIONS ?? 2_000);
+const N = size('BENCH_NOTIFICATIONS', 1_000, 100);
 const POOL = Number(process.env.BENCH_NOTIFICATIONS_POOL ?? 5);
 const CONCURRENCY = Number(process.env.BENCH_NOTIFICATIONS_CONCURRENCY ?? 8);
 const FROM = '"督办系统" <duban@bench.test>';
@@ -74,16 +76,49 @@ async function startServer(): Promise<{ url: string; received: () => number; wai
   };
 }
 
-function fmt(n: number): string {
-  return n.toLocaleString('en-US', { maximumFractionDigits: 0 });
+/** The baseline: the same messages, rendered up front, straight through one pooled transport. */
+async function direct(server: Awaited<ReturnType<typeof startServer>>, messages: Array<{ subject: string; html: string; text: string }>): Promise<number> {
+  const transport = nodemailer.createTransport({ url: server.url, pool: true, maxConnections: POOL } as Parameters<typeof nodemailer.createTransport>[0]);
+  try {
+    // Warm up the transport's connections before it is timed.
+    await Promise.all(messages.slice(0, 50).map((m) => transport.sendMail({ from: FROM, to: user.email, subject: m.subject, html: m.html, text: m.text })));
+    const t0 = performance.now();
+    await Promise.all(messages.map((m) => transport.sendMail({ from: FROM, to: { name: user.name, address: user.email }, subject: m.subject, html: m.html, text: m.text })));
+    return N / ((performance.now() - t0) / 1000);
+  } finally {
+    transport.close();
+  }
 }
 
-export async function main(): Promise<void> {
+/** Through the outbox: N committed steps (not timed), then the dispatcher delivers them (timed). */
+async function outbox(server: Awaited<ReturnType<typeof startServer>>, file: string, templates: ReturnType<typeof createTemplateCatalog>, n = N): Promise<number> {
+  const store = createKnexStore({ sqliteFile: file });
+  const email = createEmailChannel({ url: server.url, from: FROM, maxConnections: POOL });
+  try {
+    await store.migrate();
+    const engine = await createEngine({ store, templates, workflows: [workflow] });
+    const { case: c } = await engine.createCase({ workflowId: 'bench-notify', org: 'bench-org', actor });
+    for (let i = 0; i < n; i++) await engine.send(c.id, { type: 'assign' }, actor);
+    const dispatcher = createDispatcher({ engine, directory: createMemoryDirectory([user]), templates, channels: [email], concurrency: CONCURRENCY });
+    const before = server.received();
+    const t0 = performance.now();
+    await dispatcher.runDue();
+    await server.waitFor(before + n);
+    const perSec = n / ((performance.now() - t0) / 1000);
+    const stats = await dispatcher.stats();
+    if (stats.sent !== n) throw new Error(`expected ${n} sent, got ${stats.sent} (dead ${stats.dead}, pending ${stats.pending})`);
+    return perSec;
+  } finally {
+    await email.close?.();
+    await store.close();
+  }
+}
+
+export async function main(): Promise<BenchResult[]> {
   const server = await startServer();
   const dir = mkdtempSync(join(tmpdir(), 'duban-bench-notify-'));
   const templates = createTemplateCatalog();
   try {
-    // Baseline: the same messages, rendered up front, straight through one pooled transport.
     const context = (i: number): TemplateContext => ({
       case: { id: `case-${i}`, org: 'bench-org', workflowId: 'bench-notify', workflowTitle: { zh: '隐患排查治理', en: 'Hazard' }, state: 'open', seq: 2, link: '' },
       data: {},
@@ -93,41 +128,16 @@ export async function main(): Promise<void> {
       app: { name: '督办', url: 'http://localhost:3000' },
     });
     const messages = Array.from({ length: N }, (_, i) => templates.render('task-assigned', 'zh-CN', context(i)));
-    const transport = nodemailer.createTransport({ url: server.url, pool: true, maxConnections: POOL } as Parameters<typeof nodemailer.createTransport>[0]);
-    // Warm up the server, the transport and the JIT before either run is timed.
-    await Promise.all(messages.slice(0, 50).map((m) => transport.sendMail({ from: FROM, to: user.email, subject: m.subject, html: m.html, text: m.text })));
-    let t0 = performance.now();
-    await Promise.all(messages.map((m) => transport.sendMail({ from: FROM, to: { name: user.name, address: user.email }, subject: m.subject, html: m.html, text: m.text })));
-    const directMs = performance.now() - t0;
-    transport.close();
-
-    // Through the outbox: N committed steps, then the dispatcher delivers them.
-    const store = createKnexStore({ sqliteFile: join(dir, 'duban.sqlite') });
-    await store.migrate();
-    const engine = await createEngine({ store, templates, workflows: [workflow] });
-    const { case: c } = await engine.createCase({ workflowId: 'bench-notify', org: 'bench-org', actor });
-    t0 = performance.now();
-    for (let i = 0; i < N; i++) await engine.send(c.id, { type: 'assign' }, actor);
-    const commitMs = performance.now() - t0;
-    const email = createEmailChannel({ url: server.url, from: FROM, maxConnections: POOL });
-    const dispatcher = createDispatcher({ engine, directory: createMemoryDirectory([user]), templates, channels: [email], concurrency: CONCURRENCY });
-    const before = server.received();
-    t0 = performance.now();
-    await dispatcher.runDue();
-    await server.waitFor(before + N);
-    const outboxMs = performance.now() - t0;
-    const stats = await dispatcher.stats();
-    await email.close?.();
-    await store.close();
-
-    const direct = N / (directMs / 1000);
-    const outbox = N / (outboxMs / 1000);
-    console.log(`N = ${fmt(N)} e-mails, one recipient each, loopback smtp-server, pool ${POOL}, dispatcher concurrency ${CONCURRENCY}, SQLite`);
-    console.log(`nodemailer direct        ${fmt(direct)} mails/s   (${fmt(directMs)} ms)`);
-    console.log(`outbox + dispatcher      ${fmt(outbox)} mails/s   (${fmt(outboxMs)} ms; sent ${fmt(stats.sent)}, dead ${stats.dead}, pending ${stats.pending})`);
-    console.log(`ratio outbox / direct    ${(outbox / direct).toFixed(2)}`);
-    console.log(`(committing the ${fmt(N)} steps that wrote the outbox rows: ${fmt(N / (commitMs / 1000))} steps/s, not included above)`);
-    if (stats.sent !== N) throw new Error(`expected ${N} sent, got ${stats.sent}`);
+    let round = 0;
+    // Warm the outbox path (dispatcher, channel, templates, JIT) as the baseline warms its transport.
+    await outbox(server, join(dir, 'warm.sqlite'), templates, 50);
+    const m = await interleaved(ROUNDS, {
+      direct: () => direct(server, messages),
+      outbox: () => outbox(server, join(dir, `duban-${round++}.sqlite`), templates),
+    });
+    return [
+      result('notifications, outbox + dispatcher (e-mail)', m.outbox, 'mails/s', { name: 'nodemailer direct, same server and pool', value: m.direct }, `${fmt(N)} e-mails to a loopback smtp-server, pool ${POOL}, dispatcher concurrency ${CONCURRENCY}, SQLite; the commits that wrote the outbox rows are not timed; median of ${ROUNDS} interleaved rounds`),
+    ];
   } finally {
     await server.close();
     rmSync(dir, { recursive: true, force: true });
