@@ -132,7 +132,7 @@ function openTaskEffect(wf: CompiledWorkflow, state: CaseState, id: string, effe
   const task = wf.tree.byId.get(id)!.def.task!;
   const context: MachineContext = { data: state.data, caseId: state.caseId, org: state.org, parentId: state.parent?.caseId, children: state.children };
   const org = task.org === undefined ? state.org : String(evaluate(task.org, expressionContext(context, {})) ?? state.org);
-  return { type: 'open-task', id: effectId, taskKey: `${state.caseId}:${id}`, stateId: id, role: task.role, org, title: task.title };
+  return { type: 'open-task', id: effectId, taskKey: `${state.caseId}:${id}`, stateId: id, role: task.role, org, title: task.title, ...(task.orgScope ? { orgScope: task.orgScope } : {}) };
 }
 
 /**
