@@ -10,11 +10,12 @@ import { supervisionAssignmentWorkflow, supervisionLetterWorkflow } from './supe
 import { tipOffWorkflow } from './tip-off.js';
 import { interviewWorkflow } from './interview.js';
 import { circularReceiptWorkflow, circularWorkflow } from './circular.js';
+import { enforcementWorkflow } from './enforcement.js';
 
 export { hazardWorkflow };
 export { accidentWorkflow, fourNoPassWorkflow };
 export { supervisionAssignmentWorkflow, supervisionLetterWorkflow, tipOffWorkflow };
-export { interviewWorkflow, circularWorkflow, circularReceiptWorkflow };
+export { interviewWorkflow, circularWorkflow, circularReceiptWorkflow, enforcementWorkflow };
 export { fourNoPassGate, fourNoPassDataProperties, fourNoPassRoles, fourNoPassEvents, fourNoPassComplete } from './four-no-pass.js';
 
 /**
@@ -23,4 +24,4 @@ export { fourNoPassGate, fourNoPassDataProperties, fourNoPassRoles, fourNoPassEv
  * `tip-off`, `supervision-assignment` before `supervision-letter`, `circular-receipt`
  * before `circular`).
  */
-export const builtinWorkflows: WorkflowDefinitionInput[] = [hazardWorkflow, accidentWorkflow, fourNoPassWorkflow, supervisionAssignmentWorkflow, supervisionLetterWorkflow, tipOffWorkflow, interviewWorkflow, circularReceiptWorkflow, circularWorkflow];
+export const builtinWorkflows: WorkflowDefinitionInput[] = [hazardWorkflow, accidentWorkflow, fourNoPassWorkflow, supervisionAssignmentWorkflow, supervisionLetterWorkflow, tipOffWorkflow, interviewWorkflow, circularReceiptWorkflow, circularWorkflow, enforcementWorkflow];
