@@ -46,6 +46,9 @@ export const ROLE_RULES: Readonly<Record<string, RoleRule>> = {
   inspector: { holders: REGULATORS, grantors: REGULATORS },
   townshipSafetyOffice: { holders: ['township'], grantors: REGULATORS },
   gridOfficer: { holders: ['township', 'grid'], grantors: REGULATORS },
+  // A unit (单位) that handles a letter, an interview or a circular is an office or an enterprise.
+  unitHead: { holders: [...OFFICES, 'enterprise'], grantors: OFFICES },
+  unitHandler: { holders: [...OFFICES, 'enterprise'], grantors: OFFICES },
   enterprisePrincipal: { holders: ['enterprise'], grantors: OFFICES },
   enterpriseSafetyOfficer: { holders: ['enterprise'], grantors: OFFICES },
 };

@@ -8,15 +8,20 @@ import { accidentWorkflow } from './accident.js';
 import { fourNoPassWorkflow } from './four-no-pass.js';
 import { supervisionAssignmentWorkflow, supervisionLetterWorkflow } from './supervision-letter.js';
 import { tipOffWorkflow } from './tip-off.js';
+import { interviewWorkflow } from './interview.js';
+import { circularReceiptWorkflow, circularWorkflow } from './circular.js';
+import { enforcementWorkflow } from './enforcement.js';
 
 export { hazardWorkflow };
 export { accidentWorkflow, fourNoPassWorkflow };
 export { supervisionAssignmentWorkflow, supervisionLetterWorkflow, tipOffWorkflow };
+export { interviewWorkflow, circularWorkflow, circularReceiptWorkflow, enforcementWorkflow };
 export { fourNoPassGate, fourNoPassDataProperties, fourNoPassRoles, fourNoPassEvents, fourNoPassComplete } from './four-no-pass.js';
 
 /**
  * Every built-in workflow definition, in registration order: a workflow that
  * spawns children comes after the children's workflow (`hazard` before
- * `tip-off`, `supervision-assignment` before `supervision-letter`).
+ * `tip-off`, `supervision-assignment` before `supervision-letter`, `circular-receipt`
+ * before `circular`).
  */
-export const builtinWorkflows: WorkflowDefinitionInput[] = [hazardWorkflow, accidentWorkflow, fourNoPassWorkflow, supervisionAssignmentWorkflow, supervisionLetterWorkflow, tipOffWorkflow];
+export const builtinWorkflows: WorkflowDefinitionInput[] = [hazardWorkflow, accidentWorkflow, fourNoPassWorkflow, supervisionAssignmentWorkflow, supervisionLetterWorkflow, tipOffWorkflow, interviewWorkflow, circularReceiptWorkflow, circularWorkflow, enforcementWorkflow];

@@ -181,7 +181,7 @@ function contextOf(state: CaseState): MachineContext {
 function openTaskEffect(wf: CompiledWorkflow, state: CaseState, id: string, effectId: string): Effect {
   const task = wf.tree.byId.get(id)!.def.task!;
   const org = task.org === undefined ? state.org : String(evaluate(task.org, expressionContext(contextOf(state), {})) ?? state.org);
-  return { type: 'open-task', id: effectId, taskKey: `${state.caseId}:${id}`, stateId: id, role: task.role, org, title: task.title };
+  return { type: 'open-task', id: effectId, taskKey: `${state.caseId}:${id}`, stateId: id, role: task.role, org, title: task.title, ...(task.orgScope ? { orgScope: task.orgScope } : {}) };
 }
 
 /**

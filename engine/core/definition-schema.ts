@@ -91,6 +91,10 @@ export const TaskSchema = z
     title: LocalizedTextSchema.describe('what the worklist shows; without it pages would show the state key'),
     role: RoleIdSchema.describe('the role the task is offered to'),
     org: ExpressionSchema.optional().describe('the org whose users see the task; the case\'s org when omitted'),
+    orgScope: z
+      .enum(['below'])
+      .optional()
+      .describe('"below": the task\'s org must lie strictly below the case\'s org (a district interviews its townships and enterprises, not a neighbour or its superior); checked when the task opens'),
     /** Events the task's form offers, in order (all the state's events when omitted). */
     events: z.array(EventTypeSchema).optional().describe('the events the task\'s form offers, in order; all the state\'s events when omitted').meta({ examples: [['approve', 'sendBack']] }),
   })

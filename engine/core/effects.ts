@@ -17,6 +17,8 @@ export const OpenTaskEffectSchema = z.object({
   role: z.string(),
   org: z.string(),
   title: LocalizedTextSchema,
+  /** Present when the definition requires the org to lie strictly below the case's org. */
+  orgScope: z.literal('below').optional(),
 });
 
 export const CloseTaskEffectSchema = z.object({

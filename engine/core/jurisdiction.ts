@@ -97,6 +97,10 @@ export function checkStepOrgs(effects: readonly Effect[], owner: string | null, 
   for (const e of effects) {
     switch (e.type) {
       case 'open-task':
+        if (e.orgScope === 'below' && caseOrg !== undefined && (e.org === caseOrg || !isWithin(facts, e.org, caseOrg))) {
+          if (!facts.ancestry(e.org)) throw new OrgNotFoundError(e.org, `task ${e.stateId}`);
+          throw new EngineError('org_out_of_jurisdiction', `task ${e.stateId} names org ${e.org}, which does not lie below ${caseOrg}, the case's org (the task is offered only below it)`, { org: e.org, caseOrg, what: `task ${e.stateId}` });
+        }
         check(e.org, `task ${e.stateId}`);
         break;
       case 'notify':
