@@ -131,7 +131,8 @@ export function createGroupCommit(options: GroupCommitOptions): GroupCommit {
         await conn.exec('ROLLBACK').catch(() => undefined);
         const code = (error as { code?: unknown }).code;
         if (typeof code === 'string' && RETRYABLE.has(code) && retries++ < MAX_BATCH_RETRIES) continue;
-        for (const u of pending) u.reject(error);
+        for (const f of cleanFailures) f.unit.reject(f.error);
+        for (const d of done) d.unit.reject(error);
         return;
       }
       for (const f of cleanFailures) f.unit.reject(f.error);
