@@ -117,7 +117,7 @@ async function finish(ctx: DispatchContext, row: OutboxRecord, outcome: OutboxRe
 
 /** The case's data schema fields, so a strict template can read an optional field that is unset. */
 async function dataFields(ctx: DispatchContext, caseId: string): Promise<string[]> {
-  const record = await ctx.engine.store.getCase(caseId);
+  const record = await ctx.engine.findCase(caseId);
   if (!record) return [];
   const wf = await ctx.engine.registry.get(record.workflowId, record.workflowVersion);
   return Object.keys(wf.definition.data.properties);

@@ -112,7 +112,7 @@ export function createApp(options: AppOptions): express.Express {
       async () => {
         if (options.draining?.()) throw new HttpError('not_ready', 'shutting down');
         try {
-          await engine.store.getCase('readyz-probe');
+          await engine.findCase('readyz-probe');
         } catch (err) {
           logger.warn({ err }, 'readiness probe: database unreachable');
           throw new HttpError('not_ready', 'the database does not answer');

@@ -274,7 +274,7 @@ users
       ...(opts.email !== undefined ? { email: opts.email } : {}), ...(opts.webhookUrl !== undefined ? { webhookUrl: opts.webhookUrl } : {}),
     }, where);
     await withRuntime(async ({ engine, people }) => {
-      const catalogue = await loadRoleCatalogue(engine.store);
+      const catalogue = await loadRoleCatalogue(engine);
       const unknown = unknownRoleIssues(input.roles, [...catalogue.roles.keys()], () => ['--roles']);
       if (unknown.length > 0) throw new CommandError('invalid_argument', `--roles: ${unknown.length} unknown role(s)`, unknown.map((i) => `--roles: ${i.message}`));
       const org = (await people.listOrgs()).find((o) => o.id === opts.org);

@@ -40,7 +40,7 @@ export function createMetrics(): Metrics {
     async collect() {
       this.reset();
       if (!engineRef) return;
-      for (const row of await engineRef.store.countCasesByState()) this.set({ workflow: row.workflowId, status: row.status, state: formatStateValue(row.state) }, row.count);
+      for (const row of await engineRef.countCasesByState()) this.set({ workflow: row.workflowId, status: row.status, state: formatStateValue(row.state) }, row.count);
     },
   });
   new client.Gauge({
@@ -50,7 +50,7 @@ export function createMetrics(): Metrics {
     registers: [registry],
     async collect() {
       if (!engineRef) return;
-      const c = await engineRef.store.timers.count();
+      const c = await engineRef.countTimers();
       this.set({ status: 'pending' }, c.pending);
       this.set({ status: 'firing' }, c.firing);
     },

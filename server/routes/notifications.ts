@@ -143,7 +143,7 @@ export async function hidingForeign<T>(engine: Engine, p: Principal, notificatio
   } catch (err) {
     if ((err instanceof NotificationError || err instanceof HttpError) && TELLING.has(err.code)) {
       const row = await engine.store.outbox.get(notificationId);
-      const c = row && (await engine.store.getCase(row.caseId));
+      const c = row && (await engine.findCase(row.caseId));
       const received = row !== undefined && (await engine.store.outbox.deliveries.reached([notificationId], p.user.id));
       if (!received) assertVisible(p, c?.org, () => new HttpError('notification_not_found', `notification ${notificationId} does not exist`));
     }
@@ -168,7 +168,7 @@ export async function outboxScope(orgs: OrgDirectory, p: Principal): Promise<str
 /** An outbox row an admin may act on; `notification_not_found` alike when it does not exist and when its case lies outside the admin's subtree. */
 export async function adminRow(engine: Engine, p: Principal, id: string): Promise<OutboxRecord> {
   const row = await engine.store.outbox.get(id);
-  const c = row && (await engine.store.getCase(row.caseId));
+  const c = row && (await engine.findCase(row.caseId));
   assertVisible(p, c?.org, () => new HttpError('notification_not_found', `notification ${id} does not exist`));
   return row!;
 }
