@@ -11,9 +11,9 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
-import { createEngine, createKnexPeopleStore, createKnexStore } from '../engine/index.js';
+import { createEngine, createKnexStore } from '../engine/index.js';
 import { benchWorkflow } from './bench-workflow.js';
-import { createApp, createLogger, createMetrics, createUser, importOrgTree } from '../server/index.js';
+import { createApp, createLogger, createMetrics, createUser, importOrgTree, createKnexPeopleStore } from '../server/index.js';
 
 const SECONDS = Number(process.env.BENCH_HTTP_SECONDS ?? 5);
 const CONNECTIONS = Number(process.env.BENCH_HTTP_CONNECTIONS ?? 10);

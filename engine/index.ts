@@ -53,6 +53,7 @@ export {
   REDACTED,
   REDACTED_TEXT,
   ConfidentialSchema,
+  ORG_LEVEL_NAMES,
   type ConfidentialDeclaration,
   type ConfidentialFields,
   type ConfidentialRule,
@@ -91,9 +92,6 @@ export { createPollingScheduler, type PollingScheduler, type PollingSchedulerOpt
 export { createBullmqScheduler, timerJobId, TimerJobDataSchema, type BullmqScheduler, type BullmqSchedulerOptions, type TimerJobData } from './adapters/bullmq-scheduler.js';
 export { defaultRetryBackoffMs, type TimerEngine, type SchedulerLogger, type TimerFiringOptions } from './adapters/timer-firing.js';
 export type { CaseFilter, CaseStateCount } from './ports.js';
-export type { OrgRecord, OrgLevel, EnterpriseProfile, UserRecord, TokenRecord, PeopleStore, SaveOutcome, SessionRecord, SessionStore } from './people-ports.js';
-export { ORG_LEVELS } from './people-ports.js';
-export { createKnexPeopleStore } from './adapters/knex-people.js';
 export { resolveTarget, type StateKind, type TransitionInfo } from './core/state-tree.js';
 export type { DeadlineView } from './runtime/case-view.js';
 export type { AvailableEvent } from './core/step.js';

@@ -18,8 +18,9 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { Request } from 'express';
-import { SYSTEM_ROLE, type Actor, type Clock, type OrgFacts, type OrgRecord, type OrgResolver, type PeopleStore, type TokenRecord, type UserRecord } from '../engine/index.js';
+import { SYSTEM_ROLE, type Actor, type Clock, type OrgFacts, type OrgResolver } from '../engine/index.js';
 import { HttpError } from './http-errors.js';
+import { type OrgRecord, type PeopleStore, type TokenRecord, type UserRecord } from './people-ports.js';
 
 /** The roles the server itself gives meaning to. */
 export const ADMIN_ROLE = 'admin';

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { Redis } from 'ioredis';
 import { z } from 'zod';
-import type { Engine, PeopleStore } from '../engine/index.js';
+import type { Engine } from '../engine/index.js';
 import { createDispatcher, createInboxChannel, createTemplateCatalog, type Dispatcher, type NotificationTemplates } from '../notifications/index.js';
 import { createAuthenticator, createOrgDirectory, type OrgDirectory } from './access.js';
 import { bodyGuard } from './body-guard.js';
@@ -32,6 +32,7 @@ import { taskRoutes } from './routes/tasks.js';
 import { workflowRoutes } from './routes/workflows.js';
 import { webRouter } from './web/pages.js';
 import { createRenderer } from './web/render.js';
+import { type PeopleStore } from './people-ports.js';
 
 export interface AppOptions {
   engine: Engine;

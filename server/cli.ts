@@ -31,8 +31,8 @@ import { NewUserSchema, OrgTreeSchema } from './schemas.js';
 import { referenceExamples } from './reference-examples.js';
 import { assertModeConfig, startServer } from './serve.js';
 import { checkDataDir, checkPort, CommandError, DEFAULT_ROOT, formatChinaTime, initRoot, issueUserToken, parseExpiry } from './startup.js';
-import { ORG_LEVELS, type OrgLevel } from '../engine/index.js';
 import { assertWorkerConfig, startWorker } from './worker.js';
+import { ORG_LEVELS, type OrgLevel } from './people-ports.js';
 
 const program = new Command();
 program.name('duban').description('Duban (督办): workflow engine for work-safety supervision cases').showHelpAfterError('(run with --help to see the options)');

@@ -5,8 +5,9 @@
  * opened with a fixed case id, so loading twice opens nothing new. Cases
  * whose users are missing (an org tree that is not the demo's) are skipped.
  */
-import type { Actor, Engine, PeopleStore, UserRecord } from '../engine/index.js';
+import type { Actor, Engine } from '../engine/index.js';
 import { loadDemoData } from './demo.js';
+import { type PeopleStore, type UserRecord } from './people-ports.js';
 
 const actorOf = (u: UserRecord): Actor => ({ id: u.id, roles: u.roles, org: u.orgId, name: u.name });
 

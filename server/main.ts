@@ -6,10 +6,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { builtinWorkflows } from '../workflows/index.js';
-import { createEngine, createKnexAnchorStore, createKnexPeopleStore, createKnexStore, createOffsetClock, systemClock, type AnchorStore, type Engine, type KnexStore, type PeopleStore, type Store } from '../engine/index.js';
+import { createEngine, createKnexAnchorStore, createKnexStore, createOffsetClock, systemClock, type AnchorStore, type Engine, type KnexStore, type Store } from '../engine/index.js';
 import { BUILTIN_TEMPLATE_DIR, createTemplateCatalog, type NotificationTemplates } from '../notifications/index.js';
 import { ConfigError, loadConfig, parseOffset, type Config } from './config.js';
 import { createOrgDirectory, createOrgResolver, type OrgDirectory } from './access.js';
+import { createKnexPeopleStore } from './knex-people.js';
+import { type PeopleStore } from './people-ports.js';
 
 export interface Runtime {
   config: Config;

@@ -24,12 +24,13 @@ import {
   type NotificationLogger,
   type NotificationTemplates,
 } from '../notifications/index.js';
-import type { Engine, PeopleStore } from '../engine/index.js';
+import type { Engine } from '../engine/index.js';
 import { createOrgDirectory, type OrgDirectory } from './access.js';
 import type { Config } from './config.js';
 import { createPeopleDirectory } from './directory.js';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
+import { type PeopleStore } from './people-ports.js';
 
 /** The application name in messages. */
 export const APP_NAME = '督办';

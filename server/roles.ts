@@ -16,9 +16,10 @@
  * - A role a workflow declares that the table does not list is an office role
  *   any admin may grant, held at any office level.
  */
-import { ORG_LEVELS, SYSTEM_ROLE, type OrgLevel, type OrgRecord } from '../engine/index.js';
+import { SYSTEM_ROLE } from '../engine/index.js';
 import { builtinWorkflows } from '../workflows/index.js';
 import { HttpError } from './http-errors.js';
+import { ORG_LEVELS, type OrgLevel, type OrgRecord } from './people-ports.js';
 
 /** Where a role is held and who may grant it. */
 export interface RoleRule {

@@ -2,10 +2,11 @@
  * What route modules share: the engine, the people store, the org directory,
  * the authenticator, the logger, and the notification dispatcher and templates.
  */
-import type { Engine, PeopleStore } from '../../engine/index.js';
+import type { Engine } from '../../engine/index.js';
 import type { Dispatcher, NotificationTemplates } from '../../notifications/index.js';
 import type { Authenticator, OrgDirectory } from '../access.js';
 import type { Logger } from '../logger.js';
+import { type PeopleStore } from '../people-ports.js';
 
 export interface RouteDeps {
   engine: Engine;

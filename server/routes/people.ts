@@ -8,7 +8,6 @@
  * like missing ones (404).
  */
 import { z } from 'zod';
-import { ORG_LEVELS } from '../../engine/index.js';
 import { assertVisible, issueToken, visibleOrg } from '../access.js';
 import { HttpError } from '../http-errors.js';
 import { addOrg, createUser, findToken } from '../people.js';
@@ -16,6 +15,7 @@ import { assertGrantable, describeCatalogue, loadRoleCatalogue } from '../roles.
 import { Reply, route, type Route } from '../routing.js';
 import { IdParams, IssuedTokenSchema, NewOrgSchema, NewUserSchema, OrgSchema, UserSchema } from '../schemas.js';
 import type { RouteDeps } from './deps.js';
+import { ORG_LEVELS } from '../people-ports.js';
 
 export function peopleRoutes({ engine, people, orgs, auth }: RouteDeps): Route[] {
   const clock = engine.clock;

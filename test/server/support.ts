@@ -8,7 +8,7 @@
  * bearer token.
  */
 import { Writable } from 'node:stream';
-import { createEngine, createKnexPeopleStore, createManualClock, defineWorkflow, type Engine, type ManualClock, type PeopleStore } from '../../engine/index.js';
+import { createEngine, createManualClock, defineWorkflow, type Engine, type ManualClock } from '../../engine/index.js';
 import { BUILTIN_TEMPLATE_DIR, createTemplateCatalog, type NotificationTemplates } from '../../notifications/index.js';
 import { createApp, type AppOptions } from '../../server/app.js';
 import { createOrgDirectory, createOrgResolver } from '../../server/access.js';
@@ -21,6 +21,8 @@ import { counterWorkflow } from '../support/counter-workflow.js';
 import { hazardWorkflow } from '../../workflows/index.js';
 import { freshPostgresStore, freshSqliteStore, type FreshStore } from '../support/stores.js';
 import type express from 'express';
+import { createKnexPeopleStore } from '../../server/knex-people.js';
+import { type PeopleStore } from '../../server/people-ports.js';
 
 /** A workflow with a working-day deadline on its one human step. */
 export const permitWorkflow = defineWorkflow({
