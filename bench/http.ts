@@ -14,6 +14,7 @@ import autocannon from 'autocannon';
 import { createEngine, createKnexStore } from '../engine/index.js';
 import { benchWorkflow } from './bench-workflow.js';
 import { createApp, createLogger, createMetrics, createUser, importOrgTree, createKnexPeopleStore } from '../server/index.js';
+import { createKnexOutboxStore } from '../notifications/index.js';
 
 const SECONDS = Number(process.env.BENCH_HTTP_SECONDS ?? 5);
 const CONNECTIONS = Number(process.env.BENCH_HTTP_CONNECTIONS ?? 10);
@@ -55,7 +56,7 @@ export async function main(): Promise<void> {
     const caseIds: string[] = [];
     for (let i = 0; i < CASES; i++) caseIds.push((await engine.createCase({ workflowId: 'bench-notes', org: 'bench-org', data: { count: 0 }, actor })).case.id);
 
-    const app = createApp({ engine, people, config: { DUBAN_BODY_LIMIT: '1mb' }, logger: createLogger('silent'), metrics: createMetrics() });
+    const app = createApp({ engine, people, outbox: createKnexOutboxStore(store), config: { DUBAN_BODY_LIMIT: '1mb' }, logger: createLogger('silent'), metrics: createMetrics() });
     const server = app.listen(0, '127.0.0.1');
     await new Promise((resolve) => server.once('listening', resolve));
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

@@ -21,7 +21,7 @@ import { join } from 'node:path';
 import nodemailer from 'nodemailer';
 import { SMTPServer } from 'smtp-server';
 import { createEngine, createKnexStore, defineWorkflow } from '../engine/index.js';
-import { createDispatcher, createEmailChannel, createMemoryDirectory, createTemplateCatalog, type TemplateContext } from '../notifications/index.js';
+import { createDispatcher, createEmailChannel, createKnexOutboxStore, createMemoryDirectory, createTemplateCatalog, type TemplateContext } from '../notifications/index.js';
 
 const N = Number(process.env.BENCH_NOTIFICATIONS ?? 2_000);
 const POOL = Number(process.env.BENCH_NOTIFICATIONS_POOL ?? 5);
@@ -110,7 +110,7 @@ export async function main(): Promise<void> {
     for (let i = 0; i < N; i++) await engine.send(c.id, { type: 'assign' }, actor);
     const commitMs = performance.now() - t0;
     const email = createEmailChannel({ url: server.url, from: FROM, maxConnections: POOL });
-    const dispatcher = createDispatcher({ engine, directory: createMemoryDirectory([user]), templates, channels: [email], concurrency: CONCURRENCY });
+    const dispatcher = createDispatcher({ engine, outbox: createKnexOutboxStore(store), directory: createMemoryDirectory([user]), templates, channels: [email], concurrency: CONCURRENCY });
     const before = server.received();
     t0 = performance.now();
     await dispatcher.runDue();

@@ -95,7 +95,6 @@ export type { CaseFilter, CaseStateCount } from './ports.js';
 export { resolveTarget, type StateKind, type TransitionInfo } from './core/state-tree.js';
 export type { DeadlineView } from './runtime/case-view.js';
 export type { AvailableEvent } from './core/step.js';
-export type { OutboxStore, OutboxRecord, OutboxStatus, OutboxRelease, NewOutboxRecord, DeliveryStore, DeliveryRecord, InboxStore, InboxItem, AckStore, AckRecord, AckStatus } from './outbox-ports.js';
 export { TASK_EVENTS, isTaskEvent, ClaimPayloadSchema, TransferPayloadSchema, WithdrawPayloadSchema, TaskConflictError, type HistoryView } from './core/task-events.js';
 export type { Assignment } from './core/task-assignment.js';
 export type { AnchorStore, CheckpointClaim } from './anchor-ports.js';

@@ -6,7 +6,6 @@
 import type { Effect } from './core/effects.js';
 import type { OrgFacts } from './core/jurisdiction.js';
 import type { Actor, CaseState, StateValue } from './core/types.js';
-import type { OutboxStore } from './outbox-ports.js';
 
 /**
  * What the engine asks of the org tree (the server answers from its org
@@ -219,8 +218,6 @@ export interface Store {
   readonly dialect: 'sqlite' | 'postgres';
   readonly timers: TimerStore;
   readonly calendars: CalendarStore;
-  /** Notification outbox, deliveries, inbox and acknowledged warnings (read by the dispatcher in notifications/). */
-  readonly outbox: OutboxStore;
   migrate(): Promise<void>;
   close(): Promise<void>;
   transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T>;

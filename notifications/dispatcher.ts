@@ -8,7 +8,7 @@
  */
 import os from 'node:os';
 import { randomBytes } from 'node:crypto';
-import type { Actor, Clock, Engine, OutboxRecord, OutboxStatus, Store } from '../engine/index.js';
+import type { Actor, Clock, Engine } from '../engine/index.js';
 import { acknowledgeWarning, sweepWarnings, type AckResult } from './acks.js';
 import type { Channel, ChannelName } from './channel.js';
 import { defaultBackoffMs, errorText, type AppInfo, type DispatchContext, type NotificationLogger } from './context.js';
@@ -16,12 +16,13 @@ import { deliverRow, type DeliveryOutcome } from './deliver-row.js';
 import { NotificationError } from './errors.js';
 import type { RecipientDirectory } from './recipients.js';
 import type { NotificationTemplates } from './templates.js';
+import type { OutboxRecord, OutboxStatus, OutboxStore } from './outbox-ports.js';
 
 /** Options of {@link createDispatcher}. */
 export interface DispatcherOptions {
   engine: Engine;
-  /** The store holding the outbox (default `engine.store`). */
-  store?: Store | undefined;
+  /** The outbox, deliveries, inbox and acknowledgements (e.g. `createKnexOutboxStore(store)`). */
+  outbox: OutboxStore;
   directory: RecipientDirectory;
   /** The channels to deliver through; a notification's channel with none here reaches nobody. */
   channels: readonly Channel[];
@@ -84,7 +85,7 @@ const silent: NotificationLogger = { warn: () => {}, error: () => {} };
  * Creates the dispatcher. Nothing runs until `start()` (embedded) or a queue
  * calls `deliver` (distributed).
  * @example
- * const dispatcher = createDispatcher({ engine, directory, templates, channels: [createInboxChannel(store.outbox.inbox), createEmailChannel({ url: env.SMTP_URL, from })] });
+ * const dispatcher = createDispatcher({ engine, outbox, directory, templates, channels: [createInboxChannel(outbox.inbox), createEmailChannel({ url: env.SMTP_URL, from })] });
  * await dispatcher.start();
  * // … POST /notifications/:id/ack
  * await dispatcher.acknowledge(id, actor);
@@ -92,7 +93,6 @@ const silent: NotificationLogger = { warn: () => {}, error: () => {} };
  * await dispatcher.stop();
  */
 export function createDispatcher(options: DispatcherOptions): Dispatcher {
-  const store = options.store ?? options.engine.store;
   const clock = options.clock ?? options.engine.clock;
   const pollIntervalMs = options.pollIntervalMs ?? 1000;
   const concurrency = options.concurrency ?? 8;
@@ -109,7 +109,7 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
   };
   const ctx: DispatchContext = {
     engine: options.engine,
-    outbox: store.outbox,
+    outbox: options.outbox,
     directory: options.directory,
     channels: new Map<ChannelName, Channel>(options.channels.map((c) => [c.name, c])),
     templates: options.templates,

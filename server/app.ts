@@ -8,7 +8,7 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import { Redis } from 'ioredis';
 import { z } from 'zod';
 import type { Engine } from '../engine/index.js';
-import { createDispatcher, createInboxChannel, createTemplateCatalog, type Dispatcher, type NotificationTemplates } from '../notifications/index.js';
+import { createDispatcher, createInboxChannel, createTemplateCatalog, type Dispatcher, type NotificationTemplates, type OutboxStore } from '../notifications/index.js';
 import { createAuthenticator, createOrgDirectory, type OrgDirectory } from './access.js';
 import { bodyGuard } from './body-guard.js';
 import { DEFAULT_RATE_LIMITS, type Config } from './config.js';
@@ -37,6 +37,8 @@ import { type PeopleStore } from './people-ports.js';
 export interface AppOptions {
   engine: Engine;
   people: PeopleStore;
+  /** The notification outbox, inbox and acknowledgements (`createKnexOutboxStore(store)`). */
+  outbox: OutboxStore;
   /** The body limit; and, when given, the security settings (each has the documented default). */
   config: Pick<Config, 'DUBAN_BODY_LIMIT'> &
     Partial<Pick<Config, 'DUBAN_PUBLIC_URL' | 'DUBAN_TRUST_PROXY' | 'DUBAN_SESSION_IDLE' | 'DUBAN_SESSION_MAX' | 'DUBAN_LOGIN_RATE_LIMIT' | 'DUBAN_WRITE_RATE_LIMIT' | 'REDIS_URL'>>;
@@ -74,15 +76,15 @@ const API_VERSION = '0.1.0';
  * const server = app.listen(3000);
  */
 export function createApp(options: AppOptions): express.Express {
-  const { engine, people, logger, metrics } = options;
+  const { engine, people, outbox, logger, metrics } = options;
   const orgs = options.orgs ?? createOrgDirectory(people);
   const auth = createAuthenticator(people, orgs, engine.clock, (err) => logger.warn({ err }, 'recording a token use failed'));
   const templates = options.templates ?? createTemplateCatalog();
   const dispatcher =
     options.dispatcher ??
-    createDispatcher({ engine, directory: createPeopleDirectory(people, orgs), templates, channels: [createInboxChannel(engine.store.outbox.inbox)], logger: notificationLogger(logger) });
-  const deps: RouteDeps = { engine, people, orgs, auth, logger, dispatcher, templates };
-  const unbind = metrics.bindEngine(engine);
+    createDispatcher({ engine, outbox, directory: createPeopleDirectory(people, orgs), templates, channels: [createInboxChannel(outbox.inbox)], logger: notificationLogger(logger) });
+  const deps: RouteDeps = { engine, people, outbox, orgs, auth, logger, dispatcher, templates };
+  const unbind = metrics.bindEngine(engine, outbox);
   const { config } = options;
   const sessions = createSessions(people, auth, engine.clock, { idleMs: config.DUBAN_SESSION_IDLE ?? DEFAULT_SESSION_POLICY.idleMs, absoluteMs: config.DUBAN_SESSION_MAX ?? DEFAULT_SESSION_POLICY.absoluteMs });
   // Distributed mode: one budget for every server process, counted in Redis.

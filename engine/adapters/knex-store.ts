@@ -10,7 +10,6 @@ import type { CaseFilter, CaseRecord, Store, StoredDefinition, TaskRecord } from
 import type { StateValue } from '../core/types.js';
 import { DefinitionConflictError } from '../errors.js';
 import { createKnexCalendarStore, createKnexTimerStore } from './knex-time.js';
-import { createKnexOutboxStore } from './knex-outbox.js';
 import { createKnexTx } from './knex-tx.js';
 import { migrateToLatest } from './migrations/index.js';
 import { withPgAdvisoryLock } from './pg-advisory-lock.js';
@@ -69,7 +68,6 @@ export function createKnexStore(options: KnexStoreOptions = {}): KnexStore {
     knex,
     timers: createKnexTimerStore(knex, reader),
     calendars: createKnexCalendarStore(knex, reader, dialect),
-    outbox: createKnexOutboxStore(knex, reader, dialect),
 
     async migrate() {
       if (options.databaseUrl === undefined) return migrateToLatest(knex);

@@ -1,7 +1,8 @@
 /**
  * The `StoreTx` of the knex store: reads and the one write (`commit`) inside a
  * database transaction opened by `createKnexStore().transaction`. `commit`
- * writes the case row, the event, and the effects on `tasks` and `timers`.
+ * writes the case row, the event, the effects on `tasks` and `timers`, and
+ * the outbox rows of `notify` effects (knex-notify-rows.ts).
  *
  * How database failures become domain errors (the mapping is part of the
  * contract, tested on both dialects):
@@ -23,6 +24,7 @@ import type { Knex } from 'knex';
 import type { CommitRequest, StoreTx } from '../ports.js';
 import type { Effect } from '../core/effects.js';
 import { assertNever, CaseNotFoundError, EngineError, IdempotencyConflictError, VersionConflictError } from '../errors.js';
+import { insertNotifyRows } from './knex-notify-rows.js';
 import { caseToRow, encodeJson, eventSaltsToRow, eventToRow, readDefinition, readDefinitionOwners, readEvents, rowToCase, rowToEvent, type CaseRow, type Dialect, type EventRow, type TaskRow, type TimerRow } from './knex-rows.js';
 
 /** Creates the transaction-bound half of the store. */
@@ -61,6 +63,7 @@ export function createKnexTx(trx: Knex.Transaction, dialect: Dialect): StoreTx {
       else await updateCase(trx, req, req.expectedVersion);
       await insertEvent(trx, req);
       for (const effect of req.effects) await applyEffect(trx, req, effect);
+      await insertNotifyRows(trx, req);
       // Deadlines move without tasks re-opening (pauses, extensions): keep every open task's due time current.
       for (const t of req.taskDue ?? []) await trx('tasks').where({ task_key: t.taskKey, case_id: req.record.id }).update({ due_at: t.dueAt, due_provisional: t.dueProvisional === true });
     },
@@ -182,15 +185,7 @@ async function applyEffect(trx: Knex.Transaction, req: CommitRequest, effect: Ef
       await insertTimer(trx, { timer_key: effect.timerKey, case_id: record.id, workflow_id: record.workflowId, kind: effect.kind, deadline_key: effect.deadlineKey, idx: effect.index, generation: effect.generation, due_at: effect.dueAt, set_seq: event.seq });
       return;
     case 'notify':
-      await trx('outbox')
-        .insert({
-          id: effect.id, case_id: record.id, seq: event.seq, template: effect.template, kind: effect.kind,
-          channels: encodeJson(effect.channels), recipients: encodeJson(effect.to), ack: effect.ack ? encodeJson(effect.ack) : null,
-          vars: encodeJson(effect.vars), confidential: encodeJson(effect.confidential),
-          status: 'pending', attempts: 0, next_attempt_at: event.at, created_at: event.at,
-        })
-        .onConflict('id')
-        .ignore();
+      // Written together after the loop (insertNotifyRows): the step's rows share one rendering input.
       return;
     case 'spawn-case':
       // The runtime creates the child case itself (through commit) in the same transaction.

@@ -4,9 +4,9 @@
  * sweep, and stops cleanly.
  */
 import { describe, expect, it } from 'vitest';
-import type { OutboxStore } from '../../engine/index.js';
 import type { Dispatcher } from '../../notifications/index.js';
 import { createAckSweeper } from '../../server/worker.js';
+import { type OutboxStore } from '../../notifications/outbox-ports.js';
 
 describe('createAckSweeper', () => {
   it('sweeps at the next due time, survives a failing sweep, and stops', async () => {
