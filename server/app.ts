@@ -146,6 +146,14 @@ export function createApp(options: AppOptions): express.Express {
     redis?.disconnect();
   };
 
+  // The duration histogram's series, one per method × route × status, looked up once each (not a label set hashed per request).
+  const series = new Map<string, { observe(seconds: number): void }>();
+  const observe = (method: string, routeLabel: string, status: number, seconds: number) => {
+    const key = `${method} ${status} ${routeLabel}`;
+    let s = series.get(key);
+    if (!s) series.set(key, (s = metrics.httpDuration.labels({ method, route: routeLabel, status: String(status) })));
+    s.observe(seconds);
+  };
   app.use((req: Request, res: Response, next: NextFunction) => {
     const given = req.headers['x-request-id'];
     const reqId = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
@@ -155,7 +163,9 @@ export function createApp(options: AppOptions): express.Express {
     res.on('finish', () => {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       const routeLabel = typeof res.locals.route === 'string' ? res.locals.route : 'unmatched';
-      metrics.httpDuration.observe({ method: req.method, route: routeLabel, status: String(res.statusCode) }, seconds);
+      observe(req.method, routeLabel, res.statusCode, seconds);
+      // The access line is built only when it will be written (pino would drop it after we built it).
+      if (!logger.isLevelEnabled('info')) return;
       const user = (res.locals.principal as { user?: { id: string } } | undefined)?.user?.id;
       logger.info({ reqId, method: req.method, path: req.path, route: routeLabel, status: res.statusCode, ms: Math.round(seconds * 1e4) / 10, user }, 'request');
     });
