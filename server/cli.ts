@@ -196,8 +196,8 @@ workflows
   .command('list')
   .description('list stored workflow definition versions')
   .action(async () => {
-    await withRuntime(async ({ store }) => {
-      for (const d of await store.listDefinitions()) console.log(`${d.workflowId}@${d.version}  ${d.hash.slice(0, 12)}  ${d.createdAt}  ${d.ownerOrg ?? '(root)'}`);
+    await withRuntime(async ({ engine }) => {
+      for (const d of await engine.listDefinitions()) console.log(`${d.workflowId}@${d.version}  ${d.hash.slice(0, 12)}  ${d.createdAt}  ${d.ownerOrg ?? '(root)'}`);
     });
   });
 

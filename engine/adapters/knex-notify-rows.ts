@@ -6,7 +6,8 @@
  * event's type and actor — the row records `input = 'case'` and keeps in
  * `vars` only what the case does not hold (a deadline rung's deadline). The
  * dispatcher (notifications/outbox-row.ts) reads the case at `seq` back
- * through the engine's replay. Any other effect is stored whole, as before.
+ * through the engine's replay. Any other effect (and any past
+ * {@link CASE_INPUT_MAX_SEQ}) is stored whole, as before.
  */
 import type { Knex } from 'knex';
 import type { NotifyEffect } from '../core/effects.js';
@@ -16,6 +17,14 @@ import { encodeJson } from './knex-rows.js';
 
 /** `outbox.input` of a row whose case, data and event are the case's at the row's seq. */
 export const INPUT_FROM_CASE = 'case';
+
+/**
+ * The last seq whose rows name their case: reading a case back replays it up
+ * to the row's seq, so beyond this a row keeps its whole input and a delivery
+ * never replays more events than this. (Lift it once replay starts from a
+ * stored snapshot near the seq.)
+ */
+export const CASE_INPUT_MAX_SEQ = 128;
 
 const VARS_KEYS = new Set(['case', 'data', 'event', 'deadline']);
 const CASE_KEYS = new Set(['id', 'org', 'workflowId', 'workflowTitle', 'state', 'seq']);
@@ -32,6 +41,7 @@ export function notifyRows(req: Req): Record<string, unknown>[] {
     const e: NotifyEffect = effect;
     const v = e.vars;
     const fromCase =
+      event.seq <= CASE_INPUT_MAX_SEQ &&
       Object.keys(v).every((k) => VARS_KEYS.has(k)) && Object.keys(v.case).every((k) => CASE_KEYS.has(k)) &&
       v.case.id === record.id && v.case.org === record.state.org && v.case.workflowId === record.workflowId && v.case.seq === event.seq && record.state.seq === event.seq &&
       v.case.state === formatStateValue(record.state.value) &&
