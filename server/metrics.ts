@@ -92,7 +92,13 @@ export function createMetrics(): Metrics {
     bindEngine(engine, outbox) {
       engineRef = engine;
       outboxRef = outbox;
-      return engine.onCommit(({ event }) => transitions.inc({ event: event.type }));
+      // One counter series per event type, looked up once (not a label set hashed per commit).
+      const byType = new Map<string, { inc(): void }>();
+      return engine.onCommit(({ event }) => {
+        let c = byType.get(event.type);
+        if (!c) byType.set(event.type, (c = transitions.labels({ event: event.type })));
+        c.inc();
+      });
     },
     bindScheduler(scheduler) {
       schedulerRef = scheduler;
