@@ -12,8 +12,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createEngine, createKnexPeopleStore, createKnexStore } from '../engine/index.js';
-import { createApp, createLogger, createMetrics, createUser, importOrgTree } from '../server/index.js';
+import { createEngine, createKnexStore } from '../engine/index.js';
+import { createApp, createKnexPeopleStore, createLogger, createMetrics, createUser, importOrgTree } from '../server/index.js';
+import { createKnexOutboxStore } from '../notifications/index.js';
 import { benchWorkflow } from './bench-workflow.js';
 import { fmt, median, result, ROUNDS, runChild, size, type BenchResult } from './lib.js';
 import type { LoadInput, LoadOutput } from './load-child.js';
@@ -35,7 +36,7 @@ export async function main(): Promise<BenchResult[]> {
     const caseIds: string[] = [];
     for (let i = 0; i < CASES; i++) caseIds.push((await engine.createCase({ workflowId: 'bench-notes', org: 'bench-org', data: { count: 0 }, actor })).case.id);
 
-    const app = createApp({ engine, people, config: { DUBAN_BODY_LIMIT: '1mb', DUBAN_WRITE_RATE_LIMIT: null }, logger: createLogger('silent'), metrics: createMetrics() });
+    const app = createApp({ engine, people, outbox: createKnexOutboxStore(store), config: { DUBAN_BODY_LIMIT: '1mb', DUBAN_WRITE_RATE_LIMIT: null }, logger: createLogger('silent'), metrics: createMetrics() });
     const server = app.listen(0, '127.0.0.1');
     await new Promise((resolve) => server.once('listening', resolve));
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

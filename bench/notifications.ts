@@ -23,7 +23,7 @@ import nodemailer from 'nodemailer';
 import { SMTPServer } from 'smtp-server';
 import { createEngine, createKnexStore, defineWorkflow } from '../engine/index.js';
 import { fmt, interleaved, result, ROUNDS, size, type BenchResult } from './lib.js';
-import { createDispatcher, createEmailChannel, createMemoryDirectory, createTemplateCatalog, type TemplateContext } from '../notifications/index.js';
+import { createDispatcher, createEmailChannel, createKnexOutboxStore, createMemoryDirectory, createTemplateCatalog, type TemplateContext } from '../notifications/index.js';
 
 const N = size('BENCH_NOTIFICATIONS', 1_000, 100);
 const POOL = Number(process.env.BENCH_NOTIFICATIONS_POOL ?? 5);
@@ -99,7 +99,7 @@ async function outbox(server: Awaited<ReturnType<typeof startServer>>, file: str
     const engine = await createEngine({ store, templates, workflows: [workflow] });
     const { case: c } = await engine.createCase({ workflowId: 'bench-notify', org: 'bench-org', actor });
     for (let i = 0; i < n; i++) await engine.send(c.id, { type: 'assign' }, actor);
-    const dispatcher = createDispatcher({ engine, directory: createMemoryDirectory([user]), templates, channels: [email], concurrency: CONCURRENCY });
+    const dispatcher = createDispatcher({ engine, outbox: createKnexOutboxStore(store), directory: createMemoryDirectory([user]), templates, channels: [email], concurrency: CONCURRENCY });
     const before = server.received();
     const t0 = performance.now();
     await dispatcher.runDue();

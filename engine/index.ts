@@ -55,6 +55,7 @@ export {
   REDACTED,
   REDACTED_TEXT,
   ConfidentialSchema,
+  ORG_LEVEL_NAMES,
   type ConfidentialDeclaration,
   type ConfidentialFields,
   type ConfidentialRule,
@@ -94,13 +95,9 @@ export { createPollingScheduler, type PollingScheduler, type PollingSchedulerOpt
 export { createBullmqScheduler, timerJobId, TimerJobDataSchema, type BullmqScheduler, type BullmqSchedulerOptions, type TimerJobData } from './adapters/bullmq-scheduler.js';
 export { defaultRetryBackoffMs, TimerHeldError, type TimerEngine, type SchedulerLogger, type TimerFiringOptions } from './adapters/timer-firing.js';
 export type { CaseFilter, CaseStateCount, EngineStore, CaseQueries, SnapshotRecord, TransactionOptions } from './ports.js';
-export type { OrgRecord, OrgLevel, EnterpriseProfile, UserRecord, TokenRecord, PeopleStore, SaveOutcome, SessionRecord, SessionStore } from './people-ports.js';
-export { ORG_LEVELS } from './people-ports.js';
-export { createKnexPeopleStore } from './adapters/knex-people.js';
 export { resolveTarget, type StateKind, type TransitionInfo } from './core/state-tree.js';
 export type { DeadlineView } from './runtime/case-view.js';
 export type { AvailableEvent } from './core/step.js';
-export type { OutboxStore, OutboxRecord, OutboxStatus, OutboxRelease, NewOutboxRecord, DeliveryStore, DeliveryRecord, InboxStore, InboxItem, AckStore, AckRecord, AckStatus } from './outbox-ports.js';
 export { TASK_EVENTS, isTaskEvent, ClaimPayloadSchema, TransferPayloadSchema, WithdrawPayloadSchema, TaskConflictError, type HistoryView } from './core/task-events.js';
 export type { Assignment } from './core/task-assignment.js';
 export type { AnchorStore, CheckpointClaim } from './anchor-ports.js';

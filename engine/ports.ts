@@ -6,7 +6,6 @@
 import type { Effect } from './core/effects.js';
 import type { OrgFacts } from './core/jurisdiction.js';
 import type { Actor, CaseState, StateValue } from './core/types.js';
-import type { OutboxStore } from './outbox-ports.js';
 
 /**
  * What the engine asks of the org tree (the server answers from its org
@@ -306,8 +305,6 @@ export interface CaseQueries {
 /** Durable storage of definitions, cases, events and tasks: the engine's port, the server's queries, and the store's life cycle. */
 export interface Store extends EngineStore, CaseQueries {
   readonly dialect: 'sqlite' | 'postgres';
-  /** Notification outbox, deliveries, inbox and acknowledged warnings (read by the dispatcher in notifications/). */
-  readonly outbox: OutboxStore;
   migrate(): Promise<void>;
   close(): Promise<void>;
 }

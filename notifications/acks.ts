@@ -13,11 +13,12 @@
  * escalation's outbox id, the events' idempotency keys), so a sweep that
  * crashed half-way is finished by the next one without doubling anything.
  */
-import { ActorSchema, addDuration, EngineError, type AckRecord, type Actor } from '../engine/index.js';
+import { ActorSchema, addDuration, EngineError, type Actor } from '../engine/index.js';
 import { calendarOf, errorText, isoAfter, NOTIFICATIONS_ACTOR, type DispatchContext } from './context.js';
 import { NotificationError } from './errors.js';
-import { escalationId, parseOutboxRow, warningIds, warningOf } from './outbox-row.js';
+import { escalationId, parseOutboxHead, warningIds, warningOf } from './outbox-row.js';
 import { describeRecipient, resolveRecipients } from './recipients.js';
+import { type AckRecord } from './outbox-ports.js';
 
 /** What {@link acknowledgeWarning} did. */
 export interface AckResult {
@@ -113,7 +114,7 @@ async function escalate(ctx: DispatchContext, ack: AckRecord): Promise<boolean> 
   try {
     const root = await ctx.outbox.get(ack.notificationId);
     if (!root) throw new Error(`outbox row ${ack.notificationId} is gone`);
-    const payload = parseOutboxRow(root);
+    const payload = parseOutboxHead(root);
     const chain = payload.ack?.chain ?? [];
     const step = ack.step + 1;
     const to = chain[step - 1];
@@ -138,7 +139,8 @@ async function escalate(ctx: DispatchContext, ack: AckRecord): Promise<boolean> 
     const id = escalationId(root.id, step);
     await ctx.outbox.enqueue({
       id, caseId: root.caseId, seq: root.seq, template: root.template, kind: root.kind, channels: payload.channels, recipients: to, ack: payload.ack,
-      vars: payload.vars, confidential: payload.confidential, createdAt: at, nextAttemptAt: at,
+      // The warning's own input, as stored (a row naming its case names it again: nothing is copied).
+      vars: root.vars, confidential: root.confidential, input: root.input, createdAt: at, nextAttemptAt: at,
     });
     const dueAt = addDuration(await calendarOf(ctx), now, payload.ack!.within).dueAt.toISOString();
     await ctx.outbox.acks.advance(ack.notificationId, ctx.owner, { step, dueAt, status: 'waiting', at });

@@ -2,10 +2,11 @@
  * What the dispatcher's parts share: the store, the engine, the directory,
  * channels and templates, the clock and the retry policy.
  */
-import type { Actor, Clock, CompiledCalendar, Engine, OutboxStore } from '../engine/index.js';
+import type { Actor, Clock, CompiledCalendar, Engine } from '../engine/index.js';
 import type { Channel, ChannelName } from './channel.js';
 import type { RecipientDirectory } from './recipients.js';
 import type { NotificationTemplates } from './templates.js';
+import { type OutboxStore } from './outbox-ports.js';
 
 /** Where the dispatcher reports what it cannot throw to anyone. */
 export interface NotificationLogger {

@@ -10,13 +10,14 @@
  * a channel accepting a message and its delivery row being written is the one
  * window in which a recipient may get a message twice (at-least-once).
  */
-import { addDuration, type OrgStep, type OutboxRecord, type OutboxRelease } from '../engine/index.js';
+import { addDuration, type OrgStep } from '../engine/index.js';
 import type { Channel, OutgoingMessage } from './channel.js';
 import { ackUrl, calendarOf, errorText, isoAfter, type DispatchContext } from './context.js';
-import { parseOutboxRow, warningOf, type OutboxPayload } from './outbox-row.js';
+import { loadCaseInput, parseOutboxRow, warningOf, type OutboxPayload } from './outbox-row.js';
 import { dataFor, resolveRecipients, type Addressee } from './recipients.js';
 import { caseUrl } from './helpers.js';
 import type { TemplateContext } from './templates.js';
+import { type OutboxRecord, type OutboxRelease } from './outbox-ports.js';
 
 /** How a delivery attempt left the row. `skipped`: not claimable (another dispatcher has it, or it is not due). */
 export type DeliveryOutcome =
@@ -41,8 +42,10 @@ export async function deliverRow(ctx: DispatchContext, id: string): Promise<Deli
 
 async function deliverClaimed(ctx: DispatchContext, row: OutboxRecord, now: Date): Promise<DeliveryOutcome> {
   let payload: OutboxPayload;
+  // Reading the case back may fail like the store does (retried); a row that does not parse never will (dead).
+  const fromCase = await loadCaseInput(ctx.engine, row);
   try {
-    payload = parseOutboxRow(row);
+    payload = parseOutboxRow(row, fromCase);
   } catch (error) {
     return release(ctx, row, now, { failures: [errorText(error)], permanent: true });
   }
@@ -117,7 +120,7 @@ async function finish(ctx: DispatchContext, row: OutboxRecord, outcome: OutboxRe
 
 /** The case's data schema fields, so a strict template can read an optional field that is unset. */
 async function dataFields(ctx: DispatchContext, caseId: string): Promise<string[]> {
-  const record = await ctx.engine.store.getCase(caseId);
+  const record = await ctx.engine.findCase(caseId);
   if (!record) return [];
   const wf = await ctx.engine.registry.get(record.workflowId, record.workflowVersion);
   return Object.keys(wf.definition.data.properties);

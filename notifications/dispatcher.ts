@@ -9,7 +9,7 @@
  */
 import os from 'node:os';
 import { randomBytes } from 'node:crypto';
-import { createPoller, inLanes, type Actor, type Clock, type Engine, type OutboxRecord, type OutboxStatus, type Poller, type Store } from '../engine/index.js';
+import { createPoller, inLanes, type Actor, type Clock, type Engine, type Poller } from '../engine/index.js';
 import { acknowledgeWarning, sweepWarnings, type AckResult } from './acks.js';
 import type { Channel, ChannelName } from './channel.js';
 import { defaultBackoffMs, errorText, type AppInfo, type DispatchContext, type NotificationLogger } from './context.js';
@@ -17,12 +17,13 @@ import { deliverRow, type DeliveryOutcome } from './deliver-row.js';
 import { NotificationError } from './errors.js';
 import type { RecipientDirectory } from './recipients.js';
 import type { NotificationTemplates } from './templates.js';
+import type { OutboxRecord, OutboxStatus, OutboxStore } from './outbox-ports.js';
 
 /** Options of {@link createDispatcher}. */
 export interface DispatcherOptions {
   engine: Engine;
-  /** The store holding the outbox (default `engine.store`). */
-  store?: Store | undefined;
+  /** The outbox, deliveries, inbox and acknowledgements (e.g. `createKnexOutboxStore(store)`). */
+  outbox: OutboxStore;
   directory: RecipientDirectory;
   /** The channels to deliver through; a notification's channel with none here reaches nobody. */
   channels: readonly Channel[];
@@ -89,7 +90,7 @@ const ACKS = 'acknowledgements';
  * Creates the dispatcher. Nothing runs until `start()` (embedded) or a queue
  * calls `deliver` (distributed).
  * @example
- * const dispatcher = createDispatcher({ engine, directory, templates, channels: [createInboxChannel(store.outbox.inbox), createEmailChannel({ url: env.SMTP_URL, from })] });
+ * const dispatcher = createDispatcher({ engine, outbox, directory, templates, channels: [createInboxChannel(outbox.inbox), createEmailChannel({ url: env.SMTP_URL, from })] });
  * await dispatcher.start();
  * // … POST /notifications/:id/ack
  * await dispatcher.acknowledge(id, actor);
@@ -97,7 +98,6 @@ const ACKS = 'acknowledgements';
  * await dispatcher.stop();
  */
 export function createDispatcher(options: DispatcherOptions): Dispatcher {
-  const store = options.store ?? options.engine.store;
   const clock = options.clock ?? options.engine.clock;
   const pollIntervalMs = options.pollIntervalMs ?? 1000;
   const concurrency = options.concurrency ?? 8;
@@ -114,7 +114,7 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
   };
   const ctx: DispatchContext = {
     engine: options.engine,
-    outbox: store.outbox,
+    outbox: options.outbox,
     directory: options.directory,
     channels: new Map<ChannelName, Channel>(options.channels.map((c) => [c.name, c])),
     templates: options.templates,

@@ -4,8 +4,8 @@
  * notification twice for a user is a no-op, so a retry never duplicates it.
  */
 import { createHash } from 'node:crypto';
-import type { InboxStore } from '../engine/index.js';
 import type { Channel } from './channel.js';
+import { type InboxStore } from './outbox-ports.js';
 
 /** The inbox item id of a notification for a user: derived, so a retry names the same item. */
 export function inboxItemId(notificationId: string, userId: string): string {
@@ -13,9 +13,9 @@ export function inboxItemId(notificationId: string, userId: string): string {
 }
 
 /**
- * Creates the inbox channel over the store's inbox table (`store.outbox.inbox`).
+ * Creates the inbox channel over the store's inbox table (`outbox.inbox`).
  * @example
- * const inbox = createInboxChannel(store.outbox.inbox);
+ * const inbox = createInboxChannel(outbox.inbox);
  */
 export function createInboxChannel(inbox: InboxStore): Channel {
   return {

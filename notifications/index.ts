@@ -10,10 +10,11 @@
  * ```ts
  * const templates = createTemplateCatalog();                       // checked by the engine's loader
  * const engine = await createEngine({ store, templates, workflows });
+ * const outbox = createKnexOutboxStore(store);                     // the outbox, inbox and acknowledgements (migrations 004, 005, 015)
  * const dispatcher = createDispatcher({
- *   engine, directory,                                             // a RecipientDirectory over the people tables
+ *   engine, outbox, directory,                                             // a RecipientDirectory over the people tables
  *   templates, app: { name: '督办', url: PUBLIC_URL },
- *   channels: [createInboxChannel(store.outbox.inbox), createEmailChannel({ url: SMTP_URL, from }), createWebhookChannel({ secret })],
+ *   channels: [createInboxChannel(outbox.inbox), createEmailChannel({ url: SMTP_URL, from }), createWebhookChannel({ secret })],
  * });
  * await dispatcher.start();                                        // embedded; or createBullmqDelivery({ dispatcher, connection: REDIS_URL }).start()
  * await dispatcher.acknowledge(id, actor);                         // POST /notifications/:id/ack
@@ -44,3 +45,5 @@ export { NOTIFICATIONS_ACTOR, defaultBackoffMs, type AppInfo, type NotificationL
 export { escalationId, warningOf } from './outbox-row.js';
 export { createBullmqDelivery, notificationJobId, NotificationJobDataSchema, type BullmqDelivery, type BullmqDeliveryOptions } from './bullmq-delivery.js';
 export { NotificationError, NOTIFICATION_ERROR_CODES, type NotificationErrorCode } from './errors.js';
+export { createKnexOutboxStore, type OutboxDatabase } from './knex-outbox.js';
+export type { OutboxStore, OutboxRecord, OutboxStatus, OutboxRelease, NewOutboxRecord, DeliveryStore, DeliveryRecord, InboxStore, InboxItem, AckStore, AckRecord, AckStatus } from './outbox-ports.js';

@@ -18,8 +18,9 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { Request } from 'express';
-import { SYSTEM_ROLE, type Actor, type Clock, type OrgFacts, type OrgRecord, type OrgResolver, type PeopleStore, type TokenRecord, type UserRecord } from '../engine/index.js';
+import { SYSTEM_ROLE, type Actor, type Clock, type OrgFacts, type OrgResolver } from '../engine/index.js';
 import { HttpError } from './http-errors.js';
+import { type OrgRecord, type PeopleStore, type TokenRecord, type UserRecord } from './people-ports.js';
 
 /** The roles the server itself gives meaning to. */
 export const ADMIN_ROLE = 'admin';
@@ -152,8 +153,18 @@ export function createOrgResolver(orgs: OrgDirectory, people: PeopleStore): OrgR
   };
 }
 
-/** How long a process trusts a token it has checked; revocation in another process takes effect within this time. */
-const TOKEN_CACHE_MS = 5_000;
+/**
+ * How long a process trusts a token it has checked while nothing was revoked
+ * (a revocation is noticed sooner: see {@link REVOCATION_CHECK_MS}).
+ */
+const TOKEN_CACHE_MS = 60_000;
+/**
+ * How often a process reads the count of revoked tokens (one small query, not
+ * one per request); when it moved, another process revoked a token and the
+ * whole cache is dropped. A revocation in another process thus takes effect
+ * within this time; in this process at once (`forget`).
+ */
+export const REVOCATION_CHECK_MS = 1_000;
 /** Last-use times are written at most this often per token. */
 const TOUCH_EVERY_MS = 60_000;
 /** What a token text can look like (base64url); anything else is refused before hashing. */
@@ -176,9 +187,28 @@ export function tokenUsable(token: TokenRecord): boolean {
 }
 
 export function createAuthenticator(people: PeopleStore, orgs: OrgDirectory, clock: Clock, onError: (err: unknown) => void): Authenticator {
-  const cache = new Map<string, { at: number; token: TokenRecord; user: UserRecord; issuer: UserRecord | undefined }>();
+  const cache = new Map<string, { at: number; token: TokenRecord; user: UserRecord; actor: Actor }>();
   const touched = new Map<string, number>();
   const refuse = (message: string) => new HttpError('unauthenticated', message);
+  // The revocation count last read, when, and the read in flight (concurrent requests share it).
+  let revocations: number | undefined;
+  let checkedAt = Number.NEGATIVE_INFINITY;
+  let checking: Promise<void> | undefined;
+  /** Drops the cache when a token was revoked anywhere since the last look; looks at most once per REVOCATION_CHECK_MS of the clock. */
+  const checkRevocations = (now: number): Promise<void> | undefined => {
+    if (now - checkedAt < REVOCATION_CHECK_MS && now >= checkedAt) return undefined;
+    checking ??= people
+      .tokenRevocations()
+      .then((n) => {
+        if (n !== revocations) cache.clear();
+        revocations = n;
+        checkedAt = now;
+      })
+      .finally(() => {
+        checking = undefined;
+      });
+    return checking;
+  };
 
   const api: Authenticator = {
     async authenticate(req) {
@@ -191,9 +221,13 @@ export function createAuthenticator(people: PeopleStore, orgs: OrgDirectory, clo
     async authenticateToken(text) {
       if (!TOKEN_TEXT.test(text)) throw refuse('the token is unknown or revoked');
       const hash = hashToken(text);
-      const now = Date.now();
+      const now = clock.now().getTime();
+      const check = checkRevocations(now);
+      if (check) await check;
       let hit = cache.get(hash);
-      if (!hit || now - hit.at > TOKEN_CACHE_MS) {
+      if (!hit || now - hit.at > TOKEN_CACHE_MS || now < hit.at) {
+        // A revocation noticed while this lookup ran may predate what it read: then it is not cached.
+        const seen = revocations;
         const token = await people.findToken({ hash });
         const user = token && tokenUsable(token) ? await people.getUser(token.userId) : undefined;
         if (!token || !user || !tokenUsable(token)) {
@@ -202,34 +236,30 @@ export function createAuthenticator(people: PeopleStore, orgs: OrgDirectory, clo
         }
         if (cache.size > 10_000) cache.clear();
         const issuer = token.issuedBy ? await people.getUser(token.issuedBy) : undefined;
-        hit = { at: now, token, user, issuer };
-        cache.set(hash, hit);
+        hit = { at: now, token, user, actor: actorOf(user, token, issuer) };
+        if (seen === revocations) cache.set(hash, hit);
       }
-      const { token, user, issuer } = hit;
-      if (token.expiresAt && Date.parse(token.expiresAt) <= clock.now().getTime()) throw new HttpError('token_expired', 'the token has expired; ask an admin for a new one (duban tokens issue <user>)');
+      const { token, user, actor } = hit;
+      if (token.expiresAt && Date.parse(token.expiresAt) <= now) throw new HttpError('token_expired', 'the token has expired; ask an admin for a new one (duban tokens issue <user>)');
       if ((touched.get(token.id) ?? 0) < now - TOUCH_EVERY_MS) {
         touched.set(token.id, now);
         const at = clock.now();
         // Not awaited: recording the last use must not slow or fail the request.
         people.touchToken(token.id, at.toISOString(), new Date(at.getTime() - TOUCH_EVERY_MS).toISOString()).catch(onError);
       }
-      return api.principalOf(user, token, issuer);
+      return principal(user, token, actor);
     },
     async principalOf(user, token, knownIssuer) {
       const issuer = knownIssuer ?? (token.issuedBy ? await people.getUser(token.issuedBy) : undefined);
-      return {
-        user,
-        token,
-        actor: actorOf(user, token, issuer),
-        subtree: await orgs.subtree(user.orgId),
-        isAdmin: user.roles.includes(ADMIN_ROLE),
-        isAuditor: user.roles.includes(AUDITOR_ROLE),
-      };
+      return principal(user, token, actorOf(user, token, issuer));
     },
     forget(tokenId) {
       for (const [hash, entry] of cache) if (entry.token.id === tokenId) cache.delete(hash);
     },
   };
+  async function principal(user: UserRecord, token: TokenRecord, actor: Actor): Promise<Principal> {
+    return { user, token, actor, subtree: await orgs.subtree(user.orgId), isAdmin: user.roles.includes(ADMIN_ROLE), isAuditor: user.roles.includes(AUDITOR_ROLE) };
+  }
   return api;
 }
 

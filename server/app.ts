@@ -7,8 +7,8 @@ import { randomUUID } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { Redis } from 'ioredis';
 import { z } from 'zod';
-import type { Engine, PeopleStore } from '../engine/index.js';
-import { createDispatcher, createInboxChannel, createTemplateCatalog, type Dispatcher, type NotificationTemplates } from '../notifications/index.js';
+import type { Engine } from '../engine/index.js';
+import { createDispatcher, createInboxChannel, createTemplateCatalog, type Dispatcher, type NotificationTemplates, type OutboxStore } from '../notifications/index.js';
 import { createAuthenticator, createOrgDirectory, type OrgDirectory } from './access.js';
 import { bodyGuard } from './body-guard.js';
 import { DEFAULT_RATE_LIMITS, type Config } from './config.js';
@@ -32,10 +32,13 @@ import { taskRoutes } from './routes/tasks.js';
 import { workflowRoutes } from './routes/workflows.js';
 import { webRouter } from './web/pages.js';
 import { createRenderer } from './web/render.js';
+import { type PeopleStore } from './people-ports.js';
 
 export interface AppOptions {
   engine: Engine;
   people: PeopleStore;
+  /** The notification outbox, inbox and acknowledgements (`createKnexOutboxStore(store)`). */
+  outbox: OutboxStore;
   /** The body limit; and, when given, the security settings (each has the documented default). */
   config: Pick<Config, 'DUBAN_BODY_LIMIT'> &
     Partial<Pick<Config, 'DUBAN_PUBLIC_URL' | 'DUBAN_TRUST_PROXY' | 'DUBAN_SESSION_IDLE' | 'DUBAN_SESSION_MAX' | 'DUBAN_LOGIN_RATE_LIMIT' | 'DUBAN_WRITE_RATE_LIMIT' | 'REDIS_URL'>>;
@@ -73,15 +76,15 @@ const API_VERSION = '0.1.0';
  * const server = app.listen(3000);
  */
 export function createApp(options: AppOptions): express.Express {
-  const { engine, people, logger, metrics } = options;
+  const { engine, people, outbox, logger, metrics } = options;
   const orgs = options.orgs ?? createOrgDirectory(people);
   const auth = createAuthenticator(people, orgs, engine.clock, (err) => logger.warn({ err }, 'recording a token use failed'));
   const templates = options.templates ?? createTemplateCatalog();
   const dispatcher =
     options.dispatcher ??
-    createDispatcher({ engine, directory: createPeopleDirectory(people, orgs), templates, channels: [createInboxChannel(engine.store.outbox.inbox)], logger: notificationLogger(logger) });
-  const deps: RouteDeps = { engine, people, orgs, auth, logger, dispatcher, templates };
-  const unbind = metrics.bindEngine(engine);
+    createDispatcher({ engine, outbox, directory: createPeopleDirectory(people, orgs), templates, channels: [createInboxChannel(outbox.inbox)], logger: notificationLogger(logger) });
+  const deps: RouteDeps = { engine, people, outbox, orgs, auth, logger, dispatcher, templates };
+  const unbind = metrics.bindEngine(engine, outbox);
   const { config } = options;
   const sessions = createSessions(people, auth, engine.clock, { idleMs: config.DUBAN_SESSION_IDLE ?? DEFAULT_SESSION_POLICY.idleMs, absoluteMs: config.DUBAN_SESSION_MAX ?? DEFAULT_SESSION_POLICY.absoluteMs });
   // Distributed mode: one budget for every server process, counted in Redis.
@@ -112,7 +115,7 @@ export function createApp(options: AppOptions): express.Express {
       async () => {
         if (options.draining?.()) throw new HttpError('not_ready', 'shutting down');
         try {
-          await engine.store.getCase('readyz-probe');
+          await engine.findCase('readyz-probe');
         } catch (err) {
           logger.warn({ err }, 'readiness probe: database unreachable');
           throw new HttpError('not_ready', 'the database does not answer');
@@ -143,6 +146,14 @@ export function createApp(options: AppOptions): express.Express {
     redis?.disconnect();
   };
 
+  // The duration histogram's series, one per method × route × status, looked up once each (not a label set hashed per request).
+  const series = new Map<string, { observe(seconds: number): void }>();
+  const observe = (method: string, routeLabel: string, status: number, seconds: number) => {
+    const key = `${method} ${status} ${routeLabel}`;
+    let s = series.get(key);
+    if (!s) series.set(key, (s = metrics.httpDuration.labels({ method, route: routeLabel, status: String(status) })));
+    s.observe(seconds);
+  };
   app.use((req: Request, res: Response, next: NextFunction) => {
     const given = req.headers['x-request-id'];
     const reqId = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
@@ -152,7 +163,9 @@ export function createApp(options: AppOptions): express.Express {
     res.on('finish', () => {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       const routeLabel = typeof res.locals.route === 'string' ? res.locals.route : 'unmatched';
-      metrics.httpDuration.observe({ method: req.method, route: routeLabel, status: String(res.statusCode) }, seconds);
+      observe(req.method, routeLabel, res.statusCode, seconds);
+      // The access line is built only when it will be written (pino would drop it after we built it).
+      if (!logger.isLevelEnabled('info')) return;
       const user = (res.locals.principal as { user?: { id: string } } | undefined)?.user?.id;
       logger.info({ reqId, method: req.method, path: req.path, route: routeLabel, status: res.statusCode, ms: Math.round(seconds * 1e4) / 10, user }, 'request');
     });

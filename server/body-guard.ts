@@ -17,24 +17,46 @@ export const MAX_BODY_DEPTH = 32;
 const LONE_SURROGATE = /\p{Surrogate}/u;
 const badText = (s: string) => s.includes('\u0000') || LONE_SURROGATE.test(s);
 
-/** Returns the first problem of a parsed body, with its path, or undefined. Iterative, so depth cannot hurt it. */
+/** Where a value sits: its key and its parent's place (a linked path, built into an array only for a problem). */
+interface Place {
+  key: string | number;
+  parent: Place | undefined;
+  depth: number;
+}
+
+function pathOf(place: Place | undefined, extra?: string): (string | number)[] {
+  const path: (string | number)[] = extra === undefined ? [] : [extra];
+  for (let p = place; p; p = p.parent) path.unshift(p.key);
+  return path;
+}
+
+/** Returns the first problem of a parsed body, with its path, or undefined. Iterative, so depth cannot hurt it; allocates no path unless it finds a problem. */
 export function findHostileValue(body: unknown): { path: (string | number)[]; message: string } | undefined {
-  const stack: { value: unknown; path: (string | number)[] }[] = [{ value: body, path: [] }];
-  while (stack.length > 0) {
-    const { value, path } = stack.pop()!;
+  const values: unknown[] = [body];
+  const places: (Place | undefined)[] = [undefined];
+  while (values.length > 0) {
+    const value = values.pop();
+    const place = places.pop();
     if (typeof value === 'string') {
-      if (badText(value)) return { path, message: 'text may not contain NUL characters or unpaired surrogates' };
+      if (badText(value)) return { path: pathOf(place), message: 'text may not contain NUL characters or unpaired surrogates' };
     } else if (typeof value === 'number') {
-      if (!Number.isFinite(value)) return { path, message: 'numbers must be finite' };
+      if (!Number.isFinite(value)) return { path: pathOf(place), message: 'numbers must be finite' };
     } else if (value !== null && typeof value === 'object') {
-      if (path.length >= MAX_BODY_DEPTH) return { path, message: `nested deeper than ${MAX_BODY_DEPTH} levels` };
-      if (Array.isArray(value)) value.forEach((v, i) => stack.push({ value: v, path: [...path, i] }));
-      else
-        for (const key of Object.keys(value)) {
-          if (key === '__proto__') return { path: [...path, key], message: 'the key "__proto__" is not accepted' };
-          if (badText(key)) return { path: [...path, key], message: 'keys may not contain NUL characters or unpaired surrogates' };
-          stack.push({ value: (value as Record<string, unknown>)[key], path: [...path, key] });
+      const depth = place ? place.depth : 0;
+      if (depth >= MAX_BODY_DEPTH) return { path: pathOf(place), message: `nested deeper than ${MAX_BODY_DEPTH} levels` };
+      if (Array.isArray(value)) {
+        for (let i = 0; i < value.length; i++) {
+          values.push(value[i]);
+          places.push({ key: i, parent: place, depth: depth + 1 });
         }
+      } else {
+        for (const key of Object.keys(value)) {
+          if (key === '__proto__') return { path: pathOf(place, key), message: 'the key "__proto__" is not accepted' };
+          if (badText(key)) return { path: pathOf(place, key), message: 'keys may not contain NUL characters or unpaired surrogates' };
+          values.push((value as Record<string, unknown>)[key]);
+          places.push({ key, parent: place, depth: depth + 1 });
+        }
+      }
     }
   }
   return undefined;

@@ -82,8 +82,8 @@ const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').diges
 /** Builds the case file of a case, as `reader` may see it (everything, salts included, when omitted). Reads only. */
 export async function buildCaseFile(engine: Engine, caseId: string, reader?: CaseRedactor): Promise<CaseFile> {
   const events = (await engine.history(caseId)).map((e) => (reader ? reader.exportEvent(e) : e));
-  const record = (await engine.store.getCase(caseId))!;
-  const stored = await engine.store.getDefinition(record.workflowId, record.workflowVersion);
+  const record = (await engine.findCase(caseId))!;
+  const stored = await engine.getDefinition(record.workflowId, record.workflowVersion);
   const used = new Map<string, number>();
   for (const e of events) for (const [id, version] of Object.entries(e.env?.calendars ?? {})) used.set(`${id}@${version}`, version);
   const builtin = new Set(builtinCalendars.map((c) => `${c.id}@${c.version}`));

@@ -31,8 +31,8 @@ import { NewUserSchema, OrgTreeSchema } from './schemas.js';
 import { referenceExamples } from './reference-examples.js';
 import { assertModeConfig, startServer } from './serve.js';
 import { checkDataDir, checkPort, CommandError, DEFAULT_ROOT, formatChinaTime, initRoot, issueUserToken, parseExpiry } from './startup.js';
-import { ORG_LEVELS, type OrgLevel } from '../engine/index.js';
 import { assertWorkerConfig, startWorker } from './worker.js';
+import { ORG_LEVELS, type OrgLevel } from './people-ports.js';
 
 const program = new Command();
 program.name('duban').description('Duban (督办): workflow engine for work-safety supervision cases').showHelpAfterError('(run with --help to see the options)');
@@ -196,8 +196,8 @@ workflows
   .command('list')
   .description('list stored workflow definition versions')
   .action(async () => {
-    await withRuntime(async ({ store }) => {
-      for (const d of await store.listDefinitions()) console.log(`${d.workflowId}@${d.version}  ${d.hash.slice(0, 12)}  ${d.createdAt}  ${d.ownerOrg ?? '(root)'}`);
+    await withRuntime(async ({ engine }) => {
+      for (const d of await engine.listDefinitions()) console.log(`${d.workflowId}@${d.version}  ${d.hash.slice(0, 12)}  ${d.createdAt}  ${d.ownerOrg ?? '(root)'}`);
     });
   });
 
@@ -274,7 +274,7 @@ users
       ...(opts.email !== undefined ? { email: opts.email } : {}), ...(opts.webhookUrl !== undefined ? { webhookUrl: opts.webhookUrl } : {}),
     }, where);
     await withRuntime(async ({ engine, people }) => {
-      const catalogue = await loadRoleCatalogue(engine.store);
+      const catalogue = await loadRoleCatalogue(engine);
       const unknown = unknownRoleIssues(input.roles, [...catalogue.roles.keys()], () => ['--roles']);
       if (unknown.length > 0) throw new CommandError('invalid_argument', `--roles: ${unknown.length} unknown role(s)`, unknown.map((i) => `--roles: ${i.message}`));
       const org = (await people.listOrgs()).find((o) => o.id === opts.org);

@@ -84,7 +84,7 @@ export async function redactorFor(engine: Engine, orgs: OrgDirectory, reader: Re
  */
 export async function searchExcludedFields(engine: Engine): Promise<string[]> {
   const out = new Set<string>();
-  for (const d of await engine.store.listDefinitions()) {
+  for (const d of await engine.listDefinitions()) {
     const props = (d.definition as { data?: { properties?: Record<string, { confidential?: unknown }> } }).data?.properties ?? {};
     for (const [name, f] of Object.entries(props)) if (f.confidential) out.add(name);
   }

@@ -5,8 +5,9 @@
  * opened with a fixed case id, so loading twice opens nothing new. Cases
  * whose users are missing (an org tree that is not the demo's) are skipped.
  */
-import type { Actor, Engine, PeopleStore, UserRecord } from '../engine/index.js';
+import type { Actor, Engine } from '../engine/index.js';
 import { loadDemoData } from './demo.js';
+import { type PeopleStore, type UserRecord } from './people-ports.js';
 
 const actorOf = (u: UserRecord): Actor => ({ id: u.id, roles: u.roles, org: u.orgId, name: u.name });
 
@@ -26,7 +27,7 @@ export async function loadDemoCases(engine: Engine, people: PeopleStore): Promis
     { id: 'DEMO-H-0002', data: report('配电箱门缺失，带电部位外露', '清水镇工业园5号 仓库'), accept: true },
   ];
   for (const s of samples) {
-    if (await engine.store.getCase(s.id)) continue;
+    if (await engine.findCase(s.id)) continue;
     await engine.createCase({ workflowId: 'hazard', org: grid.orgId, caseId: s.id, actor: actorOf(grid) });
     await engine.send(s.id, { type: 'submit', payload: s.data }, actorOf(grid));
     if (s.accept) await engine.send(s.id, { type: 'accept', payload: { jurisdictionConfirmed: true, dedupeKey: `${s.id}/demo` } }, actorOf(township));

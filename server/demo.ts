@@ -8,9 +8,10 @@
  * idempotent: orgs and users already there are left alone, and tokens are
  * only made for users created now.
  */
-import type { Clock, PeopleStore } from '../engine/index.js';
+import type { Clock } from '../engine/index.js';
 import { createUser, importOrgTree } from './people.js';
 import type { OrgTreeNode } from './schemas.js';
+import { type PeopleStore } from './people-ports.js';
 
 export const DEMO_ORG_TREE: OrgTreeNode = {
   id: 'jiangzhou', name: '江州市', level: 'city',

@@ -19,10 +19,10 @@
  * the directory keeps to the exact org. A recipient nobody holds anywhere up
  * the tree leaves the notification `unresolved`, listed for admins.
  */
-import type { PeopleStore, UserRecord } from '../engine/index.js';
 import type { RecipientDirectory, User } from '../notifications/index.js';
 import type { OrgDirectory } from './access.js';
 import { orgPath } from './confidential.js';
+import { type PeopleStore, type UserRecord } from './people-ports.js';
 
 /** Options of {@link createPeopleDirectory}. */
 export interface PeopleDirectoryOptions {

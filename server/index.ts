@@ -17,3 +17,5 @@ export { createPeopleDirectory, type PeopleDirectoryOptions } from './directory.
 export { buildCaseFile, verifyCaseFile, type CaseFile, type CaseFileReport } from './case-file.js';
 export { toMermaid } from './diagram.js';
 export { API_ERROR_CODES, ERROR_STATUS, type ApiErrorCode } from './http-errors.js';
+export { createKnexPeopleStore, type PeopleDatabase } from './knex-people.js';
+export { ORG_LEVELS, type OrgRecord, type OrgLevel, type EnterpriseProfile, type UserRecord, type TokenRecord, type PeopleStore, type SaveOutcome, type SessionRecord, type SessionStore } from './people-ports.js';

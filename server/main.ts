@@ -6,16 +6,20 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { builtinWorkflows } from '../workflows/index.js';
-import { createEngine, createKnexAnchorStore, createKnexPeopleStore, createKnexStore, createOffsetClock, systemClock, type AnchorStore, type Engine, type KnexStore, type PeopleStore, type Store } from '../engine/index.js';
-import { BUILTIN_TEMPLATE_DIR, createTemplateCatalog, type NotificationTemplates } from '../notifications/index.js';
+import { createEngine, createKnexAnchorStore, createKnexStore, createOffsetClock, systemClock, type AnchorStore, type Engine, type KnexStore, type Store } from '../engine/index.js';
+import { BUILTIN_TEMPLATE_DIR, createKnexOutboxStore, createTemplateCatalog, type NotificationTemplates, type OutboxStore } from '../notifications/index.js';
 import { ConfigError, loadConfig, parseOffset, type Config } from './config.js';
 import { createOrgDirectory, createOrgResolver, type OrgDirectory } from './access.js';
+import { createKnexPeopleStore } from './knex-people.js';
+import { type PeopleStore } from './people-ports.js';
 
 export interface Runtime {
   config: Config;
   store: Store;
   engine: Engine;
   people: PeopleStore;
+  /** The notification outbox, deliveries, inbox and acknowledgements, on the store's database. */
+  outbox: OutboxStore;
   /** Checkpoint claims and case heads for the anchor log (`anchoring.ts`). */
   anchors: AnchorStore;
   /** The org tree (cached): the engine resolves definitions and checks the orgs steps name through it, the server its access rules. */
@@ -58,7 +62,7 @@ export async function openRuntime(config: Config, opts: { registerBuiltins?: boo
     const people = createKnexPeopleStore(store);
     const orgs = createOrgDirectory(people);
     const engine = await createEngine({ store, clock, templates, orgs: createOrgResolver(orgs, people), workflows: opts.registerBuiltins === false ? [] : builtinWorkflows });
-    return { config, store, engine, templates, people, orgs, anchors: createKnexAnchorStore(store), close: () => store.close() };
+    return { config, store, engine, templates, people, outbox: createKnexOutboxStore(store), orgs, anchors: createKnexAnchorStore(store), close: () => store.close() };
   } catch (err) {
     await store.close();
     throw err;

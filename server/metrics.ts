@@ -7,12 +7,13 @@
  */
 import client from 'prom-client';
 import { formatStateValue, type Engine, type Scheduler } from '../engine/index.js';
+import type { OutboxStore } from '../notifications/index.js';
 
 export interface Metrics {
   readonly registry: client.Registry;
   readonly httpDuration: client.Histogram<'method' | 'route' | 'status'>;
-  /** Subscribes to the engine's commits and reads its store at scrape time. Returns an unsubscribe function. */
-  bindEngine(engine: Engine): () => void;
+  /** Subscribes to the engine's commits and reads the engine (and the outbox, when given) at scrape time. Returns an unsubscribe function. */
+  bindEngine(engine: Engine, outbox?: Pick<OutboxStore, 'count'>): () => void;
   /** Reports a scheduler's counters at scrape time. */
   bindScheduler(scheduler: Scheduler): void;
   /** Messages this process handed to a channel (one per recipient × channel), by outcome. */
@@ -31,6 +32,7 @@ export function createMetrics(): Metrics {
   });
   const transitions = new client.Counter({ name: 'duban_transitions_total', help: 'Events committed by this process, by event type', labelNames: ['event'] as const, registers: [registry] });
   let engineRef: Engine | undefined;
+  let outboxRef: Pick<OutboxStore, 'count'> | undefined;
   let schedulerRef: Scheduler | undefined;
   new client.Gauge({
     name: 'duban_cases',
@@ -40,7 +42,7 @@ export function createMetrics(): Metrics {
     async collect() {
       this.reset();
       if (!engineRef) return;
-      for (const row of await engineRef.store.countCasesByState()) this.set({ workflow: row.workflowId, status: row.status, state: formatStateValue(row.state) }, row.count);
+      for (const row of await engineRef.countCasesByState()) this.set({ workflow: row.workflowId, status: row.status, state: formatStateValue(row.state) }, row.count);
     },
   });
   new client.Gauge({
@@ -50,7 +52,7 @@ export function createMetrics(): Metrics {
     registers: [registry],
     async collect() {
       if (!engineRef) return;
-      const c = await engineRef.store.timers.count();
+      const c = await engineRef.countTimers();
       this.set({ status: 'pending' }, c.pending);
       this.set({ status: 'firing' }, c.firing);
     },
@@ -72,8 +74,8 @@ export function createMetrics(): Metrics {
     labelNames: ['status'] as const,
     registers: [registry],
     async collect() {
-      if (!engineRef) return;
-      const c = await engineRef.store.outbox.count();
+      if (!outboxRef) return;
+      const c = await outboxRef.count();
       for (const [status, n] of Object.entries(c)) this.set({ status }, n);
     },
   });
@@ -87,9 +89,16 @@ export function createMetrics(): Metrics {
     registry,
     httpDuration,
     notificationDeliveries,
-    bindEngine(engine) {
+    bindEngine(engine, outbox) {
       engineRef = engine;
-      return engine.onCommit(({ event }) => transitions.inc({ event: event.type }));
+      outboxRef = outbox;
+      // One counter series per event type, looked up once (not a label set hashed per commit).
+      const byType = new Map<string, { inc(): void }>();
+      return engine.onCommit(({ event }) => {
+        let c = byType.get(event.type);
+        if (!c) byType.set(event.type, (c = transitions.labels({ event: event.type })));
+        c.inc();
+      });
     },
     bindScheduler(scheduler) {
       schedulerRef = scheduler;

@@ -23,13 +23,15 @@ import {
   type DispatcherOptions,
   type NotificationLogger,
   type NotificationTemplates,
+  type OutboxStore,
 } from '../notifications/index.js';
-import type { Engine, PeopleStore } from '../engine/index.js';
+import type { Engine } from '../engine/index.js';
 import { createOrgDirectory, type OrgDirectory } from './access.js';
 import type { Config } from './config.js';
 import { createPeopleDirectory } from './directory.js';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
+import { type PeopleStore } from './people-ports.js';
 
 /** The application name in messages. */
 export const APP_NAME = '督办';
@@ -37,6 +39,8 @@ export const APP_NAME = '督办';
 export interface NotifierOptions {
   engine: Engine;
   people: PeopleStore;
+  /** The outbox the dispatcher delivers from (its inbox is the inbox channel's). */
+  outbox: OutboxStore;
   templates: NotificationTemplates;
   config: Pick<Config, 'SMTP_URL' | 'DUBAN_MAIL_FROM' | 'DUBAN_WEBHOOK_SECRET' | 'DUBAN_PUBLIC_URL'>;
   /** Base URL for links when `DUBAN_PUBLIC_URL` is unset (the listen URL; settable later with `setPublicUrl`). */
@@ -45,7 +49,7 @@ export interface NotifierOptions {
   logger?: Logger | undefined;
   metrics?: Metrics | undefined;
   /** Dispatcher settings (tests: backoff, attempts, clock). */
-  dispatcher?: Partial<Omit<DispatcherOptions, 'engine' | 'directory' | 'channels' | 'templates' | 'app'>> | undefined;
+  dispatcher?: Partial<Omit<DispatcherOptions, 'engine' | 'outbox' | 'directory' | 'channels' | 'templates' | 'app'>> | undefined;
   /** Channels used instead of the configured ones (tests). */
   channels?: readonly Channel[] | undefined;
 }
@@ -115,7 +119,7 @@ export function createNotifier(options: NotifierOptions): Notifier {
     base.push(...options.channels);
     lines.push(`channels: ${options.channels.map((c) => c.name).join(', ')}`);
   } else {
-    base.push(createInboxChannel(engine.store.outbox.inbox));
+    base.push(createInboxChannel(options.outbox.inbox));
     lines.push('inbox: on (站内消息)');
     if (config.SMTP_URL) {
       base.push(createEmailChannel({ url: config.SMTP_URL, from: config.DUBAN_MAIL_FROM }));
@@ -136,6 +140,7 @@ export function createNotifier(options: NotifierOptions): Notifier {
   const dispatcher = createDispatcher({
     ...options.dispatcher,
     engine,
+    outbox: options.outbox,
     directory: createPeopleDirectory(options.people, orgs),
     channels,
     templates: options.templates,

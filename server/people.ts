@@ -3,10 +3,11 @@
  * an org tree, creating a user with a first token, revoking a token.
  */
 import { randomBytes } from 'node:crypto';
-import { ORG_LEVELS, type Clock, type OrgRecord, type PeopleStore, type TokenRecord, type UserRecord } from '../engine/index.js';
+import { type Clock } from '../engine/index.js';
 import { hashToken, issueToken } from './access.js';
 import { HttpError } from './http-errors.js';
 import type { OrgTreeNode } from './schemas.js';
+import { ORG_LEVELS, type OrgRecord, type PeopleStore, type TokenRecord, type UserRecord } from './people-ports.js';
 
 /** An enterprise profile as given (the API's or an import file's). */
 type ProfileInput = { industry: string; address: string; creditCode?: string | null | undefined; supervisors?: string[] | undefined };

@@ -16,9 +16,10 @@
  * - A role a workflow declares that the table does not list is an office role
  *   any admin may grant, held at any office level.
  */
-import { ORG_LEVELS, SYSTEM_ROLE, type OrgLevel, type OrgRecord, type Store } from '../engine/index.js';
+import { SYSTEM_ROLE } from '../engine/index.js';
 import { builtinWorkflows } from '../workflows/index.js';
 import { HttpError } from './http-errors.js';
+import { ORG_LEVELS, type OrgLevel, type OrgRecord } from './people-ports.js';
 
 /** Where a role is held and who may grant it. */
 export interface RoleRule {
@@ -63,7 +64,7 @@ export interface RoleCatalogue {
 }
 
 /** Builds the catalogue from the built-in workflows and every stored definition. */
-export async function loadRoleCatalogue(store: Pick<Store, 'listDefinitions'>): Promise<RoleCatalogue> {
+export async function loadRoleCatalogue(store: { listDefinitions(): Promise<{ definition: unknown }[]> }): Promise<RoleCatalogue> {
   const declared = new Set<string>(['admin', 'auditor']);
   const add = (def: unknown) => {
     const roles = (def as { roles?: unknown } | null)?.roles;

@@ -4,7 +4,7 @@
  * schemas) are documented as free JSON here; the engine validates them.
  */
 import { z } from 'zod';
-import { ORG_LEVELS } from '../engine/index.js';
+import { ORG_LEVELS } from './people-ports.js';
 
 /** A JSON value whose shape the engine defines (state values, field schemas, titles). */
 const Json = () => z.unknown();

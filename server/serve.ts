@@ -88,7 +88,7 @@ export async function startServer(rt: Runtime, opts: StartServerOptions = {}): P
   const metrics = createMetrics();
   const orgs = rt.orgs;
   const hostInUrl = config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST;
-  const notifier = createNotifier({ engine, people, orgs, templates: rt.templates, config, logger, metrics, fallbackUrl: `http://${hostInUrl}:${config.PORT}`, dispatcher: opts.dispatcher });
+  const notifier = createNotifier({ engine, people, outbox: rt.outbox, orgs, templates: rt.templates, config, logger, metrics, fallbackUrl: `http://${hostInUrl}:${config.PORT}`, dispatcher: opts.dispatcher });
   const schedulerLogger = notificationLogger(logger);
   let scheduler: Scheduler;
   let delivery: BullmqDelivery | undefined;
@@ -103,7 +103,7 @@ export async function startServer(rt: Runtime, opts: StartServerOptions = {}): P
   metrics.bindScheduler(scheduler);
   const anchorLoop: AnchorLoop | undefined = anchorSetup && mode === 'embedded' ? createAnchorLoop({ anchors: rt.anchors, clock: engine.clock, logger }, anchorSetup) : undefined;
   let draining = false;
-  const app = createApp({ engine, people, orgs, config, logger, metrics, templates: rt.templates, dispatcher: notifier.dispatcher, draining: () => draining });
+  const app = createApp({ engine, people, outbox: rt.outbox, orgs, config, logger, metrics, templates: rt.templates, dispatcher: notifier.dispatcher, draining: () => draining });
   await scheduler.start();
 
   let server: Server;

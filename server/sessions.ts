@@ -7,8 +7,9 @@
  * was opened with is revoked.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import type { Clock, PeopleStore, SessionRecord } from '../engine/index.js';
+import type { Clock } from '../engine/index.js';
 import { tokenUsable, type Authenticator, type Principal } from './access.js';
+import { type PeopleStore, type SessionRecord } from './people-ports.js';
 
 /** How long sessions live. */
 export interface SessionPolicy {

@@ -16,11 +16,12 @@
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { ORG_LEVELS, type Clock, type OrgLevel, type PeopleStore } from '../engine/index.js';
+import { type Clock } from '../engine/index.js';
 import { issueToken } from './access.js';
 import type { Config } from './config.js';
 import { HttpError } from './http-errors.js';
 import { addOrg, createUser } from './people.js';
+import { ORG_LEVELS, type OrgLevel, type PeopleStore } from './people-ports.js';
 
 export const COMMAND_ERROR_CODES = ['invalid_config', 'port_in_use', 'port_not_permitted', 'data_dir_unwritable', 'invalid_argument', 'invalid_file', 'already_initialised'] as const;
 export type CommandErrorCode = (typeof COMMAND_ERROR_CODES)[number];

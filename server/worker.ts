@@ -17,7 +17,7 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createBullmqScheduler, createPoller, type BullmqScheduler, type Clock, type OutboxStore, type Poller } from '../engine/index.js';
+import { createBullmqScheduler, createPoller, type BullmqScheduler, type Clock, type Poller } from '../engine/index.js';
 import { createBullmqDelivery, type BullmqDelivery, type Dispatcher, type NotificationLogger } from '../notifications/index.js';
 import { createAnchorLoop, loadAnchorSetup } from './anchoring.js';
 import { ConfigError, type Config } from './config.js';
@@ -26,6 +26,7 @@ import type { Runtime } from './main.js';
 import { createMetrics } from './metrics.js';
 import { createNotifier, notificationLogger, redactUrl, type Notifier, type NotifierOptions } from './notifier.js';
 import { installShutdownSignals } from './serve.js';
+import { type OutboxStore } from '../notifications/index.js';
 
 /** Throws `ConfigError` (exit code 2) naming every variable a worker needs and lacks. */
 export function assertWorkerConfig(config: Config): asserts config is Config & { DATABASE_URL: string; REDIS_URL: string } {
@@ -98,13 +99,13 @@ export async function startWorker(rt: Runtime, opts: StartWorkerOptions = {}): P
   const logger = createLogger(config.DUBAN_LOG_LEVEL).child({ role: 'worker' });
   const log = notificationLogger(logger);
   const metrics = createMetrics();
-  const unbind = metrics.bindEngine(engine);
-  const notifier = createNotifier({ engine, people, templates: rt.templates, config, logger, metrics, fallbackUrl: `http://${config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST}:${config.PORT}`, dispatcher: opts.dispatcher });
+  const unbind = metrics.bindEngine(engine, rt.outbox);
+  const notifier = createNotifier({ engine, people, outbox: rt.outbox, templates: rt.templates, config, logger, metrics, fallbackUrl: `http://${config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST}:${config.PORT}`, dispatcher: opts.dispatcher });
   const queues = opts.queues ?? {};
   const prefix = queues.prefix !== undefined ? { prefix: queues.prefix } : {};
   const scheduler = createBullmqScheduler({ engine, connection: config.REDIS_URL, work: true, logger: log, ...prefix, ...(queues.timers ? { queueName: queues.timers } : {}) });
   const delivery = createBullmqDelivery({ dispatcher: notifier.dispatcher, connection: config.REDIS_URL, work: true, logger: log, ...prefix, ...(queues.notifications ? { queueName: queues.notifications } : {}) });
-  const acks = createAckSweeper({ dispatcher: notifier.dispatcher, outbox: engine.store.outbox, clock: engine.clock, intervalMs: opts.ackIntervalMs, logger: log });
+  const acks = createAckSweeper({ dispatcher: notifier.dispatcher, outbox: rt.outbox, clock: engine.clock, intervalMs: opts.ackIntervalMs, logger: log });
   metrics.bindScheduler(scheduler);
   const anchorSetup = loadAnchorSetup(config);
   const anchorLoop = anchorSetup && createAnchorLoop({ anchors: rt.anchors, clock: engine.clock, logger }, anchorSetup);

@@ -17,7 +17,6 @@ import type { CaseFilter, CaseRecord, Store, StoredDefinition, TaskRecord } from
 import type { StateValue } from '../core/types.js';
 import { DefinitionConflictError } from '../errors.js';
 import { createKnexCalendarStore, createKnexTimerStore } from './knex-time.js';
-import { createKnexOutboxStore } from './knex-outbox.js';
 import { createSqlTx } from './knex-tx.js';
 import { createGroupCommit } from './group-commit.js';
 import { pgConn, sqliteConn, type StatementHook } from './sql-statements.js';
@@ -119,7 +118,6 @@ export function createKnexStore(options: KnexStoreOptions = {}): KnexStore {
     knex,
     timers: createKnexTimerStore(knex, reader),
     calendars: createKnexCalendarStore(knex, reader, dialect),
-    outbox: createKnexOutboxStore(knex, reader, dialect),
 
     async migrate() {
       if (options.databaseUrl === undefined) return migrateToLatest(knex);

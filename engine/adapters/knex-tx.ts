@@ -4,7 +4,8 @@
  * prepared statements on the driver's connection (no knex on this path).
  * `commit` writes the case row (only the columns that changed), the event (what
  * the step changed, see `state-delta.ts`), a snapshot every N events and at case
- * end, and the effects on `tasks`, `timers` and `outbox`.
+ * end, the effects on `tasks` and `timers`, and the outbox rows of `notify`
+ * effects (knex-notify-rows.ts).
  *
  * How database failures become domain errors (the mapping is part of the
  * contract, tested on both dialects):
@@ -28,6 +29,7 @@ import { assertNever, CaseNotFoundError, EngineError, IdempotencyConflictError, 
 import { CASE_SELECT, caseToRow, DEFINITION_SELECT, encodeJson, EVENT_SELECT, eventSaltsToRow, eventsFromRows, eventToRow, readEventsWith, rowToCase, rowToDefinition, type CaseRow, type DefinitionRow, type EventRow, type QueryRows } from './knex-rows.js';
 import type { SqlConn } from './sql-statements.js';
 import { DELTA_KEY, stateDelta, storedDelta } from './state-delta.js';
+import { insertNotifyRows } from './knex-notify-rows.js';
 
 const LOCK_CASE_SQLITE = `SELECT ${CASE_SELECT} FROM cases WHERE id = ?`;
 const LOCK_CASE_PG = `${LOCK_CASE_SQLITE} FOR UPDATE`;
@@ -100,6 +102,7 @@ export function createSqlTx(conn: SqlConn, options: SqlTxOptions): StoreTx {
         if (effect.type === 'open-task') opened.add(effect.taskKey);
         await applyEffect(conn, req, effect);
       }
+      await insertNotifyRows(conn, req);
       // Deadlines move without tasks re-opening (pauses, extensions): the due times that changed.
       for (const t of req.taskDue ?? []) {
         if (!opened.has(t.taskKey)) await conn.run('UPDATE tasks SET due_at = ?, due_provisional = ? WHERE task_key = ? AND case_id = ?', [t.dueAt, t.dueProvisional === true, t.taskKey, record.id]);
@@ -199,8 +202,6 @@ const TASK_COLUMNS = ['task_key', 'case_id', 'workflow_id', 'state_id', 'role', 
 // An upsert, so re-entering a state re-opens its task at this event.
 const UPSERT_TASK = `INSERT INTO tasks (${TASK_COLUMNS.join(', ')}) VALUES (${TASK_COLUMNS.map(() => '?').join(', ')}) ON CONFLICT (task_key) DO UPDATE SET ${TASK_COLUMNS.filter((c) => c !== 'task_key').map((c) => `${c} = excluded.${c}`).join(', ')}`;
 
-const OUTBOX_COLUMNS = ['id', 'case_id', 'seq', 'template', 'kind', 'channels', 'recipients', 'ack', 'vars', 'confidential', 'status', 'attempts', 'next_attempt_at', 'created_at'] as const;
-const INSERT_OUTBOX = `INSERT INTO outbox (${OUTBOX_COLUMNS.join(', ')}) VALUES (${OUTBOX_COLUMNS.map(() => '?').join(', ')}) ON CONFLICT (id) DO NOTHING`;
 
 async function applyEffect(conn: SqlConn, req: CommitRequest, effect: Effect): Promise<void> {
   const { record, event } = req;
@@ -226,10 +227,7 @@ async function applyEffect(conn: SqlConn, req: CommitRequest, effect: Effect): P
       await conn.run(INSERT_TIMER, [effect.timerKey, record.id, record.workflowId, effect.kind, effect.deadlineKey, effect.index, effect.generation, effect.dueAt, event.seq]);
       return;
     case 'notify':
-      await conn.run(INSERT_OUTBOX, [
-        effect.id, record.id, event.seq, effect.template, effect.kind, encodeJson(effect.channels), encodeJson(effect.to), effect.ack ? encodeJson(effect.ack) : null,
-        encodeJson(effect.vars), encodeJson(effect.confidential), 'pending', 0, event.at, event.at,
-      ]);
+      // Written together after the loop (insertNotifyRows): the step's rows share one rendering input.
       return;
     case 'spawn-case':
       // The runtime creates the child case itself (through commit) in the same transaction.

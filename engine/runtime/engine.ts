@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { Actor } from '../core/types.js';
 import { CaseNotFoundError } from '../errors.js';
 import { systemClock } from '../adapters/clocks.js';
-import type { CaseRecord, Clock, EventRecord, OrgResolver, Store, TaskFilter, TaskRecord, TimerRecord } from '../ports.js';
+import type { CaseFilter, CaseRecord, CaseStateCount, Clock, EventRecord, OrgResolver, Store, StoredDefinition, TaskFilter, TaskRecord, TimerRecord } from '../ports.js';
 import type { Effect } from '../core/effects.js';
 import { withDefinitionText } from '../core/deadlines.js';
 import { toCaseView, toDeadlineViews, type CaseView } from './case-view.js';
@@ -68,6 +68,19 @@ export interface Engine {
   /** The case view; with `actor`, also the events that actor may send now. */
   getCase(caseId: string, actor?: Actor): Promise<CaseView>;
   listTasks(filter?: TaskFilter): Promise<TaskRecord[]>;
+  /** The stored case row (state, version, status), or undefined: the read behind listings and access checks, without building a view. */
+  findCase(caseId: string): Promise<CaseRecord | undefined>;
+  /** Cases matching `filter`, newest first (`createdAt` desc, then `id` desc), at most `limit`. */
+  listCases(filter: CaseFilter): Promise<CaseRecord[]>;
+  countCases(): Promise<number>;
+  /** How many cases each workflow has in each state (for metrics). */
+  countCasesByState(): Promise<CaseStateCount[]>;
+  /** Every stored definition version. */
+  listDefinitions(): Promise<StoredDefinition[]>;
+  /** One stored definition version (the latest when `version` is omitted). */
+  getDefinition(workflowId: string, version?: number): Promise<StoredDefinition | undefined>;
+  /** Timer rows pending and being fired (for metrics). */
+  countTimers(): Promise<{ pending: number; firing: number }>;
   history(caseId: string): Promise<EventRecord[]>;
   replay(caseId: string, opts?: { atSeq?: number }): Promise<ReplayResult>;
   verify(caseId?: string, opts?: VerifyOptions): Promise<VerifyReport>;
@@ -153,6 +166,13 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     },
     getCase: (caseId, actor) => view(caseId, actor),
     listTasks: (filter = {}) => deps.store.listTasks(filter),
+    findCase: (caseId) => deps.store.getCase(caseId),
+    listCases: (filter) => options.store.listCases(filter),
+    countCases: () => deps.store.countCases(),
+    countCasesByState: () => options.store.countCasesByState(),
+    listDefinitions: () => options.store.listDefinitions(),
+    getDefinition: (workflowId, version) => deps.store.getDefinition(workflowId, version),
+    countTimers: () => deps.store.timers.count(),
     async history(caseId) {
       if (!(await deps.store.getCase(caseId))) throw new CaseNotFoundError(caseId);
       return deps.store.listEvents(caseId);

@@ -49,7 +49,7 @@ export function auditRoutes({ engine, orgs, logger }: RouteDeps): Route[] {
           if (query.case !== undefined) {
             report = await engine.verify(query.case);
           } else if (everything) {
-            progress(0, await engine.store.countCases(), true);
+            progress(0, await engine.countCases(), true);
             report = await engine.verify(undefined, { onProgress: (done, total) => progress(done, total) });
           } else {
             // Only the subtree: page through its cases and verify each.
@@ -58,7 +58,7 @@ export function auditRoutes({ engine, orgs, logger }: RouteDeps): Route[] {
             let after: { createdAt: string; id: string } | undefined;
             progress(0, null, true);
             while (!aborted) {
-              const page = await engine.store.listCases({ orgs: [...p.subtree], after, limit: BATCH });
+              const page = await engine.listCases({ orgs: [...p.subtree], after, limit: BATCH });
               for (const c of page) {
                 const one = await engine.verify(c.id);
                 report.casesChecked += one.casesChecked;

@@ -25,7 +25,7 @@ function idempotencyKey(header: unknown): string | undefined {
 
 /** Loads a case the caller may see; `case_not_found` alike when it does not exist and when it lies outside the caller's subtree. */
 export async function visibleCase(engine: Engine, p: Principal, caseId: string): Promise<CaseRecord> {
-  const record = await engine.store.getCase(caseId);
+  const record = await engine.findCase(caseId);
   assertVisible(p, record?.org, () => new HttpError('case_not_found', `case ${caseId} does not exist`));
   return record!;
 }
@@ -167,7 +167,7 @@ export function caseRoutes({ engine, orgs, people }: RouteDeps): Route[] {
         let scope = p.subtree;
         if (query.org !== undefined) scope = await orgs.subtree((await visibleOrg(p, orgs, query.org)).id);
         const now = engine.clock.now();
-        const rows = await engine.store.listCases({
+        const rows = await engine.listCases({
           workflowId: query.workflow, state: query.state, status: query.status, orgs: [...scope], text: query.text,
           textExcludes: query.text === undefined ? undefined : await searchExcludedFields(engine),
           assignee: query.assignee === 'me' ? p.user.id : query.assignee,

@@ -1,11 +1,12 @@
 /**
- * What route modules share: the engine, the people store, the org directory,
+ * What route modules share: the engine, the people store, the outbox, the org directory,
  * the authenticator, the logger, and the notification dispatcher and templates.
  */
-import type { Engine, PeopleStore } from '../../engine/index.js';
-import type { Dispatcher, NotificationTemplates } from '../../notifications/index.js';
+import type { Engine } from '../../engine/index.js';
+import type { Dispatcher, NotificationTemplates, OutboxStore } from '../../notifications/index.js';
 import type { Authenticator, OrgDirectory } from '../access.js';
 import type { Logger } from '../logger.js';
+import { type PeopleStore } from '../people-ports.js';
 
 export interface RouteDeps {
   engine: Engine;
@@ -13,6 +14,8 @@ export interface RouteDeps {
   orgs: OrgDirectory;
   auth: Authenticator;
   logger: Logger;
+  /** Outbox rows, deliveries, the inbox and acknowledgements (read by the notification routes and pages). */
+  outbox: OutboxStore;
   /** Acknowledges warnings, lists and retries outbox rows (it need not be delivering in this process). */
   dispatcher: Dispatcher;
   /** What definitions are validated against (the engine's own catalog). */

@@ -9,7 +9,7 @@
  * (`/notifications/c-1%2F2%2F0/ack`).
  */
 import { z } from 'zod';
-import type { AckRecord, Engine, InboxItem, OutboxRecord, OutboxStatus, OutboxStore } from '../../engine/index.js';
+import type { Engine } from '../../engine/index.js';
 import { inboxItemId, NotificationError, warningOf, type Dispatcher } from '../../notifications/index.js';
 import { assertVisible, assertWriter, type OrgDirectory, type Principal } from '../access.js';
 import { confidentialAddresses, scrubValues } from '../confidential.js';
@@ -18,6 +18,7 @@ import { route, type Route } from '../routing.js';
 import { visibleCase } from './cases.js';
 import { CursorPage, IdParams, QueryBool } from '../schemas.js';
 import type { RouteDeps } from './deps.js';
+import { type AckRecord, type InboxItem, type OutboxRecord, type OutboxStatus, type OutboxStore } from '../../notifications/index.js';
 
 const OUTBOX_STATUSES = ['pending', 'sending', 'sent', 'dead', 'unresolved'] as const satisfies readonly OutboxStatus[];
 
@@ -137,14 +138,14 @@ const TELLING = new Set(['not_a_recipient', 'not_acknowledgeable', 'already_ackn
  * may see the case of (another district's), answers `notification_not_found`
  * exactly as for a missing one (no existence oracle on other districts' ids).
  */
-export async function hidingForeign<T>(engine: Engine, p: Principal, notificationId: string, fn: () => Promise<T>): Promise<T> {
+export async function hidingForeign<T>(engine: Engine, outbox: OutboxStore, p: Principal, notificationId: string, fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (err) {
     if ((err instanceof NotificationError || err instanceof HttpError) && TELLING.has(err.code)) {
-      const row = await engine.store.outbox.get(notificationId);
-      const c = row && (await engine.store.getCase(row.caseId));
-      const received = row !== undefined && (await engine.store.outbox.deliveries.reached([notificationId], p.user.id));
+      const row = await outbox.get(notificationId);
+      const c = row && (await engine.findCase(row.caseId));
+      const received = row !== undefined && (await outbox.deliveries.reached([notificationId], p.user.id));
       if (!received) assertVisible(p, c?.org, () => new HttpError('notification_not_found', `notification ${notificationId} does not exist`));
     }
     throw err;
@@ -154,7 +155,7 @@ export async function hidingForeign<T>(engine: Engine, p: Principal, notificatio
 /** Acknowledges a warning as the caller and marks its inbox item read. Auditors change nothing. */
 export async function acknowledgeAs(engine: Engine, dispatcher: Dispatcher, outbox: OutboxStore, p: Principal, notificationId: string, comment: string | undefined, at: string) {
   assertWriter(p);
-  const result = await hidingForeign(engine, p, notificationId, () => dispatcher.acknowledge(notificationId, p.actor, comment));
+  const result = await hidingForeign(engine, outbox, p, notificationId, () => dispatcher.acknowledge(notificationId, p.actor, comment));
   await outbox.inbox.markRead(p.user.id, inboxItemId(notificationId, p.user.id), at);
   return result;
 }
@@ -166,9 +167,9 @@ export async function outboxScope(orgs: OrgDirectory, p: Principal): Promise<str
 }
 
 /** An outbox row an admin may act on; `notification_not_found` alike when it does not exist and when its case lies outside the admin's subtree. */
-export async function adminRow(engine: Engine, p: Principal, id: string): Promise<OutboxRecord> {
-  const row = await engine.store.outbox.get(id);
-  const c = row && (await engine.store.getCase(row.caseId));
+export async function adminRow(engine: Engine, outbox: OutboxStore, p: Principal, id: string): Promise<OutboxRecord> {
+  const row = await outbox.get(id);
+  const c = row && (await engine.findCase(row.caseId));
   assertVisible(p, c?.org, () => new HttpError('notification_not_found', `notification ${id} does not exist`));
   return row!;
 }
@@ -186,8 +187,7 @@ function decodeCursor(cursor: string, n: number): string[] {
   throw new HttpError('invalid_request', 'the cursor is invalid', [{ code: 'invalid_cursor', path: ['query', 'cursor'], message: 'pass back a nextCursor unchanged' }]);
 }
 
-export function notificationRoutes({ engine, orgs, dispatcher }: RouteDeps): Route[] {
-  const outbox = engine.store.outbox;
+export function notificationRoutes({ engine, outbox, orgs, dispatcher }: RouteDeps): Route[] {
   const now = () => engine.clock.now().toISOString();
   return [
     route(
@@ -293,7 +293,7 @@ export function notificationRoutes({ engine, orgs, dispatcher }: RouteDeps): Rou
         errors: ['notification_not_found'],
       },
       async ({ params, principal }) => {
-        const row = await adminRow(engine, principal!, params.id);
+        const row = await adminRow(engine, outbox, principal!, params.id);
         const deliveries = scrubValues((await outbox.deliveries.list(row.id)).map(({ outboxId: _o, ...d }) => d), confidentialAddresses(row));
         return { row: outboxRowView(row), deliveries };
       },
@@ -306,7 +306,7 @@ export function notificationRoutes({ engine, orgs, dispatcher }: RouteDeps): Rou
         errors: ['notification_not_found', 'not_retryable'],
       },
       async ({ params, principal }) => {
-        await adminRow(engine, principal!, params.id);
+        await adminRow(engine, outbox, principal!, params.id);
         await dispatcher.retryDead(params.id);
         return { row: outboxRowView((await outbox.get(params.id))!) };
       },

@@ -8,7 +8,6 @@
  * like missing ones (404).
  */
 import { z } from 'zod';
-import { ORG_LEVELS } from '../../engine/index.js';
 import { assertVisible, issueToken, visibleOrg } from '../access.js';
 import { HttpError } from '../http-errors.js';
 import { addOrg, createUser, findToken } from '../people.js';
@@ -16,6 +15,7 @@ import { assertGrantable, describeCatalogue, loadRoleCatalogue } from '../roles.
 import { Reply, route, type Route } from '../routing.js';
 import { IdParams, IssuedTokenSchema, NewOrgSchema, NewUserSchema, OrgSchema, UserSchema } from '../schemas.js';
 import type { RouteDeps } from './deps.js';
+import { ORG_LEVELS } from '../people-ports.js';
 
 export function peopleRoutes({ engine, people, orgs, auth }: RouteDeps): Route[] {
   const clock = engine.clock;
@@ -69,7 +69,7 @@ export function peopleRoutes({ engine, people, orgs, auth }: RouteDeps): Route[]
         const org = await visibleOrg(principal!, orgs, body.orgId);
         const adminOrg = await orgs.get(principal!.user.orgId);
         if (!adminOrg) throw new HttpError('org_not_found', `your org ${principal!.user.orgId} does not exist`);
-        assertGrantable(await loadRoleCatalogue(engine.store), body.roles, org, { admin: adminOrg });
+        assertGrantable(await loadRoleCatalogue(engine), body.roles, org, { admin: adminOrg });
         return createUser(people, clock, body, principal!.user.id);
       },
     ),
@@ -105,7 +105,7 @@ export function peopleRoutes({ engine, people, orgs, auth }: RouteDeps): Route[]
         summary: 'The role catalogue: every grantable role, the org levels its holders sit at, and the levels of the admins who may grant it',
         response: z.object({ items: z.array(z.object({ role: z.string(), holders: z.array(z.enum(ORG_LEVELS)), grantors: z.array(z.enum(ORG_LEVELS)) })) }),
       },
-      async () => ({ items: describeCatalogue(await loadRoleCatalogue(engine.store)) }),
+      async () => ({ items: describeCatalogue(await loadRoleCatalogue(engine)) }),
     ),
     route(
       {

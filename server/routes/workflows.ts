@@ -27,7 +27,7 @@ function splitOrg(body: Record<string, unknown>): { org: string | undefined; def
 const OwnerSchema = z.object({ org: z.string().nullable().describe('null: the root (built-in workflows and the root admin\'s versions)'), name: z.string(), versions: z.array(z.number().int()) });
 
 export function workflowRoutes({ engine, templates, orgs }: RouteDeps): Route[] {
-  const latestDefinitions = async (p: Principal) => visibleDefinitions(await engine.store.listDefinitions(), orgs, p);
+  const latestDefinitions = async (p: Principal) => visibleDefinitions(await engine.listDefinitions(), orgs, p);
   return [
     route(
       {

@@ -52,7 +52,7 @@ export function auditPages(deps: WebDeps): express.Router {
     // The versions that govern the admin and those registered below it, each with the name of the org it belongs to.
     const visible = await definitionVisibility(deps.orgs, p);
     const items = [];
-    for (const d of await engine.store.listDefinitions()) {
+    for (const d of await engine.listDefinitions()) {
       if (!visible(d.ownerOrg)) continue;
       items.push({ id: d.workflowId, version: d.version, hash: d.hash, createdAt: d.createdAt, title: zh((d.definition as { title?: unknown }).title, d.workflowId), owner: await ownerName(deps.orgs, d.ownerOrg) });
     }

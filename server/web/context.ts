@@ -65,7 +65,7 @@ async function calendarNotice(deps: WebDeps): Promise<string[] | undefined> {
 /** How many inbox items of the user are unread (0 when the count cannot be read: the header must not break a page). */
 export async function unreadCount(deps: WebDeps, p: Principal): Promise<number> {
   try {
-    return await deps.engine.store.outbox.inbox.countUnread(p.user.id);
+    return await deps.outbox.inbox.countUnread(p.user.id);
   } catch (err) {
     deps.logger.warn({ err }, 'counting unread notifications failed');
     return 0;

@@ -5,13 +5,13 @@
  * everything works without JavaScript.
  */
 import express, { type Response } from 'express';
-import type { AckRecord, InboxItem } from '../../engine/index.js';
 import { inboxItemId, warningOf } from '../../notifications/index.js';
 import type { Principal } from '../access.js';
 import { bodyGuard } from '../body-guard.js';
 import { HttpError, toErrorAnswer } from '../http-errors.js';
 import { acknowledgeAs, adminRow, hidingForeign, markAllRead, myItem, notificationView, outboxRowView, outboxScope, type NotificationView } from '../routes/notifications.js';
 import { page, sendPage, type WebDeps } from './context.js';
+import { type AckRecord, type InboxItem } from '../../notifications/index.js';
 
 /** Chinese labels of the notification kinds. */
 const KIND_LABELS: Record<string, string> = {
@@ -35,8 +35,7 @@ const MAX_UNREAD = 200;
 const MAX_READ = 50;
 
 export function inboxPages(deps: WebDeps): express.Router {
-  const { engine, orgs, dispatcher } = deps;
-  const outbox = engine.store.outbox;
+  const { engine, orgs, dispatcher, outbox } = deps;
   const router = express.Router();
   const form = [express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 10 }), bodyGuard];
   const now = () => engine.clock.now().toISOString();
@@ -90,7 +89,7 @@ export function inboxPages(deps: WebDeps): express.Router {
 
   // The page e-mailed warnings link to (`<DUBAN_PUBLIC_URL>/notifications/<id>/ack`): the warning and the button.
   const ackPage = async (res: Response, p: Principal, id: string, extra: Record<string, unknown> = {}, status = 200) => {
-    const n = itemView(await notificationView(outbox, p, await hidingForeign(engine, p, id, () => itemFor(p, id))));
+    const n = itemView(await notificationView(outbox, p, await hidingForeign(engine, outbox, p, id, () => itemFor(p, id))));
     sendPage(deps, res, 'notification-ack', `确认预警 ${n.subject}`, p, { n, ...extra }, status);
   };
 
@@ -132,7 +131,7 @@ export function inboxPages(deps: WebDeps): express.Router {
     requireAdmin(p);
     const id = String(req.params.id);
     try {
-      await adminRow(engine, p, id);
+      await adminRow(engine, outbox, p, id);
       await dispatcher.retryDead(id);
     } catch (err) {
       const a = toErrorAnswer(err);

@@ -85,7 +85,7 @@ export function webRouter(deps: WebDeps): express.Router {
     const text = typeof req.query.text === 'string' && req.query.text.trim() ? req.query.text.trim().slice(0, 100) : undefined;
     const now = engine.clock.now();
     const cal = await defaultCalendar(engine);
-    const rows = await engine.store.listCases({ orgs: [...p.subtree], text, textExcludes: text === undefined ? undefined : await searchExcludedFields(engine), limit: 100 });
+    const rows = await engine.listCases({ orgs: [...p.subtree], text, textExcludes: text === undefined ? undefined : await searchExcludedFields(engine), limit: 100 });
     const items = await Promise.all(rows.map(async (r) => {
       const next = (r.state.deadlines ?? []).filter((d) => d.status !== 'paused').map((d) => d.dueAt).sort()[0] ?? null;
       return { id: r.id, workflowId: r.workflowId, stateLabel: formatStateValue(r.state.value), status: r.status, orgName: (await orgs.get(r.org))?.name ?? r.org, updatedAt: r.updatedAt, due: dueText(cal, now, next) };

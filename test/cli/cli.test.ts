@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEngine, createKnexStore, createManualClock, defineWorkflow, type Engine } from '../../engine/index.js';
-import { tamperEvent } from '../../engine/adapters/tamper.js';
+import { tamperEvent } from '../support/tamper.js';
 import { chief, clerk, counterWorkflow } from '../support/counter-workflow.js';
 
 const run = promisify(execFile);

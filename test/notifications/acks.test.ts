@@ -29,8 +29,8 @@ describe('acknowledged warnings (预警"叫应")', () => {
     expect(mailsTo()).toEqual(['wang.wangge@jiedao.test']);
     expect(h.smtp.mails[0]!.parsed.text).toContain('请于 2026年3月2日 10:30 前确认');
     expect(h.smtp.mails[0]!.parsed.text).toContain(`https://duban.test/notifications/${encodeURIComponent(root)}/ack`);
-    expect((await h.store.outbox.inbox.list('grid-1'))[0]).toMatchObject({ ackRequired: true, acknowledgedAt: null });
-    expect(await h.store.outbox.acks.get(root)).toMatchObject({ step: 0, status: 'waiting', dueAt: '2026-03-02T02:30:00.000Z' });
+    expect((await h.outbox.inbox.list('grid-1'))[0]).toMatchObject({ ackRequired: true, acknowledgedAt: null });
+    expect(await h.outbox.acks.get(root)).toMatchObject({ step: 0, status: 'waiting', dueAt: '2026-03-02T02:30:00.000Z' });
 
     h.clock.advance(29 * MINUTE);
     expect(await d.sweepAcks()).toBe(0);
@@ -49,7 +49,7 @@ describe('acknowledged warnings (预警"叫应")', () => {
     h.clock.advance(60 * MINUTE);
     await d.runDue();
     expect(mailsTo()).toHaveLength(3); // the chain is used up
-    expect(await h.store.outbox.acks.get(root)).toMatchObject({ step: 2, status: 'exhausted' });
+    expect(await h.outbox.acks.get(root)).toMatchObject({ step: 2, status: 'exhausted' });
 
     const history = await h.engine.history(caseId);
     expect(history.map((e) => e.type)).toEqual(['case.created', 'warn', 'notification.escalated', 'notification.escalated']);
@@ -86,8 +86,8 @@ describe('acknowledged warnings (预警"叫应")', () => {
       const history = await h.engine.history(caseId);
       expect(history.map((e) => e.type)).toEqual(['case.created', 'warn', 'notification.escalated', 'notification.acknowledged']);
       expect(history[3]).toMatchObject({ actor: { id: 'town-1', roles: ['townshipHead'] }, payload: { notification: `${root}/ack1`, comment: '已到岗，正在组织排查' } });
-      expect((await h.store.outbox.inbox.list('town-1'))[0]).toMatchObject({ ackRequired: true, acknowledgedAt: '2026-03-02T02:40:00.000Z' });
-      expect(await h.store.outbox.acks.get(root)).toMatchObject({ status: 'acknowledged', acknowledgedBy: 'town-1', recordedAt: '2026-03-02T02:40:00.000Z' });
+      expect((await h.outbox.inbox.list('town-1'))[0]).toMatchObject({ ackRequired: true, acknowledgedAt: '2026-03-02T02:40:00.000Z' });
+      expect(await h.outbox.acks.get(root)).toMatchObject({ status: 'acknowledged', acknowledgedBy: 'town-1', recordedAt: '2026-03-02T02:40:00.000Z' });
     });
   }
 
@@ -121,7 +121,7 @@ describe('acknowledged warnings (预警"叫应")', () => {
     await d.runDue();
     h.clock.advance(30 * MINUTE);
     const now = h.clock.now().toISOString();
-    expect(await h.store.outbox.acks.claim(root, 'crashed', now, new Date(h.clock.now().getTime() + 5 * MINUTE).toISOString())).toBe(true);
+    expect(await h.outbox.acks.claim(root, 'crashed', now, new Date(h.clock.now().getTime() + 5 * MINUTE).toISOString())).toBe(true);
     expect(await d.sweepAcks()).toBe(0);
     h.clock.advance(5 * MINUTE);
     expect(await d.sweepAcks()).toBe(1);

@@ -64,8 +64,8 @@ describe.skipIf(!redis)('BullMQ delivery on Redis', () => {
     await q.enqueue(id, new Date().toISOString(), 7);
     await drained(); // both copies ran and found the row sent
     expect(h.smtp.mails).toHaveLength(1);
-    expect(await h.store.outbox.get(id)).toMatchObject({ status: 'sent', attempts: 1 });
-    expect(await h.store.outbox.inbox.countUnread('es-1')).toBe(1);
+    expect(await h.outbox.get(id)).toMatchObject({ status: 'sent', attempts: 1 });
+    expect(await h.outbox.inbox.countUnread('es-1')).toBe(1);
   });
 
   it('re-enqueues pending rows at start-up (committed while no worker ran)', async () => {
@@ -74,7 +74,7 @@ describe.skipIf(!redis)('BullMQ delivery on Redis', () => {
     const q = delivery(h.dispatcher());
     await q.start();
     await expect.poll(() => h.smtp.mails.length, { timeout: 10_000, interval: 25 }).toBe(2);
-    for (const id of ids) expect(await h.store.outbox.get(id)).toMatchObject({ status: 'sent' });
+    for (const id of ids) expect(await h.outbox.get(id)).toMatchObject({ status: 'sent' });
   });
 
   it('schedules a failed attempt as a delayed job and delivers once', async () => {
@@ -85,7 +85,7 @@ describe.skipIf(!redis)('BullMQ delivery on Redis', () => {
     const id = await assign();
     await expect.poll(() => h.smtp.mails.length, { timeout: 10_000, interval: 25 }).toBe(1);
     expect(h.smtp.refused()).toBe(1);
-    expect(await h.store.outbox.get(id)).toMatchObject({ status: 'sent', attempts: 2 });
+    expect(await h.outbox.get(id)).toMatchObject({ status: 'sent', attempts: 2 });
     await drained(); // no attempt is left to send it again
     expect(h.smtp.mails).toHaveLength(1);
   });

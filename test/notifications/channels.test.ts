@@ -78,7 +78,7 @@ describe('channels', () => {
     h.clock.advance(60_000);
     await h.engine.send(c.id, { type: 'close' }, inspector);
     await d.runDue();
-    const inbox = h.store.outbox.inbox;
+    const inbox = h.outbox.inbox;
     const items = await inbox.list('es-1');
     expect(items.map((i) => [i.subject, i.readAt, i.kind])).toEqual([
       [`【已办结】隐患排查治理（测试） ${c.id}`, null, 'closed'],

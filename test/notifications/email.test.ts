@@ -71,12 +71,12 @@ describe('e-mail through the outbox to a real SMTP server on loopback', () => {
     expect(h.smtp.refused()).toBe(2);
     expect(h.smtp.mails).toHaveLength(1);
     expect((await d.list('sent'))[0]).toMatchObject({ attempts: 3, lastError: null, sentAt: '2026-03-02T02:03:00.000Z' });
-    const deliveries = await h.store.outbox.deliveries.list(`${id}/2/0`);
+    const deliveries = await h.outbox.deliveries.list(`${id}/2/0`);
     expect(deliveries.map((x) => [x.recipient, x.channel, x.status, x.attempts])).toEqual([['es-1', 'email', 'sent', 3], ['es-1', 'inbox', 'sent', 1]]);
     h.clock.advance(3_600_000);
     await d.runDue();
     expect(h.smtp.mails).toHaveLength(1);
-    expect(await h.store.outbox.inbox.countUnread('es-1')).toBe(1);
+    expect(await h.outbox.inbox.countUnread('es-1')).toBe(1);
   });
 
   it('does not re-send to recipients who already got it when another recipient failed', async () => {

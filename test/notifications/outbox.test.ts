@@ -17,11 +17,11 @@ describe('the outbox dispatcher', () => {
     await expect(h.engine.send(id, { type: 'confirm', payload: { ok: false } }, inspector)).rejects.toMatchObject({ code: 'guard_failed' });
     await expect(h.engine.send(id, { type: 'confirm', payload: {} }, inspector)).rejects.toMatchObject({ code: 'invalid_input' });
     await expect(h.engine.send(id, { type: 'describe', payload: { description: '' } }, inspector)).rejects.toMatchObject({ code: 'invalid_input' });
-    expect(await h.store.outbox.list({ limit: 10 })).toEqual([]);
+    expect(await h.outbox.list({ limit: 10 })).toEqual([]);
     const d = h.dispatcher();
     expect(await d.runDue()).toBe(0);
     expect(h.smtp.mails).toHaveLength(0);
-    expect(await h.store.outbox.inbox.list('es-1')).toEqual([]);
+    expect(await h.outbox.inbox.list('es-1')).toEqual([]);
     // The same transition with ok=true commits, and its notification goes out.
     await h.engine.send(id, { type: 'confirm', payload: { ok: true } }, inspector);
     expect(await d.runDue()).toBe(1);
@@ -36,10 +36,10 @@ describe('the outbox dispatcher', () => {
     const reopened = h.fresh.reopen();
     try {
       const { createEngine } = await import('../../engine/index.js');
-      const { createDispatcher } = await import('../../notifications/index.js');
+      const { createDispatcher, createKnexOutboxStore } = await import('../../notifications/index.js');
       const { notifyDemo } = await import('./support.js');
       const engine = await createEngine({ store: reopened, clock: h.clock, templates: h.templates, workflows: [notifyDemo] });
-      const restarted = createDispatcher({ engine, directory: h.directory, templates: h.templates, channels: [h.email, h.inbox] });
+      const restarted = createDispatcher({ engine, outbox: createKnexOutboxStore(reopened), directory: h.directory, templates: h.templates, channels: [h.email, h.inbox] });
       await restarted.start();
       await restarted.stop();
       expect(h.smtp.mails).toHaveLength(1);
@@ -58,9 +58,9 @@ describe('the outbox dispatcher', () => {
       h = await harness({ postgres: backend === 'postgres' });
       const id = await openCase(h);
       await h.engine.send(id, { type: 'assign' }, inspector);
-      const [row] = await h.store.outbox.listDue(h.clock.now().toISOString(), 10);
+      const [row] = await h.outbox.listDue(h.clock.now().toISOString(), 10);
       // A dispatcher claimed the row for five minutes and died.
-      expect(await h.store.outbox.claim(row!.id, 'crashed', h.clock.now().toISOString(), '2026-03-02T02:05:00.000Z')).toBe(true);
+      expect(await h.outbox.claim(row!.id, 'crashed', h.clock.now().toISOString(), '2026-03-02T02:05:00.000Z')).toBe(true);
       const other = h.dispatcher({ owner: 'survivor' });
       expect(await other.runDue()).toBe(0);
       expect(await other.deliver(row!.id)).toEqual({ status: 'skipped' });
@@ -72,8 +72,8 @@ describe('the outbox dispatcher', () => {
       expect(outcomes.map((o) => o.status).sort()).toEqual(['sent', 'skipped']);
       expect(h.smtp.mails).toHaveLength(1);
       // The crashed holder cannot release a row it no longer holds.
-      expect(await h.store.outbox.release(row!.id, 'crashed', { status: 'dead', attempts: 9, lastError: 'late' })).toBe(false);
-      expect(await h.store.outbox.get(row!.id)).toMatchObject({ status: 'sent', attempts: 1, claimedBy: null });
+      expect(await h.outbox.release(row!.id, 'crashed', { status: 'dead', attempts: 9, lastError: 'late' })).toBe(false);
+      expect(await h.outbox.get(row!.id)).toMatchObject({ status: 'sent', attempts: 1, claimedBy: null });
     });
   }
 
@@ -98,7 +98,7 @@ describe('the outbox dispatcher', () => {
     await h.engine.send(id, { type: 'assign' }, inspector);
     await eventually(() => h.smtp.mails.length === 1);
     expect(Date.now() - before).toBeLessThan(5_000);
-    await eventually(async () => (await h.store.outbox.inbox.countUnread('es-1')) === 1);
+    await eventually(async () => (await h.outbox.inbox.countUnread('es-1')) === 1);
     await d.stop();
   });
 

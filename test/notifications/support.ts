@@ -14,6 +14,7 @@ import {
   BUILTIN_TEMPLATE_DIR,
   createDispatcher,
   createEmailChannel,
+  createKnexOutboxStore,
   createInboxChannel,
   createMemoryDirectory,
   createTemplateCatalog,
@@ -21,6 +22,7 @@ import {
   type Dispatcher,
   type DispatcherOptions,
   type NotificationTemplates,
+  type OutboxStore,
   type User,
 } from '../../notifications/index.js';
 import { freshPostgresStore, freshSqliteStore, type FreshStore } from '../support/stores.js';
@@ -170,6 +172,8 @@ export const notifyDemo = defineWorkflow({
 export interface Harness {
   fresh: FreshStore;
   store: KnexStore;
+  /** The outbox, inbox and acknowledgements on the store's database. */
+  outbox: OutboxStore;
   engine: Engine;
   clock: ManualClock;
   templates: NotificationTemplates;
@@ -191,12 +195,13 @@ export async function harness(opts: { postgres?: boolean; clock?: ManualClock } 
   const directory = createMemoryDirectory(PEOPLE);
   const smtp = await startSmtp();
   const email = createEmailChannel({ url: smtp.url, from: '"督办系统" <duban@duban.test>' });
-  const inbox = createInboxChannel(store.outbox.inbox);
+  const outbox = createKnexOutboxStore(store);
+  const inbox = createInboxChannel(outbox.inbox);
   const dispatchers: Dispatcher[] = [];
   return {
-    fresh, store, engine, clock, templates, directory, smtp, inbox, email,
+    fresh, store, outbox, engine, clock, templates, directory, smtp, inbox, email,
     dispatcher(extra = {}) {
-      const d = createDispatcher({ engine, directory, templates, channels: [inbox, email], backoff: () => 1_000, app: { name: '督办', url: 'https://duban.test' }, ...extra });
+      const d = createDispatcher({ engine, outbox, directory, templates, channels: [inbox, email], backoff: () => 1_000, app: { name: '督办', url: 'https://duban.test' }, ...extra });
       dispatchers.push(d);
       return d;
     },

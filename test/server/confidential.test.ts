@@ -134,7 +134,7 @@ describe.each(backends)('confidential tipster identity on $name', ({ name, enabl
   it.skipIf(!enabled)('keeps the tipster\'s address out of the admin outbox views, which still deliver to it', async () => {
     expect((await as(s, OFFICER).post(`/api/v1/cases/${id}/events`, { type: 'notifyTipsterOfExtension', payload: { extensionReason: '涉及多个部门' } })).status).toBe(200);
     await s.notifier.dispatcher.runDue();
-    const rows = (await s.engine.store.outbox.list({ limit: 100 })).filter((r) => r.template === 'tipster-reply');
+    const rows = (await s.outbox.list({ limit: 100 })).filter((r) => r.template === 'tipster-reply');
     expect(JSON.stringify(rows[0]?.recipients)).toContain(CONTACT);
     const status = rows[0]!.status;
     const list = await as(s, 'admin').get(`/api/v1/admin/outbox?status=${status}&case=${encodeURIComponent(id)}`);

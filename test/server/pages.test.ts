@@ -14,7 +14,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { tamperEvent } from '../../engine/adapters/tamper.js';
+import { tamperEvent } from '../support/tamper.js';
 import { servicesRequired } from '../support/services.js';
 import { as, openCase } from './support-http.js';
 import { alertWorkflow, testServer, type TestServer } from './support.js';

@@ -163,7 +163,7 @@ describe.skipIf(!withRedis)('rate limits in distributed mode', () => {
     const config = { DUBAN_BODY_LIMIT: '1mb', REDIS_URL: redisUrl(), DUBAN_WRITE_RATE_LIMIT: { limit: 2, windowMs: MINUTE } };
     await server({ config, rateLimitPrefix: prefix });
     // A second process: its own app and Redis connection over the same database.
-    const other = createApp({ engine: s.engine, people: s.people, config, logger: createLogger('silent'), metrics: createMetrics(), templates: s.templates, dispatcher: s.notifier.dispatcher, rateLimitPrefix: prefix });
+    const other = createApp({ engine: s.engine, people: s.people, outbox: s.outbox, config, logger: createLogger('silent'), metrics: createMetrics(), templates: s.templates, dispatcher: s.notifier.dispatcher, rateLimitPrefix: prefix });
     const redis = new Redis(redisUrl());
     try {
       const open = (app: typeof other) => request(app).post('/api/v1/cases').set('Authorization', `Bearer ${s.tokens['clerk-donghu']}`).send({ workflowId: 'counter' });

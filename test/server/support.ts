@@ -8,8 +8,8 @@
  * bearer token.
  */
 import { Writable } from 'node:stream';
-import { createEngine, createKnexPeopleStore, createManualClock, defineWorkflow, type Engine, type ManualClock, type PeopleStore } from '../../engine/index.js';
-import { BUILTIN_TEMPLATE_DIR, createTemplateCatalog, type NotificationTemplates } from '../../notifications/index.js';
+import { createEngine, createManualClock, defineWorkflow, type Engine, type ManualClock } from '../../engine/index.js';
+import { BUILTIN_TEMPLATE_DIR, createKnexOutboxStore, createTemplateCatalog, type NotificationTemplates, type OutboxStore } from '../../notifications/index.js';
 import { createApp, type AppOptions } from '../../server/app.js';
 import { createOrgDirectory, createOrgResolver } from '../../server/access.js';
 import { createNotifier, type Notifier, type NotifierOptions } from '../../server/notifier.js';
@@ -21,6 +21,8 @@ import { counterWorkflow } from '../support/counter-workflow.js';
 import { hazardWorkflow } from '../../workflows/index.js';
 import { freshPostgresStore, freshSqliteStore, type FreshStore } from '../support/stores.js';
 import type express from 'express';
+import { createKnexPeopleStore } from '../../server/knex-people.js';
+import { type PeopleStore } from '../../server/people-ports.js';
 
 /** A workflow with a working-day deadline on its one human step. */
 export const permitWorkflow = defineWorkflow({
@@ -89,6 +91,7 @@ export interface TestServer {
   notifier: Notifier;
   templates: NotificationTemplates;
   people: PeopleStore;
+  outbox: OutboxStore;
   clock: ManualClock;
   fresh: FreshStore;
   tokens: Record<string, string>;
@@ -131,17 +134,18 @@ export async function testServer(backend: 'sqlite' | 'postgres' = 'sqlite', opts
   });
   const logger = createLogger('info', sink);
   const metrics = createMetrics();
+  const outbox = createKnexOutboxStore(fresh.store);
   const notifier = createNotifier({
-    engine, people, templates, logger, metrics,
+    engine, people, outbox, templates, logger, metrics,
     config: { SMTP_URL: opts.smtpUrl, DUBAN_MAIL_FROM: '"督办系统" <duban@duban.test>', DUBAN_WEBHOOK_SECRET: opts.webhookSecret, DUBAN_PUBLIC_URL: 'https://duban.test' },
     dispatcher: { backoff: () => 1_000, ...opts.dispatcher },
   });
   const app = createApp({
-    engine, people, orgs, config: { DUBAN_BODY_LIMIT: '1mb', DUBAN_WRITE_RATE_LIMIT: null, DUBAN_PUBLIC_URL: 'https://duban.test', ...opts.config }, logger, metrics, templates, dispatcher: notifier.dispatcher, validateResponses: true,
+    engine, people, outbox, orgs, config: { DUBAN_BODY_LIMIT: '1mb', DUBAN_WRITE_RATE_LIMIT: null, DUBAN_PUBLIC_URL: 'https://duban.test', ...opts.config }, logger, metrics, templates, dispatcher: notifier.dispatcher, validateResponses: true,
     rateLimitPrefix: opts.rateLimitPrefix,
   });
   return {
-    app, engine, notifier, templates, people, clock, fresh, tokens, logs, logger,
+    app, engine, notifier, templates, people, outbox, clock, fresh, tokens, logs, logger,
     async cleanup() {
       await notifier.dispatcher.stop();
       await notifier.close();

@@ -5,7 +5,7 @@
  */
 import request from 'supertest';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { tamperEvent } from '../../engine/adapters/tamper.js';
+import { tamperEvent } from '../support/tamper.js';
 import { as, expectError, openCase } from './support-http.js';
 import { bearer, testServer, type TestServer } from './support.js';
 

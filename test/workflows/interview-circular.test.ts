@@ -8,11 +8,12 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { validateDefinition } from '../../engine/core/validate-definition.js';
-import { createEngine, createKnexPeopleStore, createManualClock, type Actor, type Engine, type KnexStore, type ManualClock, type TimerRecord } from '../../engine/index.js';
+import { createEngine, createManualClock, type Actor, type Engine, type KnexStore, type ManualClock, type TimerRecord } from '../../engine/index.js';
 import { createTemplateCatalog } from '../../notifications/templates.js';
 import { createOrgDirectory, createOrgResolver } from '../../server/access.js';
 import { DEMO_ORG_TREE } from '../../server/demo.js';
 import { importOrgTree } from '../../server/people.js';
+import { createKnexPeopleStore } from '../../server/index.js';
 import { builtinWorkflows, circularReceiptWorkflow, circularWorkflow, interviewWorkflow } from '../../workflows/index.js';
 import { freshSqliteStore } from '../support/stores.js';
 import { runWorkflowProperties } from '../support/workflow-properties.js';

@@ -4,7 +4,7 @@
  * detects tampering after the fact; the triggers stop the accidental kind (a
  * stray `UPDATE` in a console or a buggy migration) before it happens.
  *
- * Shared by the migration that installs the guard and by `../tamper.ts`, the
+ * Shared by the migration that installs the guard and by `test/support/tamper.ts`, the
  * test-only helper that lifts it around one raw write.
  */
 import type { Knex } from 'knex';

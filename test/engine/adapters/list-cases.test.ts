@@ -3,12 +3,13 @@
  * SQLite and PostgreSQL: the same filters and the same order on both.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createKnexPeopleStore } from '../../../engine/adapters/knex-people.js';
-import type { CaseRecord, DeadlineState, PeopleStore } from '../../../engine/index.js';
+import { createKnexPeopleStore } from '../../../server/knex-people.js';
+import type { CaseRecord, DeadlineState } from '../../../engine/index.js';
 import { createCommit, fixtureAt } from '../../support/builders.js';
 import { postgresAvailableForSuite } from '../../support/services.js';
 import { freshPostgresStore, freshSqliteStore, type FreshStore } from '../../support/stores.js';
 import { commit } from './store-contract-groups.js';
+import { type PeopleStore } from '../../../server/people-ports.js';
 
 const backends = [
   { name: 'sqlite', make: freshSqliteStore, enabled: true },

@@ -5,7 +5,7 @@
  * message text.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { tamperEvent } from '../../../engine/adapters/tamper.js';
+import { tamperEvent } from '../../support/tamper.js';
 import { cancelTimer, caseClosed, closeTask, createCommit, nextCommit, openTask, setTimer } from '../../support/builders.js';
 import { postgresAvailableForSuite } from '../../support/services.js';
 import { freshPostgresStore, freshSqliteStore, type FreshStore } from '../../support/stores.js';

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createEngine, createManualClock, type Engine } from '../../../engine/index.js';
-import { tamperEvent } from '../../../engine/adapters/tamper.js';
+import { tamperEvent } from '../../support/tamper.js';
 import { chief, clerk, counterWorkflow } from '../../support/counter-workflow.js';
 import { postgresAvailableForSuite } from '../../support/services.js';
 import { freshPostgresStore, freshSqliteStore } from '../../support/stores.js';

@@ -5,11 +5,12 @@
  * refuses a case in an unknown org.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { createEngine, createKnexPeopleStore, createManualClock, defineWorkflow, type Engine } from '../../../engine/index.js';
+import { createEngine, createManualClock, defineWorkflow, type Engine } from '../../../engine/index.js';
 import { createOrgDirectory, createOrgResolver } from '../../../server/access.js';
 import { DEMO_ORG_TREE } from '../../../server/demo.js';
 import { importOrgTree } from '../../../server/people.js';
 import { freshSqliteStore } from '../../support/stores.js';
+import { createKnexPeopleStore } from '../../../server/knex-people.js';
 
 const office = { id: 'office-1', roles: ['office'], org: 'donghu' };
 

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { cnCalendar, createEngine, createManualClock, defineWorkflow, type Actor, type Effect, type Engine, type ManualClock } from '../../../engine/index.js';
 import type { KnexStore } from '../../../engine/adapters/knex-store.js';
+import { createKnexOutboxStore } from '../../../notifications/index.js';
 import { postgresAvailableForSuite } from '../../support/services.js';
 import { freshPostgresStore, freshSqliteStore } from '../../support/stores.js';
 
@@ -100,7 +101,7 @@ describe.each(backends)('re-baselining provisional deadlines on $name', ({ make,
     // The clerk hears that the reply is due a day earlier.
     const notice = committed.find((x) => x.type === 'notify' && x.template === 'deadline-rebaselined');
     expect(notice).toMatchObject({ to: [{ role: 'clerk', org: 'district-a' }], vars: { deadline: { dueAt: '2027-01-04T16:00:00.000Z', previousDueAt: '2027-01-05T16:00:00.000Z' } } });
-    expect((await store.outbox.list({ caseId: c.id, limit: 10 })).some((r) => r.template === 'deadline-rebaselined')).toBe(true);
+    expect((await createKnexOutboxStore(store).list({ caseId: c.id, limit: 10 })).some((r) => r.template === 'deadline-rebaselined')).toBe(true);
 
     // Replay is exact and the audit chain verifies.
     expect((await e.replay(c.id)).state).toEqual((await store.getCase(c.id))?.state);

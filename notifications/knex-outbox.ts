@@ -1,13 +1,27 @@
 /**
- * The notification half of the knex store: outbox rows (inserted by `commit`,
- * see knex-tx.ts), deliveries, the inbox and acknowledged warnings. Claiming
+ * The `OutboxStore` port over knex, on the store's database: outbox rows
+ * (inserted by the engine's `commit` in the step's transaction, see
+ * engine/adapters/knex-tx.ts), deliveries, the inbox and acknowledged warnings. Claiming
  * is one conditional UPDATE, as for timers (knex-time.ts), so of two
  * dispatchers racing for a row exactly one sees its update take effect, and a
  * claim whose holder crashed expires and is taken again.
  */
 import type { Knex } from 'knex';
-import type { AckRecord, AckStore, DeliveryRecord, DeliveryStore, InboxItem, InboxStore, OutboxRecord, OutboxStatus, OutboxStore } from '../outbox-ports.js';
-import { decodeJson, encodeJson, type Dialect } from './knex-rows.js';
+import type { AckRecord, AckStore, DeliveryRecord, DeliveryStore, InboxItem, InboxStore, OutboxRecord, OutboxStatus, OutboxStore } from './outbox-ports.js';
+
+type Dialect = 'sqlite' | 'postgres';
+/** JSON for a column (text on SQLite; pg casts text to jsonb). */
+const encodeJson = (value: unknown): string => JSON.stringify(value ?? null);
+/** A JSON column's value: text on SQLite, already parsed on PostgreSQL. */
+const decodeJson = (dialect: Dialect, value: unknown): unknown => (dialect === 'sqlite' && typeof value === 'string' ? JSON.parse(value) : value);
+
+/** The database the outbox lives in: the store's knex and dialect (a `KnexStore` is one), and optionally a second connection for plain reads. */
+export interface OutboxDatabase {
+  readonly knex: Knex;
+  readonly dialect: Dialect;
+  /** SQLite: a second connection for reads outside transactions (default: `knex`). */
+  readonly reader?: Knex | undefined;
+}
 
 type Row = Record<string, unknown>;
 const str = (v: unknown): string => String(v);
@@ -26,6 +40,7 @@ function rowToOutbox(dialect: Dialect, r: Row): OutboxRecord {
     ack: r.ack === null || r.ack === undefined ? null : decodeJson(dialect, r.ack),
     vars: decodeJson(dialect, r.vars),
     confidential: decodeJson(dialect, r.confidential),
+    input: r.input === 'case' ? 'case' : null,
     status: str(r.status) as OutboxStatus,
     attempts: Number(r.attempts),
     nextAttemptAt: str(r.next_attempt_at),
@@ -75,7 +90,16 @@ function inOrgs(reader: Knex, orgs: readonly string[]): Knex.QueryBuilder {
   return reader('cases').select('id').whereIn('org', [...orgs]);
 }
 
-export function createKnexOutboxStore(writer: Knex, reader: Knex, dialect: Dialect): OutboxStore {
+/**
+ * Creates the outbox store on the database of a knex store (call the store's
+ * `migrate()` first: migrations 004, 005 and 015 make the tables).
+ * @example
+ * const outbox = createKnexOutboxStore(store);
+ * const due = await outbox.listDue(new Date().toISOString(), 100);
+ */
+export function createKnexOutboxStore(db: OutboxDatabase): OutboxStore {
+  const { knex: writer, dialect } = db;
+  const reader = db.reader ?? writer;
   const deliveries: DeliveryStore = {
     async list(outboxId) {
       return ((await reader('deliveries').where({ outbox_id: outboxId }).orderBy([{ column: 'recipient' }, { column: 'channel' }])) as Row[]).map(rowToDelivery);
@@ -209,7 +233,7 @@ export function createKnexOutboxStore(writer: Knex, reader: Knex, dialect: Diale
         .insert({
           id: row.id, case_id: row.caseId, seq: row.seq, template: row.template, kind: row.kind,
           channels: encodeJson(row.channels), recipients: encodeJson(row.recipients), ack: row.ack === null || row.ack === undefined ? null : encodeJson(row.ack),
-          vars: encodeJson(row.vars), confidential: encodeJson(row.confidential),
+          vars: encodeJson(row.vars), confidential: encodeJson(row.confidential), input: row.input ?? null,
           status: 'pending', attempts: 0, next_attempt_at: row.nextAttemptAt, created_at: row.createdAt,
         })
         .onConflict('id')

@@ -2,11 +2,21 @@
  * The `PeopleStore` port over knex, on the store's database: orgs, users and
  * API tokens (hashes only). Same SQL on SQLite and PostgreSQL.
  */
-import { RoleNotGrantableError } from '../errors.js';
-import { SYSTEM_ROLE } from '../core/compile.js';
-import type { EnterpriseProfile, OrgRecord, PeopleStore, SaveOutcome, SessionRecord, SessionStore, TokenRecord, UserRecord } from '../people-ports.js';
-import { decodeJson, encodeJson, type Dialect } from './knex-rows.js';
-import type { KnexStore } from './knex-store.js';
+import type { Knex } from 'knex';
+import { RoleNotGrantableError, SYSTEM_ROLE } from '../engine/index.js';
+import type { EnterpriseProfile, OrgRecord, PeopleStore, SaveOutcome, SessionRecord, SessionStore, TokenRecord, UserRecord } from './people-ports.js';
+
+type Dialect = 'sqlite' | 'postgres';
+/** JSON for a column (text on SQLite; pg casts text to jsonb). */
+const encodeJson = (value: unknown): string => JSON.stringify(value ?? null);
+/** A JSON column's value: text on SQLite, already parsed on PostgreSQL. */
+const decodeJson = (dialect: Dialect, value: unknown): unknown => (dialect === 'sqlite' && typeof value === 'string' ? JSON.parse(value) : value);
+
+/** The database the people tables live in: the store's knex and its dialect (a `KnexStore` is one). */
+export interface PeopleDatabase {
+  readonly knex: Knex;
+  readonly dialect: Dialect;
+}
 
 interface OrgRow {
   id: string;
@@ -69,7 +79,7 @@ const toSession = (r: SessionRow): SessionRecord => ({
 });
 
 /** The web sessions (migration 009). Times are ISO strings, which order like the instants they name. */
-function knexSessions(knex: Pick<KnexStore, 'knex'>['knex']): SessionStore {
+function knexSessions(knex: Knex): SessionStore {
   return {
     async add(s) {
       const row: SessionRow = { id: s.id, hash: s.hash, user_id: s.userId, token_id: s.tokenId, created_at: s.createdAt, last_seen_at: s.lastSeenAt, expires_at: s.expiresAt, revoked_at: s.revokedAt };
@@ -99,7 +109,7 @@ function knexSessions(knex: Pick<KnexStore, 'knex'>['knex']): SessionStore {
  * const people = createKnexPeopleStore(store);
  * await people.addOrg({ id: 'jiangzhou', name: '江州市', parentId: null, level: 'city', createdAt: new Date().toISOString() });
  */
-export function createKnexPeopleStore(store: Pick<KnexStore, 'knex' | 'dialect'>): PeopleStore {
+export function createKnexPeopleStore(store: PeopleDatabase): PeopleStore {
   const { knex, dialect } = store;
 
   /** Insert-or-nothing, then compare with what is there (two processes seeding at once both succeed). */
@@ -158,6 +168,10 @@ export function createKnexPeopleStore(store: Pick<KnexStore, 'knex' | 'dialect'>
     async revokeToken(tokenId, at) {
       const n = await knex('api_tokens').where({ id: tokenId }).whereNull('revoked_at').update({ revoked_at: at });
       return n === 1;
+    },
+    async tokenRevocations() {
+      const row = (await knex('api_tokens').whereNotNull('revoked_at').count({ n: '*' }).first()) as { n?: string | number } | undefined;
+      return Number(row?.n ?? 0);
     },
   };
 }

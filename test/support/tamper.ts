@@ -1,15 +1,15 @@
 /**
- * TEST AND DEMO ONLY. Rewrites one stored event in place, lifting the
+ * TEST ONLY (lives under test/ so nothing shipped can import it). Rewrites one stored event in place, lifting the
  * append-only guard of `case_events` around that single UPDATE, so audit tests
  * and demos can show that `verify` finds the change. Nothing in the engine,
  * server or CLI may call it: the guard exists precisely so that production
  * code cannot do this.
  */
 import type { Knex } from 'knex';
-import type { EventRecord, Store } from '../ports.js';
-import { eventPatchToRow } from './knex-rows.js';
-import type { KnexStore } from './knex-store.js';
-import { APPEND_ONLY_TRIGGER, sqliteGuardStatements, sqliteUnguardStatements } from './migrations/append-only-guard.js';
+import type { EventRecord, Store } from '../../engine/ports.js';
+import { eventPatchToRow } from '../../engine/adapters/knex-rows.js';
+import type { KnexStore } from '../../engine/adapters/knex-store.js';
+import { APPEND_ONLY_TRIGGER, isPostgres, sqliteGuardStatements, sqliteUnguardStatements } from '../../engine/adapters/migrations/append-only-guard.js';
 
 /** Fields of a stored event that a tamper may change (not its identity). */
 export type EventPatch = Partial<Omit<EventRecord, 'caseId' | 'seq'>>;
@@ -31,7 +31,7 @@ export async function tamperEvent(store: Store, caseId: string, seq: number, pat
   await knex.transaction(async (trx) => {
     const update = () => trx('case_events').where({ case_id: caseId, seq }).update(changes);
     let updated: number;
-    if (store.dialect === 'postgres') {
+    if (isPostgres(knex)) {
       // ALTER TABLE takes an exclusive lock until commit: concurrent writers wait
       // and then meet the trigger again.
       await trx.raw(`ALTER TABLE case_events DISABLE TRIGGER ${APPEND_ONLY_TRIGGER}`);

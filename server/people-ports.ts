@@ -1,10 +1,11 @@
 /**
- * The people port: the org tree, users and their API tokens (DESIGN §7). The
- * engine itself never reads it; the server uses it for access and the
- * notifications for recipients.
+ * The people port: the org tree, users, their API tokens and web sessions
+ * (DESIGN §7). It belongs to the server: the engine never reads it (it sees
+ * the org tree through its `OrgResolver`), and the notifications see people
+ * through the `RecipientDirectory` the server builds over it.
  */
 
-import { ORG_LEVEL_NAMES } from './core/confidential.js';
+import { ORG_LEVEL_NAMES } from '../engine/index.js';
 
 /**
  * The levels of the org tree (DESIGN §7), top down. `enterprise` is a party,
@@ -128,6 +129,12 @@ export interface PeopleStore {
   touchToken(tokenId: string, at: string, skipIfAfter: string): Promise<void>;
   /** Revokes a token; false when it does not exist or was revoked before. */
   revokeToken(tokenId: string, at: string): Promise<boolean>;
+  /**
+   * How many tokens were ever revoked: a generation number that only grows
+   * (tokens are never deleted), so a process caching tokens reads it now and
+   * then and drops its cache when it moved (another process revoked one).
+   */
+  tokenRevocations(): Promise<number>;
   /** The web sessions. */
   readonly sessions: SessionStore;
 }

@@ -1,8 +1,9 @@
 /**
- * The notification half of the store's ports (DESIGN §6): outbox rows (written
- * by `StoreTx.commit`, one per `notify` effect), the per-recipient deliveries,
- * the in-app inbox and the acknowledged warnings (预警"叫应"). The dispatcher
- * in notifications/ reads and claims them; no library type appears here.
+ * The notifications' own storage port (DESIGN §6): outbox rows (written by the
+ * engine's `StoreTx.commit`, one per `notify` effect, in the step's
+ * transaction), the per-recipient deliveries, the in-app inbox and the
+ * acknowledged warnings (预警"叫应"). The dispatcher reads and claims them; no
+ * library type appears here.
  */
 
 /** pending → sending (claimed) → sent | dead (retries used up) | unresolved (no recipient could be found). */
@@ -19,8 +20,14 @@ export interface OutboxRecord {
   channels: unknown;
   recipients: unknown;
   ack: unknown;
+  /** What the template is rendered with; with `input: 'case'` only what the case does not hold (a rung's `deadline`). */
   vars: unknown;
   confidential: unknown;
+  /**
+   * `case`: the case, its data and the event are the case's at `seq` (read
+   * back through the engine; migration 015); null: `vars` holds them all.
+   */
+  input: 'case' | null;
   status: OutboxStatus;
   /** Dispatch attempts made so far. */
   attempts: number;
@@ -32,8 +39,8 @@ export interface OutboxRecord {
   sentAt: string | null;
 }
 
-/** What a new outbox row written outside a step (an escalation) carries. */
-export type NewOutboxRecord = Pick<OutboxRecord, 'id' | 'caseId' | 'seq' | 'template' | 'kind' | 'channels' | 'recipients' | 'ack' | 'vars' | 'confidential' | 'createdAt' | 'nextAttemptAt'>;
+/** What a new outbox row written outside a step (an escalation) carries; `input` as on the row it follows (default null). */
+export type NewOutboxRecord = Pick<OutboxRecord, 'id' | 'caseId' | 'seq' | 'template' | 'kind' | 'channels' | 'recipients' | 'ack' | 'vars' | 'confidential' | 'createdAt' | 'nextAttemptAt'> & { input?: OutboxRecord['input'] | undefined };
 
 /** How a dispatcher leaves a row it claimed. */
 export interface OutboxRelease {
