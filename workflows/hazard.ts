@@ -258,9 +258,9 @@ export const hazardWorkflow = defineWorkflow({
       escalatedAt: instant('升级督办时间'),
       overdue: flag('已逾期'),
       overdueDeadline: { type: 'string', title: '逾期的期限' },
-      lastWarning: text('最近一次叫应预警'),
+      lastWarning: text('最近一次预警叫应'),
       warnedAt: instant('预警时间'),
-      warningCount: { type: 'integer', title: '叫应预警次数', minimum: 0, default: 0 },
+      warningCount: { type: 'integer', title: '预警叫应次数', minimum: 0, default: 0 },
       closedAt: instant('销号时间'),
     },
   },
@@ -299,7 +299,7 @@ export const hazardWorkflow = defineWorkflow({
     spotCheck: { title: { zh: '抽查', en: 'Spot-check' } },
     takeOver: { title: { zh: '纳入监管整改', en: 'Take over' } },
     markOverdue: { title: { zh: '标记逾期', en: 'Mark overdue' } },
-    issueWarning: { title: { zh: '叫应预警', en: 'Acknowledged warning' } },
+    issueWarning: { title: { zh: '预警叫应', en: 'Acknowledged warning' } },
   },
   initial: 'draft',
   states: {
@@ -448,7 +448,7 @@ export const hazardWorkflow = defineWorkflow({
           roles: ['inspector', 'regulatorLeader', 'system'],
           input: { type: 'object', properties: { warning: text('预警内容（如极端天气下的临时危险）') }, required: ['warning'] },
           guard: isGrade('major'),
-          guardMessage: { zh: '叫应预警针对重大事故隐患', en: 'Acknowledged warnings are for major hazards' },
+          guardMessage: { zh: '预警叫应针对重大事故隐患', en: 'Acknowledged warnings are for major hazards' },
           assign: { lastWarning: { var: 'payload.warning' }, warnedAt: { var: 'now' }, warningCount: increment('warningCount') },
           notify: [
             {
