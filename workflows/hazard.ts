@@ -149,7 +149,7 @@ const takeOver = {
   assign: { ...copy('takeOverReason'), acceptedBy: { var: 'actor.id' }, acceptedAt: { var: 'now' } },
 } as const;
 /** A return for rework that reaches the definition's limit alerts the leaders. */
-const reworkAlert = notice('escalated', 'escalated', ...LEADERS);
+const reworkAlert = notice('rework-escalated', 'escalated', ...LEADERS);
 const reworkLimitReached = { '>=': [{ var: 'data.reworkCount' }, REWORK_LIMIT] };
 /** Closing: a listed hazard first waits for its delisting. */
 const acceptAndClose = (roles: string[], input: Record<string, unknown>, assign: Record<string, unknown>) => [

@@ -8,6 +8,7 @@ import { accidentWorkflow } from './accident.js';
 import { fourNoPassWorkflow } from './four-no-pass.js';
 import { supervisionAssignmentWorkflow, supervisionLetterWorkflow } from './supervision-letter.js';
 import { tipOffWorkflow } from './tip-off.js';
+import { addEnumTitles } from './enum-titles.js';
 
 export { hazardWorkflow };
 export { accidentWorkflow, fourNoPassWorkflow };
@@ -20,3 +21,5 @@ export { fourNoPassGate, fourNoPassDataProperties, fourNoPassRoles, fourNoPassEv
  * `tip-off`, `supervision-assignment` before `supervision-letter`).
  */
 export const builtinWorkflows: WorkflowDefinitionInput[] = [hazardWorkflow, accidentWorkflow, fourNoPassWorkflow, supervisionAssignmentWorkflow, supervisionLetterWorkflow, tipOffWorkflow];
+// Every enum code a person may see gets its Chinese title (in place: the exported definitions are these same objects).
+for (const wf of builtinWorkflows) addEnumTitles(wf);

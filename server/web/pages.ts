@@ -99,7 +99,9 @@ export function webRouter(deps: WebDeps): express.Router {
     const def = (await engine.registry.get(view.workflowId, view.workflowVersion)).definition as WorkflowDefinition;
     const props = def.data?.properties ?? {};
     const red = await redactorFor(engine, orgs, p.actor, record);
-    const data = Object.entries(red.data(view.data, `「${REDACTED_TEXT}」`)).map(([k, v]) => ({ key: k, label: props[k]?.title ?? k, value: typeof v === 'string' ? v : JSON.stringify(v) }));
+    // An enum code shows as its title.
+    const shown = (k: string, v: unknown) => props[k]?.enumTitles?.[props[k]?.enum?.indexOf(v as string) ?? -1] ?? v;
+    const data = Object.entries(red.data(view.data, `「${REDACTED_TEXT}」`)).map(([k, raw]) => ({ key: k, label: props[k]?.title ?? k, value: ((v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v)))(shown(k, raw)) }));
     const events = p.isAuditor ? [] : (view.availableEvents ?? []);
     const forms = events.map((e) => ({ type: e.type, label: zh(def.events?.[e.type]?.title, e.type), fields: formFields(e.input as ObjectSchema | undefined) }));
     const history = (await engine.history(caseId)).map((e) => ({ seq: e.seq, at: e.at, actor: actorLabel(e.actor), label: zh(def.events?.[e.type]?.title, ENGINE_EVENT_LABELS[e.type] ?? e.type), type: e.type, state: formatStateValue(e.state.value) }));

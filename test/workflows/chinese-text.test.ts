@@ -9,6 +9,9 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { builtinWorkflows } from '../../workflows/index.js';
+import { untitledEnumCodes } from '../../workflows/enum-titles.js';
+import { validateDefinition } from '../../engine/core/validate-definition.js';
+import { createTemplateCatalog } from '../../notifications/templates.js';
 
 /** Keys whose values people read, wherever they sit in a definition. */
 const LABEL_KEYS = new Set(['title', 'description', 'guardMessage', 'legalBasis']);
@@ -45,6 +48,10 @@ function labelsOf(node: unknown, path: string, out: Text[]): Text[] {
   if (!node || typeof node !== 'object') return out;
   for (const [key, value] of Object.entries(node)) {
     const here = `${path}.${key}`;
+    if (key === 'enumTitles' && Array.isArray(value)) {
+      value.forEach((t, i) => out.push({ where: `${here}[${i}]`, text: String(t) }));
+      continue;
+    }
     if (LABEL_KEYS.has(key)) {
       const zh = zhOf(value);
       if (zh !== undefined) {
@@ -100,6 +107,26 @@ describe('Chinese text of the built-in workflows and templates', () => {
 
   it.each(builtinWorkflows.map((wf) => [wf.id, wf] as const))('%s: labels, guard messages and legal-basis texts are Chinese, with no internal notes', (id, wf) => {
     expect(problems(labelsOf(wf, id, []))).toEqual([]);
+  });
+
+  it.each(builtinWorkflows.map((wf) => [wf.id, wf] as const))('%s: every enum field shows Chinese titles, never its codes', (_id, wf) => {
+    expect(untitledEnumCodes(wf)).toEqual([]);
+    const fields: { enum: unknown[]; enumTitles?: unknown[] }[] = [];
+    const walk = (n: unknown): void => {
+      if (Array.isArray(n)) n.forEach(walk);
+      else if (n && typeof n === 'object') {
+        const o = n as Record<string, unknown>;
+        if (typeof o.type === 'string' && Array.isArray(o.enum)) fields.push(o as { enum: unknown[]; enumTitles?: unknown[] });
+        Object.values(o).forEach(walk);
+      }
+    };
+    walk(wf);
+    for (const f of fields) expect(f.enumTitles?.length, JSON.stringify(f.enum)).toBe(f.enum.length);
+  });
+
+  it.each(builtinWorkflows.map((wf) => [wf.id, wf] as const))('%s: names only templates that exist and fit where they are sent', (_id, wf) => {
+    const r = validateDefinition(wf, { templates: createTemplateCatalog() });
+    expect(r.ok ? [] : r.issues).toEqual([]);
   });
 
   it.each(templateFiles)('%s: no English words, ids or notes outside placeholders', (file) => {

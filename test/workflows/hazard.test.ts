@@ -348,10 +348,10 @@ describe('general hazard', () => {
     expect(r.state.value).toEqual(W('rectifying'));
     expect(r.state.data).toMatchObject({ reworkCount: 1, rectificationDue: '2026-03-31' });
     expect(tasks(r.effects)).toEqual(['-active.work.verifying', '+active.work.rectifying.ongoing@enterpriseSafetyOfficer']);
-    expect(notices(r.effects).filter((n) => n.startsWith('escalated'))).toEqual([]);
+    expect(notices(r.effects).filter((n) => n.startsWith('rework-escalated'))).toEqual([]);
     r = run(r.state, [['submitRectification', 'enterpriseSafetyOfficer', P.rectification], ['fail', 'inspector', P.fail('2026-04-15')]]);
     expect(r.state.data).toMatchObject({ reworkCount: 2, rectificationDue: '2026-04-15' });
-    expect(notices(r.effects).filter((n) => n.startsWith('escalated'))).toEqual([`escalated escalated regulatorLeader@${ORG},safetyCommitteeLeader@${ORG}`]);
+    expect(notices(r.effects).filter((n) => n.startsWith('rework-escalated'))).toEqual([`rework-escalated escalated regulatorLeader@${ORG},safetyCommitteeLeader@${ORG}`]);
     r = run(r.state, [['submitRectification', 'enterpriseSafetyOfficer', P.rectification], ['pass', 'inspector', P.pass]]);
     expect(r.state).toMatchObject({ value: 'closed', data: { reworkCount: 2 } });
     fails(() => send(verifyingGeneral().state, 'fail', 'gridOfficer', P.fail('2026-03-31')), 'forbidden');
