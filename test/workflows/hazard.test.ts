@@ -1,4 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createEngine, createManualClock } from '../../engine/index.js';
+import { supervisionAssignmentWorkflow, supervisionLetterWorkflow } from '../../workflows/supervision-letter.js';
+import { freshSqliteStore } from '../support/stores.js';
 import { compileWorkflow, expressionContext, rolesAllow } from '../../engine/core/compile.js';
 import type { Effect } from '../../engine/core/effects.js';
 import { isTruthy } from '../../engine/core/expression.js';
@@ -851,6 +854,70 @@ describe('notifications (DOMAIN §5.6)', () => {
     expect(send(r.state, 'issueWarning', 'system', { warning: '再次预警' }).state.data.warningCount).toBe(2);
     fails(() => send(rectifyingGeneral().state, 'issueWarning', 'inspector', { warning: 'x' }), 'guard_failed');
     fails(() => send(planPending().state, 'issueWarning', 'enterprisePrincipal', { warning: 'x' }), 'forbidden');
+  });
+});
+
+describe('through the engine', () => {
+  const cleanups: (() => Promise<void>)[] = [];
+  afterEach(async () => {
+    while (cleanups.length) await cleanups.pop()!();
+  });
+  const grid: Actor = { id: 'grid-wang', roles: ['gridOfficer'], org: 'district-a' };
+  const township: Actor = { id: 'township-a', roles: ['townshipSafetyOffice'], org: 'district-a' };
+
+  it('DOMAIN §5.2 移交: the sending case ends as transferred with the link, and the receiving body holds a linked case in triage; replay stays exact', async () => {
+    const { store, cleanup } = await freshSqliteStore();
+    cleanups.push(cleanup);
+    const engine = await createEngine({ store, clock: createManualClock(NOW), workflows: [hazardWorkflow] });
+    const { case: c } = await engine.createCase({ workflowId: 'hazard', org: 'district-a', actor: grid, caseId: 'H-2026-0001' });
+    await engine.send(c.id, { type: 'submit', payload: P.submit }, grid);
+    await engine.send(c.id, { type: 'transfer', payload: { ...TRANSFER, transferOrg: 'district-b' } }, township);
+    const sent = await engine.getCase(c.id);
+    expect(sent.stateLabel).toBe('transferred');
+    expect(sent.children).toMatchObject([{ workflowId: 'hazard', org: 'district-b' }]);
+    const childId = sent.children![0]!.caseId;
+    const received = await engine.getCase(childId);
+    expect(received).toMatchObject({ org: 'district-b', stateLabel: 'reported', parent: { caseId: c.id } });
+    expect(received.data).toMatchObject({ description: P.submit.description, transferredFromCaseId: c.id, transferredFromOrg: 'district-a', transferReason: TRANSFER.transferReason });
+    expect((await engine.listTasks({ orgs: ['district-b'] })).map((t) => [t.caseId, t.stateId])).toEqual([[childId, 'reported']]);
+    // The receiving body handles it as any report of its own.
+    const b = (roles: string[]): Actor => ({ id: `b-${roles[0]}`, roles, org: 'district-b' });
+    await engine.send(childId, { type: 'accept', payload: P.accept }, b(['regulatorReviewer']));
+    expect((await engine.getCase(childId)).value).toEqual(W('accepted'));
+    expect((await engine.verify()).ok).toBe(true);
+  });
+
+  it('DOMAIN §4.2 督办函: an overdue major hazard opens a supervision letter at the regulator, linked to the hazard', async () => {
+    const { store, cleanup } = await freshSqliteStore();
+    cleanups.push(cleanup);
+    const clock = createManualClock(NOW);
+    const engine = await createEngine({ store, clock, workflows: [hazardWorkflow, supervisionAssignmentWorkflow, supervisionLetterWorkflow] });
+    const { case: c } = await engine.createCase({ workflowId: 'hazard', org: 'district-a', actor: grid, caseId: 'H-2026-0002' });
+    const a = (roles: string[]): Actor => ({ id: `a-${roles[0]}`, roles, org: 'district-a' });
+    const steps: [string, string[], Record<string, unknown>][] = [
+      ['submit', ['gridOfficer'], P.submit],
+      ['accept', ['townshipSafetyOffice'], P.accept],
+      ['grade', ['expert'], P.gradeMajor],
+      ['requirePlan', ['regulatorLeader'], P.requirePlan(false)],
+      ['submitPlan', ['enterprisePrincipal'], P.submitPlan],
+      ['approvePlan', ['regulatorLeader'], { approvedDeadline: '2026-03-20' }],
+    ];
+    for (const [type, roles, payload] of steps) await engine.send(c.id, { type, payload }, a(roles));
+    // Fire every timer due by 30 working days after the deadline.
+    clock.set('2026-05-06T00:00:00.000Z');
+    for (let i = 0; i < 10; i++) {
+      const due = await store.timers.listDue(clock.now().toISOString(), 50);
+      if (due.length === 0) break;
+      for (const t of due) await engine.fireTimer(t);
+    }
+    const hazard = await engine.getCase(c.id);
+    expect(hazard.value).toEqual({ active: { work: { rectifying: 'letterOpened' }, listing: 'unlisted' } });
+    expect(hazard.data).toMatchObject({ overdue: true });
+    expect(hazard.children).toMatchObject([{ workflowId: 'supervision-letter' }]);
+    const letter = await engine.getCase(hazard.children![0]!.caseId);
+    expect(letter).toMatchObject({ stateLabel: 'drafting', parent: { caseId: c.id } });
+    expect(letter.data).toMatchObject({ linkedCaseIds: [c.id], proposedUnit: P.gradeMajor.responsibleUnit, proposedUnitOrg: 'district-a' });
+    expect((await engine.verify()).ok).toBe(true);
   });
 });
 
