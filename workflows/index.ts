@@ -17,9 +17,10 @@ export { fourNoPassGate, fourNoPassDataProperties, fourNoPassRoles, fourNoPassEv
 
 /**
  * Every built-in workflow definition, in registration order: a workflow that
- * spawns children comes after the children's workflow (`hazard` before
- * `tip-off`, `supervision-assignment` before `supervision-letter`).
+ * spawns children comes after the children's workflow (`supervision-assignment`
+ * before `supervision-letter` before `hazard`, which opens letters, before
+ * `tip-off`); `hazard` also opens `hazard` cases (a transfer).
  */
-export const builtinWorkflows: WorkflowDefinitionInput[] = [hazardWorkflow, accidentWorkflow, fourNoPassWorkflow, supervisionAssignmentWorkflow, supervisionLetterWorkflow, tipOffWorkflow];
+export const builtinWorkflows: WorkflowDefinitionInput[] = [supervisionAssignmentWorkflow, supervisionLetterWorkflow, hazardWorkflow, accidentWorkflow, fourNoPassWorkflow, tipOffWorkflow];
 // Every enum code a person may see gets its Chinese title (in place: the exported definitions are these same objects).
 for (const wf of builtinWorkflows) addEnumTitles(wf);
