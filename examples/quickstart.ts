@@ -42,11 +42,9 @@ export async function main(opts: { sqliteFile?: string; log?: (line: string) => 
     for (const d of ordered.case.deadlines) log(`deadline ${d.key}: due ${d.dueDate ?? d.dueAt}, ${d.remainingWorkdays} working days left`);
     day(4);
     await send('submitRectification', enterprise, { rectificationEvidence: ['files/after-1.jpg'], rectificationCost: 800, completedOn: '2026-03-07' });
-    await send('startVerify', inspector);
     await send('fail', inspector, { reinspectionOpinion: '线缆未穿管，重新整改', newDeadline: '2026-03-13' });
     day(2);
     await send('submitRectification', enterprise, { rectificationEvidence: ['files/after-2.jpg'], rectificationCost: 1200, completedOn: '2026-03-09' });
-    await send('startVerify', inspector);
     const done = await send('pass', gridOfficer, { reinspectionOpinion: '整改到位，同意销号', signatures: ['王芳'] });
 
     log(`\ncase ${c.id}: ${done.case.stateLabel} (rework count ${String(done.case.data.reworkCount)})`);

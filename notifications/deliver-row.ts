@@ -130,7 +130,8 @@ async function dataFields(ctx: DispatchContext, caseId: string): Promise<string[
 function contextFor(ctx: DispatchContext, row: OutboxRecord, p: OutboxPayload, a: Addressee, ackDueAt: string | null, fields: readonly string[], caseOrgPath: readonly OrgStep[] | undefined): TemplateContext {
   const v = p.vars;
   return {
-    case: { ...v.case, link: caseUrl(ctx.app.url, v.case.id) },
+    // Rows written before `stateTitle` existed name the state by its key.
+    case: { ...v.case, stateTitle: v.case.stateTitle ?? v.case.state, link: caseUrl(ctx.app.url, v.case.id) },
     data: dataFor(v.data, p.confidential, a.roles, fields, caseOrgPath && { org: a.orgId, caseOrgPath, locale: a.locale }),
     event: { type: v.event.type, actorId: v.event.actorId, actorName: v.event.actorName ?? null },
     ...(v.deadline ? { deadline: v.deadline } : {}),

@@ -41,7 +41,7 @@ export interface RenderedMessage {
 
 /** What a template is rendered with: the variables a notification provides (DESIGN §6). */
 export interface TemplateContext {
-  case: { id: string; org: string; workflowId: string; workflowTitle: unknown; state: string; seq: number; link: string };
+  case: { id: string; org: string; workflowId: string; workflowTitle: unknown; state: string; stateTitle?: unknown; seq: number; link: string };
   data: Record<string, unknown>;
   event: { type: string; actorId: string; actorName: string | null };
   deadline?: Record<string, unknown> | undefined;

@@ -74,7 +74,7 @@ const markOverdue = (field: string): TransitionDefinition => ({ roles: SYSTEM, a
 
 /** Refused inside `handling` while the handling result is unpublished (names the open item). */
 const unpublished = (roles: string[]): TransitionDefinition =>
-  refusal(roles, { zh: '事故处理结果尚未向社会公布（publication）', en: 'publication is open: the handling result is not published' });
+  refusal(roles, { zh: '事故处理结果尚未向社会公布', en: 'publication is open: the handling result is not published' });
 
 const BLOCKED_IN_HANDLING = { requestDelisting: ['governmentLeader'], delist: ['safetyCommitteeLeader'], closeCase: CLOSERS };
 
@@ -172,8 +172,8 @@ export const accidentWorkflow = {
     escalateReport: { title: { zh: '逐级上报', en: 'Report to the next level' } },
     computeGrade: { title: { zh: '核定事故等级', en: 'Compute the grade' } },
     dismiss: { title: { zh: '不予认定为生产安全事故', en: 'Dismiss (not a work-safety accident)' } },
-    updateCasualties: { title: { zh: '续报伤亡情况', en: 'Update casualties' } },
-    closeCasualtyWindow: { title: { zh: '续报期届满', en: 'Close the casualty-update window' } },
+    updateCasualties: { title: { zh: '补报伤亡情况', en: 'Update casualties' } },
+    closeCasualtyWindow: { title: { zh: '补报期届满', en: 'Close the casualty-update window' } },
     proposeListing: { title: { zh: '提出挂牌督办建议', en: 'Propose listing' } },
     approveListing: { title: { zh: '批准挂牌督办', en: 'Approve the listing' } },
     declineListing: { title: { zh: '不予挂牌督办', en: 'Decline the listing' } },
@@ -454,21 +454,21 @@ export const accidentWorkflow = {
           },
         },
         casualtyWindow: {
-          title: { zh: '伤亡续报期', en: 'Casualty-update window' },
+          title: { zh: '伤亡补报期', en: 'Casualty-update window' },
           initial: 'routing',
           states: {
             routing: {
-              title: { zh: '确定续报期', en: 'Routing' },
+              title: { zh: '确定补报期', en: 'Routing' },
               description: { zh: '瞬时状态：道路交通、火灾事故7日，其他30日', en: 'Transient: 7 days for road and fire, 30 otherwise' },
               always: [{ target: 'sevenDays', guard: { in: [{ var: 'data.accidentType' }, ['road', 'fire']] } }, { target: 'thirtyDays' }],
             },
             sevenDays: {
-              title: { zh: '续报期（7日）', en: 'Window (7 days)' },
-              task: { title: { zh: '伤亡人数变化时续报（7日内）', en: 'Report casualty changes (within 7 days)' }, role: 'regulatorReviewer' },
+              title: { zh: '补报期（7日）', en: 'Window (7 days)' },
+              task: { title: { zh: '伤亡人数变化时补报（7日内）', en: 'Report casualty changes (within 7 days)' }, role: 'regulatorReviewer' },
               deadlines: [
                 {
                   id: 'casualtyUpdates',
-                  title: { zh: '伤亡续报期', en: 'Casualty updates' },
+                  title: { zh: '伤亡补报期', en: 'Casualty updates' },
                   duration: 'P7D',
                   anchor: { field: 'occurredAt' },
                   legalBasis: { zh: '条例第十三条：道路交通事故、火灾事故自发生之日起7日内伤亡人数变化的，应当及时补报', en: 'Order 493 Art. 13: road and fire accidents, 7 days' },
@@ -481,12 +481,12 @@ export const accidentWorkflow = {
               },
             },
             thirtyDays: {
-              title: { zh: '续报期（30日）', en: 'Window (30 days)' },
-              task: { title: { zh: '伤亡人数变化时续报（30日内）', en: 'Report casualty changes (within 30 days)' }, role: 'regulatorReviewer' },
+              title: { zh: '补报期（30日）', en: 'Window (30 days)' },
+              task: { title: { zh: '伤亡人数变化时补报（30日内）', en: 'Report casualty changes (within 30 days)' }, role: 'regulatorReviewer' },
               deadlines: [
                 {
                   id: 'casualtyUpdates',
-                  title: { zh: '伤亡续报期', en: 'Casualty updates' },
+                  title: { zh: '伤亡补报期', en: 'Casualty updates' },
                   duration: 'P30D',
                   anchor: { field: 'occurredAt' },
                   legalBasis: { zh: '条例第十三条、第二十条：自事故发生之日起30日内伤亡人数变化的，应当及时补报；等级变化的重新确定调查主体', en: 'Order 493 Arts. 13, 20: 30 days; a higher grade may move the investigation up' },
@@ -498,7 +498,7 @@ export const accidentWorkflow = {
                 closeCasualtyWindow: { target: 'expired', roles: SYSTEM, assign: { casualtyWindowClosed: true, casualtyWindowClosedAt: { var: 'now' } } },
               },
             },
-            expired: { type: 'final', title: { zh: '续报期已届满', en: 'Window closed' } },
+            expired: { type: 'final', title: { zh: '补报期已届满', en: 'Window closed' } },
           },
         },
       },

@@ -64,10 +64,10 @@ const disposition = record(
   '处理记录',
   {
     subject: text('责任人员/单位'),
-    subjectType: oneOf('对象类型（person 个人 / organisation 单位）', ['person', 'organisation']),
+    subjectType: oneOf('对象类型（个人或者单位）', ['person', 'organisation']),
     kind: oneOf('处理方式（行政处罚/党纪处分/政务处分/内部处理/移送司法）', DISPOSITION_KINDS),
     decisionNo: text('决定文书编号'),
-    status: oneOf('执行情况（executed 已执行 / pendingJudicial 已移送司法待判决）', ['executed', 'pendingJudicial']),
+    status: oneOf('执行情况（已执行，或者已移送司法机关待判决）', ['executed', 'pendingJudicial']),
     judicialCaseNo: text('司法机关案号'),
   },
   ['subject', 'subjectType', 'kind', 'decisionNo', 'status'],
@@ -98,7 +98,7 @@ const educationSession = record(
 const SPECS: Record<FourNoPassCondition, ConditionSpec> = {
   causeIdentified: {
     title: { zh: '事故原因未查清不放过', en: 'Cause identified' },
-    open: { zh: '事故原因未查清不放过（causeIdentified）：事故原因尚未确认', en: 'causeIdentified is open: the causes are not confirmed' },
+    open: { zh: '事故原因未查清不放过：事故原因尚未确认', en: 'causeIdentified is open: the causes are not confirmed' },
     submit: {
       event: 'submitCauseEvidence',
       title: { zh: '提交事故原因认定', en: 'Submit the cause findings' },
@@ -118,7 +118,7 @@ const SPECS: Record<FourNoPassCondition, ConditionSpec> = {
   },
   responsiblePersonsHandled: {
     title: { zh: '责任人员未处理不放过', en: 'Responsible persons handled' },
-    open: { zh: '责任人员未处理不放过（responsiblePersonsHandled）：责任追究尚未确认', en: 'responsiblePersonsHandled is open: the dispositions are not confirmed' },
+    open: { zh: '责任人员未处理不放过：责任追究尚未确认', en: 'responsiblePersonsHandled is open: the dispositions are not confirmed' },
     submit: {
       event: 'submitDispositions',
       title: { zh: '报送责任追究落实情况', en: 'Submit the dispositions' },
@@ -135,7 +135,7 @@ const SPECS: Record<FourNoPassCondition, ConditionSpec> = {
   },
   measuresImplemented: {
     title: { zh: '整改措施未落实不放过', en: 'Measures implemented' },
-    open: { zh: '整改措施未落实不放过（measuresImplemented）：整改措施尚未确认落实', en: 'measuresImplemented is open: the corrective measures are not confirmed' },
+    open: { zh: '整改措施未落实不放过：整改措施尚未确认落实', en: 'measuresImplemented is open: the corrective measures are not confirmed' },
     submit: {
       event: 'submitMeasuresEvidence',
       title: { zh: '报送整改措施落实情况', en: 'Submit the corrective measures' },
@@ -151,7 +151,7 @@ const SPECS: Record<FourNoPassCondition, ConditionSpec> = {
   },
   personnelEducated: {
     title: { zh: '有关人员未受到教育不放过', en: 'Personnel educated' },
-    open: { zh: '有关人员未受到教育不放过（personnelEducated）：警示教育尚未确认', en: 'personnelEducated is open: the education is not confirmed' },
+    open: { zh: '有关人员未受到教育不放过：警示教育尚未确认', en: 'personnelEducated is open: the education is not confirmed' },
     submit: {
       event: 'submitEducationEvidence',
       title: { zh: '报送警示教育情况', en: 'Submit the education records' },

@@ -11,6 +11,7 @@ import { tipOffWorkflow } from './tip-off.js';
 import { interviewWorkflow } from './interview.js';
 import { circularReceiptWorkflow, circularWorkflow } from './circular.js';
 import { enforcementWorkflow } from './enforcement.js';
+import { addEnumTitles } from './enum-titles.js';
 
 export { hazardWorkflow };
 export { accidentWorkflow, fourNoPassWorkflow };
@@ -20,8 +21,23 @@ export { fourNoPassGate, fourNoPassDataProperties, fourNoPassRoles, fourNoPassEv
 
 /**
  * Every built-in workflow definition, in registration order: a workflow that
- * spawns children comes after the children's workflow (`hazard` before
- * `tip-off`, `supervision-assignment` before `supervision-letter`, `circular-receipt`
- * before `circular`).
+ * spawns children comes after the children's workflow (`supervision-assignment`
+ * before `supervision-letter` before `hazard`, which opens letters, before
+ * `tip-off`; `circular-receipt` before `circular`; the interview and circular
+ * that escalations open before the workflows that open them); `hazard` also
+ * opens `hazard` cases (a transfer).
  */
-export const builtinWorkflows: WorkflowDefinitionInput[] = [hazardWorkflow, accidentWorkflow, fourNoPassWorkflow, supervisionAssignmentWorkflow, supervisionLetterWorkflow, tipOffWorkflow, interviewWorkflow, circularReceiptWorkflow, circularWorkflow, enforcementWorkflow];
+export const builtinWorkflows: WorkflowDefinitionInput[] = [
+  interviewWorkflow,
+  circularReceiptWorkflow,
+  circularWorkflow,
+  enforcementWorkflow,
+  supervisionAssignmentWorkflow,
+  supervisionLetterWorkflow,
+  hazardWorkflow,
+  accidentWorkflow,
+  fourNoPassWorkflow,
+  tipOffWorkflow,
+];
+// Every enum code a person may see gets its Chinese title (in place: the exported definitions are these same objects).
+for (const wf of builtinWorkflows) addEnumTitles(wf);

@@ -71,7 +71,7 @@ export const NotifyEffectSchema = z.object({
   ack: z.object({ within: z.string(), chain: z.array(z.array(ResolvedRecipientSchema)) }).optional(),
   /** What the template is rendered with (confidential data fields still included; the dispatcher filters them per recipient). */
   vars: z.object({
-    case: z.object({ id: z.string(), org: z.string(), workflowId: z.string(), workflowTitle: LocalizedTextSchema, state: z.string(), seq: z.number().int() }),
+    case: z.object({ id: z.string(), org: z.string(), workflowId: z.string(), workflowTitle: LocalizedTextSchema, state: z.string(), stateTitle: LocalizedTextSchema.optional(), seq: z.number().int() }),
     data: z.record(z.string(), z.json()),
     event: z.object({ type: z.string(), actorId: z.string(), actorName: z.string().optional() }),
     deadline: z.record(z.string(), z.json()).optional(),

@@ -17,6 +17,8 @@ export interface FieldSchema {
   title?: string | undefined;
   description?: string | undefined;
   enum?: (string | number | boolean)[] | undefined;
+  /** What pages show for each `enum` value, in the same order (a person never reads the codes). */
+  enumTitles?: string[] | undefined;
   format?: (typeof STRING_FORMATS)[number] | undefined;
   minLength?: number | undefined;
   maxLength?: number | undefined;
@@ -55,6 +57,7 @@ export const FieldSchemaSchema: z.ZodType<FieldSchema> = z.lazy(() =>
       title: z.string().optional(),
       description: z.string().optional(),
       enum: z.array(z.union([z.string(), z.number(), z.boolean()])).min(1).optional(),
+      enumTitles: z.array(z.string().min(1)).optional(),
       format: z.enum(STRING_FORMATS).optional(),
       minLength: z.number().int().nonnegative().optional(),
       maxLength: z.number().int().nonnegative().optional(),
@@ -123,6 +126,7 @@ export function checkFieldSchema(schema: FieldSchema | ObjectSchema, path: (stri
       if (!valueMatchesType(v, schema.type)) add(['enum', i], `enum value ${JSON.stringify(v)} is not of type ${schema.type}`);
     });
   }
+  if ('enumTitles' in schema && schema.enumTitles && schema.enumTitles.length !== (schema.enum?.length ?? 0)) add(['enumTitles'], `"enumTitles" needs one title for each of the ${schema.enum?.length ?? 0} enum values`);
   for (const [name, child] of Object.entries(props)) issues.push(...checkFieldSchema(child, [...path, 'properties', name]));
   if ('items' in schema && schema.items) issues.push(...checkFieldSchema(schema.items, [...path, 'items']));
   return issues;

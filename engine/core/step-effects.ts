@@ -13,6 +13,7 @@ import { OrgNotFoundError } from '../errors.js';
 import { readDataPath } from './field-schema.js';
 import { withDefinitionText } from './deadlines.js';
 import { formatStateValue, type Actor, type CaseState, type ChildRef } from './types.js';
+import { activeNodeIds } from './state-tree.js';
 
 /** The event that caused the effects, as notifications name it. */
 export interface Cause {
@@ -61,13 +62,30 @@ export function notifyEffects(wf: CompiledWorkflow, state: CaseState, specs: Not
     channels: spec.channels ?? ['inbox', 'email'],
     ...(spec.ack ? { ack: { within: spec.ack.within, chain: spec.ack.chain.map((step) => resolveRecipients(step, state, cause, now)) } } : {}),
     vars: {
-      case: { id: state.caseId, org: state.org, workflowId: wf.definition.id, workflowTitle: wf.definition.title, state: formatStateValue(state.value), seq: state.seq },
+      case: { id: state.caseId, org: state.org, workflowId: wf.definition.id, workflowTitle: wf.definition.title, state: formatStateValue(state.value), stateTitle: stateTitleOf(wf, state), seq: state.seq },
       data: state.data,
       event: { type: cause.type, actorId: cause.actor.id, ...(cause.actor.name ? { actorName: cause.actor.name } : {}) },
       ...(deadline ? { deadline: JSON.parse(JSON.stringify(withDefinitionText(wf, deadline))) as Record<string, never> } : {}),
     },
     confidential,
   }));
+}
+
+/**
+ * What a person calls the state a case is in: the titles of its active leaf
+ * states that open a task (all active leaves when none does), joined; a leaf
+ * without a title counts by its key. Pages and mails show this, never the path.
+ */
+export function stateTitleOf(wf: CompiledWorkflow, state: CaseState): { zh: string; en: string } {
+  const leaves = activeNodeIds(state.value).map((id) => wf.tree.byId.get(id)).filter((n) => n !== undefined && (n.kind === 'atomic' || n.kind === 'final'));
+  const withTask = leaves.filter((n) => n!.def.task !== undefined);
+  const chosen = withTask.length > 0 ? withTask : leaves;
+  const titles = chosen.map((n) => {
+    const t = n!.def.title;
+    const key = n!.id.split('.').pop() ?? n!.id;
+    return t === undefined ? { zh: key, en: key } : typeof t === 'string' ? { zh: t, en: t } : { zh: t.zh, en: t.en ?? t.zh };
+  });
+  return { zh: titles.map((t) => t.zh).join('、'), en: titles.map((t) => t.en).join(', ') };
 }
 
 /** A rung's `notify`: a template id goes to the role of the deadline state's task. */

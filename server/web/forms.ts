@@ -55,7 +55,7 @@ export function formFields(schema: ObjectSchema | undefined): FormField[] {
     kind: kindOf(f),
     required: required.has(name),
     help: f.description ?? (kindOf(f) === 'lines' ? '每行一项' : kindOf(f) === 'json' ? 'JSON' : undefined),
-    options: f.enum?.map((v) => ({ value: String(v), label: String(v) })),
+    options: f.enum?.map((v, i) => ({ value: String(v), label: f.enumTitles?.[i] ?? String(v) })),
     step: f.type === 'integer' ? '1' : f.type === 'number' ? 'any' : undefined,
     min: f.minimum,
     max: f.maximum,

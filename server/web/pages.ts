@@ -26,7 +26,15 @@ import { actorLabel, VIEWS_DIR, zh } from './render.js';
 const require = createRequire(import.meta.url);
 
 /** History labels of events the engine itself sends (a definition cannot title them). */
-const ENGINE_EVENT_LABELS: Record<string, string> = { 'deadline.rebaselined': '按正式放假安排重新核定期限' };
+const ENGINE_EVENT_LABELS: Record<string, string> = {
+  'case.created': '立案',
+  'case.childDone': '关联案件办结',
+  'deadline.remind': '期限提醒',
+  'deadline.due': '期限届满',
+  'deadline.escalate': '逾期升级督办',
+  'deadline.extend': '延长期限',
+  'deadline.rebaselined': '按正式放假安排重新核定期限',
+};
 
 /** Creates the router of the web pages. Marked `webPages` so the OpenAPI test can tell it from the API. */
 export function webRouter(deps: WebDeps): express.Router {
@@ -99,10 +107,12 @@ export function webRouter(deps: WebDeps): express.Router {
     const def = (await engine.registry.get(view.workflowId, view.workflowVersion)).definition as WorkflowDefinition;
     const props = def.data?.properties ?? {};
     const red = await redactorFor(engine, orgs, p.actor, record);
-    const data = Object.entries(red.data(view.data, `「${REDACTED_TEXT}」`)).map(([k, v]) => ({ key: k, label: props[k]?.title ?? k, value: typeof v === 'string' ? v : JSON.stringify(v) }));
+    // An enum code shows as its title.
+    const shown = (k: string, v: unknown) => props[k]?.enumTitles?.[props[k]?.enum?.indexOf(v as string) ?? -1] ?? v;
+    const data = Object.entries(red.data(view.data, `「${REDACTED_TEXT}」`)).map(([k, raw]) => ({ key: k, label: props[k]?.title ?? k, value: ((v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v)))(shown(k, raw)) }));
     const events = p.isAuditor ? [] : (view.availableEvents ?? []);
     const forms = events.map((e) => ({ type: e.type, label: zh(def.events?.[e.type]?.title, e.type), fields: formFields(e.input as ObjectSchema | undefined) }));
-    const history = (await engine.history(caseId)).map((e) => ({ seq: e.seq, at: e.at, actor: actorLabel(e.actor), label: zh(def.events?.[e.type]?.title, ENGINE_EVENT_LABELS[e.type] ?? e.type), type: e.type, state: formatStateValue(e.state.value) }));
+    const history = (await engine.history(caseId)).map((e) => ({ seq: e.seq, at: e.at, actor: actorLabel(e.actor), label: zh(def.events?.[e.type]?.title, ENGINE_EVENT_LABELS[e.type] ?? e.type), type: e.type, state: stateTitle(def, e.state.value) }));
     const deadlines = view.deadlines.map((d) => ({
       ...d, titleText: zh(d.title, d.key),
       provisionalNote: d.provisional ? `${(d.provisionalYears ?? []).join('、')}年放假安排尚未公布，此到期日按法定节假日暂定，公布后将重新核定` : undefined,

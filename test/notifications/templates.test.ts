@@ -11,12 +11,12 @@ import { notifyDemo, TEST_TEMPLATE_DIR } from './support.js';
 const TEMPLATE_IDS = [
   'task-assigned', 'due-soon', 'overdue', 'escalated', 'case-closed', 'rejected', 'transferred', 'listing-published',
   'supervision-letter-issued', 'reminder-letter', 'circular', 'interview-notice', 'tipster-reply', 'evidence-rejected', 'gate-complete', 'acknowledged-warning',
-  'deadline-rebaselined',
+  'deadline-rebaselined', 'delisting-published', 'reply-returned', 'extension-granted', 'extension-denied', 'rework-escalated',
 ];
 const DEADLINE_TEMPLATES = new Set(['due-soon', 'overdue', 'escalated', 'deadline-rebaselined']);
 
 const context = (over: Partial<TemplateContext> = {}): TemplateContext => ({
-  case: { id: 'HZ-2026-001', org: 'district-a', workflowId: 'hazard', workflowTitle: { zh: '事故隐患排查治理', en: 'Hazard lifecycle' }, state: 'rectifying', seq: 4, link: '' },
+  case: { id: 'HZ-2026-001', org: 'district-a', workflowId: 'hazard', workflowTitle: { zh: '事故隐患排查治理', en: 'Hazard lifecycle' }, state: 'active.work.rectifying.ongoing', stateTitle: { zh: '整改中', en: 'Rectifying' }, seq: 4, link: '' },
   data: {},
   event: { type: 'issueOrder', actorId: 'insp-1', actorName: '张检查' },
   deadline: { key: 'rectifying#fix', title: { zh: '整改期限', en: 'rectification deadline' }, legalBasis: '《安全生产法》第四十一条', dueAt: '2026-03-10T16:00:00.000Z', dueDate: '2026-03-10', status: 'running' },

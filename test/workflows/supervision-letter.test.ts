@@ -267,7 +267,7 @@ describe('the assignment: handling, extension, reply', () => {
       'set inProgress#reply due 2026-03-27T16:00:00.000Z',
       'set inProgress#reply remind 2026-03-24T16:00:00.000Z',
     ]);
-    expect(notices(r.effects)).toEqual([`task-assigned info ${at('unitHandler')}`]);
+    expect(notices(r.effects)).toEqual([`extension-granted info ${at('unitHandler', 'unitHead')}`]);
     // A second request may name a date the office shortens.
     r = assignment.send(r.state, 'requestExtension', 'unitHandler', { extensionReason: '再次延期', requestedDue: '2026-04-10' });
     r = assignment.send(r.state, 'grantExtension', office, { grantedDue: '2026-04-03' });
@@ -287,7 +287,7 @@ describe('the assignment: handling, extension, reply', () => {
     let r = assignment.send(inProgress().state, 'requestExtension', 'unitHandler', { extensionReason: 'x', requestedDue: '2026-03-27' });
     r = assignment.send(r.state, 'denyExtension', office, { extensionDenyReason: '理由不充分' });
     expect(r.state.data).toMatchObject({ extensionPending: false, replyDue: '2026-03-16', extensionDenyReason: '理由不充分', extensionCount: 0 });
-    expect(notices(r.effects)).toEqual([`rejected info ${at('unitHandler')}`]);
+    expect(notices(r.effects)).toEqual([`extension-denied info ${at('unitHandler', 'unitHead')}`]);
     expect(timers(r.effects)).toEqual([]);
     fails(() => assignment.direct(r.state, { type: 'denyExtension', payload: { extensionDenyReason: 'x' }, actor: office }), 'guard_failed');
     fails(() => assignment.direct(r.state, { type: 'grantExtension', payload: {}, actor: as('unitHead') }), 'forbidden');
@@ -308,7 +308,7 @@ describe('the assignment: handling, extension, reply', () => {
   it('returns a reply for rework with a new date, then accepts it', () => {
     let r = assignment.send(replied().state, 'returnForRework', office, { reviewComments: '佐证材料不全', reworkDue: '2026-03-20' });
     expect(r.state).toMatchObject({ value: 'inProgress', data: { reworkCount: 1, reviewComments: '佐证材料不全', replyDue: '2026-03-20' } });
-    expect(notices(r.effects)).toEqual([`evidence-rejected actionRequired ${at('unitHandler', 'unitHead')}`]);
+    expect(notices(r.effects)).toEqual([`reply-returned actionRequired ${at('unitHandler', 'unitHead')}`]);
     expect(due(r)).toEqual(['inProgress#reply 2026-03-20 running']);
     r = assignment.run(r.state, [['reply', 'unitHandler', REPLY], ['returnForRework', office, { reviewComments: '仍需补充' }]]);
     expect(r.state.data).toMatchObject({ reworkCount: 2, replyDue: '2026-03-20' });

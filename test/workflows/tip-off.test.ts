@@ -402,7 +402,6 @@ describe('a substantiated tip-off through the engine', () => {
       ['grade', inspectorB, { grade: 'general', responsibleUnit: 'E-2001', rectificationDeadline: '2026-03-16' }],
       ['issueOrder', inspectorB, { orderNo: '责改〔2026〕9号', orderDeadline: '2026-03-16', measures: '加装泄爆装置' }],
       ['submitRectification', { id: 'e-2001-safety', roles: ['enterpriseSafetyOfficer'], org: 'district-b' }, { rectificationEvidence: ['files/after.jpg'], rectificationCost: 8000, completedOn: '2026-03-10' }],
-      ['startVerify', inspectorB, {}],
       ['pass', inspectorB, { reinspectionOpinion: '整改到位', signatures: ['陈'] }],
     ];
     for (const [type, actor, payload] of hazardSteps) await engine.send(hazard.id, { type, payload }, actor);
