@@ -21,8 +21,8 @@ import { assigned, notice, role } from './notices.js';
 const OFFICE = ['safetyCommitteeOffice'];
 const LEADER = ['safetyCommitteeLeader'];
 
-/** 通报 kinds: 批评 (criticism), 警示 (warning, e.g. an accident), 表扬 (commendation), 情况 (information). */
-export const CIRCULAR_KINDS = ['criticism', 'warning', 'commendation', 'information'] as const;
+/** 通报 kinds: 批评 (criticism), 警示 (cautionary, e.g. an accident), 表扬 (commendation), 情况 (information). */
+export const CIRCULAR_KINDS = ['criticism', 'cautionary', 'commendation', 'information'] as const;
 /** Where a circular comes from. */
 export const CIRCULAR_SOURCES = ['accident', 'supervisionLetter', 'hazardOverdue', 'interview', 'campaign', 'other'] as const;
 

@@ -111,6 +111,36 @@ export const ENUM_TITLES: Readonly<Record<string, string>> = {
   suggestion: '意见建议',
   disclosureRequest: '政府信息公开申请',
   reviewOrLitigation: '行政复议、诉讼或者仲裁事项',
+  // 约谈、通报、执法的起因
+  hazardOverdue: '隐患逾期未整改',
+  accident: '生产安全事故',
+  supervisionLetter: '督办函逾期',
+  accidentQuota: '事故控制指标',
+  interview: '约谈后未落实',
+  hazard: '事故隐患',
+  // 通报类别、公开范围
+  criticism: '批评通报',
+  cautionary: '警示通报',
+  commendation: '表扬通报',
+  information: '情况通报',
+  internal: '内部',
+  public: '公开',
+  // 执法：当事人、处罚种类、处理决定、送达方式
+  unit: '单位',
+  fine: '罚款',
+  warning: '警告',
+  confiscation: '没收违法所得',
+  suspension: '责令停产停业',
+  licenceRevocation: '暂扣或吊销许可证',
+  closure: '责令关闭',
+  tradeBan: '限制从业',
+  penalty: '给予行政处罚',
+  noPenalty: '不予行政处罚',
+  transfer: '移送其他机关',
+  inPerson: '直接送达',
+  post: '邮寄送达',
+  publication: '公告送达',
+  electronic: '电子送达',
 };
 
 /** The codes of the definition's enum fields that have no title here (a test keeps it empty for the built-ins). */
