@@ -22,6 +22,18 @@ export { fourNoPassGate, fourNoPassDataProperties, fourNoPassRoles, fourNoPassEv
  * Every built-in workflow definition, in registration order: a workflow that
  * spawns children comes after the children's workflow (`hazard` before
  * `tip-off`, `supervision-assignment` before `supervision-letter`, `circular-receipt`
- * before `circular`).
+ * before `circular`, and the interview and circular that escalations open
+ * before the workflows that open them).
  */
-export const builtinWorkflows: WorkflowDefinitionInput[] = [hazardWorkflow, accidentWorkflow, fourNoPassWorkflow, supervisionAssignmentWorkflow, supervisionLetterWorkflow, tipOffWorkflow, interviewWorkflow, circularReceiptWorkflow, circularWorkflow, enforcementWorkflow];
+export const builtinWorkflows: WorkflowDefinitionInput[] = [
+  interviewWorkflow,
+  circularReceiptWorkflow,
+  circularWorkflow,
+  enforcementWorkflow,
+  hazardWorkflow,
+  accidentWorkflow,
+  fourNoPassWorkflow,
+  supervisionAssignmentWorkflow,
+  supervisionLetterWorkflow,
+  tipOffWorkflow,
+];
