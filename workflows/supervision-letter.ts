@@ -162,7 +162,8 @@ export const supervisionAssignmentWorkflow = defineWorkflow({
           notify: notice('overdue', 'overdue', role('unitHandler'), role('unitHead'), issuerOffice),
           escalate: [
             { after: '3 workdays', event: 'remindInWriting', notify: notice('reminder-letter', 'escalated', role('unitHandler'), role('unitHead')) },
-            { after: '5 workdays', event: 'circulate', notify: notice('circular', 'escalated', role('unitHead'), issuerOffice) },
+            // A circular is proposed to the issuing office (a linked 通报 case in drafting), never sent by the timer itself.
+            { after: '5 workdays', event: 'circulate', notify: notice('escalated', 'escalated', role('unitHead'), issuerOffice) },
           ],
         },
       ],
@@ -214,7 +215,21 @@ export const supervisionAssignmentWorkflow = defineWorkflow({
         },
         markOverdue: setFlag('overdue'),
         remindInWriting: setFlag('reminderLetterSent'),
-        circulate: setFlag('circulated'),
+        circulate: {
+          ...setFlag('circulated'),
+          spawn: {
+            workflow: 'circular',
+            org: { var: 'data.issuerOrg' },
+            input: {
+              title: { cat: ['关于', { var: 'data.unitName' }, '督办事项逾期未办结的通报'] },
+              kind: 'criticism',
+              body: { cat: ['督办函', { var: 'data.letterNo' }, '交办的督办事项（', { var: 'data.matters' }, '），', { var: 'data.unitName' }, '逾期未办结且未说明正当理由。'] },
+              criticisedUnits: { merge: [{ var: 'data.unitName' }] },
+              source: 'supervisionLetter',
+              linkedCaseId: { var: 'case.id' },
+            },
+          },
+        },
       },
     },
     replied: {
@@ -282,7 +297,9 @@ const leadUnits = { filter: [{ var: 'payload.units' }, { var: 'lead' }] };
 /** A unit org the letter was sent to, for the escalation events. */
 const unitInput = { unitOrg: text('承办单位（机构编号）') };
 const isUnitOrg = { in: [{ var: 'payload.unitOrg' }, { map: [{ var: 'data.units' }, { var: 'org' }] }] };
-const acceptedChildren = { filter: [{ var: 'children' }, { '==': [{ var: 'finalState' }, 'accepted'] }] };
+/** The units' assignments among the letter's children (circulars and interviews it opened are children too). */
+const assignments = { filter: [{ var: 'children' }, { '==': [{ var: 'workflowId' }, 'supervision-assignment'] }] };
+const acceptedChildren = { filter: [assignments, { '==': [{ var: 'finalState' }, 'accepted'] }] };
 const targetUnit = (r: string) => role(r, { var: 'data.escalationTargetOrg' });
 
 export const supervisionLetterWorkflow = defineWorkflow({
@@ -443,7 +460,7 @@ export const supervisionLetterWorkflow = defineWorkflow({
             // spawned, and it lets the path-coverage traversal (which has no children) reach the review.
             guard: {
               or: [
-                { none: [{ var: 'children' }, { '!=': [{ var: 'finalState' }, 'accepted'] }] },
+                { none: [assignments, { '!=': [{ var: 'finalState' }, 'accepted'] }] },
                 { and: [{ '==': [{ var: 'data.leadReplyConsolidates' }, true] }, { in: [{ var: 'data.leadOrg' }, { map: [acceptedChildren, { var: 'org' }] }] }] },
               ],
             },
@@ -477,7 +494,19 @@ export const supervisionLetterWorkflow = defineWorkflow({
             circularCount: increment('circularCount'),
             circularLog: appendLine('circularLog', { var: 'now' }, ' ', { var: 'payload.unitOrg' }, ' ', { var: 'payload.circularNo' }),
           },
-          notify: [notice('circular', 'escalated', targetUnit('unitHead'), role('governmentLeader'))],
+          // The office drafts the circular the leader decided on; it is issued only once signed.
+          notify: [assigned(role('safetyCommitteeOffice'))],
+          // The leader's decision opens the circular as a linked case: drafted, checked and signed before it is issued.
+          spawn: {
+            workflow: 'circular',
+            input: {
+              title: { cat: ['关于督办事项逾期未办结的通报（', { var: 'data.letterNo' }, '）'] },
+              kind: 'criticism',
+              body: { var: 'payload.content' },
+              source: 'supervisionLetter',
+              linkedCaseId: { var: 'case.id' },
+            },
+          },
         },
         escalateInterview: {
           roles: ['safetyCommitteeLeader'],
@@ -490,6 +519,17 @@ export const supervisionLetterWorkflow = defineWorkflow({
             interviewLog: appendLine('interviewLog', { var: 'payload.interviewAt' }, ' ', { var: 'payload.unitOrg' }, ' ', { var: 'payload.subject' }),
           },
           notify: [notice('interview-notice', 'escalated', targetUnit('unitHead'))],
+          // The interview itself is a linked case: proposed, approved, notified, held and followed up.
+          spawn: {
+            workflow: 'interview',
+            input: {
+              intervieweeOrg: { var: 'payload.unitOrg' },
+              reason: { var: 'payload.subject' },
+              meetingAt: { var: 'payload.interviewAt' },
+              source: 'supervisionLetter',
+              linkedCaseId: { var: 'case.id' },
+            },
+          },
         },
       },
     },

@@ -11,7 +11,7 @@
 import { assign, createActor, setup, type AnyActorScope, type AnyEventObject, type AnyMachineSnapshot, type AnyStateMachine } from 'xstate';
 import type { ZodType } from 'zod';
 import { formatPath, InvalidDefinitionError } from '../errors.js';
-import { DeadlineSchema, SpawnSchema, type DeadlineDefinition, type SpawnDefinition, type StateDefinition, type TransitionDefinition, type WorkflowDefinition } from './definition-schema.js';
+import { DeadlineSchema, SpawnSchema, TransitionSpawnSchema, type DeadlineDefinition, type SpawnDefinition, type StateDefinition, type TransitionDefinition, type TransitionSpawnDefinition, type WorkflowDefinition } from './definition-schema.js';
 import { evaluate, isTruthy, type Expression, type ExpressionContext } from './expression.js';
 import { toZod, validatorFor } from './field-schema.js';
 import { resolveTarget, statesJsonPath, type StateNodeInfo, type StateTree, type TransitionInfo } from './state-tree.js';
@@ -80,6 +80,8 @@ export interface CompiledWorkflow {
   deadlines: ReadonlyMap<string, readonly DeadlineDefinition[]>;
   /** The spawn of each state that declares one (by state id), parsed. */
   spawns: ReadonlyMap<string, SpawnDefinition>;
+  /** The linked cases each transition that declares one opens (by transition path), parsed. */
+  transitionSpawns: ReadonlyMap<string, TransitionSpawnDefinition>;
   /** Runs xstate's pure transition on this machine, reusing one actor scope (see {@link machineRunner}). */
   run: MachineRunner;
 }
@@ -126,6 +128,8 @@ export function compileWorkflow(input: unknown, options: ValidateOptions = {}): 
   // Parsed once here (defaults filled in, typed), never again on the hot path.
   const deadlines = new Map<string, DeadlineDefinition[]>();
   const spawns = new Map<string, SpawnDefinition>();
+  const transitionSpawns = new Map<string, TransitionSpawnDefinition>();
+  for (const [path, ct] of transitions) if (ct.info.def.spawn) transitionSpawns.set(path, TransitionSpawnSchema.parse(ct.info.def.spawn));
   for (const node of tree.nodes) {
     if (node.def.deadlines?.length) deadlines.set(node.id, node.def.deadlines.map((d) => DeadlineSchema.parse(d)));
     if (node.def.spawn) spawns.set(node.id, SpawnSchema.parse(node.def.spawn));
@@ -134,6 +138,7 @@ export function compileWorkflow(input: unknown, options: ValidateOptions = {}): 
     types: {} as { context: MachineContext; events: MachineEvent; input: { data: Record<string, unknown>; caseId: string; org: string } },
     actions: {
       took: () => {},
+      spawnFrom: () => {},
       entered: () => {},
       exited: () => {},
       notify: () => {},
@@ -158,7 +163,7 @@ export function compileWorkflow(input: unknown, options: ValidateOptions = {}): 
     initial: definition.initial,
     states: Object.fromEntries(tree.root.children.map((c) => [c.path[c.path.length - 1]!, compileState(tree, c, definition.id, transitions)])),
   });
-  return { definition, ref: `${definition.id}@${definition.version}`, tree, machine, dataValidator: toZod(definition.data), on, transitions, deadlines, spawns, run: machineRunner(machine) };
+  return { definition, ref: `${definition.id}@${definition.version}`, tree, machine, dataValidator: toZod(definition.data), on, transitions, deadlines, spawns, transitionSpawns, run: machineRunner(machine) };
 }
 
 /**
@@ -259,7 +264,7 @@ function compileState(tree: StateTree, node: StateNodeInfo, machineId: string, c
       ...guard,
       // `took` names the transition in the actions, so `decide` reports what xstate took. Assignment
       // before notifications, so they render the data as the transition leaves it.
-      actions: [{ type: 'took', params: { path: ct.path } }, ...(t.assign ? [{ type: 'assignData', params: { assign: t.assign } }] : []), ...(t.notify?.length ? [{ type: 'notify', params: { notify: t.notify } }] : [])],
+      actions: [{ type: 'took', params: { path: ct.path } }, ...(t.assign ? [{ type: 'assignData', params: { assign: t.assign } }] : []), ...(t.notify?.length ? [{ type: 'notify', params: { notify: t.notify } }] : []), ...(t.spawn ? [{ type: 'spawnFrom', params: { path: ct.path, source: node.id } }] : [])],
     };
   };
   const base = statesJsonPath(node.path);

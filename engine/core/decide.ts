@@ -21,7 +21,7 @@ import { activeNodeIds, type StateNodeInfo, type TransitionInfo } from './state-
 import { stepBuiltin, isBuiltinEvent, type RungNotice } from './builtin-events.js';
 import { isTaskEvent, stepTaskEvent } from './task-events.js';
 import type { NotifyDefinition } from './definition-schema.js';
-import { notifyEffects, spawnChildren, type Cause } from './step-effects.js';
+import { notifyEffects, spawnChildren, spawnFromTransition, type Cause } from './step-effects.js';
 import { formatStateValue, type Actor, type CaseState, type Command, type StateValue } from './types.js';
 
 export type { StepEnv } from './deadlines.js';
@@ -122,7 +122,7 @@ export function decide(wf: CompiledWorkflow, current: CaseState, cmd: Command, n
     return decision(wf, finish(wf, current, state, [], now, env, cause, notify), payload, [], null, cmd.actor, now, opts);
   }
   const t = chooseAndRun(wf, current, cmd, now);
-  return decision(wf, finishTransition(wf, current, current, t.snapshot, t.actions, now, env, { type: cmd.type, actor: cmd.actor }), t.payload, t.actions, cmd.type, cmd.actor, now, opts);
+  return decision(wf, finishTransition(wf, current, current, t.snapshot, t.actions, now, env, { type: cmd.type, actor: cmd.actor, payload: t.payload }), t.payload, t.actions, cmd.type, cmd.actor, now, opts);
 }
 
 /** Assembles a decision from a finished step and the actions xstate returned. */
@@ -352,10 +352,20 @@ function finish(wf: CompiledWorkflow, prev: CaseState | undefined, next: CaseSta
   let deadlines = next.deadlines;
   let children = next.children;
   let assignments = next.assignments;
+  // Children this step spawned so far (transitions first, then entered states): their ids must not repeat.
+  let spawnedHere = 0;
   const notices: NotifyDefinition[] = [];
   for (const action of actions) {
     if (action.type === 'notify') {
       notices.push(...(action.params as { notify: NotifyDefinition[] }).notify);
+      continue;
+    }
+    if (action.type === 'spawnFrom') {
+      const { path, source } = action.params as { path: string; source: string };
+      const spawned = spawnFromTransition(wf, path, source, next, cause, now, nextId, env.handOver, spawnedHere);
+      effects.push(...spawned.effects);
+      children = [...(children ?? []), ...spawned.children];
+      spawnedHere += spawned.children.length;
       continue;
     }
     if (action.type !== 'entered' && action.type !== 'exited') continue;
@@ -371,9 +381,10 @@ function finish(wf: CompiledWorkflow, prev: CaseState | undefined, next: CaseSta
     }
     if (action.type === 'entered' && wf.deadlines.has(id)) deadlines = [...deadlines, ...startDeadlines(wf, id, next.data, next.seq, now, env)];
     if (action.type === 'entered' && wf.spawns.has(id)) {
-      const spawned = spawnChildren(wf, next, id, cause, now, nextId, env.handOver);
+      const spawned = spawnChildren(wf, next, id, cause, now, nextId, env.handOver, spawnedHere);
       effects.push(...spawned.effects);
       children = [...(children ?? []), ...spawned.children];
+      spawnedHere += spawned.children.length;
     }
     const task = node.def.task;
     if (!task) continue;

@@ -61,6 +61,44 @@ export type NotifyDefinition = z.infer<typeof NotifySchema>;
 export const RungNotifySchema = z.union([TemplateIdSchema, NotifySchema]);
 
 /**
+ * Child cases a state starts on entry: one per item of a list in the case
+ * data, each in its own org, with its own tasks and deadlines. When a child
+ * reaches a final state the parent records it and, if given, receives
+ * `onChildDone` (sent by the system).
+ */
+export const SpawnSchema = z
+  .object({
+    workflow: WorkflowIdSchema.describe('the child cases\' workflow (registered before this one)'),
+    /** A data field holding an array; one child per item. */
+    forEach: z.string().min(1).describe('a data field holding a list: one child per item'),
+    /** The child's org: an expression over `item`, `data`, `case` (the parent's org by default). It must lie in the subtree of the definition's owner org. */
+    org: ExpressionSchema.optional().describe('the child\'s org, an expression over item, data and case; the parent\'s org when omitted; it must lie in the subtree of the definition\'s owner org'),
+    /**
+     * Instead of `org`: hand the child over to another jurisdiction by a rule.
+     * `regulatorOf`: the regulator office (county level or above) that governs
+     * the org `org` computes — e.g. the reported party's grid → its district.
+     * The receiving org sees the child as an incoming case.
+     */
+    handOver: z.object({ to: z.literal('regulatorOf'), org: ExpressionSchema }).strict().optional().describe('instead of org: hand the child over to another jurisdiction; regulatorOf gives the regulator office (county level or above) that governs the org the expression names'),
+    /** Child data field → expression over `item` (the list item), `data` and `case` (the parent). */
+    input: z.record(FieldNameSchema, ExpressionSchema).default({}).describe('child data field → expression over item, data and case'),
+    onChildDone: EventTypeSchema.optional().describe('an event the parent receives (from "system") when a child ends'),
+  })
+  .strict();
+export type SpawnDefinition = z.infer<typeof SpawnSchema>;
+
+/**
+ * A linked case a transition opens when it is taken: one child (or one per
+ * item of `forEach`), e.g. an escalation that opens an interview or a
+ * circular. The same fields as a state's `spawn`; `item` is `null` without
+ * `forEach`.
+ */
+export const TransitionSpawnSchema = SpawnSchema.extend({
+  forEach: z.string().min(1).optional().describe('a data field holding a list: one child per item; one child when omitted'),
+}).describe('a linked case opened when the transition is taken');
+export type TransitionSpawnDefinition = z.infer<typeof TransitionSpawnSchema>;
+
+/**
  * A transition: where an event leads, who may send it, what it must carry and
  * what it copies into the case data.
  */
@@ -79,6 +117,8 @@ export const TransitionSchema = z
     reenter: z.boolean().optional().describe('re-enter the target even when it is the current state (restarts its task and deadlines)'),
     /** Notifications sent when this transition is taken. */
     notify: z.array(NotifySchema).optional().describe('notifications sent when the transition is taken'),
+    /** A linked case opened when the transition is taken. */
+    spawn: TransitionSpawnSchema.optional().describe('a linked case opened when the transition is taken (one, or one per item of forEach), after its assignments: e.g. an escalation opening an interview'),
   })
   .strict();
 export type TransitionDefinition = z.infer<typeof TransitionSchema>;
@@ -117,32 +157,6 @@ export const EscalationSchema = z
   })
   .strict();
 
-/**
- * Child cases a state starts on entry: one per item of a list in the case
- * data, each in its own org, with its own tasks and deadlines. When a child
- * reaches a final state the parent records it and, if given, receives
- * `onChildDone` (sent by the system).
- */
-export const SpawnSchema = z
-  .object({
-    workflow: WorkflowIdSchema.describe('the child cases\' workflow (registered before this one)'),
-    /** A data field holding an array; one child per item. */
-    forEach: z.string().min(1).describe('a data field holding a list: one child per item'),
-    /** The child's org: an expression over `item`, `data`, `case` (the parent's org by default). It must lie in the subtree of the definition's owner org. */
-    org: ExpressionSchema.optional().describe('the child\'s org, an expression over item, data and case; the parent\'s org when omitted; it must lie in the subtree of the definition\'s owner org'),
-    /**
-     * Instead of `org`: hand the child over to another jurisdiction by a rule.
-     * `regulatorOf`: the regulator office (county level or above) that governs
-     * the org `org` computes — e.g. the reported party's grid → its district.
-     * The receiving org sees the child as an incoming case.
-     */
-    handOver: z.object({ to: z.literal('regulatorOf'), org: ExpressionSchema }).strict().optional().describe('instead of org: hand the child over to another jurisdiction; regulatorOf gives the regulator office (county level or above) that governs the org the expression names'),
-    /** Child data field → expression over `item` (the list item), `data` and `case` (the parent). */
-    input: z.record(FieldNameSchema, ExpressionSchema).default({}).describe('child data field → expression over item, data and case'),
-    onChildDone: EventTypeSchema.optional().describe('an event the parent receives (from "system") when a child ends'),
-  })
-  .strict();
-export type SpawnDefinition = z.infer<typeof SpawnSchema>;
 
 /** A deadline a state runs while it is active. */
 export const DeadlineSchema = z

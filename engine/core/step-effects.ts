@@ -5,7 +5,7 @@
 import { expressionContext, type CompiledWorkflow, type MachineContext } from './compile.js';
 import { confidentialFields } from './confidential.js';
 import type { DeadlineState } from './deadline-state.js';
-import type { NotifyDefinition, Recipient } from './definition-schema.js';
+import type { NotifyDefinition, Recipient, TransitionSpawnDefinition } from './definition-schema.js';
 import type { NotifyEffect, ResolvedRecipient, SpawnCaseEffect } from './effects.js';
 import { evaluate, isTruthy } from './expression.js';
 import type { HandOverLookup } from './jurisdiction.js';
@@ -19,6 +19,8 @@ import { activeNodeIds } from './state-tree.js';
 export interface Cause {
   type: string;
   actor: Actor;
+  /** The command's validated payload, which a transition's spawn may read (`payload.*`). */
+  payload?: Record<string, unknown>;
 }
 
 function contextOf(state: CaseState): MachineContext {
@@ -105,16 +107,32 @@ export function childCaseId(parentId: string, seq: number, index: number): strin
   return `${parentId}-c${seq}-${index}`;
 }
 
-/** The children a newly entered state spawns: one per item of its `forEach` list. */
-export function spawnChildren(wf: CompiledWorkflow, state: CaseState, stateId: string, cause: Cause, now: Date, nextId: () => string, handOver?: HandOverLookup): { effects: SpawnCaseEffect[]; children: ChildRef[] } {
+/** The children a newly entered state spawns: one per item of its `forEach` list, numbered after the `first` the step already spawned. */
+export function spawnChildren(wf: CompiledWorkflow, state: CaseState, stateId: string, cause: Cause, now: Date, nextId: () => string, handOver?: HandOverLookup, first = 0): { effects: SpawnCaseEffect[]; children: ChildRef[] } {
   const spawn = wf.spawns.get(stateId);
   if (!spawn) return { effects: [], children: [] };
-  const items = readDataPath(state.data, spawn.forEach);
+  return spawnFrom(spawn, state, stateId, cause, now, nextId, handOver, first);
+}
+
+/**
+ * The children a transition's `spawn` opens when it is taken (one, or one per
+ * item of its `forEach`), numbered after the `first` children the same step
+ * already spawned, so their ids stay distinct.
+ */
+export function spawnFromTransition(wf: CompiledWorkflow, path: string, source: string, state: CaseState, cause: Cause, now: Date, nextId: () => string, handOver: HandOverLookup | undefined, first: number): { effects: SpawnCaseEffect[]; children: ChildRef[] } {
+  const spawn = wf.transitionSpawns.get(path);
+  if (!spawn) return { effects: [], children: [] };
+  return spawnFrom(spawn, state, source, cause, now, nextId, handOver, first);
+}
+
+function spawnFrom(spawn: TransitionSpawnDefinition, state: CaseState, stateId: string, cause: Cause, now: Date, nextId: () => string, handOver: HandOverLookup | undefined, first: number): { effects: SpawnCaseEffect[]; children: ChildRef[] } {
+  const items = spawn.forEach === undefined ? [null] : readDataPath(state.data, spawn.forEach);
   const list = Array.isArray(items) ? items : [];
-  const base = expressionContext(contextOf(state), { actor: cause.actor, now: now.toISOString() });
+  const base = expressionContext(contextOf(state), { actor: cause.actor, now: now.toISOString(), ...(cause.payload ? { payload: cause.payload } : {}) });
   const effects: SpawnCaseEffect[] = [];
   const children: ChildRef[] = [];
-  list.forEach((item, index) => {
+  list.forEach((item, i) => {
+    const index = first + i;
     const ctx = { ...base, item };
     const rule = spawn.handOver;
     const named = rule ? orgText(evaluate(rule.org, ctx)) : undefined;

@@ -4,12 +4,12 @@
  */
 import { checkHandOver, spawnOrgExpressions } from './validate-hand-over.js';
 import type { Issue } from '../errors.js';
-import { SpawnSchema, WorkflowDefinitionSchema, type DeadlineDefinition, type NotifyDefinition, type Recipient, type TransitionDefinition, type WorkflowDefinition } from './definition-schema.js';
+import { SpawnSchema, TransitionSpawnSchema, WorkflowDefinitionSchema, type TransitionSpawnDefinition, type DeadlineDefinition, type NotifyDefinition, type Recipient, type TransitionDefinition, type WorkflowDefinition } from './definition-schema.js';
 import { checkDefinitionCounts, checkDefinitionSize } from './definition-limits.js';
 import { analyseExpression } from './expression.js';
 import { checkFieldSchema, fieldAt, zodIssues, type FieldSchema, type ObjectSchema } from './field-schema.js';
 import { checkConfidential } from './validate-confidential.js';
-import { buildStateTree, isWithin, resolveTarget, statesJsonPath, type StateNodeInfo, type StateTree } from './state-tree.js';
+import { buildStateTree, isWithin, resolveTarget, statesJsonPath, type StateNodeInfo, type StateTree, type TransitionInfo } from './state-tree.js';
 
 /** What the loader knows about notification templates, to check the ones a definition names. */
 export interface TemplateCatalog {
@@ -95,6 +95,7 @@ export function validateDefinition(input: unknown, options: ValidateOptions = {}
     if (t.def.guard !== undefined) checkExpression(t.def.guard, [...t.jsonPath, 'guard'], def.data, t.def.input, add);
     checkAssign(t.def, t.jsonPath, def.data, add);
     t.def.notify?.forEach((n, i) => checkNotify(n, [...t.jsonPath, 'notify', i], def, checkRole, add, options, false));
+    if (t.def.spawn) checkSpawn(tree, t.source, [...t.jsonPath, 'spawn'], def, add, t);
   }
 
   // Tasks and deadlines.
@@ -166,16 +167,21 @@ function checkNotify(n: NotifyDefinition, path: (string | number)[], def: Workfl
   n.ack?.chain.forEach((step, i) => recipients(step, [...path, 'ack', 'chain', i]));
 }
 
-function checkSpawn(tree: StateTree, node: StateNodeInfo, path: (string | number)[], def: WorkflowDefinition, add: Add): void {
-  const spawn = SpawnSchema.parse(node.def.spawn);
-  const list = fieldAt(def.data, spawn.forEach.replace(/^data\./, '').split('.'));
-  if (!list) add('unknown_field', [...path, 'forEach'], `"${spawn.forEach}" is not in the data schema`);
-  else if (list.type !== 'array') add('invalid_field', [...path, 'forEach'], `"${spawn.forEach}" must be an array`);
+function checkSpawn(tree: StateTree, node: StateNodeInfo, path: (string | number)[], def: WorkflowDefinition, add: Add, transition?: TransitionInfo): void {
+  const spawn: TransitionSpawnDefinition = transition ? TransitionSpawnSchema.parse(transition.def.spawn) : SpawnSchema.parse(node.def.spawn);
+  const list = spawn.forEach === undefined ? undefined : fieldAt(def.data, spawn.forEach.replace(/^data\./, '').split('.'));
+  if (spawn.forEach !== undefined && !list) add('unknown_field', [...path, 'forEach'], `"${spawn.forEach}" is not in the data schema`);
+  else if (list && list.type !== 'array') add('invalid_field', [...path, 'forEach'], `"${spawn.forEach}" must be an array`);
   const items = list && list.type === 'array' ? (list as FieldSchema).items : undefined;
   const itemSchema: ObjectSchema | undefined = items?.type === 'object' ? { type: 'object', properties: items.properties ?? {} } : undefined;
   checkHandOver(spawn, path, add);
   const exprs: [unknown, (string | number)[]][] = [...spawnOrgExpressions(spawn, path), ...Object.entries(spawn.input).map(([k, e]): [unknown, (string | number)[]] => [e, [...path, 'input', k]])];
-  for (const [e, p] of exprs) checkExpression(e, p, def.data, undefined, add, { item: items ? itemSchema ?? true : false });
+  for (const [e, p] of exprs) checkExpression(e, p, def.data, transition?.def.input, add, { item: items ? itemSchema ?? true : false });
+  if (transition) {
+    // A transition's child may end whenever: the event must be handled somewhere, by the system (an unhandled one is recorded).
+    if (spawn.onChildDone && !tree.transitions.some((t) => t.event === spawn.onChildDone)) add('unhandled_event', [...path, 'onChildDone'], `event "${spawn.onChildDone}" is not handled by any state`);
+    return;
+  }
   if (spawn.onChildDone && !eventsReachableFrom(tree, node).has(spawn.onChildDone)) add('unhandled_event', [...path, 'onChildDone'], `event "${spawn.onChildDone}" is not handled by ${node.id} or the states around it`);
   checkSentBySystem(tree, node, spawn.onChildDone, [...path, 'onChildDone'], 'when a child case ends', add);
 }

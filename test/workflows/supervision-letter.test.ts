@@ -4,7 +4,7 @@ import { TIMER_ACTOR, type CaseState } from '../../engine/core/types.js';
 import type { StepResult } from '../../engine/core/step.js';
 import { createEngine, createManualClock, type Actor, type Engine, type KnexStore, type ManualClock, type TimerRecord } from '../../engine/index.js';
 import { createTemplateCatalog } from '../../notifications/templates.js';
-import { builtinWorkflows, hazardWorkflow, supervisionAssignmentWorkflow as exportedAssignment, supervisionLetterWorkflow as exportedLetter, tipOffWorkflow } from '../../workflows/index.js';
+import { builtinWorkflows, circularReceiptWorkflow, circularWorkflow, hazardWorkflow, interviewWorkflow, supervisionAssignmentWorkflow as exportedAssignment, supervisionLetterWorkflow as exportedLetter, tipOffWorkflow } from '../../workflows/index.js';
 import { supervisionAssignmentWorkflow, supervisionLetterWorkflow } from '../../workflows/supervision-letter.js';
 import { notices, notifyEffects } from '../support/notify-effects.js';
 import { freshSqliteStore } from '../support/stores.js';
@@ -168,10 +168,14 @@ describe('the letter: reminders and escalation', () => {
   it('circulates and interviews a unit, by the safety committee leader only', () => {
     let r = letter.send(issued().state, 'escalateCircular', 'safetyCommitteeLeader', { unitOrg: 'district-c', circularNo: '江安委办通〔2026〕2号', content: '逾期未回复，予以通报' });
     expect(r.state.data).toMatchObject({ circularCount: 1, circularLog: [`${NOW.toISOString()} district-c 江安委办通〔2026〕2号`] });
-    expect(notices(r.effects)).toEqual([`circular escalated unitHead@district-c,${at('governmentLeader')}`]);
+    // The leader's decision opens a circular as a linked case for the office to draft; nothing is circulated until it is signed.
+    expect(notices(r.effects)).toEqual([`task-assigned actionRequired ${at('safetyCommitteeOffice')}`]);
+    expect(r.effects.filter((e) => e.type === 'spawn-case')).toMatchObject([{ workflowId: 'circular', org: ORG, data: { kind: 'criticism', body: '逾期未回复，予以通报', source: 'supervisionLetter', linkedCaseId: 'L1' } }]);
+    expect(r.state.children).toMatchObject([...issued().state.children!.map(() => ({ workflowId: 'supervision-assignment' })), { workflowId: 'circular', stateId: 'issued' }]);
     r = letter.send(r.state, 'escalateInterview', 'safetyCommitteeLeader', { unitOrg: 'district-c', interviewAt: '2026-03-25T01:00:00.000Z', subject: '督办事项逾期未办结' });
     expect(r.state).toMatchObject({ value: 'issued', data: { interviewCount: 1, interviewLog: ['2026-03-25T01:00:00.000Z district-c 督办事项逾期未办结'] } });
     expect(notices(r.effects)).toEqual(['interview-notice escalated unitHead@district-c']);
+    expect(r.effects.filter((e) => e.type === 'spawn-case')).toMatchObject([{ workflowId: 'interview', org: ORG, data: { intervieweeOrg: 'district-c', reason: '督办事项逾期未办结', meetingAt: '2026-03-25T01:00:00.000Z', linkedCaseId: 'L1' } }]);
     fails(() => letter.direct(issued().state, { type: 'escalateCircular', payload: { unitOrg: 'district-c', circularNo: 'x', content: 'y' }, actor: as('safetyCommitteeOffice') }), 'forbidden');
     fails(() => letter.direct(signing().state, { type: 'remind', payload: { unitOrg: 'district-c', method: 'phone' }, actor: as('safetyCommitteeOffice') }), 'invalid_transition');
   });
@@ -333,7 +337,9 @@ describe('the assignment: overdue and the escalation ladder', () => {
     expect(timers(r.effects).filter((t) => t.startsWith('set'))).toEqual([`set ${key} escalate 2026-03-23T16:00:00.000Z`]);
     r = fire(r.state, key, 'escalate');
     expect(r.state.data).toMatchObject({ reminderLetterSent: true, circulated: true });
-    expect(notices(r.effects)).toEqual([`circular escalated ${at('unitHead')},safetyCommitteeOffice@city`]);
+    // The ladder proposes a circular to the issuing office (a linked case in drafting); the timer sends none itself.
+    expect(notices(r.effects)).toEqual([`escalated escalated ${at('unitHead')},safetyCommitteeOffice@city`]);
+    expect(r.effects.filter((e) => e.type === 'spawn-case')).toMatchObject([{ workflowId: 'circular', org: 'city', data: { kind: 'criticism', criticisedUnits: ['A区应急管理局'], source: 'supervisionLetter' } }]);
     expect(timers(r.effects).filter((t) => t.startsWith('set'))).toEqual([]);
     expect(assignment.send(r.state, 'reply', 'unitHead', REPLY).state.value).toBe('replied');
   });
@@ -375,7 +381,7 @@ describe('a letter to three units, end to end through the engine', () => {
     const { store, cleanup } = await freshSqliteStore();
     cleanups.push(cleanup);
     const clock = createManualClock(NOW);
-    const engine = await createEngine({ store, clock, workflows: [supervisionAssignmentWorkflow, supervisionLetterWorkflow] });
+    const engine = await createEngine({ store, clock, workflows: [circularReceiptWorkflow, circularWorkflow, interviewWorkflow, supervisionAssignmentWorkflow, supervisionLetterWorkflow] });
     return { engine, store, clock };
   }
 
@@ -462,7 +468,12 @@ describe('a letter to three units, end to end through the engine', () => {
       { deadline: 'inProgress#reply', index: 1, generation: 0 },
     ]);
     const cRows = (await store.knex('outbox').where({ case_id: c }).select('template', 'kind').orderBy('id')) as { template: string; kind: string }[];
-    expect(cRows.map((r) => `${r.template} ${r.kind}`)).toEqual(['supervision-letter-issued actionRequired', 'due-soon dueSoon', 'overdue overdue', 'reminder-letter escalated', 'circular escalated']);
+    expect(cRows.map((r) => `${r.template} ${r.kind}`)).toEqual(['supervision-letter-issued actionRequired', 'due-soon dueSoon', 'overdue overdue', 'reminder-letter escalated', 'escalated escalated']);
+    // The ladder's last rung and the leader's decision each opened a circular for the issuing office to draft and a leader to sign.
+    const circulars = (await engine.getCase(c)).children.filter((ch) => ch.workflowId === 'circular');
+    expect(circulars).toMatchObject([{ org: 'city' }]);
+    expect((await engine.getCase(circulars[0]!.caseId))).toMatchObject({ stateLabel: 'drafting', parent: { caseId: c } });
+    expect((await engine.getCase(id)).children.filter((ch) => ch.workflowId === 'circular')).toHaveLength(1);
     // B was extended, so nothing of the ladder touched it.
     expect((await store.getCase(b))!.state.data).toMatchObject({ overdue: false, extensionCount: 1, replyDue: '2026-03-27' });
 
@@ -479,7 +490,7 @@ describe('a letter to three units, end to end through the engine', () => {
 
     const reviewing = await store.getCase(id);
     expect(reviewing!.state).toMatchObject({ value: 'reviewing', data: { acceptedUnits: 3, reminderCount: 1, circularCount: 1 } });
-    expect(reviewing!.state.children!.map((ch) => ch.finalState)).toEqual(['accepted', 'accepted', 'accepted']);
+    expect(reviewing!.state.children!.map((ch) => [ch.workflowId, ch.finalState])).toEqual([['supervision-assignment', 'accepted'], ['supervision-assignment', 'accepted'], ['supervision-assignment', 'accepted'], ['circular', null]]);
     await engine.send(id, { type: 'complete', payload: { completionComments: '三个单位均已整改到位' } }, leader);
     await engine.send(id, { type: 'archive', payload: { archiveRef: '2026-督-005' } }, officeCity);
     expect((await engine.getCase(id)).stateLabel).toBe('archived');
