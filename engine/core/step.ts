@@ -12,7 +12,7 @@ import type { Effect } from './effects.js';
 import { evaluate, isTruthy } from './expression.js';
 import { validatorFor, zodIssues } from './field-schema.js';
 import { activeNodeIds, type StateNodeInfo, type TransitionInfo } from './state-tree.js';
-import { stepBuiltin, isBuiltinEvent, type RungNotice } from './builtin-events.js';
+import { assertNotApprovalOnly, stepBuiltin, isBuiltinEvent, type RungNotice } from './builtin-events.js';
 import { isTaskEvent, stepTaskEvent } from './task-events.js';
 import type { NotifyDefinition } from './definition-schema.js';
 import { notifyEffects, spawnChildren, type Cause } from './step-effects.js';
@@ -88,6 +88,7 @@ export function step(wf: CompiledWorkflow, current: CaseState, cmd: Command, now
     const state: CaseState = { ...base, seq: current.seq + 1 };
     return { ...finish(wf, current, state, [], now, env, cause, notify), payload };
   }
+  assertNotApprovalOnly(wf, current, cmd);
   const t = transitionCore(wf, current, cmd, now);
   return { ...finishTransition(wf, current, current, t.snapshot, t.actions, now, env, { type: cmd.type, actor: cmd.actor }), payload: t.payload };
 }
