@@ -89,7 +89,11 @@ const investigatingUnlisted = (extra: Record<string, unknown> = {}) => d.send(gr
 const draftApproved = () => d.run(investigating().state, [['submitDraftReport', 'investigationTeamLead', draftPayload, T_SUBMIT], ['approveDraft', 'safetyCommitteeOffice', {}, T_SUBMIT]]);
 const approving = () => d.send(draftApproved().state, 'submitReport', 'investigationTeamLead', finalReport, T_SUBMIT);
 const approved = () => d.send(approving().state, 'approve', 'governmentLeader', P.approve, T_APPROVED);
-const handling = () => d.send(approved().state, 'spawnHandling', 'system', {}, T_APPROVED);
+const spawned = () => d.send(approved().state, 'spawnHandling', 'system', {}, T_APPROVED);
+/** Every hazard case a corrective measure opened ends closed (the engine's case.childDone). */
+const hazardsClosed = (r: StepResult): StepResult =>
+  (r.state.children ?? []).reduce((acc, c) => ({ ...d.direct(acc.state, { type: 'case.childDone', payload: { child: c.caseId, finalState: 'closed' }, actor: TIMER_ACTOR }, T_APPROVED), effects: r.effects }), r);
+const handling = () => hazardsClosed(spawned());
 const handled = () => d.run(handling().state, [...CONFIRM_ALL, ['publishHandlingResult', 'governmentLeader', P.publish]]);
 const delistingRequested = () => d.send(handled().state, 'requestDelisting', 'governmentLeader', { closurePackage: ['批复文件', '处理结果', '整改落实报告', '公开证明'] });
 const delisted = () => d.send(delistingRequested().state, 'delist', 'safetyCommitteeLeader', { delistingPublicationUrl: 'https://yjt.example.gov.cn/gpdb/2026-3-zp' });
@@ -126,7 +130,7 @@ describe('accident workflow definition', () => {
 
   it('declares the roles of DOMAIN §4.1 it uses, system included', () => {
     expect([...accidentWorkflow.roles].sort()).toEqual(
-      ['assessmentAgency', 'enterprisePrincipal', 'enterpriseSafetyOfficer', 'expert', 'governmentLeader', 'inspector', 'investigationTeamLead', 'investigationTeamMember', 'regulatorLeader', 'regulatorReviewer', 'safetyCommitteeLeader', 'safetyCommitteeOffice', 'system'].sort(),
+      ['assessmentAgency', 'enterprisePrincipal', 'enterpriseSafetyOfficer', 'expert', 'governmentLeader', 'inspector', 'investigationTeamLead', 'investigationTeamMember', 'regulatorLeader', 'regulatorReviewer', 'safetyCommitteeLeader', 'safetyCommitteeOffice', 'supervisoryCommission', 'system'].sort(),
     );
   });
 
@@ -699,7 +703,8 @@ describe('handling, the four no-let-go gate and delisting', () => {
 
   it('closes an unlisted accident directly once handled', () => {
     let r = d.send(investigatingUnlisted().state, 'submitReport', 'investigationTeamLead', finalReport, T_SUBMIT);
-    r = d.run(r.state, [['approve', 'governmentLeader', P.approve, T_APPROVED], ['spawnHandling', 'governmentLeader'], ...CONFIRM_ALL, ['publishHandlingResult', 'governmentLeader', P.publish]]);
+    r = hazardsClosed(d.run(r.state, [['approve', 'governmentLeader', P.approve, T_APPROVED], ['spawnHandling', 'governmentLeader']]));
+    r = d.run(r.state, [...CONFIRM_ALL, ['publishHandlingResult', 'governmentLeader', P.publish]]);
     expect(r.state.value).toBe('handled');
     expect(guardMessages(fails(() => d.send(r.state, 'requestDelisting', 'governmentLeader', { closurePackage: ['x'] }), 'guard_failed'))[0]).toContain('unlisted accident is closed directly');
     r = d.send(r.state, 'closeCase', 'governmentLeader', { filingRef: '某县结〔2026〕3号' });
@@ -801,12 +806,18 @@ describe('the whole case', () => {
       [['publishEvaluation', 'governmentLeader', { evaluationPublicationUrl: 'https://www.example.gov.cn/pg', evaluationPublishedOn: '2027-04-01' }], 'evaluated'],
     ];
     let state = d27.start({}, T_REPORT).state;
+    let closedHazards = 0;
     for (const [[type, who, payload, when], value] of steps) {
       state = d27.send(state, type, who, payload ?? {}, when ?? T_APPROVED).state;
       expect(state.value, type).toEqual(value);
+      if (type === 'spawnHandling') {
+        // The hazard cases of the corrective measures end closed before the gate can confirm the measures.
+        closedHazards = state.children?.length ?? 0;
+        state = hazardsClosed({ state, effects: [], payload: {} }).state;
+      }
     }
     expect(state.status).toBe('done');
-    expect(state.seq).toBe(steps.length + 1);
+    expect(state.seq).toBe(steps.length + 1 + closedHazards);
   });
 
   it.each([
@@ -893,6 +904,26 @@ describe('issue 9 corrections (493号令)', () => {
     expect(spawned).toHaveLength(P.approve.correctiveMeasures.length);
     expect(spawned[0]).toMatchObject({ workflowId: 'hazard', data: { description: `事故整改措施：${P.approve.correctiveMeasures[0]}` } });
     expect(r.state.children?.map((c) => c.workflowId)).toEqual(['hazard', 'hazard']);
+  });
+
+  it('四不放过 (整改措施未落实不放过): the gate confirms the measures only once every linked hazard case is closed', () => {
+    const s = d.run(spawned().state, CONFIRM.measuresImplemented.slice(0, 1)).state;
+    const confirm = CONFIRM.measuresImplemented[1]!;
+    expect(guardMessages(fails(() => d.send(s, confirm[0], confirm[1], confirm[2]), 'guard_failed'))).toEqual(['A hazard case opened for a corrective measure is not closed yet']);
+    // One closed, one cancelled: still refused; the cancelled one is not a closed hazard.
+    const [h1, h2] = s.children!;
+    let t = d.direct(s, { type: 'case.childDone', payload: { child: h1!.caseId, finalState: 'closed' }, actor: TIMER_ACTOR }, T_APPROVED).state;
+    const cancelled = d.direct(t, { type: 'case.childDone', payload: { child: h2!.caseId, finalState: 'cancelled' }, actor: TIMER_ACTOR }, T_APPROVED).state;
+    fails(() => d.send(cancelled, confirm[0], confirm[1], confirm[2]), 'guard_failed');
+    t = d.direct(t, { type: 'case.childDone', payload: { child: h2!.caseId, finalState: 'closed' }, actor: TIMER_ACTOR }, T_APPROVED).state;
+    const r = d.send(t, confirm[0], confirm[1], confirm[2]);
+    expect(r.state.data).toMatchObject({ measuresImplementedStatus: 'confirmed', measuresImplementedConfirmedBy: 'u-inspector', measuresInspectionRecordNo: '某应急检〔2026〕77号' });
+  });
+
+  it('bars the closing of the case while a linked hazard case is open (the gate reads the children, not a typed id)', () => {
+    const s = d.run(spawned().state, [...CONFIRM.causeIdentified, ...CONFIRM.responsiblePersonsHandled, ...CONFIRM.personnelEducated, CONFIRM.measuresImplemented[0]!]).state;
+    expect(s.value).toMatchObject({ handling: { fourNoPass: { measuresImplemented: 'evidenceSubmitted' } } });
+    expect(guardMessages(fails(() => d.send(s, 'closeCase', 'governmentLeader', { filingRef: 'F' }), 'guard_failed'))).toContain(OPEN.measuresImplemented);
   });
 });
 
