@@ -12,7 +12,7 @@ import type { Effect } from './effects.js';
 import { evaluate, isTruthy } from './expression.js';
 import { validatorFor, zodIssues } from './field-schema.js';
 import { activeNodeIds, type StateNodeInfo, type TransitionInfo } from './state-tree.js';
-import { assertNotApprovalOnly, stepBuiltin, isBuiltinEvent, type RungNotice } from './builtin-events.js';
+import { assertNotApprovalOnly, extensionApprovalEvents, stepBuiltin, isBuiltinEvent, type RungNotice } from './builtin-events.js';
 import { isTaskEvent, stepTaskEvent } from './task-events.js';
 import type { NotifyDefinition } from './definition-schema.js';
 import { notifyEffects, spawnChildren, type Cause } from './step-effects.js';
@@ -214,7 +214,9 @@ export function availableEvents(wf: CompiledWorkflow, state: CaseState, actor: A
   if (state.status === 'done') return [];
   const context: MachineContext = { data: state.data, caseId: state.caseId, org: state.org };
   const out: AvailableEvent[] = [];
-  for (const type of acceptedEvents(wf, state.value)) {
+  // An extension's approval event is taken by deadline.extend, never offered on its own.
+  const approvals = extensionApprovalEvents(wf);
+  for (const type of acceptedEvents(wf, state.value).filter((t) => !approvals.has(t))) {
     const usable = candidatesFor(wf, state.value, type).find((t) => {
       if (!rolesAllow(t.def.roles, actor)) return false;
       if (t.def.guard === undefined || JSON.stringify(t.def.guard).includes('"payload')) return true;

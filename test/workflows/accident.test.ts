@@ -4,7 +4,7 @@ import { DeadlineSchema } from '../../engine/core/definition-schema.js';
 import type { Effect } from '../../engine/core/effects.js';
 import { validateDefinition } from '../../engine/core/validate-definition.js';
 import { createTemplateCatalog } from '../../notifications/templates.js';
-import type { StepResult } from '../../engine/core/step.js';
+import { availableEvents, type StepResult } from '../../engine/core/step.js';
 import { TIMER_ACTOR, type CaseState } from '../../engine/core/types.js';
 import { accidentWorkflow, GRADE_THRESHOLDS } from '../../workflows/accident.js';
 import { FOUR_NO_PASS_CONDITIONS } from '../../workflows/four-no-pass.js';
@@ -495,6 +495,8 @@ describe('extension of the investigation (Art. 29: ≤ 60 days, once)', () => {
     fails(() => d.extend(s, REPORT_KEY, 'P30D', 'investigationTeamLead'), 'forbidden');
     // The approval cannot be sent on its own (it would not move the clock), by anyone.
     expect(fails(() => d.send(s, 'approveExtension', 'governmentLeader'), 'forbidden').details).toMatchObject({ sendInstead: 'deadline.extend' });
+    // Forms do not offer it either; denying stays an ordinary event.
+    expect(availableEvents(wf, s, as('governmentLeader'), T_REPORT).map((e) => e.type)).toEqual(['denyExtension']);
     // Nor can the clock move without the approval: outside a pending request, deadline.extend is refused.
     fails(() => d.extend(investigating().state, REPORT_KEY, 'P30D'), 'invalid_transition');
     fails(() => d.send(investigating().state, 'requestExtension', 'investigationTeamLead', { extensionReason: 'x', extensionDays: 61 }), 'invalid_input');
