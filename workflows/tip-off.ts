@@ -473,7 +473,7 @@ export const tipOffWorkflow = defineWorkflow({
                   concealedAccidentGrade: oneOf('瞒报事故等级', ACCIDENT_GRADES),
                   employeeOfReportedParty: flag('举报人系被举报单位职工'),
                   firstValidRealNameTipster: flag('系首位有效实名举报人'),
-                  rewardAmount: { type: 'number', title: '奖励金额（元）', minimum: 1, maximum: REWARD_CAP },
+                  rewardAmount: { type: 'number', title: '奖励金额（元）', minimum: 3000, maximum: REWARD_CAP },
                 },
                 required: ['rewardAmount', 'firstValidRealNameTipster'],
               },

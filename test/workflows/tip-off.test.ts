@@ -277,7 +277,7 @@ describe('reward (2018 rules: 15 % of the fine, at least 3,000, at most 300,000)
     fails(() => grant(20001, 3000), 'guard_failed');
     fails(() => grant(20001, 3000.16), 'guard_failed');
     fails(() => grant(100000, 15000.01), 'guard_failed');
-    fails(() => grant(10000, 1500), 'guard_failed');
+    fails(() => grant(10000, 1500), 'invalid_input');
     fails(() => grant(5000000, 750000), 'invalid_input');
     fails(() => grant(0, 3000), 'invalid_input');
     fails(() => d.direct(rewardReview().state, { type: 'grantReward', payload: { fineAmount: 100000, rewardAmount: 15000, firstValidRealNameTipster: true }, actor: as('tipOffOfficer') }), 'forbidden');
