@@ -19,6 +19,7 @@ import type { Metrics } from './metrics.js';
 import { buildOpenApiDocument } from './openapi.js';
 import { createPeopleDirectory } from './directory.js';
 import { createRateLimits } from './rate-limits.js';
+import { tipOffStatusRoutes } from './routes/tipoff-status.js';
 import { createSessions, DEFAULT_SESSION_POLICY } from './sessions.js';
 import { notificationLogger } from './notifier.js';
 import { mountRoutes, route, type Route } from './routing.js';
@@ -98,6 +99,7 @@ export function createApp(options: AppOptions): express.Express {
 
   const routes: Route[] = [
     ...workflowRoutes(deps), ...caseRoutes(deps), ...taskRoutes(deps), ...notificationRoutes(deps), ...calendarRoutes(deps), ...peopleRoutes(deps), ...auditRoutes(deps),
+    ...tipOffStatusRoutes(deps, limits),
   ];
   let document: unknown;
   routes.push(

@@ -15,6 +15,10 @@ export const LISTING_TRIGGERS = ['grade', 'typicalGeneral', 'concealment', 'repe
 export const TEAM_UNITS = ['government', 'emergencyMgmt', 'sectorRegulator', 'supervisoryOrgan', 'publicSecurity', 'tradeUnion', 'procuratorate'] as const;
 export const DISMISS_REASONS = ['notWorkSafetyAccident', 'naturalDisaster', 'criminalCase', 'duplicateReport'] as const;
 
+/** Art. 36: 瞒报 (the accident hidden) and 谎报 (false facts reported). */
+export const CONCEALMENT_KINDS = ['concealed', 'falsified'] as const;
+export const DISCOVERY_CHANNELS = ['tipOff', 'inspection', 'media', 'hospitalOrPolice', 'other'] as const;
+
 export const uri = (title: string): FieldSchema => ({ type: 'string', title, format: 'uri' });
 
 /** Art. 12: what the first report must say. */
@@ -60,10 +64,35 @@ export const responsiblePerson = record('责任人员', { name: text('姓名/单
 export const accidentDataProperties: Record<string, FieldSchema> = {
   ...reportFields,
   reportedAt: instant('报告时间'),
+  reportDelayHours: { type: 'number', title: '事故发生至报告的小时数' },
+  lateReport: flag('迟报（超过1小时）'),
+  concealment: oneOf('瞒报或谎报', CONCEALMENT_KINDS),
+  concealmentFindings: text('瞒报谎报查实情况'),
+  concealmentDiscoveredVia: oneOf('瞒报谎报发现途径', DISCOVERY_CHANNELS),
+  concealmentRecordedAt: instant('瞒报谎报认定时间'),
+  tipOffCaseId: text('举报件编号'),
+  initialReportRef: text('书面初报文号'),
+  initialReportSubmittedAt: instant('书面初报时间'),
+  initialReportOverdue: flag('书面初报逾期'),
+  teamFormationOverdue: flag('调查组成立逾期'),
+  listingDecisionOverdue: flag('挂牌督办审批逾期'),
+  escalatedToOrg: text('接收调查的上级机构'),
+  escalationReason: text('提级调查理由'),
+  escalationTargets: texts('提级调查接收机构', 0),
+  escalatedAt: instant('提级调查时间'),
+  escalatedFromCaseId: text('原事故案件编号（提级调查前）'),
+  extensionApprovedAt: instant('延期批准时间'),
+  extensionApprovedBy: text('延期批准人'),
+  penaltyReferralTo: text('行政处罚移送的执法部门'),
+  penaltyReferredAt: instant('行政处罚移送时间'),
+  disciplineReferralTo: text('党纪政务处分移送的纪检监察机关'),
+  disciplineReferredAt: instant('党纪政务处分移送时间'),
+  measureHazards: texts('整改措施立案隐患', 0),
   reportedBy: text('报告人'),
   reportLevels: { type: 'array', title: '已逐级上报至', items: oneOf('层级', REPORT_LEVELS) },
   notifiedAgencies: texts('已通知的部门（公安、人社、工会、检察）', 0),
   escalationLate: flag('逐级上报逾期'),
+  reportLevelReached: flag('已上报至事故等级要求的层级'),
   grade: oneOf('事故等级', ACCIDENT_GRADES),
   investigatingLevel: oneOf('负责调查的人民政府层级', INVESTIGATING_LEVELS),
   gradeHistory: { type: 'array', title: '等级变化记录', items: oneOf('等级', ACCIDENT_GRADES) },

@@ -46,9 +46,9 @@
  */
 // Type-only: the definition is plain data and loads without the engine.
 import type { FieldSchema, TransitionDefinition, WorkflowDefinitionInput } from '../engine/index.js';
-import { accidentDataProperties, casualtyFields, DISMISS_REASONS, LISTING_TRIGGERS, REPORT_LEVELS, reportFields, reportSections, responsiblePerson, TEAM_UNITS, uri } from './accident-data.js';
+import { accidentDataProperties, casualtyFields, CONCEALMENT_KINDS, DISCOVERY_CHANNELS, DISMISS_REASONS, LISTING_TRIGGERS, REPORT_LEVELS, reportFields, reportSections, responsiblePerson, TEAM_UNITS, uri } from './accident-data.js';
 import { gradeExpression, LEVEL_OF_GRADE, lookup, regrade, type Expression } from './accident-grade.js';
-import { copy, dataIs, date, flag, increment, oneOf, records, text, texts } from './field-helpers.js';
+import { copy, dataIs, date, flag, increment, instant, oneOf, records, text, texts } from './field-helpers.js';
 import { assigned, notice, role } from './notices.js';
 import { clearFourNoPassStatuses, FOUR_NO_PASS_CONDITIONS, fourNoPassComplete, fourNoPassCompleteMessage, fourNoPassEvents, fourNoPassGate, fourNoPassRoles, refusal, reopenConditionsField, reopenFourNoPassConditions } from './four-no-pass.js';
 
@@ -60,6 +60,36 @@ const REGULATOR = ['inspector', 'regulatorReviewer', 'regulatorLeader'];
 const LISTING_AUTHORITY = ['safetyCommitteeOffice', 'safetyCommitteeLeader'];
 const CLOSERS = ['governmentLeader', 'safetyCommitteeOffice'];
 const SYSTEM = ['system'];
+
+/**
+ * Day counts of Order 493 (60-day report, 15/30-day approval, 7/30-day casualty
+ * window) follow the Civil Code's period rules, as every other deadline here:
+ * a period whose last day is a statutory holiday ends on the day after it.
+ */
+const CIVIL_CODE_203 = { zh: '期间最后一日是法定休假日的，以法定休假日结束的次日为期间的最后一日（《民法典》第二百零三条）', en: 'A period ending on a statutory holiday ends on the next day after it (Civil Code Art. 203)' };
+const withRollover = (basis: { zh: string; en: string }) => ({ zh: `${basis.zh}；${CIVIL_CODE_203.zh}`, en: `${basis.en}; ${CIVIL_CODE_203.en}` });
+
+/** Art. 10: the level the report must reach for each grade (特别重大、重大 → 国务院安全生产监督管理部门; 较大 → 省级; 一般 → 设区的市级). */
+export const REQUIRED_REPORT_LEVEL = { extraordinary: 'ministry', major: 'ministry', serious: 'province', general: 'city' } as const;
+/** Whether the levels reached include the one `grade` requires; kept in `reportLevelReached` whenever either changes. */
+const levelReachedFor = (grade: Expression, levels: Expression) => ({ in: [lookup(grade, REQUIRED_REPORT_LEVEL), levels] });
+const reportReachedRequiredLevel = { '==': [{ var: 'data.reportLevelReached' }, true] };
+const reportLevelMessage = { zh: '事故报告尚未上报至事故等级要求的层级（条例第十条）', en: 'The report has not reached the level the grade requires (Art. 10)' };
+
+/** The company's report time: as stated by the regulator who took it down, else now. */
+const companyReportedAt = { if: [{ var: 'payload.reportedAt' }, { var: 'payload.reportedAt' }, { var: 'now' }] };
+
+/** Team formation (5 days from the accident, a local listing trigger) runs in every state before the team exists. */
+const teamFormationDeadline = {
+  id: 'teamFormation',
+  title: { zh: '成立调查组期限', en: 'Form the investigation team' },
+  duration: 'P5D',
+  anchor: { field: 'occurredAt' },
+  rollover: true,
+  legalBasis: withRollover({ zh: '地方挂牌督办办法：事故发生后5日内未成立调查组的，予以挂牌督办', en: 'Local listing rules: no team within 5 days of the accident is a listing trigger' }),
+  onExpire: 'markTeamFormationOverdue',
+  notify: notice('overdue', 'overdue', role('safetyCommitteeOffice'), role('governmentLeader')),
+};
 
 const object = (properties: Record<string, FieldSchema>, required: string[] = []) => ({ type: 'object' as const, properties, required });
 const dueSoon = [{ before: '-P3D', notify: 'due-soon' }];
@@ -77,6 +107,16 @@ const unpublished = (roles: string[]): TransitionDefinition =>
   refusal(roles, { zh: '事故处理结果尚未向社会公布', en: 'publication is open: the handling result is not published' });
 
 const BLOCKED_IN_HANDLING = { requestDelisting: ['governmentLeader'], delist: ['safetyCommitteeLeader'], closeCase: CLOSERS };
+
+/** A casualty update regrades; a higher grade may need the report to reach a higher level. */
+const regradeAndCheckLevel = { ...regrade(), reportLevelReached: levelReachedFor(gradeExpression('payload'), { var: 'data.reportLevels' }) };
+
+const escalateReportAssign = {
+  // Each level once, however often it is told again.
+  reportLevels: { if: [{ in: [{ var: 'payload.toLevel' }, { var: 'data.reportLevels' }] }, { var: 'data.reportLevels' }, { merge: [{ var: 'data.reportLevels' }, [{ var: 'payload.toLevel' }]] }] },
+  reportLevelReached: levelReachedFor({ var: 'data.grade' }, { merge: [{ var: 'data.reportLevels' }, [{ var: 'payload.toLevel' }]] }),
+  notifiedAgencies: { merge: [{ var: 'data.notifiedAgencies' }, { if: [{ var: 'payload.notifiedAgencies' }, { var: 'payload.notifiedAgencies' }, []] }] },
+};
 
 const dismiss: TransitionDefinition = {
   target: '#dismissed',
@@ -97,6 +137,8 @@ const formTeam: TransitionDefinition = {
     },
     ['teamLead', 'teamMemberUnits', 'teamFormedOn'],
   ),
+  guard: reportReachedRequiredLevel,
+  guardMessage: reportLevelMessage,
   assign: copy('teamLead', 'teamMemberUnits', 'teamExperts', 'teamFormedOn'),
 };
 
@@ -118,17 +160,20 @@ const approve: TransitionDefinition = {
       approvedAt: date('批复日期'),
       responsiblePersons: records('责任人员及处理意见', responsiblePerson, 0),
       correctiveMeasures: texts('防范和整改措施'),
+      penaltyReferralTo: text('行政处罚移送的执法部门'),
+      disciplineReferralTo: text('党纪政务处分移送的纪检监察机关'),
     },
     ['approvalDocNo', 'approvedAt', 'responsiblePersons', 'correctiveMeasures'],
   ),
-  assign: copy('approvalDocNo', 'approvedAt', 'responsiblePersons', 'correctiveMeasures'),
+  assign: copy('approvalDocNo', 'approvedAt', 'responsiblePersons', 'correctiveMeasures', 'penaltyReferralTo', 'disciplineReferralTo'),
 };
 
 const approvalDeadline = (duration: string, legalBasis: { zh: string; en: string }, extension?: { roles: string[]; max: string; times: number }) => ({
   id: 'approval',
   title: { zh: '批复期限', en: 'Approval' },
   duration,
-  legalBasis,
+  rollover: true,
+  legalBasis: withRollover(legalBasis),
   onExpire: 'markOverdue',
   notify: overdueNotice,
   remind: dueSoon,
@@ -201,6 +246,11 @@ export const accidentWorkflow = {
     returnEvaluation: { title: { zh: '退回评估报告', en: 'Return the evaluation report' } },
     publishEvaluation: { title: { zh: '公开评估结果', en: 'Publish the evaluation' } },
     markOverdue: { title: { zh: '标记逾期', en: 'Mark overdue' } },
+    markInitialReportOverdue: { title: { zh: '标记书面初报逾期', en: 'Mark the initial report overdue' } },
+    markTeamFormationOverdue: { title: { zh: '标记调查组成立逾期', en: 'Mark the team formation overdue' } },
+    recordConcealment: { title: { zh: '认定瞒报谎报', en: 'Record concealment or falsification' } },
+    escalateInvestigation: { title: { zh: '提级调查', en: 'Move the investigation up' } },
+    submitInitialReport: { title: { zh: '书面初报', en: 'Send the initial written report' } },
   },
   initial: 'draft',
   states: {
@@ -211,15 +261,23 @@ export const accidentWorkflow = {
         reportAccident: {
           target: 'inquiry',
           roles: ['enterprisePrincipal', 'inspector', 'regulatorReviewer', 'system'],
-          input: object(reportFields, ['enterpriseName', 'sector', 'occurredAt', 'location', 'briefCourse', 'accidentType', 'deaths', 'seriousInjuries', 'directLossCny', 'measuresTaken']),
+          input: object({ ...reportFields, reportedAt: instant('单位报告时间（代为登记电话报告时填写）') }, ['enterpriseName', 'sector', 'occurredAt', 'location', 'briefCourse', 'accidentType', 'deaths', 'seriousInjuries', 'directLossCny', 'measuresTaken']),
+          // The report cannot precede the accident, nor lie in the future.
+          guard: { and: [{ '>=': [{ hours_between: [{ var: 'payload.occurredAt' }, companyReportedAt] }, 0] }, { '>=': [{ hours_between: [companyReportedAt, { var: 'now' }] }, 0] }] },
+          guardMessage: { zh: '报告时间不得早于事故发生时间，也不得晚于当前时间', en: 'The report time must lie between the accident and now' },
           assign: {
             ...copy(...Object.keys(reportFields)),
-            reportedAt: { var: 'now' },
+            reportedAt: companyReportedAt,
+            reportDelayHours: { hours_between: [{ var: 'payload.occurredAt' }, companyReportedAt] },
+            // Art. 9: the unit reports within 1 hour; later is 迟报 (Art. 35).
+            lateReport: { '>': [{ hours_between: [{ var: 'payload.occurredAt' }, companyReportedAt] }, 1] },
+            concealment: null,
             reportedBy: { var: 'actor.id' },
             grade: gradeExpression('payload'),
             investigatingLevel: lookup(gradeExpression('payload'), LEVEL_OF_GRADE),
             gradeHistory: { merge: [gradeExpression('payload')] },
             reportLevels: [],
+            reportLevelReached: false,
             notifiedAgencies: [],
             listed: false,
             casualtyUpdateCount: 0,
@@ -238,10 +296,68 @@ export const accidentWorkflow = {
     inquiry: {
       type: 'parallel',
       title: { zh: '报告与调查', en: 'Reporting and investigation' },
+      on: {
+        // Art. 36: a report found later to have hidden (瞒报) or falsified (谎报) the accident is recorded, whatever the stage.
+        recordConcealment: {
+          roles: REGULATOR,
+          input: object({ concealment: oneOf('瞒报或谎报', CONCEALMENT_KINDS), concealmentFindings: text('查实情况'), concealmentDiscoveredVia: oneOf('发现途径', DISCOVERY_CHANNELS) }, ['concealment', 'concealmentFindings', 'concealmentDiscoveredVia']),
+          assign: { ...copy('concealment', 'concealmentFindings', 'concealmentDiscoveredVia'), concealmentRecordedAt: { var: 'now' } },
+          notify: [assigned(role('regulatorLeader'), role('safetyCommitteeOffice'))],
+        },
+        // A regrade may need the report to reach a higher level (补报 to that level).
+        escalateReport: {
+          roles: REGULATOR,
+          input: object({ toLevel: oneOf('上报至', REPORT_LEVELS), notifiedAgencies: texts('同时通知的部门', 0) }, ['toLevel']),
+          assign: escalateReportAssign,
+        },
+        // Art. 20: a higher grade moves the investigation to the higher government (提级调查), handed over as a linked case.
+        escalateInvestigation: {
+          target: '#investigationEscalated',
+          roles: ['governmentLeader', 'regulatorLeader'],
+          input: object({ escalatedToOrg: text('接收调查的上级人民政府所在机构'), escalationReason: text('提级调查理由') }, ['escalatedToOrg', 'escalationReason']),
+          guard: { '==': [{ var: 'data.gradeRaised' }, true] },
+          guardMessage: { zh: '事故等级升高后方可提级调查（条例第二十条）', en: 'Only a raised grade moves the investigation up (Art. 20)' },
+          assign: { ...copy('escalatedToOrg', 'escalationReason'), escalationTargets: { merge: [{ var: 'payload.escalatedToOrg' }] }, escalatedAt: { var: 'now' } },
+        },
+      },
       states: {
+        initialReport: {
+          title: { zh: '书面初报', en: 'Initial written report' },
+          initial: 'pending',
+          states: {
+            pending: {
+              title: { zh: '待书面初报', en: 'Pending' },
+              task: { title: { zh: '向上级安委会书面初报', en: 'Send the initial written report' }, role: 'regulatorReviewer' },
+              deadlines: [
+                {
+                  id: 'initialReport',
+                  title: { zh: '书面初报期限', en: 'Initial written report' },
+                  duration: 'P15D',
+                  anchor: { field: 'occurredAt' },
+                  rollover: true,
+                  legalBasis: withRollover({ zh: '地方“两报告”制度：事故发生之日起15日内向上级安委会书面初报', en: 'Local two-report practice: initial written report within 15 days of the accident' }),
+                  // Its own event: in a parallel state a shared markOverdue would flag every region at once.
+                  onExpire: 'markInitialReportOverdue',
+                  notify: overdueNotice,
+                },
+              ],
+              on: {
+                submitInitialReport: {
+                  target: 'submitted',
+                  roles: REGULATOR,
+                  input: object({ initialReportRef: text('书面初报文号') }, ['initialReportRef']),
+                  assign: { ...copy('initialReportRef'), initialReportSubmittedAt: { var: 'now' } },
+                },
+                markInitialReportOverdue: markOverdue('initialReportOverdue'),
+              },
+            },
+            submitted: { type: 'final', title: { zh: '已书面初报', en: 'Submitted' } },
+          },
+        },
         progress: {
           title: { zh: '报告、定级与调查', en: 'Progress' },
           initial: 'reported',
+          on: { markTeamFormationOverdue: markOverdue('teamFormationOverdue') },
           states: {
             reported: {
               title: { zh: '已报告', en: 'Reported' },
@@ -255,6 +371,7 @@ export const accidentWorkflow = {
                   legalBasis: { zh: '《生产安全事故报告和调查处理条例》第十条、第十一条：每级上报时间不得超过2小时', en: 'Order 493 Arts. 10–11: at most 2 hours per level' },
                   onExpire: 'markOverdue',
                 },
+                teamFormationDeadline,
               ],
               on: {
                 escalateReport: {
@@ -263,15 +380,17 @@ export const accidentWorkflow = {
                   reenter: true,
                   roles: REGULATOR,
                   input: object({ toLevel: oneOf('上报至', REPORT_LEVELS), notifiedAgencies: texts('同时通知的部门', 0) }, ['toLevel']),
-                  assign: {
-                    reportLevels: { merge: [{ var: 'data.reportLevels' }, [{ var: 'payload.toLevel' }]] },
-                    notifiedAgencies: { merge: [{ var: 'data.notifiedAgencies' }, { if: [{ var: 'payload.notifiedAgencies' }, { var: 'payload.notifiedAgencies' }, []] }] },
-                  },
+                  assign: escalateReportAssign,
                 },
                 computeGrade: {
                   target: 'gradingProvisional',
                   roles: ['system', 'regulatorReviewer'],
-                  assign: { grade: gradeExpression('data'), investigatingLevel: lookup(gradeExpression('data'), LEVEL_OF_GRADE), gradedAt: { var: 'now' } },
+                  assign: {
+                    grade: gradeExpression('data'),
+                    investigatingLevel: lookup(gradeExpression('data'), LEVEL_OF_GRADE),
+                    gradedAt: { var: 'now' },
+                    reportLevelReached: levelReachedFor(gradeExpression('data'), { var: 'data.reportLevels' }),
+                  },
                 },
                 dismiss,
                 markOverdue: markOverdue('escalationLate'),
@@ -279,7 +398,9 @@ export const accidentWorkflow = {
             },
             gradingProvisional: {
               title: { zh: '已初步定级', en: 'Graded (provisional)' },
+              tags: ['overdue-tracked'],
               task: { title: { zh: '研究是否挂牌督办或直接组织调查', en: 'Decide on listing or form the team' }, role: 'safetyCommitteeOffice' },
+              deadlines: [teamFormationDeadline],
               on: {
                 proposeListing: {
                   target: 'listingProposed',
@@ -293,8 +414,21 @@ export const accidentWorkflow = {
             },
             listingProposed: {
               title: { zh: '拟挂牌督办', en: 'Listing proposed' },
+              tags: ['overdue-tracked'],
               task: { title: { zh: '审批挂牌督办', en: 'Decide on the listing' }, role: 'safetyCommitteeLeader' },
+              deadlines: [
+                teamFormationDeadline,
+                {
+                  id: 'listingDecision',
+                  title: { zh: '挂牌督办审批期限', en: 'Listing decision' },
+                  duration: '3 workdays',
+                  legalBasis: { zh: '本地工作规范：安委会办公室提出挂牌督办建议后3个工作日内审批', en: 'Local practice: decide on a listing proposal within 3 working days' },
+                  onExpire: 'markOverdue',
+                  notify: notice('overdue', 'overdue', role('safetyCommitteeLeader')),
+                },
+              ],
               on: {
+                markOverdue: markOverdue('listingDecisionOverdue'),
                 approveListing: {
                   target: 'listed',
                   roles: ['safetyCommitteeLeader'],
@@ -322,7 +456,9 @@ export const accidentWorkflow = {
             },
             listed: {
               title: { zh: '已挂牌督办', en: 'Listed' },
+              tags: ['overdue-tracked'],
               task: { title: { zh: '成立事故调查组', en: 'Form the investigation team' }, role: 'governmentLeader' },
+              deadlines: [teamFormationDeadline],
               on: { formTeam },
             },
             investigating: {
@@ -335,10 +471,11 @@ export const accidentWorkflow = {
                   title: { zh: '事故调查报告提交期限', en: 'Investigation report' },
                   duration: 'P60D',
                   anchor: { field: 'occurredAt' },
-                  legalBasis: {
-                    zh: '《生产安全事故报告和调查处理条例》第二十七条、第二十九条：自事故发生之日起60日内提交调查报告；技术鉴定所需时间不计入；经批准可延长，最长不超过60日',
-                    en: 'Order 493 Arts. 27, 29: report within 60 days of the accident; appraisal time excluded; extensible by at most 60 days',
-                  },
+                  rollover: true,
+                  legalBasis: withRollover({
+                    zh: '《生产安全事故报告和调查处理条例》第二十七条、第二十九条：自事故发生之日起60日内提交调查报告；技术鉴定所需时间不计入；经负责事故调查的人民政府批准可延长，最长不超过60日',
+                    en: 'Order 493 Arts. 27, 29: report within 60 days of the accident; appraisal time excluded; the investigating government may extend by at most 60 days',
+                  }),
                   onExpire: 'markOverdue',
                   notify: overdueNotice,
                   remind: [
@@ -346,7 +483,8 @@ export const accidentWorkflow = {
                     { before: '-P3D', notify: reportDueSoon },
                   ],
                   pause: ['inquiry.progress.investigating.appraisal'],
-                  extension: { roles: ['governmentLeader'], max: 'P60D', times: 1 },
+                  // Art. 29: the government's approval is the extension: one step moves the clock and records it.
+                  extension: { roles: ['governmentLeader'], max: 'P60D', times: 1, event: 'approveExtension' },
                 },
               ],
               on: { markOverdue: markOverdue('reportOverdue') },
@@ -400,11 +538,11 @@ export const accidentWorkflow = {
                   title: { zh: '延期待批', en: 'Extension requested' },
                   task: { title: { zh: '审批调查延期申请', en: 'Decide on the extension' }, role: 'governmentLeader' },
                   on: {
+                    // Taken only by deadline.extend (its reason carries the decision), never on its own.
                     approveExtension: {
                       target: 'working',
                       roles: ['governmentLeader'],
-                      input: object({ extensionDecisionNo: text('延期批准文号') }, ['extensionDecisionNo']),
-                      assign: { ...copy('extensionDecisionNo'), extensionGranted: true },
+                      assign: { extensionGranted: true, extensionApprovedAt: { var: 'now' }, extensionApprovedBy: { var: 'actor.id' } },
                     },
                     denyExtension: {
                       target: 'working',
@@ -471,12 +609,13 @@ export const accidentWorkflow = {
                   title: { zh: '伤亡补报期', en: 'Casualty updates' },
                   duration: 'P7D',
                   anchor: { field: 'occurredAt' },
-                  legalBasis: { zh: '条例第十三条：道路交通事故、火灾事故自发生之日起7日内伤亡人数变化的，应当及时补报', en: 'Order 493 Art. 13: road and fire accidents, 7 days' },
+                  rollover: true,
+                  legalBasis: withRollover({ zh: '条例第十三条：道路交通事故、火灾事故自发生之日起7日内伤亡人数变化的，应当及时补报', en: 'Order 493 Art. 13: road and fire accidents, 7 days' }),
                   onExpire: 'closeCasualtyWindow',
                 },
               ],
               on: {
-                updateCasualties: { roles: REGULATOR, input: object(casualtyFields, ['deaths', 'seriousInjuries', 'directLossCny']), assign: regrade() },
+                updateCasualties: { roles: REGULATOR, input: object(casualtyFields, ['deaths', 'seriousInjuries', 'directLossCny']), assign: regradeAndCheckLevel },
                 closeCasualtyWindow: { target: 'expired', roles: SYSTEM, assign: { casualtyWindowClosed: true, casualtyWindowClosedAt: { var: 'now' } } },
               },
             },
@@ -489,12 +628,13 @@ export const accidentWorkflow = {
                   title: { zh: '伤亡补报期', en: 'Casualty updates' },
                   duration: 'P30D',
                   anchor: { field: 'occurredAt' },
-                  legalBasis: { zh: '条例第十三条、第二十条：自事故发生之日起30日内伤亡人数变化的，应当及时补报；等级变化的重新确定调查主体', en: 'Order 493 Arts. 13, 20: 30 days; a higher grade may move the investigation up' },
+                  rollover: true,
+                  legalBasis: withRollover({ zh: '条例第十三条、第二十条：自事故发生之日起30日内伤亡人数变化的，应当及时补报；等级变化的重新确定调查主体', en: 'Order 493 Arts. 13, 20: 30 days; a higher grade may move the investigation up' }),
                   onExpire: 'closeCasualtyWindow',
                 },
               ],
               on: {
-                updateCasualties: { roles: REGULATOR, input: object(casualtyFields, ['deaths', 'seriousInjuries', 'directLossCny']), assign: regrade() },
+                updateCasualties: { roles: REGULATOR, input: object(casualtyFields, ['deaths', 'seriousInjuries', 'directLossCny']), assign: regradeAndCheckLevel },
                 closeCasualtyWindow: { target: 'expired', roles: SYSTEM, assign: { casualtyWindowClosed: true, casualtyWindowClosedAt: { var: 'now' } } },
               },
             },
@@ -535,6 +675,13 @@ export const accidentWorkflow = {
         spawnHandling: {
           target: 'handling',
           roles: ['system', 'governmentLeader', 'safetyCommitteeOffice'],
+          // Art. 32: the approval is carried out. Penalties and discipline are referred (recorded until an enforcement
+          // workflow exists); every corrective measure opens a hazard case, linked as a child, that the gate waits for.
+          assign: {
+            penaltyReferredAt: { if: [{ var: 'data.penaltyReferralTo' }, { var: 'now' }, null] },
+            disciplineReferredAt: { if: [{ var: 'data.disciplineReferralTo' }, { var: 'now' }, null] },
+            measureHazards: { var: 'data.correctiveMeasures' },
+          },
           // §8.3: on approval each condition owner gets an actionRequired notice.
           notify: [assigned(role('investigationTeamLead'), role('regulatorReviewer'), role('enterprisePrincipal'))],
         },
@@ -544,6 +691,18 @@ export const accidentWorkflow = {
       type: 'parallel',
       title: { zh: '批复落实', en: 'Handling' },
       onDone: { target: 'handled' },
+      spawn: {
+        workflow: 'hazard',
+        forEach: 'measureHazards',
+        input: {
+          source: 'inspection',
+          description: { cat: ['事故整改措施：', { var: 'item' }] },
+          enterpriseId: { or: [{ var: 'data.enterpriseId' }, { var: 'data.enterpriseName' }] },
+          location: { var: 'data.location' },
+          sector: { var: 'data.sector' },
+          foundAt: { var: 'now' },
+        },
+      },
       states: {
         fourNoPass: fourNoPassGate({ blockedEvents: BLOCKED_IN_HANDLING, restoreConfirmed: true }),
         publication: {
@@ -605,7 +764,8 @@ export const accidentWorkflow = {
           target: 'handling',
           roles: LISTING_AUTHORITY,
           input: object({ delistingRejectReason: text('不同意摘牌理由'), reopenConditions: reopenConditionsField }, ['delistingRejectReason']),
-          assign: { ...copy('delistingRejectReason'), ...reopenFourNoPassConditions('reopenConditions'), delistingRejectCount: increment('delistingRejectCount') },
+          // Re-entering handling spawns nothing again: the measures' hazard cases already exist.
+          assign: { ...copy('delistingRejectReason'), ...reopenFourNoPassConditions('reopenConditions'), delistingRejectCount: increment('delistingRejectCount'), measureHazards: [] },
         },
       },
     },
@@ -630,10 +790,11 @@ export const accidentWorkflow = {
           title: { zh: '整改措施落实情况评估期限', en: 'Post-closure evaluation' },
           duration: 'P1Y',
           anchor: { field: 'approvedAt' },
-          legalBasis: {
+          rollover: true,
+          legalBasis: withRollover({
             zh: '《安全生产法》第八十六条、《生产安全事故防范和整改措施落实情况评估办法》：批复后一年内组织评估并公开',
             en: 'Work Safety Law Art. 86: evaluate within one year of the approval and publish',
-          },
+          }),
           onExpire: 'markOverdue',
           notify: overdueNotice,
           // §8.3: evaluation due (approval + 11 months) → the safety committee office.
@@ -687,6 +848,24 @@ export const accidentWorkflow = {
       },
     },
     evaluated: { type: 'final', title: { zh: '已评估并公开', en: 'Evaluated and published' }, tags: ['closed'] },
+    investigationEscalated: {
+      type: 'final',
+      title: { zh: '已提级调查', en: 'Investigation moved up' },
+      description: { zh: '事故等级升高，移交上级人民政府调查', en: 'The grade rose; the higher government investigates' },
+      tags: ['transferred'],
+      // The receiving government's regulator gets a linked case with the report, and sees it as an incoming case.
+      spawn: {
+        workflow: 'accident',
+        forEach: 'escalationTargets',
+        handOver: { to: 'regulatorOf', org: { var: 'item' } },
+        input: {
+          ...Object.fromEntries(Object.keys(reportFields).map((k) => [k, { var: `data.${k}` }])),
+          escalatedFromCaseId: { var: 'case.id' },
+          escalationReason: { var: 'data.escalationReason' },
+          reportedAt: { var: 'data.reportedAt' },
+        },
+      },
+    },
     dismissed: { type: 'final', title: { zh: '不予认定', en: 'Dismissed' }, description: { zh: '经核查不属于生产安全事故', en: 'Not a work-safety accident' }, tags: ['terminated'] },
   },
 } satisfies WorkflowDefinitionInput;

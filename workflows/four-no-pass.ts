@@ -56,7 +56,7 @@ interface ConditionSpec {
   /** Names the condition when an event is refused while it is open. */
   open: LocalizedText;
   submit: { event: string; title: LocalizedText; roles: string[]; task: LocalizedText; input: Record<string, FieldSchema>; required: string[]; guard?: Expression; guardMessage?: LocalizedText };
-  confirm: { event: string; title: LocalizedText; roles: string[]; task: LocalizedText };
+  confirm: { event: string; title: LocalizedText; roles: string[]; task: LocalizedText; input?: Record<string, FieldSchema>; required?: string[]; guard?: Expression; guardMessage?: LocalizedText };
   reject: { event: string; title: LocalizedText };
 }
 
@@ -73,16 +73,25 @@ const disposition = record(
   ['subject', 'subjectType', 'kind', 'decisionNo', 'status'],
 );
 
+// The company reports what it did; whether it holds is the regulator's finding (confirmMeasures), never the company's.
 const measureRecord = record(
   '整改措施落实记录',
   {
     measure: text('整改措施'),
-    verified: { type: 'boolean', title: '已核查落实' },
-    hazardCaseIds: texts('关联隐患案件编号', 0),
-    verificationNote: text('核查说明'),
+    implementationNote: text('落实情况'),
   },
-  ['measure', 'verified'],
+  ['measure', 'implementationNote'],
 );
+
+/** 党纪处分 and 政务处分 are decided by the 纪检监察机关 (监察法 第十一条、第四十五条), not by the safety regulator. */
+export const SUPERVISORY_KINDS = ['partyDiscipline', 'governmentSanction'] as const;
+export const SUPERVISORY_ROLE = 'supervisoryCommission';
+
+/**
+ * A hazard case a corrective measure opened (a child of the case) that has not
+ * ended as closed: the measure is not implemented until it is (§8.2).
+ */
+const openMeasureHazards: Expression = { some: [{ var: 'children' }, { and: [{ '==': [{ var: 'workflowId' }, 'hazard'] }, { '!=': [{ var: 'finalState' }, 'closed'] }] }] };
 
 const educationSession = record(
   '警示教育记录',
@@ -122,13 +131,19 @@ const SPECS: Record<FourNoPassCondition, ConditionSpec> = {
     submit: {
       event: 'submitDispositions',
       title: { zh: '报送责任追究落实情况', en: 'Submit the dispositions' },
-      roles: ['regulatorReviewer', 'enterprisePrincipal'],
+      roles: ['regulatorReviewer', 'enterprisePrincipal', SUPERVISORY_ROLE],
       task: { zh: '报送责任人员处理情况（处罚、处分、内部处理、移送司法）', en: 'Report how each responsible person or entity was dealt with' },
       input: { dispositions: records('责任人员处理情况', disposition) },
       required: ['dispositions'],
-      // pendingJudicial is an accepted end state only with the judicial case number (§8.2).
-      guard: { all: [{ var: 'payload.dispositions' }, { or: [{ '==': [{ var: 'status' }, 'executed'] }, { '!!': { var: 'judicialCaseNo' } }] }] },
-      guardMessage: { zh: '移送司法待判决的，须写明司法机关案号', en: 'A disposition pending in the courts needs the judicial case number' },
+      guard: {
+        and: [
+          // pendingJudicial is an accepted end state only with the judicial case number (§8.2).
+          { all: [{ var: 'payload.dispositions' }, { or: [{ '==': [{ var: 'status' }, 'executed'] }, { '!!': { var: 'judicialCaseNo' } }] }] },
+          // 党纪/政务处分 are reported by the 监察机关 itself.
+          { or: [{ in: [SUPERVISORY_ROLE, { var: 'actor.roles' }] }, { none: [{ var: 'payload.dispositions' }, { in: [{ var: 'kind' }, [...SUPERVISORY_KINDS]] }] }] },
+        ],
+      },
+      guardMessage: { zh: '移送司法待判决的，须写明司法机关案号；党纪处分、政务处分由纪检监察机关报送', en: 'A disposition pending in the courts needs the judicial case number; party and government sanctions are reported by the supervisory commission' },
     },
     confirm: { event: 'confirmDispositions', title: { zh: '确认责任人员已处理', en: 'Confirm the dispositions' }, roles: ['regulatorLeader'], task: { zh: '审核确认责任人员处理情况', en: 'Confirm the responsible persons were dealt with' } },
     reject: { event: 'rejectDispositions', title: { zh: '退回责任追究材料', en: 'Reject the dispositions' } },
@@ -141,12 +156,20 @@ const SPECS: Record<FourNoPassCondition, ConditionSpec> = {
       title: { zh: '报送整改措施落实情况', en: 'Submit the corrective measures' },
       roles: ENTERPRISE,
       task: { zh: '落实并报送整改措施（逐项核查）', en: 'Implement and report every corrective measure' },
-      input: { measureRecords: records('整改措施落实情况', measureRecord), measuresInspectionRecordNo: text('监管部门检查记录编号（条例第三十三条）') },
-      required: ['measureRecords', 'measuresInspectionRecordNo'],
-      guard: { all: [{ var: 'payload.measureRecords' }, { '==': [{ var: 'verified' }, true] }] },
-      guardMessage: { zh: '每项整改措施须经核查落实', en: 'Every corrective measure must be verified' },
+      input: { measureRecords: records('整改措施落实情况', measureRecord) },
+      required: ['measureRecords'],
     },
-    confirm: { event: 'confirmMeasures', title: { zh: '确认整改措施已落实', en: 'Confirm the measures' }, roles: ['inspector'], task: { zh: '现场核查并确认整改措施落实', en: 'Inspect and confirm the corrective measures' } },
+    // 条例第三十三条: the regulator checks the implementation; its inspection record goes with the confirmation.
+    confirm: {
+      event: 'confirmMeasures',
+      title: { zh: '确认整改措施已落实', en: 'Confirm the measures' },
+      roles: ['inspector'],
+      task: { zh: '现场核查并确认整改措施落实', en: 'Inspect and confirm the corrective measures' },
+      input: { measuresInspectionRecordNo: text('现场核查记录编号（条例第三十三条）') },
+      required: ['measuresInspectionRecordNo'],
+      guard: { '!': openMeasureHazards },
+      guardMessage: { zh: '整改措施对应的隐患案件尚未全部销号', en: 'A hazard case opened for a corrective measure is not closed yet' },
+    },
     reject: { event: 'rejectMeasuresEvidence', title: { zh: '退回整改措施材料', en: 'Reject the measures evidence' } },
   },
   personnelEducated: {
@@ -177,9 +200,10 @@ export const fourNoPassDataProperties: Record<string, FieldSchema> = {
       [statusField(c), oneOf(`${SPECS[c].title.zh}：状态`, CONDITION_STATUSES)],
       [`${c}ReviewComment`, text(`${SPECS[c].title.zh}：审核意见`)],
       [`${c}ConfirmedAt`, instant(`${SPECS[c].title.zh}：确认时间`)],
+      [`${c}ConfirmedBy`, text(`${SPECS[c].title.zh}：确认人`)],
     ]),
   ),
-  ...Object.assign({}, ...FOUR_NO_PASS_CONDITIONS.map((c) => SPECS[c].submit.input)),
+  ...Object.assign({}, ...FOUR_NO_PASS_CONDITIONS.flatMap((c) => [SPECS[c].submit.input, SPECS[c].confirm.input ?? {}])),
 };
 
 /** Labels of the gate's events (merge into the including workflow's `events`). */
@@ -272,8 +296,12 @@ export function fourNoPassGate(options: FourNoPassGateOptions = {}): StateDefini
             [s.confirm.event]: {
               target: 'confirmed',
               roles: s.confirm.roles,
-              input: { type: 'object', properties: { comment: text('审核意见') } },
-              assign: { [status]: 'confirmed', [`${c}ReviewComment`]: { var: 'payload.comment' }, [`${c}ConfirmedAt`]: { var: 'now' } },
+              input: { type: 'object', properties: { comment: text('审核意见'), ...s.confirm.input }, ...(s.confirm.required ? { required: s.confirm.required } : {}) },
+              ...(s.confirm.guard === undefined ? {} : { guard: s.confirm.guard, guardMessage: s.confirm.guardMessage }),
+              assign: {
+                [status]: 'confirmed', [`${c}ReviewComment`]: { var: 'payload.comment' }, [`${c}ConfirmedAt`]: { var: 'now' }, [`${c}ConfirmedBy`]: { var: 'actor.id' },
+                ...copy(...Object.keys(s.confirm.input ?? {})),
+              },
             },
             [s.reject.event]: {
               target: 'open',
@@ -315,7 +343,8 @@ export const fourNoPassWorkflow = {
   data: {
     type: 'object',
     properties: {
-      accidentRef: text('事故案件编号'),
+      // Set by the accident case that starts this one (spawn input `case.id`); the case's parent is the same case.
+      accidentCaseId: text('事故案件编号'),
       accidentName: text('事故名称'),
       ...fourNoPassDataProperties,
       filingRef: text('结案归档编号'),

@@ -67,11 +67,44 @@ function tellingTipster(t: TransitionDefinition): TransitionDefinition[] {
 /** The onExpire handler of every deadline: flags the case, stays put. */
 const markOverdue = { roles: ['system'], assign: { overdue: true } };
 
-/** 15 % of the fine, at least 3,000 and at most 300,000 (2018 办法). */
-const rewardFor = (fine: { var: string }) => ({ min: [300000, { max: [3000, { '*': [0.15, fine] }] }] });
-const computedReward = rewardFor({ var: 'payload.fineAmount' });
+type Expression = NonNullable<TransitionDefinition['guard']>;
 
-const substantiateProperties = { findings: text('核查结论'), evidence: texts('核查材料', 0), reportedPartyOrg: text('被举报单位所属机构（默认为受理时登记的）') };
+/** 《安全生产领域举报奖励办法》（安监总财〔2018〕19号）, cited wherever its rules apply. */
+const REWARD_RULES_2018 = '《安全生产领域举报奖励办法》（安监总财〔2018〕19号）';
+/** What the matter was: a hazard or illegal production (reward from the fine), or a concealed or falsified accident (reward per concealed death). */
+const MATTER_KINDS = ['hazardOrIllegalProduction', 'concealedAccident'];
+/** 2018 办法: per concealed death, by the accident's grade (CNY). */
+export const REWARD_PER_DEATH = { general: 30000, serious: 40000, major: 50000, extraordinary: 60000 } as const;
+const ACCIDENT_GRADES = Object.keys(REWARD_PER_DEATH);
+export const REWARD_CAP = 300000;
+/** An employee reporting their own employer may get 20 % more. */
+export const EMPLOYEE_BONUS = 1.2;
+
+/** 15 % of the fine, at least 3,000 and at most 300,000 (2018 办法). */
+const rewardFor = (fine: { var: string }) => ({ min: [REWARD_CAP, { max: [3000, { '*': [0.15, fine] }] }] });
+const perDeath: Expression = {
+  if: [...(['extraordinary', 'major', 'serious'] as const).flatMap((g) => [{ '==': [{ var: 'payload.concealedAccidentGrade' }, g] }, REWARD_PER_DEATH[g]]), REWARD_PER_DEATH.general],
+};
+/** The reward the 2018 rules give for what the payload says, the employee bonus included, capped at 300,000 ([A]: the cap applies after the bonus). */
+const computedReward: Expression = {
+  min: [
+    REWARD_CAP,
+    {
+      '*': [
+        { if: [{ '==': [{ var: 'data.matterKind' }, 'concealedAccident'] }, { '*': [perDeath, { var: 'payload.concealedDeaths' }] }, rewardFor({ var: 'payload.fineAmount' })] },
+        { if: [{ '==': [{ var: 'payload.employeeOfReportedParty' }, true] }, EMPLOYEE_BONUS, 1] },
+      ],
+    },
+  ],
+};
+
+const substantiateProperties = {
+  findings: text('核查结论'),
+  evidence: texts('核查材料', 0),
+  reportedPartyOrg: text('被举报单位所属机构（默认为受理时登记的）'),
+  matterKind: oneOf('举报事项类别（隐患或非法生产、瞒报谎报事故）', MATTER_KINDS),
+};
+const isConcealedAccident = { '==': [{ var: 'payload.matterKind' }, 'concealedAccident'] };
 const reportedOrg = { or: [{ var: 'payload.reportedPartyOrg' }, { var: 'data.reportedPartyOrg' }] };
 const substantiateAssign = {
   findings: { var: 'payload.findings' },
@@ -79,16 +112,24 @@ const substantiateAssign = {
   reportedPartyOrg: reportedOrg,
   substantiated: true,
   verifiedAt: { var: 'now' },
-  // JSON Logic cannot build objects: the spawn list is the one org, and the hazard's fields come from the data.
-  hazardOrgs: { merge: [reportedOrg] },
+  matterKind: { if: [isConcealedAccident, 'concealedAccident', 'hazardOrIllegalProduction'] },
+  // JSON Logic cannot build objects: the spawn list is the one org, and the child's fields come from the data.
+  // A concealed accident opens an accident case, anything else a hazard case.
+  hazardOrgs: { if: [isConcealedAccident, [], { merge: [reportedOrg] }] },
+  accidentOrgs: { if: [isConcealedAccident, { merge: [reportedOrg] }, []] },
 };
+/** Where a substantiated tip-off goes: the accident case for a concealed accident, else the hazard case. */
+const substantiatedTarget = (t: TransitionDefinition): TransitionDefinition[] => [
+  { ...t, target: 'substantiatedAccident', guard: t.guard === undefined ? isConcealedAccident : { and: [t.guard, isConcealedAccident] } },
+  { ...t, target: 'substantiated' },
+];
 
 export const tipOffWorkflow = defineWorkflow({
   id: 'tip-off',
   version: 1,
   title: { zh: '安全生产举报', en: 'Work-safety tip-off' },
   description: { zh: '举报受理、核查（60日，可延长30日）、立案隐患、答复举报人、复核、奖励审查', en: 'Accept, verify (60 days, +30), open a hazard case, reply to the tipster, review on dispute, reward' },
-  roles: ['tipster', 'tipOffOfficer', 'inspector', 'regulatorReviewer', 'regulatorLeader', 'rewardCommittee', 'system'],
+  roles: ['tipster', 'tipOffOfficer', 'inspector', 'regulatorReviewer', 'regulatorLeader', 'superiorDepartmentLeader', 'rewardCommittee', 'system'],
   data: {
     type: 'object',
     properties: {
@@ -126,6 +167,18 @@ export const tipOffWorkflow = defineWorkflow({
       fineAmount: { type: 'number', title: '罚款金额（元）', minimum: 0 },
       rewardAmount: { type: 'number', title: '奖励金额（元）', minimum: 0 },
       rewardDenyReason: text('不予奖励理由'),
+      matterKind: { ...oneOf('举报事项类别', MATTER_KINDS), default: 'hazardOrIllegalProduction' },
+      accidentOrgs: { ...texts('立案事故的机构', 0), default: [] },
+      accidentOutcome: text('事故案件结果'),
+      concealedDeaths: { type: 'integer', title: '瞒报死亡人数', minimum: 1 },
+      concealedAccidentGrade: oneOf('瞒报事故等级', ACCIDENT_GRADES),
+      employeeOfReportedParty: flag('举报人系被举报单位职工'),
+      rewardNotifiedAt: instant('奖励通知时间'),
+      rewardClaimedAt: instant('奖励领取时间'),
+      rewardForfeited: flag('逾期未领取奖励'),
+      extensionApprovedAt: instant('延期批准时间'),
+      extensionApprovedBy: text('延期批准人'),
+      queryCodeHash: text('查询码摘要'),
       overdue: { ...flag('已逾期'), default: false },
       closedAt: instant('办结时间'),
     },
@@ -146,6 +199,10 @@ export const tipOffWorkflow = defineWorkflow({
     grantReward: { title: { zh: '给予奖励', en: 'Grant the reward' } },
     denyReward: { title: { zh: '不予奖励', en: 'Deny the reward' } },
     hazardCaseEnded: { title: { zh: '隐患案件办结', en: 'The hazard case ended' } },
+    accidentCaseEnded: { title: { zh: '事故案件办结', en: 'The accident case ended' } },
+    approveExtension: { title: { zh: '批准延期（上级部门）', en: 'Approve the extension (higher department)' } },
+    claimReward: { title: { zh: '领取奖励', en: 'Collect the reward' } },
+    forfeitReward: { title: { zh: '逾期未领取奖励', en: 'Reward forfeited' } },
     markOverdue: { title: { zh: '标记逾期', en: 'Mark overdue' } },
   },
   initial: 'received',
@@ -192,6 +249,7 @@ export const tipOffWorkflow = defineWorkflow({
       initial: 'verifying',
       on: {
         hazardCaseEnded: { roles: ['system'], assign: { hazardOutcome: { reduce: [{ var: 'children' }, { var: 'current.finalState' }, null] } } },
+        accidentCaseEnded: { roles: ['system'], assign: { accidentOutcome: { reduce: [{ var: 'children' }, { var: 'current.finalState' }, null] } } },
       },
       states: {
         verifying: {
@@ -206,29 +264,35 @@ export const tipOffWorkflow = defineWorkflow({
               duration: 'P60D',
               rollover: true,
               legalBasis: {
-                zh: '《安全生产举报处理规定》：自受理之日起60日内办结；情况复杂的，经上级批准可延长不超过30日，并告知举报人延期理由',
-                en: 'Close within 60 days of acceptance; if complex, a higher authority may extend by at most 30 days and the tipster is told why',
+                zh: `${REWARD_RULES_2018}及《安全生产举报处理规定》：自受理之日起60日内办结；情况复杂的，经上一级安全生产监督管理部门批准可延长不超过30日，并告知举报人延期理由；期间最后一日是法定休假日的，以休假日结束的次日为最后一日（《民法典》第二百零三条）`,
+                en: 'Close within 60 days of acceptance; if complex, the next higher department may extend by at most 30 days and the tipster is told why (2018 reward rules; Civil Code Art. 203 rollover)',
               },
               remind: [{ before: '-5 workdays', notify: 'due-soon' }],
               onExpire: 'markOverdue',
               notify: 'overdue',
-              extension: { roles: ['regulatorLeader'], max: 'P30D', times: 1 },
+              // The higher-level department approves; its approval is the same step as the move (deadline.extend).
+              extension: { roles: ['superiorDepartmentLeader'], max: 'P30D', times: 1, event: 'approveExtension' },
             },
           ],
           on: {
-            substantiate: {
+            substantiate: substantiatedTarget({
               target: 'substantiated',
               roles: VERIFIERS,
               input: { type: 'object', properties: substantiateProperties, required: ['findings'] },
               guard: { '!!': reportedOrg },
-              guardMessage: { zh: '须登记被举报单位所属机构，以便立案隐患', en: 'The reported party’s org is needed to open the hazard case' },
+              guardMessage: { zh: '须登记被举报单位所属机构，以便立案', en: 'The reported party’s org is needed to open the case' },
               assign: substantiateAssign,
-            },
+            }),
             unsubstantiate: {
               target: 'replying',
               roles: VERIFIERS,
               input: { type: 'object', properties: { findings: text('核查结论'), evidence: texts('核查材料', 0) }, required: ['findings'] },
               assign: { ...copy('findings', 'evidence'), substantiated: false, verifiedAt: { var: 'now' } },
+            },
+            approveExtension: {
+              roles: ['superiorDepartmentLeader'],
+              assign: { extensionApprovedAt: { var: 'now' }, extensionApprovedBy: { var: 'actor.id' } },
+              notify: [assigned(role('tipOffOfficer'))],
             },
             notifyTipsterOfExtension: tellingTipster({
               roles: ['tipOffOfficer'],
@@ -257,6 +321,28 @@ export const tipOffWorkflow = defineWorkflow({
               foundAt: { var: 'data.verifiedAt' },
             },
             onChildDone: 'hazardCaseEnded',
+          },
+          always: { target: 'replying' },
+        },
+        substantiatedAccident: {
+          title: { zh: '举报属实，移交事故调查', en: 'Substantiated: concealed accident' },
+          description: { zh: '瞬时状态：向被举报单位所在地的监管部门移交一件事故案件后转入答复', en: 'Transient: hands one accident case to the regulator of the reported party, then moves on to the reply' },
+          spawn: {
+            workflow: 'accident',
+            forEach: 'accidentOrgs',
+            handOver: { to: 'regulatorOf', org: { var: 'data.reportedPartyOrg' } },
+            input: {
+              tipOffCaseId: { var: 'case.id' },
+              enterpriseName: { var: 'data.reportedParty' },
+              enterpriseId: { var: 'data.reportedEnterpriseId' },
+              location: { var: 'data.location' },
+              sector: { var: 'data.sector' },
+              briefCourse: { var: 'data.findings' },
+              concealment: 'concealed',
+              concealmentFindings: { var: 'data.findings' },
+              concealmentDiscoveredVia: 'tipOff',
+            },
+            onChildDone: 'accidentCaseEnded',
           },
           always: { target: 'replying' },
         },
@@ -337,7 +423,7 @@ export const tipOffWorkflow = defineWorkflow({
               input: { type: 'object', properties: { reviewFindings: text('复核结论') }, required: ['reviewFindings'] },
               assign: ['reviewFindings'],
             },
-            overturnFindings: {
+            overturnFindings: substantiatedTarget({
               target: 'substantiated',
               roles: VERIFIERS,
               input: { type: 'object', properties: { ...substantiateProperties, reviewFindings: text('复核结论') }, required: ['findings', 'reviewFindings'] },
@@ -345,8 +431,30 @@ export const tipOffWorkflow = defineWorkflow({
               guard: { and: [{ '!': { var: 'data.substantiated' } }, { '!!': reportedOrg }] },
               guardMessage: { zh: '复核认定属实仅适用于原核查不属实的结论，且须登记被举报单位所属机构', en: 'Only an unsubstantiated conclusion can be overturned, and the reported party’s org is needed' },
               assign: { ...substantiateAssign, reviewFindings: { var: 'payload.reviewFindings' } },
-            },
+            }),
             markOverdue,
+          },
+        },
+        rewardNotified: {
+          title: { zh: '待领取奖励', en: 'Reward notified' },
+          task: { title: { zh: '登记举报人领取奖励', en: 'Record the reward collection' }, role: 'tipOffOfficer' },
+          deadlines: [
+            {
+              id: 'rewardClaim',
+              title: { zh: '奖励领取期限', en: 'Reward claim window' },
+              duration: 'P60D',
+              rollover: true,
+              legalBasis: { zh: `${REWARD_RULES_2018}：举报人应当自接到奖励通知之日起60日内领取奖金，逾期未领取的视为放弃`, en: '2018 reward rules: collect within 60 days of the notice, else it is forfeited' },
+              onExpire: 'forfeitReward',
+            },
+          ],
+          on: {
+            claimReward: {
+              target: '#closed',
+              roles: ['tipOffOfficer', 'rewardCommittee'],
+              assign: { rewardClaimedAt: { var: 'now' }, closedAt: { var: 'now' } },
+            },
+            forfeitReward: { target: '#closed', roles: ['system'], assign: { rewardForfeited: true, closedAt: { var: 'now' } } },
           },
         },
         rewardReview: {
@@ -355,20 +463,39 @@ export const tipOffWorkflow = defineWorkflow({
           notify: [assigned(role('rewardCommittee'))],
           on: {
             grantReward: tellingTipster({
-              target: '#closed',
+              target: 'rewardNotified',
               roles: ['rewardCommittee'],
               input: {
                 type: 'object',
                 properties: {
                   fineAmount: { type: 'number', title: '罚款金额（元）', minimum: 0.01 },
-                  rewardAmount: { type: 'number', title: '奖励金额（元）', minimum: 3000, maximum: 300000 },
+                  concealedDeaths: { type: 'integer', title: '瞒报死亡人数', minimum: 1 },
+                  concealedAccidentGrade: oneOf('瞒报事故等级', ACCIDENT_GRADES),
+                  employeeOfReportedParty: flag('举报人系被举报单位职工'),
+                  firstValidRealNameTipster: flag('系首位有效实名举报人'),
+                  rewardAmount: { type: 'number', title: '奖励金额（元）', minimum: 3000, maximum: REWARD_CAP },
                 },
-                required: ['fineAmount', 'rewardAmount'],
+                required: ['rewardAmount', 'firstValidRealNameTipster'],
               },
-              // Within half a fen of 15 % of the fine, bounded by 3,000 and 300,000.
-              guard: { '<=': [{ '-': [computedReward, 0.005] }, { var: 'payload.rewardAmount' }, { '+': [computedReward, 0.005] }] },
-              guardMessage: { zh: '奖励金额须为罚款金额的15%，最低3000元，最高30万元', en: 'The reward is 15 % of the fine, at least CNY 3,000 and at most 300,000' },
-              assign: { ...copy('fineAmount', 'rewardAmount'), closedAt: { var: 'now' } },
+              // 2018 办法: only the first valid real-name tipster; the amount within half a fen of what the rules give.
+              guard: {
+                and: [
+                  { '==': [{ var: 'payload.firstValidRealNameTipster' }, true] },
+                  {
+                    if: [
+                      { '==': [{ var: 'data.matterKind' }, 'concealedAccident'] },
+                      { and: [{ '!!': { var: 'payload.concealedDeaths' } }, { '!!': { var: 'payload.concealedAccidentGrade' } }] },
+                      { '>': [{ var: 'payload.fineAmount' }, 0] },
+                    ],
+                  },
+                  { '<=': [{ '-': [computedReward, 0.005] }, { var: 'payload.rewardAmount' }, { '+': [computedReward, 0.005] }] },
+                ],
+              },
+              guardMessage: {
+                zh: `奖励仅给予首位有效实名举报人；金额按${REWARD_RULES_2018}计算：隐患或非法生产按罚款金额的15%（最低3000元），瞒报谎报事故按每瞒报死亡1人一般3万元、较大4万元、重大5万元、特别重大6万元，职工举报本单位的增加20%，最高30万元`,
+                en: 'Only the first valid real-name tipster; the amount follows the 2018 rules (15 % of the fine, at least 3,000; or per concealed death by grade), +20 % for an employee, at most 300,000',
+              },
+              assign: { ...copy('fineAmount', 'concealedDeaths', 'concealedAccidentGrade', 'employeeOfReportedParty', 'rewardAmount'), rewardNotifiedAt: { var: 'now' } },
             }),
             denyReward: {
               target: '#closed',

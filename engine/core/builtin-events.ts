@@ -8,8 +8,12 @@
  * then runs as a normal transition. Pure.
  */
 import { z } from 'zod';
-import { ForbiddenError, InvalidDataError, InvalidInputError, SystemOnlyEventError, TimerStaleError } from '../errors.js';
-import { isSystemActor, rolesAllow, type CompiledWorkflow } from './compile.js';
+import { ForbiddenError, GuardFailedError, InvalidDataError, InvalidInputError, InvalidTransitionError, SystemOnlyEventError, TimerStaleError } from '../errors.js';
+import { EMPTY_INPUT, expressionContext, isSystemActor, rolesAllow, type CompiledWorkflow } from './compile.js';
+import { isTruthy } from './expression.js';
+import { validatorFor } from './field-schema.js';
+import { activeNodeIds } from './state-tree.js';
+import { formatStateValue, type Actor } from './types.js';
 import { DurationSchema } from './calendar/duration.js';
 import type { DeadlineState } from './deadline-state.js';
 import { deadlineDef, extendDeadline, needsRebaseline, rebaselineDeadline, TimerPayloadSchema, type StepEnv } from './deadlines.js';
@@ -99,9 +103,11 @@ export function stepBuiltin(wf: CompiledWorkflow, current: CaseState, cmd: Comma
     if (!extension) throw new InvalidDataError(`deadline ${dl.key} cannot be extended`, [{ code: 'not_extensible', path: ['payload', 'deadline'], message: 'the definition declares no extension' }]);
     const roles = extension.roles;
     if (!rolesAllow(roles, cmd.actor)) throw new ForbiddenError(`extending ${dl.key} needs one of the roles ${roles.join(', ') || '(none declared)'}`, { event: type, roles, actorRoles: cmd.actor.roles });
+    // An extension that names its approval event is one step: refused unless the workflow takes that event now.
+    if (extension.event !== undefined) assertApprovalAccepted(wf, current, extension.event, cmd.actor, now);
     const extended = extendDeadline(wf, dl, p.by, now, env);
     const entry = { by: p.by, reason: p.reason, at: now.toISOString(), actor: cmd.actor.id };
-    return { deadlines: current.deadlines.map((d) => (d.key === dl.key ? { ...extended, extensions: [...dl.extensions, entry] } : d)), payload: p };
+    return { deadlines: current.deadlines.map((d) => (d.key === dl.key ? { ...extended, extensions: [...dl.extensions, entry] } : d)), payload: p, followUp: extension.event };
   }
 
   // Acknowledging is done by the recipient: the notifications' acknowledgement checks who received it, and the
@@ -178,4 +184,41 @@ function rebaseline(wf: CompiledWorkflow, current: CaseState, p: z.infer<typeof 
     return next;
   });
   return { deadlines, payload: { calendar: p.calendar, reason: p.reason, changes }, notify: notices };
+}
+
+/** The approval events of a workflow: an extension's `event`, which only `deadline.extend` may take. */
+export function extensionApprovalEvents(wf: CompiledWorkflow): Set<string> {
+  const out = new Set<string>();
+  for (const node of wf.tree.byId.values()) for (const d of node.def.deadlines ?? []) if (d.extension?.event) out.add(d.extension.event);
+  return out;
+}
+
+/**
+ * Refuses a command that sends an extension's approval event on its own: the
+ * approval and the move of the due date are one step (`deadline.extend`), so
+ * they can never disagree. Pure.
+ */
+export function assertNotApprovalOnly(wf: CompiledWorkflow, current: CaseState, cmd: Command): void {
+  if (!extensionApprovalEvents(wf).has(cmd.type)) return;
+  // Where no active state handles it, it stays invalid_transition, like any other event.
+  const active = activeNodeIds(current.value);
+  if (!wf.tree.transitions.some((t) => t.event === cmd.type && active.includes(t.source.id))) return;
+  throw new ForbiddenError(`event "${cmd.type}" records an extension's approval: send deadline.extend, which moves the due date and takes it in one step`, { event: cmd.type, sendInstead: 'deadline.extend' });
+}
+
+/**
+ * Throws unless the active states take `event` from `actor` with an empty
+ * payload (role, input and guard, as the step will check them), so the
+ * follow-up of `deadline.extend` cannot be skipped.
+ */
+function assertApprovalAccepted(wf: CompiledWorkflow, current: CaseState, event: string, actor: Actor, now: Date): void {
+  const active = activeNodeIds(current.value);
+  const where = formatStateValue(current.value);
+  const candidates = wf.tree.transitions.filter((t) => t.event === event && active.includes(t.source.id));
+  if (candidates.length === 0) throw new InvalidTransitionError(event, where, []);
+  const allowed = candidates.filter((t) => rolesAllow(t.def.roles, actor));
+  if (allowed.length === 0) throw new ForbiddenError(`approving needs one of the roles of "${event}"`, { event, roles: [...new Set(candidates.flatMap((t) => t.def.roles ?? []))], actorRoles: actor.roles });
+  const ctx = expressionContext({ data: current.data, caseId: current.caseId, org: current.org, parentId: current.parent?.caseId, children: current.children }, { payload: {}, actor, now: now.toISOString() });
+  const ok = allowed.some((t) => validatorFor(t.def.input ?? EMPTY_INPUT).safeParse({}).success && (t.def.guard === undefined || isTruthy(t.def.guard, ctx)));
+  if (!ok) throw new GuardFailedError(event, where, allowed.map((t) => t.def.guardMessage ?? t.def.guard), allowed.find((t) => t.def.guardMessage !== undefined)?.def.guardMessage);
 }

@@ -158,10 +158,11 @@ export function applyPauses(wf: CompiledWorkflow, deadlines: DeadlineState[], ac
       if (dl.dueDate) {
         // Day-based: the days the case spent paused are added to the last day (start and end days as in counting).
         const days = daysBetween(cal.localDateOf(new Date(dl.pausedAt)), cal.localDateOf(now));
-        dueDate = addDays(dl.dueDate, days);
+        pausedDays += days;
+        const rolled = rolledPastPauses(cal, d, dl, pausedDays);
+        dueDate = rolled ?? addDays(dl.dueDate, days);
         cal.assertCovers(dueDate);
         dueAt = cal.endOfDay(dueDate);
-        pausedDays += days;
       } else {
         const ms = now.getTime() - new Date(dl.pausedAt).getTime();
         dueAt = new Date(new Date(dl.dueAt).getTime() + ms);
@@ -172,6 +173,19 @@ export function applyPauses(wf: CompiledWorkflow, deadlines: DeadlineState[], ac
     }
     return dl;
   });
+}
+
+/**
+ * A day-count deadline that rolls over (e.g. 60 days, Civil Code Art. 203) and
+ * was not extended: the paused days are added to the period itself, and only
+ * the last day of the longer period rolls over to a working day (adding them
+ * to an already rolled date would roll twice). Undefined when not such a deadline.
+ */
+function rolledPastPauses(cal: CompiledCalendar, d: DeadlineDefinition, dl: DeadlineState, pausedDays: number): string | undefined {
+  const parsed = parseDuration(d.duration);
+  if (!d.rollover || d.dueField || dl.extensions.length > 0 || parsed.kind !== 'calendar') return undefined;
+  if (parsed.years || parsed.months || parsed.weeks || parsed.hours || parsed.minutes || parsed.seconds) return undefined;
+  return addDuration(cal, new Date(dl.startedAt), `P${parsed.days + pausedDays}D`, { rollover: true }).dueDate;
 }
 
 function daysBetween(from: string, to: string): number {

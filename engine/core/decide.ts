@@ -18,7 +18,7 @@ import type { Effect } from './effects.js';
 import { evaluate, isTruthy } from './expression.js';
 import { zodIssues } from './field-schema.js';
 import { activeNodeIds, type StateNodeInfo, type TransitionInfo } from './state-tree.js';
-import { stepBuiltin, isBuiltinEvent, type RungNotice } from './builtin-events.js';
+import { assertNotApprovalOnly, extensionApprovalEvents, stepBuiltin, isBuiltinEvent, type RungNotice } from './builtin-events.js';
 import { isTaskEvent, stepTaskEvent } from './task-events.js';
 import type { NotifyDefinition } from './definition-schema.js';
 import { notifyEffects, spawnChildren, spawnFromTransition, type Cause } from './step-effects.js';
@@ -121,6 +121,7 @@ export function decide(wf: CompiledWorkflow, current: CaseState, cmd: Command, n
     const state: CaseState = { ...base, seq: current.seq + 1 };
     return decision(wf, finish(wf, current, state, [], now, env, cause, notify), payload, [], null, cmd.actor, now, opts);
   }
+  assertNotApprovalOnly(wf, current, cmd);
   const t = chooseAndRun(wf, current, cmd, now);
   return decision(wf, finishTransition(wf, current, current, t.snapshot, t.actions, now, env, { type: cmd.type, actor: cmd.actor, payload: t.payload }), t.payload, t.actions, cmd.type, cmd.actor, now, opts);
 }
@@ -299,7 +300,9 @@ export function availableEvents(wf: CompiledWorkflow, state: CaseState, actor: A
   const context = contextOf(state);
   const nowIso = now.toISOString();
   const out: AvailableEvent[] = [];
-  for (const type of acceptedEvents(wf, state.value)) {
+  // An extension's approval event is taken by deadline.extend, never offered on its own.
+  const approvals = extensionApprovalEvents(wf);
+  for (const type of acceptedEvents(wf, state.value).filter((t) => !approvals.has(t))) {
     const usable = candidatesFor(wf, state.value, type).find((t) => {
       if (!rolesAllow(t.roles, actor)) return false;
       if (t.rule === undefined || t.readsPayload) return true;

@@ -179,7 +179,16 @@ export const DeadlineSchema = z
     escalate: z.array(EscalationSchema).optional().describe('the escalation ladder after the due time'),
     /** States (by key path) during which the clock stops. */
     pause: z.array(z.string()).optional().describe('states (key paths) during which the clock stops'),
-    extension: z.object({ roles: z.array(RoleIdSchema).min(1), max: DurationTextSchema, times: z.number().int().positive().optional() }).strict().optional().describe('who may extend it with deadline.extend, by how much in all, how many times'),
+    extension: z
+      .object({
+        roles: z.array(RoleIdSchema).min(1),
+        max: DurationTextSchema,
+        times: z.number().int().positive().optional(),
+        event: EventTypeSchema.optional().describe('the workflow event that records the approval: deadline.extend then takes it in the same step (refused unless it is accepted now), and it cannot be sent on its own'),
+      })
+      .strict()
+      .optional()
+      .describe('who may extend it with deadline.extend, by how much in all, how many times, and the event that records the approval'),
   })
   .strict();
 export type DeadlineDefinition = z.infer<typeof DeadlineSchema>;

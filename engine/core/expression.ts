@@ -17,6 +17,8 @@ export const ExpressionSchema = z.json();
 export const ALLOWED_OPERATORS = new Set([
   '==', '===', '!=', '!==', '>', '>=', '<', '<=', '!!', '!', '%', 'in', 'cat', 'substr', '+', '*', '-', '/',
   'min', 'max', 'merge', 'var', 'missing', 'missing_some', 'if', '?:', 'and', 'or', 'filter', 'map', 'reduce', 'all', 'none', 'some',
+  // Not in json-logic-js: hours from the first instant to the second (null unless both are dates), e.g. the 1-hour report rule.
+  'hours_between',
 ]);
 const FORBIDDEN_SEGMENTS = new Set(['__proto__', 'constructor', 'prototype']);
 /** Rules nested deeper than this are refused (and would exceed the evaluation budget anyway). */

@@ -249,6 +249,11 @@ function operate(op: string, args: unknown[], scope: unknown, missingOf: (scope:
       return Math.max(...(args as number[]));
     case 'merge':
       return args.reduce<unknown[]>((x, y) => x.concat(y), []);
+    case 'hours_between': {
+      // An addition to json-logic-js: hours from instant `a` to instant `b` (ISO strings); null unless both parse.
+      const [from, to] = [typeof a === 'string' ? Date.parse(a) : NaN, typeof b === 'string' ? Date.parse(b) : NaN];
+      return Number.isNaN(from) || Number.isNaN(to) ? null : (to - from) / 3_600_000;
+    }
     case 'var':
       return readVar(scope, a, b);
     case 'missing':

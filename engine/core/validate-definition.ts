@@ -277,6 +277,7 @@ function checkDeadline(tree: StateTree, node: StateNodeInfo, d: DeadlineDefiniti
   d.remind?.forEach((r, i) => checkSentBySystem(tree, node, r.event, [...path, 'remind', i, 'event'], 'with the reminder', add));
   d.escalate?.forEach((r, i) => checkSentBySystem(tree, node, r.event, [...path, 'escalate', i, 'event'], 'with the escalation', add));
   d.extension?.roles.forEach((r, i) => checkRole(r, [...path, 'extension', 'roles', i]));
+  needEvent(d.extension?.event, [...path, 'extension', 'event']);
   d.pause?.forEach((p, i) => {
     if (!tree.byId.has(p)) add('unknown_state', [...path, 'pause', i], `pause state "${p}" does not exist`);
   });

@@ -21,10 +21,9 @@ export const EVIDENCE = {
   },
   measures: {
     measureRecords: [
-      { measure: '建立有限空间作业审批制度', verified: true },
-      { measure: '更换气体检测报警装置', verified: true, hazardCaseIds: ['H-2026-0412'] },
+      { measure: '建立有限空间作业审批制度', implementationNote: '制度已印发并组织培训' },
+      { measure: '更换气体检测报警装置', implementationNote: '12台报警装置已更换并检定' },
     ],
-    measuresInspectionRecordNo: '某应急检〔2026〕77号',
   },
   education: {
     educationSessions: [
@@ -42,12 +41,13 @@ export const CONFIRM = {
     ['confirmCause', 'governmentLeader', { comment: '原因清楚' }],
   ],
   responsiblePersonsHandled: [
-    ['submitDispositions', 'regulatorReviewer', EVIDENCE.dispositions],
+    // The list holds a 政务处分, so the 监察机关 reports it.
+    ['submitDispositions', 'supervisoryCommission', EVIDENCE.dispositions],
     ['confirmDispositions', 'regulatorLeader'],
   ],
   measuresImplemented: [
     ['submitMeasuresEvidence', 'enterpriseSafetyOfficer', EVIDENCE.measures],
-    ['confirmMeasures', 'inspector', { comment: '现场核查已落实' }],
+    ['confirmMeasures', 'inspector', { comment: '现场核查已落实', measuresInspectionRecordNo: '某应急检〔2026〕77号' }],
   ],
   personnelEducated: [
     ['submitEducationEvidence', 'enterprisePrincipal', EVIDENCE.education],

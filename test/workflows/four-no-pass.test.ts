@@ -24,7 +24,7 @@ const NOW = new Date('2026-06-20T02:00:00.000Z');
 const d = createDriver(fourNoPassWorkflow, { env: builtinEnv(), now: NOW });
 const { wf } = d;
 
-const start = () => d.start({ accidentRef: 'A-2026-0007', accidentName: '某化工有限公司“3·2”中毒事故' });
+const start = () => d.start({ accidentCaseId: 'A-2026-0007', accidentName: '某化工有限公司“3·2”中毒事故' });
 const confirmed = (...conditions: (keyof typeof CONFIRM)[]): StepResult => {
   let r = start();
   for (const c of conditions) r = d.run(r.state, CONFIRM[c]);
@@ -55,7 +55,7 @@ describe('four-no-pass workflow definition', () => {
     const roles = (event: string) => [...new Set(wf.tree.transitions.filter((t) => t.event === event).flatMap((t) => t.def.roles ?? []))];
     expect(roles('submitCauseEvidence')).toEqual(['investigationTeamLead']);
     expect(roles('confirmCause')).toEqual(['governmentLeader']);
-    expect(roles('submitDispositions')).toEqual(['regulatorReviewer', 'enterprisePrincipal']);
+    expect(roles('submitDispositions')).toEqual(['regulatorReviewer', 'enterprisePrincipal', 'supervisoryCommission']);
     expect(roles('confirmDispositions')).toEqual(['regulatorLeader']);
     expect(roles('submitMeasuresEvidence')).toEqual(['enterprisePrincipal', 'enterpriseSafetyOfficer']);
     expect(roles('confirmMeasures')).toEqual(['inspector']);
@@ -95,7 +95,7 @@ describe('fourNoPassGate fragment', () => {
     expect(gate.type).toBe('parallel');
     expect(Object.keys(gate.states ?? {})).toEqual([...FOUR_NO_PASS_CONDITIONS]);
     expect(gate.onDone).toBeUndefined();
-    expect([...fourNoPassRoles].sort()).toEqual(['enterprisePrincipal', 'enterpriseSafetyOfficer', 'governmentLeader', 'inspector', 'investigationTeamLead', 'regulatorLeader', 'regulatorReviewer']);
+    expect([...fourNoPassRoles].sort()).toEqual(['enterprisePrincipal', 'enterpriseSafetyOfficer', 'governmentLeader', 'inspector', 'investigationTeamLead', 'regulatorLeader', 'regulatorReviewer', 'supervisoryCommission']);
     expect(Object.keys(fourNoPassEvents)).toHaveLength(12);
     for (const c of FOUR_NO_PASS_CONDITIONS) expect(fourNoPassDataProperties[`${c}Status`]?.enum).toEqual(['evidenceSubmitted', 'confirmed', 'rejected', 'reopened']);
     // Evidence goes to distinct fields.
@@ -195,25 +195,30 @@ describe('the four conditions', () => {
     const s = start().state;
     const pending = { subject: '张某', subjectType: 'person', kind: 'criminalReferral', decisionNo: '移送书5号', status: 'pendingJudicial' };
     const e = fails(() => d.send(s, 'submitDispositions', 'regulatorReviewer', { dispositions: [pending] }), 'guard_failed');
-    expect(guardMessages(e)).toEqual(['A disposition pending in the courts needs the judicial case number']);
+    expect(guardMessages(e)[0]).toContain('A disposition pending in the courts needs the judicial case number');
     fails(() => d.send(s, 'submitDispositions', 'regulatorReviewer', { dispositions: [{ ...pending, status: 'proposed' }] }), 'invalid_input');
     fails(() => d.send(s, 'submitDispositions', 'regulatorReviewer', { dispositions: [] }), 'invalid_input');
     fails(() => d.send(s, 'submitDispositions', 'regulatorReviewer', { dispositions: [{ ...pending, kind: 'warning', judicialCaseNo: 'x' }] }), 'invalid_input');
-    let r = d.send(s, 'submitDispositions', 'enterprisePrincipal', EVIDENCE.dispositions);
+    // 监察法: the list holds a 政务处分, which only the 监察机关 reports.
+    expect(guardMessages(fails(() => d.send(s, 'submitDispositions', 'enterprisePrincipal', EVIDENCE.dispositions), 'guard_failed'))[0]).toContain('supervisory commission');
+    let r = d.send(s, 'submitDispositions', 'supervisoryCommission', EVIDENCE.dispositions);
     expect(r.state.data).toMatchObject({ dispositions: EVIDENCE.dispositions.dispositions, responsiblePersonsHandledStatus: 'evidenceSubmitted' });
     r = d.send(r.state, 'confirmDispositions', 'regulatorLeader');
     expect(r.state.value).toEqual(gateValue({ responsiblePersonsHandled: 'confirmed' }));
   });
 
-  it('takes the corrective measures only when every one is verified, with linked hazard cases', () => {
+  it('493号令 第三十三条: the company reports the measures, the regulator verifies them on site (the company cannot mark them verified)', () => {
     const s = start().state;
-    const unverified = { ...EVIDENCE.measures, measureRecords: [...EVIDENCE.measures.measureRecords, { measure: '增设通风设备', verified: false }] };
-    expect(guardMessages(fails(() => d.send(s, 'submitMeasuresEvidence', 'enterpriseSafetyOfficer', unverified), 'guard_failed'))).toEqual(['Every corrective measure must be verified']);
-    fails(() => d.send(s, 'submitMeasuresEvidence', 'enterpriseSafetyOfficer', { measureRecords: EVIDENCE.measures.measureRecords }), 'invalid_input');
+    // A company's claim of verification is not part of its report.
+    fails(() => d.send(s, 'submitMeasuresEvidence', 'enterpriseSafetyOfficer', { measureRecords: [{ measure: '增设通风设备', implementationNote: '已安装', verified: true }] }), 'invalid_input');
+    fails(() => d.send(s, 'submitMeasuresEvidence', 'enterpriseSafetyOfficer', { measureRecords: [{ measure: '增设通风设备' }] }), 'invalid_input');
     let r = d.send(s, 'submitMeasuresEvidence', 'enterprisePrincipal', EVIDENCE.measures);
-    expect(r.state.data).toMatchObject({ measureRecords: EVIDENCE.measures.measureRecords, measuresInspectionRecordNo: EVIDENCE.measures.measuresInspectionRecordNo });
-    expect((r.state.data.measureRecords as { hazardCaseIds?: string[] }[])[1]?.hazardCaseIds).toEqual(['H-2026-0412']);
-    r = d.send(r.state, 'confirmMeasures', 'inspector');
+    expect(r.state.data).toMatchObject({ measureRecords: EVIDENCE.measures.measureRecords });
+    fails(() => d.send(r.state, 'confirmMeasures', 'enterprisePrincipal', { measuresInspectionRecordNo: 'x' }), 'forbidden');
+    // The inspector's own inspection record goes with the confirmation.
+    fails(() => d.send(r.state, 'confirmMeasures', 'inspector', {}), 'invalid_input');
+    r = d.send(r.state, 'confirmMeasures', 'inspector', { measuresInspectionRecordNo: '某应急检〔2026〕77号' });
+    expect(r.state.data).toMatchObject({ measuresInspectionRecordNo: '某应急检〔2026〕77号', measuresImplementedConfirmedBy: 'u-inspector' });
     expect(r.state.value).toEqual(gateValue({ measuresImplemented: 'confirmed' }));
   });
 
@@ -232,7 +237,7 @@ describe('the four conditions', () => {
 
   it.each([
     ['causeIdentified', 'submitCauseEvidence', 'investigationTeamLead', EVIDENCE.cause, 'rejectCauseEvidence', 'governmentLeader'],
-    ['responsiblePersonsHandled', 'submitDispositions', 'regulatorReviewer', EVIDENCE.dispositions, 'rejectDispositions', 'regulatorLeader'],
+    ['responsiblePersonsHandled', 'submitDispositions', 'supervisoryCommission', EVIDENCE.dispositions, 'rejectDispositions', 'regulatorLeader'],
     ['measuresImplemented', 'submitMeasuresEvidence', 'enterprisePrincipal', EVIDENCE.measures, 'rejectMeasuresEvidence', 'inspector'],
     ['personnelEducated', 'submitEducationEvidence', 'enterprisePrincipal', EVIDENCE.education, 'rejectEducationEvidence', 'regulatorReviewer'],
   ] as const)('sends rejected %s evidence back to open with the reason, then accepts it again', (c, submit, submitter, evidence, reject, confirmer) => {

@@ -62,7 +62,7 @@ describe('tip-off workflow definition', () => {
 
   it('declares the states of DOMAIN §5.5, the roles of §4.1 plus tipOffOfficer, and the confidential identity', () => {
     expect(wf.tree.nodes.map((n) => n.id).sort()).toEqual(
-      ['received', 'notAccepted', 'forwarded', 'handling', 'handling.verifying', 'handling.substantiated', 'handling.replying', 'handling.replied', 'handling.reVerifying', 'handling.rewardReview', 'closed'].sort(),
+      ['received', 'notAccepted', 'forwarded', 'handling', 'handling.verifying', 'handling.substantiated', 'handling.replying', 'handling.replied', 'handling.reVerifying', 'handling.rewardReview', 'handling.substantiatedAccident', 'handling.rewardNotified', 'closed'].sort(),
     );
     expect(wf.tree.nodes.filter((n) => n.kind === 'final').map((n) => n.id).sort()).toEqual(['closed', 'forwarded', 'notAccepted']);
     expect(tipOffWorkflow.roles).toEqual(expect.arrayContaining(['tipster', 'tipOffOfficer', 'rewardCommittee', 'regulatorLeader', 'system']));
@@ -121,14 +121,19 @@ describe('verification', () => {
     expect(due(r)).toEqual(['handling.verifying#verification 2026-05-06 running']);
   });
 
-  it('extends verification once, by at most 30 days, by the regulator leader, and the tipster is told why', () => {
+  it('举报奖励办法 2018 / 举报处理规定: the higher-level department extends verification once, by at most 30 days, in one approved step, and the tipster is told why', () => {
     const key = 'handling.verifying#verification';
     const s = verifying().state;
     fails(() => d.extend(s, key, 'P30D', 'inspector'), 'forbidden');
-    fails(() => d.extend(s, key, 'P31D', 'regulatorLeader'), 'invalid_data');
-    const ext = d.extend(s, key, 'P30D', 'regulatorLeader');
-    expect(ext.state.deadlines[0]).toMatchObject({ dueDate: '2026-06-05', extensions: [{ by: 'P30D', actor: 'u-regulatorLeader' }] });
-    expect(fails(() => d.extend(ext.state, key, 'P1D', 'regulatorLeader'), 'invalid_data').issues?.[0]?.code).toBe('extension_limit');
+    // The receiving department's own leader cannot extend its own deadline.
+    fails(() => d.extend(s, key, 'P30D', 'regulatorLeader'), 'forbidden');
+    fails(() => d.extend(s, key, 'P31D', 'superiorDepartmentLeader'), 'invalid_data');
+    const ext = d.extend(s, key, 'P30D', 'superiorDepartmentLeader');
+    expect(ext.state.deadlines[0]).toMatchObject({ dueDate: '2026-06-05', extensions: [{ by: 'P30D', actor: 'u-superiorDepartmentLeader' }] });
+    expect(ext.state.data).toMatchObject({ extensionApprovedBy: 'u-superiorDepartmentLeader', extensionApprovedAt: NOW.toISOString() });
+    // The approval is never sent alone.
+    expect(fails(() => d.send(s, 'approveExtension', 'superiorDepartmentLeader'), 'forbidden').details).toMatchObject({ sendInstead: 'deadline.extend' });
+    expect(fails(() => d.extend(ext.state, key, 'P1D', 'superiorDepartmentLeader'), 'invalid_data').issues?.[0]?.code).toBe('extension_limit');
     const told = d.send(ext.state, 'notifyTipsterOfExtension', 'tipOffOfficer', { extensionReason: '涉及多个部门，需联合核查' });
     expect(told.state).toMatchObject({ value: { handling: 'verifying' }, data: { tipsterToldOfExtension: true, extensionReason: '涉及多个部门，需联合核查' } });
     expect(notices(told.effects)).toEqual([`tipster-reply info tipsterContact=${TIPSTER.tipsterContact}`]);
@@ -250,7 +255,7 @@ describe('reply, review, conclusion', () => {
 });
 
 describe('reward (2018 rules: 15 % of the fine, at least 3,000, at most 300,000)', () => {
-  const grant = (fineAmount: number, rewardAmount: number) => d.send(rewardReview().state, 'grantReward', 'rewardCommittee', { fineAmount, rewardAmount });
+  const grant = (fineAmount: number, rewardAmount: number) => d.send(rewardReview().state, 'grantReward', 'rewardCommittee', { fineAmount, rewardAmount, firstValidRealNameTipster: true });
   const cases: [fine: number, reward: number][] = [
     [0.01, 3000],
     [10000, 3000],
@@ -264,8 +269,8 @@ describe('reward (2018 rules: 15 % of the fine, at least 3,000, at most 300,000)
   ];
   it.each(cases)('a fine of %d gives %d', (fine, reward) => {
     const r = grant(fine, Math.round(reward * 100) / 100);
-    expect(r.state).toMatchObject({ value: 'closed', status: 'done', data: { fineAmount: fine, rewardAmount: Math.round(reward * 100) / 100 } });
-    expect(notices(r.effects)).toEqual([`tipster-reply info tipsterContact=${TIPSTER.tipsterContact}`, `case-closed closed ${officer('tipOffOfficer')}`]);
+    expect(r.state).toMatchObject({ value: { handling: 'rewardNotified' }, data: { fineAmount: fine, rewardAmount: Math.round(reward * 100) / 100 } });
+    expect(notices(r.effects)).toEqual([`tipster-reply info tipsterContact=${TIPSTER.tipsterContact}`]);
   });
 
   it('refuses any other amount, and a fine of zero', () => {
@@ -275,15 +280,39 @@ describe('reward (2018 rules: 15 % of the fine, at least 3,000, at most 300,000)
     fails(() => grant(10000, 1500), 'invalid_input');
     fails(() => grant(5000000, 750000), 'invalid_input');
     fails(() => grant(0, 3000), 'invalid_input');
-    fails(() => d.direct(rewardReview().state, { type: 'grantReward', payload: { fineAmount: 100000, rewardAmount: 15000 }, actor: as('tipOffOfficer') }), 'forbidden');
+    fails(() => d.direct(rewardReview().state, { type: 'grantReward', payload: { fineAmount: 100000, rewardAmount: 15000, firstValidRealNameTipster: true }, actor: as('tipOffOfficer') }), 'forbidden');
   });
 
   it('grants a reward without a message when a real-name tipster left no contact (notice served in person)', () => {
     const walkIn = { ...INTAKE, channel: 'visit', tipsterContact: undefined };
     const review = d.send(replied(() => substantiated(walkIn)).state, 'conclude', 'tipOffOfficer').state;
-    const r = d.send(review, 'grantReward', 'rewardCommittee', { fineAmount: 100000, rewardAmount: 15000 });
-    expect(r.state).toMatchObject({ value: 'closed', data: { rewardAmount: 15000 } });
-    expect(notices(r.effects)).toEqual([`case-closed closed ${officer('tipOffOfficer')}`]);
+    const r = d.send(review, 'grantReward', 'rewardCommittee', { fineAmount: 100000, rewardAmount: 15000, firstValidRealNameTipster: true });
+    expect(r.state).toMatchObject({ value: { handling: 'rewardNotified' }, data: { rewardAmount: 15000 } });
+    expect(notices(r.effects)).toEqual([]);
+  });
+
+  it('举报奖励办法 2018: only the first valid real-name tipster is rewarded', () => {
+    const e = fails(() => d.send(rewardReview().state, 'grantReward', 'rewardCommittee', { fineAmount: 100000, rewardAmount: 15000, firstValidRealNameTipster: false }), 'guard_failed');
+    expect((e as unknown as { guardMessage: { zh: string } }).guardMessage.zh).toContain('首位有效实名举报人');
+  });
+
+  it('举报奖励办法 2018: an employee reporting the employer gets 20 % more, still at most 300,000', () => {
+    const r = d.send(rewardReview().state, 'grantReward', 'rewardCommittee', { fineAmount: 100000, rewardAmount: 18000, employeeOfReportedParty: true, firstValidRealNameTipster: true });
+    expect(r.state.data).toMatchObject({ rewardAmount: 18000, employeeOfReportedParty: true });
+    fails(() => d.send(rewardReview().state, 'grantReward', 'rewardCommittee', { fineAmount: 100000, rewardAmount: 15000, employeeOfReportedParty: true, firstValidRealNameTipster: true }), 'guard_failed');
+    expect(d.send(rewardReview().state, 'grantReward', 'rewardCommittee', { fineAmount: 2000000, rewardAmount: 300000, employeeOfReportedParty: true, firstValidRealNameTipster: true }).state.data.rewardAmount).toBe(300000);
+  });
+
+  it('举报奖励办法 2018: the reward is collected within 60 days of the notice, or forfeited', () => {
+    const notified = d.send(rewardReview().state, 'grantReward', 'rewardCommittee', { fineAmount: 100000, rewardAmount: 15000, firstValidRealNameTipster: true });
+    // 60 days from 2026-03-02 end on 2026-05-01 (劳动节), rolled over to 2026-05-06.
+    expect(due(notified)).toEqual(['handling.rewardNotified#rewardClaim 2026-05-06 running']);
+    const claimed = d.send(notified.state, 'claimReward', 'tipOffOfficer');
+    expect(claimed.state).toMatchObject({ value: 'closed', data: { rewardClaimedAt: NOW.toISOString() } });
+    expect(notices(claimed.effects)).toEqual([`case-closed closed ${officer('tipOffOfficer')}`]);
+    const forfeited = d.fire(notified.state, 'handling.rewardNotified#rewardClaim', 'due', new Date('2026-05-06T16:00:00.000Z'));
+    expect(forfeited.state).toMatchObject({ value: 'closed', data: { rewardForfeited: true } });
+    fails(() => d.send(notified.state, 'forfeitReward', 'tipOffOfficer'), 'system_only_event');
   });
 
   it('denies a reward with a reason', () => {
@@ -310,7 +339,7 @@ describe('confidentiality of the tipster', () => {
     const rev = keep(d.send(rep, 'requestReview', 'tipster', { reviewReason: 'x' })).state;
     const again = keep(d.send(rev, 'upholdFindings', 'inspector', { reviewFindings: '维持' })).state;
     const rr = keep(d.send(keep(d.send(again, 'reply', 'tipOffOfficer', { replyText: 'y' })).state, 'conclude', 'tipOffOfficer')).state;
-    keep(d.send(rr, 'grantReward', 'rewardCommittee', { fineAmount: 100000, rewardAmount: 15000 }));
+    keep(d.send(keep(d.send(rr, 'grantReward', 'rewardCommittee', { fineAmount: 100000, rewardAmount: 15000, firstValidRealNameTipster: true })).state, 'claimReward', 'tipOffOfficer'));
     return runs.flatMap((r) => r.effects);
   };
 
@@ -355,6 +384,42 @@ describe('final states', () => {
     const s = reach();
     expect(s).toMatchObject({ value: name, status: 'done' });
     for (const type of [...Object.keys(tipOffWorkflow.events), 'bogus']) fails(() => d.direct(s, { type, payload: {}, actor: as(...tipOffWorkflow.roles) }), 'case_closed');
+  });
+});
+
+describe('a concealed accident (举报奖励办法 2018; 493号令 第三十六条)', () => {
+  const CONCEALED = { findings: '经核查，该厂3月1日发生机械伤害事故致2人死亡，未报告', matterKind: 'concealedAccident' };
+
+  it('opens an accident case at the regulator of the reported party, linked as a child, instead of a hazard case', () => {
+    const r = d.send(verifying().state, 'substantiate', 'inspector', CONCEALED);
+    expect(r.state).toMatchObject({ value: { handling: 'replying' }, data: { matterKind: 'concealedAccident', accidentOrgs: ['district-b'], hazardOrgs: [] } });
+    const spawns = r.effects.filter((e) => e.type === 'spawn-case');
+    expect(spawns).toHaveLength(1);
+    expect(spawns[0]).toMatchObject({ workflowId: 'accident', org: 'district-b', stateId: 'handling.substantiatedAccident', data: { tipOffCaseId: 'T1', enterpriseName: '某机械厂', concealment: 'concealed', concealmentDiscoveredVia: 'tipOff' } });
+    expect(JSON.stringify(spawns)).not.toContain(TIPSTER.tipsterName);
+    expect(r.state.children).toEqual([expect.objectContaining({ workflowId: 'accident', finalState: null })]);
+    const child = r.state.children![0]!.caseId;
+    const ended = d.direct(r.state, { type: 'case.childDone', payload: { child, finalState: 'closed' }, actor: SPAWN });
+    expect(ended.state.data.accidentOutcome).toBe('closed');
+    // The record of accidentCaseEnded itself, for the coverage check.
+    expect(d.send(r.state, 'accidentCaseEnded', 'system').state.data.accidentOutcome).toBeNull();
+  });
+
+  it('a review that overturns an unsubstantiated conclusion can open the accident case', () => {
+    const rev = d.send(d.send(replied(unsubstantiated).state, 'requestReview', 'tipster', { reviewReason: '确有瞒报' }).state, 'overturnFindings', 'inspector', { ...CONCEALED, reviewFindings: '复核认定属实' });
+    expect(rev.effects.find((e) => e.type === 'spawn-case')).toMatchObject({ workflowId: 'accident' });
+  });
+
+  it('pays per concealed death by grade (30k/40k/50k/60k), +20 % for an employee, at most 300,000', () => {
+    const review = d.send(d.send(d.send(verifying().state, 'substantiate', 'inspector', CONCEALED).state, 'reply', 'tipOffOfficer', { replyText: '经核查属实，已移交事故调查' }).state, 'conclude', 'tipOffOfficer').state;
+    const grant = (p: Record<string, unknown>) => d.send(review, 'grantReward', 'rewardCommittee', { firstValidRealNameTipster: true, ...p });
+    expect(grant({ concealedDeaths: 2, concealedAccidentGrade: 'general', rewardAmount: 60000 }).state.data.rewardAmount).toBe(60000);
+    expect(grant({ concealedDeaths: 3, concealedAccidentGrade: 'serious', rewardAmount: 120000 }).state.data.rewardAmount).toBe(120000);
+    expect(grant({ concealedDeaths: 3, concealedAccidentGrade: 'serious', employeeOfReportedParty: true, rewardAmount: 144000 }).state.data.rewardAmount).toBe(144000);
+    expect(grant({ concealedDeaths: 10, concealedAccidentGrade: 'major', rewardAmount: 300000 }).state.data.rewardAmount).toBe(300000);
+    fails(() => grant({ concealedDeaths: 2, concealedAccidentGrade: 'general', rewardAmount: 3000 }), 'guard_failed');
+    // The fine-based formula does not apply to a concealed accident.
+    fails(() => grant({ fineAmount: 100000, rewardAmount: 15000 }), 'guard_failed');
   });
 });
 
