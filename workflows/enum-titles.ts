@@ -141,6 +141,13 @@ export const ENUM_TITLES: Readonly<Record<string, string>> = {
   post: '邮寄送达',
   publication: '公告送达',
   electronic: '电子送达',
+  // 瞒报谎报、事故线索来源、举报事项类别
+  concealed: '瞒报',
+  falsified: '谎报',
+  media: '媒体报道',
+  hospitalOrPolice: '医院或公安机关通报',
+  hazardOrIllegalProduction: '事故隐患或非法违法生产经营行为',
+  concealedAccident: '瞒报谎报生产安全事故',
 };
 
 /** The codes of the definition's enum fields that have no title here (a test keeps it empty for the built-ins). */

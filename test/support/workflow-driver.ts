@@ -83,14 +83,9 @@ export function createDriver(definition: unknown, opts: { env: StepEnv; now: Dat
       return r;
     },
     fire,
-    extend: (state, deadlineKey, by, who = 'governmentLeader', at = opts.now) => {
-      const r = direct(state, { type: 'deadline.extend', payload: { deadline: deadlineKey, by, reason: '调查工作需要' }, actor: actorOf(who) }, at);
-      // An extension that names its approval event takes it in the same step.
-      const dl = state.deadlines.find((x) => x.key === deadlineKey);
-      const approval = dl && wf.tree.byId.get(dl.stateId)?.def.deadlines?.find((x) => x.id === dl.deadlineId)?.extension?.event;
-      if (approval) record(state, approval, actorOf(who), {}, at);
-      return r;
-    },
+    // An extension that names its approval event takes it in the same step: decide reports the transition.
+    extend: (state, deadlineKey, by, who = 'governmentLeader', at = opts.now) =>
+      record(decide(wf, state, { type: 'deadline.extend', payload: { deadline: deadlineKey, by, reason: '调查工作需要' }, actor: actorOf(who) }, at, opts.env)),
     direct,
     untaken: () => wf.tree.transitions.filter((t) => t.event !== null && t.event !== 'onDone' && t.def.guard !== false && !taken.has(keyOf(t))).map(keyOf),
   };
