@@ -4,11 +4,13 @@
  * with supertest on a temporary database.
  */
 import { randomUUID } from 'node:crypto';
+import compression from 'compression';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { Redis } from 'ioredis';
 import { z } from 'zod';
 import type { Engine, PeopleStore } from '../engine/index.js';
 import { createDispatcher, createInboxChannel, createTemplateCatalog, type Dispatcher, type NotificationTemplates } from '../notifications/index.js';
+import { createKnexAttachmentStore, type AttachmentStore } from './attachments.js';
 import { createAuthenticator, createOrgDirectory, type OrgDirectory } from './access.js';
 import { bodyGuard } from './body-guard.js';
 import { DEFAULT_RATE_LIMITS, type Config } from './config.js';
@@ -59,6 +61,8 @@ export interface AppOptions {
   dispatcher?: Dispatcher | undefined;
   /** The org directory (default: a new one over `people`). */
   orgs?: OrgDirectory | undefined;
+  /** Where evidence files are kept (default: the `attachments` table of the engine's database). */
+  attachments?: AttachmentStore | undefined;
 }
 
 /** Accepts a caller's request id only when it is short and plain. */
@@ -158,13 +162,18 @@ export function createApp(options: AppOptions): express.Express {
     });
     next();
   });
+  // Pages, JSON and the diagram script go compressed to clients that accept it.
+  app.use(compression());
   app.use(express.json({ limit: options.config.DUBAN_BODY_LIMIT }));
   app.use(bodyGuard);
 
   const router = express.Router();
   mountRoutes(router, routes, { authenticate: auth.authenticate, validateResponses: options.validateResponses ?? false, beforeWrite: limits.write });
   app.use(router);
-  if (options.web !== false) app.use(webRouter({ ...deps, render: createRenderer(), sessions, limits, publicOrigin: config.DUBAN_PUBLIC_URL && new URL(config.DUBAN_PUBLIC_URL).origin }));
+  const knex = (engine.store as { knex?: Parameters<typeof createKnexAttachmentStore>[0] }).knex;
+  const attachments = options.attachments ?? (knex ? createKnexAttachmentStore(knex) : undefined);
+  if (options.web !== false && !attachments) throw new Error('the web pages need an attachment store (pass options.attachments)');
+  if (options.web !== false) app.use(webRouter({ ...deps, render: createRenderer(), sessions, limits, attachments: attachments!, publicOrigin: config.DUBAN_PUBLIC_URL && new URL(config.DUBAN_PUBLIC_URL).origin }));
 
   app.use((req: Request) => {
     throw new HttpError('not_found', `no route ${req.method} ${req.path}`);

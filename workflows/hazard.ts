@@ -30,6 +30,7 @@
  *   grid officer, then the township safety office.
  */
 import { defineWorkflow } from '../engine/index.js';
+import { titlesOf } from './labels.js';
 import { assigned, notice, role } from './notices.js';
 
 const ENTERPRISE = ['enterpriseSafetyOfficer', 'enterprisePrincipal'];
@@ -40,7 +41,7 @@ const text = (title: string) => ({ type: 'string', title, minLength: 1 }) as con
 const date = (title: string) => ({ type: 'string', title, format: 'date' }) as const;
 const instant = (title: string) => ({ type: 'string', title, format: 'date-time' }) as const;
 const flag = (title: string) => ({ type: 'boolean', title }) as const;
-const files = (title: string) => ({ type: 'array', title, items: { type: 'string', minLength: 1 }, minItems: 1 }) as const;
+const files = (title: string) => ({ type: 'array', title, items: { type: 'string', minLength: 1, contentMediaType: 'image/*' }, minItems: 1 }) as const;
 const GRADES = ['general', 'major'];
 
 /** Copies payload fields into data fields of the same name (absent optional fields become null). */
@@ -68,15 +69,15 @@ const enterpriseLadder = [
 const regulatorLadder = (superior: string) => [{ after: '2 workdays', notify: notice('escalated', 'escalated', role(superior)) }];
 
 const reportFields = {
-  source: { type: 'string', title: '隐患来源', enum: ['selfCheck', 'gridPatrol', 'inspection', 'covertInspection', 'tipOff', 'campaign'] },
+  source: { type: 'string', title: '隐患来源', enum: ['selfCheck', 'gridPatrol', 'inspection', 'covertInspection', 'tipOff', 'campaign'], enumTitles: titlesOf(['selfCheck', 'gridPatrol', 'inspection', 'covertInspection', 'tipOff', 'campaign']) },
   location: text('隐患位置'),
-  gridId: text('所属网格'),
-  enterpriseId: text('生产经营单位'),
+  gridId: { ...text('所属网格'), refersTo: 'org' },
+  enterpriseId: { ...text('生产经营单位'), refersTo: 'enterprise' },
   sector: text('行业领域'),
   description: text('隐患描述'),
   photos: files('现场照片/视频'),
   foundAt: instant('发现时间'),
-  proposedGrade: { type: 'string', title: '建议等级', enum: GRADES },
+  proposedGrade: { type: 'string', title: '建议等级', enum: GRADES, enumTitles: titlesOf(GRADES) },
   hazardCategory: text('隐患类别（判定标准）'),
   tipOffCaseId: text('举报件编号'),
 } as const;
@@ -95,6 +96,7 @@ export const hazardWorkflow = defineWorkflow({
   id: 'hazard',
   version: 1,
   title: { zh: '事故隐患排查治理', en: 'Hazard lifecycle' },
+  caseTitle: '{{enterpriseId}} {{location}}：{{description}}',
   description: { zh: '隐患上报、受理、分级、整改（一般/重大）、复查验收至销号', en: 'Report, triage, grade, rectify (general or major), re-inspect and write off a hazard' },
   roles: ['enterpriseSafetyOfficer', 'enterprisePrincipal', 'gridOfficer', 'townshipSafetyOffice', 'inspector', 'regulatorReviewer', 'regulatorLeader', 'safetyCommitteeLeader', 'expert', 'assessmentAgency', 'system'],
   data: {
@@ -108,12 +110,12 @@ export const hazardWorkflow = defineWorkflow({
       acceptComment: text('受理意见'),
       acceptedBy: text('受理人'),
       acceptedAt: instant('受理时间'),
-      rejectReason: { type: 'string', title: '不予受理原因', enum: ['notAHazard', 'duplicate', 'insufficientInfo'] },
+      rejectReason: { type: 'string', title: '不予受理原因', enum: ['notAHazard', 'duplicate', 'insufficientInfo'], enumTitles: titlesOf(['notAHazard', 'duplicate', 'insufficientInfo']) },
       rejectComment: text('不予受理说明'),
       duplicateOf: text('重复的隐患编号'),
       transferTarget: text('移交部门'),
       transferReason: text('移交原因'),
-      grade: { type: 'string', title: '隐患等级', enum: GRADES },
+      grade: { type: 'string', title: '隐患等级', enum: GRADES, enumTitles: titlesOf(GRADES) },
       criteriaItemId: text('重大事故隐患判定标准条款'),
       gradingEvidence: files('判定依据材料'),
       responsibleUnit: text('整改责任单位'),
@@ -128,7 +130,7 @@ export const hazardWorkflow = defineWorkflow({
       photosAfter: files('整改后照片'),
       planDeadline: date('治理方案报送期限'),
       suspended: flag('停产停业（停止使用）'),
-      suspensionScope: { type: 'string', title: '停产范围', enum: ['full', 'partial'] },
+      suspensionScope: { type: 'string', title: '停产范围', enum: ['full', 'partial'], enumTitles: titlesOf(['full', 'partial']) },
       hazardReport: { type: 'object', title: '重大事故隐患报告', properties: hazardReportFields, required: Object.keys(hazardReportFields) },
       rectificationPlan: { type: 'object', title: '重大事故隐患治理方案', properties: planFields, required: Object.keys(planFields) },
       interimControls: text('治理期间的临时管控措施'),
@@ -152,7 +154,7 @@ export const hazardWorkflow = defineWorkflow({
       requestedDeadline: date('申请延至'),
       extensionCount: { type: 'integer', title: '已批准延期次数', minimum: 0 },
       extensionDenyReason: text('不予延期理由'),
-      assessorType: { type: 'string', title: '评估主体', enum: ['ownExperts', 'qualifiedAgency'] },
+      assessorType: { type: 'string', title: '评估主体', enum: ['ownExperts', 'qualifiedAgency'], enumTitles: titlesOf(['ownExperts', 'qualifiedAgency']) },
       assessorName: text('评估人/评估机构'),
       assessmentReport: text('评估报告'),
       onSiteReviewRecord: text('现场审查记录'),
@@ -266,7 +268,7 @@ export const hazardWorkflow = defineWorkflow({
           input: {
             type: 'object',
             properties: {
-              rejectReason: { type: 'string', title: '不予受理原因', enum: ['notAHazard', 'duplicate', 'insufficientInfo'] },
+              rejectReason: { type: 'string', title: '不予受理原因', enum: ['notAHazard', 'duplicate', 'insufficientInfo'], enumTitles: titlesOf(['notAHazard', 'duplicate', 'insufficientInfo']) },
               rejectComment: text('说明'),
               duplicateOf: text('重复的隐患编号'),
             },
@@ -334,7 +336,7 @@ export const hazardWorkflow = defineWorkflow({
               input: {
                 type: 'object',
                 properties: {
-                  grade: { type: 'string', title: '隐患等级', enum: GRADES },
+                  grade: { type: 'string', title: '隐患等级', enum: GRADES, enumTitles: titlesOf(GRADES) },
                   criteriaItemId: text('重大事故隐患判定标准条款'),
                   gradingEvidence: files('判定依据材料'),
                   responsibleUnit: text('整改责任单位'),
@@ -401,7 +403,7 @@ export const hazardWorkflow = defineWorkflow({
                 properties: {
                   planDeadline: date('方案报送期限'),
                   suspendProduction: flag('责令停产停业（停止使用）'),
-                  suspensionScope: { type: 'string', title: '停产范围', enum: ['full', 'partial'] },
+                  suspensionScope: { type: 'string', title: '停产范围', enum: ['full', 'partial'], enumTitles: titlesOf(['full', 'partial']) },
                 },
                 required: ['planDeadline', 'suspendProduction'],
               },
@@ -556,7 +558,7 @@ export const hazardWorkflow = defineWorkflow({
               roles: ENTERPRISE,
               input: {
                 type: 'object',
-                properties: { assessorType: { type: 'string', title: '评估主体', enum: ['ownExperts', 'qualifiedAgency'] }, assessorName: text('评估人/评估机构') },
+                properties: { assessorType: { type: 'string', title: '评估主体', enum: ['ownExperts', 'qualifiedAgency'], enumTitles: titlesOf(['ownExperts', 'qualifiedAgency']) }, assessorName: text('评估人/评估机构') },
                 required: ['assessorType', 'assessorName'],
               },
               guard: isGrade('major'),

@@ -30,6 +30,16 @@ export interface FieldSchema {
   required?: string[] | undefined;
   additionalProperties?: boolean | undefined;
   default?: unknown;
+  /** What pages show for each enum value (value → label, e.g. `{ "selfCheck": "企业自查" }`); pages show the value itself without one. */
+  enumTitles?: Record<string, string> | undefined;
+  /**
+   * The media type of a file field (standard JSON Schema keyword): on a string field or the items of a list
+   * of strings it makes the field an attachment — the web forms offer an upload (`image/*` opens the camera on
+   * a phone) and store an attachment reference (see `server/attachments.ts`).
+   */
+  contentMediaType?: string | undefined;
+  /** The field holds the id of an org (`org`; `enterprise`: an enterprise org) or of a user: pages show the name, forms offer a picker within the user's jurisdiction. */
+  refersTo?: 'org' | 'enterprise' | 'user' | undefined;
   /**
    * Only these readers may see the field (e.g. a tipster's identity): `{ roles, org }` with `org` one of
    * `sameOrg`, `jurisdiction` (default) or `{ levels }`, or a plain list of roles. Top-level data fields
@@ -68,6 +78,9 @@ export const FieldSchemaSchema: z.ZodType<FieldSchema> = z.lazy(() =>
       required: z.array(z.string()).optional(),
       additionalProperties: z.boolean().optional(),
       default: z.json().optional(),
+      enumTitles: z.record(z.string(), z.string().min(1)).optional(),
+      contentMediaType: z.string().regex(/^[a-z]+\/([a-z0-9.+-]+|\*)$/, 'a media type such as image/* or application/pdf').optional(),
+      refersTo: z.enum(['org', 'enterprise', 'user']).optional(),
       confidential: ConfidentialSchema.optional(),
     })
     .strict(),
@@ -122,6 +135,10 @@ export function checkFieldSchema(schema: FieldSchema | ObjectSchema, path: (stri
     schema.enum.forEach((v, i) => {
       if (!valueMatchesType(v, schema.type)) add(['enum', i], `enum value ${JSON.stringify(v)} is not of type ${schema.type}`);
     });
+  }
+  if ('enumTitles' in schema && schema.enumTitles) {
+    const values = new Set((schema.enum ?? (schema.type === 'boolean' ? [true, false] : [])).map(String));
+    for (const key of Object.keys(schema.enumTitles)) if (!values.has(key)) add(['enumTitles', key], `"${key}" is not one of the field's values`);
   }
   for (const [name, child] of Object.entries(props)) issues.push(...checkFieldSchema(child, [...path, 'properties', name]));
   if ('items' in schema && schema.items) issues.push(...checkFieldSchema(schema.items, [...path, 'items']));

@@ -45,20 +45,54 @@ describe('web pages', () => {
     expect(page.text).toContain('stateDiagram-v2');
   });
 
-  it('advances a case from a form post and shows errors on the page', async () => {
+  it('advances a case from a form post; a refused post redirects back (PRG) to the page showing the error in Chinese', async () => {
     const id = await openCase(s, 'chief-donghu', { workflowId: 'permit' });
     const post = async (form: Record<string, string>, user = 'chief-donghu') => request(s.app).post(`/cases/${id}/events`).set(await web(s, user)).type('form').send(form);
     const refused = await post({ _type: 'reject', _expectedVersion: '1' });
-    expect(refused.status).toBe(422);
-    expect(refused.text).toContain('invalid_input');
+    expect(refused.status).toBe(303);
+    expect(refused.headers.location).toMatch(new RegExp(`^/cases/${id}\\?form=[A-Za-z0-9_-]+#form-reject$`));
+    const shown = await request(s.app).get(refused.headers.location!.replace(/#.*$/, '')).set(await web(s, 'chief-donghu'));
+    expect(shown.status).toBe(200);
+    expect(shown.text).toContain('填写的内容有误');
+    expect(shown.text).not.toContain('invalid_input');
+    // Another user cannot read someone's kept form.
+    expect((await request(s.app).get(refused.headers.location!.replace(/#.*$/, '')).set(await web(s, 'clerk-donghu'))).text).not.toContain('填写的内容有误');
     const stale = await post({ _type: 'reject', _expectedVersion: '0', 'p.reason': '材料不全' });
-    expect(stale.status).toBe(409);
+    expect(stale.status).toBe(303);
+    const staleShown = await request(s.app).get(stale.headers.location!.replace(/#.*$/, '')).set(await web(s, 'chief-donghu'));
+    expect(staleShown.text).toContain('已由他人办理');
+    expect(staleShown.text).toContain('材料不全');
     expect((await post({ _type: 'approve' }, 'auditor-donghu')).status).toBe(403);
     expect((await post({ _type: 'approve' }, 'chief-xishan')).status).toBe(404);
     expect((await post({ _type: 'reject', _expectedVersion: '1', 'p.reason': 'a\u0000b' })).status).toBe(400);
     const done = await post({ _type: 'reject', _expectedVersion: '1', 'p.reason': '材料不全' });
     expect([done.status, done.headers.location]).toEqual([303, `/cases/${id}?done=reject`]);
     expect((await s.engine.getCase(id)).stateLabel).toBe('rejected');
+  });
+
+  it('answers an unknown page with a Chinese 404 page, the API with JSON', async () => {
+    const page = await request(s.app).get('/no/such/page').set('Accept', 'text/html').set(await web(s, 'clerk-donghu'));
+    expect(page.status).toBe(404);
+    expect(page.headers['content-type']).toMatch(/text\/html/);
+    expect(page.text).toContain('页面不存在');
+    const api = await request(s.app).get('/api/v1/no-such').set('Accept', 'application/json');
+    expect(api.status).toBe(404);
+    expect(api.body.error.code).toBe('not_found');
+    const missingCase = await request(s.app).get('/cases/nope').set(await web(s, 'clerk-donghu'));
+    expect([missingCase.status, missingCase.text.includes('页面不存在')]).toEqual([404, true]);
+  });
+
+  it('compresses pages and caches static assets for a year under a content version', async () => {
+    const tasks = await request(s.app).get('/tasks').set('Accept-Encoding', 'gzip').set(await web(s, 'clerk-donghu'));
+    expect(tasks.headers['content-encoding']).toBe('gzip');
+    const href = /href="(\/static\/style\.css\?v=[0-9a-f]+)"/.exec(tasks.text)![1]!;
+    const css = await request(s.app).get(href);
+    expect(css.headers['cache-control']).toBe('public, max-age=31536000, immutable');
+    // The diagram script only where a diagram is drawn.
+    expect(tasks.text).not.toContain('mermaid.min.js');
+    const id = await openCase(s, 'clerk-donghu');
+    expect((await request(s.app).get(`/cases/${id}`).set(await web(s, 'clerk-donghu'))).text).toContain('mermaid.min.js');
+    expect((await request(s.app).get('/login')).text).not.toContain('mermaid.min.js');
   });
 
   it('refuses cross-site form posts, admin pages to non-admins, and cases outside the subtree', async () => {

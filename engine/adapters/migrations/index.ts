@@ -21,6 +21,7 @@ import * as m012 from './012-parties.js';
 import * as m009 from './009-sessions.js';
 import * as m013 from './013-token-expiry.js';
 import * as m010 from './010-definition-owners.js';
+import * as m016 from './016-attachments.js';
 
 /** One named migration. */
 export interface NamedMigration {
@@ -44,6 +45,7 @@ export const MIGRATIONS: readonly NamedMigration[] = [
   { name: '009-sessions', ...m009 },
   { name: '013-token-expiry', ...m013 },
   { name: '010-definition-owners', ...m010 },
+  { name: '016-attachments', ...m016 },
 ];
 
 /** Name of knex's bookkeeping table (and, with `_lock`, of its lock table). */
