@@ -11,7 +11,7 @@ import { randomBytes } from 'node:crypto';
 import type { Actor, Clock, Engine, OutboxRecord, OutboxStatus, Store } from '../engine/index.js';
 import { acknowledgeWarning, sweepWarnings, type AckResult } from './acks.js';
 import type { Channel, ChannelName } from './channel.js';
-import { defaultBackoffMs, errorText, type AppInfo, type DispatchContext, type NotificationLogger } from './context.js';
+import { defaultBackoffMs, errorText, type AppInfo, type CaseDescriber, type DispatchContext, type NotificationLogger } from './context.js';
 import { deliverRow, type DeliveryOutcome } from './deliver-row.js';
 import { NotificationError } from './errors.js';
 import type { RecipientDirectory } from './recipients.js';
@@ -45,6 +45,8 @@ export interface DispatcherOptions {
   /** Calendar for dates, working days and acknowledgement windows (default `cn`). */
   calendarId?: string | undefined;
   logger?: NotificationLogger | undefined;
+  /** Names cases in messages (title, state title, due date); see {@link CaseDescriber}. */
+  describeCase?: CaseDescriber | undefined;
 }
 
 /** How many rows are in each state. */
@@ -121,6 +123,7 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     app: options.app ?? { name: '督办 Duban', url: 'http://localhost:3000' },
     calendarId: options.calendarId ?? 'cn',
     logger: options.logger ?? silent,
+    describeCase: options.describeCase,
     emitPending,
   };
 

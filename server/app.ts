@@ -10,6 +10,7 @@ import { Redis } from 'ioredis';
 import { z } from 'zod';
 import type { Engine, PeopleStore } from '../engine/index.js';
 import { createDispatcher, createInboxChannel, createTemplateCatalog, type Dispatcher, type NotificationTemplates } from '../notifications/index.js';
+import { createCaseDescriber } from './case-describer.js';
 import { createKnexAttachmentStore, type AttachmentStore } from './attachments.js';
 import { createAuthenticator, createOrgDirectory, type OrgDirectory } from './access.js';
 import { bodyGuard } from './body-guard.js';
@@ -83,7 +84,7 @@ export function createApp(options: AppOptions): express.Express {
   const templates = options.templates ?? createTemplateCatalog();
   const dispatcher =
     options.dispatcher ??
-    createDispatcher({ engine, directory: createPeopleDirectory(people, orgs), templates, channels: [createInboxChannel(engine.store.outbox.inbox)], logger: notificationLogger(logger) });
+    createDispatcher({ engine, directory: createPeopleDirectory(people, orgs), templates, channels: [createInboxChannel(engine.store.outbox.inbox)], logger: notificationLogger(logger), describeCase: createCaseDescriber(engine, people, orgs) });
   const deps: RouteDeps = { engine, people, orgs, auth, logger, dispatcher, templates };
   const unbind = metrics.bindEngine(engine);
   const { config } = options;

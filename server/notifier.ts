@@ -25,6 +25,7 @@ import {
   type NotificationTemplates,
 } from '../notifications/index.js';
 import type { Engine, PeopleStore } from '../engine/index.js';
+import { createCaseDescriber } from './case-describer.js';
 import { createOrgDirectory, type OrgDirectory } from './access.js';
 import type { Config } from './config.js';
 import { createPeopleDirectory } from './directory.js';
@@ -141,6 +142,8 @@ export function createNotifier(options: NotifierOptions): Notifier {
     templates: options.templates,
     app,
     logger: options.dispatcher?.logger ?? notificationLogger(options.logger),
+    // Messages name the case by its title and due date, and its state by its Chinese title.
+    describeCase: options.dispatcher?.describeCase ?? createCaseDescriber(engine, options.people, orgs),
   });
   return {
     dispatcher,

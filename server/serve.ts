@@ -28,7 +28,7 @@ import { createBullmqScheduler, createPollingScheduler, type Scheduler } from '.
 import { createBullmqDelivery, type BullmqDelivery } from '../notifications/index.js';
 import { createAnchorLoop, loadAnchorSetup, type AnchorLoop } from './anchoring.js';
 import { createApp } from './app.js';
-import { createFileAttachmentStore } from './attachments.js';
+import { createFileAttachmentStore, createKnexAttachmentStore } from './attachments.js';
 import { ConfigError, type Config } from './config.js';
 import { loadDemo } from './demo-cases.js';
 import { createLogger, type Logger } from './logger.js';
@@ -141,7 +141,7 @@ export async function startServer(rt: Runtime, opts: StartServerOptions = {}): P
     print(`Mode: distributed — timers and notifications are armed as BullMQ jobs on ${redactUrl(config.REDIS_URL!)}; run \`duban worker\` (any number, any machine) to fire and deliver them.`);
   }
   // Seeded only now that the port is ours: a failed start prints no token and creates no user.
-  if (opts.demo !== false) await loadDemo(engine, people, print, { cases: opts.demoCases === true });
+  if (opts.demo !== false) await loadDemo(engine, people, print, { cases: opts.demoCases === true, attachments: attachments ?? createKnexAttachmentStore((engine.store as unknown as { knex: Parameters<typeof createKnexAttachmentStore>[0] }).knex) });
   const root = await initRoot(people, engine.clock, DEFAULT_ROOT);
   if (root) {
     print(`First start: created the root org "${root.orgId}" and its admin "${root.userId}" (run duban init before the first start to name them yourself).`);

@@ -35,7 +35,7 @@ const AUTHOR_ONLY_CODES = new Set(['definition_too_large', 'computed_variable', 
 
 /** Variables a notification provides besides `data.*`: the rest is an error at load time, not an empty string at send time. */
 const TEMPLATE_ROOTS: Record<string, ReadonlySet<string> | 'any'> = {
-  case: new Set(['id', 'org', 'workflowId', 'workflowTitle', 'state', 'seq', 'link']),
+  case: new Set(['id', 'org', 'workflowId', 'workflowTitle', 'state', 'seq', 'link', 'title', 'due']),
   event: new Set(['type', 'actorId', 'actorName']),
   deadline: 'any',
   recipient: new Set(['id', 'name', 'locale', 'org', 'roles']),

@@ -9,7 +9,7 @@
  */
 import express, { type Request, type Response } from 'express';
 import multer from 'multer';
-import { REDACTED_TEXT, type CaseRecord, type ObjectSchema, type StateValue, type WorkflowDefinition } from '../../engine/index.js';
+import { buildStateTree, REDACTED_TEXT, type CaseRecord, type ObjectSchema, type StateValue, type WorkflowDefinition } from '../../engine/index.js';
 import { assertWriter, visibleOrg, type Principal } from '../access.js';
 import { attachmentRefs, checkUpload, formatAttachmentRef, thumbnail, UPLOAD_LIMITS, type AttachmentStore } from '../attachments.js';
 import { bodyGuard } from '../body-guard.js';
@@ -110,11 +110,36 @@ export function casePages(deps: WebDeps, attachments: AttachmentStore): express.
     return { orgs: inScope.map((o) => ({ id: o.id, name: o.name, level: o.level })), users };
   };
 
+  /**
+   * The user's worklist: the tasks offered to their roles, and the tasks whose
+   * state lets one of their roles act (e.g. a township office that may accept a
+   * report the district reviewer holds) — whoever is told 【待办】 finds it here.
+   */
+  const worklist = async (p: Principal) => {
+    const orgsInScope = [...p.subtree];
+    const mine = await engine.listTasks({ roles: p.user.roles, orgs: orgsInScope, availableTo: p.user.id, orderBy: 'due', limit: 200 });
+    const seen = new Set(mine.map((t) => t.taskKey));
+    const others = (await engine.listTasks({ orgs: orgsInScope, availableTo: p.user.id, orderBy: 'due', limit: 500 })).filter((t) => !seen.has(t.taskKey));
+    const trees = new Map<string, ReturnType<typeof buildStateTree> | undefined>();
+    const actsOn = async (t: (typeof others)[number]) => {
+      const record = await engine.store.getCase(t.caseId);
+      if (!record) return false;
+      const key = `${record.workflowId}@${record.workflowVersion}`;
+      if (!trees.has(key)) trees.set(key, await defOf(record.workflowId, record.workflowVersion).then(buildStateTree).catch(() => undefined));
+      const node = trees.get(key)?.byId.get(t.stateId);
+      return Object.values(node?.def.on ?? {}).flatMap((x) => (Array.isArray(x) ? x : [x])).some((tr) => (tr.roles ?? []).some((r) => r !== 'system' && p.user.roles.includes(r)));
+    };
+    const extra = [];
+    for (const t of others) if (await actsOn(t)) extra.push(t);
+    const due = (t: { dueAt: string | null }) => t.dueAt ?? '9999';
+    return [...mine, ...extra].sort((a, b) => due(a).localeCompare(due(b)));
+  };
+
   router.get('/tasks', page(deps, async (_req, res, p) => {
     const now = engine.clock.now();
     const cal = await defaultCalendar(engine);
     const names = namesOf(deps.people, orgs);
-    const tasks = await engine.listTasks({ roles: p.user.roles, orgs: [...p.subtree], orderBy: 'due', limit: 200 });
+    const tasks = await worklist(p);
     const items = await Promise.all(tasks.map(async (t) => {
       const wf = await engine.registry.get(t.workflowId).catch(() => undefined);
       const record = await engine.store.getCase(t.caseId);
