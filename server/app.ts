@@ -85,7 +85,9 @@ export function createApp(options: AppOptions): express.Express {
   const dispatcher =
     options.dispatcher ??
     createDispatcher({ engine, directory: createPeopleDirectory(people, orgs), templates, channels: [createInboxChannel(engine.store.outbox.inbox)], logger: notificationLogger(logger), describeCase: createCaseDescriber(engine, people, orgs) });
-  const deps: RouteDeps = { engine, people, orgs, auth, logger, dispatcher, templates };
+  const knex = (engine.store as { knex?: Parameters<typeof createKnexAttachmentStore>[0] }).knex;
+  const attachments = options.attachments ?? (knex ? createKnexAttachmentStore(knex) : undefined);
+  const deps: RouteDeps = { engine, people, orgs, auth, logger, dispatcher, templates, attachments };
   const unbind = metrics.bindEngine(engine);
   const { config } = options;
   const sessions = createSessions(people, auth, engine.clock, { idleMs: config.DUBAN_SESSION_IDLE ?? DEFAULT_SESSION_POLICY.idleMs, absoluteMs: config.DUBAN_SESSION_MAX ?? DEFAULT_SESSION_POLICY.absoluteMs });
@@ -171,8 +173,6 @@ export function createApp(options: AppOptions): express.Express {
   const router = express.Router();
   mountRoutes(router, routes, { authenticate: auth.authenticate, validateResponses: options.validateResponses ?? false, beforeWrite: limits.write });
   app.use(router);
-  const knex = (engine.store as { knex?: Parameters<typeof createKnexAttachmentStore>[0] }).knex;
-  const attachments = options.attachments ?? (knex ? createKnexAttachmentStore(knex) : undefined);
   if (options.web !== false && !attachments) throw new Error('the web pages need an attachment store (pass options.attachments)');
   if (options.web !== false) app.use(webRouter({ ...deps, render: createRenderer(), sessions, limits, attachments: attachments!, publicOrigin: config.DUBAN_PUBLIC_URL && new URL(config.DUBAN_PUBLIC_URL).origin }));
 

@@ -6,6 +6,7 @@ import type { Engine, PeopleStore } from '../../engine/index.js';
 import type { Dispatcher, NotificationTemplates } from '../../notifications/index.js';
 import type { Authenticator, OrgDirectory } from '../access.js';
 import type { Logger } from '../logger.js';
+import type { AttachmentStore } from '../attachments.js';
 
 export interface RouteDeps {
   engine: Engine;
@@ -17,4 +18,6 @@ export interface RouteDeps {
   dispatcher: Dispatcher;
   /** What definitions are validated against (the engine's own catalog). */
   templates: NotificationTemplates;
+  /** Where evidence files are kept (case exports carry them). */
+  attachments?: AttachmentStore | undefined;
 }

@@ -273,7 +273,7 @@ export function casePages(deps: WebDeps, attachments: AttachmentStore): express.
     const deadlines = view.deadlines.map((d) => ({
       ...d, titleText: zh(d.title, '期限'),
       provisionalNote: d.provisional ? `${(d.provisionalYears ?? []).join('、')}年放假安排尚未公布，此到期日按法定节假日暂定，公布后将重新核定` : undefined,
-      due: d.overdue ? '已逾期' : d.remainingWorkdays === null ? '—' : d.remainingWorkdays === 0 ? '今日到期' : `剩 ${d.remainingWorkdays} 个工作日` }));
+      remaining: d.overdue ? '已逾期' : d.remainingWorkdays === null ? '—' : d.remainingWorkdays === 0 ? '今日到期' : `剩 ${d.remainingWorkdays} 个工作日` }));
     const tasks = await Promise.all(view.tasks.map(async (t) => ({ titleText: zh(t.title, '待办事项'), who: `${(await names.org(t.org)) ?? '—'} · ${roleTitle(t.role)}`, assignee: t.assignee ? ((await names.user(t.assignee)) ?? '办理人员') : undefined })));
     const title = await caseTitle(def, data, names);
     const doneLabel = extra.done === undefined ? undefined : zh(def.events?.[extra.done]?.title, '办理');
