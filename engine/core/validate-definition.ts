@@ -77,6 +77,12 @@ export function validateDefinition(input: unknown, options: ValidateOptions = {}
   };
 
   issues.push(...checkFieldSchema(def.data, ['data']));
+  // The case title names data fields, never confidential ones (it shows in every list and mail subject).
+  for (const m of (def.caseTitle ?? '').matchAll(/\{\{\s*([^}\s]*)\s*\}\}/g)) {
+    const field = def.data.properties[m[1]!];
+    if (!field) add('unknown_field', ['caseTitle'], `caseTitle names "${m[1]}", which is not a field of data`);
+    else if (field.confidential) add('confidential_in_title', ['caseTitle'], `caseTitle names the confidential field "${m[1]}"`);
+  }
   checkStructure(tree, add);
   checkConfidential(def, tree, add);
 

@@ -7,6 +7,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openCase, PAGES_ORIGIN, web } from './support-http.js';
 import { testServer, type TestServer } from './support.js';
 import { formFields, parseForm } from '../../server/web/forms.js';
+import { caseTitle, displayValue } from '../../server/web/display.js';
+import { validateDefinition } from '../../engine/index.js';
 
 let s: TestServer;
 beforeEach(async () => {
@@ -133,5 +135,36 @@ describe('forms from input schemas', () => {
       grade: 'major', due: '2026-03-05', at: '2026-03-02T02:30:00.000Z', cost: 12.5, ok: true, photos: ['a.jpg', 'b.jpg'], plan: { a: 'x' },
     });
     expect(parseForm(schema, { 'p.cost': 'abc', 'p.plan': '{bad' })).toEqual({ cost: 'abc', ok: false, plan: '{bad' });
+  });
+});
+
+describe('what a person reads of case data', () => {
+  const names = { user: async (id: string) => (id === 'u1' ? '张检' : undefined), org: async (id: string) => (id === 'o1' ? '清水镇' : undefined) };
+  const def = {
+    title: { zh: '隐患' }, caseTitle: '{{unit}} {{place}}：{{kind}}',
+    data: { type: 'object' as const, properties: { unit: { type: 'string' as const, refersTo: 'org' as const }, place: { type: 'string' as const }, kind: { type: 'string' as const, enum: ['dust'], enumTitles: { dust: '粉尘' } } } },
+  };
+
+  it('titles a case from its data, labels and names, falling back to the workflow title', async () => {
+    expect(await caseTitle(def, { unit: 'o1', place: '2号车间', kind: 'dust' }, names)).toBe('清水镇 2号车间：粉尘');
+    expect(await caseTitle(def, { place: '2号车间' }, names)).toBe('2号车间');
+    expect(await caseTitle(def, {}, names)).toBe('隐患');
+  });
+
+  it('shows booleans as 是/否, missing values as —, instants in Beijing time, ids as names', async () => {
+    expect(await displayValue({ type: 'boolean' }, false, names)).toBe('否');
+    expect(await displayValue(undefined, null, names)).toBe('—');
+    expect(await displayValue({ type: 'string', format: 'date-time' }, '2026-03-01T01:30:00.000Z', names)).toBe('2026-03-01 09:30');
+    expect(await displayValue({ type: 'string', format: 'date' }, '2026-03-05', names)).toBe('2026年3月5日');
+    expect(await displayValue({ type: 'string' }, 'u1', names)).toBe('张检');
+    expect(await displayValue({ type: 'array', items: { type: 'string', enum: ['dust'], enumTitles: { dust: '粉尘' } } }, ['dust'], names)).toBe('粉尘');
+  });
+
+  it('refuses a case title naming a missing or confidential field', () => {
+    const base = { id: 'tt', version: 1, title: 't', roles: ['clerk'], initial: 'a', states: { a: { type: 'final' } } };
+    const r = validateDefinition({ ...base, caseTitle: '{{nope}}', data: { type: 'object', properties: { who: { type: 'string', confidential: ['clerk'] } } } });
+    expect(r.ok).toBe(false);
+    const conf = validateDefinition({ ...base, caseTitle: '{{who}}', data: { type: 'object', properties: { who: { type: 'string', confidential: ['clerk'] } } } });
+    expect(conf.ok ? [] : conf.issues.map((i) => i.code)).toContain('confidential_in_title');
   });
 });
