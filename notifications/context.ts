@@ -24,6 +24,13 @@ export interface AppInfo {
   url: string;
 }
 
+/**
+ * What a message says of its case besides the step-time variables: the case's
+ * title, the title of the state named by `stateLabel` (undefined when unknown)
+ * and the nearest due time (`2026-03-05 24:00`), read at delivery.
+ */
+export type CaseDescriber = (caseId: string, stateLabel: string, locale: string) => Promise<{ title?: string | undefined; state?: string | undefined; due?: string | undefined } | undefined>;
+
 export interface DispatchContext {
   engine: Engine;
   outbox: OutboxStore;
@@ -38,6 +45,8 @@ export interface DispatchContext {
   app: AppInfo;
   calendarId: string;
   logger: NotificationLogger;
+  /** Names a case for its messages (title, state title, nearest due date); without it messages show the case id and state path. */
+  describeCase?: CaseDescriber | undefined;
   /** Tells the delivery mode (poller or queue) that rows became pending. */
   emitPending(rows: { id: string; at: string; attempts: number }[]): void;
 }

@@ -12,7 +12,7 @@
  */
 import { addDuration, type OrgStep } from '../engine/index.js';
 import type { Channel, OutgoingMessage } from './channel.js';
-import { ackUrl, calendarOf, errorText, isoAfter, type DispatchContext } from './context.js';
+import { ackUrl, calendarOf, errorText, isoAfter, type CaseDescriber, type DispatchContext } from './context.js';
 import { loadCaseInput, parseOutboxRow, warningOf, type OutboxPayload } from './outbox-row.js';
 import { dataFor, resolveRecipients, type Addressee } from './recipients.js';
 import { caseUrl } from './helpers.js';
@@ -78,7 +78,8 @@ async function deliverClaimed(ctx: DispatchContext, row: OutboxRecord, now: Date
       ctx.outbox.deliveries.record({ outboxId: row.id, recipient: a.key, userId: a.userId, address, channel, status, error, at: ctx.clock.now().toISOString() });
     let message: OutgoingMessage;
     try {
-      const rendered = ctx.templates.render(row.template, a.locale, contextFor(ctx, row, payload, a, ackDueAt, fields, caseOrgPath), { now, calendar });
+      const described = ctx.describeCase ? await ctx.describeCase(row.caseId, payload.vars.case.state, a.locale).catch(() => undefined) : undefined;
+      const rendered = ctx.templates.render(row.template, a.locale, contextFor(ctx, row, payload, a, ackDueAt, fields, caseOrgPath, described), { now, calendar });
       message = { notificationId: row.id, caseId: row.caseId, kind: row.kind, template: row.template, ...rendered, ackRequired: payload.ack !== null, ackUrl: payload.ack ? ackUrl(ctx.app, row.id) : null, ackDueAt, createdAt: row.createdAt };
     } catch (error) {
       // Rendering is deterministic: retrying cannot help, so the row goes dead with the reason.
@@ -127,11 +128,14 @@ async function dataFields(ctx: DispatchContext, caseId: string): Promise<string[
 }
 
 /** What one recipient's copy is rendered with. */
-function contextFor(ctx: DispatchContext, row: OutboxRecord, p: OutboxPayload, a: Addressee, ackDueAt: string | null, fields: readonly string[], caseOrgPath: readonly OrgStep[] | undefined): TemplateContext {
+function contextFor(
+  ctx: DispatchContext, row: OutboxRecord, p: OutboxPayload, a: Addressee, ackDueAt: string | null, fields: readonly string[], caseOrgPath: readonly OrgStep[] | undefined,
+  described?: Awaited<ReturnType<CaseDescriber>>,
+): TemplateContext {
   const v = p.vars;
   return {
     // Rows written before `stateTitle` existed name the state by its key.
-    case: { ...v.case, stateTitle: v.case.stateTitle ?? v.case.state, link: caseUrl(ctx.app.url, v.case.id) },
+    case: { ...v.case, stateTitle: v.case.stateTitle ?? v.case.state, link: caseUrl(ctx.app.url, v.case.id), ...(described ? { title: described.title, due: described.due ?? null, ...(described.state ? { state: described.state } : {}) } : {}) },
     data: dataFor(v.data, p.confidential, a.roles, fields, caseOrgPath && { org: a.orgId, caseOrgPath, locale: a.locale }),
     event: { type: v.event.type, actorId: v.event.actorId, actorName: v.event.actorName ?? null },
     ...(v.deadline ? { deadline: v.deadline } : {}),

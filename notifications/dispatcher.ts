@@ -12,7 +12,7 @@ import { randomBytes } from 'node:crypto';
 import { createPoller, inLanes, type Actor, type Clock, type Engine, type Poller } from '../engine/index.js';
 import { acknowledgeWarning, sweepWarnings, type AckResult } from './acks.js';
 import type { Channel, ChannelName } from './channel.js';
-import { defaultBackoffMs, errorText, type AppInfo, type DispatchContext, type NotificationLogger } from './context.js';
+import { defaultBackoffMs, errorText, type AppInfo, type CaseDescriber, type DispatchContext, type NotificationLogger } from './context.js';
 import { deliverRow, type DeliveryOutcome } from './deliver-row.js';
 import { NotificationError } from './errors.js';
 import type { RecipientDirectory } from './recipients.js';
@@ -47,6 +47,8 @@ export interface DispatcherOptions {
   /** Calendar for dates, working days and acknowledgement windows (default `cn`). */
   calendarId?: string | undefined;
   logger?: NotificationLogger | undefined;
+  /** Names cases in messages (title, state title, due date); see {@link CaseDescriber}. */
+  describeCase?: CaseDescriber | undefined;
 }
 
 /** How many rows are in each state. */
@@ -126,6 +128,7 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     app: options.app ?? { name: '督办 Duban', url: 'http://localhost:3000' },
     calendarId: options.calendarId ?? 'cn',
     logger: options.logger ?? silent,
+    describeCase: options.describeCase,
     emitPending,
   };
 

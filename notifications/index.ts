@@ -41,7 +41,7 @@ export { createMemoryDirectory, resolveRecipients, dataFor, type User, type Reci
 export { createDispatcher, type Dispatcher, type DispatcherOptions, type NotificationStats, type PendingListener } from './dispatcher.js';
 export type { DeliveryOutcome } from './deliver-row.js';
 export type { AckResult } from './acks.js';
-export { NOTIFICATIONS_ACTOR, defaultBackoffMs, type AppInfo, type NotificationLogger } from './context.js';
+export { NOTIFICATIONS_ACTOR, defaultBackoffMs, type AppInfo, type CaseDescriber, type NotificationLogger } from './context.js';
 export { escalationId, warningOf } from './outbox-row.js';
 export { createBullmqDelivery, notificationJobId, NotificationJobDataSchema, type BullmqDelivery, type BullmqDeliveryOptions } from './bullmq-delivery.js';
 export { NotificationError, NOTIFICATION_ERROR_CODES, type NotificationErrorCode } from './errors.js';

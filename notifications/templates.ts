@@ -41,7 +41,8 @@ export interface RenderedMessage {
 
 /** What a template is rendered with: the variables a notification provides (DESIGN §6). */
 export interface TemplateContext {
-  case: { id: string; org: string; workflowId: string; workflowTitle: unknown; state: string; stateTitle?: unknown; seq: number; link: string };
+  /** `title` and `due` (nearest due time, or null) when the dispatcher names cases (`describeCase`); `state` is then the state's title. */
+  case: { id: string; org: string; workflowId: string; workflowTitle: unknown; state: string; stateTitle?: unknown; seq: number; link: string; title?: string | undefined; due?: string | null | undefined };
   data: Record<string, unknown>;
   event: { type: string; actorId: string; actorName: string | null };
   deadline?: Record<string, unknown> | undefined;

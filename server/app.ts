@@ -4,11 +4,14 @@
  * with supertest on a temporary database.
  */
 import { randomUUID } from 'node:crypto';
+import compression from 'compression';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { Redis } from 'ioredis';
 import { z } from 'zod';
 import type { Engine } from '../engine/index.js';
 import { createDispatcher, createInboxChannel, createTemplateCatalog, type Dispatcher, type NotificationTemplates, type OutboxStore } from '../notifications/index.js';
+import { createCaseDescriber } from './case-describer.js';
+import { createKnexAttachmentStore, type AttachmentStore } from './attachments.js';
 import { createAuthenticator, createOrgDirectory, type OrgDirectory } from './access.js';
 import { bodyGuard } from './body-guard.js';
 import { DEFAULT_RATE_LIMITS, type Config } from './config.js';
@@ -63,6 +66,8 @@ export interface AppOptions {
   dispatcher?: Dispatcher | undefined;
   /** The org directory (default: a new one over `people`). */
   orgs?: OrgDirectory | undefined;
+  /** Where evidence files are kept (default: the `attachments` table of the engine's database). */
+  attachments?: AttachmentStore | undefined;
 }
 
 /** Accepts a caller's request id only when it is short and plain. */
@@ -83,8 +88,10 @@ export function createApp(options: AppOptions): express.Express {
   const templates = options.templates ?? createTemplateCatalog();
   const dispatcher =
     options.dispatcher ??
-    createDispatcher({ engine, outbox, directory: createPeopleDirectory(people, orgs), templates, channels: [createInboxChannel(outbox.inbox)], logger: notificationLogger(logger) });
-  const deps: RouteDeps = { engine, people, outbox, orgs, auth, logger, dispatcher, templates };
+    createDispatcher({ engine, outbox, directory: createPeopleDirectory(people, orgs), templates, channels: [createInboxChannel(outbox.inbox)], logger: notificationLogger(logger), describeCase: createCaseDescriber(engine, people, orgs) });
+  const knex = (engine.store as { knex?: Parameters<typeof createKnexAttachmentStore>[0] }).knex;
+  const attachments = options.attachments ?? (knex ? createKnexAttachmentStore(knex) : undefined);
+  const deps: RouteDeps = { engine, people, outbox, orgs, auth, logger, dispatcher, templates, attachments };
   const unbind = metrics.bindEngine(engine, outbox);
   const { config } = options;
   const sessions = createSessions(people, auth, engine.clock, { idleMs: config.DUBAN_SESSION_IDLE ?? DEFAULT_SESSION_POLICY.idleMs, absoluteMs: config.DUBAN_SESSION_MAX ?? DEFAULT_SESSION_POLICY.absoluteMs });
@@ -173,13 +180,16 @@ export function createApp(options: AppOptions): express.Express {
     });
     next();
   });
+  // Pages, JSON and the diagram script go compressed to clients that accept it.
+  app.use(compression());
   app.use(express.json({ limit: options.config.DUBAN_BODY_LIMIT }));
   app.use(bodyGuard);
 
   const router = express.Router();
   mountRoutes(router, routes, { authenticate: auth.authenticate, validateResponses: options.validateResponses ?? false, beforeWrite: limits.write });
   app.use(router);
-  if (options.web !== false) app.use(webRouter({ ...deps, render: createRenderer(), sessions, limits, publicOrigin: config.DUBAN_PUBLIC_URL && new URL(config.DUBAN_PUBLIC_URL).origin }));
+  if (options.web !== false && !attachments) throw new Error('the web pages need an attachment store (pass options.attachments)');
+  if (options.web !== false) app.use(webRouter({ ...deps, render: createRenderer(), sessions, limits, attachments: attachments!, publicOrigin: config.DUBAN_PUBLIC_URL && new URL(config.DUBAN_PUBLIC_URL).origin }));
 
   app.use((req: Request) => {
     throw new HttpError('not_found', `no route ${req.method} ${req.path}`);

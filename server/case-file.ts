@@ -15,6 +15,7 @@
  */
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import { attachmentRefs, type AttachmentStore } from './attachments.js';
 import type { CaseRedactor } from './confidential.js';
 import {
   builtinCalendars,
@@ -73,14 +74,22 @@ export const CaseFileSchema = z
     /** Calendar versions the events used that do not ship with the code. */
     calendars: z.array(z.record(z.string(), z.unknown())),
     events: z.array(EventRecordSchema).min(1),
+    /**
+     * The evidence files the events refer to (`att:<sha256>?…` references), their bytes in base64.
+     * When present, every referenced file must be here and hash to its reference.
+     */
+    attachments: z.array(z.object({ sha256: z.string().regex(/^[0-9a-f]{64}$/), name: z.string(), type: z.string(), size: z.number().int().nonnegative(), base64: z.string() })).optional(),
   })
   .meta({ id: 'CaseFile' });
 export type CaseFile = z.infer<typeof CaseFileSchema>;
 
 const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
 
-/** Builds the case file of a case, as `reader` may see it (everything, salts included, when omitted). Reads only. */
-export async function buildCaseFile(engine: Engine, caseId: string, reader?: CaseRedactor): Promise<CaseFile> {
+/**
+ * Builds the case file of a case, as `reader` may see it (everything, salts included, when omitted),
+ * with the bytes of the evidence files its events refer to when `attachments` is given. Reads only.
+ */
+export async function buildCaseFile(engine: Engine, caseId: string, reader?: CaseRedactor, attachments?: AttachmentStore): Promise<CaseFile> {
   const events = (await engine.history(caseId)).map((e) => (reader ? reader.exportEvent(e) : e));
   const record = (await engine.findCase(caseId))!;
   const stored = await engine.getDefinition(record.workflowId, record.workflowVersion);
@@ -104,7 +113,36 @@ export async function buildCaseFile(engine: Engine, caseId: string, reader?: Cas
     definition: { workflowId: record.workflowId, version: record.workflowVersion, hash: stored?.hash ?? '', definition: (stored?.definition ?? {}) as Record<string, unknown> },
     calendars,
     events: events as CaseFile['events'],
+    ...(attachments ? { attachments: await attachmentsOf(attachments, events) } : {}),
   };
+}
+
+/** The distinct files the events refer to, with their bytes (a file missing from the store is left out: the file then fails verification). */
+async function attachmentsOf(store: AttachmentStore, events: readonly { payload: unknown }[]): Promise<NonNullable<CaseFile['attachments']>> {
+  const out = new Map<string, NonNullable<CaseFile['attachments']>[number]>();
+  for (const ref of events.flatMap((e) => attachmentRefs(e.payload))) {
+    if (out.has(ref.sha256)) continue;
+    const bytes = await store.get(ref.sha256);
+    if (bytes) out.set(ref.sha256, { ...ref, base64: bytes.toString('base64') });
+  }
+  return [...out.values()];
+}
+
+/** When the file carries attachments: each referenced file is there and its bytes hash to the reference (and have its size). */
+function checkAttachments(file: CaseFile): VerifyFailure | undefined {
+  if (!file.attachments) return undefined;
+  const byHash = new Map(file.attachments.map((a) => [a.sha256, a]));
+  for (const e of file.events) {
+    for (const ref of attachmentRefs(e.payload)) {
+      const a = byHash.get(ref.sha256);
+      if (!a) return { caseId: file.case.id, seq: e.seq, reason: `attachment ${ref.name} (${ref.sha256.slice(0, 12)}…) is missing from the file` };
+      const bytes = Buffer.from(a.base64, 'base64');
+      if (createHash('sha256').update(bytes).digest('hex') !== ref.sha256 || bytes.length !== ref.size) {
+        return { caseId: file.case.id, seq: e.seq, reason: `attachment ${ref.name} does not match its hash (the file was altered)` };
+      }
+    }
+  }
+  return undefined;
 }
 
 /** What an offline check found. */
@@ -140,6 +178,8 @@ export async function verifyCaseFile(input: unknown): Promise<CaseFileReport> {
     prevHash = event.hash;
   }
   if (file.case.lastHash !== prevHash || file.case.version !== file.events.length) return fail(file.events.length, 'the case summary does not match its last event');
+  const badFile = checkAttachments(file);
+  if (badFile) return fail(badFile.seq, badFile.reason);
   const redacted = redactedValues(file);
   // The chain holds for what the reader sees; a replay needs the values the commitments stand for.
   if (redacted > 0) return { ok: true, caseId, events: file.events.length, redactedValues: redacted };

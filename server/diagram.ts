@@ -1,8 +1,8 @@
 /**
  * A workflow definition as a Mermaid `stateDiagram-v2`: compound states nest,
  * parallel regions are separated by `--`, final states lead to `[*]`, and
- * each transition is labelled with its event (`always`, `done` for the
- * eventless ones). Optionally the active states of a case are highlighted.
+ * each transition is labelled with its event's Chinese title (完成 for a
+ * compound state's end, no label for automatic ones). Optionally the active states of a case are highlighted.
  * Pure.
  */
 import { buildStateTree, resolveTarget, type LocalizedText, type StateNodeInfo, type StateValue, type WorkflowDefinition } from '../engine/index.js';
@@ -64,9 +64,10 @@ export function toMermaid(definition: Pick<WorkflowDefinition, 'initial' | 'stat
     if (t.source === tree.root) continue;
     const target = t.def.target ? resolveTarget(tree, t.source, t.def.target) : t.source;
     if (!target) continue;
-    const event = t.event === null ? 'always' : t.event === 'onDone' ? 'done' : t.event;
-    const title = t.event && definition.events?.[t.event]?.title;
-    lines.push(`  ${mermaidId(t.source)} --> ${mermaidId(target)}: ${label(title || undefined, event)}`);
+    // Chinese labels only: an event's title; 完成 when a compound state is done; none for automatic (eventless) transitions or untitled events.
+    const title = t.event === 'onDone' ? '完成' : t.event ? definition.events?.[t.event]?.title : undefined;
+    const text = title ? label(title, '') : '';
+    lines.push(`  ${mermaidId(t.source)} --> ${mermaidId(target)}${text ? `: ${text}` : ''}`);
   }
 
   if (active !== undefined) {

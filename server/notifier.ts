@@ -26,6 +26,7 @@ import {
   type OutboxStore,
 } from '../notifications/index.js';
 import type { Engine } from '../engine/index.js';
+import { createCaseDescriber } from './case-describer.js';
 import { createOrgDirectory, type OrgDirectory } from './access.js';
 import type { Config } from './config.js';
 import { createPeopleDirectory } from './directory.js';
@@ -146,6 +147,8 @@ export function createNotifier(options: NotifierOptions): Notifier {
     templates: options.templates,
     app,
     logger: options.dispatcher?.logger ?? notificationLogger(options.logger),
+    // Messages name the case by its title and due date, and its state by its Chinese title.
+    describeCase: options.dispatcher?.describeCase ?? createCaseDescriber(engine, options.people, orgs),
   });
   return {
     dispatcher,

@@ -23,10 +23,12 @@
  */
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
+import path from 'node:path';
 import { createBullmqScheduler, createPollingScheduler, type Scheduler } from '../engine/index.js';
 import { createBullmqDelivery, type BullmqDelivery } from '../notifications/index.js';
 import { createAnchorLoop, loadAnchorSetup, type AnchorLoop } from './anchoring.js';
 import { createApp } from './app.js';
+import { createFileAttachmentStore, createKnexAttachmentStore } from './attachments.js';
 import { ConfigError, type Config } from './config.js';
 import { loadDemo } from './demo-cases.js';
 import { createLogger, type Logger } from './logger.js';
@@ -103,7 +105,9 @@ export async function startServer(rt: Runtime, opts: StartServerOptions = {}): P
   metrics.bindScheduler(scheduler);
   const anchorLoop: AnchorLoop | undefined = anchorSetup && mode === 'embedded' ? createAnchorLoop({ anchors: rt.anchors, clock: engine.clock, logger }, anchorSetup) : undefined;
   let draining = false;
-  const app = createApp({ engine, people, outbox: rt.outbox, orgs, config, logger, metrics, templates: rt.templates, dispatcher: notifier.dispatcher, draining: () => draining });
+  // Evidence files: under the data dir beside the SQLite file; with PostgreSQL in its `attachments` table (every process reads them).
+  const attachments = config.DATABASE_URL ? undefined : createFileAttachmentStore(path.join(path.dirname(path.resolve(config.DUBAN_DB)), 'attachments'));
+  const app = createApp({ engine, people, outbox: rt.outbox, orgs, config, logger, metrics, templates: rt.templates, dispatcher: notifier.dispatcher, draining: () => draining, attachments });
   await scheduler.start();
 
   let server: Server;
@@ -137,7 +141,7 @@ export async function startServer(rt: Runtime, opts: StartServerOptions = {}): P
     print(`Mode: distributed — timers and notifications are armed as BullMQ jobs on ${redactUrl(config.REDIS_URL!)}; run \`duban worker\` (any number, any machine) to fire and deliver them.`);
   }
   // Seeded only now that the port is ours: a failed start prints no token and creates no user.
-  if (opts.demo !== false) await loadDemo(engine, people, print, { cases: opts.demoCases === true });
+  if (opts.demo !== false) await loadDemo(engine, people, print, { cases: opts.demoCases === true, attachments: attachments ?? createKnexAttachmentStore((engine.store as unknown as { knex: Parameters<typeof createKnexAttachmentStore>[0] }).knex) });
   const root = await initRoot(people, engine.clock, DEFAULT_ROOT);
   if (root) {
     print(`First start: created the root org "${root.orgId}" and its admin "${root.userId}" (run duban init before the first start to name them yourself).`);

@@ -193,6 +193,7 @@ export const accidentWorkflow = {
   id: 'accident',
   version: 1,
   title: { zh: '生产安全事故调查处理挂牌督办', en: 'Accident investigation under listed supervision' },
+  caseTitle: '{{enterpriseName}} {{location}} {{accidentType}}事故',
   description: {
     zh: '事故报告、定级、挂牌督办、调查（技术鉴定中止计时、延期）、批复、“四不放过”、摘牌、结案及整改评估',
     en: 'Report, grade, list, investigate (appraisal pauses the clock, extension), approve, four no-let-go, delist, close and evaluate an accident',

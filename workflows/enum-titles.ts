@@ -1,5 +1,5 @@
 /**
- * What pages show for the enum codes of the built-in workflows: every code a
+ * What pages, forms and mails show for the enum codes of the built-in workflows (one table): every code a
  * built-in field offers has its Chinese title here, and
  * {@link addEnumTitles} writes them into each field as `enumTitles`, so a
  * form offers "网格巡查" and the case page shows it, never `gridPatrol`.
@@ -148,7 +148,14 @@ export const ENUM_TITLES: Readonly<Record<string, string>> = {
   hospitalOrPolice: '医院或公安机关通报',
   hazardOrIllegalProduction: '事故隐患或非法违法生产经营行为',
   concealedAccident: '瞒报谎报生产安全事故',
+  // 页面所用的其他代码
+
 };
+
+/** The `enumTitles` of a field over `codes` (value → title; codes without a title are left out). */
+export function titlesOf(codes: readonly (string | number | boolean)[]): Record<string, string> {
+  return Object.fromEntries(codes.map(String).filter((c) => ENUM_TITLES[c] !== undefined).map((c) => [c, ENUM_TITLES[c]!]));
+}
 
 /** The codes of the definition's enum fields that have no title here (a test keeps it empty for the built-ins). */
 export function untitledEnumCodes(definition: unknown): string[] {
@@ -162,7 +169,7 @@ export function untitledEnumCodes(definition: unknown): string[] {
 /** Writes `enumTitles` into every enum field of the definition that has none and whose codes all have a title. */
 export function addEnumTitles<T extends WorkflowDefinitionInput>(definition: T): T {
   walk(definition, (field) => {
-    if (field.enumTitles === undefined && field.enum.every((v) => typeof v === 'string' && v in ENUM_TITLES)) field.enumTitles = field.enum.map((v) => ENUM_TITLES[v as string]!);
+    if (field.enumTitles === undefined && field.enum.every((v) => typeof v === 'string' && v in ENUM_TITLES)) field.enumTitles = titlesOf(field.enum as string[]);
   });
   return definition;
 }
@@ -170,7 +177,7 @@ export function addEnumTitles<T extends WorkflowDefinitionInput>(definition: T):
 interface EnumField {
   type: string;
   enum: unknown[];
-  enumTitles?: string[];
+  enumTitles?: Record<string, string>;
 }
 
 function walk(node: unknown, visit: (field: EnumField) => void): void {

@@ -4,6 +4,7 @@
  * helper returns a JSON value of the definition format.
  */
 import type { FieldSchema } from '../engine/index.js';
+import { titlesOf } from './enum-titles.js';
 
 /** A required-looking text field (at least one character). */
 export const text = (title: string): FieldSchema => ({ type: 'string', title, minLength: 1 });
@@ -15,7 +16,7 @@ export const flag = (title: string): FieldSchema => ({ type: 'boolean', title })
 /** A non-negative integer count. */
 export const count = (title: string): FieldSchema => ({ type: 'integer', title, minimum: 0 });
 /** An enumeration of string codes. */
-export const oneOf = (title: string, values: readonly string[]): FieldSchema => ({ type: 'string', title, enum: [...values] });
+export const oneOf = (title: string, values: readonly string[]): FieldSchema => ({ type: 'string', title, enum: [...values], enumTitles: titlesOf(values) });
 /** A list of texts (at least `minItems`, default 1). */
 export const texts = (title: string, minItems = 1): FieldSchema => ({ type: 'array', title, items: { type: 'string', minLength: 1 }, minItems });
 /** An object with the given properties, all of `required` present. */

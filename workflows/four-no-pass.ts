@@ -338,6 +338,7 @@ export const fourNoPassWorkflow = {
   id: 'four-no-pass',
   version: 1,
   title: { zh: '“四不放过”结案把关', en: 'Four no-let-go closure gate' },
+  caseTitle: '{{accidentName}}',
   description: { zh: '未挂牌督办事故的“四不放过”落实与结案', en: 'Closure of an accident that is not listed: the four conditions, then closing' },
   roles: [...fourNoPassRoles, 'safetyCommitteeOffice'],
   data: {

@@ -40,6 +40,7 @@
  *   triage there.
  */
 import { defineWorkflow } from '../engine/index.js';
+import { titlesOf } from './enum-titles.js';
 import { assigned, notice, role } from './notices.js';
 
 const ENTERPRISE = ['enterpriseSafetyOfficer', 'enterprisePrincipal'];
@@ -54,7 +55,7 @@ const text = (title: string) => ({ type: 'string', title, minLength: 1 }) as con
 const date = (title: string) => ({ type: 'string', title, format: 'date' }) as const;
 const instant = (title: string) => ({ type: 'string', title, format: 'date-time' }) as const;
 const flag = (title: string) => ({ type: 'boolean', title }) as const;
-const files = (title: string) => ({ type: 'array', title, items: { type: 'string', minLength: 1 }, minItems: 1 }) as const;
+const files = (title: string) => ({ type: 'array', title, items: { type: 'string', minLength: 1, contentMediaType: 'image/*' }, minItems: 1 }) as const;
 const GRADES = ['general', 'major'];
 
 /** Copies payload fields into data fields of the same name (absent optional fields become null). */
@@ -88,10 +89,10 @@ const enterpriseLadder = [
 const regulatorLadder = (superior: string) => [{ after: '2 workdays', notify: notice('escalated', 'escalated', role(superior)) }];
 
 const reportFields = {
-  source: { type: 'string', title: '隐患来源', enum: ['selfCheck', 'gridPatrol', 'inspection', 'covertInspection', 'tipOff', 'campaign'] },
+  source: { type: 'string', title: '隐患来源', enum: ['selfCheck', 'gridPatrol', 'inspection', 'covertInspection', 'tipOff', 'campaign'], enumTitles: titlesOf(['selfCheck', 'gridPatrol', 'inspection', 'covertInspection', 'tipOff', 'campaign']) },
   location: text('隐患位置'),
-  gridId: text('所属网格'),
-  enterpriseId: text('生产经营单位'),
+  gridId: { ...text('所属网格'), refersTo: 'org' },
+  enterpriseId: { ...text('生产经营单位'), refersTo: 'enterprise' },
   sector: text('行业领域'),
   description: text('隐患描述'),
   photos: files('现场照片、视频'),
@@ -161,6 +162,7 @@ export const hazardWorkflow = defineWorkflow({
   id: 'hazard',
   version: 1,
   title: { zh: '事故隐患排查治理', en: 'Hazard lifecycle' },
+  caseTitle: '{{enterpriseId}} {{location}}：{{description}}',
   description: { zh: '隐患上报、受理、分级、整改（一般、重大）、复查验收、挂牌督办至销号；企业自查的一般隐患由企业自行整改销号', en: 'Report, triage, grade, rectify (general or major), re-inspect, list and write off a hazard; a company rectifies and closes the general hazards of its own check' },
   roles: ['enterpriseSafetyOfficer', 'enterprisePrincipal', 'gridOfficer', 'townshipSafetyOffice', 'inspector', 'regulatorReviewer', 'regulatorLeader', 'safetyCommitteeOffice', 'safetyCommitteeLeader', 'expert', 'assessmentAgency', 'system'],
   data: {
@@ -174,7 +176,7 @@ export const hazardWorkflow = defineWorkflow({
       acceptComment: text('受理意见'),
       acceptedBy: text('受理人'),
       acceptedAt: instant('受理时间'),
-      rejectReason: { type: 'string', title: '不予受理原因', enum: ['notAHazard', 'duplicate', 'insufficientInfo'] },
+      rejectReason: { type: 'string', title: '不予受理原因', enum: ['notAHazard', 'duplicate', 'insufficientInfo'], enumTitles: titlesOf(['notAHazard', 'duplicate', 'insufficientInfo']) },
       rejectComment: text('不予受理说明'),
       duplicateOf: text('重复的隐患编号'),
       transferOrg: text('接收单位'),
@@ -199,7 +201,7 @@ export const hazardWorkflow = defineWorkflow({
       photosAfter: files('整改后照片'),
       planDeadline: date('治理方案报送期限'),
       suspended: flag('停产停业（停止使用）'),
-      suspensionScope: { type: 'string', title: '停产范围', enum: ['full', 'partial'] },
+      suspensionScope: { type: 'string', title: '停产范围', enum: ['full', 'partial'], enumTitles: titlesOf(['full', 'partial']) },
       hazardReport: { type: 'object', title: '重大事故隐患报告', properties: hazardReportFields, required: Object.keys(hazardReportFields) },
       rectificationPlan: { type: 'object', title: '重大事故隐患治理方案', properties: planFields, required: Object.keys(planFields) },
       workersCongressReport: { type: 'object', title: '向职工代表大会报告情况', properties: congressFields, required: Object.keys(congressFields) },
@@ -419,7 +421,7 @@ export const hazardWorkflow = defineWorkflow({
           input: {
             type: 'object',
             properties: {
-              rejectReason: { type: 'string', title: '不予受理原因', enum: ['notAHazard', 'duplicate', 'insufficientInfo'] },
+              rejectReason: { type: 'string', title: '不予受理原因', enum: ['notAHazard', 'duplicate', 'insufficientInfo'], enumTitles: titlesOf(['notAHazard', 'duplicate', 'insufficientInfo']) },
               rejectComment: text('说明'),
               duplicateOf: text('重复的隐患编号'),
             },

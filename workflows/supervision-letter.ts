@@ -49,6 +49,7 @@ export const supervisionAssignmentWorkflow = defineWorkflow({
   id: 'supervision-assignment',
   version: 1,
   title: { zh: '督办事项承办', en: 'Supervision assignment' },
+  caseTitle: '{{unitName}}：{{title}}',
   description: { zh: '承办单位签收、办理、回复督办事项，督办机关审核；逾期催办、通报', en: 'A recipient unit acknowledges, handles and replies to a supervision letter; the office reviews; overdue → reminders and circular' },
   roles: ['unitHandler', 'unitHead', 'safetyCommitteeOffice', 'system'],
   data: {
@@ -306,6 +307,7 @@ export const supervisionLetterWorkflow = defineWorkflow({
   id: 'supervision-letter',
   version: 1,
   title: { zh: '督办函', en: 'Supervision letter' },
+  caseTitle: '{{letterNo}} {{title}}',
   description: { zh: '拟稿、核稿、签发、交办各承办单位、催办、通报、约谈、审结、归档', en: 'Draft, review, sign and dispatch a letter to the units; remind, circulate, interview; complete and archive' },
   roles: ['safetyCommitteeOffice', 'regulatorReviewer', 'regulatorLeader', 'safetyCommitteeLeader', 'governmentLeader', 'unitHandler', 'unitHead', 'system'],
   data: {

@@ -128,6 +128,7 @@ export const tipOffWorkflow = defineWorkflow({
   id: 'tip-off',
   version: 1,
   title: { zh: '安全生产举报', en: 'Work-safety tip-off' },
+  caseTitle: '{{reportedParty}} {{location}}：{{content}}',
   description: { zh: '举报受理、核查（60日，可延长30日）、立案隐患、答复举报人、复核、奖励审查', en: 'Accept, verify (60 days, +30), open a hazard case, reply to the tipster, review on dispute, reward' },
   roles: ['tipster', 'tipOffOfficer', 'inspector', 'regulatorReviewer', 'regulatorLeader', 'superiorDepartmentLeader', 'rewardCommittee', 'system'],
   data: {

@@ -241,6 +241,7 @@ export const WorkflowDefinitionSchema = z
     version: z.number().int().positive().describe('1, 2, …; a stored version never changes, new content needs a new version'),
     title: LocalizedTextSchema.describe('the workflow\'s name on pages'),
     description: LocalizedTextSchema.optional().describe('what it is for'),
+    caseTitle: z.string().min(1).max(500).optional().describe('how pages, worklists and mail subjects name a case: a template over its data, e.g. "{{enterpriseId}} · {{location}}"; fields render with their enumTitles; an empty result falls back to the workflow title').meta({ examples: ['{{location}} {{description}}'] }),
     roles: z.array(RoleIdSchema).min(1).describe('every role a transition or task names ("system" included when the system sends events)'),
     data: ObjectSchemaSchema.default({ type: 'object', properties: {} }).describe('the schema of the case data'),
     /** Calendar used by deadlines without their own (default `cn`). */

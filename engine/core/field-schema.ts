@@ -17,8 +17,6 @@ export interface FieldSchema {
   title?: string | undefined;
   description?: string | undefined;
   enum?: (string | number | boolean)[] | undefined;
-  /** What pages show for each `enum` value, in the same order (a person never reads the codes). */
-  enumTitles?: string[] | undefined;
   format?: (typeof STRING_FORMATS)[number] | undefined;
   minLength?: number | undefined;
   maxLength?: number | undefined;
@@ -32,6 +30,16 @@ export interface FieldSchema {
   required?: string[] | undefined;
   additionalProperties?: boolean | undefined;
   default?: unknown;
+  /** What pages show for each enum value (value → label, e.g. `{ "selfCheck": "企业自查" }`); pages show the value itself without one. */
+  enumTitles?: Record<string, string> | undefined;
+  /**
+   * The media type of a file field (standard JSON Schema keyword): on a string field or the items of a list
+   * of strings it makes the field an attachment — the web forms offer an upload (`image/*` opens the camera on
+   * a phone) and store an attachment reference (see `server/attachments.ts`).
+   */
+  contentMediaType?: string | undefined;
+  /** The field holds the id of an org (`org`; `enterprise`: an enterprise org) or of a user: pages show the name, forms offer a picker within the user's jurisdiction. */
+  refersTo?: 'org' | 'enterprise' | 'user' | undefined;
   /**
    * Only these readers may see the field (e.g. a tipster's identity): `{ roles, org }` with `org` one of
    * `sameOrg`, `jurisdiction` (default) or `{ levels }`, or a plain list of roles. Top-level data fields
@@ -57,7 +65,6 @@ export const FieldSchemaSchema: z.ZodType<FieldSchema> = z.lazy(() =>
       title: z.string().optional(),
       description: z.string().optional(),
       enum: z.array(z.union([z.string(), z.number(), z.boolean()])).min(1).optional(),
-      enumTitles: z.array(z.string().min(1)).optional(),
       format: z.enum(STRING_FORMATS).optional(),
       minLength: z.number().int().nonnegative().optional(),
       maxLength: z.number().int().nonnegative().optional(),
@@ -71,6 +78,9 @@ export const FieldSchemaSchema: z.ZodType<FieldSchema> = z.lazy(() =>
       required: z.array(z.string()).optional(),
       additionalProperties: z.boolean().optional(),
       default: z.json().optional(),
+      enumTitles: z.record(z.string(), z.string().min(1)).optional(),
+      contentMediaType: z.string().regex(/^[a-z]+\/([a-z0-9.+-]+|\*)$/, 'a media type such as image/* or application/pdf').optional(),
+      refersTo: z.enum(['org', 'enterprise', 'user']).optional(),
       confidential: ConfidentialSchema.optional(),
     })
     .strict(),
@@ -126,7 +136,10 @@ export function checkFieldSchema(schema: FieldSchema | ObjectSchema, path: (stri
       if (!valueMatchesType(v, schema.type)) add(['enum', i], `enum value ${JSON.stringify(v)} is not of type ${schema.type}`);
     });
   }
-  if ('enumTitles' in schema && schema.enumTitles && schema.enumTitles.length !== (schema.enum?.length ?? 0)) add(['enumTitles'], `"enumTitles" needs one title for each of the ${schema.enum?.length ?? 0} enum values`);
+  if ('enumTitles' in schema && schema.enumTitles) {
+    const values = new Set((schema.enum ?? (schema.type === 'boolean' ? [true, false] : [])).map(String));
+    for (const key of Object.keys(schema.enumTitles)) if (!values.has(key)) add(['enumTitles', key], `"${key}" is not one of the field's values`);
+  }
   for (const [name, child] of Object.entries(props)) issues.push(...checkFieldSchema(child, [...path, 'properties', name]));
   if ('items' in schema && schema.items) issues.push(...checkFieldSchema(schema.items, [...path, 'items']));
   return issues;

@@ -35,7 +35,7 @@ const AUTHOR_ONLY_CODES = new Set(['definition_too_large', 'computed_variable', 
 
 /** Variables a notification provides besides `data.*`: the rest is an error at load time, not an empty string at send time. */
 const TEMPLATE_ROOTS: Record<string, ReadonlySet<string> | 'any'> = {
-  case: new Set(['id', 'org', 'workflowId', 'workflowTitle', 'state', 'stateTitle', 'seq', 'link']),
+  case: new Set(['id', 'org', 'workflowId', 'workflowTitle', 'state', 'stateTitle', 'seq', 'link', 'title', 'due']),
   event: new Set(['type', 'actorId', 'actorName']),
   deadline: 'any',
   recipient: new Set(['id', 'name', 'locale', 'org', 'roles']),
@@ -77,6 +77,12 @@ export function validateDefinition(input: unknown, options: ValidateOptions = {}
   };
 
   issues.push(...checkFieldSchema(def.data, ['data']));
+  // The case title names data fields, never confidential ones (it shows in every list and mail subject).
+  for (const m of (def.caseTitle ?? '').matchAll(/\{\{\s*([^}\s]*)\s*\}\}/g)) {
+    const field = def.data.properties[m[1]!];
+    if (!field) add('unknown_field', ['caseTitle'], `caseTitle names "${m[1]}", which is not a field of data`);
+    else if (field.confidential) add('confidential_in_title', ['caseTitle'], `caseTitle names the confidential field "${m[1]}"`);
+  }
   checkStructure(tree, add);
   checkConfidential(def, tree, add);
 

@@ -106,7 +106,7 @@ function summary(r: CaseRecord, now: Date) {
   };
 }
 
-export function caseRoutes({ engine, orgs, people }: RouteDeps): Route[] {
+export function caseRoutes({ engine, orgs, people, attachments }: RouteDeps): Route[] {
   return [
     route(
       {
@@ -255,7 +255,7 @@ export function caseRoutes({ engine, orgs, people }: RouteDeps): Route[] {
       },
       async ({ res, params, principal }) => {
         const record = await visibleCase(engine, principal!, params.id);
-        const file = await buildCaseFile(engine, params.id, await redactorFor(engine, orgs, principal!.actor, record));
+        const file = await buildCaseFile(engine, params.id, await redactorFor(engine, orgs, principal!.actor, record), attachments);
         res.setHeader('Content-Disposition', `attachment; filename="case-${encodeURIComponent(params.id)}.json"`);
         return file;
       },

@@ -7,6 +7,7 @@ import type { Dispatcher, NotificationTemplates, OutboxStore } from '../../notif
 import type { Authenticator, OrgDirectory } from '../access.js';
 import type { Logger } from '../logger.js';
 import { type PeopleStore } from '../people-ports.js';
+import type { AttachmentStore } from '../attachments.js';
 
 export interface RouteDeps {
   engine: Engine;
@@ -20,4 +21,6 @@ export interface RouteDeps {
   dispatcher: Dispatcher;
   /** What definitions are validated against (the engine's own catalog). */
   templates: NotificationTemplates;
+  /** Where evidence files are kept (case exports carry them). */
+  attachments?: AttachmentStore | undefined;
 }

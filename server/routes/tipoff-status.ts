@@ -111,7 +111,7 @@ export function tipOffStatusRoutes({ engine, orgs }: RouteDeps, limits: RateLimi
   /** The tip-off whose code this is, or undefined. */
   const find = async (code: string): Promise<CaseRecord | undefined> => {
     const hash = queryCodeHash(code);
-    const rows = await engine.store.listCases({ workflowId: WORKFLOW, text: hash, limit: 5 });
+    const rows = await engine.listCases({ workflowId: WORKFLOW, text: hash, limit: 5 });
     return rows.find((r) => (r.state.data as Record<string, unknown>).queryCodeHash === hash);
   };
   /** Counts the lookup against the client's IP (failed ones only) and answers the status, or 404. */

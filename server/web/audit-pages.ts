@@ -4,7 +4,7 @@
  * the admin pages (validate and register a definition, see its diagram).
  */
 import express from 'express';
-import { EngineError, formatPath, formatStateValue, REDACTED_TEXT, validateDefinition, type WorkflowDefinition } from '../../engine/index.js';
+import { EngineError, formatPath, REDACTED_TEXT, validateDefinition, type FieldSchema, type ObjectSchema, type StateDefinition, type WorkflowDefinition } from '../../engine/index.js';
 import { markersToText, redactorFor } from '../confidential.js';
 import { bodyGuard } from '../body-guard.js';
 import { toMermaid } from '../diagram.js';
@@ -12,7 +12,42 @@ import { definitionVisibility, ownerName, registrationOwner } from '../definitio
 import { HttpError, toErrorAnswer } from '../http-errors.js';
 import { visibleCase } from '../routes/cases.js';
 import { page, sendPage, type WebDeps } from './context.js';
-import { actorLabel, zh } from './render.js';
+import { zh } from './render.js';
+import { caseTitle, dataRows, namesOf, roleTitle, type DataRow } from './display.js';
+import { stateTitle } from './context.js';
+
+/** History labels of events the engine itself sends. */
+const ENGINE_EVENT_LABELS: Record<string, string> = {
+  'deadline.rebaselined': '按正式放假安排重新核定期限', 'deadline.extend': '延长期限', 'notification.acknowledged': '确认收到预警', 'task.claim': '认领任务',
+  'task.release': '退回任务', 'task.transfer': '转办任务', 'child.done': '下级案件办结', 'case.created': '创建案件',
+};
+
+/** A verification failure in Chinese. */
+function failureText(reason: string): string {
+  if (/altered/.test(reason)) return '记录内容与其哈希不符（记录被改动过）';
+  if (/prev_hash/.test(reason)) return '记录与前一条记录的哈希不衔接（记录被删除、插入或改动过）';
+  if (/missing/.test(reason)) return '缺少记录';
+  if (/replayed state differs/.test(reason)) return '按流程重放得到的状态与记录的状态不一致';
+  if (/replay refuses/.test(reason)) return '流程重放拒绝了这条记录';
+  if (/case row/.test(reason)) return '案件当前状态与最后一条记录不一致';
+  if (/definition/.test(reason)) return '无法载入案件所用的流程定义版本';
+  return '记录校验未通过';
+}
+
+/** Every field a definition names (case data and every event input), for labelling payloads. */
+function allFields(def: WorkflowDefinition): ObjectSchema {
+  const properties: Record<string, FieldSchema> = { ...(def.data?.properties ?? {}) };
+  const walk = (states: Record<string, StateDefinition> | undefined) => {
+    for (const st of Object.values(states ?? {})) {
+      for (const t of Object.values(st.on ?? {}).flatMap((x) => (Array.isArray(x) ? x : [x]))) {
+        for (const [k, f] of Object.entries((t.input as ObjectSchema | undefined)?.properties ?? {})) properties[k] ??= f;
+      }
+      walk(st.states);
+    }
+  };
+  walk(def.states);
+  return { type: 'object', properties };
+}
 
 export function auditPages(deps: WebDeps): express.Router {
   const { engine, orgs } = deps;
@@ -27,24 +62,33 @@ export function auditPages(deps: WebDeps): express.Router {
     const at = Math.min(Math.max(1, Number.parseInt(String(req.query.at ?? events.length), 10) || events.length), events.length);
     const report = await engine.verify(caseId);
     const failure = report.failures[0];
-    const def = (await engine.registry.get(record.workflowId, record.workflowVersion)).definition as WorkflowDefinition;
-    let replayed: { stateLabel: string; data: unknown } | undefined;
+    const def = (await engine.registry.get(record.workflowId, record.workflowVersion)).definition as WorkflowDefinition & { caseTitle?: string };
+    const names = namesOf(deps.people, orgs);
+    const fields = allFields(def);
+    let replayed: { stateLabel: string; rows: DataRow[] } | undefined;
     let replayError: string | undefined;
     try {
       const r = await engine.replay(caseId, { atSeq: at });
-      replayed = { stateLabel: formatStateValue(r.state.value), data: red.data(r.state.data, `「${REDACTED_TEXT}」`) };
+      replayed = { stateLabel: stateTitle(def, r.state.value), rows: await dataRows(fields, red.data(r.state.data, `「${REDACTED_TEXT}」`) as Record<string, unknown>, names, { skipMissing: true }) };
     } catch (err) {
-      replayError = err instanceof EngineError ? `${err.code}: ${err.message}` : String(err);
+      replayError = err instanceof EngineError ? `重放失败：${failureText(err.message)}` : '重放失败。';
     }
     const event = events[at - 1]!;
-    const steps = events.map((e) => ({
-      seq: e.seq, at: e.at, actor: actorLabel(e.actor), label: zh(def.events?.[e.type]?.title, e.type), current: e.seq === at,
+    const labelOf = (type: string) => zh(def.events?.[type]?.title, ENGINE_EVENT_LABELS[type] ?? '办理');
+    const steps = await Promise.all(events.map(async (e) => ({
+      seq: e.seq, at: e.at, actor: e.actor.name ?? (await names.user(e.actor.id)) ?? '系统', label: labelOf(e.type), current: e.seq === at,
       status: !failure || e.seq < failure.seq ? 'ok' : e.seq === failure.seq ? 'broken' : 'unverified',
-    }));
-    sendPage(deps, res, 'audit', `审计 ${caseId}`, p, {
-      caseId, at, total: events.length, prev: at > 1 ? at - 1 : undefined, next: at < events.length ? at + 1 : undefined,
-      event: { ...event, payload: markersToText(event.payload), label: zh(def.events?.[event.type]?.title, event.type), recordedState: formatStateValue(event.state.value) },
-      replayed, replayError, report, failure, steps, diagram: toMermaid(def, event.state.value),
+    })));
+    const title = await caseTitle(def, red.data(record.state.data) as Record<string, unknown>, names);
+    sendPage(deps, res, 'audit', `审计：${title}`, p, {
+      caseId, encodedId: encodeURIComponent(caseId), caseTitle: title, at, total: events.length, prev: at > 1 ? at - 1 : undefined, next: at < events.length ? at + 1 : undefined,
+      event: {
+        seq: event.seq, at: event.at, hash: event.hash, prevHash: event.prevHash, label: labelOf(event.type), recordedState: stateTitle(def, event.state.value),
+        actorName: event.actor.name ?? (await names.user(event.actor.id)) ?? '系统', actorOrg: event.actor.org ? ((await names.org(event.actor.org)) ?? '—') : '—',
+        issuedBy: event.actor.issuedBy ? (event.actor.issuedBy.name ?? (await names.user(event.actor.issuedBy.id)) ?? '管理员') : undefined,
+        rows: await dataRows(fields, markersToText(event.payload) as Record<string, unknown>, names),
+      },
+      replayed, replayError, report, failure: failure && { seq: failure.seq, text: failureText(failure.reason) }, steps, diagram: toMermaid(def, event.state.value),
     });
   }));
 
@@ -97,7 +141,7 @@ export function auditPages(deps: WebDeps): express.Router {
     const owner = await engine.registry.ownerOf(id, wf.definition.version);
     if (!(await definitionVisibility(deps.orgs, p))(owner)) throw new HttpError('workflow_not_found', `流程 ${wf.ref} 不存在`);
     const def = wf.definition as WorkflowDefinition;
-    sendPage(deps, res, 'workflow', `流程 ${wf.ref}`, p, { ref: wf.ref, wfTitle: zh(def.title, def.id), description: zh(def.description), diagram: toMermaid(def), roles: def.roles.join(', '), owner: await ownerName(deps.orgs, owner) });
+    sendPage(deps, res, 'workflow', `流程：${zh(def.title, '流程')}`, p, { ref: wf.ref, version: def.version, wfTitle: zh(def.title, '流程'), description: zh(def.description), diagram: toMermaid(def), roles: def.roles.filter((r) => r !== 'system').map(roleTitle).join('、'), owner: await ownerName(deps.orgs, owner) });
   }));
 
   return router;

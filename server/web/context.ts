@@ -10,6 +10,9 @@ import type { RateLimits } from '../rate-limits.js';
 import type { RouteDeps } from '../routes/deps.js';
 import type { Sessions } from '../sessions.js';
 import type { Renderer } from './render.js';
+import type { AttachmentStore } from '../attachments.js';
+import { roleTitle } from './display.js';
+import { pageError } from './page-errors.js';
 
 /** The cookie that carries the web session id (never an API token). */
 export const SESSION_COOKIE = 'duban_session';
@@ -18,6 +21,8 @@ export interface WebDeps extends RouteDeps {
   render: Renderer;
   sessions: Sessions;
   limits: RateLimits;
+  /** Where evidence files are kept. */
+  attachments: AttachmentStore;
   /** The origin the pages are reached at (`DUBAN_PUBLIC_URL`), accepted as same-origin besides the request's own host. */
   publicOrigin?: string | undefined;
 }
@@ -46,7 +51,7 @@ export function sessionCookie(req: Request, value: string, maxAgeSeconds: number
 export function sendPage(deps: WebDeps, res: Response, view: string, title: string, p: Principal | undefined, context: Record<string, unknown> = {}, status = 200): void {
   const unread = typeof res.locals.unread === 'number' ? res.locals.unread : 0;
   res.status(status).type('text/html; charset=utf-8').send(
-    deps.render.page(view, { ...context, calendarNotice: res.locals.calendarNotice as string[] | undefined, title, me: p && { id: p.user.id, name: p.user.name, org: p.user.orgId, roles: p.user.roles.join(', '), isAdmin: p.isAdmin, isAuditor: p.isAuditor, unread } }),
+    deps.render.page(view, { ...context, calendarNotice: res.locals.calendarNotice as string[] | undefined, title, me: p && { id: p.user.id, name: p.user.name, org: (res.locals.orgName as string | undefined) ?? '', roles: p.user.roles.map(roleTitle).join('、'), isAdmin: p.isAdmin, isAuditor: p.isAuditor, unread } }),
   );
 }
 
@@ -83,6 +88,7 @@ export function page(deps: WebDeps, handler: (req: Request, res: Response, p: Pr
     try {
       if (req.method === 'POST') await deps.limits.write(req, res, p);
       res.locals.unread = await unreadCount(deps, p);
+      res.locals.orgName = (await deps.orgs.get(p.user.orgId).catch(() => undefined))?.name;
       await handler(req, res, p);
     } catch (err) {
       renderError(deps, res, p, err);
@@ -94,7 +100,8 @@ export function page(deps: WebDeps, handler: (req: Request, res: Response, p: Pr
 export function renderError(deps: WebDeps, res: Response, p: Principal | undefined, err: unknown): void {
   const a = toErrorAnswer(err);
   if (a.unexpected) deps.logger.error({ err, reqId: res.locals.reqId }, 'unexpected error on a page');
-  sendPage(deps, res, 'error', '出错了', p, { error: a.body.error }, a.status);
+  const error = pageError(err);
+  sendPage(deps, res, a.status === 404 ? 'not-found' : 'error', a.status === 404 ? '页面不存在' : '出错了', p, { error, status: a.status }, a.status);
 }
 
 /** The http(s) URL a header names, or undefined (absent, `null`, not a URL). */

@@ -5,12 +5,15 @@
  * everything works without JavaScript.
  */
 import express, { type Response } from 'express';
+import type { WorkflowDefinition } from '../../engine/index.js';
+import { redactorFor } from '../confidential.js';
+import { caseTitle, namesOf } from './display.js';
 import { inboxItemId, warningOf } from '../../notifications/index.js';
 import type { Principal } from '../access.js';
 import { bodyGuard } from '../body-guard.js';
 import { HttpError, toErrorAnswer } from '../http-errors.js';
 import { acknowledgeAs, adminRow, hidingForeign, markAllRead, myItem, notificationView, outboxRowView, outboxScope, type NotificationView } from '../routes/notifications.js';
-import { page, sendPage, type WebDeps } from './context.js';
+import { page, sendPage, stateTitle, type WebDeps } from './context.js';
 import { type AckRecord, type InboxItem } from '../../notifications/index.js';
 
 /** Chinese labels of the notification kinds. */
@@ -31,6 +34,37 @@ function itemView(n: NotificationView) {
   };
 }
 
+/** The title and current state of the cases items name (for cases the reader may see), each read once. */
+function caseLinesOf(deps: WebDeps) {
+  return (p: Principal) => {
+    const names = namesOf(deps.people, deps.orgs);
+    const memo = new Map<string, Promise<{ caseTitle?: string; caseState?: string; encodedCaseId: string }>>();
+    return (caseId: string) => {
+      if (!memo.has(caseId)) {
+        memo.set(caseId, (async () => {
+          const encodedCaseId = encodeURIComponent(caseId);
+          const record = await deps.engine.findCase(caseId);
+          if (!record || !p.subtree.has(record.org)) return { encodedCaseId };
+          const def = (await deps.engine.registry.get(record.workflowId, record.workflowVersion)).definition as WorkflowDefinition & { caseTitle?: string };
+          const red = await redactorFor(deps.engine, deps.orgs, p.actor, record);
+          return { encodedCaseId, caseTitle: await caseTitle(def, red.data(record.state.data) as Record<string, unknown>, names), caseState: record.status === 'done' ? '已办结' : stateTitle(def, record.state.value) };
+        })());
+      }
+      return memo.get(caseId)!;
+    };
+  };
+}
+
+/**
+ * A message body as the inbox shows it: the item links to its case already,
+ * so lines carrying the link go, and the case number reads as the case title.
+ */
+export function inboxBody(body: string, caseId: string, title: string | undefined): string {
+  const lines = body.split('\n').filter((l) => !/https?:\/\//.test(l));
+  const text = lines.join('\n').replace(/\n{3,}/g, '\n\n').trim();
+  return title ? text.split(caseId).join(`「${title}」`).replace(/（案件编号\s*「[^」]*」）/g, '') : text;
+}
+
 const MAX_UNREAD = 200;
 const MAX_READ = 50;
 
@@ -39,14 +73,19 @@ export function inboxPages(deps: WebDeps): express.Router {
   const router = express.Router();
   const form = [express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 10 }), bodyGuard];
   const now = () => engine.clock.now().toISOString();
+  const caseLines = caseLinesOf(deps);
 
   const inboxPage = async (res: Response, p: Principal, extra: Record<string, unknown> = {}, status = 200) => {
     const acks = new Map<string, AckRecord | undefined>();
     const unread = await outbox.inbox.list(p.user.id, { unreadOnly: true, limit: MAX_UNREAD });
     const recent = (await outbox.inbox.list(p.user.id, { limit: MAX_READ + unread.length })).filter((i) => i.readAt !== null).slice(0, MAX_READ);
+    const cases = caseLines(p);
     const view = async (items: typeof unread) => {
       const out = [];
-      for (const item of items) out.push(itemView(await notificationView(outbox, p, item, acks)));
+      for (const item of items) {
+        const c = await cases(item.caseId);
+        out.push({ ...itemView(await notificationView(outbox, p, item, acks)), ...c, body: inboxBody(item.body, item.caseId, c.caseTitle) });
+      }
       return out;
     };
     res.locals.unread = await outbox.inbox.countUnread(p.user.id);
@@ -89,7 +128,8 @@ export function inboxPages(deps: WebDeps): express.Router {
 
   // The page e-mailed warnings link to (`<DUBAN_PUBLIC_URL>/notifications/<id>/ack`): the warning and the button.
   const ackPage = async (res: Response, p: Principal, id: string, extra: Record<string, unknown> = {}, status = 200) => {
-    const n = itemView(await notificationView(outbox, p, await hidingForeign(engine, outbox, p, id, () => itemFor(p, id))));
+    const item = await hidingForeign(engine, outbox, p, id, () => itemFor(p, id));
+    const n = { ...itemView(await notificationView(outbox, p, item)), ...(await caseLines(p)(item.caseId)) };
     sendPage(deps, res, 'notification-ack', `确认预警 ${n.subject}`, p, { n, ...extra }, status);
   };
 

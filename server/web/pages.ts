@@ -1,44 +1,27 @@
 /**
  * The web pages (server-rendered, no build step, forms work without
- * JavaScript): login with a token (opening a session), the worklist, case lists, a case page with
- * its diagram, deadlines, a form per allowed event and the timeline; the
+ * JavaScript): login with a token (opening a session), static assets and the
+ * 404 page here; the worklist, case lists, 新建 and the case page live in
+ * `case-pages.ts`, printable documents in `print-pages.ts`, the
  * audit view and the admin pages live in `audit-pages.ts`, the inbox and the
  * outbox admin page in `inbox-pages.ts`.
  */
-import { ownerName } from '../definition-owners.js';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import express, { type Request, type Response } from 'express';
-import { formatStateValue, GuardFailedError, REDACTED_TEXT, type ObjectSchema, type WorkflowDefinition } from '../../engine/index.js';
-import type { Principal } from '../access.js';
-import { assertWriter } from '../access.js';
 import { bodyGuard } from '../body-guard.js';
-import { redactorFor, searchExcludedFields } from '../confidential.js';
-import { toMermaid } from '../diagram.js';
-import { HttpError, toErrorAnswer } from '../http-errors.js';
-import { visibleCase } from '../routes/cases.js';
+import { toErrorAnswer } from '../http-errors.js';
 import { auditPages } from './audit-pages.js';
-import { defaultCalendar, dueText, page, readCookie, refuseCrossSite, renderError, sendPage, SESSION_COOKIE, sessionCookie, sessionOf, stateTitle, type WebDeps } from './context.js';
-import { formFields, parseForm } from './forms.js';
+import { casePages } from './case-pages.js';
+import { printPages } from './print-pages.js';
+import { readCookie, refuseCrossSite, renderError, sendPage, SESSION_COOKIE, sessionCookie, sessionOf, type WebDeps } from './context.js';
 import { inboxPages } from './inbox-pages.js';
-import { actorLabel, VIEWS_DIR, zh } from './render.js';
+import { VIEWS_DIR } from './render.js';
 
 const require = createRequire(import.meta.url);
 
-/** History labels of events the engine itself sends (a definition cannot title them). */
-const ENGINE_EVENT_LABELS: Record<string, string> = {
-  'case.created': '立案',
-  'case.childDone': '关联案件办结',
-  'deadline.remind': '期限提醒',
-  'deadline.due': '期限届满',
-  'deadline.escalate': '逾期升级督办',
-  'deadline.extend': '延长期限',
-  'deadline.rebaselined': '按正式放假安排重新核定期限',
-};
-
 /** Creates the router of the web pages. Marked `webPages` so the OpenAPI test can tell it from the API. */
 export function webRouter(deps: WebDeps): express.Router {
-  const { engine, orgs } = deps;
   const router = express.Router();
   (router as unknown as { webPages: boolean }).webPages = true;
   // Form bodies get the same guard as JSON ones (NUL characters and the like never reach the engine).
@@ -46,8 +29,10 @@ export function webRouter(deps: WebDeps): express.Router {
   // Before any page: a POST that does not come from these pages goes no further.
   router.use(refuseCrossSite(deps));
 
-  router.get('/static/style.css', (_req, res) => res.type('text/css').set('Cache-Control', 'public, max-age=3600').sendFile(path.join(VIEWS_DIR, 'style.css')));
-  router.get('/static/mermaid.min.js', (_req, res) => res.type('application/javascript').set('Cache-Control', 'public, max-age=86400').sendFile(require.resolve('mermaid/dist/mermaid.min.js')));
+  // Static assets are addressed by a version of their content (`?v=`): cached for a year, never stale.
+  const LONG_CACHE = 'public, max-age=31536000, immutable';
+  router.get('/static/style.css', (_req, res) => res.type('text/css').set('Cache-Control', LONG_CACHE).sendFile(path.join(VIEWS_DIR, 'style.css')));
+  router.get('/static/mermaid.min.js', (_req, res) => res.type('application/javascript').set('Cache-Control', LONG_CACHE).sendFile(require.resolve('mermaid/dist/mermaid.min.js')));
 
   router.get('/', async (req, res) => res.redirect(303, (await sessionOf(deps, req)) ? '/tasks' : '/login'));
   router.get('/login', (req, res) => sendPage(deps, res, 'login', '登录', undefined, { next: safeNext(req.query.next) }));
@@ -78,80 +63,17 @@ export function webRouter(deps: WebDeps): express.Router {
     res.redirect(303, '/login');
   });
 
-  router.get('/tasks', page(deps, async (_req, res, p) => {
-    const now = engine.clock.now();
-    const cal = await defaultCalendar(engine);
-    const tasks = await engine.listTasks({ roles: p.user.roles, orgs: [...p.subtree], orderBy: 'due', limit: 200 });
-    const items = await Promise.all(tasks.map(async (t) => {
-      const wf = await engine.registry.get(t.workflowId).catch(() => undefined);
-      return { ...t, titleText: zh(t.title, t.stateId), workflowTitle: zh(wf?.definition.title, t.workflowId), orgName: (await orgs.get(t.org))?.name ?? t.org, due: dueText(cal, now, t.dueAt) };
-    }));
-    sendPage(deps, res, 'tasks', '我的待办', p, { items });
-  }));
-
-  router.get('/cases', page(deps, async (req, res, p) => {
-    const text = typeof req.query.text === 'string' && req.query.text.trim() ? req.query.text.trim().slice(0, 100) : undefined;
-    const now = engine.clock.now();
-    const cal = await defaultCalendar(engine);
-    const rows = await engine.listCases({ orgs: [...p.subtree], text, textExcludes: text === undefined ? undefined : await searchExcludedFields(engine), limit: 100 });
-    const items = await Promise.all(rows.map(async (r) => {
-      const next = (r.state.deadlines ?? []).filter((d) => d.status !== 'paused').map((d) => d.dueAt).sort()[0] ?? null;
-      return { id: r.id, workflowId: r.workflowId, stateLabel: formatStateValue(r.state.value), status: r.status, orgName: (await orgs.get(r.org))?.name ?? r.org, updatedAt: r.updatedAt, due: dueText(cal, now, next) };
-    }));
-    sendPage(deps, res, 'cases', '案件', p, { items, text });
-  }));
-
-  const casePage = async (res: Response, p: Principal, caseId: string, extra: Record<string, unknown> = {}, status = 200) => {
-    const record = await visibleCase(engine, p, caseId);
-    const view = await engine.getCase(caseId, p.actor);
-    const def = (await engine.registry.get(view.workflowId, view.workflowVersion)).definition as WorkflowDefinition;
-    const props = def.data?.properties ?? {};
-    const red = await redactorFor(engine, orgs, p.actor, record);
-    // An enum code shows as its title.
-    const shown = (k: string, v: unknown) => props[k]?.enumTitles?.[props[k]?.enum?.indexOf(v as string) ?? -1] ?? v;
-    const data = Object.entries(red.data(view.data, `「${REDACTED_TEXT}」`)).map(([k, raw]) => ({ key: k, label: props[k]?.title ?? k, value: ((v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v)))(shown(k, raw)) }));
-    const events = p.isAuditor ? [] : (view.availableEvents ?? []);
-    const forms = events.map((e) => ({ type: e.type, label: zh(def.events?.[e.type]?.title, e.type), fields: formFields(e.input as ObjectSchema | undefined) }));
-    const history = (await engine.history(caseId)).map((e) => ({ seq: e.seq, at: e.at, actor: actorLabel(e.actor), label: zh(def.events?.[e.type]?.title, ENGINE_EVENT_LABELS[e.type] ?? e.type), type: e.type, state: stateTitle(def, e.state.value) }));
-    const deadlines = view.deadlines.map((d) => ({
-      ...d, titleText: zh(d.title, d.key),
-      provisionalNote: d.provisional ? `${(d.provisionalYears ?? []).join('、')}年放假安排尚未公布，此到期日按法定节假日暂定，公布后将重新核定` : undefined,
-      due: d.overdue ? '已逾期' : d.remainingWorkdays === null ? '—' : d.remainingWorkdays === 0 ? '今日到期' : `剩 ${d.remainingWorkdays} 个工作日` }));
-    sendPage(deps, res, 'case', `案件 ${caseId}`, p, {
-      c: view, stateTitle: stateTitle(def, view.value), workflowTitle: zh(def.title, def.id), orgName: (await orgs.get(view.org))?.name ?? view.org, data, deadlines, forms, history: history.reverse(),
-      diagram: toMermaid(def, view.value), tasks: view.tasks.map((t) => ({ ...t, titleText: zh(t.title, t.stateId) })),
-      ownerName: await ownerName(orgs, view.workflowOwner), incomingFrom: view.parent?.handOver ? ((await orgs.get(view.parent.handOver.fromOrg))?.name ?? '其他机构') : undefined, ...extra,
-    }, status);
-  };
-
-  router.get('/cases/:id', page(deps, async (req, res, p) => {
-    await casePage(res, p, String(req.params.id), { done: typeof req.query.done === 'string' ? req.query.done : undefined });
-  }));
-
-  router.post('/cases/:id/events', form, page(deps, async (req, res, p) => {
-    const caseId = String(req.params.id);
-    const body = (req.body ?? {}) as Record<string, unknown>;
-    try {
-      await visibleCase(engine, p, caseId);
-      assertWriter(p);
-      const type = typeof body._type === 'string' ? body._type : '';
-      const view = await engine.getCase(caseId, p.actor);
-      const event = view.availableEvents?.find((e) => e.type === type);
-      if (!event) throw new HttpError('invalid_request', `事件 ${type} 现在不可提交 (not available now)`);
-      const expected = Number(body._expectedVersion);
-      await engine.send(caseId, { type, payload: parseForm(event.input as ObjectSchema | undefined, body), expectedVersion: Number.isInteger(expected) ? expected : undefined }, p.actor);
-      res.redirect(303, `/cases/${encodeURIComponent(caseId)}?done=${encodeURIComponent(type)}`);
-    } catch (err) {
-      // The page is Chinese: a refused guard shows the definition's zh wording (or a plain zh sentence, never the event id).
-      const a = toErrorAnswer(err, 'zh-CN');
-      if (a.unexpected || a.body.error.code === 'case_not_found') return renderError(deps, res, p, err);
-      const error = err instanceof GuardFailedError && err.guardMessage === undefined ? { ...a.body.error, message: '不满足办理此操作的条件' } : a.body.error;
-      await casePage(res, p, caseId, { error }, a.status);
-    }
-  }));
-
+  router.use(casePages(deps, deps.attachments));
   router.use(auditPages(deps));
   router.use(inboxPages(deps));
+  router.use(printPages(deps));
+  // Any other page: a page saying so (the API keeps its JSON answer).
+  router.use(async (req: Request, res: Response, next: express.NextFunction) => {
+    if (req.path.startsWith('/api/') || !['GET', 'HEAD'].includes(req.method) || !req.accepts('html')) return next();
+    res.locals.route = 'web 404';
+    const p = await sessionOf(deps, req).catch(() => undefined);
+    sendPage(deps, res, 'not-found', '页面不存在', p, { path: req.path }, 404);
+  });
   return router;
 }
 

@@ -3,6 +3,7 @@
  * one layout, and helpers for the things every page shows (localized text,
  * times in Asia/Shanghai, JSON).
  */
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -57,6 +58,7 @@ export function createRenderer(): Renderer {
   hb.registerHelper('due', (iso: unknown) => dueTime(iso));
   hb.registerHelper('json', (value: unknown) => JSON.stringify(value, null, 2));
   hb.registerHelper('eq', (a: unknown, b: unknown) => a === b);
+  hb.registerHelper('kb', (n: unknown) => (typeof n === 'number' ? (n >= 1024 * 1024 ? `${(n / 1024 / 1024).toFixed(1)} MB` : `${Math.max(1, Math.round(n / 1024))} KB`) : ''));
   hb.registerHelper('short', (hash: unknown) => (typeof hash === 'string' ? hash.slice(0, 12) : ''));
   const templates = new Map<string, Handlebars.TemplateDelegate>();
   for (const file of fs.readdirSync(VIEWS_DIR)) {
@@ -68,11 +70,13 @@ export function createRenderer(): Renderer {
   }
   const layout = templates.get('layout');
   if (!layout) throw new Error(`no layout.hbs in ${VIEWS_DIR}`);
+  // The stylesheet's URL carries a hash of its content, so browsers may keep it for a year.
+  const assetVersion = createHash('sha256').update(fs.readFileSync(path.join(VIEWS_DIR, 'style.css'))).digest('hex').slice(0, 10);
   return {
     page(view, context) {
       const t = templates.get(view);
       if (!t) throw new Error(`no template ${view}.hbs`);
-      return layout({ ...context, body: t(context) });
+      return layout({ ...context, assetVersion, body: t(context) });
     },
   };
 }

@@ -10,7 +10,9 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { hashEvent } from '../../engine/index.js';
+import { createKnexAttachmentStore } from '../../server/attachments.js';
 import { verifyCaseFile, type CaseFile } from '../../server/case-file.js';
+import { loadDemoCases } from '../../server/demo-cases.js';
 import { as, openCase } from './support-http.js';
 import { testServer, type TestServer } from './support.js';
 
@@ -34,6 +36,27 @@ describe('case file', () => {
     const file = await exported();
     expect(file.events).toHaveLength(3);
     expect(await verifyCaseFile(JSON.parse(JSON.stringify(file)))).toEqual({ ok: true, caseId: file.case.id, events: 3 });
+  });
+
+  it('carries the evidence files and verifies them offline; one changed byte of a file fails it', async () => {
+    const store = createKnexAttachmentStore((s.fresh.store as unknown as { knex: Parameters<typeof createKnexAttachmentStore>[0] }).knex);
+    await loadDemoCases(s.engine, s.people, store);
+    const file = (await as(s, 'auditor').get('/api/v1/cases/DEMO-H-0005/export')).body as CaseFile;
+    expect(file.attachments!.length).toBeGreaterThanOrEqual(3);
+    expect(file.attachments!.every((a) => a.type === 'image/jpeg' && Buffer.from(a.base64, 'base64').length === a.size)).toBe(true);
+    expect(await verifyCaseFile(JSON.parse(JSON.stringify(file)))).toMatchObject({ ok: true, caseId: 'DEMO-H-0005' });
+
+    const altered = JSON.parse(JSON.stringify(file)) as CaseFile;
+    const bytes = Buffer.from(altered.attachments![0]!.base64, 'base64');
+    bytes[bytes.length >> 1] = bytes[bytes.length >> 1]! ^ 0x01;
+    altered.attachments![0]!.base64 = bytes.toString('base64');
+    const report = await verifyCaseFile(altered);
+    expect(report.ok).toBe(false);
+    expect(report.failure!.reason).toMatch(/does not match its hash/);
+
+    const missing = JSON.parse(JSON.stringify(file)) as CaseFile;
+    missing.attachments = missing.attachments!.slice(1);
+    expect((await verifyCaseFile(missing)).failure!.reason).toMatch(/is missing from the file/);
   });
 
   it('verifies a case whose deadlines used a calendar added after the built-in ones', async () => {

@@ -21,18 +21,18 @@ const nested = WorkflowDefinitionSchema.parse({
 });
 
 describe('toMermaid', () => {
-  it('draws states, the initial arrow, finals and labelled transitions', () => {
+  it('draws states, the initial arrow, finals and transitions (labelled only by Chinese event titles)', () => {
     const text = toMermaid(WorkflowDefinitionSchema.parse(counterWorkflow));
-    expect(text.split('\n')).toEqual(expect.arrayContaining(['stateDiagram-v2', '  [*] --> open', '  closed --> [*]', '  open --> review: submit', '  review --> open: sendBack', '  open --> open: note']));
+    expect(text.split('\n')).toEqual(expect.arrayContaining(['stateDiagram-v2', '  [*] --> open', '  closed --> [*]', '  open --> review', '  review --> open', '  open --> open']));
   });
 
   it('nests compound states, separates parallel regions with -- and keeps equal keys apart', () => {
     const text = toMermaid(nested);
     expect(text).toContain('  state checks {');
     expect(text).toContain('    --');
-    expect(text).toContain('checks__cause__pending --> checks__cause__done: found');
-    expect(text).toContain('checks__people__pending --> checks__people__done: found');
-    expect(text).toContain('checks --> closed: done');
+    expect(text).toContain('checks__cause__pending --> checks__cause__done');
+    expect(text).toContain('checks__people__pending --> checks__people__done');
+    expect(text).toContain('checks --> closed: 完成');
     expect(text).toContain('state "已结案  quoted" as closed');
   });
 
@@ -45,5 +45,15 @@ describe('toMermaid', () => {
     const text = toMermaid(WorkflowDefinitionSchema.parse(hazardWorkflow));
     expect(text).toContain('state active {');
     expect(text.split('\n').filter((l) => l.includes('-->')).length).toBeGreaterThan(20);
+  });
+});
+
+describe('toMermaid labels', () => {
+  it('labels the hazard workflow in Chinese only: no English "always" or event ids on its edges', () => {
+    const text = toMermaid(WorkflowDefinitionSchema.parse(hazardWorkflow));
+    const labels = text.split('\n').filter((l) => l.includes('-->') && l.includes(': ')).map((l) => l.split(': ')[1]!);
+    expect(labels.length).toBeGreaterThan(10);
+    for (const l of labels) expect(l).not.toMatch(/[A-Za-z]/);
+    expect(text).not.toContain('always');
   });
 });

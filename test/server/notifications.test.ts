@@ -279,7 +279,7 @@ describe('web pages', () => {
     expect(ackPage.text).toContain('待确认');
     const stranger = await request(s.app).get(`/notifications/${enc(warning)}/ack`).set(await web(s, 'inspector'));
     expect(stranger.status).toBe(403);
-    expect(stranger.text).toContain('not_a_recipient');
+    expect(stranger.text).toContain('您不是这条预警的接收人');
     const signedOut = await request(s.app).get(`/notifications/${enc(warning)}/ack`);
     expect(signedOut.status).toBe(303);
     expect(signedOut.headers.location).toBe(`/login?next=${enc(`/notifications/${enc(warning)}/ack`)}`);

@@ -85,7 +85,7 @@ describe.skipIf(!CHROMIUM)('web pages in chromium', () => {
     await expect(pageOf.locator('.kv').first().textContent()).resolves.toContain('现场检查发现消防通道堵塞');
     await pageOf.click('form[data-event=submit] button[type=submit]');
     await pageOf.waitForURL(/done=submit/);
-    await expect(pageOf.locator('#state').textContent()).resolves.toBe('review');
+    await expect(pageOf.locator('#state').getAttribute('data-state')).resolves.toBe('review');
     await expect(pageOf.locator('form.event').count()).resolves.toBe(0);
     await expect(pageOf.locator('#timeline li').count()).resolves.toBe(3);
     await shot('04-case-advanced');
@@ -98,13 +98,14 @@ describe.skipIf(!CHROMIUM)('web pages in chromium', () => {
     await shot('05-worklist-chief');
   });
 
-  it('shows form errors on the case page with the field path', async () => {
+  it('shows form errors on the case page in Chinese, under the form that was refused', async () => {
     const id = await openCase(s, 'chief-donghu', { workflowId: 'permit' });
     await login('chief-donghu');
     await pageOf.goto(`${base}/cases/${id}`);
     await pageOf.$eval('form[data-event=reject] [name="p.reason"]', (el) => el.removeAttribute('required'));
     await pageOf.click('form[data-event=reject] button[type=submit]');
-    await expect(pageOf.locator('.alert').textContent()).resolves.toContain('invalid_input');
+    await pageOf.waitForURL(/\?form=/);
+    await expect(pageOf.locator('form[data-event=reject] .alert').textContent()).resolves.toContain('填写的内容有误');
     await shot('06-case-form-error');
   });
 

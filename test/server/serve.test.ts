@@ -48,7 +48,7 @@ describe('startServer', () => {
       try {
         if (start === 1) {
           expect(lines.some((l) => l.startsWith('Demo users created'))).toBe(true);
-          expect(lines).toContain('Demo cases opened: DEMO-H-0001, DEMO-H-0002');
+          expect(lines).toContain('Demo cases opened: DEMO-H-0001, DEMO-H-0002, DEMO-H-0003, DEMO-H-0004, DEMO-H-0005');
           adminToken = lines.find((l) => l.trimStart().startsWith('admin '))!.trim().split(/\s+/).pop()!;
         } else {
           // Nothing new to create, so nothing secret to show: no token, no first-start line.
@@ -59,7 +59,7 @@ describe('startServer', () => {
         const orgs = await fetch(`${running.url}/api/v1/orgs`, { headers: { Authorization: `Bearer ${adminToken}` } });
         expect(((await orgs.json()) as { items: unknown[] }).items).toHaveLength(12);
         const cases = await fetch(`${running.url}/api/v1/cases?workflow=hazard`, { headers: { Authorization: `Bearer ${adminToken}` } });
-        expect(((await cases.json()) as { items: unknown[] }).items).toHaveLength(2);
+        expect(((await cases.json()) as { items: unknown[] }).items).toHaveLength(5);
       } finally {
         await running.shutdown('test');
       }

@@ -24,6 +24,7 @@ import * as m010 from './010-definition-owners.js';
 import * as m014 from './014-case-snapshots.js';
 import * as m018 from './018-timer-claim-index.js';
 import * as m015 from './015-outbox-input.js';
+import * as m016 from './016-attachments.js';
 
 /** One named migration. */
 export interface NamedMigration {
@@ -50,6 +51,7 @@ export const MIGRATIONS: readonly NamedMigration[] = [
   { name: '014-case-snapshots', ...m014 },
   { name: '018-timer-claim-index', ...m018 },
   { name: '015-outbox-input', ...m015 },
+  { name: '016-attachments', ...m016 },
 ];
 
 /** Name of knex's bookkeeping table (and, with `_lock`, of its lock table). */
