@@ -5,9 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { createManualClock } from '../../engine/index.js';
-import type { Dispatcher } from '../../notifications/index.js';
 import { createAckSweeper } from '../../server/worker.js';
-import { type OutboxStore } from '../../notifications/outbox-ports.js';
 
 const T0 = Date.parse('2026-03-02T02:00:00.000Z');
 
