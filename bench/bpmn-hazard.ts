@@ -9,7 +9,7 @@ import { EventEmitter } from 'node:events';
 import { Engine } from 'bpmn-engine';
 
 /** The user tasks in the order they are signalled (the Duban events of the same path). */
-export const BPMN_TASKS = ['submit', 'accept', 'grade', 'issueOrder', 'submitRectification', 'startVerify', 'pass'] as const;
+export const BPMN_TASKS = ['submit', 'accept', 'grade', 'issueOrder', 'submitRectification', 'pass'] as const;
 
 const task = (id: string, name: string) => `<userTask id="${id}" name="${name}" />`;
 
@@ -24,7 +24,6 @@ export const hazardBpmn = `<?xml version="1.0" encoding="UTF-8"?>
     ${task('issueOrder', '下达整改指令书')}
     ${task('majorPath', '重大隐患治理')}
     ${task('submitRectification', '报告整改完成')}
-    ${task('startVerify', '开始复查')}
     ${task('pass', '复查通过')}
     <endEvent id="closed" />
     <sequenceFlow id="f1" sourceRef="start" targetRef="submit" />
@@ -37,8 +36,7 @@ export const hazardBpmn = `<?xml version="1.0" encoding="UTF-8"?>
     <sequenceFlow id="toMajor" sourceRef="byGrade" targetRef="majorPath" />
     <sequenceFlow id="f5" sourceRef="issueOrder" targetRef="submitRectification" />
     <sequenceFlow id="f6" sourceRef="majorPath" targetRef="submitRectification" />
-    <sequenceFlow id="f7" sourceRef="submitRectification" targetRef="startVerify" />
-    <sequenceFlow id="f8" sourceRef="startVerify" targetRef="pass" />
+    <sequenceFlow id="f7" sourceRef="submitRectification" targetRef="pass" />
     <sequenceFlow id="f9" sourceRef="pass" targetRef="closed" />
   </process>
 </definitions>`;

@@ -1,7 +1,7 @@
 /**
  * One hazard case of the built-in `hazard` workflow driven through the engine
  * from report to close on its general path: create → submit → accept → grade
- * (general) → issueOrder → submitRectification → startVerify → pass. The same
+ * (general) → issueOrder → submitRectification → pass. The same
  * commands, as plain data, drive the raw-SQLite floor and the bpmn-engine peer.
  */
 import type { Engine } from '../engine/index.js';
@@ -37,7 +37,6 @@ export function hazardCommands(): Array<{ type: string; role: string; payload: R
     { type: 'grade', role: 'inspector', payload: { grade: 'general', responsibleUnit: 'E-1001 设备科', rectificationDeadline: due } },
     { type: 'issueOrder', role: 'inspector', payload: { orderNo: '（2026）应急责改〔001〕号', orderDeadline: due, measures: '加装泄爆装置' } },
     { type: 'submitRectification', role: 'enterpriseSafetyOfficer', payload: { rectificationEvidence: ['files/after.jpg'], rectificationCost: 12000, completedOn: inDays(10) } },
-    { type: 'startVerify', role: 'inspector', payload: {} },
     { type: 'pass', role: 'gridOfficer', payload: { reinspectionOpinion: '整改到位，同意销号', signatures: ['张三', '李四'] } },
   ];
 }

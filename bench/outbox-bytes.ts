@@ -28,7 +28,6 @@ const steps: [string, string, Record<string, unknown>?][] = [
   ['grade', 'inspector', { grade: 'general', responsibleUnit: 'E-1001 设备科', rectificationDeadline: '2026-03-16' }],
   ['issueOrder', 'inspector', { orderNo: '（2026）应急责改〔001〕号', orderDeadline: '2026-03-16', measures: '加装泄爆装置' }],
   ['submitRectification', 'enterpriseSafetyOfficer', { rectificationEvidence: ['files/after.jpg'], rectificationCost: 12000, completedOn: '2026-03-10' }],
-  ['startVerify', 'inspector'],
   ['pass', 'gridOfficer', { reinspectionOpinion: '整改到位，同意销号', signatures: ['张三', '李四'] }],
 ];
 

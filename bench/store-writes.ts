@@ -84,7 +84,7 @@ async function hazardBytes(dir: string): Promise<{ perEvent: number; events: num
     const { case: c } = await engine.createCase({ workflowId: 'hazard', org: 'district-a', data: {}, actor: who('gridOfficer') });
     const steps: [string, Actor, Record<string, unknown>?][] = [
       ['submit', who('gridOfficer'), P.submit], ['accept', who('townshipSafetyOffice'), P.accept], ['grade', who('inspector'), P.grade], ['issueOrder', who('inspector'), P.order],
-      ['submitRectification', who('enterpriseSafetyOfficer'), P.rectification], ['startVerify', who('inspector')], ['pass', who('gridOfficer'), P.pass],
+      ['submitRectification', who('enterpriseSafetyOfficer'), P.rectification], ['pass', who('gridOfficer'), P.pass],
     ];
     for (const [type, a, payload] of steps) await engine.send(c.id, { type, payload }, a);
     events += 1 + steps.length;

@@ -29,6 +29,7 @@ export { EffectSchema, NotifyEffectSchema, ResolvedRecipientSchema, type Effect,
 export { NotifySchema, RecipientSchema, SpawnSchema, NOTIFICATION_KINDS, CHANNELS, type NotifyDefinition, type Recipient, type SpawnDefinition } from './core/definition-schema.js';
 export { ObjectSchemaSchema, FieldSchemaSchema, toZod, type FieldSchema, type ObjectSchema } from './core/field-schema.js';
 export { ActorSchema, CaseStateSchema, TIMER_ACTOR, formatStateValue, type Actor, type CaseState, type Command, type StateValue, type CaseId, type UserId, type OrgId } from './core/types.js';
+export { stateTitleOf } from './core/step-effects.js';
 export { buildStateTree, type StateTree, type StateNodeInfo } from './core/state-tree.js';
 export * from './errors.js';
 export type { Clock, Store, StoreTx, CaseRecord, EventRecord, EventEnv, TaskRecord, TaskFilter, StoredDefinition, CommitRequest, TimerRecord, TimerStore, CalendarStore, StoredCalendar } from './ports.js';

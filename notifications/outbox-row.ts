@@ -4,7 +4,7 @@
  * (migration 015), and the naming of a warning's escalations.
  */
 import { z } from 'zod';
-import { CHANNELS, ConfidentialSchema, formatStateValue, NotifyEffectSchema, ResolvedRecipientSchema, type Engine } from '../engine/index.js';
+import { CHANNELS, ConfidentialSchema, formatStateValue, NotifyEffectSchema, ResolvedRecipientSchema, stateTitleOf, type Engine } from '../engine/index.js';
 import type { OutboxRecord } from './outbox-ports.js';
 
 const AckSchema = z.object({ within: z.string().min(1), chain: z.array(z.array(ResolvedRecipientSchema)) });
@@ -32,7 +32,7 @@ export async function caseInput(engine: Pick<Engine, 'replay' | 'findCase' | 're
   if (!record) throw new Error(`case ${caseId} of an outbox row is gone`);
   const [{ state, event }, wf] = await Promise.all([engine.replay(caseId, { atSeq: seq }), engine.registry.get(record.workflowId, record.workflowVersion)]);
   return {
-    case: { id: state.caseId, org: state.org, workflowId: wf.definition.id, workflowTitle: wf.definition.title, state: formatStateValue(state.value), seq: state.seq },
+    case: { id: state.caseId, org: state.org, workflowId: wf.definition.id, workflowTitle: wf.definition.title, state: formatStateValue(state.value), stateTitle: stateTitleOf(wf, state), seq: state.seq },
     data: state.data,
     event: { type: event.type, actorId: event.actor.id, ...(event.actor.name ? { actorName: event.actor.name } : {}) },
   };

@@ -66,7 +66,7 @@ export async function loadDemoCases(engine: Engine, people: PeopleStore, attachm
       type: 'submit',
       payload: {
         source: s.source, location: s.location, gridId: 'donghu-qingshui-g1', enterpriseId: enterprise, sector: '工贸', description: s.description,
-        photos: [await demoPhoto(attachments, '现场照片.jpg', s.colour)], foundAt: new Date(now.getTime() - 2 * 86_400_000).toISOString(), proposedGrade: 'general', hazardCategory: s.category,
+        photos: [await demoPhoto(attachments, '现场照片.jpg', s.colour)], foundAt: new Date(now.getTime() - 2 * 86_400_000).toISOString(), proposedGrade: s.source === 'selfCheck' ? 'major' : 'general', hazardCategory: s.category,
       },
     }, actorOf(s.by));
     if (reach >= 1) await engine.send(s.id, { type: 'accept', payload: { jurisdictionConfirmed: true, dedupeKey: s.location, acceptComment: '属实，予以受理' } }, actorOf(township));

@@ -27,7 +27,8 @@ export const INPUT_FROM_CASE = 'case';
 export const CASE_INPUT_MAX_SEQ = 128;
 
 const VARS_KEYS = new Set(['case', 'data', 'event', 'deadline']);
-const CASE_KEYS = new Set(['id', 'org', 'workflowId', 'workflowTitle', 'state', 'seq']);
+// `stateTitle` follows from the definition and the state, so reading the case back gives it again.
+const CASE_KEYS = new Set(['id', 'org', 'workflowId', 'workflowTitle', 'state', 'stateTitle', 'seq']);
 
 type Req = Pick<CommitRequest, 'record' | 'event' | 'effects'>;
 

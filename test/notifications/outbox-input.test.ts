@@ -39,7 +39,6 @@ describe('outbox rows that name their case', () => {
     clock.set('2026-04-01T02:00:00.000Z');
     for (const t of await fresh.store.timers.listDue(clock.now().toISOString(), 100)) await engine.fireTimer(t);
     await engine.send(c.id, { type: 'submitRectification', payload: { rectificationEvidence: ['files/after.jpg'], rectificationCost: 12000, completedOn: '2026-03-10' } }, as('enterpriseSafetyOfficer'));
-    await engine.send(c.id, { type: 'startVerify' }, as('inspector'));
     await engine.send(c.id, { type: 'pass', payload: { reinspectionOpinion: '整改到位，同意销号', signatures: ['张三', '李四'] } }, as('gridOfficer'));
     return { engine, effects };
   }

@@ -48,8 +48,8 @@ function labelsOf(node: unknown, path: string, out: Text[]): Text[] {
   if (!node || typeof node !== 'object') return out;
   for (const [key, value] of Object.entries(node)) {
     const here = `${path}.${key}`;
-    if (key === 'enumTitles' && Array.isArray(value)) {
-      value.forEach((t, i) => out.push({ where: `${here}[${i}]`, text: String(t) }));
+    if (key === 'enumTitles' && value && typeof value === 'object') {
+      for (const [code, t] of Object.entries(value)) out.push({ where: `${here}.${code}`, text: String(t) });
       continue;
     }
     if (LABEL_KEYS.has(key)) {
@@ -111,17 +111,17 @@ describe('Chinese text of the built-in workflows and templates', () => {
 
   it.each(builtinWorkflows.map((wf) => [wf.id, wf] as const))('%s: every enum field shows Chinese titles, never its codes', (_id, wf) => {
     expect(untitledEnumCodes(wf)).toEqual([]);
-    const fields: { enum: unknown[]; enumTitles?: unknown[] }[] = [];
+    const fields: { enum: unknown[]; enumTitles?: Record<string, string> }[] = [];
     const walk = (n: unknown): void => {
       if (Array.isArray(n)) n.forEach(walk);
       else if (n && typeof n === 'object') {
         const o = n as Record<string, unknown>;
-        if (typeof o.type === 'string' && Array.isArray(o.enum)) fields.push(o as { enum: unknown[]; enumTitles?: unknown[] });
+        if (typeof o.type === 'string' && Array.isArray(o.enum)) fields.push(o as { enum: unknown[]; enumTitles?: Record<string, string> });
         Object.values(o).forEach(walk);
       }
     };
     walk(wf);
-    for (const f of fields) expect(f.enumTitles?.length, JSON.stringify(f.enum)).toBe(f.enum.length);
+    for (const f of fields) expect(Object.keys(f.enumTitles ?? {}).sort(), JSON.stringify(f.enum)).toEqual(f.enum.map(String).sort());
   });
 
   it.each(builtinWorkflows.map((wf) => [wf.id, wf] as const))('%s: names only templates that exist and fit where they are sent', (_id, wf) => {
