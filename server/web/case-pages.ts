@@ -174,8 +174,9 @@ export function casePages(deps: WebDeps, attachments: AttachmentStore): express.
   const startOf = (def: Def, p: Principal): { type: string; title: string; input: ObjectSchema | undefined } | undefined => {
     const initial = def.states[def.initial];
     for (const [type, t] of Object.entries(initial?.on ?? {})) {
-      const first = Array.isArray(t) ? t[0] : t;
-      if (!first?.target || !(first.roles ?? []).some((r) => p.user.roles.includes(r))) continue;
+      // An event may have several branches (a company's own general hazard, a report to the regulator): the first this user may take.
+      const first = (Array.isArray(t) ? t : [t]).find((b) => b?.target && (b.roles ?? []).some((r) => p.user.roles.includes(r)));
+      if (!first) continue;
       const title = zh(def.events?.[type]?.title, '提交');
       if (isDestructive(type, title)) continue;
       return { type, title, input: first.input as ObjectSchema | undefined };

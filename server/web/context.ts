@@ -172,7 +172,9 @@ export function stateTitle(def: Pick<WorkflowDefinition, 'initial' | 'states'>, 
     else for (const [k, child] of Object.entries(v)) walk(child, [...prefix, k]);
   };
   walk(value, []);
-  return leaves
+  // As mails name it (stateTitleOf): the active states that open a task, all of them when none does.
+  const withTask = leaves.filter((id) => tree.byId.get(id)?.def.task !== undefined);
+  return (withTask.length > 0 ? withTask : leaves)
     .map((id) => {
       const t = tree.byId.get(id)?.def.title;
       return typeof t === 'string' ? t : (t?.zh ?? id);
