@@ -10,6 +10,7 @@ import { createEngine, createKnexAnchorStore, createKnexPeopleStore, createKnexS
 import { BUILTIN_TEMPLATE_DIR, createTemplateCatalog, type NotificationTemplates } from '../notifications/index.js';
 import { ConfigError, loadConfig, parseOffset, type Config } from './config.js';
 import { createOrgDirectory, createOrgResolver, type OrgDirectory } from './access.js';
+import { builtinFactsProjection } from './stats/facts-store.js';
 
 export interface Runtime {
   config: Config;
@@ -51,6 +52,8 @@ export function loadTemplates(config: Pick<Config, 'DUBAN_TEMPLATE_DIR'>): Notif
 export async function openRuntime(config: Config, opts: { registerBuiltins?: boolean; store?: KnexStore } = {}): Promise<Runtime> {
   const templates = loadTemplates(config);
   const store = opts.store ?? (config.DATABASE_URL ? createKnexStore({ databaseUrl: config.DATABASE_URL }) : createKnexStore({ sqliteFile: config.DUBAN_DB }));
+  // The statistics read model (`case_facts`) is written in every step's transaction.
+  store.addProjection(builtinFactsProjection);
   try {
     await store.migrate();
     const offset = config.DUBAN_CLOCK_OFFSET ? parseOffset(config.DUBAN_CLOCK_OFFSET) ?? 0 : 0;

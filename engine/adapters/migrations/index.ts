@@ -23,6 +23,7 @@ import * as m013 from './013-token-expiry.js';
 import * as m010 from './010-definition-owners.js';
 import * as m014 from './014-case-snapshots.js';
 import * as m018 from './018-timer-claim-index.js';
+import * as m020 from './020-case-facts.js';
 
 /** One named migration. */
 export interface NamedMigration {
@@ -48,6 +49,7 @@ export const MIGRATIONS: readonly NamedMigration[] = [
   { name: '010-definition-owners', ...m010 },
   { name: '014-case-snapshots', ...m014 },
   { name: '018-timer-claim-index', ...m018 },
+  { name: '020-case-facts', ...m020 },
 ];
 
 /** Name of knex's bookkeeping table (and, with `_lock`, of its lock table). */
