@@ -115,6 +115,8 @@ const EXPECTATIONS: Record<string, Expectation> = {
   },
   'get /api/v1/cases': { req: () => ({ path: '/api/v1/cases' }), expect: LIST },
   'get /api/v1/cases/{id}': { req: (ids) => ({ path: `/api/v1/cases/${ids.caseA}` }), expect: A_READ },
+  // The monthly report of A's subtree: like a case list named by org, outside one's subtree the org does not exist.
+  'get /api/v1/reports/monthly': { req: (ids) => ({ path: '/api/v1/reports/monthly', query: { month: '2026-03', org: ids.orgA } }), expect: A_READ },
   'post /api/v1/cases/{id}/events': {
     req: (ids) => ({ path: `/api/v1/cases/${ids.caseA}/events`, body: counterNote }),
     expect: { userB: 'missing', adminB: 'missing', auditorA: 'forbidden', userA: 'ok', adminA: 'forbidden', root: 'forbidden' },

@@ -135,7 +135,7 @@ describe('the monthly report', () => {
     expect(mid.hazards.total).toMatchObject({ found: 3, rectified: 1, openMajor: 2, overdue: 0 });
 
     const wb = new ExcelJS.Workbook();
-    await wb.xlsx.load(await monthlyWorkbook(r));
+    await wb.xlsx.load((await monthlyWorkbook(r)) as unknown as ArrayBuffer);
     expect(wb.worksheets.map((w) => w.name)).toEqual(['事故按等级', '事故按行业', '事故按区县', '隐患排查治理', '督办与举报', '说明']);
     const byDistrict = wb.getWorksheet('事故按区县')!;
     expect(byDistrict.views[0]).toMatchObject({ state: 'frozen', ySplit: 2 });

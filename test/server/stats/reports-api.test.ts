@@ -1,0 +1,30 @@
+import request from 'supertest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testServer, type TestServer } from '../support.js';
+
+describe('GET /api/v1/reports/monthly', () => {
+  let ts: TestServer;
+  beforeAll(async () => {
+    ts = await testServer('sqlite');
+  });
+  afterAll(async () => ts.cleanup());
+  const get = (user: string, query: Record<string, string>) => request(ts.app).get('/api/v1/reports/monthly').query(query).set('Authorization', `Bearer ${ts.tokens[user]}`);
+
+  it("covers the caller's subtree by default and one of its orgs on request", async () => {
+    const own = await get('clerk-donghu', { month: '2026-03' });
+    expect(own.status).toBe(200);
+    expect(own.body.scope).toBe('东湖区');
+    expect(own.body.hazards.byDistrict.map((r: { label: string }) => r.label)).toEqual(['东湖区']);
+    const root = await get('admin', { month: '2026-03' });
+    expect(root.body.hazards.byDistrict.map((r: { label: string }) => r.label)).toEqual(expect.arrayContaining(['东湖区', '西山区']));
+    const town = await get('admin', { month: '2026-03', org: 'donghu-qingshui' });
+    expect(town.body.scope).toBe('清水镇');
+  });
+
+  it('answers an org outside the subtree as one that does not exist, and refuses a bad month', async () => {
+    const outside = await get('clerk-xishan', { month: '2026-03', org: 'donghu' });
+    expect(outside.status).toBe(404);
+    expect(outside.body.error.code).toBe('org_not_found');
+    expect((await get('clerk-donghu', { month: '2026-13' })).status).toBe(400);
+  });
+});
