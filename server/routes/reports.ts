@@ -9,6 +9,7 @@ import { visibleOrg } from '../access.js';
 import { HttpError } from '../http-errors.js';
 import { route, type Route } from '../routing.js';
 import { buildMonthlyReport } from '../stats/report.js';
+import { QUOTA_MEASURES, quotaStatus, setQuota } from '../stats/quotas.js';
 import type { RouteDeps } from './deps.js';
 
 const Figures = z.object({ count: z.number().int(), deaths: z.number(), injuries: z.number(), directLossCny: z.number().describe('yuan') });
@@ -23,8 +24,66 @@ const MonthlyReportSchema = z.object({
   tipOffs: z.object({ received: z.number().int(), handled: z.number().int() }),
 });
 
+const QuotaRowSchema = z.object({
+  district: z.string().describe('the district org'),
+  name: z.string(),
+  measures: z.array(z.object({
+    measure: z.enum(QUOTA_MEASURES), label: z.string(),
+    quota: z.number().int().nullable().describe('null: no quota set for the year'),
+    used: z.number().int().describe('confirmed accidents (or their deaths) of the year in the district, dismissed ones not counted'),
+    warned: z.array(z.number().int()).describe('thresholds (percent) already warned about'),
+  })),
+});
+const YearSchema = z.coerce.number().int().min(2000).max(2100);
+
+/** The SQL store the statistics read (every store `openRuntime` makes is one). */
+function sqlStore(engine: RouteDeps['engine']): KnexStore {
+  const store = engine.store as Partial<KnexStore>;
+  if (store.knex === undefined) throw new HttpError('internal_error', 'statistics need the SQL store');
+  return store as KnexStore;
+}
+
 export function reportRoutes({ engine, orgs }: RouteDeps): Route[] {
   return [
+    route(
+      {
+        method: 'get', path: '/api/v1/quotas', tag: 'reports', auth: 'user',
+        summary: 'District accident quotas (控制指标) of a year: for each district of your subtree (or the district you work in), the quota, what confirmed accidents used of it and the thresholds already warned about',
+        query: z.object({ year: YearSchema, org: z.string().max(64).optional().describe('an org of your subtree (your own by default)') }),
+        response: z.object({ items: z.array(QuotaRowSchema) }),
+        errors: ['org_not_found'],
+      },
+      async ({ query, principal }) => {
+        const p = principal!;
+        const org = (await visibleOrg(p, orgs, query.org ?? p.user.orgId)).id;
+        return { items: await quotaStatus(sqlStore(engine), orgs, { year: query.year, scope: org }) };
+      },
+    ),
+    route(
+      {
+        method: 'post', path: '/api/v1/quotas', tag: 'reports', auth: 'admin',
+        summary: "Set a district's quotas for a year (the root's admins, or the district's own): accident count and deaths; a measure left out keeps its quota",
+        body: z.object({
+          district: z.string().max(64), year: YearSchema,
+          accidents: z.number().int().min(0).max(100_000).optional(), deaths: z.number().int().min(0).max(100_000).optional(),
+        }).strict(),
+        response: QuotaRowSchema,
+        errors: ['org_not_found', 'invalid_input'],
+      },
+      async ({ body, principal }) => {
+        const p = principal!;
+        const district = await visibleOrg(p, orgs, body.district);
+        if (district.level !== 'county') throw new HttpError('invalid_input', `${district.name}不是区县，控制指标按区县下达`);
+        const store = sqlStore(engine);
+        const at = engine.clock.now().toISOString();
+        for (const measure of QUOTA_MEASURES) {
+          const quota = body[measure];
+          if (quota !== undefined) await setQuota(store, { district: district.id, year: body.year, measure, quota, setBy: p.user.id, at });
+        }
+        const [row] = await quotaStatus(store, orgs, { year: body.year, scope: district.id });
+        return row!;
+      },
+    ),
     route(
       {
         method: 'get', path: '/api/v1/reports/monthly', tag: 'reports', auth: 'user',
@@ -40,9 +99,7 @@ export function reportRoutes({ engine, orgs }: RouteDeps): Route[] {
       async ({ query, principal }) => {
         const p = principal!;
         const org = (await visibleOrg(p, orgs, query.org ?? p.user.orgId)).id;
-        const store = engine.store as Partial<KnexStore>;
-        if (store.knex === undefined) throw new HttpError('internal_error', 'reports need the SQL store');
-        return buildMonthlyReport(store as KnexStore, orgs, { month: query.month, org, at: query.at === undefined ? undefined : new Date(query.at).toISOString() });
+        return buildMonthlyReport(sqlStore(engine), orgs, { month: query.month, org, at: query.at === undefined ? undefined : new Date(query.at).toISOString() });
       },
     ),
   ];

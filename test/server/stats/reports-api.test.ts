@@ -27,4 +27,17 @@ describe('GET /api/v1/reports/monthly', () => {
     expect(outside.body.error.code).toBe('org_not_found');
     expect((await get('clerk-donghu', { month: '2026-13' })).status).toBe(400);
   });
+
+  it('lets the root and the district admins set a district quota, which the district reads', async () => {
+    const post = (user: string, body: unknown) => request(ts.app).post('/api/v1/quotas').send(body as object).set('Authorization', `Bearer ${ts.tokens[user]}`);
+    const set = await post('admin', { district: 'donghu', year: 2026, accidents: 5, deaths: 3 });
+    expect(set.status).toBe(200);
+    expect(set.body).toMatchObject({ name: '东湖区', measures: [{ label: '事故起数', quota: 5, used: 0, warned: [] }, { label: '死亡人数', quota: 3 }] });
+    expect((await post('admin-donghu', { district: 'donghu', year: 2026, deaths: 4 })).body.measures[1].quota).toBe(4);
+    const town = await post('admin', { district: 'donghu-qingshui', year: 2026, accidents: 1 });
+    expect(town.status).toBe(422);
+    expect(town.body.error.message).toBe('清水镇不是区县，控制指标按区县下达');
+    const read = await request(ts.app).get('/api/v1/quotas').query({ year: '2026' }).set('Authorization', `Bearer ${ts.tokens['clerk-donghu']}`);
+    expect(read.body.items).toEqual([{ district: 'donghu', name: '东湖区', measures: [{ measure: 'accidents', label: '事故起数', quota: 5, used: 0, warned: [] }, { measure: 'deaths', label: '死亡人数', quota: 4, used: 0, warned: [] }] }]);
+  });
 });
