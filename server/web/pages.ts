@@ -21,6 +21,7 @@ import { auditPages } from './audit-pages.js';
 import { defaultCalendar, dueText, page, readCookie, refuseCrossSite, renderError, sendPage, SESSION_COOKIE, sessionCookie, sessionOf, stateTitle, type WebDeps } from './context.js';
 import { formFields, parseForm } from './forms.js';
 import { inboxPages } from './inbox-pages.js';
+import { statsPages } from './stats-pages.js';
 import { actorLabel, VIEWS_DIR, zh } from './render.js';
 
 const require = createRequire(import.meta.url);
@@ -142,6 +143,7 @@ export function webRouter(deps: WebDeps): express.Router {
 
   router.use(auditPages(deps));
   router.use(inboxPages(deps));
+  router.use(statsPages(deps));
   return router;
 }
 
