@@ -55,7 +55,7 @@ describe.skipIf(!CHROMIUM)('the 统计 page in chromium', () => {
       expect(await page.locator('#quotas tbody tr').count()).toBeGreaterThanOrEqual(3);
       expect(await page.locator('#quotas .fill.over').count()).toBe(1);
       // Nothing wider than the screen: wide tables scroll inside their box.
-      expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
+      expect(await page.evaluate('document.documentElement.scrollWidth <= window.innerWidth')).toBe(true);
       await page.screenshot({ path: path.join(SHOTS, `stats-${name}.png`), fullPage: true });
     } finally {
       await page.close();
