@@ -11,9 +11,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { belongsAt, createKnexPeopleStore, createKnexStore, type CaseFacts } from '../engine/index.js';
-import { createOrgDirectory } from '../server/access.js';
-import { buildDashboard } from '../server/stats/dashboard.js';
-import { buildMonthlyReport } from '../server/stats/report.js';
+import { buildDashboard, buildMonthlyReport, createOrgDirectory } from '../server/index.js';
 
 const N = Number(process.env.BENCH_STATS_CASES ?? 100_000);
 const dir = mkdtempSync(join(tmpdir(), 'duban-bench-stats-'));

@@ -17,3 +17,7 @@ export { createPeopleDirectory, type PeopleDirectoryOptions } from './directory.
 export { buildCaseFile, verifyCaseFile, type CaseFile, type CaseFileReport } from './case-file.js';
 export { toMermaid } from './diagram.js';
 export { API_ERROR_CODES, ERROR_STATUS, type ApiErrorCode } from './http-errors.js';
+export { createOrgDirectory } from './access.js';
+export { buildMonthlyReport, monthlyWorkbook, monthlyHtml } from './stats/report.js';
+export { buildDashboard } from './stats/dashboard.js';
+export { rebuildFacts, BUILTIN_FACTS } from './stats/facts-store.js';
