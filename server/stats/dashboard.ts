@@ -89,14 +89,20 @@ export async function buildDashboard(store: KnexStore, orgs: OrgDirectory, scope
     const d = new Date(Date.UTC(y, m - 1 - i, 1));
     months.push(d.toISOString().slice(0, 7));
   }
-  const trend = months.map((month) => {
-    const acc = facts.filter((f) => countsAsAccident(f) && monthKey(belongsAt(f)) === month);
-    return {
-      month, label: `${month.slice(0, 4)}年${Number(month.slice(5))}月`,
-      accidents: acc.length, deaths: acc.reduce((s, f) => s + (f.deaths ?? 0), 0),
-      hazardsFound: facts.filter((f) => f.workflowId === 'hazard' && monthKey(f.openedAt) === month).length,
-    };
-  });
+  const byMonth = new Map(months.map((month) => [month, { accidents: 0, deaths: 0, hazardsFound: 0 }]));
+  for (const f of facts) {
+    if (countsAsAccident(f)) {
+      const t = byMonth.get(monthKey(belongsAt(f)));
+      if (t) {
+        t.accidents++;
+        t.deaths += f.deaths ?? 0;
+      }
+    } else if (f.workflowId === 'hazard') {
+      const t = byMonth.get(monthKey(f.openedAt));
+      if (t) t.hazardsFound++;
+    }
+  }
+  const trend = months.map((month) => ({ month, label: `${month.slice(0, 4)}年${Number(month.slice(5))}月`, ...byMonth.get(month)! }));
   const sum = (k: 'openMajor' | 'overdue' | 'accidents' | 'deaths') => districts.reduce((s, d) => s + d[k], 0);
   return { scope: (await orgs.get(scope))?.name ?? '', year, districts, total: { openMajor: sum('openMajor'), overdue: sum('overdue'), accidents: sum('accidents'), deaths: sum('deaths') }, trend };
 }

@@ -99,7 +99,12 @@ function figures(facts: readonly CaseFacts[], p: Period): AccidentFigures {
 function accidentRows(accidents: readonly CaseFacts[], keyOf: (f: CaseFacts) => string, periods: ReturnType<typeof reportPeriods>, order?: readonly string[]): AccidentRow[] {
   const groups = new Map<string, CaseFacts[]>();
   for (const k of order ?? []) groups.set(k, []);
-  for (const f of accidents) groups.set(keyOf(f), [...(groups.get(keyOf(f)) ?? []), f]);
+  for (const f of accidents) {
+    const k = keyOf(f);
+    const g = groups.get(k);
+    if (g) g.push(f);
+    else groups.set(k, [f]);
+  }
   return [...groups.entries()].map(([label, fs]) => accidentRow(label, fs, periods));
 }
 
@@ -130,7 +135,11 @@ export function monthlyReport(facts: readonly CaseFacts[], opts: { month: string
   const district = (f: CaseFacts) => opts.districtOf(f.org);
   const hazards = facts.filter((f) => f.workflowId === 'hazard');
   const hazardGroups = new Map<string, CaseFacts[]>(opts.districts.map((d) => [d, []]));
-  for (const f of hazards) hazardGroups.set(district(f), [...(hazardGroups.get(district(f)) ?? []), f]);
+  for (const f of hazards) {
+    const g = hazardGroups.get(district(f));
+    if (g) g.push(f);
+    else hazardGroups.set(district(f), [f]);
+  }
   const end = Date.parse(periods.end);
   const openAtEnd = (f: CaseFacts) => Date.parse(f.openedAt) <= end && (f.closedAt === null || Date.parse(f.closedAt) > end);
   return {
