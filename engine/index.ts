@@ -67,6 +67,8 @@ export {
 } from './core/confidential.js';
 export { systemClock, createManualClock, createOffsetClock, isManualClock, type ManualClock } from './adapters/clocks.js';
 export { createKnexStore, defaultSqliteFile, type KnexStore, type KnexStoreOptions } from './adapters/knex-store.js';
+export { type CommitProjection } from './adapters/knex-tx.js';
+export { factsOf, foldFacts, belongsAt, isOverdueAt, isRectified, rectifiedOnTime, isOpenMajorHazardAt, countsAsAccident, type CaseFacts, type FactsDefinition } from './runtime/facts.js';
 export {
   addDuration,
   builtinCalendars,

@@ -20,6 +20,7 @@ import { NotificationError } from '../notifications/index.js';
 import { verifyCaseFile } from './case-file.js';
 import { registerAnchorCommands, verifyAgainstAnchorLog } from './cli-anchor.js';
 import { registerCalendarCommands } from './cli-calendar.js';
+import { registerStatsCommands } from './cli-stats.js';
 import { inFile, parseInput, readJsonFile } from './cli-input.js';
 import { ConfigError } from './config.js';
 import { loadDemo } from './demo-cases.js';
@@ -241,6 +242,7 @@ cases
   });
 
 registerCalendarCommands(program, withRuntime);
+registerStatsCommands(program, withRuntime);
 
 const orgs = program.command('orgs').description('the org tree');
 orgs

@@ -19,3 +19,7 @@ export { toMermaid } from './diagram.js';
 export { API_ERROR_CODES, ERROR_STATUS, type ApiErrorCode } from './http-errors.js';
 export { createKnexPeopleStore, type PeopleDatabase } from './knex-people.js';
 export { ORG_LEVELS, type OrgRecord, type OrgLevel, type EnterpriseProfile, type UserRecord, type TokenRecord, type PeopleStore, type SaveOutcome, type SessionRecord, type SessionStore } from './people-ports.js';
+export { createOrgDirectory } from './access.js';
+export { buildMonthlyReport, monthlyWorkbook, monthlyHtml } from './stats/report.js';
+export { buildDashboard } from './stats/dashboard.js';
+export { rebuildFacts, BUILTIN_FACTS } from './stats/facts-store.js';

@@ -12,6 +12,7 @@ import { ConfigError, loadConfig, parseOffset, type Config } from './config.js';
 import { createOrgDirectory, createOrgResolver, type OrgDirectory } from './access.js';
 import { createKnexPeopleStore } from './knex-people.js';
 import { type PeopleStore } from './people-ports.js';
+import { builtinFactsProjection } from './stats/facts-store.js';
 
 export interface Runtime {
   config: Config;
@@ -55,6 +56,8 @@ export function loadTemplates(config: Pick<Config, 'DUBAN_TEMPLATE_DIR'>): Notif
 export async function openRuntime(config: Config, opts: { registerBuiltins?: boolean; store?: KnexStore } = {}): Promise<Runtime> {
   const templates = loadTemplates(config);
   const store = opts.store ?? (config.DATABASE_URL ? createKnexStore({ databaseUrl: config.DATABASE_URL }) : createKnexStore({ sqliteFile: config.DUBAN_DB }));
+  // The statistics read model (`case_facts`) is written in every step's transaction.
+  store.addProjection(builtinFactsProjection);
   try {
     await store.migrate();
     const offset = config.DUBAN_CLOCK_OFFSET ? parseOffset(config.DUBAN_CLOCK_OFFSET) ?? 0 : 0;

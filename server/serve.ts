@@ -24,7 +24,7 @@
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import path from 'node:path';
-import { createBullmqScheduler, createPollingScheduler, type Scheduler } from '../engine/index.js';
+import { createBullmqScheduler, createPollingScheduler, type KnexStore, type Scheduler } from '../engine/index.js';
 import { createBullmqDelivery, type BullmqDelivery } from '../notifications/index.js';
 import { createAnchorLoop, loadAnchorSetup, type AnchorLoop } from './anchoring.js';
 import { createApp } from './app.js';
@@ -32,6 +32,7 @@ import { createFileAttachmentStore, createKnexAttachmentStore } from './attachme
 import { ConfigError, type Config } from './config.js';
 import { loadDemo } from './demo-cases.js';
 import { createLogger, type Logger } from './logger.js';
+import { warningText, watchQuotas } from './stats/quotas.js';
 import type { Runtime } from './main.js';
 import { createMetrics } from './metrics.js';
 import { createNotifier, notificationLogger, redactUrl, type Notifier, type NotifierOptions } from './notifier.js';
@@ -89,6 +90,8 @@ export async function startServer(rt: Runtime, opts: StartServerOptions = {}): P
 
   const metrics = createMetrics();
   const orgs = rt.orgs;
+  // District accident quotas: a threshold crossed by a step committed here is logged once (quota_warnings).
+  const quotas = watchQuotas(engine, rt.store as KnexStore, orgs, (w) => logger.warn({ district: w.district, year: w.year, measure: w.measure, threshold: w.threshold, used: w.used, quota: w.quota }, warningText(w)), (err) => logger.error({ err }, 'quota check failed'));
   const hostInUrl = config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST;
   const notifier = createNotifier({ engine, people, outbox: rt.outbox, orgs, templates: rt.templates, config, logger, metrics, fallbackUrl: `http://${hostInUrl}:${config.PORT}`, dispatcher: opts.dispatcher });
   const schedulerLogger = notificationLogger(logger);
@@ -162,6 +165,8 @@ export async function startServer(rt: Runtime, opts: StartServerOptions = {}): P
       // Timers, deliveries and a checkpoint in flight finish before the database closes.
       await anchorLoop?.stop();
       await scheduler.stop();
+      quotas.stop();
+      await quotas.idle();
       if (delivery) await delivery.stop();
       else await notifier.dispatcher.stop();
       await notifier.close();

@@ -17,7 +17,7 @@ import type { CaseFilter, CaseRecord, Store, StoredDefinition, TaskRecord } from
 import type { StateValue } from '../core/types.js';
 import { DefinitionConflictError } from '../errors.js';
 import { createKnexCalendarStore, createKnexTimerStore } from './knex-time.js';
-import { createSqlTx } from './knex-tx.js';
+import { createSqlTx, type CommitProjection } from './knex-tx.js';
 import { createGroupCommit } from './group-commit.js';
 import { pgConn, sqliteConn, type StatementHook } from './sql-statements.js';
 import { migrateToLatest } from './migrations/index.js';
@@ -43,6 +43,8 @@ export interface KnexStoreOptions {
   writers?: number | undefined;
   /** Called with the SQL of each statement the writer runs (tests count statements per send). */
   onStatement?: StatementHook | undefined;
+  /** Read models written in each step's transaction (the statistics facts, see `server/stats/`). */
+  projections?: readonly CommitProjection[] | undefined;
 }
 
 /** Default of {@link KnexStoreOptions.snapshotEvery}. */
@@ -52,6 +54,8 @@ export const DEFAULT_SNAPSHOT_EVERY = 16;
 export interface KnexStore extends Store {
   /** The knex that transactions and writes use (on SQLite, plain reads go through a second connection). */
   readonly knex: Knex;
+  /** Adds a read model written in each later step's transaction (once: adding the same function again does nothing). */
+  addProjection(projection: CommitProjection): void;
 }
 
 /**
@@ -83,6 +87,7 @@ export function createKnexStore(options: KnexStoreOptions = {}): KnexStore {
   const snapshotEvery = options.snapshotEvery ?? DEFAULT_SNAPSHOT_EVERY;
   if (!Number.isInteger(snapshotEvery) || snapshotEvery < 1) throw new TypeError('createKnexStore: snapshotEvery must be a positive integer');
   const hook = options.onStatement;
+  const projections: CommitProjection[] = [...(options.projections ?? [])];
   const poolSize = options.poolSize ?? 10;
   // The writer borrows knex's own connection (SQLite: the only one) for each batch, so knex's other
   // writes (timers, outbox) and the writer never hold two write transactions in one process.
@@ -98,7 +103,7 @@ export function createKnexStore(options: KnexStoreOptions = {}): KnexStore {
     // SQLITE_BUSY_SNAPSHOT, busy_timeout or not); an immediate one simply
     // waits up to busy_timeout. SQLite has one writer anyway.
     begin: dialect === 'sqlite' ? 'BEGIN IMMEDIATE' : 'BEGIN',
-    makeTx: (conn) => createSqlTx(conn, { snapshotEvery }),
+    makeTx: (conn) => createSqlTx(conn, { snapshotEvery, projections }),
     lanes: dialect === 'sqlite' ? 1 : Math.max(1, Math.min(options.writers ?? 4, poolSize - 1)),
   });
   // Plain reads on the hot path (the case, its tasks, its events) use cached prepared statements too,
@@ -116,6 +121,9 @@ export function createKnexStore(options: KnexStoreOptions = {}): KnexStore {
   return {
     dialect,
     knex,
+    addProjection(projection) {
+      if (!projections.includes(projection)) projections.push(projection);
+    },
     timers: createKnexTimerStore(knex, reader),
     calendars: createKnexCalendarStore(knex, reader, dialect),
 

@@ -38,7 +38,16 @@ const LOCK_CASE_PG = `${LOCK_CASE_SQLITE} FOR UPDATE`;
 export interface SqlTxOptions {
   /** A full state snapshot every this many events (and when a case ends). */
   snapshotEvery: number;
+  /** Read models kept in the step's transaction (see {@link CommitProjection}). */
+  projections?: readonly CommitProjection[] | undefined;
 }
+
+/**
+ * A read model maintained inside each step's transaction: called after the
+ * store wrote the step, with the request and the transaction's connection.
+ * A projection that throws fails the step (nothing of it is written).
+ */
+export type CommitProjection = (req: CommitRequest, conn: SqlConn) => Promise<void>;
 
 /**
  * Creates the transaction-bound half of the store over one connection of the
@@ -107,6 +116,7 @@ export function createSqlTx(conn: SqlConn, options: SqlTxOptions): StoreTx {
       for (const t of req.taskDue ?? []) {
         if (!opened.has(t.taskKey)) await conn.run('UPDATE tasks SET due_at = ?, due_provisional = ? WHERE task_key = ? AND case_id = ?', [t.dueAt, t.dueProvisional === true, t.taskKey, record.id]);
       }
+      for (const project of options.projections ?? []) await project(req, conn);
     },
   };
 }

@@ -125,6 +125,11 @@ const EXPECTATIONS: Record<string, Expectation> = {
   },
   'get /api/v1/cases': { req: () => ({ path: '/api/v1/cases' }), expect: LIST },
   'get /api/v1/cases/{id}': { req: (ids) => ({ path: `/api/v1/cases/${ids.caseA}` }), expect: A_READ },
+  // The monthly report of A's subtree: like a case list named by org, outside one's subtree the org does not exist.
+  'get /api/v1/reports/monthly': { req: (ids) => ({ path: '/api/v1/reports/monthly', query: { month: '2026-03', org: ids.orgA } }), expect: A_READ },
+  'get /api/v1/quotas': { req: (ids) => ({ path: '/api/v1/quotas', query: { year: '2026', org: ids.orgA } }), expect: A_READ },
+  // A district's quotas: its own admins and the root's; B's admin does not see A.
+  'post /api/v1/quotas': { req: (ids) => ({ path: '/api/v1/quotas', body: { district: ids.orgA, year: 2026, accidents: 5, deaths: 3 } }), expect: ADMINS_OF_A },
   'post /api/v1/cases/{id}/events': {
     req: (ids) => ({ path: `/api/v1/cases/${ids.caseA}/events`, body: counterNote }),
     expect: { userB: 'missing', adminB: 'missing', auditorA: 'forbidden', userA: 'ok', adminA: 'forbidden', root: 'forbidden' },

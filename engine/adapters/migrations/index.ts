@@ -25,6 +25,7 @@ import * as m014 from './014-case-snapshots.js';
 import * as m018 from './018-timer-claim-index.js';
 import * as m015 from './015-outbox-input.js';
 import * as m016 from './016-attachments.js';
+import * as m020 from './020-case-facts.js';
 
 /** One named migration. */
 export interface NamedMigration {
@@ -52,6 +53,7 @@ export const MIGRATIONS: readonly NamedMigration[] = [
   { name: '018-timer-claim-index', ...m018 },
   { name: '015-outbox-input', ...m015 },
   { name: '016-attachments', ...m016 },
+  { name: '020-case-facts', ...m020 },
 ];
 
 /** Name of knex's bookkeeping table (and, with `_lock`, of its lock table). */
