@@ -250,8 +250,6 @@ export interface TimerStore {
   claimThrough(timerKey: string, now: string, owner: string, until: string): Promise<{ rows: TimerRecord[]; target: 'claimed' | 'held' | 'gone' }>;
   /** Gives claimed timers back (pending again) without counting an attempt: they were claimed but not fired. */
   release(timerKeys: string[], owner: string): Promise<void>;
-  /** Claims a timer until `until` if it is pending or its claim expired; false when another process has it. */
-  claim(timerKey: string, owner: string, now: string, until: string): Promise<boolean>;
   /** Records a failed firing; the claim stays until `retryAt`, then any scheduler may take it again. */
   fail(timerKey: string, owner: string, error: string, retryAt: string): Promise<void>;
   /** Deletes a timer that can no longer fire (stale or its case closed). */

@@ -109,10 +109,6 @@ export function createKnexTimerStore(writer: Knex, reader: Knex): TimerStore {
       const rows = rowsOf(await reader.raw(`SELECT t.due_at AS at FROM timers t WHERE ${CLAIMABLE} AND ${UNBLOCKED} ORDER BY t.due_at, t.timer_key LIMIT 1`, { now })) as unknown as { at: string | null }[];
       return rows[0]?.at ?? undefined;
     },
-    async claim(timerKey, owner, now, until) {
-      const n = await claimable(writer('timers').where({ timer_key: timerKey }), now).update({ status: 'firing', claimed_by: owner, claim_expires_at: until });
-      return n === 1;
-    },
     async fail(timerKey, owner, error, retryAt) {
       await writer('timers')
         .where({ timer_key: timerKey, claimed_by: owner })
