@@ -69,7 +69,8 @@ export interface Engine {
   getCase(caseId: string, actor?: Actor): Promise<CaseView>;
   listTasks(filter?: TaskFilter): Promise<TaskRecord[]>;
   history(caseId: string): Promise<EventRecord[]>;
-  replay(caseId: string, opts?: { atSeq?: number }): Promise<ReplayResult>;
+  /** `fromStart`: fold every event from event 1 instead of starting at the nearest snapshot (same state; for benchmarks and checks). */
+  replay(caseId: string, opts?: { atSeq?: number; fromStart?: boolean }): Promise<ReplayResult>;
   verify(caseId?: string, opts?: VerifyOptions): Promise<VerifyReport>;
   /**
    * Recomputes every open deadline resting on a provisional year of an older version of the calendar on its
