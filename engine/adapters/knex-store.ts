@@ -108,9 +108,11 @@ export function createKnexStore(options: KnexStoreOptions = {}): KnexStore {
   // costs no trip through knex's pool (better-sqlite3 is synchronous: nothing interleaves with it).
   // Otherwise on a connection borrowed from the reader's pool for each query.
   let hotReader: { db: Database.Database; conn: ReturnType<typeof sqliteConn> } | undefined;
+  // After close() reads fail as knex's do (never reopen the file).
+  let closed = false;
   const hotSqlite = dialect === 'sqlite' && reader !== knex;
   const readerRows: QueryRows = async <T>(sql: string, params: readonly unknown[]) => {
-    if (hotSqlite) {
+    if (hotSqlite && !closed) {
       if (!hotReader) {
         const db = new Database(sqliteFile);
         db.pragma('busy_timeout = 5000');
@@ -145,6 +147,7 @@ export function createKnexStore(options: KnexStoreOptions = {}): KnexStore {
 
     async close() {
       await writer.idle();
+      closed = true;
       hotReader?.db.close();
       hotReader = undefined;
       if (reader !== knex) await reader.destroy();
