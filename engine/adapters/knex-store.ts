@@ -12,6 +12,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import knexFactory, { type Knex } from 'knex';
 import type { CaseFilter, CaseRecord, Store, StoredDefinition, TaskRecord } from '../ports.js';
 import type { StateValue } from '../core/types.js';
@@ -106,9 +107,23 @@ export function createKnexStore(options: KnexStoreOptions = {}): KnexStore {
     makeTx: (conn) => createSqlTx(conn, { snapshotEvery, projections }),
     lanes: dialect === 'sqlite' ? 1 : Math.max(1, Math.min(options.writers ?? 4, poolSize - 1)),
   });
-  // Plain reads on the hot path (the case, its tasks, its events) use cached prepared statements too,
-  // on a connection borrowed from the reader's pool for each query.
+  // Plain reads on the hot path (the case, its tasks, its events) use cached prepared statements too.
+  // SQLite (a file): on a connection of their own (reads only), opened at the first read, so a read
+  // costs no trip through knex's pool (better-sqlite3 is synchronous: nothing interleaves with it).
+  // Otherwise on a connection borrowed from the reader's pool for each query.
+  let hotReader: { db: Database.Database; conn: ReturnType<typeof sqliteConn> } | undefined;
+  // After close() reads fail as knex's do (never reopen the file).
+  let closed = false;
+  const hotSqlite = dialect === 'sqlite' && reader !== knex;
   const readerRows: QueryRows = async <T>(sql: string, params: readonly unknown[]) => {
+    if (hotSqlite && !closed) {
+      if (!hotReader) {
+        const db = new Database(sqliteFile);
+        db.pragma('busy_timeout = 5000');
+        hotReader = { db, conn: sqliteConn(db) };
+      }
+      return hotReader.conn.all<T>(sql, params);
+    }
     const raw: unknown = await reader.client.acquireConnection();
     try {
       const conn = dialect === 'sqlite' ? sqliteConn(raw as Parameters<typeof sqliteConn>[0]) : pgConn(raw as Parameters<typeof pgConn>[0]);
@@ -138,6 +153,9 @@ export function createKnexStore(options: KnexStoreOptions = {}): KnexStore {
 
     async close() {
       await writer.idle();
+      closed = true;
+      hotReader?.db.close();
+      hotReader = undefined;
       if (reader !== knex) await reader.destroy();
       await knex.destroy();
     },

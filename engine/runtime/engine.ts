@@ -82,7 +82,8 @@ export interface Engine {
   /** Timer rows pending and being fired (for metrics). */
   countTimers(): Promise<{ pending: number; firing: number }>;
   history(caseId: string): Promise<EventRecord[]>;
-  replay(caseId: string, opts?: { atSeq?: number }): Promise<ReplayResult>;
+  /** `fromStart`: fold every event from event 1 instead of starting at the nearest snapshot (same state; for benchmarks and checks). */
+  replay(caseId: string, opts?: { atSeq?: number; fromStart?: boolean }): Promise<ReplayResult>;
   verify(caseId?: string, opts?: VerifyOptions): Promise<VerifyReport>;
   /**
    * Recomputes every open deadline resting on a provisional year of an older version of the calendar on its

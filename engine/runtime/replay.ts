@@ -46,8 +46,24 @@ export function withdrawHistory(event: EventRecord, previous: { event: EventReco
   return { lastEvent: { seq: previous.event.seq, type: previous.event.type, actorId: previous.event.actor.id }, stateBefore: previous.stateBefore };
 }
 
+/**
+ * The calendars of a replay, each set of recorded calendar versions looked up once: consecutive
+ * events mostly record the same versions, and a pinned version never changes.
+ */
+export function replayCalendars(deps: Pick<EngineDeps, 'calendars'>): Pick<EngineDeps, 'calendars'> {
+  const seen = new Map<string, ReturnType<EngineDeps['calendars']['forReplay']>>();
+  const forReplay: EngineDeps['calendars']['forReplay'] = (versions) => {
+    const key = JSON.stringify(versions ?? {});
+    let lookup = seen.get(key);
+    if (!lookup) seen.set(key, (lookup = deps.calendars.forReplay(versions)));
+    return lookup;
+  };
+  return { calendars: Object.assign(Object.create(deps.calendars) as EngineDeps['calendars'], { forReplay }) };
+}
+
 /** Replays events in order, calling `visit` with the state after each. */
-export async function foldEvents(deps: Pick<EngineDeps, 'calendars'>, wf: CompiledWorkflow, events: EventRecord[], visit?: (state: CaseState, event: EventRecord) => void): Promise<CaseState | undefined> {
+export async function foldEvents(plainDeps: Pick<EngineDeps, 'calendars'>, wf: CompiledWorkflow, events: EventRecord[], visit?: (state: CaseState, event: EventRecord) => void): Promise<CaseState | undefined> {
+  const deps = replayCalendars(plainDeps);
   let state: CaseState | undefined;
   let previous: { event: EventRecord; stateBefore: CaseState | undefined } | undefined;
   for (const event of events) {
@@ -66,7 +82,7 @@ export async function foldEvents(deps: Pick<EngineDeps, 'calendars'>, wf: Compil
 }
 
 /** The state of a case at `atSeq` (the latest when omitted). */
-export async function replayCase(deps: EngineDeps, caseId: string, opts: { atSeq?: number | undefined } = {}): Promise<ReplayResult> {
+export async function replayCase(deps: EngineDeps, caseId: string, opts: { atSeq?: number | undefined; fromStart?: boolean | undefined } = {}): Promise<ReplayResult> {
   const record = await deps.store.getCase(caseId);
   if (!record) throw new CaseNotFoundError(caseId);
   const atSeq = opts.atSeq ?? record.version;
@@ -74,7 +90,13 @@ export async function replayCase(deps: EngineDeps, caseId: string, opts: { atSeq
     throw new EngineError('invalid_input', `seq ${atSeq} is outside 1..${record.version} for case ${caseId}`, { caseId, atSeq, latest: record.version });
   }
   const wf = await deps.registry.get(record.workflowId, record.workflowVersion);
-  const { state, last } = await replayFromSnapshot(deps, wf, caseId, atSeq);
+  const { state, last } = opts.fromStart ? await replayFromStart(deps, wf, caseId, atSeq) : await replayFromSnapshot(deps, wf, caseId, atSeq);
   if (!state || !last) throw new ReplayDivergedError(caseId, atSeq, 'no events recorded');
   return { caseId, seq: last.seq, state, event: last };
+}
+
+/** Every event from 1 to `atSeq`, folded: no snapshot used. */
+async function replayFromStart(deps: EngineDeps, wf: CompiledWorkflow, caseId: string, atSeq: number): Promise<{ state: CaseState | undefined; last: EventRecord | undefined }> {
+  const events = await deps.store.listEvents(caseId, { toSeq: atSeq });
+  return { state: await foldEvents(deps, wf, events), last: events[events.length - 1] };
 }

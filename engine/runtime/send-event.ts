@@ -93,14 +93,15 @@ export async function sendEvent(deps: EngineDeps, caseId: string, cmd: SendComma
         const cals = deps.calendars.forStep(current.org);
         const history = cmd.type === 'task.withdraw' ? await historyView(tx, current) : undefined;
         const handOvers: Record<string, string> = {};
-        const { state, effects, payload } = decide(wf, current.state, { type: cmd.type, payload: cmd.payload, actor }, now, { calendar: cals.lookup, history, compactDeadlines: true, ...(facts ? { handOver: recordingHandOver(facts, handOvers) } : {}) });
+        const { state, effects, payload, taskDue: dueAfter } = decide(wf, current.state, { type: cmd.type, payload: cmd.payload, actor }, now, { calendar: cals.lookup, history, compactDeadlines: true, ...(facts ? { handOver: recordingHandOver(facts, handOvers) } : {}) });
         if (facts) checkStepOrgs(effects, owner, facts, transfer, current.org);
         const at = now.toISOString();
         const event = signEvent({
           caseId, seq: state.seq, type: cmd.type, payload, actor, at, idempotencyKey: cmd.idempotencyKey ?? null, state, env: stepEnvRecord(cals.used, handOvers, state), prevHash: current.lastHash,
         }, confidentialFields(wf.definition), deps.newSalt);
         const record: CaseRecord = { ...current, status: state.status, state, version: state.seq, lastHash: event.hash, updatedAt: at };
-        const taskDue = changedTaskDue(taskDueTimes(wf, caseId, current.state.value, current.state.deadlines), taskDueTimes(wf, caseId, state.value, state.deadlines), effects);
+        // The due times after the step are decide's; those before it are recomputed from the state before.
+        const taskDue = changedTaskDue(taskDueTimes(wf, caseId, current.state.value, current.state.deadlines), dueAfter, effects);
         await tx.commit({ record, expectedVersion: current.version, event, effects, taskDue, previousState: current.state });
         return { record, event, duplicate: false, effects: [...effects, ...(await spawnInTx(deps, tx, effects, actor, now, facts, current.org))] };
       }, { caseId });

@@ -19,6 +19,22 @@ describe('state deltas', () => {
     );
   });
 
+  it('refer to the event time and actor id for any pair, and refuse those ops without them', () => {
+    fc.assert(
+      fc.property(state, state, fc.string(), fc.string(), (a, b, at, actorId) => {
+        const before = json(a);
+        const refs = { at, actorId };
+        const ops = json(stateDelta(before, b, undefined, refs)) as ReturnType<typeof stateDelta>;
+        expect(applyDelta(before, ops, undefined, refs)).toEqual(json(b));
+      }),
+      { numRuns: 300 },
+    );
+    const at = '2026-03-02T02:00:00.000Z';
+    const ops = stateDelta({ data: {} }, { data: { acceptedAt: at, acceptedBy: 'u1', note: 'x' } }, undefined, { at, actorId: 'u1' });
+    expect(ops).toEqual([[4, ['data', 'acceptedAt']], [5, ['data', 'acceptedBy']], [0, ['data', 'note'], 'x']]);
+    expect(() => applyDelta({ data: {} }, ops)).toThrow(TypeError);
+  });
+
   it('treat undefined members as absent, refer to copied payload fields, and keep __proto__ a plain key', () => {
     const before = { data: { a: 1, gone: 2 }, list: [1, 2, 3] };
     const after = { data: { a: 1, gone: undefined, text: '整改到位', __proto__: null }, list: [1, 5] };

@@ -83,6 +83,8 @@ describe.each(backends)('store writes on $name', ({ make, enabled }) => {
       const events = await store.listEvents(c.id);
       expect(events.map((e) => e.seq)).toEqual(Array.from({ length: 13 }, (_, i) => i + 1));
       for (const e of events) expect((await engine.replay(c.id, { atSeq: e.seq })).state).toEqual(e.state);
+      // From event 1, no snapshot used: the same states.
+      for (const e of events) expect((await engine.replay(c.id, { atSeq: e.seq, fromStart: true })).state).toEqual(e.state);
       // A range read starting between snapshots gives the same states.
       expect(await store.listEvents(c.id, { fromSeq: 6, toSeq: 10 })).toEqual(events.slice(5, 10));
       expect((await store.getCase(c.id))!.state).toEqual(events[12]!.state);
