@@ -23,6 +23,7 @@ import * as m013 from './013-token-expiry.js';
 import * as m010 from './010-definition-owners.js';
 import * as m014 from './014-case-snapshots.js';
 import * as m018 from './018-timer-claim-index.js';
+import * as m019 from './019-event-key-index.js';
 import * as m015 from './015-outbox-input.js';
 import * as m016 from './016-attachments.js';
 import * as m020 from './020-case-facts.js';
@@ -51,6 +52,7 @@ export const MIGRATIONS: readonly NamedMigration[] = [
   { name: '010-definition-owners', ...m010 },
   { name: '014-case-snapshots', ...m014 },
   { name: '018-timer-claim-index', ...m018 },
+  { name: '019-event-key-index', ...m019 },
   { name: '015-outbox-input', ...m015 },
   { name: '016-attachments', ...m016 },
   { name: '020-case-facts', ...m020 },
