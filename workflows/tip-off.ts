@@ -179,7 +179,8 @@ export const tipOffWorkflow = defineWorkflow({
       rewardForfeited: flag('逾期未领取奖励'),
       extensionApprovedAt: instant('延期批准时间'),
       extensionApprovedBy: text('延期批准人'),
-      queryCodeHash: text('查询码摘要'),
+      // Only the tip-off intake (POST /api/v1/tipoffs) sets it: a caller opening a case may not choose a code's hash.
+      queryCodeHash: { ...text('查询码摘要'), readOnly: true },
       overdue: { ...flag('已逾期'), default: false },
       closedAt: instant('办结时间'),
     },

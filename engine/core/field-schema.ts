@@ -32,6 +32,8 @@ export interface FieldSchema {
   default?: unknown;
   /** What pages show for each enum value (value → label, e.g. `{ "selfCheck": "企业自查" }`); pages show the value itself without one. */
   enumTitles?: Record<string, string> | undefined;
+  /** Set by the server, never by a caller opening a case (standard JSON Schema keyword): e.g. the hash of a tip-off's query code. */
+  readOnly?: boolean | undefined;
   /**
    * The media type of a file field (standard JSON Schema keyword): on a string field or the items of a list
    * of strings it makes the field an attachment — the web forms offer an upload (`image/*` opens the camera on
@@ -79,6 +81,7 @@ export const FieldSchemaSchema: z.ZodType<FieldSchema> = z.lazy(() =>
       additionalProperties: z.boolean().optional(),
       default: z.json().optional(),
       enumTitles: z.record(z.string(), z.string().min(1)).optional(),
+      readOnly: z.boolean().optional(),
       contentMediaType: z.string().regex(/^[a-z]+\/([a-z0-9.+-]+|\*)$/, 'a media type such as image/* or application/pdf').optional(),
       refersTo: z.enum(['org', 'enterprise', 'user']).optional(),
       confidential: ConfidentialSchema.optional(),

@@ -132,6 +132,10 @@ export function caseRoutes({ engine, orgs, people, attachments }: RouteDeps): Ro
         if (!p.user.roles.some((r) => wf.definition.roles.includes(r))) {
           throw new HttpError('forbidden', `opening a ${wf.ref} case needs one of the roles ${wf.definition.roles.join(', ')}`);
         }
+        // Fields the server sets (a tip-off's query-code hash) are not the caller's to choose.
+        const props = (wf.definition.data?.properties ?? {}) as Record<string, { readOnly?: boolean }>;
+        const readOnly = Object.keys(body.data ?? {}).filter((k) => props[k]?.readOnly === true);
+        if (readOnly.length > 0) throw new HttpError('invalid_input', `data field ${readOnly.join(', ')} is set by the server, not by the caller`, readOnly.map((k) => ({ path: ['data', k], code: 'read_only_field', message: 'set by the server' })));
         const key = idempotencyKey(req.headers['idempotency-key']);
         const r = await engine.createCase({
           workflowId: body.workflowId, version: body.version, org, data: body.data, actor: p.actor,

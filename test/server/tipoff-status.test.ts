@@ -59,6 +59,20 @@ describe('the query code (举报奖励办法 2018: the tipster is told the resul
     expect((await as(s, 'inspector-donghu').post('/api/v1/tipoffs', { data: INTAKE })).status).toBe(403);
   });
 
+  it('cannot be chosen by a caller: opening a tip-off case with a code hash of its own is refused, nothing is written', async () => {
+    await server();
+    const known = await intake();
+    const hash = createHash('sha256').update('ABCDEFGHJKMNPQRS').digest('hex');
+    const before = (await as(s, 'officer-donghu').get('/api/v1/cases')).body.items.length;
+    const res = await as(s, 'officer-donghu').post('/api/v1/cases', { workflowId: 'tip-off', data: { ...INTAKE, queryCodeHash: hash } });
+    expect(res.status).toBe(422);
+    expect(res.body.error).toMatchObject({ code: 'invalid_input', issues: [{ path: ['data', 'queryCodeHash'], code: 'read_only_field' }] });
+    expect((await as(s, 'officer-donghu').get('/api/v1/cases')).body.items.length).toBe(before);
+    expect((await status('ABCD-EFGH-JKMN-PQRS')).status).toBe(404);
+    // The intake still sets it, whatever the caller sent.
+    expect((await status(known.queryCode)).status).toBe(200);
+  });
+
   it('answers, without a login, in words that say what happened, and never an id, an org or a state key', async () => {
     await server();
     const { caseId, queryCode } = await intake();
