@@ -72,6 +72,15 @@ const recordMeeting = {
   },
 } as const;
 
+/** Withdrawing an interview the unit has been told of: the unit is told too. */
+const withdrawNotified = {
+  target: 'withdrawn',
+  roles: [...OFFICE, ...LEADER],
+  input: { type: 'object', properties: { withdrawReason: text('撤销原因') }, required: ['withdrawReason'] },
+  assign: ['withdrawReason'],
+  notify: [notice('task-assigned', 'info', interviewee('unitHead'))],
+} as const;
+
 export const interviewWorkflow = defineWorkflow({
   id: 'interview',
   version: 1,
@@ -196,13 +205,7 @@ export const interviewWorkflow = defineWorkflow({
         },
         // A meeting can be held even when the unit never confirmed (its absence is itself recorded).
         recordMeeting,
-        withdraw: {
-          target: 'withdrawn',
-          roles: [...OFFICE, ...LEADER],
-          input: { type: 'object', properties: { withdrawReason: text('撤销原因') }, required: ['withdrawReason'] },
-          assign: ['withdrawReason'],
-          notify: [notice('task-assigned', 'info', interviewee('unitHead'))],
-        },
+        withdraw: withdrawNotified,
       },
     },
     scheduled: {
@@ -210,13 +213,7 @@ export const interviewWorkflow = defineWorkflow({
       task: { title: { zh: '召开约谈并录入约谈记录', en: 'Hold the interview and record it' }, role: 'safetyCommitteeOffice' },
       on: {
         recordMeeting,
-        withdraw: {
-          target: 'withdrawn',
-          roles: [...OFFICE, ...LEADER],
-          input: { type: 'object', properties: { withdrawReason: text('撤销原因') }, required: ['withdrawReason'] },
-          assign: ['withdrawReason'],
-          notify: [notice('task-assigned', 'info', interviewee('unitHead'))],
-        },
+        withdraw: withdrawNotified,
       },
     },
     signing: {
