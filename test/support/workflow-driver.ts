@@ -13,6 +13,7 @@ import type { TransitionInfo } from '../../engine/core/state-tree.js';
 import { initialStep, step, type StepResult } from '../../engine/core/step.js';
 import { TIMER_ACTOR, type Actor, type CaseState, type Command } from '../../engine/core/types.js';
 import { EngineError, formatPath } from '../../engine/errors.js';
+import type { Engine, KnexStore, ManualClock, TimerRecord } from '../../engine/index.js';
 
 export const ORG = 'district-a';
 
@@ -122,4 +123,19 @@ export function timers(effects: Effect[]): string[] {
 /** The English guard messages of a `guard_failed` error, for naming what is still open. */
 export function guardMessages(e: EngineError): string[] {
   return (e.details.guards as unknown[]).map((g) => (typeof g === 'object' && g !== null && 'en' in g ? String((g as { en: string }).en) : JSON.stringify(g)));
+}
+
+/**
+ * Moves a manual clock to `iso` and fires, through the engine, every timer due
+ * by then (deadline rungs and child signals), earliest first, until none is
+ * left; returns each timer fired with its outcome.
+ */
+export async function fireDueTimers(engine: Pick<Engine, 'fireTimer'>, store: Pick<KnexStore, 'timers'>, clock: ManualClock, iso: string): Promise<{ timer: TimerRecord; outcome: string }[]> {
+  clock.set(iso);
+  const fired: { timer: TimerRecord; outcome: string }[] = [];
+  for (;;) {
+    const due = await store.timers.listDue(clock.now().toISOString(), 100);
+    if (due.length === 0) return fired;
+    for (const timer of due) fired.push({ timer, outcome: (await engine.fireTimer(timer)).outcome });
+  }
 }

@@ -5,10 +5,11 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { validateDefinition } from '../../engine/core/validate-definition.js';
-import { createEngine, createManualClock, type Actor, type Engine, type KnexStore, type ManualClock, type TimerRecord } from '../../engine/index.js';
+import { createEngine, createManualClock, type Actor, type Engine, type KnexStore, type ManualClock } from '../../engine/index.js';
 import { createTemplateCatalog } from '../../notifications/templates.js';
 import { enforcementWorkflow } from '../../workflows/index.js';
 import { freshSqliteStore } from '../support/stores.js';
+import { fireDueTimers } from '../support/workflow-driver.js';
 import { runWorkflowProperties } from '../support/workflow-properties.js';
 
 const NOW = '2026-03-02T02:00:00.000Z'; // Monday 10:00 in Shanghai
@@ -50,18 +51,9 @@ describe('an enforcement case in the engine', () => {
     return { engine, store, clock };
   }
 
-  async function advanceTo(engine: Engine, store: KnexStore, clock: ManualClock, iso: string): Promise<string[]> {
-    clock.set(iso);
-    const fired: string[] = [];
-    for (;;) {
-      const due: TimerRecord[] = await store.timers.listDue(clock.now().toISOString(), 100);
-      if (due.length === 0) return fired;
-      for (const t of due) {
-        await engine.fireTimer(t);
-        fired.push(`${t.kind} ${t.deadlineKey}`);
-      }
-    }
-  }
+  /** Moves the clock and fires every timer due by then, earliest first. */
+  const advanceTo = async (engine: Engine, store: KnexStore, clock: ManualClock, iso: string): Promise<string[]> =>
+    (await fireDueTimers(engine, store, clock, iso)).map(({ timer: t }) => `${t.kind} ${t.deadlineKey}`);
 
   async function investigated(engine: Engine): Promise<string> {
     const { case: c } = await engine.createCase({ workflowId: 'enforcement', org: ORG, actor: inspector });

@@ -8,7 +8,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { validateDefinition } from '../../engine/core/validate-definition.js';
-import { createEngine, createManualClock, type Actor, type Engine, type KnexStore, type ManualClock, type TimerRecord } from '../../engine/index.js';
+import { createEngine, createManualClock, type Actor, type Engine, type KnexStore, type ManualClock } from '../../engine/index.js';
 import { createTemplateCatalog } from '../../notifications/templates.js';
 import { createOrgDirectory, createOrgResolver } from '../../server/access.js';
 import { DEMO_ORG_TREE } from '../../server/demo.js';
@@ -16,6 +16,7 @@ import { importOrgTree } from '../../server/people.js';
 import { createKnexPeopleStore } from '../../server/index.js';
 import { builtinWorkflows, circularReceiptWorkflow, circularWorkflow, interviewWorkflow } from '../../workflows/index.js';
 import { freshSqliteStore } from '../support/stores.js';
+import { fireDueTimers } from '../support/workflow-driver.js';
 import { runWorkflowProperties } from '../support/workflow-properties.js';
 
 const NOW = '2026-03-02T02:00:00.000Z'; // Monday 10:00 in Shanghai
@@ -76,18 +77,8 @@ describe('interviews and circulars in the engine', () => {
   }
 
   /** Moves the clock and fires every timer due by then, earliest first. */
-  async function advanceTo(engine: Engine, store: KnexStore, clock: ManualClock, iso: string): Promise<string[]> {
-    clock.set(iso);
-    const fired: string[] = [];
-    for (;;) {
-      const due: TimerRecord[] = await store.timers.listDue(clock.now().toISOString(), 100);
-      if (due.length === 0) return fired;
-      for (const t of due) {
-        await engine.fireTimer(t);
-        fired.push(`${t.kind}${t.kind === 'signal' ? '' : ` ${t.deadlineKey}`}`);
-      }
-    }
-  }
+  const advanceTo = async (engine: Engine, store: KnexStore, clock: ManualClock, iso: string): Promise<string[]> =>
+    (await fireDueTimers(engine, store, clock, iso)).map(({ timer: t }) => `${t.kind}${t.kind === 'signal' ? '' : ` ${t.deadlineKey}`}`);
 
   async function approvedInterview(engine: Engine, proposal: Record<string, unknown> = PROPOSAL): Promise<string> {
     const { case: c } = await engine.createCase({ workflowId: 'interview', org: 'donghu', actor: districtOffice });

@@ -2,13 +2,13 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { validateDefinition } from '../../engine/core/validate-definition.js';
 import { TIMER_ACTOR, type CaseState } from '../../engine/core/types.js';
 import type { StepResult } from '../../engine/core/step.js';
-import { createEngine, createManualClock, type Actor, type Engine, type KnexStore, type ManualClock, type TimerRecord } from '../../engine/index.js';
+import { createEngine, createManualClock, type Actor, type Engine, type KnexStore, type ManualClock } from '../../engine/index.js';
 import { createTemplateCatalog } from '../../notifications/templates.js';
 import { builtinWorkflows, circularReceiptWorkflow, circularWorkflow, hazardWorkflow, interviewWorkflow, supervisionAssignmentWorkflow as exportedAssignment, supervisionLetterWorkflow as exportedLetter, tipOffWorkflow } from '../../workflows/index.js';
 import { supervisionAssignmentWorkflow, supervisionLetterWorkflow } from '../../workflows/supervision-letter.js';
 import { notices, notifyEffects } from '../support/notify-effects.js';
 import { freshSqliteStore } from '../support/stores.js';
-import { as, builtinEnv, createDriver, fails, ORG, tasks, timers } from '../support/workflow-driver.js';
+import { as, builtinEnv, createDriver, fails, fireDueTimers, ORG, tasks, timers } from '../support/workflow-driver.js';
 
 const NOW = new Date('2026-03-02T02:00:00.000Z'); // Monday 10:00 in Shanghai
 const env = builtinEnv();
@@ -386,18 +386,8 @@ describe('a letter to three units, end to end through the engine', () => {
   }
 
   /** Moves the clock and fires every timer due by then (deadline rungs and child signals), earliest first. */
-  async function advanceTo(engine: Engine, store: KnexStore, clock: ManualClock, iso: string): Promise<string[]> {
-    clock.set(iso);
-    const fired: string[] = [];
-    for (;;) {
-      const due: TimerRecord[] = await store.timers.listDue(clock.now().toISOString(), 100);
-      if (due.length === 0) return fired;
-      for (const t of due) {
-        const outcome = await engine.fireTimer(t);
-        fired.push(`${t.caseId} ${t.kind}${t.kind === 'signal' ? '' : ` ${t.deadlineKey}#${t.index}`} ${outcome.outcome}`);
-      }
-    }
-  }
+  const advanceTo = async (engine: Engine, store: KnexStore, clock: ManualClock, iso: string): Promise<string[]> =>
+    (await fireDueTimers(engine, store, clock, iso)).map(({ timer: t, outcome }) => `${t.caseId} ${t.kind}${t.kind === 'signal' ? '' : ` ${t.deadlineKey}#${t.index}`} ${outcome}`);
 
   it('completes only when all three are accepted: one reworked, one extended, one overdue and escalated', async () => {
     const { engine, store, clock } = await setup();
