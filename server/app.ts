@@ -12,6 +12,10 @@ import type { Engine } from '../engine/index.js';
 import { createDispatcher, createInboxChannel, createTemplateCatalog, type Dispatcher, type NotificationTemplates, type OutboxStore } from '../notifications/index.js';
 import { createCaseDescriber } from './case-describer.js';
 import { createKnexAttachmentStore, type AttachmentStore } from './attachments.js';
+import { recordDocumentsOnCommit } from './documents/issue.js';
+import { createKnexDocumentStore } from './documents/store.js';
+import { documentRoutes } from './routes/documents.js';
+import { createKnexFlashStore } from './web/flash.js';
 import { createAuthenticator, createOrgDirectory, type OrgDirectory } from './access.js';
 import { bodyGuard } from './body-guard.js';
 import { DEFAULT_RATE_LIMITS, type Config } from './config.js';
@@ -92,7 +96,9 @@ export function createApp(options: AppOptions): express.Express {
     createDispatcher({ engine, outbox, directory: createPeopleDirectory(people, orgs), templates, channels: [createInboxChannel(outbox.inbox)], logger: notificationLogger(logger), describeCase: createCaseDescriber(engine, people, orgs) });
   const knex = (engine.store as { knex?: Parameters<typeof createKnexAttachmentStore>[0] }).knex;
   const attachments = options.attachments ?? (knex ? createKnexAttachmentStore(knex) : undefined);
-  const deps: RouteDeps = { engine, people, outbox, orgs, auth, logger, dispatcher, templates, attachments };
+  const documents = knex ? createKnexDocumentStore(knex) : undefined;
+  const deps: RouteDeps = { engine, people, outbox, orgs, auth, logger, dispatcher, templates, attachments, documents };
+  const unrecord = documents ? recordDocumentsOnCommit({ engine, people, orgs, documents }, (err) => logger.warn({ err }, 'recording an issued document failed (it is recorded when the case is next read)')) : undefined;
   const unbind = metrics.bindEngine(engine, outbox);
   const { config } = options;
   const sessions = createSessions(people, auth, engine.clock, { idleMs: config.DUBAN_SESSION_IDLE ?? DEFAULT_SESSION_POLICY.idleMs, absoluteMs: config.DUBAN_SESSION_MAX ?? DEFAULT_SESSION_POLICY.absoluteMs });
@@ -106,7 +112,7 @@ export function createApp(options: AppOptions): express.Express {
   });
 
   const routes: Route[] = [
-    ...workflowRoutes(deps), ...caseRoutes(deps), ...taskRoutes(deps), ...notificationRoutes(deps), ...calendarRoutes(deps), ...peopleRoutes(deps), ...auditRoutes(deps), ...reportRoutes(deps),
+    ...workflowRoutes(deps), ...caseRoutes(deps), ...taskRoutes(deps), ...notificationRoutes(deps), ...calendarRoutes(deps), ...peopleRoutes(deps), ...auditRoutes(deps), ...reportRoutes(deps), ...documentRoutes(deps),
     ...tipOffStatusRoutes(deps, limits),
   ];
   let document: unknown;
@@ -153,6 +159,7 @@ export function createApp(options: AppOptions): express.Express {
   app.set('trust proxy', config.DUBAN_TRUST_PROXY ?? false);
   app.locals.close = () => {
     unbind();
+    unrecord?.();
     redis?.disconnect();
   };
 
@@ -190,7 +197,7 @@ export function createApp(options: AppOptions): express.Express {
   mountRoutes(router, routes, { authenticate: auth.authenticate, validateResponses: options.validateResponses ?? false, beforeWrite: limits.write });
   app.use(router);
   if (options.web !== false && !attachments) throw new Error('the web pages need an attachment store (pass options.attachments)');
-  if (options.web !== false) app.use(webRouter({ ...deps, render: createRenderer(), sessions, limits, attachments: attachments!, publicOrigin: config.DUBAN_PUBLIC_URL && new URL(config.DUBAN_PUBLIC_URL).origin }));
+  if (options.web !== false) app.use(webRouter({ ...deps, render: createRenderer(), sessions, limits, attachments: attachments!, flashes: knex ? createKnexFlashStore(knex, () => engine.clock.now().getTime()) : undefined, publicOrigin: config.DUBAN_PUBLIC_URL && new URL(config.DUBAN_PUBLIC_URL).origin }));
 
   app.use((req: Request) => {
     throw new HttpError('not_found', `no route ${req.method} ${req.path}`);

@@ -8,6 +8,7 @@ import type { Authenticator, OrgDirectory } from '../access.js';
 import type { Logger } from '../logger.js';
 import { type PeopleStore } from '../people-ports.js';
 import type { AttachmentStore } from '../attachments.js';
+import type { DocumentStore } from '../documents/store.js';
 
 export interface RouteDeps {
   engine: Engine;
@@ -23,4 +24,6 @@ export interface RouteDeps {
   templates: NotificationTemplates;
   /** Where evidence files are kept (case exports carry them). */
   attachments?: AttachmentStore | undefined;
+  /** Where issued documents are kept with their hashes. */
+  documents?: DocumentStore | undefined;
 }

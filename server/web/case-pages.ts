@@ -21,6 +21,7 @@ import { visibleCase } from '../routes/cases.js';
 import { defaultCalendar, dueText, page, sendPage, stateTitle, type WebDeps } from './context.js';
 import { caseTitle, dataRows, namesOf, roleTitle, type Names } from './display.js';
 import { createFlashStore, type Flash } from './flash.js';
+import { ensureDocuments } from '../documents/issue.js';
 import { fileMediaType, formFields, parseForm, type FormChoices } from './forms.js';
 import { pageError } from './page-errors.js';
 import { actorLabel, zh } from './render.js';
@@ -92,7 +93,16 @@ export function casePages(deps: WebDeps, attachments: AttachmentStore): express.
     else await run(form[0]!, req, res);
     await run(form[1]!, req, res);
   };
-  const flash = createFlashStore(() => engine.clock.now().getTime());
+  const flash = deps.flashes ?? createFlashStore(() => engine.clock.now().getTime());
+  const documentLinks = async (caseId: string) => {
+    if (!deps.documents) return [];
+    const seen = new Set<string>();
+    return (await ensureDocuments({ ...deps, documents: deps.documents }, caseId)).map((d) => {
+      const first = !seen.has(d.kind);
+      seen.add(d.kind);
+      return { kind: d.kind, label: d.label, docNo: d.docNo, intact: d.intact, first, href: `/cases/${encodeURIComponent(caseId)}/documents/${d.kind}/${d.seq}` };
+    });
+  };
   const defOf = async (workflowId: string, version?: number) => (await engine.registry.get(workflowId, version)).definition as Def;
 
   /** A case's title for this reader (confidential fields never show). */
@@ -216,7 +226,7 @@ export function casePages(deps: WebDeps, attachments: AttachmentStore): express.
   };
 
   router.get('/new/:workflowId', page(deps, async (req, res, p) => {
-    await startPage(res, p, String(req.params.workflowId), flash.get(req.query.form, p.user.id));
+    await startPage(res, p, String(req.params.workflowId), await flash.get(req.query.form, p.user.id));
   }));
 
   router.post('/new/:workflowId', page(deps, async (req, res, p) => {
@@ -237,11 +247,11 @@ export function casePages(deps: WebDeps, attachments: AttachmentStore): express.
     } catch (err) {
       const error = pageError(err, item.start.input);
       if (caseId === undefined) {
-        const id = flash.put({ userId: p.user.id, form: 'start', error, values: body, status: 422 });
+        const id = await flash.put({ userId: p.user.id, form: 'start', error, values: body, status: 422 });
         return res.redirect(303, `/new/${encodeURIComponent(workflowId)}?form=${id}`);
       }
       // The case is open in its first state: the form moves to its page, values kept, to be completed there.
-      const id = flash.put({ userId: p.user.id, form: item.start.type, error: { ...error, message: `案件已创建，但尚未${item.start.title}：${error.message}` }, values: body, status: 422 });
+      const id = await flash.put({ userId: p.user.id, form: item.start.type, error: { ...error, message: `案件已创建，但尚未${item.start.title}：${error.message}` }, values: body, status: 422 });
       res.redirect(303, `/cases/${encodeURIComponent(caseId)}?form=${id}#form-${item.start.type}`);
     }
   }));
@@ -283,12 +293,12 @@ export function casePages(deps: WebDeps, attachments: AttachmentStore): express.
       data: rows, deadlines, forms: forms.filter((f) => !f.destructive), dangerForms: forms.filter((f) => f.destructive), history: history.reverse(),
       diagram: toMermaid(def, view.value), tasks, done: doneLabel, ownerName: await ownerName(orgs, view.workflowOwner),
       incomingFrom: view.parent?.handOver ? ((await orgs.get(view.parent.handOver.fromOrg))?.name ?? '其他机构') : undefined,
-      printable: view.workflowId === 'hazard' && data.orderNo !== undefined && data.orderNo !== null,
+      documents: await documentLinks(view.id),
     });
   };
 
   router.get('/cases/:id', page(deps, async (req, res, p) => {
-    await casePage(res, p, String(req.params.id), { done: typeof req.query.done === 'string' ? req.query.done : undefined, kept: flash.get(req.query.form, p.user.id) });
+    await casePage(res, p, String(req.params.id), { done: typeof req.query.done === 'string' ? req.query.done : undefined, kept: await flash.get(req.query.form, p.user.id) });
   }));
 
   router.post('/cases/:id/events', page(deps, async (req, res, p) => {
@@ -311,7 +321,7 @@ export function casePages(deps: WebDeps, attachments: AttachmentStore): express.
       res.redirect(303, `/cases/${encodeURIComponent(caseId)}?done=${encodeURIComponent(type)}`);
     } catch (err) {
       const error = pageError(err, schema);
-      const id = flash.put({ userId: p.user.id, form: type, error, values: body, status: 422 });
+      const id = await flash.put({ userId: p.user.id, form: type, error, values: body, status: 422 });
       res.redirect(303, `/cases/${encodeURIComponent(caseId)}?form=${id}#form-${type}`);
     }
   }));

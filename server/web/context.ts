@@ -11,6 +11,7 @@ import type { RouteDeps } from '../routes/deps.js';
 import type { Sessions } from '../sessions.js';
 import type { Renderer } from './render.js';
 import type { AttachmentStore } from '../attachments.js';
+import type { FlashStore } from './flash.js';
 import { roleTitle } from './display.js';
 import { pageError } from './page-errors.js';
 
@@ -23,6 +24,8 @@ export interface WebDeps extends RouteDeps {
   limits: RateLimits;
   /** Where evidence files are kept. */
   attachments: AttachmentStore;
+  /** Where refused forms are kept for the redirect (default: in this process). */
+  flashes?: FlashStore | undefined;
   /** The origin the pages are reached at (`DUBAN_PUBLIC_URL`), accepted as same-origin besides the request's own host. */
   publicOrigin?: string | undefined;
 }

@@ -141,7 +141,7 @@ describe.skipIf(!CHROMIUM)('the handler web app in chromium', () => {
     await page.waitForURL(/done=issueOrder/);
     await expect(page.locator('#state').textContent()).resolves.toBe('整改中');
     await page.click('#print-order');
-    await page.waitForURL(/\/print\/order$/);
+    await page.waitForURL(/\/documents\/order\/\d+$/);
     await expect(page.locator('#doc-no').textContent()).resolves.toBe('东应急责改〔2026〕7号');
     await expect(page.locator('#addressee').textContent()).resolves.toBe('江州清水化工有限公司：');
     await shot(page, 'app-07-order-document-1280');
