@@ -68,7 +68,7 @@ const STYLE = `
   .sign { margin-top: 40pt; text-align: right; padding-right: 4em; }
   .date { text-align: right; padding-right: 4em; }
   .copy { margin-top: 28pt; border-top: 1px solid #000; border-bottom: 1px solid #000; padding: 4pt 1em; font-size: 14pt; }
-  .note { max-width: 156mm; margin: 24pt auto 0; border-top: 1px solid #999; padding-top: 6pt; font-family: sans-serif; font-size: 10.5pt; line-height: 1.6; color: #333; }
+  .note { max-width: 156mm; margin: 24pt auto 0; border-top: 1px solid #999; padding: 6pt 4mm 0; text-indent: 0; font-family: sans-serif; font-size: 10.5pt; line-height: 1.6; color: #333; }
   .note.bad { color: #b00000; font-weight: bold; }
   .tools { text-align: center; margin: 12pt 0; font-family: sans-serif; font-size: 11pt; }
   @media print { .tools, .note { display: none; } .sheet { padding: 0; } }
