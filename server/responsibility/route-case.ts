@@ -50,10 +50,18 @@ async function saveRoute(knex: Knex, route: CaseRoute): Promise<void> {
   await knex('case_routes').insert(row).onConflict('case_id').merge();
 }
 
+/** What routing reads of a case (or of one about to be opened). */
+export interface CaseFields {
+  workflowId: string;
+  workflowVersion: number;
+  org: string;
+  data: Record<string, unknown>;
+}
+
 /** What a case says about routing: the enterprise it concerns (a field that refers to one) and its industry. */
-export async function routableCase(engine: Engine, orgs: OrgDirectory, record: CaseRecord): Promise<RoutableCase> {
+export async function routableCase(engine: Engine, orgs: OrgDirectory, record: CaseFields): Promise<RoutableCase> {
   const wf = await engine.registry.get(record.workflowId, record.workflowVersion);
-  const data = record.state.data;
+  const data = record.data;
   const props = (wf.definition.data?.properties ?? {}) as Record<string, { refersTo?: string }>;
   const fields = [...Object.keys(props).filter((k) => props[k]?.refersTo === 'enterprise' || props[k]?.refersTo === 'org'), 'reportedPartyOrg'];
   let enterprise: OrgRecord | null = null;
@@ -78,7 +86,7 @@ export async function routableCase(engine: Engine, orgs: OrgDirectory, record: C
  * nothing twice.
  */
 export async function routeNewCase(engine: Engine, orgs: OrgDirectory, knex: Knex, record: CaseRecord): Promise<CaseRoute | undefined> {
-  const c = await routableCase(engine, orgs, record);
+  const c = await routableCase(engine, orgs, { ...record, data: record.state.data });
   const ancestry = await orgs.ancestry(record.org);
   const rule = chooseRule(c, ancestry, await listRules(knex, ancestry.map((o) => o.id)));
   if (!rule) return undefined;

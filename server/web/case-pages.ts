@@ -17,7 +17,7 @@ import { redactorFor, searchExcludedFields } from '../confidential.js';
 import { ownerName } from '../definition-owners.js';
 import { toMermaid } from '../diagram.js';
 import { HttpError } from '../http-errors.js';
-import { visibleCase } from '../routes/cases.js';
+import { routeOpenedCase, visibleCase } from '../routes/cases.js';
 import { defaultCalendar, dueText, page, sendPage, stateTitle, type WebDeps } from './context.js';
 import { caseTitle, dataRows, namesOf, roleTitle, type Names } from './display.js';
 import { createFlashStore, type Flash } from './flash.js';
@@ -233,6 +233,8 @@ export function casePages(deps: WebDeps, attachments: AttachmentStore): express.
       const created = await engine.createCase({ workflowId, org, actor: p.actor });
       caseId = created.case.id;
       await engine.send(caseId, { type: item.start.type, payload: parseForm(item.start.input, body) }, p.actor);
+      // Routed by rule once the start form has named the enterprise and industry.
+      await routeOpenedCase(engine, orgs, deps.logger, caseId);
       res.redirect(303, `/cases/${encodeURIComponent(caseId)}?done=${encodeURIComponent(item.start.type)}`);
     } catch (err) {
       const error = pageError(err, item.start.input);
