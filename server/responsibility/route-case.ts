@@ -91,6 +91,9 @@ export async function routeNewCase(engine: Engine, orgs: OrgDirectory, knex: Kne
   const rule = chooseRule(c, ancestry, await listRules(knex, ancestry.map((o) => o.id)));
   if (!rule) return undefined;
   const grid = gridOf(rule, c, ancestry);
+  // Not yet: the rule reads what the case does not say yet (a hazard names its enterprise and industry in the
+  // start form, sent after it is opened). Routed when it does; never with a guess.
+  if ((rule.grid.from === 'enterprise' && grid === null) || (rule.departments.from === 'industry' && c.industry === null)) return undefined;
   const township = (grid === null ? ancestry : await orgs.ancestry(grid)).find((o) => o.level === 'township')?.id ?? null;
   let departments: string[];
   if (rule.departments.from === 'named') departments = rule.departments.names;

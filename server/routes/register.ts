@@ -63,7 +63,11 @@ export function registerRoutes(deps: RouteDeps): Route[] {
           throw new HttpError('import_rejected', `the file is not a readable ${body.format} spreadsheet`, [{ code: 'unreadable_file', path: ['body', 'content'], message: `not a ${body.format} file` }]);
         }
         const store = engine.store as KnexStore;
-        if (body.kind === 'enterprises') return importEnterprises(store, engine.clock, p, sheet);
+        if (body.kind === 'enterprises') {
+          const outcome = await importEnterprises(store, engine.clock, p, sheet);
+          orgs.invalidate(); // new orgs: subtrees change
+          return outcome;
+        }
         const owner = await visibleOrg(p, orgs, body.org ?? p.user.orgId);
         return importIndustryDepartments(store, engine.clock, p, owner.id, sheet);
       },
