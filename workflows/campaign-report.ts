@@ -98,7 +98,7 @@ export const campaignReportWorkflow = defineWorkflow({
           title: { zh: '报送期限', en: 'Report due' },
           duration: '3 workdays',
           legalBasis: {
-            zh: '专项整治工作方案：各区于每个报送周期结束后 3 个工作日内报送进展情况（参照安委〔2020〕3号定期报送要求）',
+            zh: '专项整治工作方案：各区于每个报送周期结束后 3 个工作日内报送进展情况；安委〔2020〕3号要求定期报送整治进展',
             en: 'The campaign\'s work plan: each district reports within 3 working days of the period\'s end (cf. 安委〔2020〕3号)',
           },
           onExpire: 'markOverdue',

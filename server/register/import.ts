@@ -7,7 +7,6 @@
  * in one transaction, so a bad row never leaves half a register behind.
  */
 import type { Clock } from '../../engine/index.js';
-import type { Principal } from '../access.js';
 import { HttpError } from '../http-errors.js';
 import { createKnexPeopleStore, type PeopleDatabase } from '../knex-people.js';
 import { addOrg } from '../people.js';
@@ -28,6 +27,12 @@ const ORG_ID = /^[a-z0-9][a-z0-9-]{0,63}$/;
 const FLAGS: Record<string, boolean> = { '': false, 是: true, 否: false, 有: true, 无: false, true: true, false: false, '1': true, '0': false, Y: true, N: false };
 /** Lists in a cell: 、 or commas or semicolons (either width). */
 const splitList = (cell: string) => cell.split(/[、,，;；]/).map((s) => s.trim()).filter((s) => s !== '');
+
+/** Who imports: the rows must lie in their subtree; the CLI's operator names a user. */
+export interface Importer {
+  user: { id: string };
+  subtree: ReadonlySet<string>;
+}
 
 /** One problem of an import, as the answer's `issues` carry it. */
 export interface ImportIssue {
@@ -69,7 +74,7 @@ function resolveOrg(text: string, candidates: readonly OrgRecord[]): OrgRecord |
  * @example
  * await importEnterprises(store, clock, principal, await readSheet(file, 'xlsx'));
  */
-export async function importEnterprises(db: PeopleDatabase, clock: Clock, p: Principal, sheet: Sheet): Promise<ImportOutcome> {
+export async function importEnterprises(db: PeopleDatabase, clock: Clock, p: Importer, sheet: Sheet): Promise<ImportOutcome> {
   const C = ENTERPRISE_COLUMNS;
   rejectIfAny(missingColumns(sheet, Object.values(C)));
   const people = createKnexPeopleStore(db);
@@ -133,7 +138,7 @@ export async function importEnterprises(db: PeopleDatabase, clock: Clock, p: Pri
  * usually): one row per industry, the departments separated by 、. Replaces
  * the rows of the industries named; the others stay.
  */
-export async function importIndustryDepartments(db: PeopleDatabase, clock: Clock, p: Principal, ownerOrg: string, sheet: Sheet): Promise<ImportOutcome> {
+export async function importIndustryDepartments(db: PeopleDatabase, clock: Clock, p: Importer, ownerOrg: string, sheet: Sheet): Promise<ImportOutcome> {
   const C = INDUSTRY_COLUMNS;
   rejectIfAny(missingColumns(sheet, Object.values(C)));
   const issues: ImportIssue[] = [];
