@@ -37,6 +37,8 @@ import type { RouteDeps } from './routes/deps.js';
 import { notificationRoutes } from './routes/notifications.js';
 import { peopleRoutes } from './routes/people.js';
 import { reportRoutes } from './routes/reports.js';
+import { campaignRoutes } from './routes/campaigns.js';
+import { registerRoutes } from './routes/register.js';
 import { taskRoutes } from './routes/tasks.js';
 import { workflowRoutes } from './routes/workflows.js';
 import { webRouter } from './web/pages.js';
@@ -114,6 +116,7 @@ export function createApp(options: AppOptions): express.Express {
   const routes: Route[] = [
     ...workflowRoutes(deps), ...caseRoutes(deps), ...taskRoutes(deps), ...notificationRoutes(deps), ...calendarRoutes(deps), ...peopleRoutes(deps), ...auditRoutes(deps), ...reportRoutes(deps), ...documentRoutes(deps),
     ...tipOffStatusRoutes(deps, limits),
+    ...campaignRoutes(deps), ...registerRoutes(deps),
   ];
   let document: unknown;
   routes.push(

@@ -21,6 +21,7 @@ import { verifyCaseFile } from './case-file.js';
 import { registerAnchorCommands, verifyAgainstAnchorLog } from './cli-anchor.js';
 import { registerCalendarCommands } from './cli-calendar.js';
 import { registerStatsCommands } from './cli-stats.js';
+import { registerRegisterCommands } from './cli-register.js';
 import { inFile, parseInput, readJsonFile } from './cli-input.js';
 import { ConfigError } from './config.js';
 import { loadDemo } from './demo-cases.js';
@@ -243,6 +244,7 @@ cases
 
 registerCalendarCommands(program, withRuntime);
 registerStatsCommands(program, withRuntime);
+registerRegisterCommands(program, withRuntime);
 
 const orgs = program.command('orgs').description('the org tree');
 orgs
@@ -384,6 +386,8 @@ program.parseAsync(process.argv).catch((err: unknown) => {
   }
   if (err instanceof HttpError) {
     console.error(`error [${err.code}]: ${err.message}`);
+    // A rejected import: one line per bad cell (row, column, code).
+    for (const i of err.issues ?? []) console.error(`  ${i.path.join(' ')}: [${i.code}] ${i.message}`);
     process.exit(1);
   }
   if (err instanceof NotificationError) {

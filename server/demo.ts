@@ -28,7 +28,7 @@ export const DEMO_ORG_TREE: OrgTreeNode = {
               children: [
                 {
                   id: 'qingshui-chem', name: '江州清水化工有限公司', level: 'enterprise',
-                  enterprise: { industry: '危险化学品', address: '江州市东湖区清水镇工业园一路1号', creditCode: '91320100MA1XQP0C3K', supervisors: ['donghu'] },
+                  enterprise: { industry: '危险化学品', address: '江州市东湖区清水镇工业园一路1号', creditCode: '91320100MA1XQP0C3Y', supervisors: ['donghu'] },
                 },
                 {
                   id: 'qingshui-hengda', name: '清水镇恒达机械厂', level: 'enterprise',

@@ -29,6 +29,10 @@ export const SERVER_ERROR_CODES = [
   'reserved_event',
   'cross_site_request',
   'rate_limited',
+  'campaign_not_found',
+  'campaign_not_applicable',
+  'routing_rule_not_found',
+  'import_rejected',
 ] as const;
 export type ServerErrorCode = (typeof SERVER_ERROR_CODES)[number];
 
@@ -98,6 +102,12 @@ export const ERROR_STATUS = {
   reserved_event: 403,
   cross_site_request: 403,
   rate_limited: 429,
+  campaign_not_found: 404,
+  // The campaign is not active, or does not cover the case's org or industry.
+  campaign_not_applicable: 422,
+  routing_rule_not_found: 404,
+  // A spreadsheet with a bad row: nothing imported, every bad row in `issues`.
+  import_rejected: 422,
 } as const satisfies Record<ApiErrorCode, number>;
 
 /** An error the HTTP layer raises itself (authentication, access, request shape). */

@@ -57,7 +57,7 @@ const toOrg = (dialect: Dialect, r: OrgRow): OrgRecord => {
 };
 /** The stored form of a profile: its keys in one order, so an identical re-import compares equal. */
 const encodeProfile = (p: EnterpriseProfile | null | undefined): string | null =>
-  p ? encodeJson({ industry: p.industry, address: p.address, creditCode: p.creditCode ?? null, supervisors: [...p.supervisors] }) : null;
+  p ? encodeJson({ industry: p.industry, address: p.address, creditCode: p.creditCode ?? null, supervisors: [...p.supervisors], ...(p.majorHazard === true ? { majorHazard: true } : {}) }) : null;
 
 interface SessionRow {
   id: string;

@@ -25,6 +25,8 @@ export interface EnterpriseProfile {
   creditCode?: string | null | undefined;
   /** Ids of the departments (orgs) that supervise it (行业主管/监管部门). */
   supervisors: string[];
+  /** 重大危险源: holds a major hazard installation (GB 18218); absent means no. */
+  majorHazard?: boolean | undefined;
 }
 
 /** An org: a node of the jurisdiction tree. */

@@ -10,7 +10,7 @@ import type { OrgTreeNode } from './schemas.js';
 import { ORG_LEVELS, type OrgRecord, type PeopleStore, type TokenRecord, type UserRecord } from './people-ports.js';
 
 /** An enterprise profile as given (the API's or an import file's). */
-type ProfileInput = { industry: string; address: string; creditCode?: string | null | undefined; supervisors?: string[] | undefined };
+type ProfileInput = { industry: string; address: string; creditCode?: string | null | undefined; supervisors?: string[] | undefined; majorHazard?: boolean | undefined };
 
 /**
  * Inserts an org after checking its parent exists and sits above it. An
@@ -45,7 +45,7 @@ export async function addOrg(
       if (!s) throw new HttpError('org_not_found', `supervising department ${id} does not exist`);
       if (s.level === 'enterprise') throw new HttpError('invalid_request', `${id} is an enterprise, not a supervising department`, [{ code: 'invalid_supervisor', path: ['body', 'enterprise', 'supervisors', i], message: 'must be an office' }]);
     }
-    enterprise = { industry: profile.industry, address: profile.address, creditCode: profile.creditCode ?? null, supervisors };
+    enterprise = { industry: profile.industry, address: profile.address, creditCode: profile.creditCode ?? null, supervisors, ...(profile.majorHazard === true ? { majorHazard: true } : {}) };
   }
   const record: OrgRecord = { ...org, ...(enterprise ? { enterprise } : {}), createdAt: clock.now().toISOString() };
   const outcome = await people.addOrg(record);

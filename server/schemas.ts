@@ -3,6 +3,7 @@
  * OpenAPI document. Recursive engine values (state values, definitions, field
  * schemas) are documented as free JSON here; the engine validates them.
  */
+import { creditCodeProblem } from './register/credit-code.js';
 import { z } from 'zod';
 import { ORG_LEVELS } from './people-ports.js';
 
@@ -127,6 +128,7 @@ export const EnterpriseProfileSchema = z
     address: z.string().describe('地址'),
     creditCode: z.string().nullable().optional().describe('统一社会信用代码'),
     supervisors: z.array(z.string()).describe('ids of the departments (orgs) that supervise it'),
+    majorHazard: z.boolean().optional().describe('重大危险源: the enterprise holds a major hazard installation (absent: no)'),
   })
   .meta({ id: 'EnterpriseProfile' });
 
@@ -173,8 +175,10 @@ export const NewEnterpriseProfileSchema = z
   .object({
     industry: NameSchema,
     address: z.string().trim().min(1).max(500),
-    creditCode: z.string().regex(/^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$/, 'a unified social credit code is 18 characters (digits and capitals, no I, O, S, V, Z)').optional(),
+    creditCode: z.string().regex(/^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$/, 'a unified social credit code is 18 characters (digits and capitals, no I, O, S, V, Z)')
+      .refine((c) => creditCodeProblem(c) === undefined, { message: 'the check character of the unified social credit code is wrong (GB 32100-2015)' }).optional(),
     supervisors: z.array(OrgIdSchema).max(20).default([]).describe('ids of the departments (orgs) that supervise it'),
+    majorHazard: z.boolean().optional().describe('重大危险源'),
   })
   .strict();
 

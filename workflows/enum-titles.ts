@@ -150,6 +150,9 @@ export const ENUM_TITLES: Readonly<Record<string, string>> = {
   concealedAccident: '瞒报谎报生产安全事故',
   // 页面所用的其他代码
 
+  // 专项整治进展报送周期
+  weekly: '每周',
+  monthly: '每月',
 };
 
 /** The `enumTitles` of a field over `codes` (value → title; codes without a title are left out). */

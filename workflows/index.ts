@@ -11,12 +11,14 @@ import { tipOffWorkflow } from './tip-off.js';
 import { interviewWorkflow } from './interview.js';
 import { circularReceiptWorkflow, circularWorkflow } from './circular.js';
 import { enforcementWorkflow } from './enforcement.js';
+import { campaignReportWorkflow } from './campaign-report.js';
 import { addEnumTitles } from './enum-titles.js';
 
 export { hazardWorkflow };
 export { accidentWorkflow, fourNoPassWorkflow };
 export { supervisionAssignmentWorkflow, supervisionLetterWorkflow, tipOffWorkflow };
 export { interviewWorkflow, circularWorkflow, circularReceiptWorkflow, enforcementWorkflow };
+export { campaignReportWorkflow };
 export { fourNoPassGate, fourNoPassDataProperties, fourNoPassRoles, fourNoPassEvents, fourNoPassComplete } from './four-no-pass.js';
 
 /**
@@ -38,6 +40,7 @@ export const builtinWorkflows: WorkflowDefinitionInput[] = [
   accidentWorkflow,
   fourNoPassWorkflow,
   tipOffWorkflow,
+  campaignReportWorkflow,
 ];
 // Every enum code a person may see gets its Chinese title (in place: the exported definitions are these same objects).
 for (const wf of builtinWorkflows) addEnumTitles(wf);

@@ -31,6 +31,7 @@ export const BUILTIN_EVENTS = [
   'case.childDone',
   'notification.acknowledged',
   'notification.escalated',
+  'case.routed',
 ] as const;
 export type BuiltinEvent = (typeof BUILTIN_EVENTS)[number];
 
@@ -68,6 +69,23 @@ export const RebaselineChangeSchema = z
  */
 export const RebaselinePayloadSchema = z
   .object({ calendar: z.string().min(1), reason: z.string().min(1).max(2000), changes: z.array(RebaselineChangeSchema).optional() })
+  .strict();
+
+/**
+ * The payload of `case.routed`: who is responsible for the case (网格、乡镇、
+ * 行业主管部门) and why — the routing rule that decided it (sent by the
+ * system when the case is opened), or a person's reason when they reassign
+ * it. It changes no state: the history is where the responsibility is read.
+ */
+export const RoutedPayloadSchema = z
+  .object({
+    rule: z.string().min(1).max(100).optional(),
+    ruleTitle: z.string().min(1).max(200).optional(),
+    grid: z.string().min(1).max(64).nullable(),
+    township: z.string().min(1).max(64).nullable(),
+    departments: z.array(z.string().min(1).max(100)).max(20),
+    reason: z.string().min(1).max(2000).optional(),
+  })
   .strict();
 
 export const ExtendPayloadSchema = z.object({ deadline: z.string().min(1), by: DurationSchema, reason: z.string().min(1).max(2000) }).strict();
@@ -113,6 +131,13 @@ export function stepBuiltin(wf: CompiledWorkflow, current: CaseState, cmd: Comma
   // Acknowledging is done by the recipient: the notifications' acknowledgement checks who received it, and the
   // server refuses this event on its generic route (`reserved_event`); the event only records it.
   if (type === 'notification.acknowledged') return { deadlines: current.deadlines, payload: parse(AckPayloadSchema, cmd.payload, type) };
+  if (type === 'case.routed') {
+    // A rule routes as the system and names itself; a person reassigns with a reason (the server checks who may).
+    const p = parse(RoutedPayloadSchema, cmd.payload, type);
+    const ok = isSystemActor(cmd.actor) ? p.rule !== undefined : p.reason !== undefined && p.rule === undefined;
+    if (!ok) throw new InvalidInputError('a routing names its rule; a reassignment by a person gives its reason', [{ code: isSystemActor(cmd.actor) ? 'rule_required' : 'reason_required', path: ['payload', isSystemActor(cmd.actor) ? 'rule' : 'reason'], message: 'required' }]);
+    return { deadlines: current.deadlines, payload: p };
+  }
   if (!isSystemActor(cmd.actor)) throw new SystemOnlyEventError(type);
   if (type === 'deadline.rebaselined') return rebaseline(wf, current, parse(RebaselinePayloadSchema, cmd.payload, type), now, env);
   if (type === 'notification.escalated') return { deadlines: current.deadlines, payload: parse(EscalatedPayloadSchema, cmd.payload, type) };

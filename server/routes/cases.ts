@@ -12,6 +12,34 @@ import { HttpError } from '../http-errors.js';
 import { Reply, route, type Route } from '../routing.js';
 import { CaseResultSchema, CaseSchema, CaseSummarySchema, CursorPage, EventSchema, IdParams, QueryBool } from '../schemas.js';
 import type { RouteDeps } from './deps.js';
+import { sqlKnex, visibleCampaign } from '../campaigns/access.js';
+import { checkCampaignFit, joinCampaign } from '../campaigns/membership.js';
+import { caseRoute, routeNewCase } from '../responsibility/route-case.js';
+import type { Logger } from '../logger.js';
+
+/**
+ * Routes a case just opened by the rule that governs it. The case is opened
+ * whatever happens here: a routing that fails (a rule naming an org deleted
+ * since) is logged and leaves the case unrouted, for a person to assign.
+ */
+export async function routeOpenedCase(engine: Engine, orgs: RouteDeps['orgs'], logger: Logger, caseId: string): Promise<boolean> {
+  try {
+    const record = await engine.findCase(caseId);
+    return record !== undefined && (await routeNewCase(engine, orgs, sqlKnex(engine), record)) !== undefined;
+  } catch (err) {
+    logger.warn({ err, caseId }, 'routing a new case failed; it stays unrouted');
+    return false;
+  }
+}
+
+/**
+ * Whether a case is still new enough to be routed by rule: opened and at most
+ * its start form sent (a hazard names its enterprise and industry in the
+ * form it is started with, after it is opened), and not routed yet.
+ */
+export async function routableNow(engine: Engine, caseId: string, version: number): Promise<boolean> {
+  return version <= 2 && (await caseRoute(sqlKnex(engine), caseId)) === undefined;
+}
 
 const IdempotencyKeySchema = z.string().regex(/^[\x21-\x7e]{1,200}$/, 'an Idempotency-Key is 1–200 printable ASCII characters').optional();
 const idempotencyHeader = { name: 'Idempotency-Key', description: 'retrying with the same key returns the first result and records nothing new' };
@@ -80,6 +108,7 @@ async function checkTransferTarget(engine: Engine, people: RouteDeps['people'], 
  */
 const RESERVED_EVENTS: ReadonlyMap<string, string> = new Map([
   ['notification.acknowledged', 'acknowledge a warning you received with POST /api/v1/notifications/{id}/ack'],
+  ['case.routed', 'routing rules route new cases; reassign one with a reason with POST /api/v1/cases/{id}/reassign'],
 ]);
 
 /** Opaque keyset cursor: base64url of `[createdAt, id]`. */
@@ -106,7 +135,7 @@ function summary(r: CaseRecord, now: Date) {
   };
 }
 
-export function caseRoutes({ engine, orgs, people, attachments }: RouteDeps): Route[] {
+export function caseRoutes({ engine, orgs, people, attachments, logger }: RouteDeps): Route[] {
   return [
     route(
       {
@@ -118,10 +147,11 @@ export function caseRoutes({ engine, orgs, people, attachments }: RouteDeps): Ro
           org: z.string().min(1).max(64).optional(),
           data: z.record(z.string(), z.unknown()).optional(),
           caseId: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$/).optional().describe("your own id for the case: it becomes `<org>:<caseId>` (the org's namespace)"),
+          campaignId: z.string().min(1).max(64).optional().describe('the campaign (专项整治) the case belongs to: it must be active and cover the org and the industry; checked before anything is opened'),
         }).strict(),
         headers: [{ ...idempotencyHeader, description: `${idempotencyHeader.description} (keys are yours alone: another user's same key opens its own case)` }],
         response: CaseResultSchema,
-        errors: ['read_only', 'forbidden', 'org_not_found', 'org_out_of_jurisdiction', 'workflow_not_found', 'invalid_input', 'idempotency_conflict', 'version_conflict', 'expression_budget_exceeded'],
+        errors: ['read_only', 'forbidden', 'org_not_found', 'org_out_of_jurisdiction', 'workflow_not_found', 'invalid_input', 'idempotency_conflict', 'version_conflict', 'expression_budget_exceeded', 'campaign_not_found', 'campaign_not_applicable'],
       },
       async ({ req, body, principal }) => {
         const p = principal!;
@@ -137,11 +167,15 @@ export function caseRoutes({ engine, orgs, people, attachments }: RouteDeps): Ro
         const readOnly = Object.keys(body.data ?? {}).filter((k) => props[k]?.readOnly === true);
         if (readOnly.length > 0) throw new HttpError('invalid_input', `data field ${readOnly.join(', ')} is set by the server, not by the caller`, readOnly.map((k) => ({ path: ['data', k], code: 'read_only_field', message: 'set by the server' })));
         const key = idempotencyKey(req.headers['idempotency-key']);
+        const campaign = body.campaignId === undefined ? undefined : await visibleCampaign(sqlKnex(engine), p, orgs, body.campaignId);
+        const district = campaign && (await checkCampaignFit(engine, orgs, campaign, { workflowId: wf.definition.id, workflowVersion: wf.definition.version, org, data: body.data ?? {} }));
         const r = await engine.createCase({
           workflowId: body.workflowId, version: body.version, org, data: body.data, actor: p.actor,
           caseId: body.caseId === undefined ? undefined : scopedCaseId(org, body.caseId),
           idempotencyKey: key === undefined ? undefined : scopedCreationKey(p, key),
         });
+        if (campaign && district) await joinCampaign(sqlKnex(engine), engine, campaign, r.case.id, r.case.workflowId, district, p.user.id);
+        if (!r.duplicate) await routeOpenedCase(engine, orgs, logger, r.case.id);
         const view = await engine.getCase(r.case.id, p.actor);
         const red = await redactorFor(engine, orgs, p.actor, view);
         return new Reply(r.duplicate ? 200 : 201, { case: toApiCase(view, p, red), event: red.event(r.event), duplicate: r.duplicate });
@@ -218,6 +252,9 @@ export function caseRoutes({ engine, orgs, people, attachments }: RouteDeps): Ro
         const r = await engine.send(params.id, { type: body.type, payload: body.payload, expectedVersion: body.expectedVersion, idempotencyKey: idempotencyKey(req.headers['idempotency-key']) }, p.actor);
         const red = await redactorFor(engine, orgs, p.actor, record);
         if (r.duplicate) return { case: toApiCase(await engine.getCase(params.id, p.actor), p, red), event: red.event(r.event), duplicate: true };
+        if ((await routableNow(engine, params.id, r.case.version)) && (await routeOpenedCase(engine, orgs, logger, params.id))) {
+          return { case: toApiCase(await engine.getCase(params.id, p.actor), p, red), event: red.event(r.event), duplicate: false };
+        }
         // The event records the state after the step: enough to say what the caller may send next without reading again.
         const wf = await engine.registry.get(r.case.workflowId, r.case.workflowVersion);
         const next = availableEvents(wf, r.event.state, p.actor, engine.clock.now());

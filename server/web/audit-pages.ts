@@ -18,7 +18,7 @@ import { stateTitle } from './context.js';
 
 /** History labels of events the engine itself sends. */
 const ENGINE_EVENT_LABELS: Record<string, string> = {
-  'deadline.rebaselined': '按正式放假安排重新核定期限', 'deadline.extend': '延长期限', 'notification.acknowledged': '确认收到预警', 'task.claim': '认领任务',
+  'deadline.rebaselined': '按正式放假安排重新核定期限', 'deadline.extend': '延长期限', 'notification.acknowledged': '确认收到预警', 'task.claim': '认领任务', 'case.routed': '分派责任单位',
   'task.release': '退回任务', 'task.transfer': '转办任务', 'child.done': '下级案件办结', 'case.created': '创建案件',
 };
 

@@ -17,7 +17,7 @@ import { redactorFor, searchExcludedFields } from '../confidential.js';
 import { ownerName } from '../definition-owners.js';
 import { toMermaid } from '../diagram.js';
 import { HttpError } from '../http-errors.js';
-import { visibleCase } from '../routes/cases.js';
+import { routeOpenedCase, visibleCase } from '../routes/cases.js';
 import { defaultCalendar, dueText, page, sendPage, stateTitle, type WebDeps } from './context.js';
 import { caseTitle, dataRows, namesOf, roleTitle, type Names } from './display.js';
 import { createFlashStore, type Flash } from './flash.js';
@@ -28,7 +28,7 @@ import { actorLabel, zh } from './render.js';
 
 /** History labels of events the engine itself sends (a definition cannot title them). */
 const ENGINE_EVENT_LABELS: Record<string, string> = {
-  'deadline.rebaselined': '按正式放假安排重新核定期限', 'deadline.extend': '延长期限', 'notification.acknowledged': '确认收到预警', 'task.claim': '认领任务',
+  'deadline.rebaselined': '按正式放假安排重新核定期限', 'deadline.extend': '延长期限', 'notification.acknowledged': '确认收到预警', 'task.claim': '认领任务', 'case.routed': '分派责任单位',
   'task.release': '退回任务', 'task.transfer': '转办任务', 'child.done': '下级案件办结', 'case.created': '创建案件',
 };
 
@@ -243,6 +243,8 @@ export function casePages(deps: WebDeps, attachments: AttachmentStore): express.
       const created = await engine.createCase({ workflowId, org, actor: p.actor });
       caseId = created.case.id;
       await engine.send(caseId, { type: item.start.type, payload: parseForm(item.start.input, body) }, p.actor);
+      // Routed by rule once the start form has named the enterprise and industry.
+      await routeOpenedCase(engine, orgs, deps.logger, caseId);
       res.redirect(303, `/cases/${encodeURIComponent(caseId)}?done=${encodeURIComponent(item.start.type)}`);
     } catch (err) {
       const error = pageError(err, item.start.input);

@@ -17,6 +17,7 @@ import { printPages } from './print-pages.js';
 import { readCookie, refuseCrossSite, renderError, sendPage, SESSION_COOKIE, sessionCookie, sessionOf, type WebDeps } from './context.js';
 import { inboxPages } from './inbox-pages.js';
 import { statsPages } from './stats-pages.js';
+import { campaignPages } from './campaign-pages.js';
 import { VIEWS_DIR } from './render.js';
 
 const require = createRequire(import.meta.url);
@@ -68,6 +69,7 @@ export function webRouter(deps: WebDeps): express.Router {
   router.use(auditPages(deps));
   router.use(inboxPages(deps));
   router.use(statsPages(deps));
+  router.use(campaignPages(deps));
   router.use(printPages(deps));
   // Any other page: a page saying so (the API keeps its JSON answer).
   router.use(async (req: Request, res: Response, next: express.NextFunction) => {

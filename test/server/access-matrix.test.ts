@@ -49,6 +49,7 @@ interface Ids {
   definitionA: string;
   calendarA: string;
   spareTokenA: string;
+  campaignA: string;
 }
 
 interface Req {
@@ -125,6 +126,39 @@ const EXPECTATIONS: Record<string, Expectation> = {
   },
   'get /api/v1/cases': { req: () => ({ path: '/api/v1/cases' }), expect: LIST },
   'get /api/v1/cases/{id}': { req: (ids) => ({ path: `/api/v1/cases/${ids.caseA}` }), expect: A_READ },
+  // Campaigns of A: run by A's admins (and leaders, which no persona is); read by A's subtree.
+  'post /api/v1/campaigns': { req: (ids, who) => ({ path: '/api/v1/campaigns', body: { ...campaignA, id: `m-${who.toLowerCase()}`, ownerOrg: ids.orgA } }), expect: ADMINS_OF_A },
+  'get /api/v1/campaigns': { req: () => ({ path: '/api/v1/campaigns' }), expect: LIST },
+  'get /api/v1/campaigns/{id}': { req: (ids) => ({ path: `/api/v1/campaigns/${ids.campaignA}` }), expect: A_READ },
+  'post /api/v1/campaigns/{id}/close': {
+    req: (_ids, who) => ({ path: `/api/v1/campaigns/${who === 'root' ? 'matrix-campaign-root' : 'matrix-campaign-close'}/close` }),
+    expect: { userB: 'missing', adminB: 'missing', auditorA: 'forbidden', userA: 'forbidden', adminA: 'ok', root: 'ok' },
+  },
+  // Adding A's case: any writer who sees both (a 422 once the campaign is closed still passed the access check).
+  'post /api/v1/campaigns/{id}/cases': {
+    req: (ids) => ({ path: `/api/v1/campaigns/${ids.campaignA}/cases`, body: { caseId: ids.caseA } }),
+    expect: { userB: 'missing', adminB: 'missing', auditorA: 'forbidden', userA: 'ok', adminA: 'ok', root: 'ok' },
+  },
+  // A period in the future: refused as a bad request once the access check passed.
+  'post /api/v1/campaigns/{id}/reports': {
+    req: (ids) => ({ path: `/api/v1/campaigns/${ids.campaignA}/reports`, body: { periodTo: '2030-01-06' } }),
+    expect: { userB: 'missing', adminB: 'missing', auditorA: 'forbidden', userA: 'forbidden', adminA: 'allowed', root: 'allowed' },
+  },
+  'post /api/v1/register/import': {
+    req: (ids) => ({ path: '/api/v1/register/import', body: { kind: 'industries', format: 'csv', org: ids.orgA, content: Buffer.from('行业领域,监管部门\n燃气,住房和城乡建设局\n').toString('base64') } }),
+    expect: ADMINS_OF_A,
+  },
+  'get /api/v1/register/industries': { req: (ids) => ({ path: '/api/v1/register/industries', query: { org: ids.orgA } }), expect: A_READ },
+  'post /api/v1/register/industries': { req: (ids) => ({ path: '/api/v1/register/industries', body: { org: ids.orgA, industry: '冶金', departments: ['应急管理局'] } }), expect: ADMINS_OF_A },
+  'get /api/v1/routing-rules': { req: () => ({ path: '/api/v1/routing-rules' }), expect: LIST },
+  'post /api/v1/routing-rules': { req: (ids, who) => ({ path: '/api/v1/routing-rules', body: { ...ruleA, id: `m-${who.toLowerCase()}`, ownerOrg: ids.orgA } }), expect: ADMINS_OF_A },
+  'post /api/v1/routing-rules/{id}/delete': { req: (_ids, who) => ({ path: `/api/v1/routing-rules/${who === 'root' ? 'matrix-rule-root' : 'matrix-rule-a'}/delete` }), expect: ADMINS_OF_A },
+  'get /api/v1/cases/{id}/route': { req: (ids) => ({ path: `/api/v1/cases/${ids.caseA}/route` }), expect: A_READ },
+  // 改派 needs a leader's or office's role, or admin: the clerk may not.
+  'post /api/v1/cases/{id}/reassign': {
+    req: (ids) => ({ path: `/api/v1/cases/${ids.caseA}/reassign`, body: { grid: null, departments: ['应急管理局'], reason: '矩阵测试' } }),
+    expect: { userB: 'missing', adminB: 'missing', auditorA: 'forbidden', userA: 'forbidden', adminA: 'ok', root: 'ok' },
+  },
   // The monthly report of A's subtree: like a case list named by org, outside one's subtree the org does not exist.
   'get /api/v1/reports/monthly': { req: (ids) => ({ path: '/api/v1/reports/monthly', query: { month: '2026-03', org: ids.orgA } }), expect: A_READ },
   'get /api/v1/quotas': { req: (ids) => ({ path: '/api/v1/quotas', query: { year: '2026', org: ids.orgA } }), expect: A_READ },
@@ -197,6 +231,8 @@ const parent = defineWorkflow({
   },
 });
 const definitionA = { id: 'matrix-def-a', version: 1, title: '东湖区自定义', roles: ['clerk'], initial: 'open', states: { open: { on: { done: { target: 'done', roles: ['clerk'] } } }, done: { type: 'final' } } };
+const campaignA = { id: 'matrix-campaign', title: '矩阵专项整治', startsOn: '2026-03-01', endsOn: '2026-12-31', reportPeriod: 'monthly', districts: ['donghu'] };
+const ruleA = { id: 'matrix-rule-a', ownerOrg: 'donghu', title: '矩阵规则', workflows: ['hazard'], grid: { from: 'enterprise' }, departments: { from: 'industry' } };
 const calendarA = { id: 'matrix-cal-a', years: [2026], days: [{ date: '2026-03-03', kind: 'holiday' as const, name: '区休' }] };
 
 describe('the access matrix', () => {
@@ -217,9 +253,12 @@ describe('the access matrix', () => {
     expect(children.map((c) => c.org)).toEqual(['donghu-qingshui']);
     expect((await post('admin-donghu', '/api/v1/workflows', definitionA)).status).toBe(201);
     expect((await post('admin-donghu', '/api/v1/calendars', calendarA)).status).toBe(201);
+    for (const id of ['matrix-campaign', 'matrix-campaign-close', 'matrix-campaign-root']) expect((await post('admin-donghu', '/api/v1/campaigns', { ...campaignA, id })).status).toBe(201);
+    for (const id of ['matrix-rule-a', 'matrix-rule-root']) expect((await post('admin-donghu', '/api/v1/routing-rules', { ...ruleA, id })).status).toBe(200);
     ids = {
       caseA, childA: children[0]!.id, notificationA: `${caseA}/2/0`, outboxA: `${caseA}/2/0`, userA: 'clerk-donghu', orgA: 'donghu',
       definitionA: definitionA.id, calendarA: calendarA.id, spareTokenA: (await issueToken(s.people, s.clock, 'clerk-donghu', { label: 'matrix' })).record.id,
+      campaignA: campaignA.id,
     };
     const doc = (await request(s.app).get('/api/openapi.json')).body as { paths: Record<string, Record<string, unknown>> };
     routes = Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m} ${path}`));

@@ -79,7 +79,7 @@ describe('enterprises are parties, not offices', () => {
   it('records an enterprise with its industry, address, credit code, grid and supervising departments', async () => {
     const steel = {
       id: 'baisha-steel', name: '白沙钢构有限公司', level: 'enterprise', parentId: 'donghu-baisha-g1',
-      enterprise: { industry: '冶金', address: '东湖区白沙街道钢城路2号', creditCode: '91320100MA1XQP0C3K', supervisors: ['donghu'] },
+      enterprise: { industry: '冶金', address: '东湖区白沙街道钢城路2号', creditCode: '91320100MA1XQP0C3Y', supervisors: ['donghu'] },
     };
     const created = await as(s, 'admin-donghu').post('/api/v1/orgs', steel);
     expect(created.status).toBe(201);

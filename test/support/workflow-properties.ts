@@ -325,7 +325,8 @@ function expectedTasks(wf: CompiledWorkflow, state: CaseState): Set<string> {
 function graphCoverage(wf: CompiledWorkflow, options: WorkflowPropertyOptions): { entered: Set<string>; finalPaths: Map<string, string[]>; events: Set<string> } {
   const now = (options.startAt ?? new Date('2026-03-02T01:00:00.000Z')).toISOString();
   // A `system:` id: the role `system` counts only for the engine's own actors, and the walk takes system transitions too.
-  const actor: Actor = { id: 'system:coverage', roles: [...wf.definition.roles] };
+  // In the suite's org, like the generated commands: guards may compare `actor.org` with an org in the data.
+  const actor: Actor = { id: 'system:coverage', roles: [...wf.definition.roles], org: ORG };
   const samples = new Map<TransitionInfo, Record<string, unknown>[]>();
   const events = (snapshot: AnyMachineSnapshot): MachineEvent[] => {
     const out = new Map<string, MachineEvent>();

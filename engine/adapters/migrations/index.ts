@@ -28,6 +28,7 @@ import * as m015 from './015-outbox-input.js';
 import * as m016 from './016-attachments.js';
 import * as m020 from './020-case-facts.js';
 import * as m017 from './017-documents.js';
+import * as m024 from './024-campaigns-register.js';
 
 /** One named migration. */
 export interface NamedMigration {
@@ -58,6 +59,7 @@ export const MIGRATIONS: readonly NamedMigration[] = [
   { name: '016-attachments', ...m016 },
   { name: '020-case-facts', ...m020 },
   { name: '017-documents', ...m017 },
+  { name: '024-campaigns-register', ...m024 },
 ];
 
 /** Name of knex's bookkeeping table (and, with `_lock`, of its lock table). */

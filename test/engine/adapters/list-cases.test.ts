@@ -140,7 +140,7 @@ describe.each(backends)('listing cases and people on $name', ({ make, enabled })
       await people.addOrg({ id: 'g1', name: '第一网格', parentId: 'city', level: 'grid', createdAt: at });
       const chem = {
         id: 'chem', name: '清水化工', parentId: 'g1', level: 'enterprise' as const, createdAt: at,
-        enterprise: { industry: '危险化学品', address: '工业园一路1号', creditCode: '91320100MA1XQP0C3K', supervisors: ['city'] },
+        enterprise: { industry: '危险化学品', address: '工业园一路1号', creditCode: '91320100MA1XQP0C3Y', supervisors: ['city'] },
       };
       expect(await people.addOrg(chem)).toBe('created');
       expect(await people.addOrg(chem)).toBe('exists');
