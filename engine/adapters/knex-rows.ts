@@ -321,7 +321,7 @@ export function eventsFromRows(dialect: Dialect, rows: EventRow[], base?: Snapsh
       if (base && event.seq === base.seq) event.state = base.state;
       else if (prev && prev.seq === event.seq - 1) {
         try {
-          event.state = applyDelta(prev.state, ops, event.payload, { at: event.at, actorId: event.actor.id });
+          event.state = applyDelta(prev.state, ops, event.payload, { at: event.at, actorId: event.actor.id, seq: event.seq });
         } catch {
           // A delta that does not fit the state before (an altered row) stays as stored; verify names its seq.
         }

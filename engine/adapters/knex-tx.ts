@@ -172,7 +172,7 @@ const INSERT_EVENT = 'INSERT INTO case_events (case_id, seq, type, payload, acto
 async function insertEvent(conn: SqlConn, { event, expectedVersion, previousState }: CommitRequest): Promise<void> {
   const row = eventToRow(event);
   // What the step changed, when the state before is known; event 1 keeps its full state.
-  const state = previousState !== undefined && event.seq > 1 ? encodeJson(stateDelta(previousState, event.state, event.payload, { at: event.at, actorId: event.actor.id })) : row.state;
+  const state = previousState !== undefined && event.seq > 1 ? encodeJson(stateDelta(previousState, event.state, event.payload, { at: event.at, actorId: event.actor.id, seq: event.seq })) : row.state;
   try {
     await conn.run(INSERT_EVENT, [row.case_id, row.seq, row.type, row.payload, row.actor, row.at, row.idempotency_key, state, row.env, row.hash]);
     const salts = eventSaltsToRow(event);

@@ -25,8 +25,12 @@
  * - `[6, path, { key: value, … }]`: set these members of the object at path (one op for the many
  *   fields a step sets, instead of one op and one path each);
  * - `[7, "data", [key, …]]`: op 3 for each key; `[7, "data"]`: for every key of the payload;
- * - `[8, path, [key, …]]` and `[9, path, [key, …]]`: ops 4 and 5 for these members of the object at path.
+ * - `[8, path, [key, …]]` and `[9, path, [key, …]]`: ops 4 and 5 for these members of the object at path;
+ * - `[10, path, members]`: set a deadline this event started (see `started-deadline.ts`): the members
+ *   that differ from what a fresh deadline holds, the rest implied by the event (its seq and time).
  */
+
+import { startedDeadline, startedDeadlineMembers } from './started-deadline.js';
 
 /** The key the delta was wrapped in from migration 014 to 026 (still read). */
 export const DELTA_KEY = '$delta';
@@ -41,12 +45,15 @@ export type DeltaOp =
   | [5, Path]
   | [6, Path, Record<string, unknown>]
   | [7, Path, string[]?]
-  | [8 | 9, Path, string[]];
+  | [8 | 9, Path, string[]]
+  | [10, Path, Record<string, unknown>];
 
-/** The event fields ops 4, 5, 8 and 9 refer to. */
+/** The event fields ops 4, 5, 8, 9 and 10 refer to. */
 export interface DeltaRefs {
   at: string;
   actorId: string;
+  /** The event's seq (op 10); optional for rows stored before op 10 existed. */
+  seq?: number;
 }
 
 type Json = unknown;
@@ -107,9 +114,14 @@ function diffInto(ops: DeltaOp[], path: Keys, a: Json, b: Json, payload: Record<
   if (isObject(a) && isObject(b)) return diffObject(ops, path, a, b, payload, refs);
   if (Array.isArray(a) && Array.isArray(b)) {
     const common = Math.min(a.length, b.length);
-    for (let i = 0; i < common; i++) diffInto(ops, [...path, i], a[i] ?? null, b[i] ?? null, payload, refs);
+    for (let i = 0; i < common; i++) {
+      const [x, y] = [a[i] ?? null, b[i] ?? null];
+      // A replaced element (a deadline restarted in a new state) may be shorter stored whole.
+      if (isObject(x) && isObject(y) && !same(x, y)) ops.push(...shorter(diffed([...path, i], x, y, payload, refs), setOp([...path, i], y, refs)));
+      else diffInto(ops, [...path, i], x, y, payload, refs);
+    }
     if (b.length < a.length) ops.push([2, encodePath(path), b.length]);
-    for (let i = common; i < b.length; i++) ops.push([0, encodePath([...path, i]), b[i] ?? null]);
+    for (let i = common; i < b.length; i++) ops.push(setOp([...path, i], b[i] ?? null, refs));
     return;
   }
   if (refs && path.length > 0 && typeof b === 'string' && b === refs.at) ops.push([4, encodePath(path)]);
@@ -138,10 +150,11 @@ function diffObject(ops: DeltaOp[], path: Keys, a: Record<string, unknown>, b: R
     if (same(old, v)) continue;
     if (inData && Object.hasOwn(payload, k) && same(own(payload, k), v)) copies.push(k);
     else if (sameKind(old, v)) {
-      const sub: DeltaOp[] = [];
-      diffInto(sub, [...path, k], old, v, payload, refs);
+      const sub = diffed([...path, k], old, v, payload, refs);
       // Below the top level (a deadline, a nested value), a whole value shorter than its ops is stored whole.
-      if (path.length === 0 || JSON.stringify(sub).length <= JSON.stringify(v).length + k.length + 8) ops.push(...sub);
+      const whole = path.length === 0 ? undefined : setOp([...path, k], v, refs);
+      if (whole === undefined || shorter(sub, whole) === sub) ops.push(...sub);
+      else if (whole[0] === 10) ops.push(whole);
       else {
         define(sets, k, v);
         setCount++;
@@ -164,6 +177,24 @@ function diffObject(ops: DeltaOp[], path: Keys, a: Record<string, unknown>, b: R
   else if (actors.length > 1) ops.push([9, at, actors]);
   if (setCount === 1) ops.push([0, encodePath([...path, setKey]), sets[setKey]]);
   else if (setCount > 1) ops.push([6, at, sets]);
+}
+
+/** The ops turning `a` into `b` at `path`. */
+function diffed(path: Keys, a: Json, b: Json, payload: Record<string, unknown> | undefined, refs: DeltaRefs | undefined): DeltaOp[] {
+  const sub: DeltaOp[] = [];
+  diffInto(sub, path, a, b, payload, refs);
+  return sub;
+}
+
+/** Of some ops and one op doing the same, the shorter as stored. */
+function shorter(ops: DeltaOp[], op: DeltaOp): DeltaOp[] {
+  return JSON.stringify(ops).length <= JSON.stringify(op).length ? ops : [op];
+}
+
+/** The op setting `value` at `path`: op 10 for a deadline this event started, op 0 otherwise. */
+function setOp(path: Keys, value: Json, refs: DeltaRefs | undefined): DeltaOp {
+  const members = refs?.seq === undefined ? undefined : startedDeadlineMembers(value, refs.seq, refs.at);
+  return members ? [10, encodePath(path), members] : [0, encodePath(path), value];
 }
 
 /**
@@ -198,6 +229,12 @@ export function applyDelta<T>(before: T, ops: readonly DeltaOp[], payload?: Reco
     const keys = decodePath(op[1]);
     if ((kind === 4 || kind === 5 || kind === 8 || kind === 9) && !refs) throw new TypeError('a delta op refers to the event time or actor, which were not given');
     if ((kind === 3 || kind === 7) && !payload) throw new TypeError('a delta op refers to the event payload, which was not given');
+    if (kind === 10 && refs?.seq === undefined) throw new TypeError('a delta op refers to the event seq and time, which were not given');
+    if (kind === 10) {
+      const parent = walk(root, keys, keys.length - 1);
+      define(parent, keys[keys.length - 1]!, startedDeadline(clone(op[2]) as Record<string, unknown>, refs!.seq!, refs!.at));
+      continue;
+    }
     if (kind >= 6) {
       const target = walk(root, keys, keys.length);
       if (kind === 6) for (const [k, v] of Object.entries(op[2] as Record<string, unknown>)) define(target, k, clone(v));

@@ -97,4 +97,37 @@ describe('state deltas', () => {
     expect(storedDelta({ value: 'a', data: {} })).toBeUndefined();
     expect(storedDelta([[0, 'value', 'b']])).toEqual([[0, 'value', 'b']]);
   });
+
+  it('store a deadline the event started by what differs from a fresh one, and rebuild it exactly', () => {
+    const at = '2026-03-02T02:00:00.000Z';
+    const fresh = {
+      key: 'reported#triage', stateId: 'reported', deadlineId: 'triage', startSeq: 2, calendar: { id: 'cn', version: 1 }, startedAt: at,
+      baseDueAt: '2026-03-05T16:00:00.000Z', dueAt: '2026-03-05T16:00:00.000Z', dueDate: '2026-03-05', status: 'running',
+      pausedDays: 0, pausedMs: 0, extensions: [], reminded: 0, escalated: 0, generation: 0,
+    };
+    const refs = { at, actorId: 'u1', seq: 2 };
+    const ops = stateDelta({ deadlines: [] }, { deadlines: [fresh] }, undefined, refs);
+    expect(ops).toEqual([[10, 'deadlines.0', { stateId: 'reported', deadlineId: 'triage', dueAt: fresh.dueAt, calendar: { id: 'cn', version: 1 }, dueDate: '2026-03-05' }]]);
+    expect(applyDelta({ deadlines: [] }, json(ops) as DeltaOp[], undefined, refs)).toEqual({ deadlines: [fresh] });
+    expect(() => applyDelta({ deadlines: [] }, ops, undefined, { at, actorId: 'u1' })).toThrow(TypeError);
+    // Started by an earlier event: that seq is stored. Missing a member a fresh one has: stored whole.
+    expect(stateDelta({ deadlines: [] }, { deadlines: [fresh] }, undefined, { ...refs, seq: 3 })[0]).toEqual([10, 'deadlines.0', expect.objectContaining({ startSeq: 2 })]);
+    const { pausedMs: _, ...partial } = fresh;
+    expect(stateDelta({ deadlines: [] }, { deadlines: [partial] }, undefined, refs)[0]![0]).toBe(0);
+
+    const deadline = fc.record({
+      stateId: fc.constantFrom('a', 'b.c'), deadlineId: fc.constantFrom('x', 'y'), dueAt: fc.constantFrom('D1', 'D2'), startSeq: fc.constantFrom(2, 3),
+      startedAt: fc.constantFrom(at, 'other'), status: fc.constantFrom('running', 'paused'), reminded: fc.nat(2), extensions: fc.array(fc.nat(), { maxLength: 1 }),
+      key: fc.constantFrom('a#x', 'b.c#y', 'k'), baseDueAt: fc.constantFrom('D1', 'D2'), pausedDays: fc.constant(0), pausedMs: fc.constant(0), escalated: fc.constant(0), generation: fc.nat(1),
+    }, { requiredKeys: ['stateId', 'deadlineId', 'dueAt'] });
+    fc.assert(
+      fc.property(fc.array(deadline, { maxLength: 2 }), fc.array(deadline, { maxLength: 3 }), (a, b) => {
+        const before = json({ deadlines: a });
+        const after = json({ deadlines: b });
+        const stored = json(stateDelta(before, after, undefined, refs)) as DeltaOp[];
+        expect(applyDelta(before, stored, undefined, refs)).toEqual(after);
+      }),
+      { numRuns: 500 },
+    );
+  });
 });
