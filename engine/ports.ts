@@ -306,7 +306,6 @@ export interface CaseQueries {
 
 /** Durable storage of definitions, cases, events and tasks: the engine's port, the server's queries, and the store's life cycle. */
 export interface Store extends EngineStore, CaseQueries {
-  readonly dialect: 'sqlite' | 'postgres';
   migrate(): Promise<void>;
   close(): Promise<void>;
 }
