@@ -72,6 +72,9 @@ export interface EventEnv {
   deadlineForm?: 'compact';
 }
 
+/** `prevHash` of a case's first event. */
+export const GENESIS_HASH = '0'.repeat(64);
+
 /** One entry of a case's append-only history. */
 export interface EventRecord {
   caseId: string;
@@ -86,6 +89,7 @@ export interface EventRecord {
   state: CaseState;
   /** What the step used besides the definition, so replay uses the same. */
   env: EventEnv;
+  /** Hash of the event before ({@link GENESIS_HASH} for the first): the link that chains the history. */
   prevHash: string;
   hash: string;
   /**
@@ -302,7 +306,6 @@ export interface CaseQueries {
 
 /** Durable storage of definitions, cases, events and tasks: the engine's port, the server's queries, and the store's life cycle. */
 export interface Store extends EngineStore, CaseQueries {
-  readonly dialect: 'sqlite' | 'postgres';
   migrate(): Promise<void>;
   close(): Promise<void>;
 }

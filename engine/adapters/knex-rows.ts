@@ -12,6 +12,7 @@ import type { Knex } from 'knex';
 import type { CaseRecord, DefinitionOwner, EventEnv, EventRecord, SnapshotRecord, StoredDefinition, TaskRecord } from '../ports.js';
 import type { Actor, CaseState } from '../core/types.js';
 import { applyDelta, storedDelta } from './state-delta.js';
+import { GENESIS_HASH } from '../ports.js';
 
 /** The SQL dialect a store talks to; decides how JSON columns come back. */
 export type Dialect = 'sqlite' | 'postgres';
@@ -56,7 +57,11 @@ export interface EventRow {
   idempotency_key: string | null;
   state: JsonColumn;
   env: JsonColumn;
-  prev_hash: string;
+  /**
+   * Not a column since migration 027: the previous row's hash, read beside each row (`LAG`), null
+   * for the first row a read returns. Before 027 every row stored it, always equal to that.
+   */
+  prev_hash?: string | null;
   hash: string;
 }
 
@@ -175,7 +180,6 @@ export function eventToRow(event: EventRecord): EventRow {
     idempotency_key: event.idempotencyKey,
     state: encodeJson(event.state),
     env: encodeJson(event.env),
-    prev_hash: event.prevHash,
     hash: event.hash,
   };
 }
@@ -190,7 +194,7 @@ export function eventPatchToRow(patch: Partial<Omit<EventRecord, 'caseId' | 'seq
   if ('idempotencyKey' in patch) row.idempotency_key = patch.idempotencyKey ?? null;
   if ('state' in patch) row.state = encodeJson(patch.state);
   if ('env' in patch) row.env = encodeJson(patch.env);
-  if ('prevHash' in patch) row.prev_hash = patch.prevHash;
+  // `prevHash` is not stored (migration 027): it is the previous row's hash, so a patch cannot set it.
   if ('hash' in patch) row.hash = patch.hash;
   return row;
 }
@@ -207,7 +211,9 @@ export function rowToEvent(dialect: Dialect, row: EventRow): EventRecord {
     idempotencyKey: row.idempotency_key,
     state: decodeJson(dialect, row.state) as CaseState,
     env: decodeJson(dialect, row.env) as EventEnv,
-    prevHash: row.prev_hash,
+    // A row's link is the hash of the row before it; the first event's is the genesis. A row whose
+    // predecessor is missing gets none (''), which verify reports.
+    prevHash: Number(row.seq) === 1 ? GENESIS_HASH : (row.prev_hash ?? ''),
     hash: row.hash,
   };
 }
@@ -248,7 +254,7 @@ export async function readDefinitionOwners(db: Knex, workflowId: string): Promis
 /** The columns of a `cases` row. */
 export const CASE_SELECT = 'id, workflow_id, workflow_version, org, status, state, version, last_hash, creation_key, created_at, updated_at';
 /** The columns of a `case_events` row. */
-export const EVENT_SELECT = 'case_id, seq, type, payload, actor, at, idempotency_key, state, env, prev_hash, hash';
+export const EVENT_SELECT = 'case_id, seq, type, payload, actor, at, idempotency_key, state, env, hash, LAG(hash) OVER (ORDER BY seq) AS prev_hash';
 /** The columns of a `tasks` row. */
 export const TASK_SELECT = 'task_key, case_id, workflow_id, state_id, role, org, title, opened_at, opened_seq, due_at, due_provisional, assignee';
 /** The columns of a `workflow_definitions` row. */
@@ -282,7 +288,9 @@ export async function readEventsWith(rows: QueryRows, dialect: Dialect, caseId: 
   // One after the other: inside a transaction all run on its one connection.
   const base = from > 1 ? (await rows<SnapshotRow>('SELECT case_id, seq, state, hash FROM case_snapshots WHERE case_id = ? AND seq <= ? ORDER BY seq DESC LIMIT 1', [caseId, from]))[0] : undefined;
   const start = base ? Number(base.seq) : 1;
-  const eventRows = await rows<EventRow>(`SELECT ${EVENT_SELECT} FROM case_events WHERE case_id = ? AND seq >= ? AND seq <= ? ORDER BY seq`, [caseId, start, to]);
+  // From the row before `start` too, for the link of the first (its own columns are not decoded).
+  const read = await rows<EventRow>(`SELECT ${EVENT_SELECT} FROM case_events WHERE case_id = ? AND seq >= ? AND seq <= ? ORDER BY seq`, [caseId, start - 1, to]);
+  const eventRows = read.length > 0 && Number(read[0]!.seq) < start ? read.slice(1) : read;
   const saltRows = await rows<SaltRow>('SELECT seq, salts FROM event_salts WHERE case_id = ? AND seq >= ? AND seq <= ?', [caseId, from, to]);
   const bySeq = new Map(saltRows.map((r) => [Number(r.seq), decodeJson(dialect, r.salts) as Record<string, string>]));
   return eventsFromRows(dialect, eventRows, base && rowToSnapshot(dialect, base))
@@ -313,7 +321,7 @@ export function eventsFromRows(dialect: Dialect, rows: EventRow[], base?: Snapsh
       if (base && event.seq === base.seq) event.state = base.state;
       else if (prev && prev.seq === event.seq - 1) {
         try {
-          event.state = applyDelta(prev.state, ops, event.payload, { at: event.at, actorId: event.actor.id });
+          event.state = applyDelta(prev.state, ops, event.payload, { at: event.at, actorId: event.actor.id, seq: event.seq });
         } catch {
           // A delta that does not fit the state before (an altered row) stays as stored; verify names its seq.
         }

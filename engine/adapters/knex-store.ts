@@ -53,6 +53,8 @@ export const DEFAULT_SNAPSHOT_EVERY = 16;
 
 /** A `Store` that also exposes its knex instance, for the tamper helper and raw checks in tests. */
 export interface KnexStore extends Store {
+  /** The SQL dialect behind `knex` (the engine's port has none: it is this adapter's business). */
+  readonly dialect: Dialect;
   /** The knex that transactions and writes use (on SQLite, plain reads go through a second connection). */
   readonly knex: Knex;
   /** Adds a read model written in each later step's transaction (once: adding the same function again does nothing). */

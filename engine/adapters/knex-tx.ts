@@ -3,9 +3,9 @@
  * database transaction opened by the store's group-commit writer, with cached
  * prepared statements on the driver's connection (no knex on this path).
  * `commit` writes the case row (only the columns that changed), the event (what
- * the step changed, see `state-delta.ts`), a snapshot every N events and at case
- * end, the effects on `tasks` and `timers`, and the outbox rows of `notify`
- * effects (knex-notify-rows.ts).
+ * the step changed, see `state-delta.ts`), a snapshot every N events, the
+ * effects on `tasks` and `timers`, and the outbox rows of `notify` effects
+ * (knex-notify-rows.ts).
  *
  * How database failures become domain errors (the mapping is part of the
  * contract, tested on both dialects):
@@ -26,9 +26,9 @@
 import type { CommitRequest, StoreTx } from '../ports.js';
 import type { Effect } from '../core/effects.js';
 import { assertNever, CaseNotFoundError, EngineError, IdempotencyConflictError, VersionConflictError } from '../errors.js';
-import { CASE_SELECT, caseToRow, DEFINITION_SELECT, encodeJson, EVENT_SELECT, eventSaltsToRow, eventsFromRows, eventToRow, readEventsWith, rowToCase, rowToDefinition, type CaseRow, type DefinitionRow, type EventRow, type QueryRows } from './knex-rows.js';
+import { CASE_SELECT, caseToRow, DEFINITION_SELECT, encodeJson, eventSaltsToRow, eventToRow, readEventsWith, rowToCase, rowToDefinition, type CaseRow, type DefinitionRow, type QueryRows } from './knex-rows.js';
 import type { SqlConn } from './sql-statements.js';
-import { DELTA_KEY, stateDelta, storedDelta } from './state-delta.js';
+import { stateDelta } from './state-delta.js';
 import { insertNotifyRows } from './knex-notify-rows.js';
 
 const LOCK_CASE_SQLITE = `SELECT ${CASE_SELECT} FROM cases WHERE id = ?`;
@@ -36,7 +36,7 @@ const LOCK_CASE_PG = `${LOCK_CASE_SQLITE} FOR UPDATE`;
 
 /** How the writer's transactions store states. */
 export interface SqlTxOptions {
-  /** A full state snapshot every this many events (and when a case ends). */
+  /** A full state snapshot every this many events. */
   snapshotEvery: number;
   /** Read models kept in the step's transaction (see {@link CommitProjection}). */
   projections?: readonly CommitProjection[] | undefined;
@@ -67,11 +67,11 @@ export function createSqlTx(conn: SqlConn, options: SqlTxOptions): StoreTx {
     },
 
     async findEventByKey(caseId, idempotencyKey) {
-      const [row] = await conn.all<EventRow>(`SELECT ${EVENT_SELECT} FROM case_events WHERE case_id = ? AND idempotency_key = ?`, [caseId, idempotencyKey]);
+      const [row] = await conn.all<{ seq: number }>('SELECT seq FROM case_events WHERE case_id = ? AND idempotency_key = ?', [caseId, idempotencyKey]);
       if (!row) return undefined;
-      const [event] = eventsFromRows(dialect, [row]);
-      // An event storing what changed: its full state is rebuilt from the nearest snapshot.
-      return storedDelta(event!.state) ? (await readEventsWith(rows, dialect, caseId, { fromSeq: event!.seq, toSeq: event!.seq }))[0] : event;
+      // Read as a range of one: its full state rebuilt from the nearest snapshot, its link from the row before.
+      const seq = Number(row.seq);
+      return (await readEventsWith(rows, dialect, caseId, { fromSeq: seq, toSeq: seq }))[0];
     },
 
     async getDefinition(workflowId, version) {
@@ -101,9 +101,10 @@ export function createSqlTx(conn: SqlConn, options: SqlTxOptions): StoreTx {
       if (req.expectedVersion === null) await insertCase(conn, req);
       else await updateCase(conn, req, req.expectedVersion);
       await insertEvent(conn, req);
-      const { record, event, previousState } = req;
-      const ended = record.status === 'done' && previousState?.status !== 'done';
-      if (event.seq % options.snapshotEvery === 0 || ended) {
+      const { record, event } = req;
+      // Every N events only: the state at the end of a case is its row's, which the last hash binds
+      // (verify compares them), so a snapshot there would store the same state twice.
+      if (event.seq % options.snapshotEvery === 0) {
         await conn.run('INSERT INTO case_snapshots (case_id, seq, state, hash) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING', [record.id, event.seq, encodeJson(event.state), event.hash]);
       }
       const opened = new Set<string>();
@@ -165,14 +166,15 @@ async function updateCase(conn: SqlConn, { record, previousState }: CommitReques
   throw new VersionConflictError(record.id, expectedVersion, Number(current.version));
 }
 
-const INSERT_EVENT = 'INSERT INTO case_events (case_id, seq, type, payload, actor, at, idempotency_key, state, env, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
+// No prev_hash (migration 027): a link is the previous row's hash, read back beside each row.
+const INSERT_EVENT = 'INSERT INTO case_events (case_id, seq, type, payload, actor, at, idempotency_key, state, env, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
 
 async function insertEvent(conn: SqlConn, { event, expectedVersion, previousState }: CommitRequest): Promise<void> {
   const row = eventToRow(event);
   // What the step changed, when the state before is known; event 1 keeps its full state.
-  const state = previousState !== undefined && event.seq > 1 ? encodeJson({ [DELTA_KEY]: stateDelta(previousState, event.state, event.payload, { at: event.at, actorId: event.actor.id }) }) : row.state;
+  const state = previousState !== undefined && event.seq > 1 ? encodeJson(stateDelta(previousState, event.state, event.payload, { at: event.at, actorId: event.actor.id, seq: event.seq })) : row.state;
   try {
-    await conn.run(INSERT_EVENT, [row.case_id, row.seq, row.type, row.payload, row.actor, row.at, row.idempotency_key, state, row.env, row.prev_hash, row.hash]);
+    await conn.run(INSERT_EVENT, [row.case_id, row.seq, row.type, row.payload, row.actor, row.at, row.idempotency_key, state, row.env, row.hash]);
     const salts = eventSaltsToRow(event);
     if (salts) await conn.run('INSERT INTO event_salts (case_id, seq, salts) VALUES (?, ?, ?)', [salts.case_id, salts.seq, salts.salts]);
   } catch (error) {

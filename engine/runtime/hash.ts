@@ -21,8 +21,8 @@ import type { EventRecord } from '../ports.js';
 // The package is CommonJS (`module.exports = fn`); its typings describe an ES default export.
 const canonicalize = canonicalizeModule as unknown as (input: unknown) => string | undefined;
 
-/** `prevHash` of a case's first event. */
-export const GENESIS_HASH = '0'.repeat(64);
+/** `prevHash` of a case's first event (defined with the event record, in the ports). */
+export { GENESIS_HASH } from '../ports.js';
 
 /** Canonical JSON text (sorted keys, normalised numbers). */
 export function canonicalJson(value: unknown): string {

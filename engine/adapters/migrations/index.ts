@@ -29,6 +29,7 @@ import * as m016 from './016-attachments.js';
 import * as m020 from './020-case-facts.js';
 import * as m017 from './017-documents.js';
 import * as m024 from './024-campaigns-register.js';
+import * as m027 from './027-event-link.js';
 
 /** One named migration. */
 export interface NamedMigration {
@@ -60,6 +61,7 @@ export const MIGRATIONS: readonly NamedMigration[] = [
   { name: '020-case-facts', ...m020 },
   { name: '017-documents', ...m017 },
   { name: '024-campaigns-register', ...m024 },
+  { name: '027-event-link', ...m027 },
 ];
 
 /** Name of knex's bookkeeping table (and, with `_lock`, of its lock table). */

@@ -1,15 +1,17 @@
 /**
  * How the store writes, on SQLite and PostgreSQL: few prepared statements per
- * send, events that store what changed with a full snapshot every N events and
- * at case end (replay and verify exact across them, a tampered snapshot named
+ * send, events that store what changed with a full snapshot every N events
+ * (replay and verify exact across them, a tampered snapshot named
  * by its seq), and group commit (concurrent units in one transaction, per-case
  * order kept, a failing unit failing no other).
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { createEngine, createManualClock, type Engine } from '../../../engine/index.js';
+import { createEngine, createManualClock, hashEvent, type Engine } from '../../../engine/index.js';
 import type { KnexStore } from '../../../engine/adapters/knex-store.js';
 import { storedDelta } from '../../../engine/adapters/state-delta.js';
+import { MIGRATIONS_TABLE, migrationSource } from '../../../engine/adapters/migrations/index.js';
 import { createCommit, nextCommit } from '../../support/builders.js';
+import { tamperEvent } from '../../support/tamper.js';
 import { chief, clerk, counterWorkflow } from '../../support/counter-workflow.js';
 import { postgresAvailableForSuite } from '../../support/services.js';
 import { freshPostgresStore, freshSqliteStore, type ExtraStoreOptions, type FreshStore } from '../../support/stores.js';
@@ -75,7 +77,8 @@ describe.each(backends)('store writes on $name', ({ make, enabled }) => {
       for (let i = 1; i <= 10; i++) await engine.send(c.id, { type: 'note', payload: { text: `n${i}` } }, clerk);
       await engine.send(c.id, { type: 'submit' }, clerk);
       await engine.send(c.id, { type: 'approve' }, chief);
-      expect((await store.listSnapshots(c.id)).map((s) => s.seq)).toEqual([4, 8, 12, 13]);
+      // None at case end (seq 13): the case row holds that state.
+      expect((await store.listSnapshots(c.id)).map((s) => s.seq)).toEqual([4, 8, 12]);
       const raw = (await store.knex('case_events').where({ case_id: c.id }).orderBy('seq')) as { seq: number; state: unknown }[];
       const decoded = raw.map((r) => (typeof r.state === 'string' ? JSON.parse(r.state) : r.state) as unknown);
       expect(storedDelta(decoded[0])).toBeUndefined();
@@ -135,6 +138,45 @@ describe.each(backends)('store writes on $name', ({ make, enabled }) => {
       expect(report.ok).toBe(false);
       expect(report.failures[0]).toMatchObject({ caseId: c.id, seq: 8 });
       expect(report.failures[0]!.reason).toMatch(/snapshot/);
+    });
+  });
+
+  describe.skipIf(!enabled)('migration 027', () => {
+    it('upgrades a database whose events store prev_hash: the chain reads and verifies the same, the end snapshot kept', async () => {
+      const { store, engine } = await setUp({ snapshotEvery: 4 });
+      const { case: c } = await engine.createCase({ workflowId: 'counter', org: 'district-a', data: { count: 0 }, actor: clerk });
+      for (let i = 1; i <= 9; i++) await engine.send(c.id, { type: 'note', payload: { text: `n${i}` } }, clerk);
+      await engine.send(c.id, { type: 'submit' }, clerk);
+      await engine.send(c.id, { type: 'approve' }, chief);
+      const events = await store.listEvents(c.id);
+      // Back to the schema before 027: every row gets its prev_hash back, as earlier versions wrote it.
+      await store.knex.migrate.down({ migrationSource, tableName: MIGRATIONS_TABLE });
+      const rows = (await store.knex('case_events').select('seq', 'prev_hash', 'hash').where({ case_id: c.id }).orderBy('seq')) as { seq: number; prev_hash: string; hash: string }[];
+      expect(rows.map((r) => r.prev_hash)).toEqual(events.map((e) => e.prevHash));
+      // Earlier versions also kept a snapshot at case end.
+      await store.knex('case_snapshots').insert({ case_id: c.id, seq: 11, state: JSON.stringify(events[10]!.state), hash: events[10]!.hash });
+      await store.migrate();
+      expect(await store.listEvents(c.id)).toEqual(events);
+      expect(await store.listEvents(c.id, { fromSeq: 10 })).toEqual(events.slice(9));
+      expect((await engine.verify(c.id)).ok).toBe(true);
+      expect((await engine.replay(c.id, { atSeq: 11 })).state).toEqual(events[10]!.state);
+      // A later event of the upgraded case links to the last hash as before.
+      const { case: d } = await engine.createCase({ workflowId: 'counter', org: 'district-a', data: { count: 0 }, actor: clerk });
+      const sent = await engine.send(d.id, { type: 'note', payload: { text: 'after' } }, clerk);
+      expect(sent.event.prevHash).toBe((await store.listEvents(d.id))[0]!.hash);
+      expect((await engine.verify()).ok).toBe(true);
+    });
+
+    it('still finds a row rewritten with a hash that recomputes: the next row no longer links to it', async () => {
+      const { store, engine } = await setUp();
+      const { case: c } = await engine.createCase({ workflowId: 'counter', org: 'district-a', data: { count: 0 }, actor: clerk });
+      for (let i = 1; i <= 4; i++) await engine.send(c.id, { type: 'note', payload: { text: `n${i}` } }, clerk);
+      const third = (await store.listEvents(c.id))[2]!;
+      const forged = { ...third, at: '2026-03-01T00:00:00.000Z' };
+      await tamperEvent(store, c.id, 3, { at: forged.at, hash: hashEvent(forged) });
+      const report = await engine.verify(c.id);
+      expect(report.failures[0]).toMatchObject({ caseId: c.id, seq: 4 });
+      expect(report.failures[0]!.reason).toMatch(/hash/);
     });
   });
 
