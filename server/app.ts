@@ -35,6 +35,7 @@ import { peopleRoutes } from './routes/people.js';
 import { reportRoutes } from './routes/reports.js';
 import { taskRoutes } from './routes/tasks.js';
 import { workflowRoutes } from './routes/workflows.js';
+import { migrationRoutes } from './routes/migrations.js';
 import { webRouter } from './web/pages.js';
 import { createRenderer } from './web/render.js';
 import { type PeopleStore } from './people-ports.js';
@@ -108,6 +109,7 @@ export function createApp(options: AppOptions): express.Express {
   const routes: Route[] = [
     ...workflowRoutes(deps), ...caseRoutes(deps), ...taskRoutes(deps), ...notificationRoutes(deps), ...calendarRoutes(deps), ...peopleRoutes(deps), ...auditRoutes(deps), ...reportRoutes(deps),
     ...tipOffStatusRoutes(deps, limits),
+    ...migrationRoutes(deps),
   ];
   let document: unknown;
   routes.push(

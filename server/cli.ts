@@ -21,6 +21,7 @@ import { verifyCaseFile } from './case-file.js';
 import { registerAnchorCommands, verifyAgainstAnchorLog } from './cli-anchor.js';
 import { registerCalendarCommands } from './cli-calendar.js';
 import { registerStatsCommands } from './cli-stats.js';
+import { registerMigrateCommand } from './cli-migrate.js';
 import { inFile, parseInput, readJsonFile } from './cli-input.js';
 import { ConfigError } from './config.js';
 import { loadDemo } from './demo-cases.js';
@@ -241,6 +242,7 @@ cases
     });
   });
 
+registerMigrateCommand(cases, withRuntime);
 registerCalendarCommands(program, withRuntime);
 registerStatsCommands(program, withRuntime);
 

@@ -152,3 +152,19 @@ function takeBack(wf: CompiledWorkflow, current: CaseState, p: z.infer<typeof Ta
   const { state, effects } = finishTaskEvent(wf, current, { ...before, seq: current.seq + 1 }, now, env);
   return { state, effects, payload: { seq: p.seq, reason: p.reason } };
 }
+
+/** The administrative moves an actor may make on a case now (拿回 aside: it depends on the history and the task rows). */
+export interface AvailableMoves {
+  terminate: boolean;
+  /** 跳转: an administrator may move the case to any state. */
+  jump: boolean;
+  /** 退回: from which active state to which earlier ones. */
+  sendBack: { id: string; to: string[] }[];
+}
+
+/** What `actor` may do of 终止, 跳转 and 退回 on `state`; nothing on a closed case or for an auditor. Pure. */
+export function availableMoves(wf: CompiledWorkflow, state: CaseState, actor: Actor): AvailableMoves {
+  if (state.status === 'done' || actor.roles.includes('auditor')) return { terminate: false, jump: false, sendBack: [] };
+  const roles = wf.definition.terminate?.roles;
+  return { terminate: roles !== undefined && rolesAllow(roles, actor), jump: actor.roles.includes(ADMIN_ROLE), sendBack: sendBackSources(wf, state, actor) };
+}

@@ -23,10 +23,15 @@ import { caseTitle, dataRows, namesOf, roleTitle, type Names } from './display.j
 import { createFlashStore, type Flash } from './flash.js';
 import { fileMediaType, formFields, parseForm, type FormChoices } from './forms.js';
 import { pageError } from './page-errors.js';
+import { caseMoves, MOVE_EVENT_LABELS } from './move-pages.js';
+import { markOpenedTasks } from '../task-views.js';
 import { actorLabel, zh } from './render.js';
 
 /** History labels of events the engine itself sends (a definition cannot title them). */
+/** The `moved` query a move's redirect carries → its event type. */
+const MOVED_TYPES: Record<string, string> = { terminate: 'case.terminate', jump: 'case.jump', sendBack: 'case.sendBack', takeBack: 'task.takeBack' };
 const ENGINE_EVENT_LABELS: Record<string, string> = {
+  ...MOVE_EVENT_LABELS,
   'deadline.rebaselined': '按正式放假安排重新核定期限', 'deadline.extend': '延长期限', 'notification.acknowledged': '确认收到预警', 'task.claim': '认领任务',
   'task.release': '退回任务', 'task.transfer': '转办任务', 'child.done': '下级案件办结', 'case.created': '创建案件',
 };
@@ -248,8 +253,9 @@ export function casePages(deps: WebDeps, attachments: AttachmentStore): express.
 
   // ---- the case page ------------------------------------------------------
 
-  const casePage = async (res: Response, p: Principal, caseId: string, extra: { done?: string | undefined; kept?: Flash | undefined } = {}) => {
+  const casePage = async (res: Response, p: Principal, caseId: string, extra: { done?: string | undefined; kept?: Flash | undefined; moved?: string | undefined } = {}) => {
     const record = await visibleCase(engine, p, caseId);
+    await markOpenedTasks(engine, p, caseId);
     const view = await engine.getCase(caseId, p.actor);
     const def = await defOf(view.workflowId, view.workflowVersion);
     const names = namesOf(deps.people, orgs);
@@ -267,7 +273,9 @@ export function casePages(deps: WebDeps, attachments: AttachmentStore): express.
         return { type: e.type, label, fields, error: kept?.error, destructive: isDestructive(e.type, label), multipart: fields.some((f) => f.kind === 'file'), description: zh(def.events?.[e.type]?.description) };
       });
     const stateOf = (v: StateValue) => stateTitle(def, v);
-    const history = await Promise.all((await engine.history(caseId)).map(async (e) => ({
+    const recorded = await engine.history(caseId);
+    const moves = caseMoves(await engine.registry.get(view.workflowId, view.workflowVersion), record, p, recorded, await engine.listTasks({ caseId }));
+    const history = await Promise.all(recorded.map(async (e) => ({
       seq: e.seq, at: e.at, actor: actorLabel({ ...e.actor, name: e.actor.name ?? (await names.user(e.actor.id)) ?? (e.actor.id.startsWith('system') ? '系统' : '办理人员') }),
       label: zh(def.events?.[e.type]?.title, ENGINE_EVENT_LABELS[e.type] ?? '办理'), state: stateOf(e.state.value),
     })));
@@ -283,12 +291,13 @@ export function casePages(deps: WebDeps, attachments: AttachmentStore): express.
       data: rows, deadlines, forms: forms.filter((f) => !f.destructive), dangerForms: forms.filter((f) => f.destructive), history: history.reverse(),
       diagram: toMermaid(def, view.value), tasks, done: doneLabel, ownerName: await ownerName(orgs, view.workflowOwner),
       incomingFrom: view.parent?.handOver ? ((await orgs.get(view.parent.handOver.fromOrg))?.name ?? '其他机构') : undefined,
+      moves, moved: extra.moved === undefined ? undefined : MOVE_EVENT_LABELS[MOVED_TYPES[extra.moved] ?? ''],
       printable: view.workflowId === 'hazard' && data.orderNo !== undefined && data.orderNo !== null,
     });
   };
 
   router.get('/cases/:id', page(deps, async (req, res, p) => {
-    await casePage(res, p, String(req.params.id), { done: typeof req.query.done === 'string' ? req.query.done : undefined, kept: flash.get(req.query.form, p.user.id) });
+    await casePage(res, p, String(req.params.id), { done: typeof req.query.done === 'string' ? req.query.done : undefined, kept: flash.get(req.query.form, p.user.id), moved: typeof req.query.moved === 'string' ? req.query.moved : undefined });
   }));
 
   router.post('/cases/:id/events', page(deps, async (req, res, p) => {
