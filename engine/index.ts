@@ -122,3 +122,6 @@ export { merkleRoot, inclusionProof, verifyInclusion, type CaseHead } from './ru
 export type { OrgResolver, DefinitionOwner } from './ports.js';
 export { regulatorOf, isWithin, checkStepOrgs, REGULATOR_LEVELS, HAND_OVER_RULES, type OrgFacts, type OrgFact, type HandOverRule } from './core/jurisdiction.js';
 export type { ResolvedWorkflow, WorkflowRegistry } from './runtime/registry.js';
+export { ADMIN_MOVES, ADMIN_ROLE, isAdminMove, sendBackSources, availableMoves, type AvailableMoves, placeValue, TerminatePayloadSchema, JumpPayloadSchema, SendBackPayloadSchema, TakeBackPayloadSchema, type AdminMove } from './core/admin-moves.js';
+export { CASE_MIGRATED, MigrationMapSchema, MigratedPayloadSchema, validateMigrationMap, planMigration, decideMigration, type MigrationMap, type MigrationPlan, type MigratedPayload } from './core/migrate.js';
+export { migrateCases, migrationMapHash, type MigrateCasesOptions, type MigrationReport, type MigrationCaseLine } from './runtime/migrate-cases.js';

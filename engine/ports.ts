@@ -117,6 +117,9 @@ export interface TaskRecord {
   assignee: string | null;
   /** Present when `dueAt` rests on a provisional calendar year (it may move when the official notice arrives). */
   dueProvisional?: true;
+  /** Present once a handler opened the task (read the case): who and when. 拿回 is refused from then on. */
+  viewedAt?: string;
+  viewedBy?: string;
 }
 
 export interface TaskFilter {
@@ -293,6 +296,8 @@ export interface EngineStore {
   /** The nearest snapshot at or before `atSeq`, if any. */
   getSnapshot(caseId: string, atSeq: number): Promise<SnapshotRecord | undefined>;
   listTasks(filter: TaskFilter): Promise<TaskRecord[]>;
+  /** Records that `userId` opened the task, unless someone already did; true when this call recorded it. */
+  markTaskViewed(taskKey: string, userId: string, at: string): Promise<boolean>;
 }
 
 /** The listing queries the server asks (pages, metrics), answered by the same adapter as the engine's store. */

@@ -41,6 +41,7 @@ import { campaignRoutes } from './routes/campaigns.js';
 import { registerRoutes } from './routes/register.js';
 import { taskRoutes } from './routes/tasks.js';
 import { workflowRoutes } from './routes/workflows.js';
+import { migrationRoutes } from './routes/migrations.js';
 import { webRouter } from './web/pages.js';
 import { createRenderer } from './web/render.js';
 import { type PeopleStore } from './people-ports.js';
@@ -117,6 +118,7 @@ export function createApp(options: AppOptions): express.Express {
     ...workflowRoutes(deps), ...caseRoutes(deps), ...taskRoutes(deps), ...notificationRoutes(deps), ...calendarRoutes(deps), ...peopleRoutes(deps), ...auditRoutes(deps), ...reportRoutes(deps), ...documentRoutes(deps),
     ...tipOffStatusRoutes(deps, limits),
     ...campaignRoutes(deps), ...registerRoutes(deps),
+    ...migrationRoutes(deps),
   ];
   let document: unknown;
   routes.push(

@@ -22,6 +22,7 @@ import { registerAnchorCommands, verifyAgainstAnchorLog } from './cli-anchor.js'
 import { registerCalendarCommands } from './cli-calendar.js';
 import { registerStatsCommands } from './cli-stats.js';
 import { registerRegisterCommands } from './cli-register.js';
+import { registerMigrateCommand } from './cli-migrate.js';
 import { inFile, parseInput, readJsonFile } from './cli-input.js';
 import { ConfigError } from './config.js';
 import { loadDemo } from './demo-cases.js';
@@ -242,6 +243,7 @@ cases
     });
   });
 
+registerMigrateCommand(cases, withRuntime);
 registerCalendarCommands(program, withRuntime);
 registerStatsCommands(program, withRuntime);
 registerRegisterCommands(program, withRuntime);

@@ -80,6 +80,9 @@ export interface TaskRow {
   /** 1/true when `due_at` rests on a provisional calendar year (migration 007). */
   due_provisional?: boolean | number | null;
   assignee: string | null;
+  /** Who first opened the task and when (migration 023). */
+  viewed_at?: string | null;
+  viewed_by?: string | null;
 }
 
 /** A row of `timers`. */
@@ -233,6 +236,7 @@ export function rowToTask(dialect: Dialect, row: TaskRow): TaskRecord {
     dueAt: row.due_at ?? null,
     assignee: row.assignee ?? null,
     ...(row.due_provisional === true || Number(row.due_provisional) === 1 ? { dueProvisional: true as const } : {}),
+    ...(row.viewed_at ? { viewedAt: row.viewed_at, viewedBy: row.viewed_by ?? '' } : {}),
   };
 }
 
@@ -256,7 +260,7 @@ export const CASE_SELECT = 'id, workflow_id, workflow_version, org, status, stat
 /** The columns of a `case_events` row. */
 export const EVENT_SELECT = 'case_id, seq, type, payload, actor, at, idempotency_key, state, env, hash, LAG(hash) OVER (ORDER BY seq) AS prev_hash';
 /** The columns of a `tasks` row. */
-export const TASK_SELECT = 'task_key, case_id, workflow_id, state_id, role, org, title, opened_at, opened_seq, due_at, due_provisional, assignee';
+export const TASK_SELECT = 'task_key, case_id, workflow_id, state_id, role, org, title, opened_at, opened_seq, due_at, due_provisional, assignee, viewed_at, viewed_by';
 /** The columns of a `workflow_definitions` row. */
 export const DEFINITION_SELECT = 'workflow_id, version, hash, definition, created_at, owner_org';
 

@@ -233,6 +233,10 @@ export function createKnexStore(options: KnexStoreOptions = {}): KnexStore {
       return rows.map((row) => rowToTask(dialect, row));
     },
 
+    async markTaskViewed(taskKey, userId, at) {
+      return (await knex('tasks').where({ task_key: taskKey }).whereNull('viewed_at').update({ viewed_at: at, viewed_by: userId })) > 0;
+    },
+
     async listCases(filter) {
       const rows = await caseQuery(reader, dialect, filter);
       return rows.map((row) => rowToCase(dialect, row));

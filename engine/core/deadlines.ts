@@ -37,6 +37,8 @@ export interface StepEnv {
    * so states recorded before it replay exactly as they were.
    */
   compactDeadlines?: boolean | undefined;
+  /** Task states whose task its handler has opened (the runtime provides it for `task.takeBack`; replay trusts the record). */
+  openedTasks?: ReadonlySet<string> | undefined;
 }
 
 /** The text a deadline shows (title, legal basis): from its recorded state, else from the definition. */

@@ -20,6 +20,7 @@ import { zodIssues } from './field-schema.js';
 import { activeNodeIds, type StateNodeInfo, type TransitionInfo } from './state-tree.js';
 import { assertNotApprovalOnly, extensionApprovalEvents, stepBuiltin, isBuiltinEvent, type RungNotice } from './builtin-events.js';
 import { isTaskEvent, stepTaskEvent } from './task-events.js';
+import { isAdminMove, stepAdminMove } from './admin-moves.js';
 import type { NotifyDefinition } from './definition-schema.js';
 import { notifyEffects, spawnChildren, spawnFromTransition, type Cause } from './step-effects.js';
 import { formatStateValue, type Actor, type CaseState, type Command, type StateValue } from './types.js';
@@ -101,6 +102,10 @@ export function decideStart(wf: CompiledWorkflow, init: NewCase, now: Date, env:
  */
 export function decide(wf: CompiledWorkflow, current: CaseState, cmd: Command, now: Date, env: StepEnv = {}, opts: DecideOptions = {}): Decision {
   if (current.status === 'done') throw new CaseClosedError(current.caseId, formatStateValue(current.value));
+  if (isAdminMove(cmd.type)) {
+    const moved = stepAdminMove(wf, current, cmd, now, env);
+    return decision(wf, moved, moved.payload, [], null, cmd.actor, now, opts);
+  }
   if (isTaskEvent(cmd.type)) {
     const { state, payload } = stepTaskEvent(wf, current, cmd, now, env.history);
     return decision(wf, finishTaskEvent(wf, current, { ...state, seq: current.seq + 1 }, now, env), payload, [], null, cmd.actor, now, opts);
@@ -156,7 +161,7 @@ function finishTransition(wf: CompiledWorkflow, prev: CaseState, base: CaseState
  * a withdrawal restores the earlier state, so tasks open and close and timers
  * are re-armed by difference rather than by entering states again.
  */
-function finishTaskEvent(wf: CompiledWorkflow, prev: CaseState, next: CaseState, now: Date, env: StepEnv): { state: CaseState; effects: Effect[] } {
+export function finishTaskEvent(wf: CompiledWorkflow, prev: CaseState, next: CaseState, now: Date, env: StepEnv): { state: CaseState; effects: Effect[] } {
   const effects: Effect[] = [];
   const nextId = () => `${next.caseId}/${next.seq}/${effects.length}`;
   const taskNodes = (s: CaseState) => new Set(activeNodeIds(s.value).filter((id) => wf.tree.byId.get(id)?.def.task));
@@ -179,7 +184,7 @@ function contextOf(state: CaseState): MachineContext {
 }
 
 /** Opens the task of state `id` for role@org (the case's org unless the task computes another). */
-function openTaskEffect(wf: CompiledWorkflow, state: CaseState, id: string, effectId: string): Effect {
+export function openTaskEffect(wf: CompiledWorkflow, state: CaseState, id: string, effectId: string): Effect {
   const task = wf.tree.byId.get(id)!.def.task!;
   const org = task.org === undefined ? state.org : String(evaluate(task.org, expressionContext(contextOf(state), {})) ?? state.org);
   return { type: 'open-task', id: effectId, taskKey: `${state.caseId}:${id}`, stateId: id, role: task.role, org, title: task.title, ...(task.orgScope ? { orgScope: task.orgScope } : {}) };

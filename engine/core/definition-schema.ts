@@ -208,7 +208,24 @@ export interface StateDefinition {
   notify?: NotifyDefinition[] | undefined;
   spawn?: z.input<typeof SpawnSchema> | undefined;
   tags?: string[] | undefined;
+  /** 退回: the earlier states a holder of this state's task may send the case back to. */
+  sendBack?: z.infer<typeof SendBackSchema> | undefined;
+  /** 拿回: whoever moved the case here may take it back while the task here is unopened. */
+  takeBack?: boolean | undefined;
 }
+
+/** 退回 to an earlier state: the targets (state paths from the root) and who may send back (the task's role when omitted). */
+export const SendBackSchema = z
+  .object({
+    to: z.array(z.string().min(1).max(300)).min(1).max(50).describe('earlier states (dotted paths from the root, e.g. "reported" or "major.planReview") the case may be sent back to').meta({ examples: [['reported']] }),
+    roles: z.array(RoleIdSchema).min(1).optional().describe('who may send back; the role of the state\'s task when omitted'),
+  })
+  .strict();
+
+/** 终止: who may end a running case early, with a reason. */
+export const TerminateSchema = z
+  .object({ roles: z.array(RoleIdSchema).min(1).describe('the roles that may terminate a case (终止) with a reason') })
+  .strict();
 
 export const StateSchema: z.ZodType<StateDefinition> = z.lazy(() =>
   z
@@ -226,6 +243,8 @@ export const StateSchema: z.ZodType<StateDefinition> = z.lazy(() =>
       notify: z.array(NotifySchema).optional().describe('notifications sent on entry'),
       spawn: SpawnSchema.optional().describe('child cases started on entry'),
       tags: z.array(z.string().min(1)).optional().describe('free labels (e.g. "closed")'),
+      sendBack: SendBackSchema.optional().describe('退回: the earlier states a holder of this state\'s task may send the case back to, with a reason'),
+      takeBack: z.boolean().optional().describe('拿回: whoever moved the case into this state may take it back while nobody has opened its task'),
     })
     .strict(),
 );
@@ -250,6 +269,7 @@ export const WorkflowDefinitionSchema = z
     events: z.record(EventTypeSchema, EventInfoSchema).optional().describe('labels for forms; when present every handled event is listed'),
     initial: StateKeySchema.describe('the state a new case starts in'),
     states: z.record(StateKeySchema, StateSchema).describe('state key → state'),
+    terminate: TerminateSchema.optional().describe('终止: the roles that may end a running case early, with a reason (nobody when omitted)'),
   })
   .strict();
 

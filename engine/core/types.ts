@@ -71,6 +71,8 @@ export const CaseStateSchema = z
     children: z.array(ChildRefSchema).optional(),
     /** Who holds which task (task state id → assignment), by claim or transfer. */
     assignments: z.record(z.string(), AssignmentSchema).optional(),
+    /** Set when the case was ended early (终止): who, when and why. */
+    terminated: z.object({ at: z.string(), by: z.string(), reason: z.string() }).strict().optional(),
   })
   .strict();
 export type CaseState = z.infer<typeof CaseStateSchema>;

@@ -9,6 +9,7 @@ import { checkDefinitionCounts, checkDefinitionSize } from './definition-limits.
 import { analyseExpression } from './expression.js';
 import { checkFieldSchema, fieldAt, zodIssues, type FieldSchema, type ObjectSchema } from './field-schema.js';
 import { checkConfidential } from './validate-confidential.js';
+import { checkMoves } from './validate-moves.js';
 import { buildStateTree, isWithin, resolveTarget, statesJsonPath, type StateNodeInfo, type StateTree, type TransitionInfo } from './state-tree.js';
 
 /** What the loader knows about notification templates, to check the ones a definition names. */
@@ -136,6 +137,7 @@ export function validateDefinition(input: unknown, options: ValidateOptions = {}
     for (const e of Object.keys(def.events)) if (!handled.has(e)) add('unhandled_event', ['events', e], `event "${e}" is listed but no state handles it`);
   }
 
+  checkMoves(def, tree, checkRole, add);
   checkReachability(tree, add);
   return issues.length > 0 ? { ok: false, issues } : { ok: true, definition: def, tree };
 }

@@ -2,6 +2,7 @@
  * The Engine service: the one object callers use to register workflows, open
  * cases, send events and read, replay and verify them.
  */
+import { migrateCases, type MigrateCasesOptions, type MigrationReport } from './migrate-cases.js';
 import { randomUUID } from 'node:crypto';
 import type { Actor } from '../core/types.js';
 import { CaseNotFoundError } from '../errors.js';
@@ -91,6 +92,11 @@ export interface Engine {
    * a calendar version (`calendars.add`).
    */
   rebaselineCalendar(calendarId: string, opts?: RebaselineOptions): Promise<RebaselineReport>;
+  /**
+   * Moves the running cases of one workflow from version `fromVersion` to `toVersion` by a state mapping
+   * (one `case.migrated` event per covered case); `dryRun` plans and writes nothing. See {@link migrateCases}.
+   */
+  migrateCases(opts: MigrateCasesOptions): Promise<MigrationReport>;
   /** Fires a due timer (schedulers call this); at most one event, whatever the number of calls. */
   fireTimer(timer: Pick<TimerRecord, 'timerKey' | 'caseId' | 'kind' | 'deadlineKey' | 'index' | 'generation'>): Promise<FireOutcome>;
   /** Subscribes to committed steps (after the transaction): schedulers arm timers, dispatchers wake. Returns an unsubscribe function. */
@@ -182,6 +188,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     verify: (caseId, opts) => verifyCases(deps, caseId, opts),
     fireTimer: (timer) => fireTimer(deps, timer),
     rebaselineCalendar: (calendarId, opts) => rebaselineCalendar(deps, calendarId, opts),
+    migrateCases: (opts) => migrateCases(deps, options.store, opts),
     onCommit(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);

@@ -75,6 +75,8 @@ export async function sendEvent(deps: EngineDeps, caseId: string, cmd: SendComma
   // 转办 names a person: the org they belong to is checked like any org a step names.
   const to = cmd.type === 'task.transfer' ? cmd.payload?.to : undefined;
   const transfer = deps.orgs && typeof to === 'string' ? { userId: to, org: await deps.orgs.userOrg(to) } : undefined;
+  // 拿回 is refused once the next handler opened the task: the task rows record that (read before the step, like the org facts).
+  const openedTasks = cmd.type === 'task.takeBack' ? new Set((await deps.store.listTasks({ caseId })).flatMap((t) => (t.viewedAt ? [t.stateId] : []))) : undefined;
   for (let attempt = 1; ; attempt++) {
     try {
       const result: SendResult = await deps.store.transaction(async (tx) => {
@@ -91,9 +93,9 @@ export async function sendEvent(deps: EngineDeps, caseId: string, cmd: SendComma
         const wf = await deps.registry.get(current.workflowId, current.workflowVersion, tx);
         const now = deps.clock.now();
         const cals = deps.calendars.forStep(current.org);
-        const history = cmd.type === 'task.withdraw' ? await historyView(tx, current) : undefined;
+        const history = cmd.type === 'task.withdraw' || cmd.type === 'task.takeBack' ? await historyView(tx, current) : undefined;
         const handOvers: Record<string, string> = {};
-        const { state, effects, payload, taskDue: dueAfter } = decide(wf, current.state, { type: cmd.type, payload: cmd.payload, actor }, now, { calendar: cals.lookup, history, compactDeadlines: true, ...(facts ? { handOver: recordingHandOver(facts, handOvers) } : {}) });
+        const { state, effects, payload, taskDue: dueAfter } = decide(wf, current.state, { type: cmd.type, payload: cmd.payload, actor }, now, { calendar: cals.lookup, history, compactDeadlines: true, openedTasks, ...(facts ? { handOver: recordingHandOver(facts, handOvers) } : {}) });
         if (facts) checkStepOrgs(effects, owner, facts, transfer, current.org);
         const at = now.toISOString();
         const event = signEvent({

@@ -12,6 +12,7 @@ import { eachCaseId } from './case-ids.js';
 import type { EngineDeps } from './deps.js';
 import { canonicalJson, GENESIS_HASH, hashEvent } from './hash.js';
 import { applyRecorded, withdrawHistory } from './replay.js';
+import { workflowAfter, workflowAfterSeq } from './replay-versions.js';
 import type { CaseState } from '../core/types.js';
 
 export interface VerifyFailure {
@@ -71,7 +72,8 @@ async function verifyOne(deps: EngineDeps, caseId: string, report: VerifyReport)
   const fail = (seq: number, reason: string): VerifyFailure => ({ caseId, seq, reason });
   let wf;
   try {
-    wf = await deps.registry.get(record.workflowId, record.workflowVersion);
+    // The version in force at creation: the one the first migration left, if the case was migrated.
+    wf = await workflowAfterSeq(deps, record, 1, events);
   } catch (err) {
     return fail(1, `pinned definition ${record.workflowId}@${record.workflowVersion} cannot be loaded: ${(err as Error).message}`);
   }
@@ -89,6 +91,7 @@ async function verifyOne(deps: EngineDeps, caseId: string, report: VerifyReport)
     try {
       const before = state;
       state = await applyRecorded(deps, wf, state, event, withdrawHistory(event, previous));
+      wf = await workflowAfter(deps, wf, event);
       previous = { event, stateBefore: before };
     } catch (err) {
       const reason = err instanceof ReplayDivergedError ? err.message : err instanceof EngineError ? `${err.code}: ${err.message}` : String(err);

@@ -9,6 +9,7 @@ import { assertVisible, assertWriter, visibleOrg, type Principal } from '../acce
 import { buildCaseFile, CaseFileSchema } from '../case-file.js';
 import { redactorFor, searchExcludedFields, type CaseRedactor } from '../confidential.js';
 import { HttpError } from '../http-errors.js';
+import { markOpenedTasks } from '../task-views.js';
 import { Reply, route, type Route } from '../routing.js';
 import { CaseResultSchema, CaseSchema, CaseSummarySchema, CursorPage, EventSchema, IdParams, QueryBool } from '../schemas.js';
 import type { RouteDeps } from './deps.js';
@@ -109,6 +110,7 @@ async function checkTransferTarget(engine: Engine, people: RouteDeps['people'], 
 const RESERVED_EVENTS: ReadonlyMap<string, string> = new Map([
   ['notification.acknowledged', 'acknowledge a warning you received with POST /api/v1/notifications/{id}/ack'],
   ['case.routed', 'routing rules route new cases; reassign one with a reason with POST /api/v1/cases/{id}/reassign'],
+  ['case.migrated', 'an admin migrates cases with POST /api/v1/admin/migrations'],
 ]);
 
 /** Opaque keyset cursor: base64url of `[createdAt, id]`. */
@@ -226,13 +228,14 @@ export function caseRoutes({ engine, orgs, people, attachments, logger }: RouteD
       },
       async ({ params, principal }) => {
         const record = await visibleCase(engine, principal!, params.id);
+        await markOpenedTasks(engine, principal!, params.id);
         return toApiCase(await engine.getCase(params.id, principal!.actor), principal!, await redactorFor(engine, orgs, principal!.actor, record));
       },
     ),
     route(
       {
         method: 'post', path: '/api/v1/cases/:id/events', tag: 'cases', auth: 'user', params: IdParams,
-        summary: 'Send an event to a case: a workflow event, or a task operation (`task.claim` {task}, `task.transfer` {task, to, reason} — 转办, `task.withdraw` {seq, reason?} — 撤回 one\'s own last action before anyone acts)',
+        summary: 'Send an event to a case: a workflow event, or a task operation (`task.claim` {task}, `task.transfer` {task, to, reason} — 转办, `task.withdraw` {seq, reason?} — 撤回 one\'s own last action before anyone acts), or an administrative move (`case.terminate` {reason} — 终止, by the roles the definition names; `case.jump` {to, reason} — 跳转, admins; `case.sendBack` {to, reason, from?} — 退回 to an earlier state the definition allows; `task.takeBack` {seq, reason} — 拿回 before the next handler opened the task)',
         body: z.object({
           type: z.string().min(1).max(100),
           payload: z.record(z.string(), z.unknown()).optional(),

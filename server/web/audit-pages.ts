@@ -15,12 +15,9 @@ import { page, sendPage, type WebDeps } from './context.js';
 import { zh } from './render.js';
 import { caseTitle, dataRows, namesOf, roleTitle, type DataRow } from './display.js';
 import { stateTitle } from './context.js';
+import { ENGINE_EVENT_LABELS } from './event-labels.js';
+import { MOVE_EVENT_LABELS, moveLines } from './move-pages.js';
 
-/** History labels of events the engine itself sends. */
-const ENGINE_EVENT_LABELS: Record<string, string> = {
-  'deadline.rebaselined': '按正式放假安排重新核定期限', 'deadline.extend': '延长期限', 'notification.acknowledged': '确认收到预警', 'task.claim': '认领任务', 'case.routed': '分派责任单位',
-  'task.release': '退回任务', 'task.transfer': '转办任务', 'child.done': '下级案件办结', 'case.created': '创建案件',
-};
 
 /** A verification failure in Chinese. */
 function failureText(reason: string): string {
@@ -86,7 +83,8 @@ export function auditPages(deps: WebDeps): express.Router {
         seq: event.seq, at: event.at, hash: event.hash, prevHash: event.prevHash, label: labelOf(event.type), recordedState: stateTitle(def, event.state.value),
         actorName: event.actor.name ?? (await names.user(event.actor.id)) ?? '系统', actorOrg: event.actor.org ? ((await names.org(event.actor.org)) ?? '—') : '—',
         issuedBy: event.actor.issuedBy ? (event.actor.issuedBy.name ?? (await names.user(event.actor.issuedBy.id)) ?? '管理员') : undefined,
-        rows: await dataRows(fields, markersToText(event.payload) as Record<string, unknown>, names),
+        moveLines: moveLines(def, event),
+        rows: event.type in MOVE_EVENT_LABELS ? [] : await dataRows(fields, markersToText(event.payload) as Record<string, unknown>, names),
       },
       replayed, replayError, report, failure: failure && { seq: failure.seq, text: failureText(failure.reason) }, steps, diagram: toMermaid(def, event.state.value),
     });

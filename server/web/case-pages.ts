@@ -24,13 +24,13 @@ import { createFlashStore, type Flash } from './flash.js';
 import { ensureDocuments } from '../documents/issue.js';
 import { fileMediaType, formFields, parseForm, type FormChoices } from './forms.js';
 import { pageError } from './page-errors.js';
+import { caseMoves, MOVE_EVENT_LABELS } from './move-pages.js';
+import { ENGINE_EVENT_LABELS } from './event-labels.js';
+import { markOpenedTasks } from '../task-views.js';
 import { actorLabel, zh } from './render.js';
 
-/** History labels of events the engine itself sends (a definition cannot title them). */
-const ENGINE_EVENT_LABELS: Record<string, string> = {
-  'deadline.rebaselined': '按正式放假安排重新核定期限', 'deadline.extend': '延长期限', 'notification.acknowledged': '确认收到预警', 'task.claim': '认领任务', 'case.routed': '分派责任单位',
-  'task.release': '退回任务', 'task.transfer': '转办任务', 'child.done': '下级案件办结', 'case.created': '创建案件',
-};
+/** The `moved` query a move's redirect carries → its event type. */
+const MOVED_TYPES: Record<string, string> = { terminate: 'case.terminate', jump: 'case.jump', sendBack: 'case.sendBack', takeBack: 'task.takeBack' };
 
 /** Events that end or undo a case (撤回, 作废…): shown apart from the others, behind a confirmation. */
 const DESTRUCTIVE = /^(cancel|withdraw|revoke|void|abandon|discard)/i;
@@ -260,8 +260,9 @@ export function casePages(deps: WebDeps, attachments: AttachmentStore): express.
 
   // ---- the case page ------------------------------------------------------
 
-  const casePage = async (res: Response, p: Principal, caseId: string, extra: { done?: string | undefined; kept?: Flash | undefined } = {}) => {
+  const casePage = async (res: Response, p: Principal, caseId: string, extra: { done?: string | undefined; kept?: Flash | undefined; moved?: string | undefined } = {}) => {
     const record = await visibleCase(engine, p, caseId);
+    await markOpenedTasks(engine, p, caseId);
     const view = await engine.getCase(caseId, p.actor);
     const def = await defOf(view.workflowId, view.workflowVersion);
     const names = namesOf(deps.people, orgs);
@@ -279,7 +280,9 @@ export function casePages(deps: WebDeps, attachments: AttachmentStore): express.
         return { type: e.type, label, fields, error: kept?.error, destructive: isDestructive(e.type, label), multipart: fields.some((f) => f.kind === 'file'), description: zh(def.events?.[e.type]?.description) };
       });
     const stateOf = (v: StateValue) => stateTitle(def, v);
-    const history = await Promise.all((await engine.history(caseId)).map(async (e) => ({
+    const recorded = await engine.history(caseId);
+    const moves = caseMoves(await engine.registry.get(view.workflowId, view.workflowVersion), record, p, recorded, await engine.listTasks({ caseId }));
+    const history = await Promise.all(recorded.map(async (e) => ({
       seq: e.seq, at: e.at, actor: actorLabel({ ...e.actor, name: e.actor.name ?? (await names.user(e.actor.id)) ?? (e.actor.id.startsWith('system') ? '系统' : '办理人员') }),
       label: zh(def.events?.[e.type]?.title, ENGINE_EVENT_LABELS[e.type] ?? '办理'), state: stateOf(e.state.value),
     })));
@@ -296,11 +299,12 @@ export function casePages(deps: WebDeps, attachments: AttachmentStore): express.
       diagram: toMermaid(def, view.value), tasks, done: doneLabel, ownerName: await ownerName(orgs, view.workflowOwner),
       incomingFrom: view.parent?.handOver ? ((await orgs.get(view.parent.handOver.fromOrg))?.name ?? '其他机构') : undefined,
       documents: await documentLinks(view.id),
+      moves, moved: extra.moved === undefined ? undefined : MOVE_EVENT_LABELS[MOVED_TYPES[extra.moved] ?? ''],
     });
   };
 
   router.get('/cases/:id', page(deps, async (req, res, p) => {
-    await casePage(res, p, String(req.params.id), { done: typeof req.query.done === 'string' ? req.query.done : undefined, kept: await flash.get(req.query.form, p.user.id) });
+    await casePage(res, p, String(req.params.id), { done: typeof req.query.done === 'string' ? req.query.done : undefined, kept: await flash.get(req.query.form, p.user.id), moved: typeof req.query.moved === 'string' ? req.query.moved : undefined });
   }));
 
   router.post('/cases/:id/events', page(deps, async (req, res, p) => {

@@ -13,6 +13,7 @@ import { bodyGuard } from '../body-guard.js';
 import { toErrorAnswer } from '../http-errors.js';
 import { auditPages } from './audit-pages.js';
 import { casePages } from './case-pages.js';
+import { movePages } from './move-pages.js';
 import { printPages } from './print-pages.js';
 import { readCookie, refuseCrossSite, renderError, sendPage, SESSION_COOKIE, sessionCookie, sessionOf, type WebDeps } from './context.js';
 import { inboxPages } from './inbox-pages.js';
@@ -67,6 +68,7 @@ export function webRouter(deps: WebDeps): express.Router {
 
   router.use(casePages(deps, deps.attachments));
   router.use(auditPages(deps));
+  router.use(movePages(deps));
   router.use(inboxPages(deps));
   router.use(statsPages(deps));
   router.use(campaignPages(deps));

@@ -30,6 +30,7 @@ import * as m020 from './020-case-facts.js';
 import * as m017 from './017-documents.js';
 import * as m024 from './024-campaigns-register.js';
 import * as m027 from './027-event-link.js';
+import * as m023 from './023-task-views.js';
 
 /** One named migration. */
 export interface NamedMigration {
@@ -62,6 +63,7 @@ export const MIGRATIONS: readonly NamedMigration[] = [
   { name: '017-documents', ...m017 },
   { name: '024-campaigns-register', ...m024 },
   { name: '027-event-link', ...m027 },
+  { name: '023-task-views', ...m023 },
 ];
 
 /** Name of knex's bookkeeping table (and, with `_lock`, of its lock table). */
