@@ -1,0 +1,78 @@
+/**
+ * Reading archived cases from their archive: once `duban archive` pruned a
+ * case, its events live only in the archive's case file. This wraps the
+ * engine so `history` and `replay` of such a case read that file (after
+ * checking it against the sha256 the database recorded for it) and `verify`
+ * checks the case row against the head it was archived at. Every page and
+ * route that reads a history (the case page, its documents, the print and
+ * audit pages, the export) goes through `history`, so they all read the archive.
+ */
+import path from 'node:path';
+import { InvalidArchiveError, type AnchorStore, type ArchivedCase, type ArchiveReader, type Engine, type EventRecord } from '../../engine/index.js';
+import { CaseFileSchema, loadCaseFile, type CaseFile } from '../case-file.js';
+import { caseFilePath, readCaseBytes, sha256Hex } from './archive-format.js';
+
+/** Where a pruned case's file is, and that it is the file recorded. */
+export async function readArchivedCaseFile(reader: ArchiveReader, entry: ArchivedCase): Promise<CaseFile> {
+  const archive = await reader.getArchive(entry.archiveId);
+  const file = caseFilePath(entry.caseId);
+  const where = archive ? path.join(archive.dir, file) : `archive ${entry.archiveId}`;
+  const bytes = archive ? await readCaseBytes(archive.dir, { file }) : undefined;
+  if (!bytes) throw new InvalidArchiveError(`case ${entry.caseId} is archived in ${entry.archiveId}, but ${where} cannot be read (is the archive directory in place?)`, { caseId: entry.caseId, archiveId: entry.archiveId });
+  if (sha256Hex(bytes) !== entry.fileSha256) throw new InvalidArchiveError(`case ${entry.caseId}: ${where} does not match the hash recorded when it was archived (the file was altered)`, { caseId: entry.caseId, archiveId: entry.archiveId });
+  return CaseFileSchema.parse(JSON.parse(bytes.toString('utf8')));
+}
+
+/**
+ * An engine whose `history`, `replay` and `verify` also cover archived cases.
+ *
+ * @example
+ * const engine = archiveAwareEngine(await createEngine({ store }), createKnexArchiveStore(store).reader);
+ */
+export function archiveAwareEngine(engine: Engine, reader: ArchiveReader): Engine {
+  /** The archive entry of a case whose runtime rows are gone. */
+  const pruned = async (caseId: string) => {
+    const entry = (await reader.archivedCases([caseId])).get(caseId);
+    return entry?.state === 'pruned' ? entry : undefined;
+  };
+  return {
+    ...engine,
+    async history(caseId) {
+      const events = await engine.history(caseId);
+      if (events.length > 0) return events;
+      const entry = await pruned(caseId);
+      return entry ? ((await readArchivedCaseFile(reader, entry)).events as unknown as EventRecord[]) : events;
+    },
+    async replay(caseId, opts) {
+      const entry = await pruned(caseId);
+      if (!entry) return engine.replay(caseId, opts);
+      const loaded = await loadCaseFile(await readArchivedCaseFile(reader, entry));
+      try {
+        return await loaded.engine.replay(caseId, opts);
+      } finally {
+        await loaded.close();
+      }
+    },
+    verify: (caseId, opts) => engine.verify(caseId, { ...opts, archivedHead: async (id) => pruned(id) }),
+  };
+}
+
+/**
+ * An anchor store whose `eventHashes` reads a pruned case's hashes from its
+ * archive, so `audit verify --anchors` still checks every head a checkpoint
+ * recorded of a case before it was archived.
+ */
+export function archiveAwareAnchors(anchors: AnchorStore, reader: ArchiveReader): AnchorStore {
+  return {
+    ...anchors,
+    async eventHashes(caseId, seqs) {
+      const found = await anchors.eventHashes(caseId, seqs);
+      if (found.size > 0) return found;
+      const entry = (await reader.archivedCases([caseId])).get(caseId);
+      if (entry?.state !== 'pruned') return found;
+      const wanted = new Set(seqs);
+      for (const e of (await readArchivedCaseFile(reader, entry)).events) if (wanted.has(e.seq)) found.set(e.seq, e.hash);
+      return found;
+    },
+  };
+}
