@@ -69,8 +69,8 @@ export async function openRuntime(config: Config, opts: { registerBuiltins?: boo
     const orgs = createOrgDirectory(people);
     const archives = createKnexArchiveStore(store);
     // Archived cases read their history from the archive once their runtime rows are pruned.
-    const engine = archiveAwareEngine(await createEngine({ store, clock, templates, orgs: createOrgResolver(orgs, people), workflows: opts.registerBuiltins === false ? [] : builtinWorkflows }), archives.reader);
-    return { config, store, engine, templates, people, outbox: createKnexOutboxStore(store), orgs, anchors: archiveAwareAnchors(createKnexAnchorStore(store), archives.reader), archives, close: () => store.close() };
+    const engine = archiveAwareEngine(await createEngine({ store, clock, templates, orgs: createOrgResolver(orgs, people), workflows: opts.registerBuiltins === false ? [] : builtinWorkflows }), { reader: archives.reader, root: config.DUBAN_ARCHIVE_DIR });
+    return { config, store, engine, templates, people, outbox: createKnexOutboxStore(store), orgs, anchors: archiveAwareAnchors(createKnexAnchorStore(store), { reader: archives.reader, root: config.DUBAN_ARCHIVE_DIR }), archives, close: () => store.close() };
   } catch (err) {
     await store.close();
     throw err;

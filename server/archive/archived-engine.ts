@@ -8,16 +8,28 @@
  * audit pages, the export) goes through `history`, so they all read the archive.
  */
 import path from 'node:path';
-import { InvalidArchiveError, type AnchorStore, type ArchivedCase, type ArchiveReader, type Engine, type EventRecord } from '../../engine/index.js';
+import { InvalidArchiveError, type AnchorStore, type ArchivedCase, type ArchiveReader, type ArchiveRecord, type Engine, type EventRecord } from '../../engine/index.js';
 import { CaseFileSchema, loadCaseFile, type CaseFile } from '../case-file.js';
 import { caseFilePath, readCaseBytes, sha256Hex } from './archive-format.js';
 
-/** Where a pruned case's file is, and that it is the file recorded. */
-export async function readArchivedCaseFile(reader: ArchiveReader, entry: ArchivedCase): Promise<CaseFile> {
-  const archive = await reader.getArchive(entry.archiveId);
+/** Where archives are read from: under `root` (`DUBAN_ARCHIVE_DIR`) when given, else where each was written. */
+export interface ArchiveLocation {
+  reader: ArchiveReader;
+  root?: string | undefined;
+}
+
+/** The directory of an archive, as `location` says. */
+export function archiveDir(location: ArchiveLocation, archive: Pick<ArchiveRecord, 'id' | 'dir'>): string {
+  return location.root === undefined ? archive.dir : path.resolve(location.root, archive.id);
+}
+
+/** Reads a pruned case's file from its archive, and checks it is the file recorded; `invalid_archive` otherwise. */
+export async function readArchivedCaseFile(location: ArchiveLocation, entry: ArchivedCase): Promise<CaseFile> {
+  const archive = await location.reader.getArchive(entry.archiveId);
   const file = caseFilePath(entry.caseId);
-  const where = archive ? path.join(archive.dir, file) : `archive ${entry.archiveId}`;
-  const bytes = archive ? await readCaseBytes(archive.dir, { file }) : undefined;
+  const dir = archive && archiveDir(location, archive);
+  const where = dir ? path.join(dir, file) : `archive ${entry.archiveId}`;
+  const bytes = dir ? await readCaseBytes(dir, { file }) : undefined;
   if (!bytes) throw new InvalidArchiveError(`case ${entry.caseId} is archived in ${entry.archiveId}, but ${where} cannot be read (is the archive directory in place?)`, { caseId: entry.caseId, archiveId: entry.archiveId });
   if (sha256Hex(bytes) !== entry.fileSha256) throw new InvalidArchiveError(`case ${entry.caseId}: ${where} does not match the hash recorded when it was archived (the file was altered)`, { caseId: entry.caseId, archiveId: entry.archiveId });
   return CaseFileSchema.parse(JSON.parse(bytes.toString('utf8')));
@@ -27,9 +39,10 @@ export async function readArchivedCaseFile(reader: ArchiveReader, entry: Archive
  * An engine whose `history`, `replay` and `verify` also cover archived cases.
  *
  * @example
- * const engine = archiveAwareEngine(await createEngine({ store }), createKnexArchiveStore(store).reader);
+ * const engine = archiveAwareEngine(await createEngine({ store }), { reader: createKnexArchiveStore(store).reader });
  */
-export function archiveAwareEngine(engine: Engine, reader: ArchiveReader): Engine {
+export function archiveAwareEngine(engine: Engine, location: ArchiveLocation): Engine {
+  const { reader } = location;
   /** The archive entry of a case whose runtime rows are gone. */
   const pruned = async (caseId: string) => {
     const entry = (await reader.archivedCases([caseId])).get(caseId);
@@ -41,12 +54,12 @@ export function archiveAwareEngine(engine: Engine, reader: ArchiveReader): Engin
       const events = await engine.history(caseId);
       if (events.length > 0) return events;
       const entry = await pruned(caseId);
-      return entry ? ((await readArchivedCaseFile(reader, entry)).events as unknown as EventRecord[]) : events;
+      return entry ? ((await readArchivedCaseFile(location, entry)).events as unknown as EventRecord[]) : events;
     },
     async replay(caseId, opts) {
       const entry = await pruned(caseId);
       if (!entry) return engine.replay(caseId, opts);
-      const loaded = await loadCaseFile(await readArchivedCaseFile(reader, entry));
+      const loaded = await loadCaseFile(await readArchivedCaseFile(location, entry));
       try {
         return await loaded.engine.replay(caseId, opts);
       } finally {
@@ -62,7 +75,8 @@ export function archiveAwareEngine(engine: Engine, reader: ArchiveReader): Engin
  * archive, so `audit verify --anchors` still checks every head a checkpoint
  * recorded of a case before it was archived.
  */
-export function archiveAwareAnchors(anchors: AnchorStore, reader: ArchiveReader): AnchorStore {
+export function archiveAwareAnchors(anchors: AnchorStore, location: ArchiveLocation): AnchorStore {
+  const { reader } = location;
   return {
     ...anchors,
     async eventHashes(caseId, seqs) {
@@ -71,7 +85,7 @@ export function archiveAwareAnchors(anchors: AnchorStore, reader: ArchiveReader)
       const entry = (await reader.archivedCases([caseId])).get(caseId);
       if (entry?.state !== 'pruned') return found;
       const wanted = new Set(seqs);
-      for (const e of (await readArchivedCaseFile(reader, entry)).events) if (wanted.has(e.seq)) found.set(e.seq, e.hash);
+      for (const e of (await readArchivedCaseFile(location, entry)).events) if (wanted.has(e.seq)) found.set(e.seq, e.hash);
       return found;
     },
   };

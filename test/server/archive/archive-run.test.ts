@@ -34,7 +34,7 @@ afterEach(() => fs.rmSync(out, { recursive: true, force: true }));
 
 async function setup(store: KnexStore, clock: ManualClock) {
   const archives = createKnexArchiveStore(store);
-  const engine = archiveAwareEngine(await createEngine({ store, clock, workflows: [counterWorkflow] }), archives.reader);
+  const engine = archiveAwareEngine(await createEngine({ store, clock, workflows: [counterWorkflow] }), { reader: archives.reader });
   const deps: ArchiveDeps = { engine, runs: archives.runs, reader: archives.reader, anchors: createKnexAnchorStore(store) };
   /** Opens a counter case, adds notes, and closes it unless `open`. */
   const caseWith = async (notes: number, open = false) => {
