@@ -90,3 +90,24 @@ export function archiveAwareAnchors(anchors: AnchorStore, location: ArchiveLocat
     },
   };
 }
+
+/** The archive a listed case was moved to: its reference and when it was written. */
+export interface ArchiveRef {
+  id: string;
+  /** ISO instant the archive run started. */
+  archivedAt: string;
+}
+
+/** The archive of each of the given cases whose runtime rows were moved to one (cases not archived are absent). */
+export async function archiveRefs(reader: ArchiveReader | undefined, caseIds: readonly string[]): Promise<Map<string, ArchiveRef>> {
+  const out = new Map<string, ArchiveRef>();
+  if (!reader || caseIds.length === 0) return out;
+  const runs = new Map<string, ArchiveRecord | undefined>();
+  for (const [caseId, entry] of await reader.archivedCases(caseIds)) {
+    if (entry.state !== 'pruned') continue;
+    if (!runs.has(entry.archiveId)) runs.set(entry.archiveId, await reader.getArchive(entry.archiveId));
+    const run = runs.get(entry.archiveId);
+    if (run) out.set(caseId, { id: run.id, archivedAt: run.createdAt });
+  }
+  return out;
+}

@@ -10,6 +10,7 @@ import { buildCaseFile, CaseFileSchema } from '../case-file.js';
 import { redactorFor, searchExcludedFields, type CaseRedactor } from '../confidential.js';
 import { HttpError } from '../http-errors.js';
 import { Reply, route, type Route } from '../routing.js';
+import { archiveRefs } from '../archive/archived-engine.js';
 import { CaseResultSchema, CaseSchema, CaseSummarySchema, CursorPage, EventSchema, IdParams, QueryBool } from '../schemas.js';
 import type { RouteDeps } from './deps.js';
 
@@ -106,7 +107,7 @@ function summary(r: CaseRecord, now: Date) {
   };
 }
 
-export function caseRoutes({ engine, orgs, people, attachments }: RouteDeps): Route[] {
+export function caseRoutes({ engine, orgs, people, attachments, archives }: RouteDeps): Route[] {
   return [
     route(
       {
@@ -181,7 +182,8 @@ export function caseRoutes({ engine, orgs, people, attachments }: RouteDeps): Ro
           limit: query.limit + 1,
         });
         const page = rows.slice(0, query.limit);
-        return { items: page.map((r) => summary(r, now)), nextCursor: rows.length > query.limit ? encodeCursor(page[page.length - 1]!) : null };
+        const archived = await archiveRefs(archives, page.filter((r) => r.status === 'done').map((r) => r.id));
+        return { items: page.map((r) => ({ ...summary(r, now), archive: archived.get(r.id) ?? null })), nextCursor: rows.length > query.limit ? encodeCursor(page[page.length - 1]!) : null };
       },
     ),
     route(
