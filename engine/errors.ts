@@ -33,6 +33,8 @@ export const ERROR_CODES = [
   'org_not_found',
   'org_out_of_jurisdiction',
   'internal_error',
+  'archive_conflict',
+  'invalid_archive',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -232,4 +234,18 @@ export function formatPath(path: readonly (string | number | symbol)[]): string 
 /** Throws in an exhaustive switch when a union member was not handled. */
 export function assertNever(value: never): never {
   throw new Error(`unhandled value: ${JSON.stringify(value)}`);
+}
+
+/** An archive run met a case that changed after it was archived, or another run that took its cases. */
+export class ArchiveConflictError extends EngineError {
+  constructor(message: string, details: Record<string, unknown> = {}) {
+    super('archive_conflict', message, details);
+  }
+}
+
+/** An archive (directory, manifest or case file) is not what its recorded hash says, or cannot be read. */
+export class InvalidArchiveError extends EngineError {
+  constructor(message: string, details: Record<string, unknown> = {}) {
+    super('invalid_archive', message, details);
+  }
 }

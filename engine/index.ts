@@ -105,6 +105,8 @@ export { TASK_EVENTS, isTaskEvent, ClaimPayloadSchema, TransferPayloadSchema, Wi
 export type { Assignment } from './core/task-assignment.js';
 export type { AnchorStore, CheckpointClaim } from './anchor-ports.js';
 export { createKnexAnchorStore } from './adapters/knex-anchors.js';
+export type { ArchiveReader, ArchiveRecord, ArchiveRunStore, ArchiveState, ArchivedCase, ArchivedCaseState, ClosedCase } from './archive-ports.js';
+export { createKnexArchiveStore } from './adapters/knex-archive.js';
 export { makeCheckpoint, verifyAnchors, type MakeCheckpointOptions, type CheckpointOutcome, type AnchorVerifyReport } from './runtime/anchor.js';
 export { anchorKeyId, anchorPublicKey, anchorSigningKey, generateAnchorKey, type AnchorPublicKey, type AnchorSigningKey } from './runtime/anchor-keys.js';
 export {

@@ -96,13 +96,14 @@ export async function postToWitness(url: string, text: string): Promise<'sent' |
  * POSTs it to the witness. A witness failure is reported, not thrown: the
  * line is already in the log.
  */
-export async function anchorNow(deps: { anchors: AnchorStore; clock: Clock }, setup: AnchorSetup, opts: { onlyIfOlderThanMs?: number } = {}): Promise<AnchorResult> {
+export async function anchorNow(deps: { anchors: AnchorStore; clock: Clock }, setup: AnchorSetup, opts: { onlyIfOlderThanMs?: number; archives?: AnchorLine['archives'] } = {}): Promise<AnchorResult> {
   const outcome = await withLogLock(setup.logPath, () =>
     makeCheckpoint({
       anchors: deps.anchors, clock: deps.clock, key: setup.key, owner: `${os.hostname()}:${process.pid}`,
       readLog: () => readOrEmpty(setup.logPath),
       appendLine: (text) => appendDurably(setup.logPath, text),
       onlyIfOlderThanMs: opts.onlyIfOlderThanMs,
+      archives: opts.archives,
     }),
   );
   if (!outcome.made) return outcome;

@@ -8,7 +8,8 @@ import compression from 'compression';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { Redis } from 'ioredis';
 import { z } from 'zod';
-import type { Engine } from '../engine/index.js';
+import { createKnexArchiveStore, type ArchiveReader, type Engine } from '../engine/index.js';
+import { archiveAwareEngine } from './archive/archived-engine.js';
 import { createDispatcher, createInboxChannel, createTemplateCatalog, type Dispatcher, type NotificationTemplates, type OutboxStore } from '../notifications/index.js';
 import { createCaseDescriber } from './case-describer.js';
 import { createKnexAttachmentStore, type AttachmentStore } from './attachments.js';
@@ -31,6 +32,7 @@ import { createSessions, DEFAULT_SESSION_POLICY } from './sessions.js';
 import { notificationLogger } from './notifier.js';
 import { mountRoutes, route, type Route } from './routing.js';
 import { auditRoutes } from './routes/audit.js';
+import { archiveRoutes } from './routes/archives.js';
 import { calendarRoutes } from './routes/calendars.js';
 import { caseRoutes } from './routes/cases.js';
 import type { RouteDeps } from './routes/deps.js';
@@ -53,7 +55,7 @@ export interface AppOptions {
   outbox: OutboxStore;
   /** The body limit; and, when given, the security settings (each has the documented default). */
   config: Pick<Config, 'DUBAN_BODY_LIMIT'> &
-    Partial<Pick<Config, 'DUBAN_PUBLIC_URL' | 'DUBAN_TRUST_PROXY' | 'DUBAN_SESSION_IDLE' | 'DUBAN_SESSION_MAX' | 'DUBAN_LOGIN_RATE_LIMIT' | 'DUBAN_WRITE_RATE_LIMIT' | 'REDIS_URL'>>;
+    Partial<Pick<Config, 'DUBAN_PUBLIC_URL' | 'DUBAN_TRUST_PROXY' | 'DUBAN_SESSION_IDLE' | 'DUBAN_SESSION_MAX' | 'DUBAN_LOGIN_RATE_LIMIT' | 'DUBAN_WRITE_RATE_LIMIT' | 'REDIS_URL' | 'DUBAN_ARCHIVE_DIR'>>;
   /** Key prefix of the rate-limit counters in Redis (tests isolate themselves on a shared Redis). */
   rateLimitPrefix?: string | undefined;
   logger: Logger;
@@ -76,6 +78,8 @@ export interface AppOptions {
   orgs?: OrgDirectory | undefined;
   /** Where evidence files are kept (default: the `attachments` table of the engine's database). */
   attachments?: AttachmentStore | undefined;
+  /** Archived cases (default: the `archives` tables of the engine's database): listed as archived, read from their archive. */
+  archives?: ArchiveReader | undefined;
 }
 
 /** Accepts a caller's request id only when it is short and plain. */
@@ -90,17 +94,20 @@ const API_VERSION = '0.1.0';
  * const server = app.listen(3000);
  */
 export function createApp(options: AppOptions): express.Express {
-  const { engine, people, outbox, logger, metrics } = options;
+  const { people, outbox, logger, metrics } = options;
+  const knex = (options.engine.store as { knex?: Parameters<typeof createKnexAttachmentStore>[0] }).knex;
+  const archives = options.archives ?? (knex ? createKnexArchiveStore({ knex }).reader : undefined);
+  // Pruned cases read their history (timeline, documents, export) from their archive.
+  const engine = archives ? archiveAwareEngine(options.engine, { reader: archives, root: options.config.DUBAN_ARCHIVE_DIR }) : options.engine;
   const orgs = options.orgs ?? createOrgDirectory(people);
   const auth = createAuthenticator(people, orgs, engine.clock, (err) => logger.warn({ err }, 'recording a token use failed'));
   const templates = options.templates ?? createTemplateCatalog();
   const dispatcher =
     options.dispatcher ??
     createDispatcher({ engine, outbox, directory: createPeopleDirectory(people, orgs), templates, channels: [createInboxChannel(outbox.inbox)], logger: notificationLogger(logger), describeCase: createCaseDescriber(engine, people, orgs) });
-  const knex = (engine.store as { knex?: Parameters<typeof createKnexAttachmentStore>[0] }).knex;
   const attachments = options.attachments ?? (knex ? createKnexAttachmentStore(knex) : undefined);
   const documents = knex ? createKnexDocumentStore(knex) : undefined;
-  const deps: RouteDeps = { engine, people, outbox, orgs, auth, logger, dispatcher, templates, attachments, documents };
+  const deps: RouteDeps = { engine, people, outbox, orgs, auth, logger, dispatcher, templates, attachments, documents, archives };
   const unrecord = documents ? recordDocumentsOnCommit({ engine, people, orgs, documents }, (err) => logger.warn({ err }, 'recording an issued document failed (it is recorded when the case is next read)')) : undefined;
   const unbind = metrics.bindEngine(engine, outbox);
   const { config } = options;
@@ -115,7 +122,7 @@ export function createApp(options: AppOptions): express.Express {
   });
 
   const routes: Route[] = [
-    ...workflowRoutes(deps), ...caseRoutes(deps), ...taskRoutes(deps), ...notificationRoutes(deps), ...calendarRoutes(deps), ...peopleRoutes(deps), ...auditRoutes(deps), ...reportRoutes(deps), ...documentRoutes(deps),
+    ...workflowRoutes(deps), ...caseRoutes(deps), ...taskRoutes(deps), ...notificationRoutes(deps), ...calendarRoutes(deps), ...peopleRoutes(deps), ...auditRoutes(deps), ...archiveRoutes({ ...deps, config: options.config }), ...reportRoutes(deps), ...documentRoutes(deps),
     ...tipOffStatusRoutes(deps, limits),
     ...campaignRoutes(deps), ...registerRoutes(deps),
     ...migrationRoutes(deps),

@@ -185,12 +185,27 @@ export async function verifyCaseFile(input: unknown): Promise<CaseFileReport> {
   if (redacted > 0) return { ok: true, caseId, events: file.events.length, redactedValues: redacted };
 
   // Replay: load the file into a private in-memory database and run the engine's own verification.
+  const loaded = await loadCaseFile(file);
+  try {
+    if (loaded.ref !== `${file.case.workflowId}@${file.case.workflowVersion}`) return fail(0, `the definition in the file is ${loaded.ref}`);
+    const report = await loaded.engine.verify(caseId);
+    return report.ok ? { ok: true, caseId, events: file.events.length } : { ok: false, caseId, events: file.events.length, failure: report.failures[0] };
+  } finally {
+    await loaded.close();
+  }
+}
+
+/**
+ * Loads a (verified, unredacted) case file into a private in-memory engine: its definition, calendars
+ * and events, so the engine's own verify and replay run on it. The caller closes it.
+ */
+export async function loadCaseFile(file: CaseFile): Promise<{ engine: Engine; ref: string; close: () => Promise<void> }> {
+  const caseId = file.case.id;
   const store = createKnexStore({ sqliteFile: ':memory:' });
   try {
     await store.migrate();
     const engine = await createEngine({ store });
     const { ref } = await engine.registerWorkflow(file.definition.definition);
-    if (ref !== `${file.case.workflowId}@${file.case.workflowVersion}`) return fail(0, `the definition in the file is ${ref}`);
     for (const cal of file.calendars) await engine.calendars.add(cal);
     await store.transaction(async (tx) => {
       for (const event of file.events as unknown as EventRecord[]) {
@@ -202,10 +217,10 @@ export async function verifyCaseFile(input: unknown): Promise<CaseFileReport> {
         await tx.commit({ record, expectedVersion: event.seq === 1 ? null : event.seq - 1, event, effects: [] });
       }
     });
-    const report = await engine.verify(caseId);
-    return report.ok ? { ok: true, caseId, events: file.events.length } : { ok: false, caseId, events: file.events.length, failure: report.failures[0] };
-  } finally {
+    return { engine, ref, close: () => store.close() };
+  } catch (err) {
     await store.close();
+    throw err;
   }
 }
 

@@ -19,6 +19,7 @@ import { definitionReference, EngineError, OrgNotFoundError, formatPath, formatS
 import { NotificationError } from '../notifications/index.js';
 import { verifyCaseFile } from './case-file.js';
 import { registerAnchorCommands, verifyAgainstAnchorLog } from './cli-anchor.js';
+import { registerArchiveCommands } from './cli-archive.js';
 import { registerCalendarCommands } from './cli-calendar.js';
 import { registerStatsCommands } from './cli-stats.js';
 import { registerRegisterCommands } from './cli-register.js';
@@ -348,7 +349,7 @@ audit
         },
       });
       bar?.stop();
-      console.log(`${report.casesChecked} case(s), ${report.eventsChecked} event(s) checked`);
+      console.log(`${report.casesChecked} case(s), ${report.eventsChecked} event(s) checked${report.casesArchived ? `; ${report.casesArchived} archived case(s): their row's head only (duban audit verify-archive checks the archive)` : ''}`);
       if (report.ok) console.log('✓ every hash chain and replay matches');
       for (const f of report.failures) console.log(`✗ case ${f.caseId} seq ${f.seq}: ${f.reason}`);
       const anchored = opts.anchors === undefined || (await verifyAgainstAnchorLog(rt, opts.anchors, opts.anchorPublicKey));
@@ -358,6 +359,7 @@ audit
   });
 
 registerAnchorCommands(audit, withRuntime);
+registerArchiveCommands(program, audit, withRuntime);
 
 audit
   .command('verify-file <file>')

@@ -76,6 +76,12 @@ export const ConfigSchema = z.object({
   DUBAN_ANCHOR_LOG: z.string().min(1).optional(),
   /** Each checkpoint line is also POSTed here (application/json), to a witness the database owner does not control. */
   DUBAN_ANCHOR_WITNESS_URL: z.string().regex(/^https?:\/\/[^\s/?#]+(\/\S*)?$/, 'must be an http(s) URL').optional(),
+  /**
+   * Where archives live (`duban archive`): the default `--out`, and where archived cases are read from
+   * (`<DUBAN_ARCHIVE_DIR>/<archive id>`) instead of the directory recorded when they were written — set it
+   * after moving or restoring the archives elsewhere.
+   */
+  DUBAN_ARCHIVE_DIR: z.string().min(1).optional(),
   /** How often `duban serve` (embedded) and `duban worker` make a checkpoint when a key is set. */
   DUBAN_ANCHOR_INTERVAL_MS: z.coerce.number().int().min(1000, 'must be at least 1000 (one second)').default(3_600_000),
   /** A web session unused this long ends (sign in again). */

@@ -72,6 +72,8 @@ export const ERROR_STATUS = {
   role_not_grantable: 403,
   org_out_of_jurisdiction: 403,
   internal_error: 500,
+  archive_conflict: 409,
+  invalid_archive: 422,
   // notifications
   notification_not_found: 404,
   not_a_recipient: 403,

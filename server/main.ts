@@ -6,7 +6,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { builtinWorkflows } from '../workflows/index.js';
-import { createEngine, createKnexAnchorStore, createKnexStore, createOffsetClock, systemClock, type AnchorStore, type Engine, type KnexStore, type Store } from '../engine/index.js';
+import { createEngine, createKnexAnchorStore, createKnexArchiveStore, createKnexStore, createOffsetClock, systemClock, type AnchorStore, type ArchiveReader, type ArchiveRunStore, type Engine, type KnexStore, type Store } from '../engine/index.js';
+import { archiveAwareAnchors, archiveAwareEngine } from './archive/archived-engine.js';
 import { BUILTIN_TEMPLATE_DIR, createKnexOutboxStore, createTemplateCatalog, type NotificationTemplates, type OutboxStore } from '../notifications/index.js';
 import { ConfigError, loadConfig, parseOffset, type Config } from './config.js';
 import { createOrgDirectory, createOrgResolver, type OrgDirectory } from './access.js';
@@ -23,6 +24,8 @@ export interface Runtime {
   outbox: OutboxStore;
   /** Checkpoint claims and case heads for the anchor log (`anchoring.ts`). */
   anchors: AnchorStore;
+  /** Archive runs and archived cases (`duban archive`, `archive/`). */
+  archives: { runs: ArchiveRunStore; reader: ArchiveReader };
   /** The org tree (cached): the engine resolves definitions and checks the orgs steps name through it, the server its access rules. */
   orgs: OrgDirectory;
   /** The notification templates every registered definition is checked against, and the dispatcher renders. */
@@ -64,8 +67,10 @@ export async function openRuntime(config: Config, opts: { registerBuiltins?: boo
     const clock = offset ? createOffsetClock(offset) : systemClock;
     const people = createKnexPeopleStore(store);
     const orgs = createOrgDirectory(people);
-    const engine = await createEngine({ store, clock, templates, orgs: createOrgResolver(orgs, people), workflows: opts.registerBuiltins === false ? [] : builtinWorkflows });
-    return { config, store, engine, templates, people, outbox: createKnexOutboxStore(store), orgs, anchors: createKnexAnchorStore(store), close: () => store.close() };
+    const archives = createKnexArchiveStore(store);
+    // Archived cases read their history from the archive once their runtime rows are pruned.
+    const engine = archiveAwareEngine(await createEngine({ store, clock, templates, orgs: createOrgResolver(orgs, people), workflows: opts.registerBuiltins === false ? [] : builtinWorkflows }), { reader: archives.reader, root: config.DUBAN_ARCHIVE_DIR });
+    return { config, store, engine, templates, people, outbox: createKnexOutboxStore(store), orgs, anchors: archiveAwareAnchors(createKnexAnchorStore(store), { reader: archives.reader, root: config.DUBAN_ARCHIVE_DIR }), archives, close: () => store.close() };
   } catch (err) {
     await store.close();
     throw err;

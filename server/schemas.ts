@@ -101,6 +101,7 @@ export const CaseSummarySchema = CaseSchema.pick({ id: true, workflowId: true, w
   .extend({
     nextDueAt: z.string().nullable().describe('the earliest due time of its running deadlines'),
     overdue: z.boolean(),
+    archive: z.object({ id: z.string(), archivedAt: z.string() }).nullable().describe('the archive its history was moved to (`duban archive`), or null; an archived case still reads, verifies and replays'),
   })
   .meta({ id: 'CaseSummary' });
 

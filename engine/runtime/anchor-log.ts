@@ -35,6 +35,8 @@ export const AnchorLineSchema = z.strictObject({
   prev: HEX64,
   leaves: z.array(z.tuple([z.string().min(1), z.number().int().min(1), HEX64])),
   removed: z.array(z.string().min(1)),
+  /** Archives recorded by this checkpoint (`duban archive`): `[archiveId, sha256 of its manifest, Merkle root over its cases, cases]`. Absent on most lines. */
+  archives: z.array(z.tuple([z.string().min(1), HEX64, HEX64, z.number().int().min(0)])).optional(),
   sig: z.string().min(1),
 });
 export type AnchorLine = z.infer<typeof AnchorLineSchema>;
@@ -131,7 +133,7 @@ export interface BuiltCheckpoint {
  * head), chained to `state` (the file's lines so far), and advances `state`.
  * Pure but for the signature.
  */
-export function buildCheckpointLine(state: AnchorLogState, heads: readonly CaseHead[], opts: { seq: number; at: string; key: AnchorSigningKey }): BuiltCheckpoint {
+export function buildCheckpointLine(state: AnchorLogState, heads: readonly CaseHead[], opts: { seq: number; at: string; key: AnchorSigningKey; archives?: AnchorLine['archives'] }): BuiltCheckpoint {
   const seen = new Set<string>();
   const leaves: [string, number, string][] = [];
   for (const h of [...heads].sort((a, b) => compareCaseIds(a.caseId, b.caseId))) {
@@ -146,6 +148,8 @@ export function buildCheckpointLine(state: AnchorLogState, heads: readonly CaseH
   const body: Omit<AnchorLine, 'sig'> = {
     v: 1, seq: opts.seq, at: opts.at, root: state.root(), cases: state.size, keyId: opts.key.keyId,
     publicKey: opts.key.publicKey.export({ type: 'spki', format: 'der' }).toString('base64'), prev: state.lineHash, leaves, removed,
+    // Only lines that record an archive carry the field, so every other line reads as before.
+    ...(opts.archives && opts.archives.length > 0 ? { archives: opts.archives } : {}),
   };
   const line: AnchorLine = { ...body, sig: sign(null, Buffer.from(signedText(body), 'utf8'), opts.key.privateKey).toString('base64') };
   const text = canonicalJson(line);
@@ -198,6 +202,8 @@ export interface ReadAnchorLogOptions {
   acceptKeyChange?: boolean;
   /** Called with each head a line records (new or changed), in file order. */
   onHead?: (caseId: string, head: AnchoredHead) => void;
+  /** Called with each archive a signed line records (`duban archive`), in file order. */
+  onArchive?: (archiveId: string, archiveHash: string, merkleRoot: string, checkpoint: number, cases: number) => void;
 }
 
 /** What reading a log found. */
@@ -268,6 +274,7 @@ export function readAnchorLog(text: string, opts: ReadAnchorLogOptions = {}): An
     }
     if (state.size !== line.cases) return fail(`counts ${line.cases} case(s) but its leaves make ${state.size}`, line.seq);
     if (state.root() !== line.root) return fail('root does not match its leaves', line.seq);
+    for (const [archiveId, archiveHash, root, cases] of line.archives ?? []) opts.onArchive?.(archiveId, archiveHash, root, line.seq, cases);
     state.seq = line.seq;
     state.lineHash = sha256Hex(lineText);
     state.at = line.at;

@@ -27,6 +27,8 @@ export interface MakeCheckpointOptions {
   appendLine(text: string): Promise<void>;
   /** Make a checkpoint only when the newest one (by any process) is at least this old. */
   onlyIfOlderThanMs?: number | undefined;
+  /** Archives the line records (`[id, hash, root, cases]`), signed with the heads. */
+  archives?: AnchorLine['archives'];
 }
 
 export type CheckpointOutcome =
@@ -60,7 +62,7 @@ export async function makeCheckpoint(opts: MakeCheckpointOptions): Promise<Check
     if (page.length < HEAD_BATCH) break;
     after = page[page.length - 1]!.caseId;
   }
-  const built = buildCheckpointLine(reading.state, heads, { seq, at: now.toISOString(), key: opts.key });
+  const built = buildCheckpointLine(reading.state, heads, { seq, at: now.toISOString(), key: opts.key, archives: opts.archives });
   await opts.appendLine(built.text);
   await opts.anchors.completeCheckpoint(seq, built.line.root, built.lineHash);
   return { made: true, ...built };

@@ -28,12 +28,19 @@ export interface VerifyReport {
   eventsChecked: number;
   /** The first failure of each failing case, in case-id order (at most 1,000 kept). */
   failures: VerifyFailure[];
+  /** Cases whose events were moved to an archive: only their row's head was checked here (`duban audit verify-archive` checks the rest). */
+  casesArchived?: number;
 }
 
 export interface VerifyOptions {
   /** Called after each case with the number of cases done and the total. */
   onProgress?: (done: number, total: number) => void;
   batchSize?: number;
+  /**
+   * The head a case was archived at, when it was archived and pruned (`duban archive`): such a case has
+   * no events left, and its row must still hold that head.
+   */
+  archivedHead?: (caseId: string) => Promise<{ seq: number; hash: string } | undefined>;
 }
 
 const MAX_FAILURES = 1000;
@@ -42,7 +49,7 @@ const MAX_FAILURES = 1000;
 export async function verifyCases(deps: EngineDeps, caseId?: string, opts: VerifyOptions = {}): Promise<VerifyReport> {
   const report: VerifyReport = { ok: true, casesChecked: 0, eventsChecked: 0, failures: [] };
   const check = async (id: string) => {
-    const failure = await verifyOne(deps, id, report);
+    const failure = await verifyOne(deps, id, report, opts.archivedHead);
     report.casesChecked++;
     if (failure) {
       report.ok = false;
@@ -63,10 +70,16 @@ export async function verifyCases(deps: EngineDeps, caseId?: string, opts: Verif
   return report;
 }
 
-async function verifyOne(deps: EngineDeps, caseId: string, report: VerifyReport): Promise<VerifyFailure | undefined> {
+async function verifyOne(deps: EngineDeps, caseId: string, report: VerifyReport, archivedHead: VerifyOptions['archivedHead']): Promise<VerifyFailure | undefined> {
   const record = await deps.store.getCase(caseId);
   if (!record) return { caseId, seq: 0, reason: 'case row disappeared during verification' };
   const events = await deps.store.listEvents(caseId);
+  const archived = events.length === 0 ? await archivedHead?.(caseId) : undefined;
+  if (archived) {
+    report.casesArchived = (report.casesArchived ?? 0) + 1;
+    if (record.version !== archived.seq || record.lastHash !== archived.hash) return { caseId, seq: record.version, reason: `the case row's head differs from the head it was archived at (seq ${archived.seq})` };
+    return undefined;
+  }
   // Each snapshot is checked where the replay reaches its seq.
   const snapshots = new Map((await deps.store.listSnapshots(caseId)).map((s) => [s.seq, s]));
   const fail = (seq: number, reason: string): VerifyFailure => ({ caseId, seq, reason });

@@ -11,6 +11,7 @@ import { redactorFor, searchExcludedFields, type CaseRedactor } from '../confide
 import { HttpError } from '../http-errors.js';
 import { markOpenedTasks } from '../task-views.js';
 import { Reply, route, type Route } from '../routing.js';
+import { archiveRefs } from '../archive/archived-engine.js';
 import { CaseResultSchema, CaseSchema, CaseSummarySchema, CursorPage, EventSchema, IdParams, QueryBool } from '../schemas.js';
 import type { RouteDeps } from './deps.js';
 import { sqlKnex, visibleCampaign } from '../campaigns/access.js';
@@ -137,7 +138,7 @@ function summary(r: CaseRecord, now: Date) {
   };
 }
 
-export function caseRoutes({ engine, orgs, people, attachments, logger }: RouteDeps): Route[] {
+export function caseRoutes({ engine, orgs, people, attachments, logger, archives }: RouteDeps): Route[] {
   return [
     route(
       {
@@ -217,7 +218,8 @@ export function caseRoutes({ engine, orgs, people, attachments, logger }: RouteD
           limit: query.limit + 1,
         });
         const page = rows.slice(0, query.limit);
-        return { items: page.map((r) => summary(r, now)), nextCursor: rows.length > query.limit ? encodeCursor(page[page.length - 1]!) : null };
+        const archived = await archiveRefs(archives, page.filter((r) => r.status === 'done').map((r) => r.id));
+        return { items: page.map((r) => ({ ...summary(r, now), archive: archived.get(r.id) ?? null })), nextCursor: rows.length > query.limit ? encodeCursor(page[page.length - 1]!) : null };
       },
     ),
     route(

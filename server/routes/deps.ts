@@ -2,7 +2,7 @@
  * What route modules share: the engine, the people store, the outbox, the org directory,
  * the authenticator, the logger, and the notification dispatcher and templates.
  */
-import type { Engine } from '../../engine/index.js';
+import type { ArchiveReader, Engine } from '../../engine/index.js';
 import type { Dispatcher, NotificationTemplates, OutboxStore } from '../../notifications/index.js';
 import type { Authenticator, OrgDirectory } from '../access.js';
 import type { Logger } from '../logger.js';
@@ -26,4 +26,6 @@ export interface RouteDeps {
   attachments?: AttachmentStore | undefined;
   /** Where issued documents are kept with their hashes. */
   documents?: DocumentStore | undefined;
+  /** Archived cases (`duban archive`): the case list marks them with their archive. */
+  archives?: ArchiveReader | undefined;
 }

@@ -7,6 +7,7 @@
  * access checks). Everything a person reads is Chinese: titles, names,
  * labels, local times.
  */
+import { archiveRefs } from '../archive/archived-engine.js';
 import express, { type Request, type Response } from 'express';
 import multer from 'multer';
 import { buildStateTree, REDACTED_TEXT, type CaseRecord, type ObjectSchema, type StateValue, type WorkflowDefinition } from '../../engine/index.js';
@@ -167,12 +168,14 @@ export function casePages(deps: WebDeps, attachments: AttachmentStore): express.
     const cal = await defaultCalendar(engine);
     const names = namesOf(deps.people, orgs);
     const rows = await engine.listCases({ orgs: [...p.subtree], text, textExcludes: text === undefined ? undefined : await searchExcludedFields(engine), limit: 100 });
+    const archived = await archiveRefs(deps.archives, rows.filter((r) => r.status === 'done').map((r) => r.id));
     const items = await Promise.all(rows.map(async (r) => {
       const next = (r.state.deadlines ?? []).filter((d) => d.status !== 'paused').map((d) => d.dueAt).sort()[0] ?? null;
       const def = await defOf(r.workflowId, r.workflowVersion).catch(() => undefined);
       return {
         id: r.id, encodedId: encodeURIComponent(r.id), title: await titleOf(p, r, names), workflowTitle: zh(def?.title, '流程'),
         stateTitle: def ? stateTitle(def, r.state.value) : '—', status: r.status, orgName: (await names.org(r.org)) ?? '—', updatedAt: r.updatedAt, due: dueText(cal, now, r.status === 'done' ? null : next),
+        archive: archived.get(r.id),
       };
     }));
     sendPage(deps, res, 'cases', '案件', p, { items, text });
@@ -300,6 +303,7 @@ export function casePages(deps: WebDeps, attachments: AttachmentStore): express.
       incomingFrom: view.parent?.handOver ? ((await orgs.get(view.parent.handOver.fromOrg))?.name ?? '其他机构') : undefined,
       documents: await documentLinks(view.id),
       moves, moved: extra.moved === undefined ? undefined : MOVE_EVENT_LABELS[MOVED_TYPES[extra.moved] ?? ''],
+      archive: (await archiveRefs(deps.archives, [caseId])).get(caseId),
     });
   };
 

@@ -31,6 +31,7 @@ import * as m017 from './017-documents.js';
 import * as m024 from './024-campaigns-register.js';
 import * as m027 from './027-event-link.js';
 import * as m023 from './023-task-views.js';
+import * as m021 from './021-archives.js';
 
 /** One named migration. */
 export interface NamedMigration {
@@ -64,6 +65,7 @@ export const MIGRATIONS: readonly NamedMigration[] = [
   { name: '024-campaigns-register', ...m024 },
   { name: '027-event-link', ...m027 },
   { name: '023-task-views', ...m023 },
+  { name: '021-archives', ...m021 },
 ];
 
 /** Name of knex's bookkeeping table (and, with `_lock`, of its lock table). */
