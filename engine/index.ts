@@ -122,3 +122,9 @@ export { merkleRoot, inclusionProof, verifyInclusion, type CaseHead } from './ru
 export type { OrgResolver, DefinitionOwner } from './ports.js';
 export { regulatorOf, isWithin, checkStepOrgs, REGULATOR_LEVELS, HAND_OVER_RULES, type OrgFacts, type OrgFact, type HandOverRule } from './core/jurisdiction.js';
 export type { ResolvedWorkflow, WorkflowRegistry } from './runtime/registry.js';
+export { SignSchema, SignRuleSchema, CopySchema, type SignDefinition, type SignRule, type CopyDefinition } from './core/definition-schema.js';
+export { signOutcome, approvalsNeeded, slotMatches, copyReaches, type SignState, type SignSlot, type Signature, type CopyState, type CopyRecipient } from './core/sign-state.js';
+export { SIGN_EVENTS, SignPayloadSchema, AddSignersPayloadSchema, RemoveSignerPayloadSchema, slotTaskKey } from './core/signatures.js';
+export { DELEGATION_EVENTS, DelegatePayloadSchema, ResolvePayloadSchema, delegatedTasks } from './core/delegation.js';
+export { COPY_READ, CopyReadPayloadSchema } from './core/copies.js';
+export { TASK_OP_EVENTS, isTaskOpEvent } from './core/task-ops.js';

@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { DeadlineStateSchema } from './deadline-state.js';
 import { AssignmentSchema } from './task-assignment.js';
+import { CopyStateSchema, SignStateSchema } from './sign-state.js';
 
 declare const brand: unique symbol;
 type Brand<T, B extends string> = T & { readonly [brand]: B };
@@ -71,6 +72,10 @@ export const CaseStateSchema = z
     children: z.array(ChildRefSchema).optional(),
     /** Who holds which task (task state id → assignment), by claim or transfer. */
     assignments: z.record(z.string(), AssignmentSchema).optional(),
+    /** Multi-person tasks (会签 / 或签 / 票签): task state id → its slots and signatures. */
+    signs: z.record(z.string(), SignStateSchema).optional(),
+    /** Copies (抄送) the case made, and who has read each. */
+    copies: z.array(CopyStateSchema).optional(),
   })
   .strict();
 export type CaseState = z.infer<typeof CaseStateSchema>;
