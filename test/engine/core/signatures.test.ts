@@ -142,3 +142,28 @@ describe('copies (抄送)', () => {
     expect(code(() => decide(wf, read.state, { type: 'task.sign', payload: { task: 'joint', decision: 'approve' }, actor: reviewer('u2') }, NOW, env))).toBe('case_closed');
   });
 });
+
+describe('validating signing tasks and copies', () => {
+  it('names every problem with its path', async () => {
+    const { validateDefinition } = await import('../../../engine/core/validate-definition.js');
+    const def = structuredClone(signWorkflow('all')) as unknown as { states: Record<string, { task?: { sign?: Record<string, unknown> }; copy?: { to: unknown[] }; on?: Record<string, { roles: string[] }> }> };
+    def.states.joint!.task!.sign = { signers: [{ role: 'ghost' }, { field: 'nope' }], rule: 'all', onApprove: 'jointPassed', onReject: 'neverHandled', manage: ['phantom'] };
+    def.states.joint!.on!.jointPassed!.roles = ['leader'];
+    def.states.closed!.copy = { to: [{ role: 'nobody' }] };
+    const r = validateDefinition(def);
+    expect(r.ok).toBe(false);
+    const got = r.ok ? [] : r.issues.map((i) => [i.code, i.path.join('.')]);
+    expect(got).toEqual(expect.arrayContaining([
+      ['undeclared_role', 'states.joint.task.sign.signers.0.role'],
+      ['unknown_field', 'states.joint.task.sign.signers.1.field'],
+      ['undeclared_role', 'states.joint.task.sign.manage.0'],
+      ['sign_event_not_system', 'states.joint.task.sign.onApprove'],
+      ['unhandled_event', 'states.joint.task.sign.onReject'],
+      ['undeclared_role', 'states.closed.copy.to.0.role'],
+    ]));
+    const bad = structuredClone(signWorkflow('all')) as unknown as { states: { joint: { task: { sign: Record<string, unknown> } } } };
+    bad.states.joint.task.sign.rule = { share: 1.5 };
+    const r2 = validateDefinition(bad);
+    expect(r2.ok ? [] : r2.issues.map((i) => i.path.join('.'))).toContain('states.joint.task.sign.rule.share');
+  });
+});
