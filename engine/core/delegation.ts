@@ -21,7 +21,7 @@ export const DelegatePayloadSchema = z.object({ task: z.string().min(1).max(300)
 export const ResolvePayloadSchema = z.object({
   task: z.string().min(1).max(300),
   comment: z.string().min(1).max(2000),
-  attachments: z.array(z.string().min(1).max(200)).max(20).optional(),
+  attachments: z.array(z.string().min(1).max(1000)).max(20).optional(),
 }).strict();
 
 /**
@@ -52,7 +52,7 @@ export function stepDelegation(wf: CompiledWorkflow, current: CaseState, cmd: Co
   const { delegatedTo: _back, ...kept } = holder;
   return {
     state: { ...current, assignments: { ...current.assignments, [p.task]: kept } },
-    payload: { ...p, returnedTo: holder.userId },
+    payload: p,
     effects: [{ type: 'assign-task', id: nextId(), taskKey: `${current.caseId}:${p.task}`, assignee: holder.userId }],
   };
 }

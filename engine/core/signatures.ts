@@ -30,7 +30,7 @@ export const SignPayloadSchema = z.object({
   task: TaskRef,
   decision: z.enum(['approve', 'reject']),
   comment: z.string().max(2000).optional(),
-  attachments: z.array(z.string().min(1).max(200)).max(20).optional(),
+  attachments: z.array(z.string().min(1).max(1000)).max(20).optional(),
 }).strict();
 const NewSignerSchema = z.union([
   z.object({ role: z.string().min(1).max(100), org: z.string().min(1).max(200) }).strict(),
@@ -129,7 +129,7 @@ export function stepSignEvent(wf: CompiledWorkflow, current: CaseState, cmd: Com
     if (!slot) throw new TaskConflictError(`${actor.id} has already signed task "${p.task}"`, { task: p.task });
     next = { ...sign, signatures: [...sign.signatures, { slot: slot.id, userId: actor.id, ...(actor.name ? { name: actor.name } : {}), decision: p.decision, ...(p.comment ? { comment: p.comment } : {}), ...(p.attachments?.length ? { attachments: p.attachments } : {}), at }] };
     effects.push({ type: 'close-task', id: nextId(), taskKey: slotTaskKey(current.caseId, p.task, slot.id), stateId: p.task });
-    payload = { ...p, slot: slot.id };
+    payload = p;
     task = p.task;
   } else if (type === 'task.addSigners') {
     const p = parse(AddSignersPayloadSchema, cmd.payload, type);
@@ -148,7 +148,7 @@ export function stepSignEvent(wf: CompiledWorkflow, current: CaseState, cmd: Com
     }
     next = { ...sign, slots: [...sign.slots, ...added], nextSlot: n };
     effects.push(...openSlotEffects(wf, current, p.task, added, nextId));
-    payload = { ...p, slots: added.map((s) => s.id) };
+    payload = p;
     task = p.task;
   } else {
     const p = parse(RemoveSignerPayloadSchema, cmd.payload, type);
