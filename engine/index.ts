@@ -128,3 +128,4 @@ export { SIGN_EVENTS, SignPayloadSchema, AddSignersPayloadSchema, RemoveSignerPa
 export { DELEGATION_EVENTS, DelegatePayloadSchema, ResolvePayloadSchema, delegatedTasks } from './core/delegation.js';
 export { COPY_READ, CopyReadPayloadSchema } from './core/copies.js';
 export { TASK_OP_EVENTS, isTaskOpEvent } from './core/task-ops.js';
+export { signingProgress, delegations, copiesOf, taskOpsFor, takesPart, type SigningView, type SlotView, type DelegationView, type TaskOpsAllowed } from './core/task-ops-view.js';

@@ -32,6 +32,7 @@ import { caseRoutes } from './routes/cases.js';
 import type { RouteDeps } from './routes/deps.js';
 import { notificationRoutes } from './routes/notifications.js';
 import { peopleRoutes } from './routes/people.js';
+import { copyRoutes } from './routes/copies.js';
 import { reportRoutes } from './routes/reports.js';
 import { taskRoutes } from './routes/tasks.js';
 import { workflowRoutes } from './routes/workflows.js';
@@ -107,7 +108,7 @@ export function createApp(options: AppOptions): express.Express {
 
   const routes: Route[] = [
     ...workflowRoutes(deps), ...caseRoutes(deps), ...taskRoutes(deps), ...notificationRoutes(deps), ...calendarRoutes(deps), ...peopleRoutes(deps), ...auditRoutes(deps), ...reportRoutes(deps),
-    ...tipOffStatusRoutes(deps, limits),
+    ...tipOffStatusRoutes(deps, limits), ...copyRoutes(deps),
   ];
   let document: unknown;
   routes.push(
