@@ -34,6 +34,8 @@ export function copyOnEntry(wf: CompiledWorkflow, state: CaseState, stateId: str
       to.push(c);
     }
   }
+  // Nobody named (an empty list of units): no copy.
+  if (to.length === 0) return undefined;
   const key = `${state.caseId}:${stateId}:${state.seq}`;
   const node = wf.tree.byId.get(stateId)!;
   const title: LocalizedText = def.title ?? node.def.title ?? stateTitleOf(wf, state);
