@@ -23,12 +23,13 @@ import { caseTitle, dataRows, namesOf, roleTitle, type Names } from './display.j
 import { createFlashStore, type Flash } from './flash.js';
 import { fileMediaType, formFields, parseForm, type FormChoices } from './forms.js';
 import { pageError } from './page-errors.js';
+import { taskOpsView } from './task-op-pages.js';
 import { actorLabel, zh } from './render.js';
 
 /** History labels of events the engine itself sends (a definition cannot title them). */
 const ENGINE_EVENT_LABELS: Record<string, string> = {
   'deadline.rebaselined': '按正式放假安排重新核定期限', 'deadline.extend': '延长期限', 'notification.acknowledged': '确认收到预警', 'task.claim': '认领任务',
-  'task.release': '退回任务', 'task.transfer': '转办任务', 'child.done': '下级案件办结', 'case.created': '创建案件',
+  'task.release': '退回任务', 'task.transfer': '转办任务', 'task.sign': '签署', 'task.addSigners': '加签', 'task.removeSigner': '减签', 'task.delegate': '委派', 'task.resolve': '委派办理并交回', 'copy.read': '已阅抄送', 'child.done': '下级案件办结', 'case.created': '创建案件',
 };
 
 /** Events that end or undo a case (撤回, 作废…): shown apart from the others, behind a confirmation. */
@@ -248,7 +249,7 @@ export function casePages(deps: WebDeps, attachments: AttachmentStore): express.
 
   // ---- the case page ------------------------------------------------------
 
-  const casePage = async (res: Response, p: Principal, caseId: string, extra: { done?: string | undefined; kept?: Flash | undefined } = {}) => {
+  const casePage = async (res: Response, p: Principal, caseId: string, extra: { done?: string | undefined; kept?: Flash | undefined; opDone?: string | undefined; opError?: string | undefined } = {}) => {
     const record = await visibleCase(engine, p, caseId);
     const view = await engine.getCase(caseId, p.actor);
     const def = await defOf(view.workflowId, view.workflowVersion);
@@ -284,11 +285,13 @@ export function casePages(deps: WebDeps, attachments: AttachmentStore): express.
       diagram: toMermaid(def, view.value), tasks, done: doneLabel, ownerName: await ownerName(orgs, view.workflowOwner),
       incomingFrom: view.parent?.handOver ? ((await orgs.get(view.parent.handOver.fromOrg))?.name ?? '其他机构') : undefined,
       printable: view.workflowId === 'hazard' && data.orderNo !== undefined && data.orderNo !== null,
+      ops: { ...(await taskOpsView(deps, view, def, p)), opDone: extra.opDone, opError: extra.opError },
     });
   };
 
   router.get('/cases/:id', page(deps, async (req, res, p) => {
-    await casePage(res, p, String(req.params.id), { done: typeof req.query.done === 'string' ? req.query.done : undefined, kept: flash.get(req.query.form, p.user.id) });
+    const q = (k: string) => (typeof req.query[k] === 'string' ? String(req.query[k]).slice(0, 300) : undefined);
+    await casePage(res, p, String(req.params.id), { done: q('done'), kept: flash.get(req.query.form, p.user.id), opDone: q('opDone'), opError: q('opError') });
   }));
 
   router.post('/cases/:id/events', page(deps, async (req, res, p) => {

@@ -16,6 +16,7 @@ import { casePages } from './case-pages.js';
 import { printPages } from './print-pages.js';
 import { readCookie, refuseCrossSite, renderError, sendPage, SESSION_COOKIE, sessionCookie, sessionOf, type WebDeps } from './context.js';
 import { inboxPages } from './inbox-pages.js';
+import { taskOpPages } from './task-op-pages.js';
 import { statsPages } from './stats-pages.js';
 import { VIEWS_DIR } from './render.js';
 
@@ -67,6 +68,7 @@ export function webRouter(deps: WebDeps): express.Router {
   router.use(casePages(deps, deps.attachments));
   router.use(auditPages(deps));
   router.use(inboxPages(deps));
+  router.use(taskOpPages(deps));
   router.use(statsPages(deps));
   router.use(printPages(deps));
   // Any other page: a page saying so (the API keeps its JSON answer).

@@ -402,7 +402,7 @@ describe('major hazard', () => {
   it('联合验收: one department refusing sends the major hazard back to rectification', () => {
     let r = send(assessing().state, 'assessmentDone', 'expert', P.assessmentDone);
     r = send(r.state, 'task.sign', 'regulatorReviewer', { task: 'active.work.jointAcceptance', decision: 'reject', comment: '除尘系统未完成改造' });
-    expect(r.state.value).toEqual(W({ rectifying: 'ongoing' }));
+    expect(r.state.value).toEqual(W('rectifying'));
     expect(r.state.data.reworkCount).toBe(1);
   });
 

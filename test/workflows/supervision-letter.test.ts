@@ -187,7 +187,7 @@ describe('the letter: completion and archive', () => {
     // 或签: one of the leaders approves, with the opinion on the signature.
     expect(reviewing.state.signs?.reviewing?.slots.map((x) => x.role)).toEqual(['safetyCommitteeLeader', 'regulatorLeader']);
     let r = letter.send(reviewing.state, 'task.sign', 'regulatorLeader', { task: 'reviewing', decision: 'approve', comment: '各单位均已整改到位' });
-    expect(r.transition).toBe('states.reviewing.on.complete');
+    expect((r as unknown as { transition: string }).transition).toBe('states.reviewing.on.complete');
     expect(r.state).toMatchObject({ value: 'completed', data: { completedAt: NOW.toISOString() } });
     expect(notices(r.effects)).toEqual([`case-closed closed ${at('safetyCommitteeOffice')}`]);
     r = letter.send(r.state, 'archive', 'safetyCommitteeOffice', { archiveRef: '2026-督-005' });
@@ -201,7 +201,7 @@ describe('the letter: completion and archive', () => {
     let r = letter.send(reviewing.state, 'task.sign', 'regulatorLeader', { task: 'reviewing', decision: 'reject', comment: '整改材料不全' });
     expect(r.state.value).toBe('reviewing');
     r = letter.send(r.state, 'task.sign', 'safetyCommitteeLeader', { task: 'reviewing', decision: 'reject' });
-    expect(r.transition).toBe('states.reviewing.on.reviewRejected');
+    expect((r as unknown as { transition: string }).transition).toBe('states.reviewing.on.reviewRejected');
     expect(r.state).toMatchObject({ value: 'reviewing', data: { reviewRejections: 1 } });
     expect(r.state.signs?.reviewing?.signatures).toEqual([]);
   });
