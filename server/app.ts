@@ -38,6 +38,7 @@ import { caseRoutes } from './routes/cases.js';
 import type { RouteDeps } from './routes/deps.js';
 import { notificationRoutes } from './routes/notifications.js';
 import { peopleRoutes } from './routes/people.js';
+import { copyRoutes } from './routes/copies.js';
 import { reportRoutes } from './routes/reports.js';
 import { campaignRoutes } from './routes/campaigns.js';
 import { registerRoutes } from './routes/register.js';
@@ -126,6 +127,7 @@ export function createApp(options: AppOptions): express.Express {
     ...tipOffStatusRoutes(deps, limits),
     ...campaignRoutes(deps), ...registerRoutes(deps),
     ...migrationRoutes(deps),
+    ...copyRoutes(deps),
   ];
   let document: unknown;
   routes.push(

@@ -18,6 +18,14 @@ function label(text: LocalizedText | undefined, fallback: string): string {
   return raw.replace(/["\n\r]/g, ' ').replace(/[:;]/g, ' ').trim() || fallback;
 }
 
+/** A multi-person task's rule (会签 / 或签 / 票签 ≥ share) and a copy (抄送), marked in the state's label. */
+function peopleMark(node: StateNodeInfo): string {
+  const sign = node.def.task?.sign;
+  const rule = sign === undefined ? '' : sign.rule === 'all' ? '会签' : sign.rule === 'any' ? '或签' : `票签≥${Math.round(sign.rule.share * 100)}%`;
+  const marks = [rule, node.def.copy ? '抄送' : ''].filter((m) => m !== '');
+  return marks.length > 0 ? ` ［${marks.join(' · ')}］` : '';
+}
+
 /** Ids of the active nodes of a state value (ancestors included). */
 function activeIds(value: StateValue, prefix: string[] = []): string[] {
   if (typeof value === 'string') return [[...prefix, value].join('.')];
@@ -37,7 +45,7 @@ export function toMermaid(definition: Pick<WorkflowDefinition, 'initial' | 'stat
 
   const declare = (node: StateNodeInfo, depth: number) => {
     const id = mermaidId(node);
-    lines.push(`${indent(depth)}state "${label(node.def.title, node.path[node.path.length - 1]!)}" as ${id}`);
+    lines.push(`${indent(depth)}state "${label(node.def.title, node.path[node.path.length - 1]!)}${peopleMark(node)}" as ${id}`);
     if (node.kind === 'compound' || node.kind === 'parallel') {
       lines.push(`${indent(depth)}state ${id} {`);
       body(node, depth + 1);

@@ -67,6 +67,28 @@ export const ActorSchema = z
   })
   .meta({ id: 'Actor' });
 
+const SignatureViewSchema = z.object({ slot: z.string(), userId: z.string(), name: z.string().optional(), decision: z.enum(['approve', 'reject']), comment: z.string().optional(), attachments: z.array(z.string()).optional(), at: z.string() });
+const SigningSchema = z
+  .object({
+    task: z.string(),
+    title: Json(),
+    rule: Json().describe('"all" (会签), "any" (或签) or { share } (票签)'),
+    outcome: z.enum(['approved', 'rejected']).optional(),
+    slots: z.array(z.object({
+      id: z.string(), role: z.string().optional(), org: z.string().optional(), user: z.string().optional(),
+      added: z.object({ by: z.string(), at: z.string(), reason: z.string() }).optional(),
+      status: z.enum(['pending', 'approved', 'rejected']), signature: SignatureViewSchema.optional(),
+    })),
+  })
+  .meta({ id: 'Signing' });
+const CopySchema = z
+  .object({
+    key: z.string(), stateId: z.string(), at: z.string(),
+    to: z.array(z.union([z.object({ role: z.string(), org: z.string() }), z.object({ user: z.string() })])),
+    reads: z.array(z.object({ userId: z.string(), at: z.string() })),
+  })
+  .meta({ id: 'CaseCopy' });
+
 export const CaseSchema = z
   .object({
     id: z.string(),
@@ -94,6 +116,13 @@ export const CaseSchema = z
     children: z
       .array(z.object({ caseId: z.string(), workflowId: z.string(), org: z.string(), stateId: z.string(), index: z.number().int(), finalState: z.string().nullable(), handOver: z.literal('regulatorOf').optional() }))
       .describe('child cases this one spawned (one per recipient unit, say) and how each ended'),
+    signing: z.array(SigningSchema).optional().describe('multi-person tasks (会签 / 或签 / 票签): each signer, signed or pending'),
+    delegations: z.array(z.object({ task: z.string(), holder: z.string(), delegate: z.string(), at: z.string(), reason: z.string() })).optional().describe('tasks out on delegation (委派): they come back to the holder'),
+    copies: z.array(CopySchema).optional().describe('copies of the case (抄送) and who has read each'),
+    taskOps: z
+      .object({ sign: z.array(z.string()), manageSigners: z.array(z.string()), delegate: z.array(z.string()), resolve: z.array(z.string()), readCopies: z.array(z.string()) })
+      .optional()
+      .describe('what the caller may do now: tasks to sign (task.sign), whose signers to change (task.addSigners / task.removeSigner), to delegate (task.delegate), to hand back (task.resolve), copies to read (copy.read)'),
   })
   .meta({ id: 'Case' });
 

@@ -100,6 +100,7 @@ const draftFields = {
   source: oneOf('通报起因', CIRCULAR_SOURCES),
   linkedCaseId: text('关联案件'),
   attachments: texts('附件', 0),
+  copyUnits: texts('抄送单位（机构编号）', 0),
 };
 
 const withdraw = {
@@ -119,7 +120,7 @@ const publication = { type: 'object', properties: { publicationRef: text('公开
 
 export const circularWorkflow = defineWorkflow({
   id: 'circular',
-  version: 1,
+  version: 2,
   title: { zh: '安全生产通报', en: 'Circular' },
   description: {
     zh: '拟稿、核稿、领导签发、编发文号、下发受文单位并回收签收回执；公开通报同时公开发布',
@@ -132,6 +133,7 @@ export const circularWorkflow = defineWorkflow({
       ...draftFields,
       criticisedUnits: { ...texts('被通报单位', 0), default: [] },
       attachments: { ...texts('附件', 0), default: [] },
+      copyUnits: { ...texts('抄送单位（机构编号）', 0), default: [] },
       draftedBy: text('拟稿人'),
       reviewComments: text('核稿意见'),
       docNo: text('文号'),
@@ -166,7 +168,7 @@ export const circularWorkflow = defineWorkflow({
           // A criticism names whom it criticises.
           guard: { or: [{ '!=': [{ var: 'payload.kind' }, 'criticism'] }, { '>': [{ reduce: [{ var: 'payload.criticisedUnits' }, { '+': [{ var: 'accumulator' }, 1] }, 0] }, 0] }] },
           guardMessage: { zh: '批评通报须写明被通报单位', en: 'A criticism names the units it criticises' },
-          assign: { ...copy('title', 'kind', 'body', 'addressees', 'scope', 'source', 'linkedCaseId'), criticisedUnits: { or: [{ var: 'payload.criticisedUnits' }, []] }, attachments: { or: [{ var: 'payload.attachments' }, []] }, draftedBy: { var: 'actor.id' } },
+          assign: { ...copy('title', 'kind', 'body', 'addressees', 'scope', 'source', 'linkedCaseId'), criticisedUnits: { or: [{ var: 'payload.criticisedUnits' }, []] }, attachments: { or: [{ var: 'payload.attachments' }, []] }, copyUnits: { or: [{ var: 'payload.copyUnits' }, []] }, draftedBy: { var: 'actor.id' } },
         },
         withdraw,
       },
@@ -215,6 +217,8 @@ export const circularWorkflow = defineWorkflow({
     issued: {
       title: { zh: '已下发，回收签收', en: 'Issued' },
       task: { title: { zh: '跟踪签收情况', en: 'Follow the read receipts' }, role: 'safetyCommitteeOffice' },
+      // 抄送: the heads of the units copied in read it; no receipt is asked of them.
+      copy: { title: { zh: '通报（抄送）', en: 'Circular (copy)' }, to: [{ role: 'unitHead', org: { var: 'data.copyUnits' } }] },
       spawn: {
         workflow: 'circular-receipt',
         forEach: 'addressees',

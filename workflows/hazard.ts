@@ -160,7 +160,7 @@ const acceptAndClose = (roles: string[], input: Record<string, unknown>, assign:
 
 export const hazardWorkflow = defineWorkflow({
   id: 'hazard',
-  version: 1,
+  version: 2,
   title: { zh: '事故隐患排查治理', en: 'Hazard lifecycle' },
   caseTitle: '{{enterpriseId}} {{location}}：{{description}}',
   description: { zh: '隐患上报、受理、分级、整改（一般、重大）、复查验收、挂牌督办至销号；企业自查的一般隐患由企业自行整改销号', en: 'Report, triage, grade, rectify (general or major), re-inspect, list and write off a hazard; a company rectifies and closes the general hazards of its own check' },
@@ -264,6 +264,7 @@ export const hazardWorkflow = defineWorkflow({
       warnedAt: instant('预警时间'),
       warningCount: { type: 'integer', title: '预警叫应次数', minimum: 0, default: 0 },
       closedAt: instant('销号时间'),
+      jointAcceptedAt: instant('联合验收通过时间'),
     },
   },
   events: {
@@ -295,6 +296,8 @@ export const hazardWorkflow = defineWorkflow({
     approveResumption: { title: { zh: '同意恢复生产', en: 'Approve resumption' } },
     denyResumption: { title: { zh: '不同意恢复生产', en: 'Deny resumption' } },
     pass: { title: { zh: '复查通过', en: 'Pass re-inspection' } },
+    jointAccepted: { title: { zh: '联合验收通过', en: 'Joint acceptance passed' } },
+    jointRejected: { title: { zh: '联合验收未通过', en: 'Joint acceptance failed' } },
     fail: { title: { zh: '复查不通过', en: 'Fail re-inspection' } },
     selfVerify: { title: { zh: '企业验收合格并销号', en: 'Verified and closed by the company' } },
     selfReject: { title: { zh: '企业验收不合格', en: 'Failed the company check' } },
@@ -839,14 +842,29 @@ export const hazardWorkflow = defineWorkflow({
                     assign: ['assessmentReport'],
                   },
                   {
-                    // Not stopped: the assessment completes the submission, and the re-inspection clock starts.
-                    target: 'verifying',
+                    // Not stopped: the assessment completes the submission; the departments accept it jointly (联合验收).
+                    target: 'jointAcceptance',
                     roles: ['expert', 'assessmentAgency'],
                     input: { type: 'object', properties: { assessmentReport: text('评估报告') }, required: ['assessmentReport'] },
                     guard: { '!=': [{ var: 'data.suspended' }, true] },
                     assign: ['assessmentReport'],
                   },
                 ],
+              },
+            },
+            jointAcceptance: {
+              title: { zh: '联合验收', en: 'Joint acceptance' },
+              // 会签: enforcement, review and the safety committee office each sign; the leader may add (加签) or remove (减签) a department.
+              task: {
+                title: { zh: '重大隐患治理联合验收签字', en: 'Sign the joint acceptance' },
+                role: 'regulatorLeader',
+                sign: { signers: [{ role: 'inspector' }, { role: 'regulatorReviewer' }, { role: 'safetyCommitteeOffice' }], rule: 'all', onApprove: 'jointAccepted', onReject: 'jointRejected', manage: ['regulatorLeader'] },
+              },
+              notify: [assigned(role('inspector'), role('regulatorReviewer'), role('safetyCommitteeOffice'))],
+              on: {
+                jointAccepted: acceptAndClose(['system'], { type: 'object', properties: {} }, { jointAcceptedAt: { var: 'now' } }),
+                // One department refusing sends the rectification back.
+                jointRejected: { target: 'rectifying', roles: ['system'], assign: { reworkCount: increment('reworkCount'), extensionWindowClosed: false } },
               },
             },
             resumptionApplicationPending: {
@@ -928,11 +946,12 @@ export const hazardWorkflow = defineWorkflow({
                 },
               ],
               on: {
+                // Only general hazards are re-inspected here (a major one is accepted jointly), and only major ones are listed: it closes.
                 pass: acceptAndClose(
                   ['inspector', 'gridOfficer'],
                   { type: 'object', properties: { reinspectionOpinion: text('复查意见'), signatures: files('复查人员签名') }, required: ['reinspectionOpinion', 'signatures'] },
                   copy('reinspectionOpinion', 'signatures'),
-                ),
+                ).slice(1),
                 fail: {
                   target: 'rectifying',
                   roles: ['inspector'],

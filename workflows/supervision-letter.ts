@@ -305,7 +305,7 @@ const targetUnit = (r: string) => role(r, { var: 'data.escalationTargetOrg' });
 
 export const supervisionLetterWorkflow = defineWorkflow({
   id: 'supervision-letter',
-  version: 1,
+  version: 2,
   title: { zh: '督办函', en: 'Supervision letter' },
   caseTitle: '{{letterNo}} {{title}}',
   description: { zh: '拟稿、核稿、签发、交办各承办单位、催办、通报、约谈、审结、归档', en: 'Draft, review, sign and dispatch a letter to the units; remind, circulate, interview; complete and archive' },
@@ -332,6 +332,7 @@ export const supervisionLetterWorkflow = defineWorkflow({
       interviewLog: { ...texts('约谈记录', 0), default: [] },
       escalationTargetOrg: text('最近一次催办/通报/约谈的单位'),
       completionComments: text('审结意见'),
+      reviewRejections: { type: 'integer', title: '领导审批未通过次数', minimum: 0, default: 0 },
       newInstruction: text('新的批示（另行立项）'),
       completedAt: instant('审结时间'),
       archiveRef: text('归档号'),
@@ -349,6 +350,7 @@ export const supervisionLetterWorkflow = defineWorkflow({
     escalateCircular: { title: { zh: '通报', en: 'Circulate' } },
     escalateInterview: { title: { zh: '约谈', en: 'Interview' } },
     complete: { title: { zh: '审结', en: 'Complete' } },
+    reviewRejected: { title: { zh: '领导审批未通过', en: 'Leaders refused' } },
     archive: { title: { zh: '归档', en: 'Archive' } },
   },
   initial: 'drafting',
@@ -537,16 +539,22 @@ export const supervisionLetterWorkflow = defineWorkflow({
     },
     reviewing: {
       title: { zh: '审结', en: 'Reviewing' },
-      task: { title: { zh: '审结督办事项', en: 'Complete the supervision' }, role: 'safetyCommitteeLeader' },
-      notify: [assigned(role('safetyCommitteeLeader'))],
+      // 或签: the replies are approved by one of the leaders (the committee's or the regulator's); the signature carries the opinion.
+      task: {
+        title: { zh: '审结督办事项（领导审批）', en: 'Complete the supervision (leader approval)' },
+        role: 'safetyCommitteeLeader',
+        sign: { signers: [{ role: 'safetyCommitteeLeader' }, { role: 'regulatorLeader' }], rule: 'any', onApprove: 'complete', onReject: 'reviewRejected', manage: ['safetyCommitteeLeader'] },
+      },
+      notify: [assigned(role('safetyCommitteeLeader'), role('regulatorLeader'))],
       on: {
         complete: {
           target: 'completed',
-          roles: ['safetyCommitteeLeader', 'regulatorLeader'],
-          input: { type: 'object', properties: { completionComments: text('审结意见'), newInstruction: text('新的批示（另行立项）') } },
-          assign: { ...copy('completionComments', 'newInstruction'), completedAt: { var: 'now' } },
+          roles: ['system'],
+          assign: { completedAt: { var: 'now' } },
           notify: [notice('case-closed', 'closed', role('safetyCommitteeOffice'))],
         },
+        // Every leader refused: the review starts again with a fresh signing (the office follows up the units meanwhile).
+        reviewRejected: { target: 'reviewing', reenter: true, roles: ['system'], assign: { reviewRejections: increment('reviewRejections') } },
       },
     },
     completed: {

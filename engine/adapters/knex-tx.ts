@@ -210,6 +210,8 @@ function eventUniqueViolation(error: unknown): 'seq' | 'idempotency_key' | undef
 
 const INSERT_TIMER = "INSERT INTO timers (timer_key, case_id, workflow_id, kind, deadline_key, idx, generation, due_at, set_seq, status, attempts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0) ON CONFLICT (timer_key) DO NOTHING";
 
+const INSERT_COPY = 'INSERT INTO case_copies (copy_key, recipient, case_id, workflow_id, state_id, title, role, org, user_id, created_at, created_seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING';
+
 const TASK_COLUMNS = ['task_key', 'case_id', 'workflow_id', 'state_id', 'role', 'org', 'title', 'opened_at', 'opened_seq', 'due_at', 'due_provisional', 'assignee'] as const;
 // An upsert, so re-entering a state re-opens its task at this event.
 const UPSERT_TASK = `INSERT INTO tasks (${TASK_COLUMNS.join(', ')}) VALUES (${TASK_COLUMNS.map(() => '?').join(', ')}) ON CONFLICT (task_key) DO UPDATE SET ${TASK_COLUMNS.filter((c) => c !== 'task_key').map((c) => `${c} = excluded.${c}`).join(', ')}`;
@@ -251,6 +253,16 @@ async function applyEffect(conn: SqlConn, req: CommitRequest, effect: Effect): P
       return;
     case 'cancel-timer':
       await conn.run('DELETE FROM timers WHERE timer_key = ?', [effect.timerKey]);
+      return;
+    case 'copy-case':
+      // A state entered again makes a new copy (its key carries the seq); a retried step writes the same rows.
+      for (const r of effect.to) {
+        const [recipient, role, org, user] = 'user' in r ? [`user:${r.user}`, null, null, r.user] : [`role:${r.role}@${r.org}`, r.role, r.org, null];
+        await conn.run(INSERT_COPY, [effect.copyKey, recipient, record.id, record.workflowId, effect.stateId, encodeJson(effect.title), role, org, user, event.at, event.seq]);
+      }
+      return;
+    case 'copy-read':
+      await conn.run('INSERT INTO case_copy_reads (copy_key, user_id, read_at, seq) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING', [effect.copyKey, effect.userId, event.at, event.seq]);
       return;
     default:
       assertNever(effect);

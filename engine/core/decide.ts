@@ -21,6 +21,9 @@ import { activeNodeIds, type StateNodeInfo, type TransitionInfo } from './state-
 import { assertNotApprovalOnly, extensionApprovalEvents, stepBuiltin, isBuiltinEvent, type RungNotice } from './builtin-events.js';
 import { isTaskEvent, stepTaskEvent } from './task-events.js';
 import { isAdminMove, stepAdminMove } from './admin-moves.js';
+import { isTaskOpEvent, peopleOnStateChange, stepTaskOp, type PeopleState } from './task-ops.js';
+import { assertNotDelegated, heldBackEvents } from './delegation.js';
+import { SIGNATURES_ACTOR } from './signatures.js';
 import type { NotifyDefinition } from './definition-schema.js';
 import { notifyEffects, spawnChildren, spawnFromTransition, type Cause } from './step-effects.js';
 import { formatStateValue, type Actor, type CaseState, type Command, type StateValue } from './types.js';
@@ -101,11 +104,13 @@ export function decideStart(wf: CompiledWorkflow, init: NewCase, now: Date, env:
  * d.transition; // 'states.reported.on.accept[0]'
  */
 export function decide(wf: CompiledWorkflow, current: CaseState, cmd: Command, now: Date, env: StepEnv = {}, opts: DecideOptions = {}): Decision {
+  if (isTaskOpEvent(cmd.type)) return decideTaskOp(wf, current, cmd, now, env, opts);
   if (current.status === 'done') throw new CaseClosedError(current.caseId, formatStateValue(current.value));
   if (isAdminMove(cmd.type)) {
     const moved = stepAdminMove(wf, current, cmd, now, env);
     return decision(wf, moved, moved.payload, [], null, cmd.actor, now, opts);
   }
+  assertNotDelegated(wf, current, cmd);
   if (isTaskEvent(cmd.type)) {
     const { state, payload } = stepTaskEvent(wf, current, cmd, now, env.history);
     return decision(wf, finishTaskEvent(wf, current, { ...state, seq: current.seq + 1 }, now, env), payload, [], null, cmd.actor, now, opts);
@@ -131,6 +136,21 @@ export function decide(wf: CompiledWorkflow, current: CaseState, cmd: Command, n
   return decision(wf, finishTransition(wf, current, current, t.snapshot, t.actions, now, env, { type: cmd.type, actor: cmd.actor, payload: t.payload }), t.payload, t.actions, cmd.type, cmd.actor, now, opts);
 }
 
+/**
+ * Signatures, delegation and copies (task-ops.ts). A signature that decides
+ * the rule takes the definition's outcome event as the system in the same
+ * step, so the task ends exactly once.
+ */
+function decideTaskOp(wf: CompiledWorkflow, current: CaseState, cmd: Command, now: Date, env: StepEnv, opts: DecideOptions): Decision {
+  const op = stepTaskOp(wf, current, cmd, now);
+  if (op.followUp) {
+    const t = chooseAndRun(wf, op.state, { type: op.followUp, payload: {}, actor: SIGNATURES_ACTOR }, now);
+    const done = finishTransition(wf, current, op.state, t.snapshot, t.actions, now, env, { type: cmd.type, actor: cmd.actor });
+    return decision(wf, { state: done.state, effects: [...op.effects, ...done.effects] }, op.payload, t.actions, op.followUp, cmd.actor, now, opts);
+  }
+  return decision(wf, { state: { ...op.state, seq: current.seq + 1 }, effects: op.effects }, op.payload, [], null, cmd.actor, now, opts);
+}
+
 /** Assembles a decision from a finished step and the actions xstate returned. */
 function decision(wf: CompiledWorkflow, done: { state: CaseState; effects: Effect[] }, payload: Record<string, unknown>, actions: readonly MachineAction[], eventType: string | null, actor: Actor, now: Date, opts: DecideOptions): Decision {
   const transitions: string[] = [];
@@ -150,6 +170,8 @@ function finishTransition(wf: CompiledWorkflow, prev: CaseState, base: CaseState
     ...(base.parent ? { parent: base.parent } : {}),
     ...(base.children ? { children: base.children } : {}),
     ...(base.assignments ? { assignments: base.assignments } : {}),
+    ...(base.signs ? { signs: base.signs } : {}),
+    ...(base.copies ? { copies: base.copies } : {}),
   };
   const dataCheck = wf.dataValidator.safeParse(state.data);
   if (!dataCheck.success) throw new InvalidDataError(`the transition would leave the case data invalid`, zodIssues(dataCheck.error, ['data']));
@@ -307,7 +329,9 @@ export function availableEvents(wf: CompiledWorkflow, state: CaseState, actor: A
   const out: AvailableEvent[] = [];
   // An extension's approval event is taken by deadline.extend, never offered on its own.
   const approvals = extensionApprovalEvents(wf);
-  for (const type of acceptedEvents(wf, state.value).filter((t) => !approvals.has(t))) {
+  // A task out on delegation (委派) offers its events only once it is handed back.
+  const heldBack = heldBackEvents(wf, state);
+  for (const type of acceptedEvents(wf, state.value).filter((t) => !approvals.has(t) && !heldBack.has(t))) {
     const usable = candidatesFor(wf, state.value, type).find((t) => {
       if (!rolesAllow(t.roles, actor)) return false;
       if (t.rule === undefined || t.readsPayload) return true;
@@ -360,6 +384,7 @@ function finish(wf: CompiledWorkflow, prev: CaseState | undefined, next: CaseSta
   let deadlines = next.deadlines;
   let children = next.children;
   let assignments = next.assignments;
+  const people: PeopleState = { signs: next.signs, copies: next.copies };
   // Children this step spawned so far (transitions first, then entered states): their ids must not repeat.
   let spawnedHere = 0;
   const notices: NotifyDefinition[] = [];
@@ -394,6 +419,8 @@ function finish(wf: CompiledWorkflow, prev: CaseState | undefined, next: CaseSta
       children = [...(children ?? []), ...spawned.children];
       spawnedHere += spawned.children.length;
     }
+    // Signing tasks open one row per signer; copies are made on entry (task-ops.ts).
+    if (peopleOnStateChange(wf, next, id, action.type, people, cause.actor, now, effects, nextId)) continue;
     const task = node.def.task;
     if (!task) continue;
     const taskKey = `${next.caseId}:${id}`;
@@ -402,8 +429,11 @@ function finish(wf: CompiledWorkflow, prev: CaseState | undefined, next: CaseSta
   }
   if (next.status === 'done') deadlines = [];
   if (deadlines.length > 0) deadlines = applyPauses(wf, deadlines, new Set(activeNodeIds(next.value)), now, env);
-  const { assignments: _a, ...rest } = next;
-  const state: CaseState = { ...rest, deadlines, ...(children ? { children } : {}), ...(assignments && Object.keys(assignments).length ? { assignments } : {}) };
+  const { assignments: _a, signs: _s, copies: _c, ...rest } = next;
+  const state: CaseState = {
+    ...rest, deadlines, ...(children ? { children } : {}), ...(assignments && Object.keys(assignments).length ? { assignments } : {}),
+    ...(people.signs ? { signs: people.signs } : {}), ...(people.copies ? { copies: people.copies } : {}),
+  };
   if (notices.length > 0) effects.push(...notifyEffects(wf, state, notices, cause, now, nextId));
   for (const e of [extra ?? []].flat()) effects.push(...notifyEffects(wf, state, [e.notify], cause, now, nextId, e.deadline));
   pushTimerEffects(wf, prev, state, env, effects, nextId);

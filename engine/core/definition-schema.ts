@@ -125,6 +125,42 @@ export type TransitionDefinition = z.infer<typeof TransitionSchema>;
 
 export const TransitionsSchema = z.union([TransitionSchema, z.array(TransitionSchema).min(1)]);
 
+/**
+ * The completion rule of a multi-person task: `all` (会签: every signer
+ * approves), `any` (或签: one approval suffices) or `{ share }` (票签: at least
+ * that share of the signers approve, e.g. 2/3).
+ */
+export const SignRuleSchema = z.union([z.enum(['all', 'any']), z.object({ share: z.number().gt(0).max(1).describe('the share of signers that must approve, e.g. 0.6667 for two thirds') }).strict()]);
+export type SignRule = z.infer<typeof SignRuleSchema>;
+
+/**
+ * A task several people sign (会签 / 或签 / 票签): one signature slot per
+ * signer (a role at an org — a list of orgs gives one slot per org — a user,
+ * or the user ids in a data field). When the rule holds the system sends
+ * `onApprove`; when it can no longer hold, `onReject` (their transitions must
+ * list "system"). `manage` names the roles that may add (加签) or remove (减签)
+ * signers while it is open.
+ */
+export const SignSchema = z
+  .object({
+    signers: z.array(RecipientSchema).min(1).describe('who signs: { role, org? } (one slot per org when org computes a list), { user } or { field } (user ids)'),
+    rule: SignRuleSchema.describe('"all" (会签), "any" (或签) or { share } (票签)'),
+    onApprove: EventTypeSchema.describe('sent by the system when the rule holds; its transition must list "system"'),
+    onReject: EventTypeSchema.describe('sent by the system when the rule can no longer hold (reject, send back); its transition must list "system"'),
+    manage: z.array(RoleIdSchema).optional().describe('roles that may add (加签) or remove (减签) signers while the task is open; nobody when omitted'),
+  })
+  .strict();
+export type SignDefinition = z.infer<typeof SignSchema>;
+
+/** 抄送: on entry the state copies the case to people who must read it; their reading is recorded, no action is needed. */
+export const CopySchema = z
+  .object({
+    title: LocalizedTextSchema.optional().describe('what the 抄送我的 list shows (the state title when omitted)'),
+    to: z.array(RecipientSchema).min(1).describe('who receives the copy: { role, org? } (a list of orgs reaches each), { user } or { field }'),
+  })
+  .strict();
+export type CopyDefinition = z.infer<typeof CopySchema>;
+
 /** The human task a state opens: offered to `role` at an org (the case's org unless `org` computes another). */
 export const TaskSchema = z
   .object({
@@ -137,6 +173,7 @@ export const TaskSchema = z
       .describe('"below": the task\'s org must lie strictly below the case\'s org (a district interviews its townships and enterprises, not a neighbour or its superior); checked when the task opens'),
     /** Events the task's form offers, in order (all the state's events when omitted). */
     events: z.array(EventTypeSchema).optional().describe('the events the task\'s form offers, in order; all the state\'s events when omitted').meta({ examples: [['approve', 'sendBack']] }),
+    sign: SignSchema.optional().describe('a multi-person task (会签 / 或签 / 票签): the signers, the rule and the events it leads to'),
   })
   .strict();
 
@@ -207,6 +244,8 @@ export interface StateDefinition {
   /** Notifications sent on entry. */
   notify?: NotifyDefinition[] | undefined;
   spawn?: z.input<typeof SpawnSchema> | undefined;
+  /** 抄送: people the case is copied to on entry. */
+  copy?: CopyDefinition | undefined;
   tags?: string[] | undefined;
   /** 退回: the earlier states a holder of this state's task may send the case back to. */
   sendBack?: z.infer<typeof SendBackSchema> | undefined;
@@ -242,6 +281,7 @@ export const StateSchema: z.ZodType<StateDefinition> = z.lazy(() =>
       deadlines: z.array(DeadlineSchema).optional().describe('time limits while the state is active'),
       notify: z.array(NotifySchema).optional().describe('notifications sent on entry'),
       spawn: SpawnSchema.optional().describe('child cases started on entry'),
+      copy: CopySchema.optional().describe('抄送: copies the case on entry to people who must read it (no action needed; reading is recorded)'),
       tags: z.array(z.string().min(1)).optional().describe('free labels (e.g. "closed")'),
       sendBack: SendBackSchema.optional().describe('退回: the earlier states a holder of this state\'s task may send the case back to, with a reason'),
       takeBack: z.boolean().optional().describe('拿回: whoever moved the case into this state may take it back while nobody has opened its task'),

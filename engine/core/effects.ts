@@ -113,7 +113,27 @@ export const AssignTaskEffectSchema = z.object({
   assignee: z.string().nullable(),
 });
 
+/** 抄送: the case copied to people who must read it (a row per recipient in the 抄送我的 lists). */
+export const CopyCaseEffectSchema = z.object({
+  type: z.literal('copy-case'),
+  id: z.string(),
+  copyKey: z.string(),
+  stateId: z.string(),
+  title: LocalizedTextSchema,
+  to: z.array(z.union([z.object({ role: z.string(), org: z.string() }).strict(), z.object({ user: z.string() }).strict()])),
+});
+
+/** A recipient read a copy. */
+export const CopyReadEffectSchema = z.object({
+  type: z.literal('copy-read'),
+  id: z.string(),
+  copyKey: z.string(),
+  userId: z.string(),
+});
+
 export const EffectSchema = z.discriminatedUnion('type', [
+  CopyCaseEffectSchema,
+  CopyReadEffectSchema,
   AssignTaskEffectSchema,
   OpenTaskEffectSchema,
   CloseTaskEffectSchema,

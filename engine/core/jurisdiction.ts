@@ -109,6 +109,9 @@ export function checkStepOrgs(effects: readonly Effect[], owner: string | null, 
       case 'spawn-case':
         check(e.org, `child case of ${e.workflowId}`, e.handOver !== undefined);
         break;
+      case 'copy-case':
+        for (const r of e.to) if ('role' in r) check(r.org, `the copy of ${e.stateId}`);
+        break;
       default:
         break;
     }

@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { DeadlineStateSchema } from './deadline-state.js';
 import { AssignmentSchema } from './task-assignment.js';
+import { CopyStateSchema, SignStateSchema } from './sign-state.js';
 
 declare const brand: unique symbol;
 type Brand<T, B extends string> = T & { readonly [brand]: B };
@@ -73,6 +74,10 @@ export const CaseStateSchema = z
     assignments: z.record(z.string(), AssignmentSchema).optional(),
     /** Set when the case was ended early (终止): who, when and why. */
     terminated: z.object({ at: z.string(), by: z.string(), reason: z.string() }).strict().optional(),
+    /** Multi-person tasks (会签 / 或签 / 票签): task state id → its slots and signatures. */
+    signs: z.record(z.string(), SignStateSchema).optional(),
+    /** Copies (抄送) the case made, and who has read each. */
+    copies: z.array(CopyStateSchema).optional(),
   })
   .strict();
 export type CaseState = z.infer<typeof CaseStateSchema>;

@@ -10,6 +10,7 @@ import { analyseExpression } from './expression.js';
 import { checkFieldSchema, fieldAt, zodIssues, type FieldSchema, type ObjectSchema } from './field-schema.js';
 import { checkConfidential } from './validate-confidential.js';
 import { checkMoves } from './validate-moves.js';
+import { checkSignAndCopy } from './validate-signs.js';
 import { buildStateTree, isWithin, resolveTarget, statesJsonPath, type StateNodeInfo, type StateTree, type TransitionInfo } from './state-tree.js';
 
 /** What the loader knows about notification templates, to check the ones a definition names. */
@@ -129,6 +130,7 @@ export function validateDefinition(input: unknown, options: ValidateOptions = {}
     });
     node.def.notify?.forEach((n, i) => checkNotify(n, [...base, 'notify', i], def, checkRole, add, options, false));
     if (node.def.spawn) checkSpawn(tree, node, [...base, 'spawn'], def, add);
+    checkSignAndCopy(tree, node, base, def, checkRole, add, checkExpression);
   }
 
   // Event catalogue, when declared, matches the handled events exactly.

@@ -9,6 +9,8 @@ import type { CaseRecord, TaskRecord } from '../ports.js';
 import { countWorkdaysBetween, type CompiledCalendar } from '../core/calendar/index.js';
 import type { DeadlineState } from '../core/deadline-state.js';
 import type { LocalizedText } from '../core/definition-schema.js';
+import { copiesOf, delegations, signingProgress, taskOpsFor, type DelegationView, type SigningView, type TaskOpsAllowed } from '../core/task-ops-view.js';
+import type { CopyState } from '../core/sign-state.js';
 
 /** A running deadline as people see it. */
 export interface DeadlineView {
@@ -76,6 +78,14 @@ export interface CaseView {
   updatedAt: string;
   /** Present when the view was asked for on behalf of an actor. */
   availableEvents?: ReturnType<typeof availableEvents>;
+  /** Multi-person tasks: who has signed, who is pending (present when the view had the definition). */
+  signing?: SigningView[];
+  /** Tasks out on delegation (委派). */
+  delegations?: DelegationView[];
+  /** Copies (抄送) and who has read them. */
+  copies?: CopyState[];
+  /** What the actor may do now among signing, delegating and reading copies. */
+  taskOps?: TaskOpsAllowed;
 }
 
 export function toCaseView(record: CaseRecord, tasks: TaskRecord[], deadlines: DeadlineView[], wf?: CompiledWorkflow, actor?: Actor, now?: Date, owner: string | null = null): CaseView {
@@ -97,5 +107,7 @@ export function toCaseView(record: CaseRecord, tasks: TaskRecord[], deadlines: D
     createdAt: record.createdAt,
     updatedAt: record.updatedAt,
     ...(wf && actor ? { availableEvents: availableEvents(wf, record.state, actor, now ?? new Date(record.updatedAt)) } : {}),
+    ...(wf ? { signing: signingProgress(wf, record.state), delegations: delegations(record.state), copies: copiesOf(record.state) } : {}),
+    ...(wf && actor ? { taskOps: taskOpsFor(wf, record.state, actor) } : {}),
   };
 }

@@ -147,7 +147,8 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     const def = wf ?? (await registry.get(record.workflowId, record.workflowVersion));
     const deadlines = toDeadlineViews((record.state.deadlines ?? []).map((d) => withDefinitionText(def, d)), now, (d) => cals.get(`${d.calendar.id}@${d.calendar.version}`));
     const owner = await registry.ownerOf(record.workflowId, record.workflowVersion);
-    return toCaseView(record, tasks, deadlines, wf, actor, now, owner);
+    // The definition is loaded either way: signing progress shows without an actor too.
+    return toCaseView(record, tasks, deadlines, def, actor, now, owner);
   };
 
   return {

@@ -72,8 +72,8 @@ export async function sendEvent(deps: EngineDeps, caseId: string, cmd: SendComma
   const owner = await deps.registry.ownerOf(pin.workflowId, pin.version);
   await deps.calendars.prepare();
   const facts = deps.orgs ? await deps.orgs.facts() : undefined;
-  // 转办 names a person: the org they belong to is checked like any org a step names.
-  const to = cmd.type === 'task.transfer' ? cmd.payload?.to : undefined;
+  // 转办 and 委派 name a person: the org they belong to is checked like any org a step names.
+  const to = cmd.type === 'task.transfer' || cmd.type === 'task.delegate' ? cmd.payload?.to : undefined;
   const transfer = deps.orgs && typeof to === 'string' ? { userId: to, org: await deps.orgs.userOrg(to) } : undefined;
   // 拿回 is refused once the next handler opened the task: the task rows record that (read before the step, like the org facts).
   const openedTasks = cmd.type === 'task.takeBack' ? new Set((await deps.store.listTasks({ caseId })).flatMap((t) => (t.viewedAt ? [t.stateId] : []))) : undefined;

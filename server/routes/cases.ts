@@ -4,7 +4,7 @@
  * transition allows (checked by the engine) and are refused to auditors.
  */
 import { z } from 'zod';
-import { availableEvents, formatStateValue, type CaseRecord, type CaseView, type Engine } from '../../engine/index.js';
+import { availableEvents, formatStateValue, takesPart, taskOpsFor, type CaseRecord, type CaseView, type Engine } from '../../engine/index.js';
 import { assertVisible, assertWriter, visibleOrg, type Principal } from '../access.js';
 import { buildCaseFile, CaseFileSchema } from '../case-file.js';
 import { redactorFor, searchExcludedFields, type CaseRedactor } from '../confidential.js';
@@ -56,6 +56,8 @@ function idempotencyKey(header: unknown): string | undefined {
 /** Loads a case the caller may see; `case_not_found` alike when it does not exist and when it lies outside the caller's subtree. */
 export async function visibleCase(engine: Engine, p: Principal, caseId: string): Promise<CaseRecord> {
   const record = await engine.findCase(caseId);
+  // A signer, a copy's recipient or a delegate outside the subtree reads the case they take part in.
+  if (record && !p.subtree.has(record.org) && takesPart(record.state, p.actor)) return record;
   assertVisible(p, record?.org, () => new HttpError('case_not_found', `case ${caseId} does not exist`));
   return record!;
 }
@@ -83,7 +85,15 @@ export function scopedCreationKey(p: Principal, key: string): string {
 
 /** The API form of a case view: confidential fields the caller may not read redacted, what the caller may send now (nothing for auditors). */
 function toApiCase(view: CaseView, p: Principal, r: CaseRedactor) {
-  return { ...view, data: r.data(view.data), availableEvents: p.isAuditor ? [] : (view.availableEvents ?? []) };
+  return { ...view, data: r.data(view.data), availableEvents: p.isAuditor ? [] : (view.availableEvents ?? []), ...(p.isAuditor && view.taskOps ? { taskOps: { sign: [], manageSigners: [], delegate: [], resolve: [], readCopies: [] } } : {}) };
+}
+
+/** 委派 hands a task to a named person for a while: they must exist inside the caller's jurisdiction (any role: they act and hand it back). */
+async function checkDelegateTarget(people: RouteDeps['people'], p: Principal, payload: Record<string, unknown> | undefined): Promise<void> {
+  const to = typeof payload?.to === 'string' ? payload.to : undefined;
+  if (!to) return; // the engine reports the malformed payload
+  const target = await people.getUser(to);
+  assertVisible(p, target?.orgId, () => new HttpError('user_not_found', `user ${to} does not exist`));
 }
 
 /**
@@ -237,7 +247,7 @@ export function caseRoutes({ engine, orgs, people, attachments, logger, archives
     route(
       {
         method: 'post', path: '/api/v1/cases/:id/events', tag: 'cases', auth: 'user', params: IdParams,
-        summary: 'Send an event to a case: a workflow event, or a task operation (`task.claim` {task}, `task.transfer` {task, to, reason} — 转办, `task.withdraw` {seq, reason?} — 撤回 one\'s own last action before anyone acts), or an administrative move (`case.terminate` {reason} — 终止, by the roles the definition names; `case.jump` {to, reason} — 跳转, admins; `case.sendBack` {to, reason, from?} — 退回 to an earlier state the definition allows; `task.takeBack` {seq, reason} — 拿回 before the next handler opened the task)',
+        summary: 'Send an event to a case: a workflow event, or a task operation (`task.claim` {task}, `task.transfer` {task, to, reason} — 转办, `task.withdraw` {seq, reason?} — 撤回 one\'s own last action before anyone acts), or an administrative move (`case.terminate` {reason} — 终止, by the roles the definition names; `case.jump` {to, reason} — 跳转, admins; `case.sendBack` {to, reason, from?} — 退回 to an earlier state the definition allows; `task.takeBack` {seq, reason} — 拿回 before the next handler opened the task), or a signing/delegation/copy operation (`task.sign` {task, decision: approve|reject, comment?, attachments?} — 会签/或签/票签, `task.addSigners` {task, signers, reason} — 加签, `task.removeSigner` {task, slot, reason} — 减签, `task.delegate` {task, to, reason} — 委派, `task.resolve` {task, comment} — hand a delegated task back, `copy.read` {copy} — 抄送 read)',
         body: z.object({
           type: z.string().min(1).max(100),
           payload: z.record(z.string(), z.unknown()).optional(),
@@ -254,6 +264,7 @@ export function caseRoutes({ engine, orgs, people, attachments, logger, archives
         const reserved = RESERVED_EVENTS.get(body.type);
         if (reserved !== undefined) throw new HttpError('reserved_event', `"${body.type}" cannot be sent here: ${reserved}`);
         if (body.type === 'task.transfer') await checkTransferTarget(engine, people, p, record, body.payload);
+        if (body.type === 'task.delegate') await checkDelegateTarget(people, p, body.payload);
         const r = await engine.send(params.id, { type: body.type, payload: body.payload, expectedVersion: body.expectedVersion, idempotencyKey: idempotencyKey(req.headers['idempotency-key']) }, p.actor);
         const red = await redactorFor(engine, orgs, p.actor, record);
         if (r.duplicate) return { case: toApiCase(await engine.getCase(params.id, p.actor), p, red), event: red.event(r.event), duplicate: true };
@@ -263,7 +274,7 @@ export function caseRoutes({ engine, orgs, people, attachments, logger, archives
         // The event records the state after the step: enough to say what the caller may send next without reading again.
         const wf = await engine.registry.get(r.case.workflowId, r.case.workflowVersion);
         const next = availableEvents(wf, r.event.state, p.actor, engine.clock.now());
-        return { case: toApiCase({ ...r.case, availableEvents: next }, p, red), event: red.event(r.event), duplicate: false };
+        return { case: toApiCase({ ...r.case, availableEvents: next, taskOps: taskOpsFor(wf, r.event.state, p.actor) }, p, red), event: red.event(r.event), duplicate: false };
       },
     ),
     route(

@@ -28,6 +28,7 @@ import { pageError } from './page-errors.js';
 import { caseMoves, MOVE_EVENT_LABELS } from './move-pages.js';
 import { ENGINE_EVENT_LABELS } from './event-labels.js';
 import { markOpenedTasks } from '../task-views.js';
+import { taskOpsView } from './task-op-pages.js';
 import { actorLabel, zh } from './render.js';
 
 /** The `moved` query a move's redirect carries → its event type. */
@@ -263,7 +264,7 @@ export function casePages(deps: WebDeps, attachments: AttachmentStore): express.
 
   // ---- the case page ------------------------------------------------------
 
-  const casePage = async (res: Response, p: Principal, caseId: string, extra: { done?: string | undefined; kept?: Flash | undefined; moved?: string | undefined } = {}) => {
+  const casePage = async (res: Response, p: Principal, caseId: string, extra: { done?: string | undefined; kept?: Flash | undefined; moved?: string | undefined; opDone?: string | undefined; opError?: string | undefined } = {}) => {
     const record = await visibleCase(engine, p, caseId);
     await markOpenedTasks(engine, p, caseId);
     const view = await engine.getCase(caseId, p.actor);
@@ -304,11 +305,13 @@ export function casePages(deps: WebDeps, attachments: AttachmentStore): express.
       documents: await documentLinks(view.id),
       moves, moved: extra.moved === undefined ? undefined : MOVE_EVENT_LABELS[MOVED_TYPES[extra.moved] ?? ''],
       archive: (await archiveRefs(deps.archives, [caseId])).get(caseId),
+      ops: { ...(await taskOpsView(deps, view, def, p)), opDone: extra.opDone, opError: extra.opError },
     });
   };
 
   router.get('/cases/:id', page(deps, async (req, res, p) => {
-    await casePage(res, p, String(req.params.id), { done: typeof req.query.done === 'string' ? req.query.done : undefined, kept: await flash.get(req.query.form, p.user.id), moved: typeof req.query.moved === 'string' ? req.query.moved : undefined });
+    const q = (k: string) => (typeof req.query[k] === 'string' ? String(req.query[k]).slice(0, 300) : undefined);
+    await casePage(res, p, String(req.params.id), { done: q('done'), kept: await flash.get(req.query.form, p.user.id), moved: q('moved'), opDone: q('opDone'), opError: q('opError') });
   }));
 
   router.post('/cases/:id/events', page(deps, async (req, res, p) => {

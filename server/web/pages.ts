@@ -17,6 +17,7 @@ import { movePages } from './move-pages.js';
 import { printPages } from './print-pages.js';
 import { readCookie, refuseCrossSite, renderError, sendPage, SESSION_COOKIE, sessionCookie, sessionOf, type WebDeps } from './context.js';
 import { inboxPages } from './inbox-pages.js';
+import { taskOpPages } from './task-op-pages.js';
 import { statsPages } from './stats-pages.js';
 import { campaignPages } from './campaign-pages.js';
 import { VIEWS_DIR } from './render.js';
@@ -70,6 +71,7 @@ export function webRouter(deps: WebDeps): express.Router {
   router.use(auditPages(deps));
   router.use(movePages(deps));
   router.use(inboxPages(deps));
+  router.use(taskOpPages(deps));
   router.use(statsPages(deps));
   router.use(campaignPages(deps));
   router.use(printPages(deps));

@@ -57,3 +57,14 @@ describe('toMermaid labels', () => {
     expect(text).not.toContain('always');
   });
 });
+
+describe('toMermaid with signing tasks and copies', () => {
+  it('marks a 会签 state with its rule and a state that copies the case with 抄送', async () => {
+    const { signWorkflow } = await import('../support/sign-workflow.js');
+    const text = toMermaid(WorkflowDefinitionSchema.parse(signWorkflow('all')));
+    expect(text).toContain('state "联合验收 ［会签］" as joint');
+    expect(text).toContain('state "已办结 ［抄送］" as closed');
+    expect(toMermaid(WorkflowDefinitionSchema.parse(signWorkflow({ share: 0.6667 })))).toContain('联合验收 ［票签≥67%］');
+    expect(toMermaid(WorkflowDefinitionSchema.parse(signWorkflow('any')))).toContain('联合验收 ［或签］');
+  });
+});

@@ -34,7 +34,8 @@ function send(state: CaseState, type: string, role: string | Actor, payload: Rec
   const actor = typeof role === 'string' ? as(role) : role;
   // `decide` reports every transition xstate took (the event's, then the automatic ones it led to).
   const r = decide(wf, state, { type, payload, actor }, NOW, env);
-  if (r.transition === null) throw new Error(`no declared transition explains ${type}`);
+  // A signature that does not decide its task takes no transition; every other command must.
+  if (r.transition === null && type !== 'task.sign') throw new Error(`no declared transition explains ${type}`);
   for (const path of r.transitions) taken.add(path);
   return r;
 }
@@ -154,7 +155,7 @@ const listedMajor = () => run(rectifyingMajor().state, [['list', 'safetyCommitte
 
 describe('hazard workflow definition', () => {
   it('compiles and is exported among the built-in workflows', () => {
-    expect(wf.ref).toBe('hazard@1');
+    expect(wf.ref).toBe('hazard@2');
     expect(exported).toBe(hazardWorkflow);
     expect(builtinWorkflows).toContain(hazardWorkflow);
   });
@@ -165,7 +166,7 @@ describe('hazard workflow definition', () => {
         'draft', 'selfRectifying', 'selfVerifying', 'reported', 'rejected', 'transferred', 'cancelled', 'closed', 'active',
         'active.listing', 'active.listing.unlisted', 'active.listing.publishing', 'active.listing.listed',
         'active.work', 'active.work.accepted', 'active.work.graded', 'active.work.generalGraded', 'active.work.majorGraded', 'active.work.planPending', 'active.work.planReview',
-        'active.work.rectifying', 'active.work.rectifying.ongoing', 'active.work.rectifying.letterOpened', 'active.work.rectificationSubmitted', 'active.work.assessing',
+        'active.work.rectifying', 'active.work.rectifying.ongoing', 'active.work.rectifying.letterOpened', 'active.work.rectificationSubmitted', 'active.work.assessing', 'active.work.jointAcceptance',
         'active.work.resumptionApplicationPending', 'active.work.resumptionReview', 'active.work.verifying', 'active.work.delistingPending',
       ].sort(),
     );
@@ -387,9 +388,22 @@ describe('major hazard', () => {
     expect(r.state.value).toEqual(W('assessing'));
     expect(tasks(r.effects)).toEqual(['-active.work.rectificationSubmitted', '+active.work.assessing@expert']);
     r = send(r.state, 'assessmentDone', 'expert', P.assessmentDone);
-    expect(r.state.value).toEqual(W('verifying'));
-    r = send(r.state, 'pass', 'inspector', P.pass);
-    expect(r.state).toMatchObject({ value: 'closed', status: 'done' });
+    expect(r.state.value).toEqual(W('jointAcceptance'));
+    // 联合验收 (会签): each department signs; the last signature closes the case through the system's jointAccepted.
+    expect(tasks(r.effects)).toEqual(['-active.work.assessing', '+active.work.jointAcceptance@inspector', '+active.work.jointAcceptance@regulatorReviewer', '+active.work.jointAcceptance@safetyCommitteeOffice']);
+    fails(() => send(r.state, 'jointAccepted', 'regulatorLeader'), 'system_only_event');
+    r = send(r.state, 'task.sign', 'inspector', { task: 'active.work.jointAcceptance', decision: 'approve', comment: '现场核查合格' });
+    r = send(r.state, 'task.sign', 'regulatorReviewer', { task: 'active.work.jointAcceptance', decision: 'approve' });
+    expect(r.state.value).toEqual(W('jointAcceptance'));
+    r = send(r.state, 'task.sign', 'safetyCommitteeOffice', { task: 'active.work.jointAcceptance', decision: 'approve' });
+    expect(r.state).toMatchObject({ value: 'closed', status: 'done', data: { rectificationAccepted: true, jointAcceptedAt: NOW.toISOString() } });
+  });
+
+  it('联合验收: one department refusing sends the major hazard back to rectification', () => {
+    let r = send(assessing().state, 'assessmentDone', 'expert', P.assessmentDone);
+    r = send(r.state, 'task.sign', 'regulatorReviewer', { task: 'active.work.jointAcceptance', decision: 'reject', comment: '除尘系统未完成改造' });
+    expect(r.state.value).toEqual(W('rectifying'));
+    expect(r.state.data.reworkCount).toBe(1);
   });
 
   it('安全生产法 第四十一条: records the report of a major hazard to the 职工代表大会 with the plan, and refuses the plan without it', () => {
@@ -533,11 +547,13 @@ describe('listing (挂牌督办)', () => {
 
   it('16号令 第二十三条: a listed hazard is written off only after delisting (摘牌) and its publication', () => {
     let r = run(listedMajor().state, [['submitRectification', 'enterpriseSafetyOfficer', P.rectification], ['startAssessment', 'enterprisePrincipal', P.assessment], ['assessmentDone', 'expert', P.assessmentDone]]);
-    r = send(r.state, 'pass', 'inspector', P.pass);
+    const sign = (role: string) => ['task.sign', role, { task: 'active.work.jointAcceptance', decision: 'approve' }] as Cmd;
+    r = run(r.state, [sign('inspector'), sign('regulatorReviewer'), sign('safetyCommitteeOffice')]);
     expect(r.state.value).toEqual(W('delistingPending', 'listed'));
     expect(r.state.data).toMatchObject({ rectificationAccepted: true });
     expect(r.state.data.closedAt ?? null).toBeNull();
-    expect(tasks(r.effects)).toEqual(['-active.work.verifying', '+active.work.delistingPending@safetyCommitteeLeader']);
+    expect(tasks(r.effects)).toEqual(['-active.work.jointAcceptance', '-active.work.jointAcceptance', '-active.work.jointAcceptance', '-active.work.jointAcceptance', '+active.work.delistingPending@safetyCommitteeLeader']);
+
     fails(() => send(r.state, 'delist', 'safetyCommitteeLeader', { delistingNotice: '同意摘牌' }), 'invalid_input');
     r = send(r.state, 'delist', 'safetyCommitteeLeader', { delistingNotice: '经验收合格，同意摘牌', delistingPublication: '市应急管理局网站 2026年第9号公告' });
     expect(r.state).toMatchObject({ value: 'closed', data: { delisted: true, delistedAt: NOW.toISOString(), delistingPublication: '市应急管理局网站 2026年第9号公告', closedAt: NOW.toISOString() } });

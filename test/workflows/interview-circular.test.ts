@@ -183,9 +183,16 @@ describe('interviews and circulars in the engine', () => {
     const { engine, store, clock } = await setup();
     const { case: c } = await engine.createCase({ workflowId: 'circular', org: 'donghu', actor: districtOffice });
     const office = person('donghu-office', 'donghu', 'safetyCommitteeOffice');
-    await engine.send(c.id, { type: 'submitDraft', payload: { title: '关于春节期间安全生产工作的通报', kind: 'information', body: '……', addressees: [{ org: 'donghu-qingshui', name: '清水镇' }], scope: 'internal', source: 'other' } }, office);
+    await engine.send(c.id, { type: 'submitDraft', payload: { title: '关于春节期间安全生产工作的通报', kind: 'information', body: '……', addressees: [{ org: 'donghu-qingshui', name: '清水镇' }], scope: 'internal', source: 'other', copyUnits: ['donghu-qingshui'] } }, office);
     await engine.send(c.id, { type: 'approveDraft', payload: {} }, person('donghu-reviewer', 'donghu', 'regulatorReviewer'));
     await engine.send(c.id, { type: 'sign', payload: { docNo: '东安委办通〔2026〕1号', signatory: '赵主任', issueDate: '2026-03-02' } }, districtLeader);
+    // 抄送: the township's head has a copy to read, and reading it is recorded; nobody else may.
+    const [copy] = (await engine.getCase(c.id)).copies!;
+    expect(copy).toMatchObject({ stateId: 'issued', to: [{ role: 'unitHead', org: 'donghu-qingshui' }], reads: [] });
+    await expect(engine.send(c.id, { type: 'copy.read', payload: { copy: copy!.key } }, office)).rejects.toMatchObject({ code: 'forbidden' });
+    const head = person('qingshui-head', 'donghu-qingshui', 'unitHead');
+    await engine.send(c.id, { type: 'copy.read', payload: { copy: copy!.key } }, head);
+    expect((await engine.getCase(c.id)).copies![0]!.reads.map((r) => r.userId)).toEqual(['qingshui-head']);
     await expect(engine.send(c.id, { type: 'publish', payload: { publicationRef: '网站' } }, office)).rejects.toMatchObject({ code: 'guard_failed' });
     const [child] = (await engine.getCase(c.id)).children;
     await engine.send(child!.caseId, { type: 'confirmRead', payload: {} }, townshipHandler);

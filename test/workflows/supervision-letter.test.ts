@@ -133,7 +133,7 @@ describe('the letter: issue and fan-out', () => {
     expect(s).toMatchObject({ value: 'issued', data: { acceptedUnits: 2 } });
     const r = childDone(s, 1);
     expect(r.state).toMatchObject({ value: 'reviewing', data: { acceptedUnits: 3 } });
-    expect(tasks(r.effects)).toEqual(['-issued', '+reviewing@safetyCommitteeLeader']);
+    expect(tasks(r.effects)).toEqual(['-issued', '+reviewing@safetyCommitteeLeader', '+reviewing@regulatorLeader']);
   });
 
   it('moves on when the lead unit’s consolidated reply is accepted, if the letter says so', () => {
@@ -184,12 +184,26 @@ describe('the letter: reminders and escalation', () => {
 describe('the letter: completion and archive', () => {
   it('completes, tells the office, and archives', () => {
     const reviewing = letter.send({ ...issued().state, children: issued().state.children!.map((c) => ({ ...c, finalState: 'accepted' })) }, 'assignmentEnded', 'system');
-    let r = letter.send(reviewing.state, 'complete', 'regulatorLeader', { completionComments: '各单位均已整改到位' });
-    expect(r.state).toMatchObject({ value: 'completed', data: { completionComments: '各单位均已整改到位', completedAt: NOW.toISOString() } });
+    // 或签: one of the leaders approves, with the opinion on the signature.
+    expect(reviewing.state.signs?.reviewing?.slots.map((x) => x.role)).toEqual(['safetyCommitteeLeader', 'regulatorLeader']);
+    let r = letter.send(reviewing.state, 'task.sign', 'regulatorLeader', { task: 'reviewing', decision: 'approve', comment: '各单位均已整改到位' });
+    expect((r as unknown as { transition: string }).transition).toBe('states.reviewing.on.complete');
+    expect(r.state).toMatchObject({ value: 'completed', data: { completedAt: NOW.toISOString() } });
     expect(notices(r.effects)).toEqual([`case-closed closed ${at('safetyCommitteeOffice')}`]);
     r = letter.send(r.state, 'archive', 'safetyCommitteeOffice', { archiveRef: '2026-督-005' });
     expect(r.state).toMatchObject({ value: 'archived', status: 'done', data: { archiveRef: '2026-督-005' } });
-    fails(() => letter.direct(reviewing.state, { type: 'complete', payload: {}, actor: as('safetyCommitteeOffice') }), 'forbidden');
+    fails(() => letter.direct(reviewing.state, { type: 'task.sign', payload: { task: 'reviewing', decision: 'approve' }, actor: as('safetyCommitteeOffice') }), 'forbidden');
+    fails(() => letter.direct(reviewing.state, { type: 'complete', payload: {}, actor: as('safetyCommitteeLeader') }), 'system_only_event');
+  });
+
+  it('starts the leaders\' review again when every leader refuses', () => {
+    const reviewing = letter.send({ ...issued().state, children: issued().state.children!.map((c) => ({ ...c, finalState: 'accepted' })) }, 'assignmentEnded', 'system');
+    let r = letter.send(reviewing.state, 'task.sign', 'regulatorLeader', { task: 'reviewing', decision: 'reject', comment: '整改材料不全' });
+    expect(r.state.value).toBe('reviewing');
+    r = letter.send(r.state, 'task.sign', 'safetyCommitteeLeader', { task: 'reviewing', decision: 'reject' });
+    expect((r as unknown as { transition: string }).transition).toBe('states.reviewing.on.reviewRejected');
+    expect(r.state).toMatchObject({ value: 'reviewing', data: { reviewRejections: 1 } });
+    expect(r.state.signs?.reviewing?.signatures).toEqual([]);
   });
 });
 
@@ -481,11 +495,11 @@ describe('a letter to three units, end to end through the engine', () => {
     const reviewing = await store.getCase(id);
     expect(reviewing!.state).toMatchObject({ value: 'reviewing', data: { acceptedUnits: 3, reminderCount: 1, circularCount: 1 } });
     expect(reviewing!.state.children!.map((ch) => [ch.workflowId, ch.finalState])).toEqual([['supervision-assignment', 'accepted'], ['supervision-assignment', 'accepted'], ['supervision-assignment', 'accepted'], ['circular', null]]);
-    await engine.send(id, { type: 'complete', payload: { completionComments: '三个单位均已整改到位' } }, leader);
+    await engine.send(id, { type: 'task.sign', payload: { task: 'reviewing', decision: 'approve', comment: '三个单位均已整改到位' } }, leader);
     await engine.send(id, { type: 'archive', payload: { archiveRef: '2026-督-005' } }, officeCity);
     expect((await engine.getCase(id)).stateLabel).toBe('archived');
     expect((await engine.history(id)).map((e) => e.type)).toEqual([
-      'case.created', 'submitDraft', 'approveDraft', 'sign', 'case.childDone', 'remind', 'escalateCircular', 'case.childDone', 'case.childDone', 'complete', 'archive',
+      'case.created', 'submitDraft', 'approveDraft', 'sign', 'case.childDone', 'remind', 'escalateCircular', 'case.childDone', 'case.childDone', 'task.sign', 'archive',
     ]);
     expect((await store.getCase(a))!.state.data).toMatchObject({ reworkCount: 1 });
     expect(await store.timers.listAll(100)).toEqual([]);

@@ -32,6 +32,7 @@ import * as m024 from './024-campaigns-register.js';
 import * as m027 from './027-event-link.js';
 import * as m023 from './023-task-views.js';
 import * as m021 from './021-archives.js';
+import * as m022 from './022-case-copies.js';
 
 /** One named migration. */
 export interface NamedMigration {
@@ -66,6 +67,7 @@ export const MIGRATIONS: readonly NamedMigration[] = [
   { name: '027-event-link', ...m027 },
   { name: '023-task-views', ...m023 },
   { name: '021-archives', ...m021 },
+  { name: '022-case-copies', ...m022 },
 ];
 
 /** Name of knex's bookkeeping table (and, with `_lock`, of its lock table). */
