@@ -122,3 +122,5 @@ export { merkleRoot, inclusionProof, verifyInclusion, type CaseHead } from './ru
 export type { OrgResolver, DefinitionOwner } from './ports.js';
 export { regulatorOf, isWithin, checkStepOrgs, REGULATOR_LEVELS, HAND_OVER_RULES, type OrgFacts, type OrgFact, type HandOverRule } from './core/jurisdiction.js';
 export type { ResolvedWorkflow, WorkflowRegistry } from './runtime/registry.js';
+/** Document numbers (文号): which event takes one, its year and its written form. */
+export { docNumberFor, docNumberYear, formatDocNumber, MAX_DOC_NUMBER_LENGTH } from './core/doc-number.js';

@@ -33,6 +33,7 @@ import type { RouteDeps } from './routes/deps.js';
 import { notificationRoutes } from './routes/notifications.js';
 import { peopleRoutes } from './routes/people.js';
 import { reportRoutes } from './routes/reports.js';
+import { docNumberRoutes } from './routes/doc-numbers.js';
 import { taskRoutes } from './routes/tasks.js';
 import { workflowRoutes } from './routes/workflows.js';
 import { webRouter } from './web/pages.js';
@@ -108,6 +109,7 @@ export function createApp(options: AppOptions): express.Express {
   const routes: Route[] = [
     ...workflowRoutes(deps), ...caseRoutes(deps), ...taskRoutes(deps), ...notificationRoutes(deps), ...calendarRoutes(deps), ...peopleRoutes(deps), ...auditRoutes(deps), ...reportRoutes(deps),
     ...tipOffStatusRoutes(deps, limits),
+    ...docNumberRoutes(deps),
   ];
   let document: unknown;
   routes.push(

@@ -119,7 +119,7 @@ const publication = { type: 'object', properties: { publicationRef: text('公开
 
 export const circularWorkflow = defineWorkflow({
   id: 'circular',
-  version: 1,
+  version: 2,
   title: { zh: '安全生产通报', en: 'Circular' },
   description: {
     zh: '拟稿、核稿、领导签发、编发文号、下发受文单位并回收签收回执；公开通报同时公开发布',
@@ -197,9 +197,11 @@ export const circularWorkflow = defineWorkflow({
           roles: LEADER,
           input: {
             type: 'object',
-            properties: { docNo: { ...text('文号（如 江安委办通〔2026〕7号）'), pattern: '^.+〔\\d{4}〕\\d+号$' }, signatory: text('签发人'), issueDate: date('成文日期') },
-            required: ['docNo', 'signatory', 'issueDate'],
+            properties: { signatory: text('签发人'), issueDate: date('成文日期') },
+            required: ['signatory', 'issueDate'],
           },
+          // 编发文号: the number is taken from the office's counter when the leader signs, never typed.
+          docNumber: { field: 'docNo', series: 'circular' },
           assign: { ...copy('docNo', 'signatory', 'issueDate'), signedAt: { var: 'now' } },
         },
         returnDraft: {
