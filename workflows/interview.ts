@@ -30,7 +30,7 @@ const UNIT = ['unitHead', 'unitHandler'];
 const interviewee = (r: string) => role(r, { var: 'data.intervieweeOrg' });
 
 /** Where an interview comes from, for the statistics and the link back. */
-export const INTERVIEW_SOURCES = ['hazardOverdue', 'accident', 'supervisionLetter', 'accidentQuota', 'inspection', 'other'] as const;
+export const INTERVIEW_SOURCES = ['hazardOverdue', 'hazardRework', 'accident', 'supervisionLetter', 'accidentQuota', 'inspection', 'other'] as const;
 
 const attendee = record('参加人员', { name: text('姓名'), post: text('职务') });
 
