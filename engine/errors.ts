@@ -32,6 +32,7 @@ export const ERROR_CODES = [
   'role_not_grantable',
   'org_not_found',
   'org_out_of_jurisdiction',
+  'doc_number_not_configured',
   'internal_error',
   'archive_conflict',
   'invalid_archive',
@@ -218,6 +219,13 @@ export class SystemOnlyEventError extends EngineError {
 export class RoleNotGrantableError extends EngineError {
   constructor(role: string, reason: string) {
     super('role_not_grantable', `role ${role} cannot be granted: ${reason}`, { role });
+  }
+}
+
+/** A transition takes a document number (文号) from a series the case's org has given no prefix. */
+export class DocNumberNotConfiguredError extends EngineError {
+  constructor(org: string, series: string) {
+    super('doc_number_not_configured', `org ${org} has set no prefix for the document series ${series}`, { org, series });
   }
 }
 

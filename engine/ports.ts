@@ -193,6 +193,13 @@ export interface StoreTx {
   listEvents(caseId: string, opts?: { fromSeq?: number; toSeq?: number }): Promise<EventRecord[]>;
   findCaseByCreationKey(idempotencyKey: string): Promise<CaseRecord | undefined>;
   /**
+   * Takes the next document number of an org's series for a year: the org's
+   * prefix and the sequence (1, 2, … without gaps: rolled back with the
+   * transaction). Concurrent transactions get distinct, consecutive numbers.
+   * Undefined when the org has set no prefix for the series.
+   */
+  nextDocNumber(org: string, series: string, year: number): Promise<{ prefix: string; seq: number } | undefined>;
+  /**
    * Writes the event, the case row and the task and timer changes. Throws
    * `version_conflict` when the case moved past `expectedVersion` (or a case
    * with the id exists when creating), `case_not_found`, `idempotency_conflict`

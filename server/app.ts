@@ -42,6 +42,7 @@ import { copyRoutes } from './routes/copies.js';
 import { reportRoutes } from './routes/reports.js';
 import { campaignRoutes } from './routes/campaigns.js';
 import { registerRoutes } from './routes/register.js';
+import { docNumberRoutes } from './routes/doc-numbers.js';
 import { taskRoutes } from './routes/tasks.js';
 import { workflowRoutes } from './routes/workflows.js';
 import { migrationRoutes } from './routes/migrations.js';
@@ -128,6 +129,7 @@ export function createApp(options: AppOptions): express.Express {
     ...campaignRoutes(deps), ...registerRoutes(deps),
     ...migrationRoutes(deps),
     ...copyRoutes(deps),
+    ...docNumberRoutes(deps),
   ];
   let document: unknown;
   routes.push(

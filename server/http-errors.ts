@@ -71,6 +71,8 @@ export const ERROR_STATUS = {
   system_only_event: 403,
   role_not_grantable: 403,
   org_out_of_jurisdiction: 403,
+  // The org has not set the prefix of the series yet: an admin's setting is missing, nothing was written.
+  doc_number_not_configured: 409,
   internal_error: 500,
   archive_conflict: 409,
   invalid_archive: 422,

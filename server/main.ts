@@ -14,6 +14,7 @@ import { createOrgDirectory, createOrgResolver, type OrgDirectory } from './acce
 import { createKnexPeopleStore } from './knex-people.js';
 import { type PeopleStore } from './people-ports.js';
 import { builtinFactsProjection } from './stats/facts-store.js';
+import { tipOffQueryCodeProjection } from './tipoff-query-codes.js';
 
 export interface Runtime {
   config: Config;
@@ -61,6 +62,8 @@ export async function openRuntime(config: Config, opts: { registerBuiltins?: boo
   const store = opts.store ?? (config.DATABASE_URL ? createKnexStore({ databaseUrl: config.DATABASE_URL }) : createKnexStore({ sqliteFile: config.DUBAN_DB }));
   // The statistics read model (`case_facts`) is written in every step's transaction.
   store.addProjection(builtinFactsProjection);
+  // The tip-off query-code index is written with the tip-off's creation.
+  store.addProjection(tipOffQueryCodeProjection);
   try {
     await store.migrate();
     const offset = config.DUBAN_CLOCK_OFFSET ? parseOffset(config.DUBAN_CLOCK_OFFSET) ?? 0 : 0;

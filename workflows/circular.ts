@@ -199,9 +199,11 @@ export const circularWorkflow = defineWorkflow({
           roles: LEADER,
           input: {
             type: 'object',
-            properties: { docNo: { ...text('文号（如 江安委办通〔2026〕7号）'), pattern: '^.+〔\\d{4}〕\\d+号$' }, signatory: text('签发人'), issueDate: date('成文日期') },
-            required: ['docNo', 'signatory', 'issueDate'],
+            properties: { signatory: text('签发人'), issueDate: date('成文日期') },
+            required: ['signatory', 'issueDate'],
           },
+          // 编发文号: the number is taken from the office's counter when the leader signs, never typed.
+          docNumber: { field: 'docNo', series: 'circular' },
           assign: { ...copy('docNo', 'signatory', 'issueDate'), signedAt: { var: 'now' } },
         },
         returnDraft: {

@@ -113,6 +113,7 @@ export const ENUM_TITLES: Readonly<Record<string, string>> = {
   reviewOrLitigation: '行政复议、诉讼或者仲裁事项',
   // 约谈、通报、执法的起因
   hazardOverdue: '隐患逾期未整改',
+  hazardRework: '隐患多次整改不合格',
   accident: '生产安全事故',
   supervisionLetter: '督办函逾期',
   accidentQuota: '事故控制指标',

@@ -152,6 +152,50 @@ const takeOver = {
 /** A return for rework that reaches the definition's limit alerts the leaders. */
 const reworkAlert = notice('rework-escalated', 'escalated', ...LEADERS);
 const reworkLimitReached = { '>=': [{ var: 'data.reworkCount' }, REWORK_LIMIT] };
+/**
+ * The linked cases an escalation opens at the regulator that governs the
+ * hazard's org (as the supervision letter): 约谈 of the responsible unit, then
+ * 通报 criticising it. The office completes and the leader approves or signs
+ * each (nothing is sent by a timer alone).
+ */
+const atRegulator = { to: 'regulatorOf', org: { var: 'case.org' } } as const;
+const interviewSpawn = (source: 'hazardOverdue' | 'hazardRework', reason: string) => ({
+  workflow: 'interview',
+  handOver: atRegulator,
+  input: {
+    intervieweeOrg: { var: 'data.enterpriseId' },
+    intervieweeName: { var: 'data.responsibleUnit' },
+    reason: { cat: [reason, '：', { var: 'data.description' }] },
+    matters: { merge: [{ cat: ['督促', { var: 'data.responsibleUnit' }, '落实重大事故隐患整改责任，限期整改到位'] }] },
+    legalBasis: '《安全生产约谈实施办法（试行）》；《安全生产事故隐患排查治理暂行规定》第二十条',
+    source,
+    linkedCaseId: { var: 'case.id' },
+  },
+});
+const circularSpawn = (reason: string) => ({
+  workflow: 'circular',
+  handOver: atRegulator,
+  input: {
+    title: { cat: ['关于', { var: 'data.responsibleUnit' }, reason, '的通报'] },
+    kind: 'criticism',
+    body: { cat: ['经查，', { var: 'data.responsibleUnit' }, '（', { var: 'data.location' }, '）存在重大事故隐患：', { var: 'data.description' }, '。', reason, '，现予通报批评。'] },
+    criticisedUnits: { merge: [{ var: 'data.responsibleUnit' }] },
+    source: 'hazardOverdue',
+    linkedCaseId: { var: 'case.id' },
+  },
+});
+const plusOne = { '+': [{ var: 'data.reworkCount' }, 1] };
+/**
+ * A return for rework by the regulator of a major hazard: reaching the limit
+ * opens an interview of the responsible unit, the next return a circular;
+ * each once. A general hazard's returns only alert the leaders.
+ */
+const reworkLadder = <T extends Record<string, unknown>>(t: T) => [
+  { ...t, guard: { and: [isGrade('major'), { '==': [plusOne, REWORK_LIMIT] }] }, spawn: interviewSpawn('hazardRework', '重大事故隐患经复查多次整改不合格') },
+  { ...t, guard: { and: [isGrade('major'), { '==': [plusOne, REWORK_LIMIT + 1] }] }, spawn: circularSpawn('重大事故隐患多次整改不合格') },
+  { ...t, guard: { '!': { and: [isGrade('major'), { in: [plusOne, [REWORK_LIMIT, REWORK_LIMIT + 1]] }] } } },
+];
+
 /** Closing: a listed hazard first waits for its delisting. */
 const acceptAndClose = (roles: string[], input: Record<string, unknown>, assign: Record<string, unknown>) => [
   { target: 'delistingPending', roles, input, guard: { '==': [{ var: 'data.listed' }, true] }, assign: { ...assign, rectificationAccepted: true } },
@@ -258,6 +302,8 @@ export const hazardWorkflow = defineWorkflow({
       letterOrgs: { type: 'array', title: '督办函发往的机构', items: text('机构') },
       supervisionLetterOpenedAt: instant('发出督办函时间'),
       escalatedAt: instant('升级督办时间'),
+      interviewOpenedAt: instant('提请约谈时间'),
+      circularOpenedAt: instant('提请通报时间'),
       overdue: flag('已逾期'),
       overdueDeadline: { type: 'string', title: '逾期的期限' },
       lastWarning: text('最近一次预警叫应'),
@@ -274,6 +320,8 @@ export const hazardWorkflow = defineWorkflow({
     reject: { title: { zh: '不予受理', en: 'Reject' } },
     transfer: { title: { zh: '移交', en: 'Transfer' } },
     grade: { title: { zh: '分级', en: 'Grade' } },
+    openInterview: { title: { zh: '提请约谈', en: 'Open an interview' } },
+    openCircular: { title: { zh: '提请通报', en: 'Open a circular' } },
     issueOrder: { title: { zh: '下达整改指令书', en: 'Issue rectification order' } },
     fixOnSpot: { title: { zh: '现场整改', en: 'Fixed on the spot' } },
     requirePlan: { title: { zh: '责令制定治理方案', en: 'Require a rectification plan' } },
@@ -722,6 +770,9 @@ export const hazardWorkflow = defineWorkflow({
                   escalate: [
                     enterpriseLadder[0]!,
                     { after: '10 workdays', event: 'openSupervisionLetter', notify: notice('escalated', 'escalated', ...LEADERS) },
+                    // Still not rectified under the letter: 约谈 of the responsible unit, then 通报.
+                    { after: '15 workdays', event: 'openInterview', notify: notice('escalated', 'escalated', ...LEADERS) },
+                    { after: '20 workdays', event: 'openCircular', notify: notice('escalated', 'escalated', ...LEADERS) },
                   ],
                 },
               ],
@@ -778,6 +829,14 @@ export const hazardWorkflow = defineWorkflow({
                 },
                 closeExtensionWindow: { roles: ['system'], assign: { extensionWindowClosed: true } },
                 markOverdue,
+                openInterview: [
+                  { roles: ['system'], guard: isGrade('major'), assign: { interviewOpenedAt: { var: 'now' } }, spawn: interviewSpawn('hazardOverdue', '重大事故隐患逾期未整改') },
+                  { roles: ['system'], guard: isGrade('general') },
+                ],
+                openCircular: [
+                  { roles: ['system'], guard: isGrade('major'), assign: { circularOpenedAt: { var: 'now' } }, spawn: circularSpawn('重大事故隐患逾期未整改') },
+                  { roles: ['system'], guard: isGrade('general') },
+                ],
               },
               states: {
                 ongoing: {
@@ -863,8 +922,13 @@ export const hazardWorkflow = defineWorkflow({
               notify: [assigned(role('inspector'), role('regulatorReviewer'), role('safetyCommitteeOffice'))],
               on: {
                 jointAccepted: acceptAndClose(['system'], { type: 'object', properties: {} }, { jointAcceptedAt: { var: 'now' } }),
-                // One department refusing sends the rectification back.
-                jointRejected: { target: 'rectifying', roles: ['system'], assign: { reworkCount: increment('reworkCount'), extensionWindowClosed: false } },
+                // One department refusing sends the rectification back; repeated rework escalates as a failed re-inspection does.
+                jointRejected: reworkLadder({
+                  target: 'rectifying',
+                  roles: ['system'],
+                  assign: { reworkCount: increment('reworkCount'), extensionWindowClosed: false },
+                  notify: [{ ...reworkAlert, when: reworkLimitReached }],
+                }),
               },
             },
             resumptionApplicationPending: {
@@ -911,7 +975,7 @@ export const hazardWorkflow = defineWorkflow({
                   { type: 'object', properties: { onSiteReviewRecord: text('现场审查记录') }, required: ['onSiteReviewRecord'] },
                   { ...copy('onSiteReviewRecord'), suspended: false, resumptionApprovedAt: { var: 'now' } },
                 ),
-                denyResumption: {
+                denyResumption: reworkLadder({
                   target: 'rectifying',
                   roles: ['regulatorLeader'],
                   input: {
@@ -921,7 +985,7 @@ export const hazardWorkflow = defineWorkflow({
                   },
                   assign: { ...copy('defects'), rectificationDue: { var: 'payload.newDeadline' }, reworkCount: increment('reworkCount'), extensionWindowClosed: false },
                   notify: [{ ...reworkAlert, when: reworkLimitReached }],
-                },
+                }),
                 markOverdue,
               },
             },
@@ -952,13 +1016,13 @@ export const hazardWorkflow = defineWorkflow({
                   { type: 'object', properties: { reinspectionOpinion: text('复查意见'), signatures: files('复查人员签名') }, required: ['reinspectionOpinion', 'signatures'] },
                   copy('reinspectionOpinion', 'signatures'),
                 ).slice(1),
-                fail: {
+                fail: reworkLadder({
                   target: 'rectifying',
                   roles: ['inspector'],
                   input: { type: 'object', properties: { reinspectionOpinion: text('复查意见'), newDeadline: date('重新整改期限') }, required: ['reinspectionOpinion', 'newDeadline'] },
                   assign: { ...copy('reinspectionOpinion'), rectificationDue: { var: 'payload.newDeadline' }, reworkCount: increment('reworkCount'), extensionWindowClosed: false },
                   notify: [{ ...reworkAlert, when: reworkLimitReached }],
-                },
+                }),
                 markOverdue,
               },
             },

@@ -30,7 +30,7 @@ const UNIT = ['unitHead', 'unitHandler'];
 const interviewee = (r: string) => role(r, { var: 'data.intervieweeOrg' });
 
 /** Where an interview comes from, for the statistics and the link back. */
-export const INTERVIEW_SOURCES = ['hazardOverdue', 'accident', 'supervisionLetter', 'accidentQuota', 'inspection', 'other'] as const;
+export const INTERVIEW_SOURCES = ['hazardOverdue', 'hazardRework', 'accident', 'supervisionLetter', 'accidentQuota', 'inspection', 'other'] as const;
 
 const attendee = record('参加人员', { name: text('姓名'), post: text('职务') });
 
@@ -83,7 +83,7 @@ const withdrawNotified = {
 
 export const interviewWorkflow = defineWorkflow({
   id: 'interview',
-  version: 1,
+  version: 2,
   title: { zh: '安全生产约谈', en: 'Accountability interview' },
   description: {
     zh: '拟定约谈、领导审批、下发约谈通知书、召开约谈并双方签字确认约谈记录、被约谈单位书面报告整改落实情况、审核销号；逾期未报告的升级处理',
@@ -170,7 +170,9 @@ export const interviewWorkflow = defineWorkflow({
         approve: {
           target: 'notified',
           roles: LEADER,
-          input: { type: 'object', properties: { noticeNo: text('约谈通知书文号'), approvalComments: text('审批意见') }, required: ['noticeNo'] },
+          input: { type: 'object', properties: { approvalComments: text('审批意见') } },
+          // The notice's number is taken from the office's counter when the leader approves it.
+          docNumber: { field: 'noticeNo', series: 'interviewNotice' },
           // The notice goes out before the meeting, never after it.
           guard: { '<': [{ var: 'now' }, { var: 'data.meetingAt' }] },
           guardMessage: { zh: '约谈时间已过，请退回修改约谈时间', en: 'The meeting time has passed; return the proposal' },

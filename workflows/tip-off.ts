@@ -91,12 +91,19 @@ const computedReward: Expression = {
     REWARD_CAP,
     {
       '*': [
-        { if: [{ '==': [{ var: 'data.matterKind' }, 'concealedAccident'] }, { '*': [perDeath, { var: 'payload.concealedDeaths' }] }, rewardFor({ var: 'payload.fineAmount' })] },
+        { if: [{ '==': [{ var: 'data.matterKind' }, 'concealedAccident'] }, { '*': [perDeath, { var: 'payload.concealedDeaths' }] }, rewardFor({ var: 'data.fineAmount' })] },
         { if: [{ '==': [{ var: 'payload.employeeOfReportedParty' }, true] }, EMPLOYEE_BONUS, 1] },
       ],
     },
   ],
 };
+
+/** The enforcement cases this tip-off opened (at most one, see `openEnforcement`). */
+const enforcementChildren: Expression = { filter: [{ var: 'children' }, { '==': [{ var: 'workflowId' }, 'enforcement'] }] };
+/** The fine the linked enforcement case decided, as it recorded it when it ended. */
+const enforcementFine: Expression = { reduce: [enforcementChildren, { '+': [{ var: 'accumulator' }, { or: [{ var: 'current.result.fineAmount' }, 0] }] }, 0] };
+const enforcementOutcome: Expression = { reduce: [enforcementChildren, { var: 'current.finalState' }, null] };
+const enforcementDecisionNo: Expression = { reduce: [enforcementChildren, { var: 'current.result.decisionNo' }, null] };
 
 const substantiateProperties = {
   findings: text('核查结论'),
@@ -126,7 +133,7 @@ const substantiatedTarget = (t: TransitionDefinition): TransitionDefinition[] =>
 
 export const tipOffWorkflow = defineWorkflow({
   id: 'tip-off',
-  version: 1,
+  version: 2,
   title: { zh: '安全生产举报', en: 'Work-safety tip-off' },
   caseTitle: '{{reportedParty}} {{location}}：{{content}}',
   description: { zh: '举报受理、核查（60日，可延长30日）、立案隐患、答复举报人、复核、奖励审查', en: 'Accept, verify (60 days, +30), open a hazard case, reply to the tipster, review on dispute, reward' },
@@ -165,7 +172,11 @@ export const tipOffWorkflow = defineWorkflow({
       reviewReason: text('复核请求理由'),
       reviewCount: { type: 'integer', title: '复核次数', minimum: 0, default: 0 },
       reviewFindings: text('复核结论'),
-      fineAmount: { type: 'number', title: '罚款金额（元）', minimum: 0 },
+      // Only the linked enforcement case sets it (enforcementCaseEnded): a caller opening a case may not type a fine.
+      fineAmount: { type: 'number', title: '罚款金额（元，取自移送立案的行政处罚案件）', minimum: 0, readOnly: true },
+      enforcementOpenedAt: instant('移送立案查处时间'),
+      enforcementOutcome: text('行政处罚案件结果'),
+      penaltyDecisionNo: text('行政处罚决定书文号'),
       rewardAmount: { type: 'number', title: '奖励金额（元）', minimum: 0 },
       rewardDenyReason: text('不予奖励理由'),
       matterKind: { ...oneOf('举报事项类别', MATTER_KINDS), default: 'hazardOrIllegalProduction' },
@@ -203,6 +214,8 @@ export const tipOffWorkflow = defineWorkflow({
     hazardCaseEnded: { title: { zh: '隐患案件办结', en: 'The hazard case ended' } },
     accidentCaseEnded: { title: { zh: '事故案件办结', en: 'The accident case ended' } },
     approveExtension: { title: { zh: '批准延期（上级部门）', en: 'Approve the extension (higher department)' } },
+    openEnforcement: { title: { zh: '移送立案查处', en: 'Open an enforcement case' } },
+    enforcementCaseEnded: { title: { zh: '行政处罚案件办结', en: 'The enforcement case ended' } },
     claimReward: { title: { zh: '领取奖励', en: 'Collect the reward' } },
     forfeitReward: { title: { zh: '逾期未领取奖励', en: 'Reward forfeited' } },
     markOverdue: { title: { zh: '标记逾期', en: 'Mark overdue' } },
@@ -252,6 +265,27 @@ export const tipOffWorkflow = defineWorkflow({
       on: {
         hazardCaseEnded: { roles: ['system'], assign: { hazardOutcome: { reduce: [{ var: 'children' }, { var: 'current.finalState' }, null] } } },
         accidentCaseEnded: { roles: ['system'], assign: { accidentOutcome: { reduce: [{ var: 'children' }, { var: 'current.finalState' }, null] } } },
+        // A substantiated tip-off is handed to the reported party's regulator for 立案查处; its fine is the reward's base.
+        openEnforcement: {
+          roles: ['tipOffOfficer'],
+          guard: { and: [{ '==': [{ var: 'data.substantiated' }, true] }, { '!': { var: 'data.enforcementOpenedAt' } }, { '!!': { var: 'data.reportedPartyOrg' } }] },
+          guardMessage: { zh: '举报经核查属实后方可移送立案查处，每件举报只移送一次，且须登记被举报单位所属机构', en: 'Only a substantiated tip-off, once, with the reported party’s org' },
+          assign: { enforcementOpenedAt: { var: 'now' } },
+          spawn: {
+            workflow: 'enforcement',
+            handOver: { to: 'regulatorOf', org: { var: 'data.reportedPartyOrg' } },
+            input: {
+              partyName: { var: 'data.reportedParty' },
+              violation: { var: 'data.findings' },
+              source: 'tipOff',
+              linkedCaseId: { var: 'case.id' },
+            },
+            onChildDone: 'enforcementCaseEnded',
+            // The fine as decided (and not changed before 结案) comes back with the case's end.
+            collect: ['fineAmount', 'decision', 'decisionNo'],
+          },
+        },
+        enforcementCaseEnded: { roles: ['system'], assign: { fineAmount: enforcementFine, enforcementOutcome: enforcementOutcome, penaltyDecisionNo: enforcementDecisionNo } },
       },
       states: {
         verifying: {
@@ -470,7 +504,6 @@ export const tipOffWorkflow = defineWorkflow({
               input: {
                 type: 'object',
                 properties: {
-                  fineAmount: { type: 'number', title: '罚款金额（元）', minimum: 0.01 },
                   concealedDeaths: { type: 'integer', title: '瞒报死亡人数', minimum: 1 },
                   concealedAccidentGrade: oneOf('瞒报事故等级', ACCIDENT_GRADES),
                   employeeOfReportedParty: flag('举报人系被举报单位职工'),
@@ -487,17 +520,18 @@ export const tipOffWorkflow = defineWorkflow({
                     if: [
                       { '==': [{ var: 'data.matterKind' }, 'concealedAccident'] },
                       { and: [{ '!!': { var: 'payload.concealedDeaths' } }, { '!!': { var: 'payload.concealedAccidentGrade' } }] },
-                      { '>': [{ var: 'payload.fineAmount' }, 0] },
+                      // The fine is the linked enforcement case's, never typed here.
+                      { '>': [{ var: 'data.fineAmount' }, 0] },
                     ],
                   },
                   { '<=': [{ '-': [computedReward, 0.005] }, { var: 'payload.rewardAmount' }, { '+': [computedReward, 0.005] }] },
                 ],
               },
               guardMessage: {
-                zh: `奖励仅给予首位有效实名举报人；金额按${REWARD_RULES_2018}计算：隐患或非法生产按罚款金额的15%（最低3000元），瞒报谎报事故按每瞒报死亡1人一般3万元、较大4万元、重大5万元、特别重大6万元，职工举报本单位的增加20%，最高30万元`,
+                zh: `奖励仅给予首位有效实名举报人；金额按${REWARD_RULES_2018}计算：隐患或非法生产按移送立案的行政处罚案件结案时的罚款金额的15%（最低3000元，尚无罚款的不能给予），瞒报谎报事故按每瞒报死亡1人一般3万元、较大4万元、重大5万元、特别重大6万元，职工举报本单位的增加20%，最高30万元`,
                 en: 'Only the first valid real-name tipster; the amount follows the 2018 rules (15 % of the fine, at least 3,000; or per concealed death by grade), +20 % for an employee, at most 300,000',
               },
-              assign: { ...copy('fineAmount', 'concealedDeaths', 'concealedAccidentGrade', 'employeeOfReportedParty', 'rewardAmount'), rewardNotifiedAt: { var: 'now' } },
+              assign: { ...copy('concealedDeaths', 'concealedAccidentGrade', 'employeeOfReportedParty', 'rewardAmount'), rewardNotifiedAt: { var: 'now' } },
             }),
             denyReward: {
               target: '#closed',

@@ -34,6 +34,11 @@ import { insertNotifyRows } from './knex-notify-rows.js';
 const LOCK_CASE_SQLITE = `SELECT ${CASE_SELECT} FROM cases WHERE id = ?`;
 const LOCK_CASE_PG = `${LOCK_CASE_SQLITE} FOR UPDATE`;
 
+const DOC_SERIES_SQL = 'SELECT prefix FROM doc_number_series WHERE org = ? AND series = ?';
+const DOC_NEXT_SQL =
+  'INSERT INTO doc_number_counters (org, series, year, last_seq) VALUES (?, ?, ?, 1) ' +
+  'ON CONFLICT (org, series, year) DO UPDATE SET last_seq = doc_number_counters.last_seq + 1 RETURNING last_seq';
+
 /** How the writer's transactions store states. */
 export interface SqlTxOptions {
   /** A full state snapshot every this many events. */
@@ -59,6 +64,14 @@ export function createSqlTx(conn: SqlConn, options: SqlTxOptions): StoreTx {
   const { dialect } = conn;
   const rows: QueryRows = (sql, params) => conn.all(sql, params);
   return {
+    async nextDocNumber(org, series, year) {
+      const [cfg] = await conn.all<{ prefix: string }>(DOC_SERIES_SQL, [org, series]);
+      if (!cfg) return undefined;
+      // One statement: the counter row's lock holds concurrent issuers until this transaction ends.
+      const [row] = await conn.all<{ last_seq: number | string }>(DOC_NEXT_SQL, [org, series, year]);
+      return { prefix: cfg.prefix, seq: Number(row!.last_seq) };
+    },
+
     async lockCase(caseId) {
       // PostgreSQL: a row lock. SQLite: the writer already holds the database's
       // write lock since its transaction began (`BEGIN IMMEDIATE`).

@@ -12,6 +12,7 @@ import { ForbiddenError, GuardFailedError, InvalidDataError, InvalidInputError, 
 import { EMPTY_INPUT, expressionContext, isSystemActor, rolesAllow, type CompiledWorkflow } from './compile.js';
 import { isTruthy } from './expression.js';
 import { validatorFor } from './field-schema.js';
+import { spawnOfChild } from './step-effects.js';
 import { activeNodeIds } from './state-tree.js';
 import { formatStateValue, type Actor } from './types.js';
 import { DurationSchema } from './calendar/duration.js';
@@ -35,7 +36,14 @@ export const BUILTIN_EVENTS = [
 ] as const;
 export type BuiltinEvent = (typeof BUILTIN_EVENTS)[number];
 
-export const ChildDonePayloadSchema = z.object({ child: z.string().min(1), finalState: z.string().min(1) }).strict();
+export const ChildDonePayloadSchema = z
+  .object({
+    child: z.string().min(1),
+    finalState: z.string().min(1),
+    /** The child data fields its spawn collects, read from the child when it ended (so replay has them). */
+    result: z.record(z.string(), z.json()).optional(),
+  })
+  .strict();
 export const AckPayloadSchema = z.object({ notification: z.string().min(1), comment: z.string().max(2000).optional() }).strict();
 export const EscalatedPayloadSchema = z.object({ notification: z.string().min(1), step: z.number().int().nonnegative(), to: z.array(z.string()).max(1000) }).strict();
 
@@ -146,8 +154,11 @@ export function stepBuiltin(wf: CompiledWorkflow, current: CaseState, cmd: Comma
     const child = current.children?.find((c) => c.caseId === p.child);
     if (!child) throw new InvalidInputError(`case ${current.caseId} has no child ${p.child}`, [{ code: 'unknown_child', path: ['payload', 'child'], message: 'not a child of this case' }]);
     if (child.finalState !== null) throw new TimerStaleError(`child ${p.child}`, 'its end was already recorded');
-    const children = (current.children ?? []).map((c) => (c.caseId === p.child ? { ...c, finalState: p.finalState } : c));
-    const spawn = wf.spawns.get(child.stateId);
+    const spawn = spawnOfChild(wf, child);
+    // Only what the spawn collects is recorded, whatever the signal carries.
+    const wanted = new Set(spawn?.collect ?? []);
+    const result = spawn?.collect ? Object.fromEntries(Object.entries(p.result ?? {}).filter(([k]) => wanted.has(k))) : undefined;
+    const children = (current.children ?? []).map((c) => (c.caseId === p.child ? { ...c, finalState: p.finalState, ...(result ? { result } : {}) } : c));
     return { deadlines: current.deadlines, children, payload: p, followUp: spawn?.onChildDone };
   }
   const p = parse(TimerPayloadSchema, cmd.payload, type);

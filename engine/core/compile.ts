@@ -14,6 +14,7 @@ import { formatPath, InvalidDefinitionError } from '../errors.js';
 import { DeadlineSchema, SpawnSchema, TransitionSpawnSchema, type DeadlineDefinition, type SpawnDefinition, type StateDefinition, type TransitionDefinition, type TransitionSpawnDefinition, type WorkflowDefinition } from './definition-schema.js';
 import { evaluate, isTruthy, type Expression, type ExpressionContext } from './expression.js';
 import { toZod, validatorFor } from './field-schema.js';
+import { withDocNumberField } from './doc-number.js';
 import { resolveTarget, statesJsonPath, type StateNodeInfo, type StateTree, type TransitionInfo } from './state-tree.js';
 import type { Actor, ChildRef } from './types.js';
 import { validateDefinition, type ValidateOptions } from './validate-definition.js';
@@ -116,7 +117,7 @@ export function compileWorkflow(input: unknown, options: ValidateOptions = {}): 
     const path = formatPath(info.jsonPath);
     const rule = info.def.guard;
     const ct: CompiledTransition = {
-      info, path, event: automatic ? null : info.event, roles: automatic ? null : (info.def.roles ?? []), input: automatic ? null : validatorFor(info.def.input ?? EMPTY_INPUT), rule,
+      info, path, event: automatic ? null : info.event, roles: automatic ? null : (info.def.roles ?? []), input: automatic ? null : validatorFor(withDocNumberField(info.def.input ?? EMPTY_INPUT, info.def.docNumber)), rule,
       readsPayload: rule !== undefined && JSON.stringify(rule).includes('"payload'), order,
     };
     transitions.set(path, ct);

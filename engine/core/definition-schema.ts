@@ -83,6 +83,8 @@ export const SpawnSchema = z
     /** Child data field → expression over `item` (the list item), `data` and `case` (the parent). */
     input: z.record(FieldNameSchema, ExpressionSchema).default({}).describe('child data field → expression over item, data and case'),
     onChildDone: EventTypeSchema.optional().describe('an event the parent receives (from "system") when a child ends'),
+    /** Child data fields the parent records when the child ends (in `children[].result`), e.g. an enforcement case's fine. */
+    collect: z.array(FieldNameSchema).max(20).optional().describe('child data fields the parent records when the child ends (children[].result), e.g. the fine an enforcement case decided'),
   })
   .strict();
 export type SpawnDefinition = z.infer<typeof SpawnSchema>;
@@ -97,6 +99,20 @@ export const TransitionSpawnSchema = SpawnSchema.extend({
   forEach: z.string().min(1).optional().describe('a data field holding a list: one child per item; one child when omitted'),
 }).describe('a linked case opened when the transition is taken');
 export type TransitionSpawnDefinition = z.infer<typeof TransitionSpawnSchema>;
+
+/**
+ * A document number (文号) the engine takes from the org's counter of a
+ * series when the transition is taken (e.g. 江应急通〔2026〕12号): written
+ * into the payload field `field` (the caller may not give it) and so stored
+ * in the event; replay reads it from there and never takes another.
+ */
+export const DocNumberSchema = z
+  .object({
+    field: FieldNameSchema.describe('the payload field the number is written to (copy it into the data with assign)'),
+    series: z.string().regex(/^[a-z][a-zA-Z0-9]{0,39}$/, 'a series is camelCase, e.g. "circular"').describe('the series whose counter gives the number; each org sets its prefix per series'),
+  })
+  .strict();
+export type DocNumberDefinition = z.infer<typeof DocNumberSchema>;
 
 /**
  * A transition: where an event leads, who may send it, what it must carry and
@@ -119,6 +135,8 @@ export const TransitionSchema = z
     notify: z.array(NotifySchema).optional().describe('notifications sent when the transition is taken'),
     /** A linked case opened when the transition is taken. */
     spawn: TransitionSpawnSchema.optional().describe('a linked case opened when the transition is taken (one, or one per item of forEach), after its assignments: e.g. an escalation opening an interview'),
+    /** A document number taken from the org's counter when the transition is taken. */
+    docNumber: DocNumberSchema.optional().describe('a document number (文号) taken from the org\'s counter of a series when the transition is taken, written into the payload field'),
   })
   .strict();
 export type TransitionDefinition = z.infer<typeof TransitionSchema>;
@@ -308,6 +326,8 @@ export const WorkflowDefinitionSchema = z
     /** Optional event catalogue: labels for forms; when present every handled event must be listed and vice versa. */
     events: z.record(EventTypeSchema, EventInfoSchema).optional().describe('labels for forms; when present every handled event is listed'),
     initial: StateKeySchema.describe('the state a new case starts in'),
+    /** Cases are opened only by a parent case's spawn (a linked case), never on their own. */
+    childOnly: z.boolean().optional().describe('cases are opened only as linked cases by a parent\'s spawn, never on their own (e.g. a four no-pass case from an accident)'),
     states: z.record(StateKeySchema, StateSchema).describe('state key → state'),
     terminate: TerminateSchema.optional().describe('终止: the roles that may end a running case early, with a reason (nobody when omitted)'),
   })

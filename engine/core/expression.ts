@@ -32,7 +32,7 @@ export interface ExpressionContext {
   now: string;
   case: { id: string; org: string; parentId?: string | undefined };
   /** Child cases started by `spawn`, with their final state once done. */
-  children?: { caseId: string; workflowId: string; org: string; stateId: string; index: number; finalState: string | null }[] | undefined;
+  children?: { caseId: string; workflowId: string; org: string; stateId: string; index: number; finalState: string | null; result?: Record<string, unknown> | undefined }[] | undefined;
   /** The list item a spawned child is made from (spawn `org` and `input` only). */
   item?: unknown;
 }

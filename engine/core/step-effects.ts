@@ -107,6 +107,19 @@ export function childCaseId(parentId: string, seq: number, index: number): strin
   return `${parentId}-c${seq}-${index}`;
 }
 
+/**
+ * The spawn a child came from: its state's `spawn`, or the `spawn` of a
+ * transition out of that state that opens the child's workflow. Pure.
+ */
+export function spawnOfChild(wf: CompiledWorkflow, child: Pick<ChildRef, 'stateId' | 'workflowId'>): TransitionSpawnDefinition | undefined {
+  const own = wf.spawns.get(child.stateId);
+  if (own && own.workflow === child.workflowId) return own;
+  for (const [path, spawn] of wf.transitionSpawns) {
+    if (spawn.workflow === child.workflowId && wf.transitions.get(path)?.info.source.id === child.stateId) return spawn;
+  }
+  return own;
+}
+
 /** The children a newly entered state spawns: one per item of its `forEach` list, numbered after the `first` the step already spawned. */
 export function spawnChildren(wf: CompiledWorkflow, state: CaseState, stateId: string, cause: Cause, now: Date, nextId: () => string, handOver?: HandOverLookup, first = 0): { effects: SpawnCaseEffect[]; children: ChildRef[] } {
   const spawn = wf.spawns.get(stateId);

@@ -43,6 +43,8 @@ export const ChildRefSchema = z
     caseId: z.string(), workflowId: z.string(), org: z.string(), stateId: z.string(), index: z.number().int(), finalState: z.string().nullable(),
     /** Set when the child was handed over to another org's jurisdiction by the spawn's rule. */
     handOver: z.literal('regulatorOf').optional(),
+    /** The child data fields the spawn's `collect` names, as they were when the child ended. */
+    result: z.record(z.string(), z.json()).optional(),
   })
   .strict();
 export type ChildRef = z.infer<typeof ChildRefSchema>;

@@ -2,6 +2,7 @@
  * Parses a workflow definition and runs every semantic check, reporting all
  * problems at once, each with a JSON path. Pure.
  */
+import { withDocNumberField } from './doc-number.js';
 import { checkHandOver, spawnOrgExpressions } from './validate-hand-over.js';
 import type { Issue } from '../errors.js';
 import { SpawnSchema, TransitionSpawnSchema, WorkflowDefinitionSchema, type TransitionSpawnDefinition, type DeadlineDefinition, type NotifyDefinition, type Recipient, type TransitionDefinition, type WorkflowDefinition } from './definition-schema.js';
@@ -100,10 +101,16 @@ export function validateDefinition(input: unknown, options: ValidateOptions = {}
       add('missing_roles', [...t.jsonPath, 'roles'], `transition "${t.event}" names no roles that may send it`);
     }
     if (t.def.input) issues.push(...checkFieldSchema(t.def.input, [...t.jsonPath, 'input']));
-    if (t.def.guard !== undefined) checkExpression(t.def.guard, [...t.jsonPath, 'guard'], def.data, t.def.input, add);
-    checkAssign(t.def, t.jsonPath, def.data, add);
+    if (t.def.docNumber) {
+      if (t.event === null || t.event === 'onDone') add('eventless_with_input', [...t.jsonPath, 'docNumber'], 'an automatic transition takes no document number');
+      if (t.def.input?.properties?.[t.def.docNumber.field]) add('invalid_field', [...t.jsonPath, 'docNumber', 'field'], `"${t.def.docNumber.field}" is written by the counter: leave it out of the input`);
+    }
+    // The number's field reads like an input field (the runtime writes it into the payload).
+    const withNumber = t.def.docNumber ? { ...t, def: { ...t.def, input: withDocNumberField(t.def.input ?? { type: 'object' as const, properties: {} }, t.def.docNumber) } } : t;
+    if (t.def.guard !== undefined) checkExpression(t.def.guard, [...t.jsonPath, 'guard'], def.data, withNumber.def.input, add);
+    checkAssign(withNumber.def, t.jsonPath, def.data, add);
     t.def.notify?.forEach((n, i) => checkNotify(n, [...t.jsonPath, 'notify', i], def, checkRole, add, options, false));
-    if (t.def.spawn) checkSpawn(tree, t.source, [...t.jsonPath, 'spawn'], def, add, t);
+    if (t.def.spawn) checkSpawn(tree, t.source, [...t.jsonPath, 'spawn'], def, add, withNumber);
   }
 
   // Tasks and deadlines.

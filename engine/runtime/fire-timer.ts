@@ -6,7 +6,8 @@
  */
 import { formatStateValue, TIMER_ACTOR, type Actor } from '../core/types.js';
 import { CaseNotFoundError, EngineError } from '../errors.js';
-import type { TimerRecord } from '../ports.js';
+import type { CaseRecord, TimerRecord } from '../ports.js';
+import { spawnOfChild } from '../core/step-effects.js';
 import type { EngineDeps } from './deps.js';
 import { sendEvent, type SendResult } from './send-event.js';
 
@@ -19,6 +20,17 @@ export type FireOutcome = { outcome: 'fired' | 'duplicate'; result: SendResult }
 /** Codes meaning the timer can never fire: its row is deleted. */
 const DEAD_TIMER_CODES = new Set(['timer_stale', 'case_closed', 'case_not_found']);
 
+/** The child data fields the parent's spawn collects (e.g. an enforcement case's fine), or undefined when it collects none. */
+async function collected(deps: EngineDeps, parentId: string, child: CaseRecord): Promise<CaseRecord['state']['data'] | undefined> {
+  const parent = await deps.store.getCase(parentId);
+  const ref = parent?.state.children?.find((c) => c.caseId === child.id);
+  if (!parent || !ref) return undefined;
+  const spawn = spawnOfChild(await deps.registry.get(parent.workflowId, parent.workflowVersion), ref);
+  if (!spawn?.collect) return undefined;
+  const data = child.state.data;
+  return Object.fromEntries(spawn.collect.filter((k) => data[k] !== undefined).map((k) => [k, data[k]!]));
+}
+
 /** Fires one timer. Appends at most one event; deletes the row of a stale timer. */
 export async function fireTimer(deps: EngineDeps, timer: Pick<TimerRecord, 'timerKey' | 'caseId' | 'kind' | 'deadlineKey' | 'index' | 'generation'>): Promise<FireOutcome> {
   try {
@@ -27,7 +39,8 @@ export async function fireTimer(deps: EngineDeps, timer: Pick<TimerRecord, 'time
       // A child's end, delivered to its parent: the child's final state is read from the child itself.
       const child = await deps.store.getCase(timer.deadlineKey);
       if (!child) throw new CaseNotFoundError(timer.deadlineKey);
-      result = await sendEvent(deps, timer.caseId, { type: 'case.childDone', payload: { child: child.id, finalState: formatStateValue(child.state.value) }, idempotencyKey: timer.timerKey }, SPAWN_ACTOR);
+      const collectedData = await collected(deps, timer.caseId, child);
+      result = await sendEvent(deps, timer.caseId, { type: 'case.childDone', payload: { child: child.id, finalState: formatStateValue(child.state.value), ...(collectedData ? { result: collectedData } : {}) }, idempotencyKey: timer.timerKey }, SPAWN_ACTOR);
       await deps.store.timers.discard(timer.timerKey);
       return { outcome: result.duplicate ? 'duplicate' : 'fired', result };
     }

@@ -6,7 +6,9 @@ import { taskDueTimes } from '../core/deadlines.js';
 import { decide } from '../core/decide.js';
 import type { Effect } from '../core/effects.js';
 import type { Actor } from '../core/types.js';
-import { CaseNotFoundError, IdempotencyConflictError, VersionConflictError } from '../errors.js';
+import { CaseNotFoundError, DocNumberNotConfiguredError, IdempotencyConflictError, InvalidInputError, VersionConflictError } from '../errors.js';
+import { docNumberFor, docNumberYear, formatDocNumber } from '../core/doc-number.js';
+import type { CompiledWorkflow } from '../core/compile.js';
 import type { CaseRecord, CommitRequest, EventRecord, StoreTx } from '../ports.js';
 import type { HistoryView } from '../core/task-events.js';
 import { MAX_PINS, MAX_SEND_ATTEMPTS, type EngineDeps } from './deps.js';
@@ -36,6 +38,30 @@ export interface SendResult {
 async function historyView(tx: StoreTx, current: CaseRecord): Promise<HistoryView | undefined> {
   const [before, last] = await tx.listEvents(current.id, { fromSeq: current.version - 1, toSeq: current.version });
   return before && last ? { lastEvent: { seq: last.seq, type: last.type, actorId: last.actor.id }, stateBefore: before.state } : undefined;
+}
+
+/** The payload fields any transition of `event` writes a document number to. */
+function docNumberFields(wf: CompiledWorkflow, event: string): Set<string> {
+  const out = new Set<string>();
+  for (const t of wf.tree.transitions) if (t.event === event && t.def.docNumber) out.add(t.def.docNumber.field);
+  return out;
+}
+
+/**
+ * The payload to step with: when the event takes a document number here, the
+ * next number of the case org's series, taken in this transaction (so a step
+ * that fails gives it back) and written into the payload, hence into the event.
+ */
+async function withDocNumber(tx: StoreTx, wf: CompiledWorkflow, current: CaseRecord, cmd: SendCommand, now: Date): Promise<Record<string, unknown> | undefined> {
+  const dn = docNumberFor(wf, current.state.value, cmd.type);
+  if (!dn) return cmd.payload;
+  if (cmd.payload?.[dn.field] !== undefined) {
+    throw new InvalidInputError(`the document number "${dn.field}" is taken from the counter, not given`, [{ code: 'read_only_field', path: ['payload', dn.field], message: 'set by the server' }], { event: cmd.type });
+  }
+  const year = docNumberYear(now);
+  const next = await tx.nextDocNumber(current.org, dn.series, year);
+  if (!next) throw new DocNumberNotConfiguredError(current.org, dn.series);
+  return { ...cmd.payload, [dn.field]: formatDocNumber(next.prefix, year, next.seq) };
 }
 
 type TaskDue = NonNullable<CommitRequest['taskDue']>[number];
@@ -85,7 +111,10 @@ export async function sendEvent(deps: EngineDeps, caseId: string, cmd: SendComma
         if (cmd.idempotencyKey) {
           const prior = await tx.findEventByKey(caseId, cmd.idempotencyKey);
           if (prior) {
-            if (prior.type !== cmd.type || canonicalJson(prior.payload) !== canonicalJson(JSON.parse(JSON.stringify(cmd.payload ?? {})))) throw new IdempotencyConflictError(cmd.idempotencyKey);
+            // A document number the first send took is in its payload, not in the retry's.
+            const taken = docNumberFields(await deps.registry.get(current.workflowId, current.workflowVersion, tx), cmd.type);
+            const priorPayload = Object.fromEntries(Object.entries(prior.payload).filter(([k]) => !taken.has(k) || (cmd.payload ?? {})[k] !== undefined));
+            if (prior.type !== cmd.type || canonicalJson(priorPayload) !== canonicalJson(JSON.parse(JSON.stringify(cmd.payload ?? {})))) throw new IdempotencyConflictError(cmd.idempotencyKey);
             return { record: current, event: prior, duplicate: true, effects: [] };
           }
         }
@@ -95,7 +124,8 @@ export async function sendEvent(deps: EngineDeps, caseId: string, cmd: SendComma
         const cals = deps.calendars.forStep(current.org);
         const history = cmd.type === 'task.withdraw' || cmd.type === 'task.takeBack' ? await historyView(tx, current) : undefined;
         const handOvers: Record<string, string> = {};
-        const { state, effects, payload, taskDue: dueAfter } = decide(wf, current.state, { type: cmd.type, payload: cmd.payload, actor }, now, { calendar: cals.lookup, history, compactDeadlines: true, openedTasks, ...(facts ? { handOver: recordingHandOver(facts, handOvers) } : {}) });
+        const sent = await withDocNumber(tx, wf, current, cmd, now);
+        const { state, effects, payload, taskDue: dueAfter } = decide(wf, current.state, { type: cmd.type, payload: sent, actor }, now, { calendar: cals.lookup, history, compactDeadlines: true, openedTasks, ...(facts ? { handOver: recordingHandOver(facts, handOvers) } : {}) });
         if (facts) checkStepOrgs(effects, owner, facts, transfer, current.org);
         const at = now.toISOString();
         const event = signEvent({

@@ -58,8 +58,17 @@ export async function visibleCase(engine: Engine, p: Principal, caseId: string):
   const record = await engine.findCase(caseId);
   // A signer, a copy's recipient or a delegate outside the subtree reads the case they take part in.
   if (record && !p.subtree.has(record.org) && takesPart(record.state, p.actor)) return record;
+  // Or a case above the caller's org is theirs to see while it offers them a task (e.g. the interviewed unit's
+  // confirmation of an interview the district opened): the task's org lies in their subtree and its role is theirs.
+  if (record && !p.subtree.has(record.org) && (await offersTask(engine, p, caseId))) return record;
   assertVisible(p, record?.org, () => new HttpError('case_not_found', `case ${caseId} does not exist`));
   return record!;
+}
+
+/** Whether an open task of the case is offered to one of the caller's roles at an org of their subtree. */
+async function offersTask(engine: Engine, p: Principal, caseId: string): Promise<boolean> {
+  const tasks = await engine.listTasks({ caseId, roles: p.user.roles, orgs: [...p.subtree] });
+  return tasks.length > 0;
 }
 
 /**

@@ -13,7 +13,8 @@
 import { createHash, randomInt } from 'node:crypto';
 import type { Request, Response } from 'express';
 import { z } from 'zod';
-import type { CaseRecord, StateValue } from '../../engine/index.js';
+import type { CaseRecord, KnexStore, StateValue } from '../../engine/index.js';
+import { findTipOffByCodeHash } from '../tipoff-query-codes.js';
 import { assertWriter, visibleOrg } from '../access.js';
 import { HttpError } from '../http-errors.js';
 import type { RateLimits } from '../rate-limits.js';
@@ -111,8 +112,12 @@ export function tipOffStatusRoutes({ engine, orgs }: RouteDeps, limits: RateLimi
   /** The tip-off whose code this is, or undefined. */
   const find = async (code: string): Promise<CaseRecord | undefined> => {
     const hash = queryCodeHash(code);
-    const rows = await engine.listCases({ workflowId: WORKFLOW, text: hash, limit: 5 });
-    return rows.find((r) => (r.state.data as Record<string, unknown>).queryCodeHash === hash);
+    // One primary-key read of the index (migration 025), then the case; the hash is checked again on the case itself.
+    const store = engine.store as Partial<KnexStore>;
+    if (store.knex === undefined) throw new HttpError('internal_error', 'the query-code index needs the SQL store');
+    const caseId = await findTipOffByCodeHash(store as KnexStore, hash);
+    const record = caseId === undefined ? undefined : await engine.findCase(caseId);
+    return record && record.workflowId === WORKFLOW && (record.state.data as Record<string, unknown>).queryCodeHash === hash ? record : undefined;
   };
   /** Counts the lookup against the client's IP (failed ones only) and answers the status, or 404. */
   const lookup = async (req: Request, res: Response, code: string): Promise<{ status: string; message: string[] }> => {

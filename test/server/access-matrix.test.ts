@@ -164,6 +164,9 @@ const EXPECTATIONS: Record<string, Expectation> = {
   'get /api/v1/quotas': { req: (ids) => ({ path: '/api/v1/quotas', query: { year: '2026', org: ids.orgA } }), expect: A_READ },
   // A district's quotas: its own admins and the root's; B's admin does not see A.
   'post /api/v1/quotas': { req: (ids) => ({ path: '/api/v1/quotas', body: { district: ids.orgA, year: 2026, accidents: 5, deaths: 3 } }), expect: ADMINS_OF_A },
+  // An org's document-number series: read in its subtree, set by the admins of the org (its own and above).
+  'get /api/v1/orgs/{org}/doc-number-series': { req: (ids) => ({ path: `/api/v1/orgs/${ids.orgA}/doc-number-series` }), expect: A_READ },
+  'post /api/v1/orgs/{org}/doc-number-series/{series}': { req: (ids) => ({ path: `/api/v1/orgs/${ids.orgA}/doc-number-series/circular`, body: { prefix: '东安委办通' } }), expect: ADMINS_OF_A },
   'post /api/v1/cases/{id}/events': {
     req: (ids) => ({ path: `/api/v1/cases/${ids.caseA}/events`, body: counterNote }),
     expect: { userB: 'missing', adminB: 'missing', auditorA: 'forbidden', userA: 'ok', adminA: 'forbidden', root: 'forbidden' },

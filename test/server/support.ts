@@ -21,6 +21,7 @@ import { counterWorkflow } from '../support/counter-workflow.js';
 import { hazardWorkflow } from '../../workflows/index.js';
 import { freshPostgresStore, freshSqliteStore, type FreshStore } from '../support/stores.js';
 import { builtinFactsProjection } from '../../server/stats/facts-store.js';
+import { tipOffQueryCodeProjection } from '../../server/tipoff-query-codes.js';
 import type express from 'express';
 import { createKnexPeopleStore } from '../../server/knex-people.js';
 import { type PeopleStore } from '../../server/people-ports.js';
@@ -119,6 +120,7 @@ export async function testServer(backend: 'sqlite' | 'postgres' = 'sqlite', opts
   const fresh = backend === 'sqlite' ? await freshSqliteStore() : await freshPostgresStore();
   // As `openRuntime` wires it: the statistics facts are kept in each step's transaction.
   fresh.store.addProjection(builtinFactsProjection);
+  fresh.store.addProjection(tipOffQueryCodeProjection);
   const clock = createManualClock('2026-03-02T02:00:00.000Z');
   const templates = createTemplateCatalog({ dirs: [BUILTIN_TEMPLATE_DIR, ...(opts.templateDirs ?? [])] });
   const people = createKnexPeopleStore(fresh.store);

@@ -59,6 +59,17 @@ describe('the query code (举报奖励办法 2018: the tipster is told the resul
     expect((await as(s, 'inspector-donghu').post('/api/v1/tipoffs', { data: INTAKE })).status).toBe(403);
   });
 
+  it('issue 9: is looked up through its indexed hash column (migration 025), written with the tip-off', async () => {
+    await server();
+    const a = await intake();
+    const hash = createHash('sha256').update(a.queryCode.replace(/-/g, '')).digest('hex');
+    expect(await s.fresh.store.knex('tipoff_query_codes').select('hash', 'case_id')).toEqual([{ hash, case_id: a.caseId }]);
+    expect((await status(a.queryCode)).status).toBe(200);
+    // Without its index row the code is not found, although the hash is still in the case data: no text search.
+    await s.fresh.store.knex('tipoff_query_codes').where('hash', hash).delete();
+    expect((await status(a.queryCode)).status).toBe(404);
+  });
+
   it('cannot be chosen by a caller: opening a tip-off case with a code hash of its own is refused, nothing is written', async () => {
     await server();
     const known = await intake();

@@ -40,6 +40,8 @@ export interface WorkflowPropertyOptions {
   startAt?: Date;
   /** Data fields that tell traversal states apart (default: every data field a guard reads). */
   coverageDataKeys?: string[];
+  /** Data fields left out of the default `coverageDataKeys` (a counter whose values add no state, only branches). */
+  coverageIgnoredKeys?: string[];
   /** Numbers guards read are clamped to ±this when telling traversal states apart (default 3), so counters stay finite. */
   coverageNumberCap?: number;
   /** Maximum traversal steps for the graph coverage (default 200 000). */
@@ -338,7 +340,7 @@ function graphCoverage(wf: CompiledWorkflow, options: WorkflowPropertyOptions): 
     }
     return [...out.values()];
   };
-  const keys = options.coverageDataKeys ?? guardDataKeys(wf);
+  const keys = (options.coverageDataKeys ?? guardDataKeys(wf)).filter((k) => !options.coverageIgnoredKeys?.includes(k));
   const cap = options.coverageNumberCap ?? 3;
   const clamp = (v: unknown) => (typeof v === 'number' ? Math.max(-cap, Math.min(cap, v)) : (v ?? null));
   const serializeState = (s: AnyMachineSnapshot) => {

@@ -1,6 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createEngine, createManualClock } from '../../engine/index.js';
 import { supervisionAssignmentWorkflow, supervisionLetterWorkflow } from '../../workflows/supervision-letter.js';
+import { interviewWorkflow } from '../../workflows/interview.js';
+import { circularReceiptWorkflow, circularWorkflow } from '../../workflows/circular.js';
 import { freshSqliteStore } from '../support/stores.js';
 import { compileWorkflow } from '../../engine/core/compile.js';
 import { decide } from '../../engine/core/decide.js';
@@ -622,6 +624,56 @@ describe('escalation of an overdue major hazard (DOMAIN §4.2, §5.4)', () => {
     fails(() => send(rectifyingGeneral().state, 'openSupervisionLetter', 'inspector'), 'system_only_event');
   });
 
+  const escalate = (r: StepResult, index: number) => direct(r.state, { type: 'deadline.escalate', payload: { deadline: key, index, generation: 0 }, actor: TIMER_ACTOR });
+  const spawnedOf = (r: StepResult) => r.effects.flatMap((e) => (e.type === 'spawn-case' ? [e] : []));
+
+  it('issue 10 约谈、通报: still not rectified 15 working days past the deadline, an interview of the responsible unit; 20, a circular; both linked cases at the regulator', () => {
+    for (const ev of ['openInterview', 'openCircular']) for (const i of [0, 1]) taken.add(`states.active.states.work.states.rectifying.on.${ev}[${i}]`);
+    const letter = overdue(rectifyingMajor());
+    const interview = escalate(letter, 2);
+    expect(notices(interview.effects)).toContain(`escalated escalated regulatorLeader@${ORG},safetyCommitteeLeader@${ORG}`);
+    expect(spawnedOf(interview)).toMatchObject([{ workflowId: 'interview', handOver: { rule: 'regulatorOf', named: ORG } }]);
+    expect(spawnedOf(interview)[0]!.data).toMatchObject({ intervieweeOrg: P.submit.enterpriseId, intervieweeName: P.gradeMajor.responsibleUnit, source: 'hazardOverdue', linkedCaseId: 'h1', matters: [expect.stringContaining(P.gradeMajor.responsibleUnit)] });
+    expect(interview.state.data.interviewOpenedAt).toBe(NOW.toISOString());
+    const circular = escalate(interview, 3);
+    expect(spawnedOf(circular)).toMatchObject([{ workflowId: 'circular', handOver: { rule: 'regulatorOf', named: ORG } }]);
+    expect(spawnedOf(circular)[0]!.data).toMatchObject({ kind: 'criticism', source: 'hazardOverdue', linkedCaseId: 'h1', criticisedUnits: [P.gradeMajor.responsibleUnit], title: expect.stringContaining('逾期未整改') });
+    // The hazard keeps its letter, interview and circular as children; the company's task stays.
+    expect(circular.state.children!.map((c) => c.workflowId)).toEqual(['supervision-letter', 'interview', 'circular']);
+    expect(circular.state.value).toEqual({ active: { work: { rectifying: 'letterOpened' }, listing: 'unlisted' } });
+    // A general hazard opens neither.
+    const general = overdue(rectifyingGeneral());
+    expect(spawnedOf(escalate(escalate(general, 2), 3))).toEqual([]);
+    fails(() => send(rectifyingMajor().state, 'openInterview', 'regulatorLeader'), 'system_only_event');
+  });
+
+  it(`issue 10: a major hazard returned for rework a ${REWORK_LIMIT}nd time opens an interview, a ${REWORK_LIMIT + 1}rd a circular, later ones neither`, () => {
+    const verifyingMajor = (from: StepResult) => run(from.state, [['submitRectification', 'enterpriseSafetyOfficer', P.rectification], ['startAssessment', 'enterprisePrincipal', P.assessment], ['assessmentDone', 'assessmentAgency', P.assessmentDone]]);
+    let r = send(verifyingMajor(rectifyingMajor()).state, 'fail', 'inspector', P.fail('2026-04-15'));
+    expect(spawnedOf(r)).toEqual([]);
+    r = send(verifyingMajor(r).state, 'fail', 'inspector', P.fail('2026-05-15'));
+    expect(r.state.data.reworkCount).toBe(REWORK_LIMIT);
+    expect(spawnedOf(r)).toMatchObject([{ workflowId: 'interview', data: { source: 'hazardRework', linkedCaseId: 'h1' } }]);
+    r = send(verifyingMajor(r).state, 'fail', 'inspector', P.fail('2026-06-15'));
+    expect(spawnedOf(r)).toMatchObject([{ workflowId: 'circular', data: { kind: 'criticism', linkedCaseId: 'h1' } }]);
+    r = send(verifyingMajor(r).state, 'fail', 'inspector', P.fail('2026-07-15'));
+    expect(spawnedOf(r)).toEqual([]);
+    expect(r.state.children!.map((c) => c.workflowId)).toEqual(['interview', 'circular']);
+    // The same ladder when resumption is refused.
+    let d = send(resumptionReview().state, 'denyResumption', 'regulatorLeader', { defects: ['泄爆片未检测'], newDeadline: '2026-07-15' });
+    const again = (x: StepResult) => run(x.state, [
+      ['submitRectification', 'enterpriseSafetyOfficer', P.rectification],
+      ['startAssessment', 'enterpriseSafetyOfficer', { assessorType: 'ownExperts', assessorName: '企业技术负责人及专家组' }],
+      ['assessmentDone', 'expert', P.assessmentDone],
+      ['applyForResumption', 'enterprisePrincipal', { resumptionApplication: '再次申请恢复生产' }],
+      ['denyResumption', 'regulatorLeader', { defects: ['仍未检测'], newDeadline: '2026-08-15' }],
+    ]);
+    d = again(d);
+    expect(spawnedOf(d)).toMatchObject([{ workflowId: 'interview' }]);
+    d = again(d);
+    expect(spawnedOf(d)).toMatchObject([{ workflowId: 'circular' }]);
+  });
+
 });
 
 describe('extension of the rectification deadline', () => {
@@ -886,7 +938,7 @@ describe('through the engine', () => {
     const { store, cleanup } = await freshSqliteStore();
     cleanups.push(cleanup);
     const clock = createManualClock(NOW);
-    const engine = await createEngine({ store, clock, workflows: [hazardWorkflow, supervisionAssignmentWorkflow, supervisionLetterWorkflow] });
+    const engine = await createEngine({ store, clock, workflows: [hazardWorkflow, supervisionAssignmentWorkflow, supervisionLetterWorkflow, interviewWorkflow, circularReceiptWorkflow, circularWorkflow] });
     const { case: c } = await engine.createCase({ workflowId: 'hazard', org: 'district-a', actor: grid, caseId: 'H-2026-0002' });
     const a = (roles: string[]): Actor => ({ id: `a-${roles[0]}`, roles, org: 'district-a' });
     const steps: [string, string[], Record<string, unknown>][] = [
@@ -908,7 +960,9 @@ describe('through the engine', () => {
     const hazard = await engine.getCase(c.id);
     expect(hazard.value).toEqual({ active: { work: { rectifying: 'letterOpened' }, listing: 'unlisted' } });
     expect(hazard.data).toMatchObject({ overdue: true });
-    expect(hazard.children).toMatchObject([{ workflowId: 'supervision-letter' }]);
+    // 10 working days past the deadline the letter, 15 the interview, 20 the circular: each a linked case.
+    expect(hazard.children!.map((ch) => ch.workflowId)).toEqual(['supervision-letter', 'interview', 'circular']);
+    for (const ch of hazard.children!.slice(1)) expect(await engine.getCase(ch.caseId)).toMatchObject({ org: 'district-a', parent: { caseId: c.id }, data: { linkedCaseId: c.id, source: 'hazardOverdue' } });
     const letter = await engine.getCase(hazard.children![0]!.caseId);
     expect(letter).toMatchObject({ stateLabel: 'drafting', parent: { caseId: c.id } });
     expect(letter.data).toMatchObject({ linkedCaseIds: [c.id], proposedUnit: P.gradeMajor.responsibleUnit, proposedUnitOrg: 'district-a' });

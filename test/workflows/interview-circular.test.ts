@@ -14,6 +14,7 @@ import { createOrgDirectory, createOrgResolver } from '../../server/access.js';
 import { DEMO_ORG_TREE } from '../../server/demo.js';
 import { importOrgTree } from '../../server/people.js';
 import { createKnexPeopleStore } from '../../server/index.js';
+import { setDocNumberPrefix } from '../../server/doc-numbers.js';
 import { builtinWorkflows, circularReceiptWorkflow, circularWorkflow, interviewWorkflow } from '../../workflows/index.js';
 import { freshSqliteStore } from '../support/stores.js';
 import { fireDueTimers } from '../support/workflow-driver.js';
@@ -73,6 +74,10 @@ describe('interviews and circulars in the engine', () => {
     const people = createKnexPeopleStore(store);
     await importOrgTree(people, clock, DEMO_ORG_TREE);
     const engine = await createEngine({ store, clock, orgs: createOrgResolver(createOrgDirectory(people), people), workflows: builtinWorkflows });
+    // Each office's document series: the numbers are taken from these counters when a leader signs.
+    for (const [org, series, prefix] of [['donghu', 'interviewNotice', '东安委办约'], ['jiangzhou', 'interviewNotice', '江安委办约'], ['jiangzhou', 'circular', '江安委办通'], ['donghu', 'circular', '东安委办通']] as const) {
+      await setDocNumberPrefix(store, { org, series, prefix, setBy: 'admin', at: NOW });
+    }
     return { engine, store, clock };
   }
 
@@ -83,7 +88,7 @@ describe('interviews and circulars in the engine', () => {
   async function approvedInterview(engine: Engine, proposal: Record<string, unknown> = PROPOSAL): Promise<string> {
     const { case: c } = await engine.createCase({ workflowId: 'interview', org: 'donghu', actor: districtOffice });
     await engine.send(c.id, { type: 'propose', payload: proposal }, districtOffice);
-    await engine.send(c.id, { type: 'approve', payload: { noticeNo: '东安委办约〔2026〕1号' } }, districtLeader);
+    await engine.send(c.id, { type: 'approve', payload: {} }, districtLeader);
     return c.id;
   }
 
@@ -118,15 +123,21 @@ describe('interviews and circulars in the engine', () => {
     for (const org of ['xishan-songlin', 'jiangzhou', 'donghu']) {
       await engine.send(c.id, { type: 'propose', payload: { ...PROPOSAL, intervieweeOrg: org } }, districtOffice);
       const before = await engine.getCase(c.id);
-      await expect(engine.send(c.id, { type: 'approve', payload: { noticeNo: '东安委办约〔2026〕2号' } }, districtLeader)).rejects.toMatchObject({ code: 'org_out_of_jurisdiction' });
+      await expect(engine.send(c.id, { type: 'approve', payload: {} }, districtLeader)).rejects.toMatchObject({ code: 'org_out_of_jurisdiction' });
       // Nothing was written by the refused approval.
       expect((await engine.getCase(c.id)).version).toBe(before.version);
       await engine.send(c.id, { type: 'returnProposal', payload: { approvalComments: '被约谈单位不在本级管辖范围' } }, districtLeader);
     }
     const { case: city } = await engine.createCase({ workflowId: 'interview', org: 'jiangzhou', actor: cityOffice });
     await engine.send(city.id, { type: 'propose', payload: { ...PROPOSAL, intervieweeOrg: 'donghu', intervieweeName: '东湖区人民政府' } }, cityOffice);
-    await engine.send(city.id, { type: 'approve', payload: { noticeNo: '江安委办约〔2026〕1号' } }, cityLeader);
+    await engine.send(city.id, { type: 'approve', payload: {} }, cityLeader);
     expect((await engine.listTasks({ caseId: city.id })).map((t) => t.org)).toEqual(['donghu']);
+    // The three refused approvals gave their numbers back: the city's first notice is number 1, the district has issued none.
+    expect((await engine.getCase(city.id)).data.noticeNo).toBe('江安委办约〔2026〕1号');
+    const { case: next } = await engine.createCase({ workflowId: 'interview', org: 'donghu', actor: districtOffice });
+    await engine.send(next.id, { type: 'propose', payload: PROPOSAL }, districtOffice);
+    await engine.send(next.id, { type: 'approve', payload: {} }, districtLeader);
+    expect((await engine.getCase(next.id)).data.noticeNo).toBe('东安委办约〔2026〕1号');
   });
 
   it('a missed written report is marked overdue on the working-day calendar and escalated two working days later', async () => {
@@ -159,11 +170,19 @@ describe('interviews and circulars in the engine', () => {
     await expect(engine.send(c.id, { type: 'submitDraft', payload: draft }, cityOffice)).rejects.toMatchObject({ code: 'guard_failed' });
     await engine.send(c.id, { type: 'submitDraft', payload: { ...draft, criticisedUnits: ['东湖区清水镇人民政府'] } }, cityOffice);
     await engine.send(c.id, { type: 'approveDraft', payload: {} }, cityReviewer);
-    // Only a leader signs; the number has the form of a 文号.
-    await expect(engine.send(c.id, { type: 'sign', payload: { docNo: '江安委办通〔2026〕7号', signatory: '王主任', issueDate: '2026-03-02' } }, cityOffice)).rejects.toMatchObject({ code: 'forbidden' });
-    await expect(engine.send(c.id, { type: 'sign', payload: { docNo: '7', signatory: '王主任', issueDate: '2026-03-02' } }, cityLeader)).rejects.toMatchObject({ code: 'invalid_input' });
-    await engine.send(c.id, { type: 'sign', payload: { docNo: '江安委办通〔2026〕7号', signatory: '王主任', issueDate: '2026-03-02' } }, cityLeader);
+    // Only a leader signs; the number is the counter's, never typed.
+    await expect(engine.send(c.id, { type: 'sign', payload: { signatory: '王主任', issueDate: '2026-03-02' } }, cityOffice)).rejects.toMatchObject({ code: 'forbidden' });
+    await expect(engine.send(c.id, { type: 'sign', payload: { docNo: '江安委办通〔2026〕7号', signatory: '王主任', issueDate: '2026-03-02' } }, cityLeader)).rejects.toMatchObject({ code: 'invalid_input', issues: [{ code: 'read_only_field' }] });
+    await engine.send(c.id, { type: 'sign', payload: { signatory: '王主任', issueDate: '2026-03-02' }, idempotencyKey: 'sign-1' }, cityLeader);
     const issued = await engine.getCase(c.id);
+    // The refused attempts took no number: this is the city's first circular of 2026, recorded in the event.
+    expect(issued.data.docNo).toBe('江安委办通〔2026〕1号');
+    const events = await store.listEvents(c.id);
+    expect(events.at(-1)).toMatchObject({ type: 'sign', payload: { docNo: '江安委办通〔2026〕1号' } });
+    // A retry with the same key is the same event, not a second number.
+    const again = await engine.send(c.id, { type: 'sign', payload: { signatory: '王主任', issueDate: '2026-03-02' }, idempotencyKey: 'sign-1' }, cityLeader);
+    expect(again.duplicate).toBe(true);
+    expect(issued.children[0]).toBeDefined();
     expect(issued.children.map((ch) => ch.org)).toEqual(['donghu', 'xishan']);
     for (const child of issued.children) {
       const unitHead = person(`${child.org}-head`, child.org, 'unitHead');
@@ -185,7 +204,8 @@ describe('interviews and circulars in the engine', () => {
     const office = person('donghu-office', 'donghu', 'safetyCommitteeOffice');
     await engine.send(c.id, { type: 'submitDraft', payload: { title: '关于春节期间安全生产工作的通报', kind: 'information', body: '……', addressees: [{ org: 'donghu-qingshui', name: '清水镇' }], scope: 'internal', source: 'other', copyUnits: ['donghu-qingshui'] } }, office);
     await engine.send(c.id, { type: 'approveDraft', payload: {} }, person('donghu-reviewer', 'donghu', 'regulatorReviewer'));
-    await engine.send(c.id, { type: 'sign', payload: { docNo: '东安委办通〔2026〕1号', signatory: '赵主任', issueDate: '2026-03-02' } }, districtLeader);
+    await engine.send(c.id, { type: 'sign', payload: { signatory: '赵主任', issueDate: '2026-03-02' } }, districtLeader);
+    expect((await engine.getCase(c.id)).data.docNo).toBe('东安委办通〔2026〕1号');
     // 抄送: the township's head has a copy to read, and reading it is recorded; nobody else may.
     const [copy] = (await engine.getCase(c.id)).copies!;
     expect(copy).toMatchObject({ stateId: 'issued', to: [{ role: 'unitHead', org: 'donghu-qingshui' }], reads: [] });

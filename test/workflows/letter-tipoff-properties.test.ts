@@ -9,5 +9,6 @@ runWorkflowProperties(supervisionAssignmentWorkflow, {
 });
 runWorkflowProperties(tipOffWorkflow, {
   numRuns: 100,
-  initialData: { channel: 'hotline12350', content: '某厂粉尘车间未设泄爆装置', reportedParty: '某机械厂', reportedPartyOrg: 'district-a', tipsterName: '王某', tipsterContact: 'tipster@example.com', anonymous: false, realName: true },
+  // The fine a linked enforcement case would have recorded (the graph walk opens no children), so the reward can be granted.
+  initialData: { channel: 'hotline12350', content: '某厂粉尘车间未设泄爆装置', reportedParty: '某机械厂', reportedPartyOrg: 'district-a', tipsterName: '王某', tipsterContact: 'tipster@example.com', anonymous: false, realName: true, fineAmount: 10000 },
 });

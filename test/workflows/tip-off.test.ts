@@ -49,11 +49,20 @@ const substantiated = (data?: Record<string, unknown>) => d.send(verifying(data)
 const unsubstantiated = (data?: Record<string, unknown>) => d.send(verifying(data).state, 'unsubstantiate', 'inspector', { findings: '经核查未发现举报问题' });
 const replied = (from: () => StepResult = substantiated) => d.send(from().state, 'reply', 'tipOffOfficer', { replyText: '您举报的问题经核查属实，已立案督促整改。' });
 const rewardReview = () => d.send(replied().state, 'conclude', 'tipOffOfficer');
+const DECISION_NO = '东应急罚〔2026〕15号';
+/** A substantiated tip-off handed to 立案查处, whose enforcement case ended with this fine. */
+const enforced = (fine: number, from: CaseState = replied().state): StepResult => {
+  const opened = d.send(from, 'openEnforcement', 'tipOffOfficer');
+  const child = opened.state.children!.find((c) => c.workflowId === 'enforcement')!;
+  return d.direct(opened.state, { type: 'case.childDone', payload: { child: child.caseId, finalState: 'closed', result: { fineAmount: fine, decision: 'penalty', decisionNo: DECISION_NO } }, actor: SPAWN });
+};
+/** Reward review of a tip-off whose linked enforcement case fined the party `fine`. */
+const fined = (fine: number) => d.send(enforced(fine).state, 'conclude', 'tipOffOfficer');
 const due = (r: StepResult) => r.state.deadlines.map((x) => `${x.key} ${x.dueDate} ${x.status}`);
 
 describe('tip-off workflow definition', () => {
   it('compiles, passes the template check and is registered after hazard', () => {
-    expect(wf.ref).toBe('tip-off@1');
+    expect(wf.ref).toBe('tip-off@2');
     expect(validateDefinition(tipOffWorkflow, { templates: createTemplateCatalog() }).ok).toBe(true);
     expect(exported).toBe(tipOffWorkflow);
     const ids = builtinWorkflows.map((w) => w.id);
@@ -255,7 +264,7 @@ describe('reply, review, conclusion', () => {
 });
 
 describe('reward (2018 rules: 15 % of the fine, at least 3,000, at most 300,000)', () => {
-  const grant = (fineAmount: number, rewardAmount: number) => d.send(rewardReview().state, 'grantReward', 'rewardCommittee', { fineAmount, rewardAmount, firstValidRealNameTipster: true });
+  const grant = (fineAmount: number, rewardAmount: number) => d.send(fined(fineAmount).state, 'grantReward', 'rewardCommittee', { rewardAmount, firstValidRealNameTipster: true });
   const cases: [fine: number, reward: number][] = [
     [0.01, 3000],
     [10000, 3000],
@@ -279,32 +288,36 @@ describe('reward (2018 rules: 15 % of the fine, at least 3,000, at most 300,000)
     fails(() => grant(100000, 15000.01), 'guard_failed');
     fails(() => grant(10000, 1500), 'invalid_input');
     fails(() => grant(5000000, 750000), 'invalid_input');
-    fails(() => grant(0, 3000), 'invalid_input');
-    fails(() => d.direct(rewardReview().state, { type: 'grantReward', payload: { fineAmount: 100000, rewardAmount: 15000, firstValidRealNameTipster: true }, actor: as('tipOffOfficer') }), 'forbidden');
+    // No fine (a 不予处罚 decision): no reward from a fine.
+    fails(() => grant(0, 3000), 'guard_failed');
+    // The fine is the enforcement case's: without one ended there is none, and a typed one is refused.
+    fails(() => d.send(rewardReview().state, 'grantReward', 'rewardCommittee', { rewardAmount: 15000, firstValidRealNameTipster: true }), 'guard_failed');
+    fails(() => d.send(fined(100000).state, 'grantReward', 'rewardCommittee', { fineAmount: 1000000, rewardAmount: 150000, firstValidRealNameTipster: true }), 'invalid_input');
+    fails(() => d.direct(fined(100000).state, { type: 'grantReward', payload: { rewardAmount: 15000, firstValidRealNameTipster: true }, actor: as('tipOffOfficer') }), 'forbidden');
   });
 
   it('grants a reward without a message when a real-name tipster left no contact (notice served in person)', () => {
     const walkIn = { ...INTAKE, channel: 'visit', tipsterContact: undefined };
-    const review = d.send(replied(() => substantiated(walkIn)).state, 'conclude', 'tipOffOfficer').state;
-    const r = d.send(review, 'grantReward', 'rewardCommittee', { fineAmount: 100000, rewardAmount: 15000, firstValidRealNameTipster: true });
+    const review = d.send(enforced(100000, replied(() => substantiated(walkIn)).state).state, 'conclude', 'tipOffOfficer').state;
+    const r = d.send(review, 'grantReward', 'rewardCommittee', { rewardAmount: 15000, firstValidRealNameTipster: true });
     expect(r.state).toMatchObject({ value: { handling: 'rewardNotified' }, data: { rewardAmount: 15000 } });
     expect(notices(r.effects)).toEqual([]);
   });
 
   it('举报奖励办法 2018: only the first valid real-name tipster is rewarded', () => {
-    const e = fails(() => d.send(rewardReview().state, 'grantReward', 'rewardCommittee', { fineAmount: 100000, rewardAmount: 15000, firstValidRealNameTipster: false }), 'guard_failed');
+    const e = fails(() => d.send(fined(100000).state, 'grantReward', 'rewardCommittee', { rewardAmount: 15000, firstValidRealNameTipster: false }), 'guard_failed');
     expect((e as unknown as { guardMessage: { zh: string } }).guardMessage.zh).toContain('首位有效实名举报人');
   });
 
   it('举报奖励办法 2018: an employee reporting the employer gets 20 % more, still at most 300,000', () => {
-    const r = d.send(rewardReview().state, 'grantReward', 'rewardCommittee', { fineAmount: 100000, rewardAmount: 18000, employeeOfReportedParty: true, firstValidRealNameTipster: true });
+    const r = d.send(fined(100000).state, 'grantReward', 'rewardCommittee', { rewardAmount: 18000, employeeOfReportedParty: true, firstValidRealNameTipster: true });
     expect(r.state.data).toMatchObject({ rewardAmount: 18000, employeeOfReportedParty: true });
-    fails(() => d.send(rewardReview().state, 'grantReward', 'rewardCommittee', { fineAmount: 100000, rewardAmount: 15000, employeeOfReportedParty: true, firstValidRealNameTipster: true }), 'guard_failed');
-    expect(d.send(rewardReview().state, 'grantReward', 'rewardCommittee', { fineAmount: 2000000, rewardAmount: 300000, employeeOfReportedParty: true, firstValidRealNameTipster: true }).state.data.rewardAmount).toBe(300000);
+    fails(() => d.send(fined(100000).state, 'grantReward', 'rewardCommittee', { rewardAmount: 15000, employeeOfReportedParty: true, firstValidRealNameTipster: true }), 'guard_failed');
+    expect(d.send(fined(2000000).state, 'grantReward', 'rewardCommittee', { rewardAmount: 300000, employeeOfReportedParty: true, firstValidRealNameTipster: true }).state.data.rewardAmount).toBe(300000);
   });
 
   it('举报奖励办法 2018: the reward is collected within 60 days of the notice, or forfeited', () => {
-    const notified = d.send(rewardReview().state, 'grantReward', 'rewardCommittee', { fineAmount: 100000, rewardAmount: 15000, firstValidRealNameTipster: true });
+    const notified = d.send(fined(100000).state, 'grantReward', 'rewardCommittee', { rewardAmount: 15000, firstValidRealNameTipster: true });
     // 60 days from 2026-03-02 end on 2026-05-01 (劳动节), rolled over to 2026-05-06.
     expect(due(notified)).toEqual(['handling.rewardNotified#rewardClaim 2026-05-06 running']);
     const claimed = d.send(notified.state, 'claimReward', 'tipOffOfficer');
@@ -313,6 +326,24 @@ describe('reward (2018 rules: 15 % of the fine, at least 3,000, at most 300,000)
     const forfeited = d.fire(notified.state, 'handling.rewardNotified#rewardClaim', 'due', new Date('2026-05-06T16:00:00.000Z'));
     expect(forfeited.state).toMatchObject({ value: 'closed', data: { rewardForfeited: true } });
     fails(() => d.send(notified.state, 'forfeitReward', 'tipOffOfficer'), 'system_only_event');
+  });
+
+  it('举报奖励办法 2018: the fine is the one the linked enforcement case decided, recorded when it ended', () => {
+    const opened = d.send(replied().state, 'openEnforcement', 'tipOffOfficer');
+    // Handed to the reported party's regulator as a case of its own, linked back to the tip-off.
+    expect(opened.effects.filter((e) => e.type === 'spawn-case')).toMatchObject([{ workflowId: 'enforcement', org: 'district-b', data: { source: 'tipOff', linkedCaseId: 'T1', partyName: INTAKE.reportedParty } }]);
+    expect(opened.state.data.enforcementOpenedAt).toBe(NOW.toISOString());
+    // Once per tip-off, and only a substantiated one.
+    fails(() => d.send(opened.state, 'openEnforcement', 'tipOffOfficer'), 'guard_failed');
+    fails(() => d.send(replied(unsubstantiated).state, 'openEnforcement', 'tipOffOfficer'), 'guard_failed');
+    const ended = enforced(60000);
+    expect(ended.state.data).toMatchObject({ fineAmount: 60000, enforcementOutcome: 'closed', penaltyDecisionNo: DECISION_NO });
+    // Fields the spawn does not collect are not recorded, whatever the signal carries.
+    const child = opened.state.children!.find((c) => c.workflowId === 'enforcement')!;
+    const extra = d.direct(opened.state, { type: 'case.childDone', payload: { child: child.caseId, finalState: 'closed', result: { fineAmount: 1000, partyName: 'x' } }, actor: SPAWN });
+    expect(extra.state.children!.find((c) => c.caseId === child.caseId)!.result).toEqual({ fineAmount: 1000 });
+    // The record of enforcementCaseEnded itself, for the coverage check: nothing ended, no fine.
+    expect(d.send(opened.state, 'enforcementCaseEnded', 'system').state.data.fineAmount).toBe(0);
   });
 
   it('denies a reward with a reason', () => {
@@ -338,8 +369,8 @@ describe('confidentiality of the tipster', () => {
     const rep = keep(d.send(s, 'reply', 'tipOffOfficer', { replyText: '已立案' })).state;
     const rev = keep(d.send(rep, 'requestReview', 'tipster', { reviewReason: 'x' })).state;
     const again = keep(d.send(rev, 'upholdFindings', 'inspector', { reviewFindings: '维持' })).state;
-    const rr = keep(d.send(keep(d.send(again, 'reply', 'tipOffOfficer', { replyText: 'y' })).state, 'conclude', 'tipOffOfficer')).state;
-    keep(d.send(keep(d.send(rr, 'grantReward', 'rewardCommittee', { fineAmount: 100000, rewardAmount: 15000, firstValidRealNameTipster: true })).state, 'claimReward', 'tipOffOfficer'));
+    const rr = keep(d.send(keep(enforced(100000, keep(d.send(again, 'reply', 'tipOffOfficer', { replyText: 'y' })).state)).state, 'conclude', 'tipOffOfficer')).state;
+    keep(d.send(keep(d.send(rr, 'grantReward', 'rewardCommittee', { rewardAmount: 15000, firstValidRealNameTipster: true })).state, 'claimReward', 'tipOffOfficer'));
     return runs.flatMap((r) => r.effects);
   };
 
@@ -419,7 +450,7 @@ describe('a concealed accident (举报奖励办法 2018; 493号令 第三十六�
     expect(grant({ concealedDeaths: 10, concealedAccidentGrade: 'major', rewardAmount: 300000 }).state.data.rewardAmount).toBe(300000);
     fails(() => grant({ concealedDeaths: 2, concealedAccidentGrade: 'general', rewardAmount: 3000 }), 'guard_failed');
     // The fine-based formula does not apply to a concealed accident.
-    fails(() => grant({ fineAmount: 100000, rewardAmount: 15000 }), 'guard_failed');
+    fails(() => grant({ rewardAmount: 15000 }), 'guard_failed');
   });
 });
 

@@ -33,6 +33,7 @@ import * as m027 from './027-event-link.js';
 import * as m023 from './023-task-views.js';
 import * as m021 from './021-archives.js';
 import * as m022 from './022-case-copies.js';
+import * as m025 from './025-doc-numbers.js';
 
 /** One named migration. */
 export interface NamedMigration {
@@ -68,6 +69,7 @@ export const MIGRATIONS: readonly NamedMigration[] = [
   { name: '023-task-views', ...m023 },
   { name: '021-archives', ...m021 },
   { name: '022-case-copies', ...m022 },
+  { name: '025-doc-numbers', ...m025 },
 ];
 
 /** Name of knex's bookkeeping table (and, with `_lock`, of its lock table). */
