@@ -38,6 +38,7 @@ import { workflowRoutes } from './routes/workflows.js';
 import { webRouter } from './web/pages.js';
 import { createRenderer } from './web/render.js';
 import { type PeopleStore } from './people-ports.js';
+import type { StatsStore } from './stats/stats-ports.js';
 
 export interface AppOptions {
   engine: Engine;
@@ -69,6 +70,8 @@ export interface AppOptions {
   orgs?: OrgDirectory | undefined;
   /** Where evidence files are kept (default: the `attachments` table of the engine's database). */
   attachments?: AttachmentStore | undefined;
+  /** The statistics' storage (`createKnexStatsStore` on the server's database); without it the statistics answer 503. */
+  stats?: StatsStore | undefined;
 }
 
 /** Accepts a caller's request id only when it is short and plain. */
@@ -92,7 +95,7 @@ export function createApp(options: AppOptions): express.Express {
     createDispatcher({ engine, outbox, directory: createPeopleDirectory(people, orgs), templates, channels: [createInboxChannel(outbox.inbox)], logger: notificationLogger(logger), describeCase: createCaseDescriber(engine, people, orgs) });
   const knex = (engine.store as { knex?: Parameters<typeof createKnexAttachmentStore>[0] }).knex;
   const attachments = options.attachments ?? (knex ? createKnexAttachmentStore(knex) : undefined);
-  const deps: RouteDeps = { engine, people, outbox, orgs, auth, logger, dispatcher, templates, attachments };
+  const deps: RouteDeps = { engine, people, outbox, orgs, auth, logger, dispatcher, templates, attachments, stats: options.stats };
   const unbind = metrics.bindEngine(engine, outbox);
   const { config } = options;
   const sessions = createSessions(people, auth, engine.clock, { idleMs: config.DUBAN_SESSION_IDLE ?? DEFAULT_SESSION_POLICY.idleMs, absoluteMs: config.DUBAN_SESSION_MAX ?? DEFAULT_SESSION_POLICY.absoluteMs });

@@ -13,6 +13,8 @@ import { createOrgDirectory, createOrgResolver, type OrgDirectory } from './acce
 import { createKnexPeopleStore } from './knex-people.js';
 import { type PeopleStore } from './people-ports.js';
 import { builtinFactsProjection } from './stats/facts-store.js';
+import { createKnexStatsStore } from './stats/knex-stats.js';
+import type { StatsStore } from './stats/stats-ports.js';
 
 export interface Runtime {
   config: Config;
@@ -27,6 +29,8 @@ export interface Runtime {
   orgs: OrgDirectory;
   /** The notification templates every registered definition is checked against, and the dispatcher renders. */
   templates: NotificationTemplates;
+  /** The statistics' own storage (facts, quotas, monthly reports), on the store's database. */
+  stats: StatsStore;
   close(): Promise<void>;
 }
 
@@ -65,7 +69,7 @@ export async function openRuntime(config: Config, opts: { registerBuiltins?: boo
     const people = createKnexPeopleStore(store);
     const orgs = createOrgDirectory(people);
     const engine = await createEngine({ store, clock, templates, orgs: createOrgResolver(orgs, people), workflows: opts.registerBuiltins === false ? [] : builtinWorkflows });
-    return { config, store, engine, templates, people, outbox: createKnexOutboxStore(store), orgs, anchors: createKnexAnchorStore(store), close: () => store.close() };
+    return { config, store, engine, templates, people, outbox: createKnexOutboxStore(store), orgs, anchors: createKnexAnchorStore(store), stats: createKnexStatsStore(store), close: () => store.close() };
   } catch (err) {
     await store.close();
     throw err;

@@ -24,7 +24,7 @@
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import path from 'node:path';
-import { createBullmqScheduler, createPollingScheduler, type KnexStore, type Scheduler } from '../engine/index.js';
+import { createBullmqScheduler, createPollingScheduler, type Scheduler } from '../engine/index.js';
 import { createBullmqDelivery, type BullmqDelivery } from '../notifications/index.js';
 import { createAnchorLoop, loadAnchorSetup, type AnchorLoop } from './anchoring.js';
 import { createApp } from './app.js';
@@ -32,7 +32,7 @@ import { createFileAttachmentStore, createKnexAttachmentStore } from './attachme
 import { ConfigError, type Config } from './config.js';
 import { loadDemo } from './demo-cases.js';
 import { createLogger, type Logger } from './logger.js';
-import { warningText, watchQuotas } from './stats/quotas.js';
+import { crossingText, watchQuotas } from './stats/quota-watch.js';
 import type { Runtime } from './main.js';
 import { createMetrics } from './metrics.js';
 import { createNotifier, notificationLogger, redactUrl, type Notifier, type NotifierOptions } from './notifier.js';
@@ -90,8 +90,14 @@ export async function startServer(rt: Runtime, opts: StartServerOptions = {}): P
 
   const metrics = createMetrics();
   const orgs = rt.orgs;
-  // District accident quotas: a threshold crossed by a step committed here is logged once (quota_warnings).
-  const quotas = watchQuotas(engine, rt.store as KnexStore, orgs, (w) => logger.warn({ district: w.district, year: w.year, measure: w.measure, threshold: w.threshold, used: w.used, quota: w.quota }, warningText(w)), (err) => logger.error({ err }, 'quota check failed'));
+  // District accident quotas: a threshold crossed by a step committed here warns the district's leaders once (acknowledged);
+  // a quota exceeded opens an interview case.
+  const quotas = watchQuotas({
+    engine, stats: rt.stats, orgs, outbox: rt.outbox, thresholds: config.DUBAN_QUOTA_THRESHOLDS, ackWithin: config.DUBAN_QUOTA_ACK_WITHIN,
+    onRaised: (w) => logger.warn({ district: w.district, year: w.year, measure: w.measure, threshold: w.threshold, used: w.used, quota: w.quota, crossing: w.crossing }, crossingText(w)),
+    onInterview: (i) => logger.warn({ district: i.district, year: i.year, caseId: i.caseId }, 'quota exceeded: interview opened'),
+    onError: (err) => logger.error({ err }, 'quota check failed'),
+  });
   const hostInUrl = config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST;
   const notifier = createNotifier({ engine, people, outbox: rt.outbox, orgs, templates: rt.templates, config, logger, metrics, fallbackUrl: `http://${hostInUrl}:${config.PORT}`, dispatcher: opts.dispatcher });
   const schedulerLogger = notificationLogger(logger);
@@ -110,7 +116,7 @@ export async function startServer(rt: Runtime, opts: StartServerOptions = {}): P
   let draining = false;
   // Evidence files: under the data dir beside the SQLite file; with PostgreSQL in its `attachments` table (every process reads them).
   const attachments = config.DATABASE_URL ? undefined : createFileAttachmentStore(path.join(path.dirname(path.resolve(config.DUBAN_DB)), 'attachments'));
-  const app = createApp({ engine, people, outbox: rt.outbox, orgs, config, logger, metrics, templates: rt.templates, dispatcher: notifier.dispatcher, draining: () => draining, attachments });
+  const app = createApp({ engine, people, outbox: rt.outbox, orgs, config, logger, metrics, templates: rt.templates, dispatcher: notifier.dispatcher, draining: () => draining, attachments, stats: rt.stats });
   await scheduler.start();
 
   let server: Server;

@@ -8,6 +8,7 @@ import type { Authenticator, OrgDirectory } from '../access.js';
 import type { Logger } from '../logger.js';
 import { type PeopleStore } from '../people-ports.js';
 import type { AttachmentStore } from '../attachments.js';
+import type { StatsStore } from '../stats/stats-ports.js';
 
 export interface RouteDeps {
   engine: Engine;
@@ -23,4 +24,6 @@ export interface RouteDeps {
   templates: NotificationTemplates;
   /** Where evidence files are kept (case exports carry them). */
   attachments?: AttachmentStore | undefined;
+  /** The statistics' storage (facts, quotas, reports); the statistics routes and pages answer 503 without it. */
+  stats?: StatsStore | undefined;
 }

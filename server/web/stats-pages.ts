@@ -6,26 +6,21 @@
  * without JavaScript.
  */
 import express from 'express';
-import type { KnexStore } from '../../engine/index.js';
 import { visibleOrg } from '../access.js';
 import { HttpError } from '../http-errors.js';
+import { statsOf } from '../routes/reports.js';
 import { buildDashboard, figureCases, FIGURES, type Figure } from '../stats/dashboard.js';
 import { page, sendPage, type WebDeps } from './context.js';
 import { zh } from './render.js';
 
-const FIGURE_TITLES: Record<Figure, string> = { openMajor: '重大隐患未销号', overdue: '逾期未办', accidents: '本年事故' };
+const FIGURE_TITLES: Record<Figure, string> = { openMajor: '重大隐患未销号', overdue: '逾期未办', accidents: '本年事故', hazardsFound: '本年排查隐患' };
 
-function sqlStore(deps: WebDeps): KnexStore {
-  const store = deps.engine.store as Partial<KnexStore>;
-  if (store.knex === undefined) throw new HttpError('internal_error', 'statistics need the SQL store');
-  return store as KnexStore;
-}
 
 export function statsPages(deps: WebDeps): express.Router {
   const router = express.Router();
   router.get('/stats', page(deps, async (_req, res, p) => {
     const now = deps.engine.clock.now().toISOString();
-    const d = await buildDashboard(sqlStore(deps), deps.orgs, p.user.orgId, now);
+    const d = await buildDashboard(statsOf(deps), deps.orgs, p.user.orgId, now);
     const link = (figure: Figure, district: string | null) => `/stats/cases?figure=${figure}${district === null ? '&district=' : `&district=${encodeURIComponent(district)}`}`;
     const districts = d.districts.map((r) => ({
       ...r,
@@ -42,7 +37,7 @@ export function statsPages(deps: WebDeps): express.Router {
     const district = typeof req.query.district === 'string' ? (req.query.district === '' ? null : req.query.district) : undefined;
     if (typeof district === 'string') await visibleOrg(p, deps.orgs, district);
     const now = deps.engine.clock.now().toISOString();
-    const facts = await figureCases(sqlStore(deps), deps.orgs, p.user.orgId, figure, district, now);
+    const facts = await figureCases(statsOf(deps), deps.orgs, p.user.orgId, figure, { district }, now);
     const items = await Promise.all(facts.map(async (f) => {
       const wf = await deps.engine.registry.get(f.workflowId).catch(() => undefined);
       return { id: f.caseId, workflowTitle: zh(wf?.definition.title, '其他'), orgName: (await deps.orgs.get(f.org))?.name ?? '', openedAt: f.openedAt };

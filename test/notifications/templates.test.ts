@@ -11,7 +11,7 @@ import { notifyDemo, TEST_TEMPLATE_DIR } from './support.js';
 const TEMPLATE_IDS = [
   'task-assigned', 'due-soon', 'overdue', 'escalated', 'case-closed', 'rejected', 'transferred', 'listing-published',
   'supervision-letter-issued', 'reminder-letter', 'circular', 'interview-notice', 'tipster-reply', 'evidence-rejected', 'gate-complete', 'acknowledged-warning',
-  'deadline-rebaselined', 'delisting-published', 'reply-returned', 'extension-granted', 'extension-denied', 'rework-escalated',
+  'deadline-rebaselined', 'delisting-published', 'reply-returned', 'extension-granted', 'extension-denied', 'rework-escalated', 'quota-warning',
 ];
 const DEADLINE_TEMPLATES = new Set(['due-soon', 'overdue', 'escalated', 'deadline-rebaselined']);
 

@@ -27,6 +27,7 @@ import * as m019 from './019-event-key-index.js';
 import * as m015 from './015-outbox-input.js';
 import * as m016 from './016-attachments.js';
 import * as m020 from './020-case-facts.js';
+import * as m026 from './026-oversight.js';
 
 /** One named migration. */
 export interface NamedMigration {
@@ -56,6 +57,7 @@ export const MIGRATIONS: readonly NamedMigration[] = [
   { name: '015-outbox-input', ...m015 },
   { name: '016-attachments', ...m016 },
   { name: '020-case-facts', ...m020 },
+  { name: '026-oversight', ...m026 },
 ];
 
 /** Name of knex's bookkeeping table (and, with `_lock`, of its lock table). */
