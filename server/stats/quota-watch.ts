@@ -13,7 +13,7 @@
  * interview; a warning or interview whose claim was written but whose
  * sending failed is finished by the next check.
  */
-import type { Actor, Engine } from '../../engine/index.js';
+import { EngineError, type Actor, type Engine } from '../../engine/index.js';
 import type { OutboxStore } from '../../notifications/index.js';
 import type { OrgDirectory } from '../access.js';
 import { DEFAULT_THRESHOLDS, districtOf, MEASURE_LABELS, quotaStatus, reachedThresholds, yearOf } from './quotas.js';
@@ -86,12 +86,19 @@ async function openInterview(opts: QuotaWatchOptions, district: string, name: st
   if (claim.caseId !== null) return undefined;
   const parent = (await opts.orgs.get(district))?.parentId;
   if (!parent) return undefined;
-  const created = await opts.engine.createCase({
-    workflowId: 'interview', org: parent, actor: QUOTA_ACTOR,
-    data: { intervieweeOrg: district, intervieweeName: name, reason: claim.reason, source: 'accidentQuota', linkedCaseId: claim.linkedCaseId },
-    // The claim's own text, so a retry after a crash finds the case the first attempt made.
-    idempotencyKey: `quota-interview:${district}:${year}`,
-  });
+  let created;
+  try {
+    created = await opts.engine.createCase({
+      workflowId: 'interview', org: parent, actor: QUOTA_ACTOR,
+      data: { intervieweeOrg: district, intervieweeName: name, reason: claim.reason, source: 'accidentQuota', linkedCaseId: claim.linkedCaseId },
+      // One key per district and year: a second process checking the same commit opens no second case.
+      idempotencyKey: `quota-interview:${district}:${year}`,
+    });
+  } catch (err) {
+    // The key was used (another process opened the case and records it on the claim).
+    if (err instanceof EngineError && err.code === 'idempotency_conflict') return undefined;
+    throw err;
+  }
   await opts.stats.quotas.setInterviewCase(district, year, created.case.id);
   return created.case.id;
 }
