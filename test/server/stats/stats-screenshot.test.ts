@@ -83,7 +83,7 @@ describe.skipIf(!CHROMIUM)('the 统计 page in chromium', () => {
     try {
       expect(await page.locator('h1').innerText()).toContain('统计');
       // Four charts drawn as SVG, with the zero target and the thresholds as labelled lines.
-      await page.waitForFunction(() => document.querySelectorAll('.chart svg').length === 4);
+      await page.waitForFunction("document.querySelectorAll('.chart svg').length === 4");
       const chartText = await page.locator('.chart').allInnerTexts();
       expect(chartText.join(' ')).toContain('目标：清零');
       expect(chartText.join(' ')).toContain('预警线 80%');
@@ -101,7 +101,7 @@ describe.skipIf(!CHROMIUM)('the 统计 page in chromium', () => {
   it('opens the cases of a bar when it is clicked', async () => {
     const page = await signIn(true, 1280, 900);
     try {
-      await page.waitForFunction(() => document.querySelectorAll('.chart svg').length === 4);
+      await page.waitForFunction("document.querySelectorAll('.chart svg').length === 4");
       // The red bar: 东湖区, 1 accident of a quota of 1 (100%).
       const path = page.locator('.chart[data-chart="quotas"] path[fill="#c33"]').first();
       await path.scrollIntoViewIfNeeded();
