@@ -97,6 +97,7 @@ export function createApp(options: AppOptions): express.Express {
   const attachments = options.attachments ?? (knex ? createKnexAttachmentStore(knex) : undefined);
   const deps: RouteDeps = { engine, people, outbox, orgs, auth, logger, dispatcher, templates, attachments, stats: options.stats };
   const unbind = metrics.bindEngine(engine, outbox);
+  if (options.stats) metrics.bindStats(options.stats, orgs, engine.clock);
   const { config } = options;
   const sessions = createSessions(people, auth, engine.clock, { idleMs: config.DUBAN_SESSION_IDLE ?? DEFAULT_SESSION_POLICY.idleMs, absoluteMs: config.DUBAN_SESSION_MAX ?? DEFAULT_SESSION_POLICY.absoluteMs });
   // Distributed mode: one budget for every server process, counted in Redis.
