@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { belongsAt, createKnexStore, type CaseFacts } from '../engine/index.js';
 import { createKnexPeopleStore } from '../server/index.js';
-import { buildDashboard, buildMonthlyReport, createOrgDirectory } from '../server/index.js';
+import { buildDashboard, buildMonthlyReport, createKnexStatsStore, createOrgDirectory } from '../server/index.js';
 
 const N = Number(process.env.BENCH_STATS_CASES ?? 100_000);
 const dir = mkdtempSync(join(tmpdir(), 'duban-bench-stats-'));
@@ -56,9 +56,10 @@ async function main(): Promise<void> {
     const r = await fn();
     return [r, performance.now() - t0];
   };
+  const stats = createKnexStatsStore(store);
   const [, countMs] = await time(() => store.knex('case_facts').count({ n: '*' }).where('org', 'like', 'd%'));
-  const [report, reportMs] = await time(() => buildMonthlyReport(store, orgs, { month: '2026-11' }));
-  const [dash, dashMs] = await time(() => buildDashboard(store, orgs, 'city', '2026-11-30T00:00:00.000Z'));
+  const [report, reportMs] = await time(() => buildMonthlyReport(stats, (id) => store.listEvents(id), orgs, { month: '2026-11' }));
+  const [dash, dashMs] = await time(() => buildDashboard(stats, orgs, 'city', '2026-11-30T00:00:00.000Z'));
   console.log(`case facts rows: ${N.toLocaleString('en-US')} (SQLite, ${report.hazards.byDistrict.length} districts; ${dash.total.openMajor} open major hazards)`);
   console.log(`bare SQL count over the rows: ${countMs.toFixed(0)} ms`);
   console.log(`monthly report (2026-11):      ${reportMs.toFixed(0)} ms  (${(reportMs / countMs).toFixed(1)}× the count)`);

@@ -49,6 +49,7 @@ import { migrationRoutes } from './routes/migrations.js';
 import { webRouter } from './web/pages.js';
 import { createRenderer } from './web/render.js';
 import { type PeopleStore } from './people-ports.js';
+import type { StatsStore } from './stats/stats-ports.js';
 
 export interface AppOptions {
   engine: Engine;
@@ -82,6 +83,8 @@ export interface AppOptions {
   attachments?: AttachmentStore | undefined;
   /** Archived cases (default: the `archives` tables of the engine's database): listed as archived, read from their archive. */
   archives?: ArchiveReader | undefined;
+  /** The statistics' storage (`createKnexStatsStore` on the server's database); without it the statistics answer 503. */
+  stats?: StatsStore | undefined;
 }
 
 /** Accepts a caller's request id only when it is short and plain. */
@@ -109,9 +112,10 @@ export function createApp(options: AppOptions): express.Express {
     createDispatcher({ engine, outbox, directory: createPeopleDirectory(people, orgs), templates, channels: [createInboxChannel(outbox.inbox)], logger: notificationLogger(logger), describeCase: createCaseDescriber(engine, people, orgs) });
   const attachments = options.attachments ?? (knex ? createKnexAttachmentStore(knex) : undefined);
   const documents = knex ? createKnexDocumentStore(knex) : undefined;
-  const deps: RouteDeps = { engine, people, outbox, orgs, auth, logger, dispatcher, templates, attachments, documents, archives };
+  const deps: RouteDeps = { engine, people, outbox, orgs, auth, logger, dispatcher, templates, attachments, documents, archives, stats: options.stats };
   const unrecord = documents ? recordDocumentsOnCommit({ engine, people, orgs, documents }, (err) => logger.warn({ err }, 'recording an issued document failed (it is recorded when the case is next read)')) : undefined;
   const unbind = metrics.bindEngine(engine, outbox);
+  if (options.stats) metrics.bindStats(options.stats, orgs, engine.clock);
   const { config } = options;
   const sessions = createSessions(people, auth, engine.clock, { idleMs: config.DUBAN_SESSION_IDLE ?? DEFAULT_SESSION_POLICY.idleMs, absoluteMs: config.DUBAN_SESSION_MAX ?? DEFAULT_SESSION_POLICY.absoluteMs });
   // Distributed mode: one budget for every server process, counted in Redis.

@@ -5,7 +5,7 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { InvalidArgumentError, type Command } from 'commander';
-import { OrgNotFoundError, type KnexStore } from '../engine/index.js';
+import { OrgNotFoundError } from '../engine/index.js';
 import type { Runtime } from './main.js';
 import { BUILTIN_FACTS, rebuildFacts } from './stats/facts-store.js';
 import { buildMonthlyReport, monthlyHtml, monthlyWorkbook } from './stats/report.js';
@@ -19,8 +19,8 @@ export function registerStatsCommands(program: Command, withRuntime: WithRuntime
     .command('rebuild')
     .description('recompute every case\'s statistics facts from its event history (same result as the facts kept step by step)')
     .action(async () => {
-      await withRuntime(async ({ store }) => {
-        const n = await rebuildFacts(store as KnexStore, BUILTIN_FACTS);
+      await withRuntime(async ({ stats, engine }) => {
+        const n = await rebuildFacts(stats.facts, (id) => engine.history(id), BUILTIN_FACTS);
         console.log(`case facts rebuilt: ${n} cases`);
       });
     });
@@ -43,9 +43,9 @@ export function registerStatsCommands(program: Command, withRuntime: WithRuntime
     }, 'xlsx')
     .requiredOption('--out <file>', 'where to write it')
     .action(async (opts: { month: string; org?: string; at?: string; format: string; out: string }) => {
-      await withRuntime(async ({ store, orgs }) => {
+      await withRuntime(async ({ stats, engine, orgs }) => {
         if (opts.org !== undefined && !(await orgs.get(opts.org))) throw new OrgNotFoundError(opts.org, 'the report');
-        const r = await buildMonthlyReport(store as KnexStore, orgs, { month: opts.month, org: opts.org, at: opts.at });
+        const r = await buildMonthlyReport(stats, (id) => engine.history(id), orgs, { month: opts.month, org: opts.org, at: opts.at });
         const body = opts.format === 'xlsx' ? await monthlyWorkbook(r) : opts.format === 'html' ? monthlyHtml(r) : `${JSON.stringify(r, null, 2)}\n`;
         await writeFile(opts.out, body);
         console.log(`report written: ${opts.out}`);

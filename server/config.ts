@@ -107,6 +107,22 @@ export const ConfigSchema = z.object({
     .string()
     .optional()
     .refine((v) => v === undefined || v === '' || parseOffset(v) !== undefined, 'must be an offset like 90s, 2h or 30d'),
+  /** Percentages of a district's accident quota that raise an acknowledged warning, e.g. `80,100`. */
+  DUBAN_QUOTA_THRESHOLDS: z
+    .string()
+    .regex(/^\s*\d{1,3}(\s*,\s*\d{1,3})*\s*$/, 'must be percentages like 80,100')
+    .transform((v) => [...new Set(v.split(',').map((x) => Number(x.trim())))].sort((a, b) => a - b))
+    .refine((ts) => ts.every((t) => t >= 1 && t <= 200), 'each percentage must lie between 1 and 200')
+    .default([80, 100]),
+  /** How long a district's leaders have to acknowledge a quota warning before the level above is told (ISO 8601, e.g. PT2H). */
+  DUBAN_QUOTA_ACK_WITHIN: z.string().regex(/^P(?!$)(\d+D)?(T(?=\d)(\d+H)?(\d+M)?)?$/, 'must be an ISO 8601 duration like PT2H or P1D').default('PT2H'),
+  /** Who receives the monthly report on the first working day of each month: user ids and/or e-mail addresses, comma-separated; off when unset. */
+  DUBAN_MONTHLY_REPORT_TO: z
+    .string()
+    .transform((v) => v.split(',').map((x) => x.trim()).filter((x) => x !== ''))
+    .optional(),
+  /** The org whose subtree the scheduled monthly report covers (default the root org). */
+  DUBAN_MONTHLY_REPORT_ORG: z.string().min(1).optional(),
 });
 export type Config = z.infer<typeof ConfigSchema>;
 

@@ -23,3 +23,5 @@ export { createOrgDirectory } from './access.js';
 export { buildMonthlyReport, monthlyWorkbook, monthlyHtml } from './stats/report.js';
 export { buildDashboard } from './stats/dashboard.js';
 export { rebuildFacts, BUILTIN_FACTS } from './stats/facts-store.js';
+export { createKnexStatsStore } from './stats/knex-stats.js';
+export type { StatsStore } from './stats/stats-ports.js';

@@ -15,6 +15,8 @@ import { createKnexPeopleStore } from './knex-people.js';
 import { type PeopleStore } from './people-ports.js';
 import { builtinFactsProjection } from './stats/facts-store.js';
 import { tipOffQueryCodeProjection } from './tipoff-query-codes.js';
+import { createKnexStatsStore } from './stats/knex-stats.js';
+import type { StatsStore } from './stats/stats-ports.js';
 
 export interface Runtime {
   config: Config;
@@ -31,6 +33,8 @@ export interface Runtime {
   orgs: OrgDirectory;
   /** The notification templates every registered definition is checked against, and the dispatcher renders. */
   templates: NotificationTemplates;
+  /** The statistics' own storage (facts, quotas, monthly reports), on the store's database. */
+  stats: StatsStore;
   close(): Promise<void>;
 }
 
@@ -73,7 +77,7 @@ export async function openRuntime(config: Config, opts: { registerBuiltins?: boo
     const archives = createKnexArchiveStore(store);
     // Archived cases read their history from the archive once their runtime rows are pruned.
     const engine = archiveAwareEngine(await createEngine({ store, clock, templates, orgs: createOrgResolver(orgs, people), workflows: opts.registerBuiltins === false ? [] : builtinWorkflows }), { reader: archives.reader, root: config.DUBAN_ARCHIVE_DIR });
-    return { config, store, engine, templates, people, outbox: createKnexOutboxStore(store), orgs, anchors: archiveAwareAnchors(createKnexAnchorStore(store), { reader: archives.reader, root: config.DUBAN_ARCHIVE_DIR }), archives, close: () => store.close() };
+    return { config, store, engine, templates, people, outbox: createKnexOutboxStore(store), orgs, anchors: archiveAwareAnchors(createKnexAnchorStore(store), { reader: archives.reader, root: config.DUBAN_ARCHIVE_DIR }), archives, stats: createKnexStatsStore(store), close: () => store.close() };
   } catch (err) {
     await store.close();
     throw err;

@@ -6,8 +6,13 @@
  * registry per app, so tests can build many apps.
  */
 import client from 'prom-client';
-import { formatStateValue, type Engine, type Scheduler } from '../engine/index.js';
+import { formatStateValue, isOverdueAt, type Clock, type Engine, type Scheduler } from '../engine/index.js';
 import type { OutboxStore } from '../notifications/index.js';
+import type { OrgDirectory } from './access.js';
+import type { StatsStore } from './stats/stats-ports.js';
+
+/** The `district` label of cases above the county level (the city's own offices). */
+export const ABOVE_DISTRICTS = 'city-level';
 
 export interface Metrics {
   readonly registry: client.Registry;
@@ -18,6 +23,11 @@ export interface Metrics {
   bindScheduler(scheduler: Scheduler): void;
   /** Messages this process handed to a channel (one per recipient × channel), by outcome. */
   readonly notificationDeliveries: client.Counter<'channel' | 'outcome'>;
+  /**
+   * Reads the statistics facts at scrape time: open and overdue cases by
+   * district (county-level org id: a bounded label) and workflow.
+   */
+  bindStats(stats: StatsStore, orgs: OrgDirectory, clock: Clock): void;
 }
 
 export function createMetrics(): Metrics {
@@ -34,6 +44,58 @@ export function createMetrics(): Metrics {
   let engineRef: Engine | undefined;
   let outboxRef: Pick<OutboxStore, 'count'> | undefined;
   let schedulerRef: Scheduler | undefined;
+  let statsRef: { stats: StatsStore; orgs: OrgDirectory; clock: Clock } | undefined;
+  /** Open and overdue cases by district and workflow, counted once per scrape for both gauges. */
+  let byDistrict: Promise<Map<string, { district: string; workflow: string; open: number; overdue: number }>> | undefined;
+  const countByDistrict = async () => {
+    const out = new Map<string, { district: string; workflow: string; open: number; overdue: number }>();
+    if (!statsRef) return out;
+    const now = statsRef.clock.now().toISOString();
+    const districtOf = new Map<string, string>();
+    for (const f of await statsRef.stats.facts.list()) {
+      if (f.closedAt !== null) continue;
+      let district = districtOf.get(f.org);
+      if (district === undefined) {
+        district = (await statsRef.orgs.ancestry(f.org)).find((o) => o.level === 'county')?.id ?? ABOVE_DISTRICTS;
+        districtOf.set(f.org, district);
+      }
+      const key = `${district}\u0000${f.workflowId}`;
+      const row = out.get(key) ?? { district, workflow: f.workflowId, open: 0, overdue: 0 };
+      row.open++;
+      if (isOverdueAt(f, now)) row.overdue++;
+      out.set(key, row);
+    }
+    return out;
+  };
+  // Both gauges of one scrape read one count (kept for a second, so a scrape reads the facts once).
+  let countedAtMs = 0;
+  const districtCounts = () => {
+    if (!byDistrict || Date.now() - countedAtMs > 1000) {
+      countedAtMs = Date.now();
+      byDistrict = countByDistrict();
+    }
+    return byDistrict;
+  };
+  new client.Gauge({
+    name: 'duban_open_cases_by_district',
+    help: 'Open cases by district (county-level org id; city-level for offices above the districts) and workflow, from the statistics facts',
+    labelNames: ['district', 'workflow'] as const,
+    registers: [registry],
+    async collect() {
+      this.reset();
+      for (const r of (await districtCounts()).values()) this.set({ district: r.district, workflow: r.workflow }, r.open);
+    },
+  });
+  new client.Gauge({
+    name: 'duban_overdue_cases_by_district',
+    help: 'Open cases with a deadline overdue, by district (county-level org id) and workflow',
+    labelNames: ['district', 'workflow'] as const,
+    registers: [registry],
+    async collect() {
+      this.reset();
+      for (const r of (await districtCounts()).values()) this.set({ district: r.district, workflow: r.workflow }, r.overdue);
+    },
+  });
   new client.Gauge({
     name: 'duban_cases',
     help: 'Cases by workflow, status and state',
@@ -102,6 +164,9 @@ export function createMetrics(): Metrics {
     },
     bindScheduler(scheduler) {
       schedulerRef = scheduler;
+    },
+    bindStats(stats, orgs, clock) {
+      statsRef = { stats, orgs, clock };
     },
   };
 }

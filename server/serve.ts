@@ -24,15 +24,17 @@
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import path from 'node:path';
-import { createBullmqScheduler, createPollingScheduler, type KnexStore, type Scheduler } from '../engine/index.js';
-import { createBullmqDelivery, type BullmqDelivery } from '../notifications/index.js';
+import { randomUUID } from 'node:crypto';
+import { createBullmqScheduler, createPoller, createPollingScheduler, type Poller, type Scheduler } from '../engine/index.js';
+import { createBullmqDelivery, createEmailChannel, type BullmqDelivery } from '../notifications/index.js';
+import { monthlyReportLane } from './stats/monthly-schedule.js';
 import { createAnchorLoop, loadAnchorSetup, type AnchorLoop } from './anchoring.js';
 import { createApp } from './app.js';
 import { createFileAttachmentStore, createKnexAttachmentStore } from './attachments.js';
 import { ConfigError, type Config } from './config.js';
 import { loadDemo } from './demo-cases.js';
 import { createLogger, type Logger } from './logger.js';
-import { warningText, watchQuotas } from './stats/quotas.js';
+import { crossingText, watchQuotas } from './stats/quota-watch.js';
 import type { Runtime } from './main.js';
 import { createMetrics } from './metrics.js';
 import { createNotifier, notificationLogger, redactUrl, type Notifier, type NotifierOptions } from './notifier.js';
@@ -90,8 +92,14 @@ export async function startServer(rt: Runtime, opts: StartServerOptions = {}): P
 
   const metrics = createMetrics();
   const orgs = rt.orgs;
-  // District accident quotas: a threshold crossed by a step committed here is logged once (quota_warnings).
-  const quotas = watchQuotas(engine, rt.store as KnexStore, orgs, (w) => logger.warn({ district: w.district, year: w.year, measure: w.measure, threshold: w.threshold, used: w.used, quota: w.quota }, warningText(w)), (err) => logger.error({ err }, 'quota check failed'));
+  // District accident quotas: a threshold crossed by a step committed here warns the district's leaders once (acknowledged);
+  // a quota exceeded opens an interview case.
+  const quotas = watchQuotas({
+    engine, stats: rt.stats, orgs, outbox: rt.outbox, thresholds: config.DUBAN_QUOTA_THRESHOLDS, ackWithin: config.DUBAN_QUOTA_ACK_WITHIN,
+    onRaised: (w) => logger.warn({ district: w.district, year: w.year, measure: w.measure, threshold: w.threshold, used: w.used, quota: w.quota, crossing: w.crossing }, crossingText(w)),
+    onInterview: (i) => logger.warn({ district: i.district, year: i.year, caseId: i.caseId }, 'quota exceeded: interview opened'),
+    onError: (err) => logger.error({ err }, 'quota check failed'),
+  });
   const hostInUrl = config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST;
   const notifier = createNotifier({ engine, people, outbox: rt.outbox, orgs, templates: rt.templates, config, logger, metrics, fallbackUrl: `http://${hostInUrl}:${config.PORT}`, dispatcher: opts.dispatcher });
   const schedulerLogger = notificationLogger(logger);
@@ -107,10 +115,22 @@ export async function startServer(rt: Runtime, opts: StartServerOptions = {}): P
   }
   metrics.bindScheduler(scheduler);
   const anchorLoop: AnchorLoop | undefined = anchorSetup && mode === 'embedded' ? createAnchorLoop({ anchors: rt.anchors, clock: engine.clock, logger }, anchorSetup) : undefined;
+  // The monthly report on the first working day of each month: a lane of its own poller, claimed in the database (every process may run it).
+  const reportMail = config.SMTP_URL ? createEmailChannel({ url: config.SMTP_URL, from: config.DUBAN_MAIL_FROM }) : undefined;
+  const reportPoller: Poller | undefined = config.DUBAN_MONTHLY_REPORT_TO?.length
+    ? createPoller({
+      name: 'monthly-report', clock: engine.clock, logger: schedulerLogger,
+      lanes: [monthlyReportLane({
+        clock: engine.clock, calendar: () => engine.calendars.get('cn'), stats: rt.stats, orgs, people, history: (id) => engine.history(id), email: reportMail,
+        recipients: config.DUBAN_MONTHLY_REPORT_TO, org: config.DUBAN_MONTHLY_REPORT_ORG, publicUrl: config.DUBAN_PUBLIC_URL ?? `http://${hostInUrl}:${config.PORT}`,
+        owner: `serve:${process.pid}:${randomUUID()}`, logger,
+      })],
+    })
+    : undefined;
   let draining = false;
   // Evidence files: under the data dir beside the SQLite file; with PostgreSQL in its `attachments` table (every process reads them).
   const attachments = config.DATABASE_URL ? undefined : createFileAttachmentStore(path.join(path.dirname(path.resolve(config.DUBAN_DB)), 'attachments'));
-  const app = createApp({ engine, people, outbox: rt.outbox, orgs, config, logger, metrics, templates: rt.templates, dispatcher: notifier.dispatcher, draining: () => draining, attachments });
+  const app = createApp({ engine, people, outbox: rt.outbox, orgs, config, logger, metrics, templates: rt.templates, dispatcher: notifier.dispatcher, draining: () => draining, attachments, stats: rt.stats });
   await scheduler.start();
 
   let server: Server;
@@ -134,6 +154,7 @@ export async function startServer(rt: Runtime, opts: StartServerOptions = {}): P
   // The first pass delivers what waited while nothing ran; it must not hold up start-up (an SMTP server may be slow to answer).
   else void notifier.dispatcher.start();
   anchorLoop?.start();
+  void reportPoller?.start();
 
   print(`Duban listening on ${url}  (web ${url}/login, API ${url}/api/v1, OpenAPI ${url}/api/openapi.json, metrics ${url}/metrics)`);
   if (mode === 'embedded') {
@@ -164,6 +185,8 @@ export async function startServer(rt: Runtime, opts: StartServerOptions = {}): P
       clearTimeout(force);
       // Timers, deliveries and a checkpoint in flight finish before the database closes.
       await anchorLoop?.stop();
+      await reportPoller?.stop();
+      await reportMail?.close?.();
       await scheduler.stop();
       quotas.stop();
       await quotas.idle();

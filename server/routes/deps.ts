@@ -9,6 +9,7 @@ import type { Logger } from '../logger.js';
 import { type PeopleStore } from '../people-ports.js';
 import type { AttachmentStore } from '../attachments.js';
 import type { DocumentStore } from '../documents/store.js';
+import type { StatsStore } from '../stats/stats-ports.js';
 
 export interface RouteDeps {
   engine: Engine;
@@ -28,4 +29,6 @@ export interface RouteDeps {
   documents?: DocumentStore | undefined;
   /** Archived cases (`duban archive`): the case list marks them with their archive. */
   archives?: ArchiveReader | undefined;
+  /** The statistics' storage (facts, quotas, reports); the statistics routes and pages answer 503 without it. */
+  stats?: StatsStore | undefined;
 }

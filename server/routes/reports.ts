@@ -4,12 +4,12 @@
  * (any other org answers `org_not_found`, as one that does not exist).
  */
 import { z } from 'zod';
-import type { KnexStore } from '../../engine/index.js';
 import { visibleOrg } from '../access.js';
 import { HttpError } from '../http-errors.js';
 import { route, type Route } from '../routing.js';
 import { buildMonthlyReport } from '../stats/report.js';
-import { QUOTA_MEASURES, quotaStatus, setQuota } from '../stats/quotas.js';
+import { QUOTA_MEASURES, quotaStatus } from '../stats/quotas.js';
+import type { StatsStore } from '../stats/stats-ports.js';
 import type { RouteDeps } from './deps.js';
 
 const Figures = z.object({ count: z.number().int(), deaths: z.number(), injuries: z.number(), directLossCny: z.number().describe('yuan') });
@@ -36,14 +36,14 @@ const QuotaRowSchema = z.object({
 });
 const YearSchema = z.coerce.number().int().min(2000).max(2100);
 
-/** The SQL store the statistics read (every store `openRuntime` makes is one). */
-function sqlStore(engine: RouteDeps['engine']): KnexStore {
-  const store = engine.store as Partial<KnexStore>;
-  if (store.knex === undefined) throw new HttpError('internal_error', 'statistics need the SQL store');
-  return store as KnexStore;
+/** The statistics' storage the composition root gave the app (`not_ready` without one). */
+export function statsOf(deps: Pick<RouteDeps, 'stats'>): StatsStore {
+  if (!deps.stats) throw new HttpError('not_ready', 'statistics are not configured on this server');
+  return deps.stats;
 }
 
-export function reportRoutes({ engine, orgs }: RouteDeps): Route[] {
+export function reportRoutes(deps: RouteDeps): Route[] {
+  const { engine, orgs } = deps;
   return [
     route(
       {
@@ -56,7 +56,7 @@ export function reportRoutes({ engine, orgs }: RouteDeps): Route[] {
       async ({ query, principal }) => {
         const p = principal!;
         const org = (await visibleOrg(p, orgs, query.org ?? p.user.orgId)).id;
-        return { items: await quotaStatus(sqlStore(engine), orgs, { year: query.year, scope: org }) };
+        return { items: await quotaStatus(statsOf(deps), orgs, { year: query.year, scope: org }) };
       },
     ),
     route(
@@ -74,13 +74,13 @@ export function reportRoutes({ engine, orgs }: RouteDeps): Route[] {
         const p = principal!;
         const district = await visibleOrg(p, orgs, body.district);
         if (district.level !== 'county') throw new HttpError('invalid_input', `${district.name}不是区县，控制指标按区县下达`);
-        const store = sqlStore(engine);
+        const stats = statsOf(deps);
         const at = engine.clock.now().toISOString();
         for (const measure of QUOTA_MEASURES) {
           const quota = body[measure];
-          if (quota !== undefined) await setQuota(store, { district: district.id, year: body.year, measure, quota, setBy: p.user.id, at });
+          if (quota !== undefined) await stats.quotas.set({ district: district.id, year: body.year, measure, quota, setBy: p.user.id, at });
         }
-        const [row] = await quotaStatus(store, orgs, { year: body.year, scope: district.id });
+        const [row] = await quotaStatus(stats, orgs, { year: body.year, scope: district.id });
         return row!;
       },
     ),
@@ -99,7 +99,7 @@ export function reportRoutes({ engine, orgs }: RouteDeps): Route[] {
       async ({ query, principal }) => {
         const p = principal!;
         const org = (await visibleOrg(p, orgs, query.org ?? p.user.orgId)).id;
-        return buildMonthlyReport(sqlStore(engine), orgs, { month: query.month, org, at: query.at === undefined ? undefined : new Date(query.at).toISOString() });
+        return buildMonthlyReport(statsOf(deps), (id) => engine.history(id), orgs, { month: query.month, org, at: query.at === undefined ? undefined : new Date(query.at).toISOString() });
       },
     ),
   ];

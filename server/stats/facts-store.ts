@@ -5,7 +5,8 @@
  * events up to it).
  */
 import { builtinWorkflows } from '../../workflows/index.js';
-import { belongsAt, factsOf, foldFacts, type CaseFacts, type CommitProjection, type FactsDefinition, type KnexStore, type WorkflowDefinitionInput } from '../../engine/index.js';
+import { belongsAt, factsOf, foldFacts, type CaseFacts, type CommitProjection, type EventRecord, type FactsDefinition, type WorkflowDefinitionInput } from '../../engine/index.js';
+import type { FactsReader } from './stats-ports.js';
 
 /** Fold inputs for each workflow id, from definitions (final states tagged `terminated`). */
 export function factsDefinitions(definitions: readonly WorkflowDefinitionInput[]): Map<string, FactsDefinition> {
@@ -46,44 +47,29 @@ export function createFactsProjection(defs: Map<string, FactsDefinition>): Commi
   };
 }
 
-/** Every facts row, ordered by case id. */
-export async function readFactsTable(store: KnexStore): Promise<CaseFacts[]> {
-  const rows = await store.knex('case_facts').select('facts').orderBy('case_id');
-  return rows.map((r: { facts: string }) => JSON.parse(r.facts) as CaseFacts);
-}
-
-/** The ids of every case, in id order. */
-async function caseIds(store: KnexStore, createdBy?: string): Promise<{ id: string; workflowId: string }[]> {
-  const q = store.knex('cases').select('id', 'workflow_id').orderBy('id');
-  if (createdBy !== undefined) q.where('created_at', '<=', createdBy);
-  return (await q).map((r: { id: string; workflow_id: string }) => ({ id: r.id, workflowId: r.workflow_id }));
-}
+/** Reads a case's events in seq order (the engine's `history`). */
+export type HistoryReader = (caseId: string) => Promise<EventRecord[]>;
 
 /** The facts of every case recomputed from its events; with `at`, from the events up to that instant. */
-export async function computeFacts(store: KnexStore, defs: Map<string, FactsDefinition>, at?: string): Promise<CaseFacts[]> {
+export async function computeFacts(facts: FactsReader, history: HistoryReader, defs: Map<string, FactsDefinition>, at?: string): Promise<CaseFacts[]> {
   const out: CaseFacts[] = [];
-  for (const c of await caseIds(store, at)) {
-    const f = factsOf(defOf(defs, c.workflowId), await store.listEvents(c.id), at);
+  for (const c of await facts.cases(at)) {
+    const f = factsOf(defOf(defs, c.workflowId), await history(c.id), at);
     if (f) out.push(f);
   }
   return out;
 }
 
 /** Replaces the whole table with the facts recomputed from the history. Returns how many rows it wrote. */
-export async function rebuildFacts(store: KnexStore, defs: Map<string, FactsDefinition>): Promise<number> {
-  const facts = await computeFacts(store, defs);
-  await store.knex.transaction(async (trx) => {
-    await trx('case_facts').delete();
-    for (let i = 0; i < facts.length; i += 200) {
-      await trx('case_facts').insert(facts.slice(i, i + 200).map((f) => ({ case_id: f.caseId, workflow_id: f.workflowId, org: f.org, seq: f.seq, opened_at: f.openedAt, closed_at: f.closedAt, belongs_at: belongsAt(f), facts: JSON.stringify(f) })));
-    }
-  });
-  return facts.length;
+export async function rebuildFacts(facts: FactsReader, history: HistoryReader, defs: Map<string, FactsDefinition>): Promise<number> {
+  const all = await computeFacts(facts, history, defs);
+  await facts.replaceAll(all);
+  return all.length;
 }
 
 /** The facts now (the table) or as of `at` (recomputed from the history up to it). */
-export async function factsAsOf(store: KnexStore, defs: Map<string, FactsDefinition>, at?: string): Promise<CaseFacts[]> {
-  return at === undefined ? readFactsTable(store) : computeFacts(store, defs, at);
+export async function factsAsOf(facts: FactsReader, history: HistoryReader, defs: Map<string, FactsDefinition>, at?: string): Promise<CaseFacts[]> {
+  return at === undefined ? facts.list() : computeFacts(facts, history, defs, at);
 }
 
 /** The projection over the built-in workflows: one function, so adding it twice to a store adds it once. */

@@ -4,18 +4,18 @@
  * label a reader sees is Chinese; no ids or codes.
  */
 import ExcelJS from 'exceljs';
-import type { KnexStore } from '../../engine/index.js';
 import type { OrgDirectory } from '../access.js';
-import { BUILTIN_FACTS, factsAsOf } from './facts-store.js';
+import { BUILTIN_FACTS, factsAsOf, type HistoryReader } from './facts-store.js';
+import type { StatsStore } from './stats-ports.js';
 import { districtName, monthlyReport, type AccidentRow, type HazardRow, type MonthlyReport } from './monthly.js';
 
-/** The report of `month` over the subtree of `org` (the root when omitted), from the facts now or as of `at`. */
-export async function buildMonthlyReport(store: KnexStore, orgs: OrgDirectory, opts: { month: string; org?: string | undefined; at?: string | undefined }): Promise<MonthlyReport> {
+/** The report of `month` over the subtree of `org` (the root when omitted), from the facts now or as of `at` (recomputed from `history`). */
+export async function buildMonthlyReport(stats: StatsStore, history: HistoryReader, orgs: OrgDirectory, opts: { month: string; org?: string | undefined; at?: string | undefined }): Promise<MonthlyReport> {
   const all = await orgs.list();
   const root = opts.org ?? all.find((o) => o.parentId === null)?.id;
   const scopeRecord = root === undefined ? undefined : await orgs.get(root);
   const subtree = root === undefined ? new Set<string>() : await orgs.subtree(root);
-  const facts = (await factsAsOf(store, BUILTIN_FACTS, opts.at)).filter((f) => subtree.has(f.org));
+  const facts = (await factsAsOf(stats.facts, history, BUILTIN_FACTS, opts.at)).filter((f) => subtree.has(f.org));
   const names = new Map<string, string>();
   for (const id of subtree) names.set(id, districtName(await orgs.ancestry(id)));
   const districts = [...new Set(all.filter((o) => o.level === 'county' && subtree.has(o.id)).map((o) => o.name))];

@@ -7,7 +7,8 @@ import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEngine, createKnexStore, createManualClock } from '../../engine/index.js';
 import { createKnexPeopleStore } from '../../server/index.js';
-import { createFactsProjection, factsDefinitions, readFactsTable } from '../../server/stats/facts-store.js';
+import { createFactsProjection, factsDefinitions } from '../../server/stats/facts-store.js';
+import { createKnexStatsStore } from '../../server/stats/knex-stats.js';
 import { miniHazard, statsClerk } from '../support/stats-workflows.js';
 
 const run = promisify(execFile);
@@ -38,7 +39,7 @@ beforeAll(async () => {
   await people.addOrg({ id: 'east', name: '东城区', parentId: 'city', level: 'county', createdAt: '2025-01-01T00:00:00.000Z' });
   const engine = await createEngine({ store, clock: createManualClock('2026-11-02T02:00:00.000Z'), workflows: [hazard99] });
   await engine.createCase({ workflowId: 'hazard', org: 'east', actor: { ...statsClerk, org: 'east' }, data: { grade: 'major', sector: '危险化学品' } });
-  before = await readFactsTable(store);
+  before = await createKnexStatsStore(store).facts.list();
   await store.close();
 }, 60_000);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -50,7 +51,7 @@ describe('duban stats and report', { timeout: 120_000 }, () => {
     expect(r.code).toBe(0);
     const store = createKnexStore({ sqliteFile: db });
     try {
-      expect(await readFactsTable(store)).toEqual(before);
+      expect(await createKnexStatsStore(store).facts.list()).toEqual(before);
     } finally {
       await store.close();
     }

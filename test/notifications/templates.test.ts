@@ -13,6 +13,8 @@ const TEMPLATE_IDS = [
   'supervision-letter-issued', 'reminder-letter', 'circular', 'interview-notice', 'tipster-reply', 'evidence-rejected', 'gate-complete', 'acknowledged-warning',
   'deadline-rebaselined', 'delisting-published', 'reply-returned', 'extension-granted', 'extension-denied', 'rework-escalated',
 ];
+/** Templates the server sends itself (not named by workflows), with data of their own. */
+const SYSTEM_TEMPLATE_IDS = ['quota-warning'];
 const DEADLINE_TEMPLATES = new Set(['due-soon', 'overdue', 'escalated', 'deadline-rebaselined']);
 
 const context = (over: Partial<TemplateContext> = {}): TemplateContext => ({
@@ -34,7 +36,7 @@ describe('template catalog', () => {
   });
 
   it('provides every template in zh-CN and en, each with a subject, an HTML and a plain-text body', () => {
-    expect(templates.ids()).toEqual([...TEMPLATE_IDS].sort());
+    expect(templates.ids()).toEqual([...TEMPLATE_IDS, ...SYSTEM_TEMPLATE_IDS].sort());
     for (const id of TEMPLATE_IDS) {
       expect(templates.locales(id)).toEqual(['zh-CN', 'en']);
       for (const locale of ['zh-CN', 'en']) {
@@ -46,6 +48,15 @@ describe('template catalog', () => {
         expect(m.text).toContain('https://duban.test/cases/HZ-2026-001');
       }
     }
+  });
+
+  it('renders the quota warning with the figures of its crossing', () => {
+    const data = { districtName: '东湖区', year: 2026, measureLabel: '事故起数', used: 4, quota: 5, threshold: 80 };
+    const m = templates.render('quota-warning', 'zh-CN', context({ data, notification: { id: 'quota/donghu/2026/accidents/80/1', kind: 'acknowledgedWarning', ackUrl: 'https://duban.test/notifications/x/ack', ackDueAt: '2026-03-05T04:00:00.000Z' } }));
+    expect(m.subject).toBe('【控制指标预警·请立即确认】东湖区2026年事故起数已达控制指标80%');
+    expect(m.text).toContain('控制指标为 5，目前已计入 4，达到控制指标的 80%');
+    expect(m.text).toContain('请于 2026年3月5日 12:00 前确认');
+    expect(templates.render('quota-warning', 'en', context({ data })).subject).toBe('[Quota warning: acknowledge now] 东湖区 2026: 80% of the accident quota');
   });
 
   it('keeps generic templates to variables every workflow provides: never data.*, deadline.* only for deadline notices', () => {

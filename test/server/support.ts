@@ -24,6 +24,7 @@ import { builtinFactsProjection } from '../../server/stats/facts-store.js';
 import { tipOffQueryCodeProjection } from '../../server/tipoff-query-codes.js';
 import type express from 'express';
 import { createKnexPeopleStore } from '../../server/knex-people.js';
+import { createKnexStatsStore } from '../../server/stats/knex-stats.js';
 import { type PeopleStore } from '../../server/people-ports.js';
 
 /** A workflow with a working-day deadline on its one human step. */
@@ -147,7 +148,7 @@ export async function testServer(backend: 'sqlite' | 'postgres' = 'sqlite', opts
   });
   const app = createApp({
     engine, people, outbox, orgs, config: { DUBAN_BODY_LIMIT: '1mb', DUBAN_WRITE_RATE_LIMIT: null, DUBAN_PUBLIC_URL: 'https://duban.test', ...opts.config }, logger, metrics, templates, dispatcher: notifier.dispatcher, validateResponses: true,
-    rateLimitPrefix: opts.rateLimitPrefix,
+    rateLimitPrefix: opts.rateLimitPrefix, stats: createKnexStatsStore(fresh.store),
   });
   return {
     app, engine, notifier, templates, people, outbox, clock, fresh, tokens, logs, logger,

@@ -34,6 +34,7 @@ import * as m023 from './023-task-views.js';
 import * as m021 from './021-archives.js';
 import * as m022 from './022-case-copies.js';
 import * as m025 from './025-doc-numbers.js';
+import * as m026 from './026-oversight.js';
 
 /** One named migration. */
 export interface NamedMigration {
@@ -70,6 +71,7 @@ export const MIGRATIONS: readonly NamedMigration[] = [
   { name: '021-archives', ...m021 },
   { name: '022-case-copies', ...m022 },
   { name: '025-doc-numbers', ...m025 },
+  { name: '026-oversight', ...m026 },
 ];
 
 /** Name of knex's bookkeeping table (and, with `_lock`, of its lock table). */

@@ -2,7 +2,8 @@ import { describe, expect, it, onTestFinished } from 'vitest';
 import { createEngine, createManualClock, belongsAt, countsAsAccident, factsOf, isOpenMajorHazardAt, isOverdueAt, isRectified, rectifiedOnTime, type CaseFacts, type EventRecord } from '../../../engine/index.js';
 import { freshPostgresStore, freshSqliteStore } from '../../support/stores.js';
 import { statsClerk as clerk, statsWorkflows } from '../../support/stats-workflows.js';
-import { computeFacts, createFactsProjection, factsDefinitions, readFactsTable, rebuildFacts } from '../../../server/stats/facts-store.js';
+import { computeFacts, createFactsProjection, factsDefinitions, rebuildFacts } from '../../../server/stats/facts-store.js';
+import { createKnexStatsStore } from '../../../server/stats/knex-stats.js';
 import { builtinWorkflows } from '../../../workflows/index.js';
 
 const defs = factsDefinitions(statsWorkflows);
@@ -16,14 +17,15 @@ async function setup(backend: 'sqlite' | 'postgres') {
   const fireDue = async () => {
     for (const t of await fresh.store.timers.listDue(clock.now().toISOString(), 100)) await engine.fireTimer(t);
   };
-  return { store: fresh.store, engine, clock, fireDue };
+  return { store: fresh.store, stats: createKnexStatsStore(fresh.store), engine, clock, fireDue };
 }
 
 const day = 86_400_000;
 
 describe.each(['sqlite', 'postgres'] as const)('case facts (%s)', (backend) => {
   it('are kept in each step and rebuilt identically from the history; at= ignores later events', async () => {
-    const { store, engine, clock, fireDue } = await setup(backend);
+    const { stats, engine, clock, fireDue } = await setup(backend);
+    const history = (id: string) => engine.history(id);
     // A major hazard, overdue after ten days, escalated a day later, then written off.
     const h1 = (await engine.createCase({ workflowId: 'hazard', org: 'district-a', actor: clerk, data: { grade: 'major', sector: '危险化学品', source: 'inspection' } })).case.id;
     // A general hazard written off on the second day.
@@ -40,7 +42,7 @@ describe.each(['sqlite', 'postgres'] as const)('case facts (%s)', (backend) => {
     await engine.send(h1, { type: 'writeOff' }, clerk);
     await engine.send(a1, { type: 'dismiss' }, clerk);
 
-    const live = await readFactsTable(store);
+    const live = await stats.facts.list();
     expect(live).toHaveLength(3);
     const f1 = live.find((f) => f.caseId === h1)!;
     expect(f1).toMatchObject({ workflowId: 'hazard', grade: 'major', industry: '危险化学品', source: 'inspection', terminated: false, deadlinesMet: 0, deadlinesMissed: 1 });
@@ -50,18 +52,18 @@ describe.each(['sqlite', 'postgres'] as const)('case facts (%s)', (backend) => {
     expect(live.find((f) => f.caseId === a1)).toMatchObject({ grade: 'serious', deaths: 3, injuries: 2, directLossCny: 1_200_000, listed: true, terminated: true });
 
     // Rebuilt from the history: the same rows.
-    expect(await rebuildFacts(store, defs)).toBe(3);
-    expect(await readFactsTable(store)).toEqual(live);
+    expect(await rebuildFacts(stats.facts, history, defs)).toBe(3);
+    expect(await stats.facts.list()).toEqual(live);
 
     // As of before the overdue firing: h1 open and not overdue, a1 confirmed and not dismissed.
-    const past = await computeFacts(store, defs, beforeOverdue);
+    const past = await computeFacts(stats.facts, history, defs, beforeOverdue);
     const p1 = past.find((f) => f.caseId === h1)!;
     expect(p1).toMatchObject({ closedAt: null, firstOverdueAt: null, escalations: 0 });
     expect(isOpenMajorHazardAt(p1, beforeOverdue)).toBe(true);
     expect(countsAsAccident(past.find((f) => f.caseId === a1)!)).toBe(true);
     expect(countsAsAccident(live.find((f) => f.caseId === a1)!)).toBe(false);
     // Before anything existed: nothing.
-    expect(await computeFacts(store, defs, '2026-11-01T00:00:00.000Z')).toEqual([]);
+    expect(await computeFacts(stats.facts, history, defs, '2026-11-01T00:00:00.000Z')).toEqual([]);
   });
 });
 

@@ -5,6 +5,7 @@ import { createKnexPeopleStore } from '../../../server/index.js';
 import { createOrgDirectory } from '../../../server/access.js';
 import { createFactsProjection, factsDefinitions } from '../../../server/stats/facts-store.js';
 import { buildMonthlyReport, monthlyHtml, monthlyWorkbook } from '../../../server/stats/report.js';
+import { createKnexStatsStore } from '../../../server/stats/knex-stats.js';
 import { reportPeriods } from '../../../server/stats/monthly.js';
 import { freshSqliteStore } from '../../support/stores.js';
 import { statsWorkflows } from '../../support/stats-workflows.js';
@@ -96,7 +97,7 @@ async function seed() {
   to('2026-12-03T02:00:00.000Z');
   await send(h3, 'writeOff', 'west');
   await send(a2, 'close', 'east-t1');
-  return { store, orgs };
+  return { stats: createKnexStatsStore(store), history: (id: string) => engine.history(id), orgs };
 }
 
 const fig = (count: number, deaths: number, injuries: number, directLossCny: number) => ({ count, deaths, injuries, directLossCny });
@@ -110,8 +111,8 @@ describe('the monthly report', () => {
   });
 
   it('matches the hand counts of a seeded month, and reads back as a workbook', async () => {
-    const { store, orgs } = await seed();
-    const r = await buildMonthlyReport(store, orgs, { month: '2026-11' });
+    const { stats, history, orgs } = await seed();
+    const r = await buildMonthlyReport(stats, history, orgs, { month: '2026-11' });
     expect(r.scope).toBe('示范市');
     expect(r.accidents.total).toEqual({ label: '合计', month: fig(1, 3, 4, 2_000_000), lastYearMonth: fig(1, 1, 0, 100_000), ytd: fig(3, 6, 5, 2_500_000), lastYearYtd: fig(1, 1, 0, 100_000) });
     expect(r.accidents.byGrade.map((g) => [g.label, g.month.count, g.ytd.count])).toEqual([['一般事故', 0, 2], ['较大事故', 1, 1], ['重大事故', 0, 0], ['特别重大事故', 0, 0]]);
@@ -126,13 +127,13 @@ describe('the monthly report', () => {
     expect(r.tipOffs).toEqual({ received: 2, handled: 2 });
 
     // One district's subtree.
-    const east = await buildMonthlyReport(store, orgs, { month: '2026-11', org: 'east' });
+    const east = await buildMonthlyReport(stats, history, orgs, { month: '2026-11', org: 'east' });
     expect(east.scope).toBe('东城区');
     expect(east.hazards.total).toMatchObject({ found: 3, openMajor: 1 });
     expect(east.accidents.total.ytd.count).toBe(1);
 
     // As of 15 November (from the history): h1 was still open and not yet overdue.
-    const mid = await buildMonthlyReport(store, orgs, { month: '2026-11', at: '2026-11-15T12:00:00.000Z' });
+    const mid = await buildMonthlyReport(stats, history, orgs, { month: '2026-11', at: '2026-11-15T12:00:00.000Z' });
     expect(mid.hazards.total).toMatchObject({ found: 3, rectified: 1, openMajor: 2, overdue: 0 });
 
     const wb = new ExcelJS.Workbook();

@@ -3,7 +3,10 @@ import { createEngine, createManualClock, type Actor } from '../../../engine/ind
 import { createKnexPeopleStore } from '../../../server/index.js';
 import { createOrgDirectory } from '../../../server/access.js';
 import { createFactsProjection, factsDefinitions } from '../../../server/stats/facts-store.js';
-import { quotaStatus, reachedThresholds, setQuota, warningText, watchQuotas, type QuotaWarning } from '../../../server/stats/quotas.js';
+import { quotaStatus, reachedThresholds } from '../../../server/stats/quotas.js';
+import { crossingText, watchQuotas } from '../../../server/stats/quota-watch.js';
+import { createKnexStatsStore } from '../../../server/stats/knex-stats.js';
+import type { QuotaCrossing } from '../../../server/stats/stats-ports.js';
 import { freshPostgresStore, freshSqliteStore } from '../../support/stores.js';
 import { statsWorkflows } from '../../support/stats-workflows.js';
 
@@ -34,11 +37,13 @@ describe.each(['sqlite', 'postgres'] as const)('district quotas (%s)', (backend)
     await people.addOrg({ id: 'west', name: '西城区', parentId: 'city', level: 'county', createdAt: at });
     const orgs = createOrgDirectory(people);
     const engine = await createEngine({ store, clock, workflows: statsWorkflows });
-    const warnings: QuotaWarning[] = [];
-    const watch = watchQuotas(engine, store, orgs, (w) => warnings.push(w), (e) => { throw e; });
+    const stats = createKnexStatsStore(store);
+    const warnings: (QuotaCrossing & { name: string })[] = [];
+    const errors: unknown[] = [];
+    const watch = watchQuotas({ engine, stats, orgs, onRaised: (w) => warnings.push(w), onError: (e) => errors.push(e) });
     onTestFinished(watch.stop);
-    await setQuota(store, { district: 'east', year: 2026, measure: 'accidents', quota: 5, setBy: 'admin', at });
-    await setQuota(store, { district: 'east', year: 2026, measure: 'deaths', quota: 10, setBy: 'admin', at });
+    await stats.quotas.set({ district: 'east', year: 2026, measure: 'accidents', quota: 5, setBy: 'admin', at });
+    await stats.quotas.set({ district: 'east', year: 2026, measure: 'deaths', quota: 10, setBy: 'admin', at });
     const warned = () => warnings.map((w) => `${w.measure}:${w.threshold}`);
     const accident = async (deaths: number, org = 'east-t1') => {
       const id = (await engine.createCase({ workflowId: 'accident', org, actor: clerk(org), data: { occurredAt: clock.now().toISOString(), deaths, seriousInjuries: 0, directLossCny: 0 } })).case.id;
@@ -65,19 +70,25 @@ describe.each(['sqlite', 'postgres'] as const)('district quotas (%s)', (backend)
     expect(warned()).toEqual(['deaths:80', 'accidents:80']);
     const a5 = await accident(0); // 5 of 5
     expect(warned()).toEqual(['deaths:80', 'accidents:80', 'accidents:100']);
-    expect(warningText(warnings[2]!)).toBe('东城区2026年事故起数控制指标已使用5/5，达到100%');
+    expect(crossingText(warnings[2]!)).toBe('东城区2026年事故起数控制指标已使用5/5，达到100%');
 
-    // Dismissed, and the casualties of the first revised: the quota is given back; the warnings stay raised once.
+    // Dismissed, and the casualties of the first revised: the quota is given back, and so are the thresholds it falls under.
     await engine.send(a5, { type: 'dismiss' }, clerk('east-t1'));
     await engine.send(a1, { type: 'updateCasualties', payload: { deaths: 5, grade: 'serious' } }, clerk('east-t1'));
     await watch.idle();
-    const [east, west] = await quotaStatus(store, orgs, { year: 2026, scope: 'city' });
-    expect(east).toMatchObject({ name: '东城区', measures: [{ label: '事故起数', quota: 5, used: 4, warned: [80, 100] }, { label: '死亡人数', quota: 10, used: 5, warned: [80] }] });
+    const [east, west] = await quotaStatus(stats, orgs, { year: 2026, scope: 'city' });
+    expect(east).toMatchObject({ name: '东城区', measures: [{ label: '事故起数', quota: 5, used: 4, warned: [80] }, { label: '死亡人数', quota: 10, used: 5, warned: [] }] });
     expect(west).toMatchObject({ name: '西城区', measures: [{ quota: null, used: 1, warned: [] }, { quota: null, used: 0 }] });
-    // Crossing 80% again after giving back does not warn again.
+    // 80% is still reached (4 of 5): no new warning. Reaching 100% again is a second crossing and warns again.
     await accident(0);
-    expect(warned()).toEqual(['deaths:80', 'accidents:80', 'accidents:100']);
+    expect(warned()).toEqual(['deaths:80', 'accidents:80', 'accidents:100', 'accidents:100']);
+    expect(warnings.map((w) => w.crossing)).toEqual([1, 1, 1, 2]);
+    const crossings = await stats.quotas.crossings({ year: 2026, district: 'east' });
+    expect(crossings.map((c) => [c.measure, c.threshold, c.crossing, c.givenBackAt === null])).toEqual([
+      ['accidents', 80, 1, true], ['accidents', 100, 1, false], ['accidents', 100, 2, true], ['deaths', 80, 1, false],
+    ]);
     // A district's own view.
-    expect((await quotaStatus(store, orgs, { year: 2026, scope: 'east-t1' })).map((r) => r.name)).toEqual(['东城区']);
+    expect((await quotaStatus(stats, orgs, { year: 2026, scope: 'east-t1' })).map((r) => r.name)).toEqual(['东城区']);
+    expect(errors).toEqual([]);
   });
 });
