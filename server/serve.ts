@@ -99,7 +99,8 @@ export async function startServer(rt: Runtime, opts: StartServerOptions = {}): P
   let delivery: BullmqDelivery | undefined;
   if (config.REDIS_URL) {
     const q = opts.queues ?? {};
-    const prefix = q.prefix !== undefined ? { prefix: q.prefix } : {};
+    const queuePrefix = q.prefix ?? config.DUBAN_QUEUE_PREFIX;
+    const prefix = queuePrefix !== undefined ? { prefix: queuePrefix } : {};
     scheduler = createBullmqScheduler({ engine, connection: config.REDIS_URL, work: false, logger: schedulerLogger, ...prefix, ...(q.timers ? { queueName: q.timers } : {}) });
     delivery = createBullmqDelivery({ dispatcher: notifier.dispatcher, connection: config.REDIS_URL, work: false, logger: schedulerLogger, ...prefix, ...(q.notifications ? { queueName: q.notifications } : {}) });
   } else {
