@@ -101,6 +101,11 @@ export const ConfigSchema = z.object({
   DUBAN_SWEEP_INTERVAL: positiveDuration('10s').optional(),
   /** How long past due a timer or notification must be before that sweep takes it instead of its job (default 60s). */
   DUBAN_SWEEP_GRACE: positiveDuration('60s').optional(),
+  /**
+   * How long a claim on a timer or a notification holds before another process may take it over (a crashed worker's
+   * claims run out after this). Longer than the slowest firing or SMTP delivery; default 30s for timers, 5m for notifications.
+   */
+  DUBAN_CLAIM_LEASE: positiveDuration('30s').optional(),
   DUBAN_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Runs the engine clock ahead (or behind) of the machine's, e.g. `30d`, for demos. */
   DUBAN_CLOCK_OFFSET: z

@@ -93,7 +93,8 @@ export async function startServer(rt: Runtime, opts: StartServerOptions = {}): P
   // District accident quotas: a threshold crossed by a step committed here is logged once (quota_warnings).
   const quotas = watchQuotas(engine, rt.store as KnexStore, orgs, (w) => logger.warn({ district: w.district, year: w.year, measure: w.measure, threshold: w.threshold, used: w.used, quota: w.quota }, warningText(w)), (err) => logger.error({ err }, 'quota check failed'));
   const hostInUrl = config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST;
-  const notifier = createNotifier({ engine, people, outbox: rt.outbox, orgs, templates: rt.templates, config, logger, metrics, fallbackUrl: `http://${hostInUrl}:${config.PORT}`, dispatcher: opts.dispatcher });
+  const lease = config.DUBAN_CLAIM_LEASE;
+  const notifier = createNotifier({ engine, people, outbox: rt.outbox, orgs, templates: rt.templates, config, logger, metrics, fallbackUrl: `http://${hostInUrl}:${config.PORT}`, dispatcher: lease !== undefined ? { claimTtlMs: lease, ...opts.dispatcher } : opts.dispatcher });
   const schedulerLogger = notificationLogger(logger);
   let scheduler: Scheduler;
   let delivery: BullmqDelivery | undefined;
@@ -104,7 +105,7 @@ export async function startServer(rt: Runtime, opts: StartServerOptions = {}): P
     scheduler = createBullmqScheduler({ engine, connection: config.REDIS_URL, work: false, logger: schedulerLogger, ...prefix, ...(q.timers ? { queueName: q.timers } : {}) });
     delivery = createBullmqDelivery({ dispatcher: notifier.dispatcher, connection: config.REDIS_URL, work: false, logger: schedulerLogger, ...prefix, ...(q.notifications ? { queueName: q.notifications } : {}) });
   } else {
-    scheduler = createPollingScheduler({ engine, logger: schedulerLogger });
+    scheduler = createPollingScheduler({ engine, logger: schedulerLogger, ...(lease !== undefined ? { leaseMs: lease } : {}) });
   }
   metrics.bindScheduler(scheduler);
   const anchorLoop: AnchorLoop | undefined = anchorSetup && mode === 'embedded' ? createAnchorLoop({ anchors: rt.anchors, clock: engine.clock, logger }, anchorSetup) : undefined;

@@ -100,7 +100,9 @@ export async function startWorker(rt: Runtime, opts: StartWorkerOptions = {}): P
   const log = notificationLogger(logger);
   const metrics = createMetrics();
   const unbind = metrics.bindEngine(engine, rt.outbox);
-  const notifier = createNotifier({ engine, people, outbox: rt.outbox, templates: rt.templates, config, logger, metrics, fallbackUrl: `http://${config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST}:${config.PORT}`, dispatcher: opts.dispatcher });
+  const lease = config.DUBAN_CLAIM_LEASE;
+  const dispatcherOptions = lease !== undefined ? { claimTtlMs: lease, ...opts.dispatcher } : opts.dispatcher;
+  const notifier = createNotifier({ engine, people, outbox: rt.outbox, templates: rt.templates, config, logger, metrics, fallbackUrl: `http://${config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST}:${config.PORT}`, dispatcher: dispatcherOptions });
   const queues = opts.queues ?? {};
   const queuePrefix = queues.prefix ?? config.DUBAN_QUEUE_PREFIX;
   const prefix = queuePrefix !== undefined ? { prefix: queuePrefix } : {};
@@ -108,8 +110,9 @@ export async function startWorker(rt: Runtime, opts: StartWorkerOptions = {}): P
   const sweep = {
     ...(config.DUBAN_SWEEP_INTERVAL !== undefined ? { sweepIntervalMs: config.DUBAN_SWEEP_INTERVAL } : {}),
   };
+  const leaseMs = lease !== undefined ? { leaseMs: lease } : {};
   const grace = config.DUBAN_SWEEP_GRACE;
-  const scheduler = createBullmqScheduler({ engine, connection: config.REDIS_URL, work: true, logger: log, ...prefix, ...sweep, ...(grace !== undefined ? { sweepGraceMs: grace } : {}), ...(queues.timers ? { queueName: queues.timers } : {}) });
+  const scheduler = createBullmqScheduler({ engine, connection: config.REDIS_URL, work: true, logger: log, ...prefix, ...sweep, ...leaseMs, ...(grace !== undefined ? { sweepGraceMs: grace } : {}), ...(queues.timers ? { queueName: queues.timers } : {}) });
   const delivery = createBullmqDelivery({ dispatcher: notifier.dispatcher, connection: config.REDIS_URL, work: true, logger: log, ...prefix, ...sweep, ...(grace !== undefined ? { graceMs: grace } : {}), ...(queues.notifications ? { queueName: queues.notifications } : {}) });
   const acks = createAckSweeper({ dispatcher: notifier.dispatcher, outbox: rt.outbox, clock: engine.clock, intervalMs: opts.ackIntervalMs, logger: log });
   metrics.bindScheduler(scheduler);

@@ -70,12 +70,15 @@ export interface CountingSmtp {
   readonly arrivals: Map<string, number>;
   /** The keys that arrived more than once. */
   duplicates(): string[];
+  /** The Message-IDs each key arrived with (a repeat carries its first's, so mail clients fold it). */
+  readonly messageIds: Map<string, Set<string>>;
   close(): Promise<void>;
 }
 
 /** Starts a counting SMTP server on a free loopback port. */
 export async function startCountingSmtp(): Promise<CountingSmtp> {
   const arrivals = new Map<string, number>();
+  const messageIds = new Map<string, Set<string>>();
   let total = 0;
   const server = new SMTPServer({
     authOptional: true,
@@ -86,12 +89,13 @@ export async function startCountingSmtp(): Promise<CountingSmtp> {
       const chunks: Buffer[] = [];
       stream.on('data', (c: Buffer) => chunks.push(c));
       stream.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        const header = /^X-Duban-Notification:\s*(.+)$/im.exec(text.split(/\r?\n\r?\n/, 1)[0] ?? '');
-        const id = header?.[1]?.trim() ?? '(none)';
+        const head = Buffer.concat(chunks).toString('utf8').split(/\r?\n\r?\n/, 1)[0] ?? '';
+        const id = /^X-Duban-Notification:\s*(.+)$/im.exec(head)?.[1]?.trim() ?? '(none)';
+        const messageId = /^Message-ID:\s*(.+)$/im.exec(head)?.[1]?.trim() ?? '(none)';
         for (const r of session.envelope.rcptTo) {
           const key = `${id} → ${r.address}`;
           arrivals.set(key, (arrivals.get(key) ?? 0) + 1);
+          messageIds.set(key, (messageIds.get(key) ?? new Set()).add(messageId));
           total++;
         }
         callback();
@@ -105,6 +109,7 @@ export async function startCountingSmtp(): Promise<CountingSmtp> {
     url: `smtp://127.0.0.1:${port}`,
     total: () => total,
     arrivals,
+    messageIds,
     duplicates: () => [...arrivals].filter(([, n]) => n > 1).map(([k, n]) => `${k} ×${n}`),
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
