@@ -28,7 +28,7 @@ export const drillWorkflow = defineWorkflow({
       task: { title: '处置', role: 'gridOfficer' },
       deadlines: [{ id: 'respond', duration: 'PT1H', dueField: 'dueAt', remind: [{ before: '-PT1S', notify: 'due-soon' }], notify: 'overdue', onExpire: 'expire' }],
       on: {
-        note: { roles: ['inspector'] },
+        note: { roles: ['inspector'], input: { type: 'object', properties: { client: { type: 'string' }, n: { type: 'integer' } } } },
         expire: { target: 'expired', roles: ['system'] },
       },
     },
