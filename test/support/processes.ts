@@ -33,6 +33,8 @@ export interface DubanProcess {
   readonly output: string[];
   /** Resolves with the exit code (null when a signal ended it). */
   readonly exited: Promise<number | null>;
+  /** Whether it has not exited. */
+  readonly running: boolean;
   /** SIGKILL to its process group; resolves when it is gone. */
   kill9(): Promise<void>;
   /** SIGTERM (graceful shutdown), SIGKILL after `graceMs`; resolves when it is gone. */
@@ -119,6 +121,9 @@ export async function startDuban(name: string, args: string[], env: DubanEnv): P
     },
     output,
     exited,
+    get running() {
+      return child.exitCode === null && child.signalCode === null;
+    },
     async kill9() {
       killGroup(child, 'SIGKILL');
       await exited;
