@@ -33,6 +33,7 @@ export const ERROR_CODES = [
   'org_not_found',
   'org_out_of_jurisdiction',
   'internal_error',
+  'store_unavailable',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -216,6 +217,18 @@ export class SystemOnlyEventError extends EngineError {
 export class RoleNotGrantableError extends EngineError {
   constructor(role: string, reason: string) {
     super('role_not_grantable', `role ${role} cannot be granted: ${reason}`, { role });
+  }
+}
+
+/**
+ * The database could not be reached or lost the connection mid-request (a
+ * restarted server, a dropped connection, a full pool). Retryable: a
+ * transaction that lost its connection is rolled back whole, and a retry with
+ * the same idempotency key lands the command once.
+ */
+export class StoreUnavailableError extends EngineError {
+  constructor(reason: string) {
+    super('store_unavailable', `the database is unavailable just now (${reason}); send the request again, with the same Idempotency-Key if it had one`, { reason });
   }
 }
 

@@ -122,3 +122,4 @@ export { merkleRoot, inclusionProof, verifyInclusion, type CaseHead } from './ru
 export type { OrgResolver, DefinitionOwner } from './ports.js';
 export { regulatorOf, isWithin, checkStepOrgs, REGULATOR_LEVELS, HAND_OVER_RULES, type OrgFacts, type OrgFact, type HandOverRule } from './core/jurisdiction.js';
 export type { ResolvedWorkflow, WorkflowRegistry } from './runtime/registry.js';
+export { isStoreUnavailable, asStoreUnavailable } from './adapters/store-errors.js';

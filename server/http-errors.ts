@@ -5,7 +5,7 @@
  * is not one of ours is a bare 500 `internal_error`, logged with the request id.
  */
 import { z } from 'zod';
-import { EngineError, ERROR_CODES, GuardFailedError, type ErrorCode, type Issue } from '../engine/index.js';
+import { asStoreUnavailable, EngineError, ERROR_CODES, GuardFailedError, type ErrorCode, type Issue } from '../engine/index.js';
 import { localizedText, NOTIFICATION_ERROR_CODES, NotificationError, type Locale, type NotificationErrorCode } from '../notifications/index.js';
 
 /** Codes the HTTP layer adds to the engine's. */
@@ -68,6 +68,8 @@ export const ERROR_STATUS = {
   role_not_grantable: 403,
   org_out_of_jurisdiction: 403,
   internal_error: 500,
+  // The database was unreachable or dropped the connection: retry (503 with Retry-After).
+  store_unavailable: 503,
   // notifications
   notification_not_found: 404,
   not_a_recipient: 403,
@@ -170,6 +172,9 @@ export function toErrorAnswer(err: unknown, locale?: Locale): ErrorAnswer {
     };
     return answer(code, messages[code] ?? code);
   }
+  // A lost or refused database connection is the caller's to retry, not a bug: a stable code, never a bare 500.
+  const unavailable = asStoreUnavailable(err);
+  if (unavailable) return answer(unavailable.code, unavailable.message);
   return answer('internal_error', 'internal error', undefined, true);
 }
 

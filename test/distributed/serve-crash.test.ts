@@ -7,7 +7,7 @@
  * history exactly once, nothing else is, and `duban audit verify` passes.
  */
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { startCluster, type Cluster } from '../support/cluster.js';
+import { startCluster, type ApiAnswer, type Cluster } from '../support/cluster.js';
 import { drillWorkflow } from '../support/drill-workflow.js';
 import { waitFor, type DubanProcess } from '../support/processes.js';
 import { postgresAvailableForSuite, redisAvailableForSuite } from '../support/services.js';
@@ -25,7 +25,7 @@ async function client(cluster: Cluster, servers: () => DubanProcess[], caseId: s
     for (let attempt = 0; ; attempt++) {
       const live = servers();
       const to = live[(n + attempt) % live.length]!;
-      const answer = await cluster.api(to, 'inspector', 'POST', `/api/v1/cases/${caseId}/events`, { type: 'note', payload: { client: name, n } }, { 'idempotency-key': key }).catch((err: unknown) => ({ status: 0, body: { error: String(err) } }));
+      const answer = await cluster.api(to, 'inspector', 'POST', `/api/v1/cases/${caseId}/events`, { type: 'note', payload: { client: name, n } }, { 'idempotency-key': key }).catch((err: unknown): ApiAnswer => ({ status: 0, body: { error: String(err) } }));
       if (answer.status === 200) {
         acked.set(key, answer.body.duplicate === true);
         break;
