@@ -7,38 +7,15 @@
  * history exactly once, nothing else is, and `duban audit verify` passes.
  */
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { startCluster, type ApiAnswer, type Cluster } from '../support/cluster.js';
+import { startCluster } from '../support/cluster.js';
 import { drillWorkflow } from '../support/drill-workflow.js';
-import { waitFor, type DubanProcess } from '../support/processes.js';
+import { waitFor } from '../support/processes.js';
 import { postgresAvailableForSuite, redisAvailableForSuite } from '../support/services.js';
-import { openDrillCases } from './support.js';
+import { openDrillCases, streamClient } from './support.js';
 
 const enabled = (await postgresAvailableForSuite()) && (await redisAvailableForSuite());
 const CLIENTS = 6;
 const EVENTS_PER_CLIENT = 30;
-
-/** A client: sends `note` events n = 0.. to its case, retrying each on any live server until it is answered 200. */
-async function client(cluster: Cluster, servers: () => DubanProcess[], caseId: string, name: string, acked: Map<string, boolean>): Promise<number> {
-  let retries = 0;
-  for (let n = 0; n < EVENTS_PER_CLIENT; n++) {
-    const key = `${name}-${n}`;
-    for (let attempt = 0; ; attempt++) {
-      const live = servers();
-      const to = live[(n + attempt) % live.length]!;
-      const answer = await cluster.api(to, 'inspector', 'POST', `/api/v1/cases/${caseId}/events`, { type: 'note', payload: { client: name, n } }, { 'idempotency-key': key }).catch((err: unknown): ApiAnswer => ({ status: 0, body: { error: String(err) } }));
-      if (answer.status === 200) {
-        acked.set(key, answer.body.duplicate === true);
-        break;
-      }
-      // A dead server (no answer) or one that cannot reach the database now: the same key again, elsewhere.
-      if (answer.status !== 0 && answer.status !== 503) throw new Error(`${key}: ${answer.status} ${JSON.stringify(answer.body)}`);
-      if (attempt > 300) throw new Error(`${key}: no server answered after ${attempt} tries`);
-      retries++;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  }
-  return retries;
-}
 
 describe.skipIf(!enabled)('a serve process killed mid-stream', () => {
   it('keeps every acknowledged event exactly once, and the chains verify', async () => {
@@ -50,7 +27,7 @@ describe.skipIf(!enabled)('a serve process killed mid-stream', () => {
     let servers = [a, b];
     const acked = new Map<string, boolean>();
     let failed: unknown;
-    const stream = Promise.all(Array.from({ length: CLIENTS }, (_, c) => client(cluster, () => servers, cases[c % cases.length]!, `client${c}`, acked)));
+    const stream = Promise.all(Array.from({ length: CLIENTS }, (_, c) => streamClient(cluster, () => servers, cases[c % cases.length]!, `client${c}`, EVENTS_PER_CLIENT, acked)));
     stream.catch((err: unknown) => (failed = err));
 
     await waitFor('a third of the events to be answered', () => {

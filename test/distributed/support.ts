@@ -3,7 +3,7 @@
  * and counting, in the database and at the SMTP server, what became of their
  * timers and mails.
  */
-import type { Cluster } from '../support/cluster.js';
+import type { ApiAnswer, Cluster } from '../support/cluster.js';
 import type { DubanProcess } from '../support/processes.js';
 
 /** The grid officer every drill mail goes to (a demo user). */
@@ -58,4 +58,33 @@ export async function pending(cluster: Cluster): Promise<{ timers: number; outbo
   const [t] = await cluster.db!.query<{ n: string }>('SELECT count(*) AS n FROM timers');
   const [o] = await cluster.db!.query<{ n: string }>(`SELECT count(*) AS n FROM outbox WHERE status <> 'sent'`);
   return { timers: Number(t!.n), outbox: Number(o!.n) };
+}
+
+/**
+ * A client: sends `note` events n = 0.. to its case, each with the
+ * Idempotency-Key `<name>-<n>`, retrying an unanswered request (a dead
+ * server) or a 503 with the same key on the next live server until it is
+ * answered 200; records each answered key (true when answered as a
+ * duplicate). Resolves to the number of retries.
+ */
+export async function streamClient(cluster: Cluster, servers: () => DubanProcess[], caseId: string, name: string, events: number, acked: Map<string, boolean>): Promise<number> {
+  let retries = 0;
+  for (let n = 0; n < events; n++) {
+    const key = `${name}-${n}`;
+    for (let attempt = 0; ; attempt++) {
+      const live = servers();
+      const to = live[(n + attempt) % live.length]!;
+      const answer = await cluster.api(to, 'inspector', 'POST', `/api/v1/cases/${caseId}/events`, { type: 'note', payload: { client: name, n } }, { 'idempotency-key': key }).catch((err: unknown): ApiAnswer => ({ status: 0, body: { error: String(err) } }));
+      if (answer.status === 200) {
+        acked.set(key, answer.body.duplicate === true);
+        break;
+      }
+      // A dead server (no answer) or one that cannot reach the database now: the same key again, elsewhere.
+      if (answer.status !== 0 && answer.status !== 503) throw new Error(`${key}: ${answer.status} ${JSON.stringify(answer.body)}`);
+      if (attempt > 300) throw new Error(`${key}: no server answered after ${attempt} tries`);
+      retries++;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+  return retries;
 }
