@@ -52,5 +52,5 @@ describe('an embedded server killed mid-stream', () => {
     expect(verify.stdout).toContain('✓ every hash chain and replay matches');
     expect(verify.code, verify.stdout + verify.stderr).toBe(0);
     console.info(`embedded crash: ${retries} retried request(s), ${[...acked.values()].filter(Boolean).length} answered as duplicates`);
-  }, 240_000);
+  }, 420_000);
 });

@@ -85,5 +85,5 @@ describe.skipIf(!enabled)('PostgreSQL connections dropped mid-transaction', () =
     const verify = await cluster.cli(['audit', 'verify', '--no-progress']);
     expect(verify.code, verify.stdout + verify.stderr).toBe(0);
     console.info(`postgres drop: ${terminated} backend(s) terminated, ${refusals.length} request(s) answered 503 store_unavailable`);
-  }, 240_000);
+  }, 420_000);
 });

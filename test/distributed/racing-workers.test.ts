@@ -50,5 +50,5 @@ describe.skipIf(!enabled)('two workers racing on one backlog', () => {
     expect(sent.every((k) => k.endsWith(` → ${RECIPIENT}`))).toBe(true);
     expect(cluster.smtp.duplicates()).toEqual([]);
     expect(cluster.smtp.total()).toBe(CASES);
-  }, 240_000);
+  }, 420_000);
 });

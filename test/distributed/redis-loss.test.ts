@@ -66,5 +66,5 @@ describe.skipIf(!enabled)('Redis restarted or flushed', () => {
     expect(cluster.smtp.total()).toBe(CASES * 2 * 2);
     // Both processes are still the ones started: they reconnected, nobody restarted them.
     expect(cluster.processes.map((p) => [p.name, p.running]).sort()).toEqual([['serve-1', true], ['worker-1', true], ['worker-2', true]]);
-  }, 240_000);
+  }, 420_000);
 });

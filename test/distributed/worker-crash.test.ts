@@ -70,5 +70,5 @@ describe.skipIf(!enabled)('a worker killed mid-work', () => {
     expect(repeated.length, 'mails in flight at the kill (the worker sends 8 at once)').toBeLessThanOrEqual(8);
     expect(cluster.smtp.total()).toBe(CASES * 2 + repeated.length);
     if (repeated.length > 0) console.info(`worker crash: ${repeated.length} mail(s) in flight at the kill were sent again (same Message-ID)`);
-  }, 240_000);
+  }, 420_000);
 });
