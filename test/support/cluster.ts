@@ -63,8 +63,8 @@ export interface Cluster {
   worker(name?: string, env?: DubanEnv): Promise<DubanProcess>;
   /** One API call as `user` to a serve process (or a base URL). Network errors (a killed server) reject. */
   api(to: DubanProcess | string, user: string, method: string, urlPath: string, body?: unknown, headers?: Record<string, string>): Promise<ApiAnswer>;
-  /** Runs `duban <args>` against the cluster's database to its end. */
-  cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }>;
+  /** Runs `duban <args>` against the cluster's database (settings in `env` added or replaced) to its end. */
+  cli(args: string[], env?: DubanEnv): Promise<{ code: number | null; stdout: string; stderr: string }>;
   close(): Promise<void>;
 }
 
@@ -132,7 +132,7 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
       const text = await res.text();
       return { status: res.status, body: text ? (JSON.parse(text) as Record<string, any>) : {} };
     },
-    cli: (args) => runDuban(args, env),
+    cli: (args, extra) => runDuban(args, { ...env, ...extra }),
     close,
   };
 }
