@@ -27,8 +27,12 @@ import { machine, QUICK, rate, result, size, table, type BenchResult } from './l
 const CASES = size('BENCH_SCALE_CASES', 10_000, 500);
 /** Requests in flight while opening cases. */
 const LANES = size('BENCH_SCALE_LANES', 16, 8);
-/** A case falls due this long after it is opened (its reminders two and one second before). */
-const LEAD_MS = 5_000;
+/**
+ * A case falls due this long after the client asks to open it (its reminders two and one second before).
+ * Long enough that a request slowed by load still opens the case before its first reminder is due: a
+ * reminder already past at opening is skipped (as the workflow says), which the exact count would report.
+ */
+const LEAD_MS = 30_000;
 const TIMERS_PER_CASE = 5;
 const DEADLINE_MS = 60 * 60_000;
 
