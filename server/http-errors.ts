@@ -2,7 +2,8 @@
  * How errors become HTTP answers. Domain errors know nothing of HTTP; this
  * file maps every code (the engine's and the server's own) to a status, and
  * every error body is `{ error: { code, message, issues? } }`. An error that
- * is not one of ours is a bare 500 `internal_error`, logged with the request id.
+ * is not one of ours is a bare 500 `internal_error`, logged with the request id
+ * (but a lost database connection is 503 `store_unavailable`: retry it).
  */
 import { z } from 'zod';
 import { asStoreUnavailable, EngineError, ERROR_CODES, GuardFailedError, type ErrorCode, type Issue } from '../engine/index.js';
