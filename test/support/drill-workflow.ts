@@ -10,7 +10,7 @@
  *   stale and its mail never goes, so a lost order shows as a missing mail.
  * - `drill-ladder` (the scale run): two reminders, the due time and two
  *   escalations (five timers), one mail at the due time; the last escalation
- *   closes the case.
+ *   closes the case. Due 30 s after opening when `dueAt` is not given.
  */
 import { defineWorkflow } from '../../engine/index.js';
 
@@ -47,7 +47,8 @@ export const drillLadderWorkflow = defineWorkflow({
     open: {
       task: { title: '处置', role: 'gridOfficer' },
       deadlines: [{
-        id: 'respond', duration: 'PT1H', dueField: 'dueAt',
+        // Thirty seconds from opening unless `dueAt` says otherwise (the scale run leaves it out: the server's clock then sets it).
+        id: 'respond', duration: 'PT30S', dueField: 'dueAt',
         remind: [{ before: '-PT2S' }, { before: '-PT1S' }],
         notify: 'overdue',
         escalate: [{ after: 'PT1S' }, { after: 'PT2S', event: 'close' }],
