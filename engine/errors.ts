@@ -36,6 +36,7 @@ export const ERROR_CODES = [
   'internal_error',
   'archive_conflict',
   'invalid_archive',
+  'store_unavailable',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -226,6 +227,15 @@ export class RoleNotGrantableError extends EngineError {
 export class DocNumberNotConfiguredError extends EngineError {
   constructor(org: string, series: string) {
     super('doc_number_not_configured', `org ${org} has set no prefix for the document series ${series}`, { org, series });
+/**
+ * The database could not be reached or lost the connection mid-request (a
+ * restarted server, a dropped connection, a full pool). Retryable: a
+ * transaction that lost its connection is rolled back whole, and a retry with
+ * the same idempotency key lands the command once.
+ */
+export class StoreUnavailableError extends EngineError {
+  constructor(reason: string) {
+    super('store_unavailable', `the database is unavailable just now (${reason}); send the request again, with the same Idempotency-Key if it had one`, { reason });
   }
 }
 

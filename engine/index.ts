@@ -136,3 +136,4 @@ export { TASK_OP_EVENTS, isTaskOpEvent } from './core/task-ops.js';
 export { signingProgress, delegations, copiesOf, taskOpsFor, takesPart, type SigningView, type SlotView, type DelegationView, type TaskOpsAllowed } from './core/task-ops-view.js';
 /** Document numbers (文号): which event takes one, its year and its written form. */
 export { docNumberFor, docNumberYear, formatDocNumber, MAX_DOC_NUMBER_LENGTH } from './core/doc-number.js';
+export { isStoreUnavailable, asStoreUnavailable } from './adapters/store-errors.js';

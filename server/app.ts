@@ -227,6 +227,10 @@ export function createApp(options: AppOptions): express.Express {
     if (a.unexpected) logger.error({ err, reqId: res.locals.reqId }, 'unexpected error');
     if (res.headersSent) return void res.end();
     if (a.status === 401) res.setHeader('WWW-Authenticate', 'Bearer');
+    if (a.body.error.code === 'store_unavailable') {
+      logger.warn({ err, reqId: res.locals.reqId }, 'database unavailable; answered 503 store_unavailable');
+      res.setHeader('Retry-After', '1');
+    }
     res.status(a.status).json(a.body);
   });
   return app;

@@ -101,6 +101,17 @@ export const ConfigSchema = z.object({
   DUBAN_LOGIN_RATE_LIMIT: rateLimit('10/15m').default(DEFAULT_RATE_LIMITS.login),
   /** Writes (POSTs) per user, API and web pages together (`N/window`, or `off`). */
   DUBAN_WRITE_RATE_LIMIT: rateLimit('120/1m').default(DEFAULT_RATE_LIMITS.write),
+  /** BullMQ key prefix of the timer and notification queues (default `bull`): deployments sharing one Redis each take their own. Every serve and worker of one deployment must use the same. */
+  DUBAN_QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1–64 letters, digits, - or _').optional(),
+  /** How often a worker looks in the database for timers and notifications whose queue job went missing (a flushed or restarted Redis); default 30s for timers, 10s for notifications. */
+  DUBAN_SWEEP_INTERVAL: positiveDuration('10s').optional(),
+  /** How long past due a timer or notification must be before that sweep takes it instead of its job (default 60s). */
+  DUBAN_SWEEP_GRACE: positiveDuration('60s').optional(),
+  /**
+   * How long a claim on a timer or a notification holds before another process may take it over (a crashed worker's
+   * claims run out after this). Longer than the slowest firing or SMTP delivery; default 30s for timers, 5m for notifications.
+   */
+  DUBAN_CLAIM_LEASE: positiveDuration('30s').optional(),
   DUBAN_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Runs the engine clock ahead (or behind) of the machine's, e.g. `30d`, for demos. */
   DUBAN_CLOCK_OFFSET: z

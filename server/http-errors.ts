@@ -2,10 +2,11 @@
  * How errors become HTTP answers. Domain errors know nothing of HTTP; this
  * file maps every code (the engine's and the server's own) to a status, and
  * every error body is `{ error: { code, message, issues? } }`. An error that
- * is not one of ours is a bare 500 `internal_error`, logged with the request id.
+ * is not one of ours is a bare 500 `internal_error`, logged with the request id
+ * (but a lost database connection is 503 `store_unavailable`: retry it).
  */
 import { z } from 'zod';
-import { EngineError, ERROR_CODES, GuardFailedError, type ErrorCode, type Issue } from '../engine/index.js';
+import { asStoreUnavailable, EngineError, ERROR_CODES, GuardFailedError, type ErrorCode, type Issue } from '../engine/index.js';
 import { localizedText, NOTIFICATION_ERROR_CODES, NotificationError, type Locale, type NotificationErrorCode } from '../notifications/index.js';
 
 /** Codes the HTTP layer adds to the engine's. */
@@ -76,6 +77,8 @@ export const ERROR_STATUS = {
   internal_error: 500,
   archive_conflict: 409,
   invalid_archive: 422,
+  // The database was unreachable or dropped the connection: retry (503 with Retry-After).
+  store_unavailable: 503,
   // notifications
   notification_not_found: 404,
   not_a_recipient: 403,
@@ -184,6 +187,9 @@ export function toErrorAnswer(err: unknown, locale?: Locale): ErrorAnswer {
     };
     return answer(code, messages[code] ?? code);
   }
+  // A lost or refused database connection is the caller's to retry, not a bug: a stable code, never a bare 500.
+  const unavailable = asStoreUnavailable(err);
+  if (unavailable) return answer(unavailable.code, unavailable.message);
   return answer('internal_error', 'internal error', undefined, true);
 }
 

@@ -15,7 +15,7 @@ export function openApiPath(expressPath: string): string {
 }
 
 /** Errors every authenticated route may answer with. */
-const COMMON_ERRORS: ApiErrorCode[] = ['invalid_request', 'unauthenticated', 'token_expired', 'internal_error'];
+const COMMON_ERRORS: ApiErrorCode[] = ['invalid_request', 'unauthenticated', 'token_expired', 'internal_error', 'store_unavailable'];
 
 /** Builds the document. `components` collects named schemas met on the way. */
 export function buildOpenApiDocument(routes: Route[], info: { title: string; version: string }): JsonSchema {

@@ -101,17 +101,19 @@ export async function startServer(rt: Runtime, opts: StartServerOptions = {}): P
     onError: (err) => logger.error({ err }, 'quota check failed'),
   });
   const hostInUrl = config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST;
-  const notifier = createNotifier({ engine, people, outbox: rt.outbox, orgs, templates: rt.templates, config, logger, metrics, fallbackUrl: `http://${hostInUrl}:${config.PORT}`, dispatcher: opts.dispatcher });
+  const lease = config.DUBAN_CLAIM_LEASE;
+  const notifier = createNotifier({ engine, people, outbox: rt.outbox, orgs, templates: rt.templates, config, logger, metrics, fallbackUrl: `http://${hostInUrl}:${config.PORT}`, dispatcher: lease !== undefined ? { claimTtlMs: lease, ...opts.dispatcher } : opts.dispatcher });
   const schedulerLogger = notificationLogger(logger);
   let scheduler: Scheduler;
   let delivery: BullmqDelivery | undefined;
   if (config.REDIS_URL) {
     const q = opts.queues ?? {};
-    const prefix = q.prefix !== undefined ? { prefix: q.prefix } : {};
+    const queuePrefix = q.prefix ?? config.DUBAN_QUEUE_PREFIX;
+    const prefix = queuePrefix !== undefined ? { prefix: queuePrefix } : {};
     scheduler = createBullmqScheduler({ engine, connection: config.REDIS_URL, work: false, logger: schedulerLogger, ...prefix, ...(q.timers ? { queueName: q.timers } : {}) });
     delivery = createBullmqDelivery({ dispatcher: notifier.dispatcher, connection: config.REDIS_URL, work: false, logger: schedulerLogger, ...prefix, ...(q.notifications ? { queueName: q.notifications } : {}) });
   } else {
-    scheduler = createPollingScheduler({ engine, logger: schedulerLogger });
+    scheduler = createPollingScheduler({ engine, logger: schedulerLogger, ...(lease !== undefined ? { leaseMs: lease } : {}) });
   }
   metrics.bindScheduler(scheduler);
   const anchorLoop: AnchorLoop | undefined = anchorSetup && mode === 'embedded' ? createAnchorLoop({ anchors: rt.anchors, clock: engine.clock, logger }, anchorSetup) : undefined;

@@ -100,11 +100,20 @@ export async function startWorker(rt: Runtime, opts: StartWorkerOptions = {}): P
   const log = notificationLogger(logger);
   const metrics = createMetrics();
   const unbind = metrics.bindEngine(engine, rt.outbox);
-  const notifier = createNotifier({ engine, people, outbox: rt.outbox, templates: rt.templates, config, logger, metrics, fallbackUrl: `http://${config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST}:${config.PORT}`, dispatcher: opts.dispatcher });
+  const lease = config.DUBAN_CLAIM_LEASE;
+  const dispatcherOptions = lease !== undefined ? { claimTtlMs: lease, ...opts.dispatcher } : opts.dispatcher;
+  const notifier = createNotifier({ engine, people, outbox: rt.outbox, templates: rt.templates, config, logger, metrics, fallbackUrl: `http://${config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST}:${config.PORT}`, dispatcher: dispatcherOptions });
   const queues = opts.queues ?? {};
-  const prefix = queues.prefix !== undefined ? { prefix: queues.prefix } : {};
-  const scheduler = createBullmqScheduler({ engine, connection: config.REDIS_URL, work: true, logger: log, ...prefix, ...(queues.timers ? { queueName: queues.timers } : {}) });
-  const delivery = createBullmqDelivery({ dispatcher: notifier.dispatcher, connection: config.REDIS_URL, work: true, logger: log, ...prefix, ...(queues.notifications ? { queueName: queues.notifications } : {}) });
+  const queuePrefix = queues.prefix ?? config.DUBAN_QUEUE_PREFIX;
+  const prefix = queuePrefix !== undefined ? { prefix: queuePrefix } : {};
+  // The sweeps are the backstop for jobs Redis lost (flushed, restarted without persistence); their pace is a setting.
+  const sweep = {
+    ...(config.DUBAN_SWEEP_INTERVAL !== undefined ? { sweepIntervalMs: config.DUBAN_SWEEP_INTERVAL } : {}),
+  };
+  const leaseMs = lease !== undefined ? { leaseMs: lease } : {};
+  const grace = config.DUBAN_SWEEP_GRACE;
+  const scheduler = createBullmqScheduler({ engine, connection: config.REDIS_URL, work: true, logger: log, ...prefix, ...sweep, ...leaseMs, ...(grace !== undefined ? { sweepGraceMs: grace } : {}), ...(queues.timers ? { queueName: queues.timers } : {}) });
+  const delivery = createBullmqDelivery({ dispatcher: notifier.dispatcher, connection: config.REDIS_URL, work: true, logger: log, ...prefix, ...sweep, ...(grace !== undefined ? { graceMs: grace } : {}), ...(queues.notifications ? { queueName: queues.notifications } : {}) });
   const acks = createAckSweeper({ dispatcher: notifier.dispatcher, outbox: rt.outbox, clock: engine.clock, intervalMs: opts.ackIntervalMs, logger: log });
   metrics.bindScheduler(scheduler);
   const anchorSetup = loadAnchorSetup(config);

@@ -36,6 +36,7 @@ const MESSAGES: Record<string, string> = {
   invalid_request: '提交的内容无法处理。',
   unauthenticated: '请先登录。',
   internal_error: '系统内部错误，请稍后再试；如持续出现请联系管理员。',
+  store_unavailable: '数据库暂时无法连接，本次操作可能未保存，请稍后重试。',
   attachment_not_found: '附件不存在，或您无权查看。',
   upload_refused: '上传的文件不符合要求。',
 };
