@@ -227,6 +227,9 @@ export class RoleNotGrantableError extends EngineError {
 export class DocNumberNotConfiguredError extends EngineError {
   constructor(org: string, series: string) {
     super('doc_number_not_configured', `org ${org} has set no prefix for the document series ${series}`, { org, series });
+  }
+}
+
 /**
  * The database could not be reached or lost the connection mid-request (a
  * restarted server, a dropped connection, a full pool). Retryable: a
