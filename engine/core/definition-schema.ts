@@ -326,8 +326,6 @@ export const WorkflowDefinitionSchema = z
     /** Optional event catalogue: labels for forms; when present every handled event must be listed and vice versa. */
     events: z.record(EventTypeSchema, EventInfoSchema).optional().describe('labels for forms; when present every handled event is listed'),
     initial: StateKeySchema.describe('the state a new case starts in'),
-    /** Cases are opened only by a parent case's spawn (a linked case), never on their own. */
-    childOnly: z.boolean().optional().describe('cases are opened only as linked cases by a parent\'s spawn, never on their own (e.g. a four no-pass case from an accident)'),
     states: z.record(StateKeySchema, StateSchema).describe('state key → state'),
     terminate: TerminateSchema.optional().describe('终止: the roles that may end a running case early, with a reason (nobody when omitted)'),
   })
