@@ -81,7 +81,7 @@ describe('archived cases', () => {
     expect(ok.body).toMatchObject({ ok: true, archiveId, cases: 1, events: 4, failures: [] });
     const file = path.join(out, archiveId, 'cases', `${encodeURIComponent(archived)}.json`);
     const bytes = fs.readFileSync(file);
-    bytes[bytes.length - 2] ^= 1;
+    bytes[bytes.length - 2] = bytes[bytes.length - 2]! ^ 1;
     fs.writeFileSync(file, bytes);
     const bad = await as(s, 'auditor').get(`/api/v1/archives/${archiveId}/verify`);
     expect(bad.body).toMatchObject({ ok: false, failures: [{ caseId: archived, reason: expect.stringMatching(/altered/) }] });
