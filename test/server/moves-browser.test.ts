@@ -45,6 +45,8 @@ describe.skipIf(!CHROMIUM)('moves and migrations in chromium', () => {
 
   async function login(user: string, width: number, height: number): Promise<Page> {
     const page = await browser.newPage({ viewport: { width, height }, locale: 'zh-CN' });
+    // The shared test machine can be slow to serve and lay out a page: wait for it rather than fail on a fixed 30 s.
+    page.setDefaultTimeout(120_000);
     page.on('dialog', (d) => void d.accept());
     await page.goto(`${base}/login`);
     await page.fill('#token', ts.tokens[user]!);
@@ -93,7 +95,7 @@ describe.skipIf(!CHROMIUM)('moves and migrations in chromium', () => {
     expect(await admin.locator('#move').innerText()).toContain('线下已审核，补录归档');
     await admin.screenshot({ path: path.join(SHOTS, `moves-audit-${name}.png`), fullPage: true });
     await admin.close();
-  }, 180_000);
+  }, 400_000);
 
   it.each([['desktop', 1280, 900], ['phone', 390, 844]] as const)('plans a migration on the admin page at %s width', async (name, width, height) => {
     await inReview();
@@ -114,5 +116,5 @@ describe.skipIf(!CHROMIUM)('moves and migrations in chromium', () => {
     expect(await fits(page)).toBe(true);
     await page.screenshot({ path: path.join(SHOTS, `moves-migration-${name}.png`), fullPage: true });
     await page.close();
-  }, 180_000);
+  }, 400_000);
 });
