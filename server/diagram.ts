@@ -2,7 +2,8 @@
  * A workflow definition as a Mermaid `stateDiagram-v2`: compound states nest,
  * parallel regions are separated by `--`, final states lead to `[*]`, and
  * each transition is labelled with its event's Chinese title (完成 for a
- * compound state's end, no label for automatic ones). Optionally the active states of a case are highlighted.
+ * compound state's end, no label for automatic ones); 退回 and 拿回 edges where the definition allows them.
+ * Optionally the active states of a case are highlighted.
  * Pure.
  */
 import { buildStateTree, resolveTarget, type LocalizedText, type StateNodeInfo, type StateValue, type WorkflowDefinition } from '../engine/index.js';
@@ -76,6 +77,17 @@ export function toMermaid(definition: Pick<WorkflowDefinition, 'initial' | 'stat
     const title = t.event === 'onDone' ? '完成' : t.event ? definition.events?.[t.event]?.title : undefined;
     const text = title ? label(title, '') : '';
     lines.push(`  ${mermaidId(t.source)} --> ${mermaidId(target)}${text ? `: ${text}` : ''}`);
+  }
+
+  // 退回 and 拿回 as the definition allows them: back to each declared earlier state; back to each state that hands on here.
+  for (const node of tree.nodes) {
+    for (const to of node.def.sendBack?.to ?? []) {
+      const target = tree.byId.get(to);
+      if (target) lines.push(`  ${mermaidId(node)} --> ${mermaidId(target)}: 退回`);
+    }
+    if (!node.def.takeBack) continue;
+    const senders = new Set(tree.transitions.filter((t) => t.event && t.def.target && t.source !== tree.root && resolveTarget(tree, t.source, t.def.target) === node).map((t) => t.source));
+    for (const from of senders) lines.push(`  ${mermaidId(node)} --> ${mermaidId(from)}: 拿回`);
   }
 
   if (active !== undefined) {

@@ -104,6 +104,11 @@ const EXPECTATIONS: Record<string, Expectation> = {
     // Version numbers are one sequence per workflow id: the same id and version registered at another org is a conflict (409).
     expect: { userB: 'forbidden', adminB: 'allowed', auditorA: 'forbidden', userA: 'forbidden', adminA: 'ok', root: 'allowed' },
   },
+  'post /api/v1/admin/migrations': {
+    req: () => ({ path: '/api/v1/admin/migrations', body: { workflowId: 'counter', fromVersion: 1, toVersion: 1, map: { states: {} }, dryRun: true } }),
+    // The root's (built-in) versions are governed by the root admin alone; its request passes the scope and is then refused as a mapping (same version).
+    expect: { userB: 'forbidden', adminB: 'forbidden', auditorA: 'forbidden', userA: 'forbidden', adminA: 'forbidden', root: 'allowed' },
+  },
   'post /api/v1/workflows/validate': { req: () => ({ path: '/api/v1/workflows/validate', body: definitionA }), expect: EVERYONE, personal: true },
   'get /api/v1/workflows/{id}': { req: (ids) => ({ path: `/api/v1/workflows/${ids.definitionA}` }), expect: A_READ },
   'get /api/v1/workflows/{id}/diagram': { req: (ids) => ({ path: '/api/v1/workflows/matrix-parent/diagram', query: { case: ids.caseA } }), expect: A_READ },

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { toMermaid } from '../../server/diagram.js';
 import { counterWorkflow } from '../support/counter-workflow.js';
+import { movesWorkflow } from '../support/moves-workflow.js';
 import { hazardWorkflow } from '../../workflows/index.js';
 import { WorkflowDefinitionSchema } from '../../engine/index.js';
 
@@ -21,6 +22,12 @@ const nested = WorkflowDefinitionSchema.parse({
 });
 
 describe('toMermaid', () => {
+  it('draws 退回 to each declared earlier state and 拿回 back to each state that hands on', () => {
+    const lines = toMermaid(WorkflowDefinitionSchema.parse(movesWorkflow)).split('\n');
+    expect(lines).toEqual(expect.arrayContaining(['  review --> draft: 退回', '  archive --> draft: 退回', '  archive --> review: 退回', '  review --> draft: 拿回']));
+    expect(lines.filter((l) => l.endsWith('拿回'))).toHaveLength(1);
+  });
+
   it('draws states, the initial arrow, finals and transitions (labelled only by Chinese event titles)', () => {
     const text = toMermaid(WorkflowDefinitionSchema.parse(counterWorkflow));
     expect(text.split('\n')).toEqual(expect.arrayContaining(['stateDiagram-v2', '  [*] --> open', '  closed --> [*]', '  open --> review', '  review --> open', '  open --> open']));
