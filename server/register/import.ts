@@ -47,6 +47,10 @@ export interface ImportOutcome {
   unchanged: number;
 }
 
+/** A profile in one key order (PostgreSQL's jsonb keeps its own), to tell an identical row from a changed one. */
+const profileKey = (e: OrgRecord['enterprise']) =>
+  e ? JSON.stringify([e.industry, e.address, e.creditCode ?? null, [...e.supervisors], e.majorHazard === true]) : '';
+
 const issue = (row: number, column: string, code: string, message: string): ImportIssue => ({ code, path: ['file', row, column], message });
 
 function rejectIfAny(issues: ImportIssue[]): void {
@@ -118,7 +122,7 @@ export async function importEnterprises(db: PeopleDatabase, clock: Clock, p: Imp
     if (existing && existing.level !== 'enterprise') bad(C.id, 'org_exists', '该编号已是一个机关单位');
     if (issues.length > before || !grid || grid === 'ambiguous') continue;
     const profile = { industry: cells[C.industry]!, address: cells[C.address]!, creditCode: code === '' ? null : code, supervisors, ...(flag ? { majorHazard: true } : {}) };
-    if (existing && (existing.parentId !== grid.id || existing.name !== cells[C.name] || JSON.stringify({ ...existing.enterprise, supervisors: [...(existing.enterprise?.supervisors ?? [])] }) !== JSON.stringify({ ...profile }))) {
+    if (existing && (existing.parentId !== grid.id || existing.name !== cells[C.name] || profileKey(existing.enterprise) !== profileKey(profile))) {
       bad(C.id, 'org_exists', '该编号已登记为内容不同的单位（修改请在单位页面进行）');
       continue;
     }

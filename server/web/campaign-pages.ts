@@ -45,8 +45,12 @@ export function campaignPages(deps: WebDeps): express.Router {
   const rulesPage = async (res: express.Response, p: Principal, extra: Record<string, unknown> = {}, status = 200) => {
     const orgs = (await deps.orgs.list()).filter((o) => p.subtree.has(o.id));
     const names = new Map(orgs.map((o) => [o.id, o.name]));
+    // Only the workflows this installation has, by their titles.
     const titles = new Map<string, string>();
-    for (const id of ROUTABLE_WORKFLOWS) titles.set(id, zh((await deps.engine.resolveWorkflow(id, p.user.orgId).catch(() => undefined))?.workflow.definition.title, ''));
+    for (const id of ROUTABLE_WORKFLOWS) {
+      const wf = await deps.engine.resolveWorkflow(id, p.user.orgId).catch(() => undefined);
+      if (wf) titles.set(id, zh(wf.workflow.definition.title, '其他流程'));
+    }
     const rules = (await listRules(knex(), [...p.subtree])).map((r) => ({
       ...r, owner: names.get(r.ownerOrg) ?? '', workflowTitles: r.workflows.map((w) => titles.get(w) || '其他流程').join('、'),
       industryText: r.industries.length === 0 ? '全部行业' : r.industries.join('、'),
@@ -58,7 +62,7 @@ export function campaignPages(deps: WebDeps): express.Router {
       rules, values,
       ownerChoices: orgs.filter((o) => o.level !== 'enterprise' && o.level !== 'grid').map((o) => ({ id: o.id, name: o.name, selected: o.id === (values.ownerOrg ?? p.user.orgId) })),
       gridChoices: orgs.filter((o) => o.level === 'grid').map((o) => ({ id: o.id, name: o.name, selected: o.id === values.gridOrg })),
-      workflowChoices: ROUTABLE_WORKFLOWS.map((id) => ({ id, title: titles.get(id) || id, checked: asList(values.workflows).includes(id) })),
+      workflowChoices: [...titles].map(([id, title]) => ({ id, title, checked: asList(values.workflows).includes(id) })),
       ...extra,
     }, status);
   };

@@ -9,6 +9,7 @@
 import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { creditCodeCheckChar } from '../../server/register/credit-code.js';
+import { postgresAvailableForSuite } from '../support/services.js';
 import { testServer, type TestServer } from './support.js';
 import { as, expectError } from './support-http.js';
 
@@ -29,14 +30,22 @@ const SUBMIT = {
   photos: ['files/p1.jpg'], foundAt: '2026-03-02T09:30:00+08:00', proposedGrade: 'general', hazardCategory: '危化品储存',
 };
 
-describe('the register and routing over HTTP', () => {
+const backends = [
+  { name: 'sqlite' as const, enabled: true },
+  { name: 'postgres' as const, enabled: await postgresAvailableForSuite() },
+];
+
+describe.each(backends)('the register and routing over HTTP on $name', ({ name, enabled }) => {
   let s: TestServer;
   beforeAll(async () => {
-    s = await testServer('sqlite');
+    if (!enabled) return;
+    s = await testServer(name);
   });
-  afterAll(async () => s.cleanup());
+  afterAll(async () => {
+    if (enabled) await s.cleanup();
+  });
 
-  it('rejects a spreadsheet with a bad row as a whole, naming each problem, then imports the corrected file', async () => {
+  it.skipIf(!enabled)('rejects a spreadsheet with a bad row as a whole, naming each problem, then imports the corrected file', async () => {
     const good = ['baisha-gas', '白沙燃气有限公司', code('91320100MA1XQP0D2'), '燃气', '白沙街道燃气路1号', 'donghu-baisha-g1', '是', '东湖区'];
     const rows = [good, ['songlin-mine', '松林矿业', '91320100MA1XQP0D20', '非煤矿山', '松林镇矿区路', 'xishan-songlin-g1', '或许', '不存在的局']];
     const before = (await s.people.listOrgs()).length;
@@ -64,7 +73,7 @@ describe('the register and routing over HTTP', () => {
     expectError(await as(s, 'admin-donghu').post('/api/v1/register/import', { kind: 'enterprises', format: 'xlsx', content: Buffer.from('not a zip').toString('base64') }), 422, 'import_rejected');
   });
 
-  it('keeps enterprise users in their enterprise: no enterprise role in a grid office, no office role in an enterprise', async () => {
+  it.skipIf(!enabled)('keeps enterprise users in their enterprise: no enterprise role in a grid office, no office role in an enterprise', async () => {
     expectError(await as(s, 'admin-donghu').post('/api/v1/users', { id: 'e1', name: '某安全员', orgId: 'donghu-baisha-g1', roles: ['enterpriseSafetyOfficer'] }), 403, 'role_not_grantable');
     expectError(await as(s, 'admin-donghu').post('/api/v1/users', { id: 'e2', name: '某网格员', orgId: 'baisha-gas', roles: ['gridOfficer'] }), 403, 'role_not_grantable');
     const created = await as(s, 'admin-donghu').post('/api/v1/users', { id: 'gas-officer', name: '白沙燃气安全员', orgId: 'baisha-gas', roles: ['enterpriseSafetyOfficer'] });
@@ -74,7 +83,7 @@ describe('the register and routing over HTTP', () => {
     expect((await as(s, 'gas-officer').get('/api/v1/orgs')).body.items.map((o: { id: string }) => o.id)).toEqual(['baisha-gas']);
   });
 
-  it('routes a new hazard by the district\'s rule to the enterprise\'s grid, its township and the industry\'s departments, and reassigns it with a reason', async () => {
+  it.skipIf(!enabled)('routes a new hazard by the district\'s rule to the enterprise\'s grid, its township and the industry\'s departments, and reassigns it with a reason', async () => {
     // The city's table: which departments supervise each industry.
     const table = `行业领域,监管部门\n危险化学品,应急管理局、市场监督管理局\n燃气,住房和城乡建设局\n`;
     expect((await as(s, 'admin').post('/api/v1/register/import', { kind: 'industries', format: 'csv', content: Buffer.from(table).toString('base64') })).body).toEqual({ created: 2, unchanged: 0 });
@@ -118,7 +127,7 @@ describe('the register and routing over HTTP', () => {
     expect(await s.engine.verify()).toMatchObject({ ok: true });
   });
 
-  it('leaves a case unrouted when no rule of its ancestry matches (another district\'s rule does not reach it)', async () => {
+  it.skipIf(!enabled)('leaves a case unrouted when no rule of its ancestry matches (another district\'s rule does not reach it)', async () => {
     expect((await as(s, 'admin').post('/api/v1/routing-rules/city-all/delete')).body).toEqual({ deleted: true });
     const opened = await as(s, 'xishan-inspector').post('/api/v1/cases', { workflowId: 'hazard' });
     const id = opened.body.case.id as string;
