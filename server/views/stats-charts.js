@@ -1,3 +1,4 @@
+/* global document, window */
 /*
  * The 统计 page's charts, drawn with ECharts from the figures the page
  * embeds (#stats-data). The tables below each chart hold the same numbers
