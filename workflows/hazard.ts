@@ -1016,13 +1016,13 @@ export const hazardWorkflow = defineWorkflow({
                   { type: 'object', properties: { reinspectionOpinion: text('复查意见'), signatures: files('复查人员签名') }, required: ['reinspectionOpinion', 'signatures'] },
                   copy('reinspectionOpinion', 'signatures'),
                 ).slice(1),
-                fail: reworkLadder({
+                fail: {
                   target: 'rectifying',
                   roles: ['inspector'],
                   input: { type: 'object', properties: { reinspectionOpinion: text('复查意见'), newDeadline: date('重新整改期限') }, required: ['reinspectionOpinion', 'newDeadline'] },
                   assign: { ...copy('reinspectionOpinion'), rectificationDue: { var: 'payload.newDeadline' }, reworkCount: increment('reworkCount'), extensionWindowClosed: false },
                   notify: [{ ...reworkAlert, when: reworkLimitReached }],
-                }),
+                },
                 markOverdue,
               },
             },

@@ -113,6 +113,11 @@ describe('issued documents', () => {
   it('records the 通报 at signing and the 约谈通知书 at approval', async () => {
     const office = await actor('committee-office');
     const leader = await actor('committee-leader');
+    // The office's document numbers come from its series (the admin sets each prefix once).
+    for (const [series, prefix] of [['circular', '江安委办通'], ['interviewNotice', '江安委办约']]) {
+      const set = await request(s.app).post(`/api/v1/orgs/jiangzhou/doc-number-series/${series}`).set(bearer(s, 'admin')).send({ prefix });
+      expect(set.status).toBe(200);
+    }
     const { case: circ } = await s.engine.createCase({ workflowId: 'circular', org: 'jiangzhou', actor: office });
     await s.engine.send(circ.id, {
       type: 'submitDraft',
@@ -122,9 +127,9 @@ describe('issued documents', () => {
       },
     }, office);
     await s.engine.send(circ.id, { type: 'approveDraft', payload: {} }, await actor('city-reviewer'));
-    await s.engine.send(circ.id, { type: 'sign', payload: { docNo: '江安委办通〔2026〕7号', signatory: '王主任', issueDate: dateAfter(0) } }, leader);
+    await s.engine.send(circ.id, { type: 'sign', payload: { signatory: '王主任', issueDate: dateAfter(0) } }, leader);
     const [circular] = await documents(circ.id);
-    expect(circular).toMatchObject({ kind: 'circular', label: '通报', docNo: '江安委办通〔2026〕7号', intact: true });
+    expect(circular).toMatchObject({ kind: 'circular', label: '通报', docNo: `江安委办通〔${dateAfter(0).slice(0, 4)}〕1号`, intact: true });
     const ctext = textOf(await pageOf(circular!.href));
     expect(ctext).toContain('东湖区安委会、西山区安委会：');
     expect(ctext).toContain('请各区引以为戒，立即开展自查。');
@@ -139,9 +144,9 @@ describe('issued documents', () => {
         requiredAttendees: [{ name: '钱区长', post: '区长' }], legalBasis: '《安全生产约谈实施办法（试行）》', source: 'hazardOverdue',
       },
     }, office);
-    await s.engine.send(iv.id, { type: 'approve', payload: { noticeNo: '江安委办约〔2026〕1号' } }, leader);
+    await s.engine.send(iv.id, { type: 'approve', payload: {} }, leader);
     const [notice] = await documents(iv.id);
-    expect(notice).toMatchObject({ kind: 'interview-notice', label: '约谈通知书', docNo: '江安委办约〔2026〕1号', intact: true });
+    expect(notice).toMatchObject({ kind: 'interview-notice', label: '约谈通知书', docNo: `江安委办约〔${dateAfter(0).slice(0, 4)}〕1号`, intact: true });
     const ntext = textOf(await pageOf(notice!.href));
     expect(ntext).toContain('东湖区人民政府：');
     expect(ntext).toMatch(/一、约谈时间：\d{4}年\d{1,2}月\d{1,2}日\d{1,2}时/);

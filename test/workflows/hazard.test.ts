@@ -648,15 +648,18 @@ describe('escalation of an overdue major hazard (DOMAIN §4.2, §5.4)', () => {
   });
 
   it(`issue 10: a major hazard returned for rework a ${REWORK_LIMIT}nd time opens an interview, a ${REWORK_LIMIT + 1}rd a circular, later ones neither`, () => {
-    const verifyingMajor = (from: StepResult) => run(from.state, [['submitRectification', 'enterpriseSafetyOfficer', P.rectification], ['startAssessment', 'enterprisePrincipal', P.assessment], ['assessmentDone', 'assessmentAgency', P.assessmentDone]]);
-    let r = send(verifyingMajor(rectifyingMajor()).state, 'fail', 'inspector', P.fail('2026-04-15'));
+    // A major hazard's rectification is accepted jointly (联合验收): one department refusing returns it for rework.
+    const acceptingMajor = (from: StepResult) => run(from.state, [['submitRectification', 'enterpriseSafetyOfficer', P.rectification], ['startAssessment', 'enterprisePrincipal', P.assessment], ['assessmentDone', 'assessmentAgency', P.assessmentDone]]);
+    const refuse = (from: StepResult) => send(acceptingMajor(from).state, 'task.sign', 'regulatorReviewer', { task: 'active.work.jointAcceptance', decision: 'reject', comment: '除尘系统未完成改造' });
+    let r = refuse(rectifyingMajor());
+    expect(r.state.value).toEqual(W('rectifying'));
     expect(spawnedOf(r)).toEqual([]);
-    r = send(verifyingMajor(r).state, 'fail', 'inspector', P.fail('2026-05-15'));
+    r = refuse(r);
     expect(r.state.data.reworkCount).toBe(REWORK_LIMIT);
     expect(spawnedOf(r)).toMatchObject([{ workflowId: 'interview', data: { source: 'hazardRework', linkedCaseId: 'h1' } }]);
-    r = send(verifyingMajor(r).state, 'fail', 'inspector', P.fail('2026-06-15'));
+    r = refuse(r);
     expect(spawnedOf(r)).toMatchObject([{ workflowId: 'circular', data: { kind: 'criticism', linkedCaseId: 'h1' } }]);
-    r = send(verifyingMajor(r).state, 'fail', 'inspector', P.fail('2026-07-15'));
+    r = refuse(r);
     expect(spawnedOf(r)).toEqual([]);
     expect(r.state.children!.map((c) => c.workflowId)).toEqual(['interview', 'circular']);
     // The same ladder when resumption is refused.
