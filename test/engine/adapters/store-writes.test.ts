@@ -150,7 +150,7 @@ describe.each(backends)('store writes on $name', ({ make, enabled }) => {
       await engine.send(c.id, { type: 'approve' }, chief);
       const events = await store.listEvents(c.id);
       // Back to the schema before 027: every row gets its prev_hash back, as earlier versions wrote it.
-      await store.knex.migrate.down({ migrationSource, tableName: MIGRATIONS_TABLE });
+      await store.knex.migrate.down({ migrationSource, tableName: MIGRATIONS_TABLE, name: '027-event-link' });
       const rows = (await store.knex('case_events').select('seq', 'prev_hash', 'hash').where({ case_id: c.id }).orderBy('seq')) as { seq: number; prev_hash: string; hash: string }[];
       expect(rows.map((r) => r.prev_hash)).toEqual(events.map((e) => e.prevHash));
       // Earlier versions also kept a snapshot at case end.
