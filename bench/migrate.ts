@@ -23,7 +23,7 @@ const SENDS = size('BENCH_MIGRATE_SENDS', 3_000, 300);
 const admin = { id: 'bench-admin', roles: ['admin'], org: 'bench-district' };
 const clerk = { id: 'bench', roles: ['clerk'], org: 'bench-district' };
 
-/** Every top-level state of hazard that is not final, mapped to itself: version 2 has the same states. */
+/** Every top-level state of hazard that is not final, mapped to itself: the next version has the same states. */
 function identityMap(): { states: Record<string, string> } {
   const states = Object.entries(hazardWorkflow.states).filter(([, s]) => (s as { type?: string }).type !== 'final').map(([k]) => [k, k]);
   return { states: Object.fromEntries(states) };
@@ -44,16 +44,18 @@ export async function main(): Promise<BenchResult[]> {
     await store.migrate();
     const engine = await createEngine({ store, clock: createManualClock(new Date()), workflows: [hazardWorkflow, benchWorkflow] });
     for (let i = 0; i < CASES; i++) await openHazardCase(engine);
-    await engine.registerWorkflow({ ...hazardWorkflow, version: 2 });
+    const from = hazardWorkflow.version;
+    const to = from + 1;
+    await engine.registerWorkflow({ ...hazardWorkflow, version: to });
     const sendRate = await plainSends(engine);
     const t0 = performance.now();
-    const report = await engine.migrateCases({ workflowId: 'hazard', fromVersion: 1, toVersion: 2, map: identityMap(), actor: admin });
+    const report = await engine.migrateCases({ workflowId: 'hazard', fromVersion: from, toVersion: to, map: identityMap(), actor: admin });
     const ms = performance.now() - t0;
     if (report.migrated !== CASES || report.failed.length > 0) throw new Error(`migrated ${report.migrated} of ${CASES} (${report.failed.length} failed)`);
     const check = await engine.verify(report.cases[0]!.caseId);
     if (!check.ok) throw new Error('a migrated case does not verify');
     await store.close();
-    const note = `${fmt(CASES)} reported hazard cases hazard@1 → hazard@2 on SQLite, listing and planning included (${(ms / 1000).toFixed(1)} s); baseline: ${fmt(SENDS)} plain sends on the same store`;
+    const note = `${fmt(CASES)} reported hazard cases hazard@${from} → hazard@${to} on SQLite, listing and planning included (${(ms / 1000).toFixed(1)} s); baseline: ${fmt(SENDS)} plain sends on the same store`;
     return [result('migrate: cases moved per second', rate(CASES, ms), 'cases/s', { name: 'engine.send per second', value: sendRate }, note)];
   } finally {
     rmSync(dir, { recursive: true, force: true });
