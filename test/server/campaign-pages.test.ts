@@ -10,13 +10,10 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { servicesRequired } from '../support/services.js';
 import { testServer, type TestServer } from './support.js';
 import { as } from './support-http.js';
+import { CHROMIUM, SHOTS } from '../support/chromium.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => fs.existsSync(p));
-if (!CHROMIUM && servicesRequired()) throw new Error('DUBAN_REQUIRE_SERVICES=1 but chromium is not installed (apt-get install chromium)');
-const SHOTS = path.resolve('test-results/screenshots');
 
 describe.skipIf(!CHROMIUM)('the campaign and routing pages in chromium', () => {
   let ts: TestServer;

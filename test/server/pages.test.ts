@@ -15,13 +15,10 @@ import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { tamperEvent } from '../support/tamper.js';
-import { servicesRequired } from '../support/services.js';
 import { as, openCase } from './support-http.js';
 import { alertWorkflow, testServer, type TestServer } from './support.js';
+import { CHROMIUM, SHOTS } from '../support/chromium.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => fs.existsSync(p));
-if (!CHROMIUM && servicesRequired()) throw new Error('DUBAN_REQUIRE_SERVICES=1 but chromium is not installed (apt-get install chromium)');
-const SHOTS = path.resolve('test-results/screenshots');
 
 describe.skipIf(!CHROMIUM)('web pages in chromium', () => {
   let s: TestServer;

@@ -19,12 +19,9 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKnexAttachmentStore } from '../../server/attachments.js';
 import { loadDemoCases } from '../../server/demo-cases.js';
-import { servicesRequired } from '../support/services.js';
 import { testServer, type TestServer } from './support.js';
+import { CHROMIUM, SHOTS } from '../support/chromium.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => fs.existsSync(p));
-if (!CHROMIUM && servicesRequired()) throw new Error('DUBAN_REQUIRE_SERVICES=1 but chromium is not installed (apt-get install chromium)');
-const SHOTS = path.resolve('test-results/screenshots');
 
 const photo = (r: number, g: number, b: number) => sharp({ create: { width: 800, height: 600, channels: 3, background: { r, g, b } } }).jpeg().toBuffer();
 

@@ -17,12 +17,9 @@ import { createKnexAttachmentStore } from '../../server/attachments.js';
 import { loadDemoCases } from '../../server/demo-cases.js';
 import { createUser } from '../../server/people.js';
 import { supervisionAssignmentWorkflow, supervisionLetterWorkflow } from '../../workflows/index.js';
-import { servicesRequired } from '../support/services.js';
 import { testServer, type TestServer } from './support.js';
+import { CHROMIUM, SHOTS } from '../support/chromium.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => fs.existsSync(p));
-if (!CHROMIUM && servicesRequired()) throw new Error('DUBAN_REQUIRE_SERVICES=1 but chromium is not installed (apt-get install chromium)');
-const SHOTS = path.resolve('test-results/screenshots');
 
 describe.skipIf(!CHROMIUM)('printable documents in chromium', () => {
   let s: TestServer;

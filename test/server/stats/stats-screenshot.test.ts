@@ -14,13 +14,10 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CaseFacts } from '../../../engine/index.js';
 import { createKnexStatsStore } from '../../../server/stats/knex-stats.js';
-import { servicesRequired } from '../../support/services.js';
 import { miniAccident } from '../../support/stats-workflows.js';
 import { testServer, type TestServer } from '../support.js';
+import { CHROMIUM, SHOTS } from '../../support/chromium.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => fs.existsSync(p));
-if (!CHROMIUM && servicesRequired()) throw new Error('DUBAN_REQUIRE_SERVICES=1 but chromium is not installed (apt-get install chromium)');
-const SHOTS = path.resolve('test-results/screenshots');
 
 /** Facts of hazards as the projection would keep them (the page reads only the facts). */
 function hazard(i: number, org: string, openedAt: string, over: Partial<CaseFacts> = {}): CaseFacts {
