@@ -47,11 +47,27 @@ async function openCases(cluster: Cluster, serves: DubanProcess[]): Promise<void
   const lane = async (l: number) => {
     for (let i = next++; i < CASES; i = next++) {
       const serve = serves[(i + l) % serves.length]!;
-      const r = await cluster.api(serve, 'inspector', 'POST', '/api/v1/cases', { workflowId: 'drill-ladder', org: 'donghu-qingshui-g1', data: { n: i } });
+      const r = await openOne(cluster, serve, i);
       if (r.status !== 201) throw new Error(`opening case ${i}: ${r.status} ${JSON.stringify(r.body)}`);
     }
   };
   await Promise.all(Array.from({ length: LANES }, (_, l) => lane(l)));
+}
+
+/**
+ * Opens case `i` with an idempotency key of its own, retrying a request the network lost (a keep-alive
+ * connection reset under load, say) as a client should: the key makes the retry land the case once.
+ */
+async function openOne(cluster: Cluster, serve: DubanProcess, i: number): Promise<{ status: number; body: Record<string, unknown> }> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const r = await cluster.api(serve, 'inspector', 'POST', '/api/v1/cases', { workflowId: 'drill-ladder', org: 'donghu-qingshui-g1', data: { n: i } }, { 'idempotency-key': `scale-case-${i}` });
+      return { status: r.status === 200 ? 201 : r.status, body: r.body };
+    } catch (err) {
+      if (attempt >= 5) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
+    }
+  }
 }
 
 const num = (rows: Record<string, unknown>[]) => Number(Object.values(rows[0] ?? {})[0] ?? 0);

@@ -4,15 +4,13 @@
  * admin for its subtree, a bad form answered in Chinese with nothing saved.
  * Skipped without chromium, like the other browser tests.
  */
-import fs from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testServer, type TestServer } from './support.js';
 import { as } from './support-http.js';
-import { CHROMIUM, SHOTS } from '../support/chromium.js';
+import { CHROMIUM, launchChromium, shot, signIn } from '../support/chromium.js';
 
 
 describe.skipIf(!CHROMIUM)('the campaign and routing pages in chromium', () => {
@@ -21,7 +19,6 @@ describe.skipIf(!CHROMIUM)('the campaign and routing pages in chromium', () => {
   let base: string;
   let browser: Browser;
   beforeAll(async () => {
-    fs.mkdirSync(SHOTS, { recursive: true });
     ts = await testServer('sqlite');
     const campaign = {
       id: 'gas-2026', title: '城镇燃气安全专项整治', startsOn: '2026-03-01', endsOn: '2026-12-31', reportPeriod: 'monthly', industries: ['危险化学品', '燃气'],
@@ -32,7 +29,7 @@ describe.skipIf(!CHROMIUM)('the campaign and routing pages in chromium', () => {
     server = ts.app.listen(0, '127.0.0.1');
     await new Promise((resolve) => server.once('listening', resolve));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-dev-shm-usage'] });
+    browser = await launchChromium();
   }, 120_000);
   afterAll(async () => {
     await browser?.close();
@@ -40,16 +37,14 @@ describe.skipIf(!CHROMIUM)('the campaign and routing pages in chromium', () => {
     await ts?.cleanup();
   });
 
-  const signIn = async (page: Page, user: string) => {
-    await page.goto(`${base}/login`);
-    await page.fill('#token', ts.tokens[user]!);
-    await page.click('button[type=submit]');
+  const signInAs = async (page: Page, user: string) => {
+    await signIn(page, base, ts.tokens[user]!);
   };
 
   it.each([['desktop', 1280, 900], ['phone', 390, 844]] as const)('shows campaigns with their figures and the rules form at %s width', async (name, width, height) => {
     const page = await browser.newPage({ viewport: { width, height }, locale: 'zh-CN' });
     try {
-      await signIn(page, 'admin');
+      await signInAs(page, 'admin');
       await page.goto(`${base}/campaigns`);
       const card = page.locator('#campaign-gas-2026');
       expect(await card.locator('h2').innerText()).toContain('城镇燃气安全专项整治');
@@ -57,11 +52,11 @@ describe.skipIf(!CHROMIUM)('the campaign and routing pages in chromium', () => {
       const donghu = card.locator('tbody tr').first();
       expect((await donghu.locator('td').allInnerTexts()).slice(0, 6)).toEqual(['东湖区', '2', '10（20%）', '0', '10', '0%']);
       expect(await page.evaluate('document.documentElement.scrollWidth <= window.innerWidth')).toBe(true);
-      await page.screenshot({ path: path.join(SHOTS, `campaigns-${name}.png`), fullPage: true });
+      await shot(page, `campaigns-${name}`);
       await page.goto(`${base}/admin/routing`);
       expect(await page.locator('h1').innerText()).toBe('分派规则');
       expect(await page.evaluate('document.documentElement.scrollWidth <= window.innerWidth')).toBe(true);
-      await page.screenshot({ path: path.join(SHOTS, `routing-rules-${name}.png`), fullPage: true });
+      await shot(page, `routing-rules-${name}`);
     } finally {
       await page.close();
     }
@@ -70,7 +65,7 @@ describe.skipIf(!CHROMIUM)('the campaign and routing pages in chromium', () => {
   it('saves a rule from the form for the admin\'s subtree and answers a bad one in Chinese, saving nothing', async () => {
     const page = await browser.newPage({ viewport: { width: 390, height: 844 }, locale: 'zh-CN' });
     try {
-      await signIn(page, 'admin-donghu');
+      await signInAs(page, 'admin-donghu');
       await page.goto(`${base}/admin/routing`);
       await page.fill('#r-id', 'donghu-gas');
       await page.fill('#r-title', '东湖区燃气隐患分派');
@@ -87,7 +82,7 @@ describe.skipIf(!CHROMIUM)('the campaign and routing pages in chromium', () => {
       await page.click('#rule-form button[type=submit]');
       expect(await page.locator('#rule-error').innerText()).toBe('请检查：适用案件');
       expect(await page.locator('#rules tbody tr').count()).toBe(1);
-      await page.screenshot({ path: path.join(SHOTS, 'routing-rules-error-phone.png'), fullPage: true });
+      await shot(page, 'routing-rules-error-phone');
     } finally {
       await page.close();
     }

@@ -4,15 +4,13 @@
  * case back, a clerk takes one back, an admin jumps, a clerk is offered no
  * 终止, and an admin plans a migration. Skipped without chromium.
  */
-import fs from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { movesWorkflow, movesWorkflowV2 } from '../support/moves-workflow.js';
 import { testServer, type TestServer } from './support.js';
-import { CHROMIUM, SHOTS } from '../support/chromium.js';
+import { CHROMIUM, launchChromium, signIn, shot } from '../support/chromium.js';
 
 
 describe.skipIf(!CHROMIUM)('moves and migrations in chromium', () => {
@@ -27,12 +25,11 @@ describe.skipIf(!CHROMIUM)('moves and migrations in chromium', () => {
     return id;
   };
   beforeAll(async () => {
-    fs.mkdirSync(SHOTS, { recursive: true });
     ts = await testServer('sqlite', { workflows: [movesWorkflow] });
     server = ts.app.listen(0, '127.0.0.1');
     await new Promise((resolve) => server.once('listening', resolve));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-dev-shm-usage'] });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();
@@ -45,9 +42,7 @@ describe.skipIf(!CHROMIUM)('moves and migrations in chromium', () => {
     // The shared test machine can be slow to serve and lay out a page: wait for it rather than fail on a fixed 30 s.
     page.setDefaultTimeout(120_000);
     page.on('dialog', (d) => void d.accept());
-    await page.goto(`${base}/login`);
-    await page.fill('#token', ts.tokens[user]!);
-    await page.click('button[type=submit]');
+    await signIn(page, base, ts.tokens[user]!);
     return page;
   }
   const fits = (page: Page) => page.evaluate('document.documentElement.scrollWidth <= window.innerWidth');
@@ -67,7 +62,7 @@ describe.skipIf(!CHROMIUM)('moves and migrations in chromium', () => {
     await chief.goto(url);
     expect(await chief.locator('#move-jump').count()).toBe(0);
     await chief.locator('#moves summary').click();
-    await chief.screenshot({ path: path.join(SHOTS, `moves-case-${name}.png`), fullPage: true });
+    await shot(chief, `moves-case-${name}`);
     expect(await fits(chief)).toBe(true);
     await chief.locator('#move-sendBack select[name=to]').selectOption('draft');
     await chief.fill('#move-sendBack textarea[name=reason]', '整改材料不全，请补充现场照片');
@@ -90,7 +85,7 @@ describe.skipIf(!CHROMIUM)('moves and migrations in chromium', () => {
     expect(await admin.locator('#moved').innerText()).toContain('跳转');
     await admin.goto(`${url}/audit`);
     expect(await admin.locator('#move').innerText()).toContain('线下已审核，补录归档');
-    await admin.screenshot({ path: path.join(SHOTS, `moves-audit-${name}.png`), fullPage: true });
+    await shot(admin, `moves-audit-${name}`);
     await admin.close();
   }, 400_000);
 
@@ -111,7 +106,7 @@ describe.skipIf(!CHROMIUM)('moves and migrations in chromium', () => {
     expect(await page.locator('#summary').innerText()).toContain('可迁移');
     expect(await page.locator('#covered tbody tr').count()).toBeGreaterThanOrEqual(1);
     expect(await fits(page)).toBe(true);
-    await page.screenshot({ path: path.join(SHOTS, `moves-migration-${name}.png`), fullPage: true });
+    await shot(page, `moves-migration-${name}`);
     await page.close();
   }, 400_000);
 });

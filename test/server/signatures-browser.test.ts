@@ -3,16 +3,14 @@
  * desktop and phone widths (screenshots in `test-results/screenshots/`);
  * skipped without chromium, like pages.test.ts.
  */
-import fs from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createUser } from '../../server/people.js';
 import { signWorkflow } from '../support/sign-workflow.js';
 import { testServer, type TestServer } from './support.js';
-import { CHROMIUM, SHOTS } from '../support/chromium.js';
+import { CHROMIUM, launchChromium, shot, signIn } from '../support/chromium.js';
 
 
 describe.skipIf(!CHROMIUM)('会签 and 抄送我的 in chromium', () => {
@@ -23,7 +21,6 @@ describe.skipIf(!CHROMIUM)('会签 and 抄送我的 in chromium', () => {
   const clerk = { id: 'clerk-city', roles: ['clerk', 'chief'], org: 'jiangzhou' };
   const leader = { id: 'leader-city', roles: ['leader'], org: 'jiangzhou' };
   beforeAll(async () => {
-    fs.mkdirSync(SHOTS, { recursive: true });
     ts = await testServer('sqlite', { workflows: [signWorkflow('all')] });
     for (const [id, name, orgId, roles] of [['leader-city', '分管领导 王局', 'jiangzhou', ['leader']], ['reviewer-donghu', '东湖区验收员 刘工', 'donghu', ['reviewer']], ['reviewer-xishan', '西山区验收员 钱工', 'xishan', ['reviewer']], ['copy-donghu', '东湖区经办人 孙办', 'donghu', ['clerk']]] as const) {
       ts.tokens[id] = (await createUser(ts.people, ts.clock, { id, name, orgId, roles: [...roles] })).token;
@@ -31,7 +28,7 @@ describe.skipIf(!CHROMIUM)('会签 and 抄送我的 in chromium', () => {
     server = ts.app.listen(0, '127.0.0.1');
     await new Promise((resolve) => server.once('listening', resolve));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-dev-shm-usage'] });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();
@@ -39,11 +36,9 @@ describe.skipIf(!CHROMIUM)('会签 and 抄送我的 in chromium', () => {
     await ts?.cleanup();
   });
 
-  async function signIn(page: Page, user: string): Promise<void> {
+  async function signInAs(page: Page, user: string): Promise<void> {
     await page.context().clearCookies();
-    await page.goto(`${base}/login`);
-    await page.fill('#token', ts.tokens[user]!);
-    await page.click('button[type=submit]');
+    await signIn(page, base, ts.tokens[user]!);
   }
 
   it.each([['desktop', 1280, 900], ['phone', 390, 844]] as const)('signs a 会签 task and reads a copy at %s width', async (name, width, height) => {
@@ -53,7 +48,7 @@ describe.skipIf(!CHROMIUM)('会签 and 抄送我的 in chromium', () => {
     const page = await browser.newPage({ viewport: { width, height }, locale: 'zh-CN', javaScriptEnabled: name === 'desktop' });
     page.setDefaultTimeout(60_000);
     try {
-      await signIn(page, 'reviewer-donghu');
+      await signInAs(page, 'reviewer-donghu');
       await page.goto(`${base}/cases/${encodeURIComponent(c.id)}`, { waitUntil: 'domcontentloaded' });
       const rows = page.locator('#task-ops table.signing tbody tr');
       expect(await rows.count()).toBe(2);
@@ -67,17 +62,17 @@ describe.skipIf(!CHROMIUM)('会签 and 抄送我的 in chromium', () => {
       // Signed: no second form for this signer.
       expect(await page.locator('#sign-form-0').count()).toBe(0);
       expect(await page.evaluate('document.documentElement.scrollWidth <= window.innerWidth')).toBe(true);
-      await page.screenshot({ path: path.join(SHOTS, `signing-${name}.png`), fullPage: true });
+      await shot(page, `signing-${name}`);
 
       // The other department signs; the case closes and copies go to the units' clerks.
       await ts.engine.send(c.id, { type: 'task.sign', payload: { task: 'joint', decision: 'approve' } }, { id: 'reviewer-xishan', roles: ['reviewer'], org: 'xishan' });
-      await signIn(page, 'copy-donghu');
+      await signInAs(page, 'copy-donghu');
       await page.goto(`${base}/copies`);
       // This case's copy (the other width's run left a copy of its own case in the list).
       const copy = page.locator(`#copies tbody tr:has(a[href^="/cases/${encodeURIComponent(c.id)}"])`);
       expect(await copy.innerText()).toContain('未阅');
       expect(await copy.innerText()).toContain('验收结果抄送');
-      await page.screenshot({ path: path.join(SHOTS, `copies-${name}.png`), fullPage: true });
+      await shot(page, `copies-${name}`);
       await copy.locator('a').click();
       await page.click('#task-ops form.inline button');
       expect(await page.locator('#task-ops .flash').innerText()).toContain('已阅');
@@ -87,7 +82,7 @@ describe.skipIf(!CHROMIUM)('会签 and 抄送我的 in chromium', () => {
       await page.goto(`${base}/copies?unread=true`);
       expect(await page.locator('#copies').count()).toBe(0);
     } catch (err) {
-      await page.screenshot({ path: path.join(SHOTS, `signing-failed-${name}.png`), fullPage: true });
+      await shot(page, `signing-failed-${name}`);
       throw err;
     } finally {
       await page.close();

@@ -15,12 +15,12 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import sharp from 'sharp';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKnexAttachmentStore } from '../../server/attachments.js';
 import { loadDemoCases } from '../../server/demo-cases.js';
 import { testServer, type TestServer } from './support.js';
-import { CHROMIUM, SHOTS } from '../support/chromium.js';
+import { CHROMIUM, SHOTS, launchChromium, signIn, shot } from '../support/chromium.js';
 
 
 const photo = (r: number, g: number, b: number) => sharp({ create: { width: 800, height: 600, channels: 3, background: { r, g, b } } }).jpeg().toBuffer();
@@ -32,8 +32,7 @@ describe.skipIf(!CHROMIUM)('the handler web app in chromium', () => {
   let browser: Browser;
 
   beforeAll(async () => {
-    fs.mkdirSync(SHOTS, { recursive: true });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-dev-shm-usage'] });
+    browser = await launchChromium();
     s = await testServer();
     await loadDemoCases(s.engine, s.people, createKnexAttachmentStore((s.fresh.store as unknown as { knex: Parameters<typeof createKnexAttachmentStore>[0] }).knex));
     await s.notifier.dispatcher.runDue();
@@ -49,13 +48,10 @@ describe.skipIf(!CHROMIUM)('the handler web app in chromium', () => {
 
   async function pageAs(userId: string, width = 1280): Promise<Page> {
     const page = await browser.newPage({ viewport: { width, height: width < 600 ? 844 : 900 }, locale: 'zh-CN', deviceScaleFactor: 1 });
-    await page.goto(`${base}/login`);
-    await page.fill('#token', s.tokens[userId]!);
-    await page.click('button[type=submit]');
+    await signIn(page, base, s.tokens[userId]!);
     await page.waitForURL(`${base}/tasks`);
     return page;
   }
-  const shot = (page: Page, name: string) => page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
   const versionOf = async (id: string) => (await s.engine.getCase(id)).version;
 
   let caseId = '';

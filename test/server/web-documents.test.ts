@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Actor } from '../../engine/index.js';
 import { createKnexAttachmentStore } from '../../server/attachments.js';
@@ -18,7 +18,7 @@ import { loadDemoCases } from '../../server/demo-cases.js';
 import { createUser } from '../../server/people.js';
 import { supervisionAssignmentWorkflow, supervisionLetterWorkflow } from '../../workflows/index.js';
 import { testServer, type TestServer } from './support.js';
-import { CHROMIUM, SHOTS } from '../support/chromium.js';
+import { CHROMIUM, SHOTS, launchChromium, signIn, shot } from '../support/chromium.js';
 
 
 describe.skipIf(!CHROMIUM)('printable documents in chromium', () => {
@@ -29,8 +29,7 @@ describe.skipIf(!CHROMIUM)('printable documents in chromium', () => {
   let letterId = '';
 
   beforeAll(async () => {
-    fs.mkdirSync(SHOTS, { recursive: true });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-dev-shm-usage'] });
+    browser = await launchChromium();
     s = await testServer('sqlite', { workflows: [supervisionAssignmentWorkflow, supervisionLetterWorkflow] });
     const knex = (s.fresh.store as unknown as { knex: Parameters<typeof createKnexAttachmentStore>[0] }).knex;
     await loadDemoCases(s.engine, s.people, createKnexAttachmentStore(knex));
@@ -66,13 +65,10 @@ describe.skipIf(!CHROMIUM)('printable documents in chromium', () => {
 
   async function pageAs(userId: string, width = 1280): Promise<Page> {
     const page = await browser.newPage({ viewport: { width, height: width < 600 ? 844 : 900 }, locale: 'zh-CN', deviceScaleFactor: 1 });
-    await page.goto(`${base}/login`);
-    await page.fill('#token', s.tokens[userId]!);
-    await page.click('button[type=submit]');
+    await signIn(page, base, s.tokens[userId]!);
     await page.waitForURL(`${base}/tasks`);
     return page;
   }
-  const shot = (page: Page, name: string) => page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
   const noSideScroll = (page: Page) => page.evaluate('document.documentElement.scrollWidth <= window.innerWidth');
 
   it('opens the 督办函 from its case page and prints it to PDF', async () => {

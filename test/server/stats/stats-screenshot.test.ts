@@ -5,18 +5,16 @@
  * opening its cases; without JavaScript the tables alone. Skipped without
  * chromium, like pages.test.ts.
  */
-import fs from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import path from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import { type Browser } from 'playwright-core';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CaseFacts } from '../../../engine/index.js';
 import { createKnexStatsStore } from '../../../server/stats/knex-stats.js';
 import { miniAccident } from '../../support/stats-workflows.js';
 import { testServer, type TestServer } from '../support.js';
-import { CHROMIUM, SHOTS } from '../../support/chromium.js';
+import { CHROMIUM, launchChromium, shot, signIn } from '../../support/chromium.js';
 
 
 /** Facts of hazards as the projection would keep them (the page reads only the facts). */
@@ -33,7 +31,6 @@ describe.skipIf(!CHROMIUM)('the 统计 page in chromium', () => {
   let base: string;
   let browser: Browser;
   beforeAll(async () => {
-    fs.mkdirSync(SHOTS, { recursive: true });
     ts = await testServer('sqlite', { workflows: [miniAccident] });
     const actor = { id: 'clerk-donghu', roles: ['clerk'], org: 'donghu' };
     const months = ['2025-05-10', '2025-08-03', '2025-11-20', '2026-01-15', '2026-02-09', '2026-02-25'];
@@ -58,7 +55,7 @@ describe.skipIf(!CHROMIUM)('the 统计 page in chromium', () => {
     server = ts.app.listen(0, '127.0.0.1');
     await new Promise((resolve) => server.once('listening', resolve));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-dev-shm-usage'] });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();
@@ -66,17 +63,15 @@ describe.skipIf(!CHROMIUM)('the 统计 page in chromium', () => {
     await ts?.cleanup();
   });
 
-  async function signIn(javaScriptEnabled: boolean, width: number, height: number) {
+  async function openStats(javaScriptEnabled: boolean, width: number, height: number) {
     const page = await browser.newPage({ viewport: { width, height }, locale: 'zh-CN', javaScriptEnabled });
-    await page.goto(`${base}/login`);
-    await page.fill('#token', ts.tokens.admin!);
-    await page.click('button[type=submit]');
+    await signIn(page, base, ts.tokens.admin!);
     await page.goto(`${base}/stats`);
     return page;
   }
 
   it.each([['desktop', 1280, 900], ['phone', 390, 844]] as const)('draws the charts at %s width', async (name, width, height) => {
-    const page = await signIn(true, width, height);
+    const page = await openStats(true, width, height);
     try {
       expect(await page.locator('h1').innerText()).toContain('统计');
       // Four charts drawn as SVG, with the zero target and the thresholds as labelled lines.
@@ -89,14 +84,14 @@ describe.skipIf(!CHROMIUM)('the 统计 page in chromium', () => {
       expect(await page.locator('#overdue-units tbody tr').count()).toBe(4);
       // Nothing wider than the screen: wide tables scroll inside their box.
       expect(await page.evaluate('document.documentElement.scrollWidth <= window.innerWidth')).toBe(true);
-      await page.screenshot({ path: path.join(SHOTS, `stats-${name}.png`), fullPage: true });
+      await shot(page, `stats-${name}`);
     } finally {
       await page.close();
     }
   });
 
   it('opens the cases of a bar when it is clicked', async () => {
-    const page = await signIn(true, 1280, 900);
+    const page = await openStats(true, 1280, 900);
     try {
       await page.waitForFunction("document.querySelectorAll('.chart svg').length === 4");
       // The red bar: 东湖区, 1 accident of a quota of 1 (100%).
@@ -111,12 +106,12 @@ describe.skipIf(!CHROMIUM)('the 统计 page in chromium', () => {
   }, 90_000);
 
   it('shows every number as tables without JavaScript, and loads the chart library only on this page', async () => {
-    const page = await signIn(false, 390, 844);
+    const page = await openStats(false, 390, 844);
     try {
       expect(await page.locator('.chart:visible').count()).toBe(0);
       expect(await page.locator('#quotas tbody tr').count()).toBeGreaterThanOrEqual(3);
       expect(await page.locator('#trend tbody tr').count()).toBe(12);
-      await page.screenshot({ path: path.join(SHOTS, 'stats-phone-nojs.png'), fullPage: true });
+      await shot(page, 'stats-phone-nojs');
       await page.goto(`${base}/tasks`);
       expect(await page.locator('script[src*="echarts"]').count()).toBe(0);
     } finally {
