@@ -10,7 +10,7 @@
 import { archiveRefs } from '../archive/archived-engine.js';
 import express, { type Request, type Response } from 'express';
 import multer from 'multer';
-import { buildStateTree, REDACTED_TEXT, type CaseRecord, type ObjectSchema, type StateValue, type WorkflowDefinition } from '../../engine/index.js';
+import { buildStateTree, REDACTED_TEXT, workflowsAlong, type CaseRecord, type ObjectSchema, type StateValue, type WorkflowDefinition } from '../../engine/index.js';
 import { assertWriter, visibleOrg, type Principal } from '../access.js';
 import { attachmentRefs, checkUpload, formatAttachmentRef, thumbnail, UPLOAD_LIMITS, type AttachmentStore } from '../attachments.js';
 import { bodyGuard } from '../body-guard.js';
@@ -286,9 +286,11 @@ export function casePages(deps: WebDeps, attachments: AttachmentStore): express.
     const stateOf = (v: StateValue) => stateTitle(def, v);
     const recorded = await engine.history(caseId);
     const moves = caseMoves(await engine.registry.get(view.workflowId, view.workflowVersion), record, p, recorded, await engine.listTasks({ caseId }));
-    const history = await Promise.all(recorded.map(async (e) => ({
+    // Each event is titled on the version in force when it ran: before a migration, the version it left.
+    const along = (await workflowsAlong(engine, record, recorded)).map((w) => w.definition);
+    const history = await Promise.all(recorded.map(async (e, i) => ({
       seq: e.seq, at: e.at, actor: actorLabel({ ...e.actor, name: e.actor.name ?? (await names.user(e.actor.id)) ?? (e.actor.id.startsWith('system') ? '系统' : '办理人员') }),
-      label: zh(def.events?.[e.type]?.title, ENGINE_EVENT_LABELS[e.type] ?? '办理'), state: stateOf(e.state.value),
+      label: zh((along[i - 1] ?? along[i] ?? def).events?.[e.type]?.title, ENGINE_EVENT_LABELS[e.type] ?? '办理'), state: stateTitle(along[i] ?? def, e.state.value),
     })));
     const deadlines = view.deadlines.map((d) => ({
       ...d, titleText: zh(d.title, '期限'),
