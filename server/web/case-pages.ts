@@ -27,7 +27,7 @@ import { fileMediaType, formFields, parseForm, type FormChoices } from './forms.
 import { pageError } from './page-errors.js';
 import { caseMoves, MOVE_EVENT_LABELS } from './move-pages.js';
 import { ENGINE_EVENT_LABELS } from './event-labels.js';
-import { markOpenedTasks } from '../task-views.js';
+import { byDue, delegatedToMe, markOpenedTasks } from '../task-views.js';
 import { taskOpsView } from './task-op-pages.js';
 import { actorLabel, zh } from './render.js';
 
@@ -125,7 +125,8 @@ export function casePages(deps: WebDeps, attachments: AttachmentStore): express.
   /**
    * The user's worklist: the tasks offered to their roles, and the tasks whose
    * state lets one of their roles act (e.g. a township office that may accept a
-   * report the district reviewer holds) — whoever is told 【待办】 finds it here.
+   * report the district reviewer holds), and the tasks delegated to them (委派) —
+   * whoever is told 【待办】 finds it here.
    */
   const worklist = async (p: Principal) => {
     const orgsInScope = [...p.subtree];
@@ -141,10 +142,10 @@ export function casePages(deps: WebDeps, attachments: AttachmentStore): express.
       const node = trees.get(key)?.byId.get(t.stateId);
       return Object.values(node?.def.on ?? {}).flatMap((x) => (Array.isArray(x) ? x : [x])).some((tr) => (tr.roles ?? []).some((r) => r !== 'system' && p.user.roles.includes(r)));
     };
-    const extra = [];
+    const extra: typeof others = [];
     for (const t of others) if (await actsOn(t)) extra.push(t);
-    const due = (t: { dueAt: string | null }) => t.dueAt ?? '9999';
-    return [...mine, ...extra].sort((a, b) => due(a).localeCompare(due(b)));
+    const delegated = (await delegatedToMe(engine, p, { limit: 200 })).filter((t) => !seen.has(t.taskKey) && !extra.some((x) => x.taskKey === t.taskKey));
+    return byDue(mine, extra, delegated);
   };
 
   router.get('/tasks', page(deps, async (_req, res, p) => {

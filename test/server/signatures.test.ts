@@ -2,10 +2,11 @@
  * 会签 / 加签 / 减签, 委派 and 抄送 over HTTP, as the people who may and may
  * not perform each: every operation is an event; refusals carry their codes.
  */
+import request from 'supertest';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createUser } from '../../server/people.js';
 import { signWorkflow } from '../support/sign-workflow.js';
-import { as, expectError } from './support-http.js';
+import { as, expectError, web } from './support-http.js';
 import { testServer, type TestServer } from './support.js';
 
 const USERS: [string, string, string[]][] = [
@@ -90,6 +91,23 @@ describe('signatures, delegation and copies API', () => {
     expect(back.status).toBe(200);
     expect(back.body.case.tasks.map((t: { assignee: string }) => t.assignee)).toEqual(['leader-city']);
     expect((await send('leader-city', id, 'approve')).status).toBe(200);
+  });
+
+  it('lists a delegated task in the worklist of a delegate without its role (API and 待办 page) until it is handed back', async () => {
+    const id = await atReview();
+    const keys = async (user: string) => (await as(s, user).get('/api/v1/tasks')).body.items.map((t: { taskKey: string }) => t.taskKey);
+    const page = async (user: string) => (await request(s.app).get('/tasks').set(await web(s, user))).text;
+    expect(await keys('staff-city')).toEqual([]);
+    await send('leader-city', id, 'task.delegate', { task: 'review', to: 'staff-city', reason: '请先审阅材料' });
+    expect(await keys('staff-city')).toEqual([`${id}:review`]);
+    expect((await as(s, 'staff-city').get('/api/v1/tasks?mine=true')).body.items).toEqual([expect.objectContaining({ taskKey: `${id}:review`, assignee: 'staff-city', overdue: false })]);
+    expect(await page('staff-city')).toContain(`href="/cases/${encodeURIComponent(id)}"`);
+    // Someone else without the role still sees nothing.
+    expect(await keys('clerk-donghu')).toEqual([]);
+    expect((await send('staff-city', id, 'task.resolve', { task: 'review', comment: '材料齐全，建议通过' })).status).toBe(200);
+    expect(await keys('staff-city')).toEqual([]);
+    expect(await page('staff-city')).not.toContain(`href="/cases/${encodeURIComponent(id)}"`);
+    expect(await keys('leader-city')).toEqual([`${id}:review`]);
   });
 
   it('copies (抄送) the case to the named units, lists it under 抄送我的 and records the reading once', async () => {
