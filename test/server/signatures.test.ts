@@ -59,6 +59,25 @@ describe('signatures, delegation and copies API', () => {
     expect((await as(s, 'reviewer-xishan').get('/api/v1/tasks')).body.items.map((t: { taskKey: string }) => t.taskKey)).toEqual([`${id}:joint#s2`]);
   });
 
+  it('gives each signer\'s worklist row the task\'s due time, also to a signer added later, and marks it overdue once it passes', async () => {
+    const base = signWorkflow('all', 'sign-due');
+    await s.engine.registerWorkflow({ ...base, states: { ...base.states, joint: { ...base.states.joint, deadlines: [{ id: 'joint', duration: 'P3D' }] } } });
+    const id = (await as(s, 'clerk-city').post('/api/v1/cases', { workflowId: 'sign-due', data: {} })).body.case.id as string;
+    await send('clerk-city', id, 'submit', { units: ['donghu', 'xishan'] });
+    const approved = await send('leader-city', id, 'approve');
+    const dueAt = approved.body.case.deadlines[0].dueAt as string;
+    expect(dueAt).toEqual(expect.any(String));
+    const row = async (user: string) => (await as(s, user).get('/api/v1/tasks')).body.items.find((t: { caseId: string }) => t.caseId === id) as { taskKey: string; dueAt: string | null; overdue: boolean };
+    expect(await row('reviewer-donghu')).toMatchObject({ taskKey: `${id}:joint#s1`, dueAt, overdue: false });
+    expect(await row('reviewer-xishan')).toMatchObject({ taskKey: `${id}:joint#s2`, dueAt, overdue: false });
+    await send('leader-city', id, 'task.addSigners', { task: 'joint', signers: [{ role: 'reviewer', org: 'donghu-qingshui' }], reason: '请镇参加' });
+    expect(await row('reviewer-qingshui')).toMatchObject({ taskKey: `${id}:joint#s3`, dueAt });
+    s.clock.set(new Date(Date.parse(dueAt) + 60_000));
+    expect(await row('reviewer-xishan')).toMatchObject({ dueAt, overdue: true });
+    const page = (await request(s.app).get('/tasks').set(await web(s, 'reviewer-xishan'))).text;
+    expect(page).toMatch(/<tr class="overdue">[^]*?已逾期/);
+  });
+
   it('adds (加签) and removes (减签) signers only by the roles the definition allows', async () => {
     const id = await atReview();
     await send('leader-city', id, 'approve');
