@@ -42,6 +42,8 @@ export type { CreateCaseInput } from './runtime/open-case.js';
 export { CASE_CREATED } from './runtime/open-case.js';
 export type { SendCommand } from './runtime/send-event.js';
 export type { ReplayResult } from './runtime/replay.js';
+/** The definition version in force after each event of a case's history (a migrated case ran on several). */
+export { workflowsAlong } from './runtime/replay-versions.js';
 export type { VerifyReport, VerifyFailure, VerifyOptions } from './runtime/verify.js';
 export { hashEvent, canonicalJson, GENESIS_HASH, commitmentOf, redactEvent } from './runtime/hash.js';
 export {

@@ -1,7 +1,9 @@
 /**
  * The case file (`GET /cases/:id/export`): everything needed to check a case
  * offline — its events with their hashes and the state after each, the
- * pinned definition version and the custom calendar versions its steps used.
+ * pinned definition version, every earlier version a migration moved the
+ * case from (`priorDefinitions`: the events before each `case.migrated` ran
+ * on the version it left) and the custom calendar versions its steps used.
  * `verifyCaseFile` recomputes the hash chain and replays the events through
  * the definition inside the file, on a throwaway in-memory engine, with the
  * same code `audit verify` runs on the database.
@@ -19,6 +21,7 @@ import { attachmentRefs, type AttachmentStore } from './attachments.js';
 import type { CaseRedactor } from './confidential.js';
 import {
   builtinCalendars,
+  CASE_MIGRATED,
   canonicalJson,
   confidentialFields,
   confidentialPaths,
@@ -54,6 +57,8 @@ const EventRecordSchema = z.object({
   salts: z.record(z.string(), z.string().regex(/^[0-9a-f]{1,128}$/)).optional(),
 });
 
+const DefinitionEntrySchema = z.object({ workflowId: z.string(), version: z.number().int(), hash: z.string(), definition: z.record(z.string(), z.unknown()) });
+
 export const CaseFileSchema = z
   .object({
     format: z.literal(CASE_FILE_FORMAT),
@@ -70,7 +75,9 @@ export const CaseFileSchema = z
       createdAt: z.string(),
       updatedAt: z.string(),
     }),
-    definition: z.object({ workflowId: z.string(), version: z.number().int(), hash: z.string(), definition: z.record(z.string(), z.unknown()) }),
+    definition: DefinitionEntrySchema,
+    /** The earlier versions the case ran on before its migrations (`case.migrated`), oldest first; absent when it was never migrated. */
+    priorDefinitions: z.array(DefinitionEntrySchema).optional(),
     /** Calendar versions the events used that do not ship with the code. */
     calendars: z.array(z.record(z.string(), z.unknown())),
     events: z.array(EventRecordSchema).min(1),
@@ -93,6 +100,11 @@ export async function buildCaseFile(engine: Engine, caseId: string, reader?: Cas
   const events = (await engine.history(caseId)).map((e) => (reader ? reader.exportEvent(e) : e));
   const record = (await engine.findCase(caseId))!;
   const stored = await engine.getDefinition(record.workflowId, record.workflowVersion);
+  const priorDefinitions: CaseFile['definition'][] = [];
+  for (const version of migratedFrom(events)) {
+    const prior = await engine.getDefinition(record.workflowId, version);
+    priorDefinitions.push({ workflowId: record.workflowId, version, hash: prior?.hash ?? '', definition: (prior?.definition ?? {}) as Record<string, unknown> });
+  }
   const used = new Map<string, number>();
   for (const e of events) for (const [id, version] of Object.entries(e.env?.calendars ?? {})) used.set(`${id}@${version}`, version);
   const builtin = new Set(builtinCalendars.map((c) => `${c.id}@${c.version}`));
@@ -111,10 +123,43 @@ export async function buildCaseFile(engine: Engine, caseId: string, reader?: Cas
       version: record.version, lastHash: record.lastHash, createdAt: record.createdAt, updatedAt: record.updatedAt,
     },
     definition: { workflowId: record.workflowId, version: record.workflowVersion, hash: stored?.hash ?? '', definition: (stored?.definition ?? {}) as Record<string, unknown> },
+    ...(priorDefinitions.length ? { priorDefinitions } : {}),
     calendars,
     events: events as CaseFile['events'],
     ...(attachments ? { attachments: await attachmentsOf(attachments, events) } : {}),
   };
+}
+
+/** The versions the case's migrations left, in the order they ran (each once). */
+function migratedFrom(events: readonly { type: string; payload: unknown }[]): number[] {
+  const versions: number[] = [];
+  for (const e of events) {
+    if (e.type !== CASE_MIGRATED) continue;
+    const v = (e.payload as { fromVersion?: unknown }).fromVersion;
+    if (typeof v === 'number' && !versions.includes(v)) versions.push(v);
+  }
+  return versions;
+}
+
+/**
+ * The definitions of the file checked against their hashes and against the case: the current one is the
+ * version the case is pinned to, and every version a recorded migration left is carried (`priorDefinitions`).
+ */
+function checkDefinitions(file: CaseFile): VerifyFailure | undefined {
+  const caseId = file.case.id;
+  const { workflowId } = file.case;
+  for (const d of [file.definition, ...(file.priorDefinitions ?? [])]) {
+    if (sha256(canonicalJson(d.definition)) !== d.hash) return { caseId, seq: 0, reason: `the definition ${d.workflowId}@${d.version} does not match its hash` };
+    if (d.workflowId !== workflowId) return { caseId, seq: 0, reason: `the definition ${d.workflowId}@${d.version} is not a version of ${workflowId}` };
+  }
+  if (file.definition.version !== file.case.workflowVersion) return { caseId, seq: 0, reason: 'the definition is not the version the case is pinned to' };
+  const carried = new Set((file.priorDefinitions ?? []).map((d) => d.version));
+  for (const e of file.events) {
+    if (e.type !== CASE_MIGRATED) continue;
+    const v = (e.payload as { fromVersion?: unknown }).fromVersion;
+    if (typeof v !== 'number' || !carried.has(v)) return { caseId, seq: e.seq, reason: `the file does not carry ${workflowId}@${String(v)}, the version the events before this migration ran on` };
+  }
+  return undefined;
 }
 
 /** The distinct files the events refer to, with their bytes (a file missing from the store is left out: the file then fails verification). */
@@ -167,8 +212,8 @@ export async function verifyCaseFile(input: unknown): Promise<CaseFileReport> {
   const caseId = file.case.id;
   const fail = (seq: number, reason: string): CaseFileReport => ({ ok: false, caseId, events: file.events.length, failure: { caseId, seq, reason } });
 
-  if (sha256(canonicalJson(file.definition.definition)) !== file.definition.hash) return fail(0, 'the definition does not match its hash');
-  if (file.definition.workflowId !== file.case.workflowId || file.definition.version !== file.case.workflowVersion) return fail(0, 'the definition is not the version the case is pinned to');
+  const badDefinition = checkDefinitions(file);
+  if (badDefinition) return fail(badDefinition.seq, badDefinition.reason);
   let prevHash = GENESIS_HASH;
   for (const [i, event] of file.events.entries()) {
     if (event.seq !== i + 1) return fail(i + 1, `seq ${i + 1} is missing (found ${event.seq})`);
@@ -205,6 +250,8 @@ export async function loadCaseFile(file: CaseFile): Promise<{ engine: Engine; re
   try {
     await store.migrate();
     const engine = await createEngine({ store });
+    // Earlier versions first: replay runs the events before each migration through the version it left.
+    for (const prior of file.priorDefinitions ?? []) await engine.registerWorkflow(prior.definition);
     const { ref } = await engine.registerWorkflow(file.definition.definition);
     for (const cal of file.calendars) await engine.calendars.add(cal);
     await store.transaction(async (tx) => {
@@ -226,8 +273,10 @@ export async function loadCaseFile(file: CaseFile): Promise<{ engine: Engine; re
 
 /** How many confidential values of the file are present only as commitment markers. */
 function redactedValues(file: CaseFile): number {
-  const data = (file.definition.definition as { data?: Partial<ObjectSchema> }).data;
-  const fields = confidentialFields({ data: { properties: data?.properties ?? {} } });
+  // A field confidential in any version the case ran on counts.
+  const properties: ObjectSchema['properties'] = {};
+  for (const d of [...(file.priorDefinitions ?? []), file.definition]) Object.assign(properties, (d.definition as { data?: Partial<ObjectSchema> }).data?.properties ?? {});
+  const fields = confidentialFields({ data: { properties } });
   let n = 0;
   for (const e of file.events) {
     const event = { type: e.type, payload: e.payload, state: { data: ((e.state as { data?: unknown }).data ?? {}) as Record<string, unknown> } };

@@ -993,6 +993,11 @@ export const hazardWorkflow = defineWorkflow({
               title: { zh: '复查验收', en: 'Verifying' },
               tags: ['overdue-tracked'],
               task: { title: { zh: '复查验收', en: 'Re-inspect' }, role: 'inspector' },
+              // 退回: a completion report the inspector cannot re-inspect (evidence missing) goes back to the enterprise
+              // with a reason; the rectification deadline stands (a new one is only set by 复查不合格, `fail`).
+              sendBack: { to: ['active.work.rectifying'], roles: ['inspector'] },
+              // 拿回: the enterprise takes its submitted report back until the inspector has opened the task.
+              takeBack: true,
               notify: [assigned(role('inspector'))],
               deadlines: [
                 {

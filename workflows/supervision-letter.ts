@@ -310,6 +310,8 @@ export const supervisionLetterWorkflow = defineWorkflow({
   caseTitle: '{{letterNo}} {{title}}',
   description: { zh: '拟稿、核稿、签发、交办各承办单位、催办、通报、约谈、审结、归档', en: 'Draft, review, sign and dispatch a letter to the units; remind, circulate, interview; complete and archive' },
   roles: ['safetyCommitteeOffice', 'regulatorReviewer', 'regulatorLeader', 'safetyCommitteeLeader', 'governmentLeader', 'unitHandler', 'unitHead', 'system'],
+  // 撤销督办: the issuing office's leader (the one who signs letters, in the letter's own jurisdiction) ends it with a reason.
+  terminate: { roles: ['safetyCommitteeLeader'] },
   data: {
     type: 'object',
     properties: {
@@ -395,6 +397,8 @@ export const supervisionLetterWorkflow = defineWorkflow({
     underReview: {
       title: { zh: '核稿', en: 'Under review' },
       task: { title: { zh: '核稿', en: 'Review the draft' }, role: 'regulatorReviewer' },
+      // 拿回: the drafter takes a submitted draft back until the reviewer has opened it.
+      takeBack: true,
       notify: [assigned(role('regulatorReviewer'))],
       on: {
         approveDraft: {

@@ -18,6 +18,7 @@ import type { HandOverLookup } from './jurisdiction.js';
 import type { HistoryView } from './task-events.js';
 import { activeNodeIds } from './state-tree.js';
 import { readDataPath } from './field-schema.js';
+import { slotTaskKey, type SignState } from './sign-state.js';
 
 /** Looks up a calendar by id (the runtime records which version it handed out). */
 export type CalendarLookup = (id: string) => CompiledCalendar;
@@ -294,17 +295,23 @@ export function timersOf(wf: CompiledWorkflow, caseId: string, deadlines: Deadli
 /**
  * The due time of every task a state offers: the earliest running deadline of
  * the task's state, its ancestors or its descendants (null: none, or all
- * paused). Pure.
+ * paused). A multi-person task (会签 / 或签 / 票签) has one row per signer
+ * not yet signed (`signs`), each with the task's due time, so every
+ * signer's worklist shows the deadline. Pure.
  */
-export function taskDueTimes(wf: CompiledWorkflow, caseId: string, value: unknown, deadlines: DeadlineState[]): { taskKey: string; dueAt: string | null; dueProvisional?: boolean }[] {
+export function taskDueTimes(wf: CompiledWorkflow, caseId: string, value: unknown, deadlines: DeadlineState[], signs?: Record<string, Pick<SignState, 'slots' | 'signatures'>>): { taskKey: string; dueAt: string | null; dueProvisional?: boolean }[] {
   const active = activeNodeIds(value);
   const out: { taskKey: string; dueAt: string | null; dueProvisional?: boolean }[] = [];
   for (const id of active) {
-    if (!wf.tree.byId.get(id)?.def.task) continue;
+    const task = wf.tree.byId.get(id)?.def.task;
+    if (!task) continue;
     const related = deadlines.filter((d) => d.status !== 'paused' && (d.stateId === id || d.stateId.startsWith(`${id}.`) || id.startsWith(`${d.stateId}.`)));
     const due = related.map((d) => d.dueAt).sort()[0] ?? null;
     const provisional = due !== null && related.some((d) => d.dueAt === due && d.provisional === true);
-    out.push({ taskKey: `${caseId}:${id}`, dueAt: due, ...(provisional ? { dueProvisional: true } : {}) });
+    const sign = task.sign ? signs?.[id] : undefined;
+    const signed = new Set(sign?.signatures.map((s) => s.slot));
+    const keys = sign ? sign.slots.filter((s) => !signed.has(s.id)).map((s) => slotTaskKey(caseId, id, s.id)) : [`${caseId}:${id}`];
+    for (const taskKey of keys) out.push({ taskKey, dueAt: due, ...(provisional ? { dueProvisional: true } : {}) });
   }
   return out;
 }

@@ -159,7 +159,7 @@ function decision(wf: CompiledWorkflow, done: { state: CaseState; effects: Effec
   const { state } = done;
   return {
     state, effects: done.effects, payload, transition, transitions,
-    taskDue: taskDueTimes(wf, state.caseId, state.value, state.deadlines),
+    taskDue: taskDueTimes(wf, state.caseId, state.value, state.deadlines, state.signs),
     ...(opts.next ? { next: availableEvents(wf, state, actor, now) } : {}),
   };
 }

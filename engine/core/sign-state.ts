@@ -32,6 +32,11 @@ export const SignatureSchema = z
   .strict();
 export type Signature = z.infer<typeof SignatureSchema>;
 
+/** The task key of one signature slot's worklist row. */
+export function slotTaskKey(caseId: string, stateId: string, slotId: string): string {
+  return `${caseId}:${stateId}#${slotId}`;
+}
+
 /** The signing of one task: its slots, the signatures given, and the outcome once the rule decided. */
 export const SignStateSchema = z
   .object({

@@ -14,7 +14,7 @@ import type { SignDefinition } from './definition-schema.js';
 import type { Effect } from './effects.js';
 import { zodIssues } from './field-schema.js';
 import { resolveRecipients } from './step-effects.js';
-import { signOutcome, slotMatches, type SignSlot, type SignState } from './sign-state.js';
+import { signOutcome, slotMatches, slotTaskKey, type SignSlot, type SignState } from './sign-state.js';
 import { activeNodeIds } from './state-tree.js';
 import { TaskConflictError } from './task-events.js';
 import type { Actor, CaseState, Command } from './types.js';
@@ -39,10 +39,7 @@ const NewSignerSchema = z.union([
 export const AddSignersPayloadSchema = z.object({ task: TaskRef, signers: z.array(NewSignerSchema).min(1).max(20), reason: z.string().min(1).max(2000) }).strict();
 export const RemoveSignerPayloadSchema = z.object({ task: TaskRef, slot: z.string().min(1).max(50), reason: z.string().min(1).max(2000) }).strict();
 
-/** The task key of one signature slot's worklist row. */
-export function slotTaskKey(caseId: string, stateId: string, slotId: string): string {
-  return `${caseId}:${stateId}#${slotId}`;
-}
+export { slotTaskKey } from './sign-state.js';
 
 /** The signing definition of an active task, or task_conflict. */
 export function openSigning(wf: CompiledWorkflow, state: CaseState, task: string): { sign: SignDefinition; current: SignState } {

@@ -132,7 +132,7 @@ async function migrateOne(deps: EngineDeps, caseId: string, from: CompiledWorkfl
       caseId, seq: state.seq, type: CASE_MIGRATED, payload: payload as unknown as Record<string, unknown>, actor, at, idempotencyKey: null, state, env: stepEnvRecord(cals.used, {}, state), prevHash: current.lastHash,
     }, confidentialFields(to.definition), deps.newSalt);
     const record: CaseRecord = { ...current, workflowVersion: to.definition.version, status: state.status, state, version: state.seq, lastHash: event.hash, updatedAt: at };
-    const taskDue = changedTaskDue(taskDueTimes(from, caseId, current.state.value, current.state.deadlines), taskDueTimes(to, caseId, state.value, state.deadlines), effects);
+    const taskDue = changedTaskDue(taskDueTimes(from, caseId, current.state.value, current.state.deadlines, current.state.signs), taskDueTimes(to, caseId, state.value, state.deadlines, state.signs), effects);
     // No previousState: the row's workflow_version changes, so the whole row is written.
     await tx.commit({ record, expectedVersion: current.version, event, effects, taskDue });
     return { event, effects };

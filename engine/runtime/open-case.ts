@@ -61,7 +61,7 @@ export async function createInTx(deps: EngineDeps, tx: StoreTx, resolved: Resolv
   const record: CaseRecord = {
     id: init.caseId, workflowId: wf.definition.id, workflowVersion: wf.definition.version, org: init.org, status: state.status, state, version: 1, lastHash: event.hash, createdAt: at, updatedAt: at, creationKey: key,
   };
-  await tx.commit({ record, expectedVersion: null, event, effects, taskDue: taskDueTimes(wf, init.caseId, state.value, state.deadlines) });
+  await tx.commit({ record, expectedVersion: null, event, effects, taskDue: taskDueTimes(wf, init.caseId, state.value, state.deadlines, state.signs) });
   return { record, event, effects: [...effects, ...(await spawnInTx(deps, tx, effects, init.actor, now, facts, init.org))] };
 }
 

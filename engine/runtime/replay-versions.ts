@@ -53,3 +53,32 @@ export async function workflowAfterSeq(deps: Registry & Pick<EngineDeps, 'store'
   const version = migration ? Number((migration.payload as { fromVersion?: unknown }).fromVersion) : record.workflowVersion;
   return deps.registry.get(record.workflowId, version);
 }
+
+/**
+ * The definition in force after each of `events` (the case's history from
+ * seq 1, in order): up to a `case.migrated`, the version it left; after the
+ * last, the case's current one. What a page titles an event's state with.
+ * Reads the registry only.
+ *
+ * @example
+ * const defs = await workflowsAlong(engine, record, await engine.history(record.id));
+ * stateTitle(defs[i].definition, events[i].state.value);
+ */
+export async function workflowsAlong(deps: Registry, record: Pick<CaseRecord, 'workflowId' | 'workflowVersion'>, events: readonly Pick<EventRecord, 'type' | 'payload'>[]): Promise<CompiledWorkflow[]> {
+  const versions: number[] = new Array<number>(events.length);
+  let version = record.workflowVersion;
+  for (let i = events.length - 1; i >= 0; i--) {
+    versions[i] = version;
+    const e = events[i]!;
+    if (e.type === CASE_MIGRATED) {
+      const from = (e.payload as { fromVersion?: unknown }).fromVersion;
+      if (typeof from === 'number') version = from;
+    }
+  }
+  const byVersion = new Map<number, Promise<CompiledWorkflow>>();
+  const get = (v: number) => {
+    if (!byVersion.has(v)) byVersion.set(v, deps.registry.get(record.workflowId, v));
+    return byVersion.get(v)!;
+  };
+  return Promise.all(versions.map(get));
+}

@@ -133,7 +133,7 @@ export async function sendEvent(deps: EngineDeps, caseId: string, cmd: SendComma
         }, confidentialFields(wf.definition), deps.newSalt);
         const record: CaseRecord = { ...current, status: state.status, state, version: state.seq, lastHash: event.hash, updatedAt: at };
         // The due times after the step are decide's; those before it are recomputed from the state before.
-        const taskDue = changedTaskDue(taskDueTimes(wf, caseId, current.state.value, current.state.deadlines), dueAfter, effects);
+        const taskDue = changedTaskDue(taskDueTimes(wf, caseId, current.state.value, current.state.deadlines, current.state.signs), dueAfter, effects);
         await tx.commit({ record, expectedVersion: current.version, event, effects, taskDue, previousState: current.state });
         return { record, event, duplicate: false, effects: [...effects, ...(await spawnInTx(deps, tx, effects, actor, now, facts, current.org))] };
       }, { caseId });

@@ -4,7 +4,7 @@
  * the admin pages (validate and register a definition, see its diagram).
  */
 import express from 'express';
-import { EngineError, formatPath, REDACTED_TEXT, validateDefinition, type FieldSchema, type ObjectSchema, type StateDefinition, type WorkflowDefinition } from '../../engine/index.js';
+import { EngineError, formatPath, REDACTED_TEXT, validateDefinition, workflowsAlong, type FieldSchema, type ObjectSchema, type StateDefinition, type WorkflowDefinition } from '../../engine/index.js';
 import { markersToText, redactorFor } from '../confidential.js';
 import { bodyGuard } from '../body-guard.js';
 import { toMermaid } from '../diagram.js';
@@ -60,33 +60,37 @@ export function auditPages(deps: WebDeps): express.Router {
     const report = await engine.verify(caseId);
     const failure = report.failures[0];
     const def = (await engine.registry.get(record.workflowId, record.workflowVersion)).definition as WorkflowDefinition & { caseTitle?: string };
+    // Each event is titled on the version in force when it ran (a migrated case ran on several).
+    const along = (await workflowsAlong(engine, record, events)).map((w) => w.definition);
+    const defAfter = (seq: number) => along[seq - 1] ?? def;
+    const defBefore = (seq: number) => along[seq - 2] ?? defAfter(seq);
     const names = namesOf(deps.people, orgs);
-    const fields = allFields(def);
+    const fields = allFields(defAfter(at));
     let replayed: { stateLabel: string; rows: DataRow[] } | undefined;
     let replayError: string | undefined;
     try {
       const r = await engine.replay(caseId, { atSeq: at });
-      replayed = { stateLabel: stateTitle(def, r.state.value), rows: await dataRows(fields, red.data(r.state.data, `「${REDACTED_TEXT}」`) as Record<string, unknown>, names, { skipMissing: true }) };
+      replayed = { stateLabel: stateTitle(defAfter(at), r.state.value), rows: await dataRows(fields, red.data(r.state.data, `「${REDACTED_TEXT}」`) as Record<string, unknown>, names, { skipMissing: true }) };
     } catch (err) {
       replayError = err instanceof EngineError ? `重放失败：${failureText(err.message)}` : '重放失败。';
     }
     const event = events[at - 1]!;
-    const labelOf = (type: string) => zh(def.events?.[type]?.title, ENGINE_EVENT_LABELS[type] ?? '办理');
+    const labelOf = (e: { seq: number; type: string }) => zh(defBefore(e.seq).events?.[e.type]?.title, ENGINE_EVENT_LABELS[e.type] ?? '办理');
     const steps = await Promise.all(events.map(async (e) => ({
-      seq: e.seq, at: e.at, actor: e.actor.name ?? (await names.user(e.actor.id)) ?? '系统', label: labelOf(e.type), current: e.seq === at,
+      seq: e.seq, at: e.at, actor: e.actor.name ?? (await names.user(e.actor.id)) ?? '系统', label: labelOf(e), current: e.seq === at,
       status: !failure || e.seq < failure.seq ? 'ok' : e.seq === failure.seq ? 'broken' : 'unverified',
     })));
     const title = await caseTitle(def, red.data(record.state.data) as Record<string, unknown>, names);
     sendPage(deps, res, 'audit', `审计：${title}`, p, {
       caseId, encodedId: encodeURIComponent(caseId), caseTitle: title, at, total: events.length, prev: at > 1 ? at - 1 : undefined, next: at < events.length ? at + 1 : undefined,
       event: {
-        seq: event.seq, at: event.at, hash: event.hash, prevHash: event.prevHash, label: labelOf(event.type), recordedState: stateTitle(def, event.state.value),
+        seq: event.seq, at: event.at, hash: event.hash, prevHash: event.prevHash, label: labelOf(event), recordedState: stateTitle(defAfter(event.seq), event.state.value),
         actorName: event.actor.name ?? (await names.user(event.actor.id)) ?? '系统', actorOrg: event.actor.org ? ((await names.org(event.actor.org)) ?? '—') : '—',
         issuedBy: event.actor.issuedBy ? (event.actor.issuedBy.name ?? (await names.user(event.actor.issuedBy.id)) ?? '管理员') : undefined,
-        moveLines: moveLines(def, event),
+        moveLines: moveLines(defAfter(event.seq), event, defBefore(event.seq)),
         rows: event.type in MOVE_EVENT_LABELS ? [] : await dataRows(fields, markersToText(event.payload) as Record<string, unknown>, names),
       },
-      replayed, replayError, report, failure: failure && { seq: failure.seq, text: failureText(failure.reason) }, steps, diagram: toMermaid(def, event.state.value),
+      replayed, replayError, report, failure: failure && { seq: failure.seq, text: failureText(failure.reason) }, steps, diagram: toMermaid(defAfter(event.seq), event.state.value),
     });
   }));
 

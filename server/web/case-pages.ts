@@ -10,7 +10,7 @@
 import { archiveRefs } from '../archive/archived-engine.js';
 import express, { type Request, type Response } from 'express';
 import multer from 'multer';
-import { buildStateTree, REDACTED_TEXT, type CaseRecord, type ObjectSchema, type StateValue, type WorkflowDefinition } from '../../engine/index.js';
+import { buildStateTree, REDACTED_TEXT, workflowsAlong, type CaseRecord, type ObjectSchema, type StateValue, type WorkflowDefinition } from '../../engine/index.js';
 import { assertWriter, visibleOrg, type Principal } from '../access.js';
 import { attachmentRefs, checkUpload, formatAttachmentRef, thumbnail, UPLOAD_LIMITS, type AttachmentStore } from '../attachments.js';
 import { bodyGuard } from '../body-guard.js';
@@ -27,7 +27,7 @@ import { fileMediaType, formFields, parseForm, type FormChoices } from './forms.
 import { pageError } from './page-errors.js';
 import { caseMoves, MOVE_EVENT_LABELS } from './move-pages.js';
 import { ENGINE_EVENT_LABELS } from './event-labels.js';
-import { markOpenedTasks } from '../task-views.js';
+import { byDue, delegatedToMe, markOpenedTasks } from '../task-views.js';
 import { taskOpsView } from './task-op-pages.js';
 import { actorLabel, zh } from './render.js';
 
@@ -125,7 +125,8 @@ export function casePages(deps: WebDeps, attachments: AttachmentStore): express.
   /**
    * The user's worklist: the tasks offered to their roles, and the tasks whose
    * state lets one of their roles act (e.g. a township office that may accept a
-   * report the district reviewer holds) — whoever is told 【待办】 finds it here.
+   * report the district reviewer holds), and the tasks delegated to them (委派) —
+   * whoever is told 【待办】 finds it here.
    */
   const worklist = async (p: Principal) => {
     const orgsInScope = [...p.subtree];
@@ -141,10 +142,10 @@ export function casePages(deps: WebDeps, attachments: AttachmentStore): express.
       const node = trees.get(key)?.byId.get(t.stateId);
       return Object.values(node?.def.on ?? {}).flatMap((x) => (Array.isArray(x) ? x : [x])).some((tr) => (tr.roles ?? []).some((r) => r !== 'system' && p.user.roles.includes(r)));
     };
-    const extra = [];
+    const extra: typeof others = [];
     for (const t of others) if (await actsOn(t)) extra.push(t);
-    const due = (t: { dueAt: string | null }) => t.dueAt ?? '9999';
-    return [...mine, ...extra].sort((a, b) => due(a).localeCompare(due(b)));
+    const delegated = (await delegatedToMe(engine, p, { limit: 200 })).filter((t) => !seen.has(t.taskKey) && !extra.some((x) => x.taskKey === t.taskKey));
+    return byDue(mine, extra, delegated);
   };
 
   router.get('/tasks', page(deps, async (_req, res, p) => {
@@ -286,9 +287,11 @@ export function casePages(deps: WebDeps, attachments: AttachmentStore): express.
     const stateOf = (v: StateValue) => stateTitle(def, v);
     const recorded = await engine.history(caseId);
     const moves = caseMoves(await engine.registry.get(view.workflowId, view.workflowVersion), record, p, recorded, await engine.listTasks({ caseId }));
-    const history = await Promise.all(recorded.map(async (e) => ({
+    // Each event is titled on the version in force when it ran: before a migration, the version it left.
+    const along = (await workflowsAlong(engine, record, recorded)).map((w) => w.definition);
+    const history = await Promise.all(recorded.map(async (e, i) => ({
       seq: e.seq, at: e.at, actor: actorLabel({ ...e.actor, name: e.actor.name ?? (await names.user(e.actor.id)) ?? (e.actor.id.startsWith('system') ? '系统' : '办理人员') }),
-      label: zh(def.events?.[e.type]?.title, ENGINE_EVENT_LABELS[e.type] ?? '办理'), state: stateOf(e.state.value),
+      label: zh((along[i - 1] ?? along[i] ?? def).events?.[e.type]?.title, ENGINE_EVENT_LABELS[e.type] ?? '办理'), state: stateTitle(along[i] ?? def, e.state.value),
     })));
     const deadlines = view.deadlines.map((d) => ({
       ...d, titleText: zh(d.title, '期限'),

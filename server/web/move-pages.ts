@@ -47,13 +47,16 @@ export function caseMoves(wf: CompiledWorkflow, record: CaseRecord, p: Principal
   return { terminate: m.terminate, jump, sendBack, takeBack, version: record.version };
 }
 
-/** The Chinese lines the audit view shows for a move: why, from where, to where, which versions. */
-export function moveLines(def: Pick<WorkflowDefinition, 'initial' | 'states'>, event: Pick<EventRecord, 'type' | 'payload'>): { label: string; value: string }[] {
+/**
+ * The Chinese lines the audit view shows for a move: why, from where, to where, which versions.
+ * `def` is the version in force after the event; `before` the one before it (they differ only for `case.migrated`).
+ */
+export function moveLines(def: Pick<WorkflowDefinition, 'initial' | 'states'>, event: Pick<EventRecord, 'type' | 'payload'>, before: Pick<WorkflowDefinition, 'initial' | 'states'> = def): { label: string; value: string }[] {
   const p = event.payload as Record<string, unknown>;
   const lines: { label: string; value: string }[] = [];
-  const state = (v: unknown) => (typeof v === 'string' || (v && typeof v === 'object') ? stateTitle(def, v as StateValue) : '—');
+  const state = (v: unknown, on = def) => (typeof v === 'string' || (v && typeof v === 'object') ? stateTitle(on, v as StateValue) : '—');
   if (event.type === 'case.migrated') {
-    lines.push({ label: '流程版本', value: `第 ${String(p.fromVersion)} 版 → 第 ${String(p.toVersion)} 版` }, { label: '原环节', value: state(p.from) }, { label: '新环节', value: state(p.to) }, { label: '迁移规则摘要', value: String(p.mapHash).slice(0, 16) });
+    lines.push({ label: '流程版本', value: `第 ${String(p.fromVersion)} 版 → 第 ${String(p.toVersion)} 版` }, { label: '原环节', value: state(p.from, before) }, { label: '新环节', value: state(p.to) }, { label: '迁移规则摘要', value: String(p.mapHash).slice(0, 16) });
     return lines;
   }
   if (!(event.type in MOVE_EVENT_LABELS)) return lines;

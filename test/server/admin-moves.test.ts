@@ -5,7 +5,8 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { movesWorkflow, movesWorkflowV2 } from '../support/moves-workflow.js';
-import { as, expectError } from './support-http.js';
+import request from 'supertest';
+import { as, expectError, web } from './support-http.js';
 import { testServer, type TestServer } from './support.js';
 
 describe('administrative moves API', () => {
@@ -99,6 +100,23 @@ describe('administrative moves API', () => {
       expect((await s.engine.findCase(c))!.workflowVersion).toBe(2);
       const verify = await as(s, 'auditor').get(`/api/v1/audit/verify?case=${encodeURIComponent(a.id)}`);
       expect(verify.text).toContain('"ok":true');
+    });
+
+    it('titles each event on the version in force when it ran: 审核 before the migration, 复核 after, on the case page and the audit view', async () => {
+      const a = await inReview();
+      await nextVersion();
+      expect((await as(s, 'admin-donghu').post('/api/v1/admin/migrations', body())).body.migrated).toBe(1);
+      await send('chief-donghu', a.id, 'approve');
+      const page = await request(s.app).get(`/cases/${encodeURIComponent(a.id)}`).set(await web(s, 'auditor-donghu'));
+      const states = [...page.text.matchAll(/<li><span class="seq">(\d+)<\/span>[^]*?<span class="state">([^<]*)<\/span>/g)].map((m) => [Number(m[1]), m[2]]).sort((x, y) => Number(x[0]) - Number(y[0]));
+      expect(states).toEqual([[1, '起草'], [2, '审核'], [3, '复核'], [4, '归档']]);
+      const audit = async (at: number) => (await request(s.app).get(`/cases/${encodeURIComponent(a.id)}/audit?at=${at}`).set(await web(s, 'auditor-donghu'))).text;
+      const before = await audit(2);
+      expect(before).toMatch(/办理后的环节<\/th><td><span class="state">审核</);
+      expect(before).toContain('<strong class="state" id="replayed-state">审核</strong>');
+      const migrated = await audit(3);
+      expect(migrated).toMatch(/办理后的环节<\/th><td><span class="state">复核</);
+      expect(migrated).toMatch(/原环节[^]*?审核[^]*?新环节[^]*?复核/);
     });
 
     it('refuses non-admins, orgs outside the subtree, versions not governed and a mapping that does not fit', async () => {

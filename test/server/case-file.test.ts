@@ -11,7 +11,8 @@ import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { hashEvent } from '../../engine/index.js';
 import { createKnexAttachmentStore } from '../../server/attachments.js';
-import { verifyCaseFile, type CaseFile } from '../../server/case-file.js';
+import { loadCaseFile, verifyCaseFile, type CaseFile } from '../../server/case-file.js';
+import { movesWorkflow, movesWorkflowV2 } from '../support/moves-workflow.js';
 import { loadDemoCases } from '../../server/demo-cases.js';
 import { as, openCase } from './support-http.js';
 import { testServer, type TestServer } from './support.js';
@@ -88,6 +89,34 @@ describe('case file', () => {
     foreign.definition.definition = { ...foreign.definition.definition, title: 'other' };
     expect((await verifyCaseFile(foreign)).failure).toMatchObject({ seq: 0, reason: expect.stringContaining('hash') });
     expect((await verifyCaseFile({ format: 'something else' })).ok).toBe(false);
+  });
+
+  it('verifies and replays a migrated case from the file alone, each event on the version it ran on; an altered earlier version fails, named', async () => {
+    await s.engine.registerWorkflow(movesWorkflow);
+    const id = await openCase(s, 'clerk-donghu', { workflowId: 'moves' });
+    await as(s, 'clerk-donghu').post(`/api/v1/cases/${id}/events`, { type: 'submit' });
+    await s.engine.registerWorkflow(movesWorkflowV2);
+    const run = await s.engine.migrateCases({ workflowId: 'moves', fromVersion: 1, toVersion: 2, map: { states: { draft: 'draft', review: 'check' } }, actor: { id: 'admin', roles: ['admin'], org: 'root' } });
+    expect(run.migrated).toBe(1);
+    await as(s, 'chief-donghu').post(`/api/v1/cases/${id}/events`, { type: 'approve' });
+
+    const file = JSON.parse(JSON.stringify((await as(s, 'auditor').get(`/api/v1/cases/${id}/export`)).body)) as CaseFile;
+    expect([file.definition.version, file.priorDefinitions?.map((d) => d.version)]).toEqual([2, [1]]);
+    expect(await verifyCaseFile(structuredClone(file))).toEqual({ ok: true, caseId: id, events: 4 });
+    const loaded = await loadCaseFile(file);
+    try {
+      for (const e of file.events) expect((await loaded.engine.replay(id, { atSeq: e.seq })).state).toEqual(e.state);
+    } finally {
+      await loaded.close();
+    }
+
+    const altered = structuredClone(file);
+    const old = altered.priorDefinitions![0]!.definition as { title: { zh: string } };
+    old.title.zh = old.title.zh.replace('流', '留');
+    expect((await verifyCaseFile(altered)).failure).toEqual({ caseId: id, seq: 0, reason: 'the definition moves@1 does not match its hash' });
+    const dropped = structuredClone(file);
+    delete dropped.priorDefinitions;
+    expect((await verifyCaseFile(dropped)).failure).toMatchObject({ seq: 3, reason: expect.stringContaining('moves@1') });
   });
 
   it('runs as `duban audit verify-file`, exiting 0 for a good file and 1 for an altered one', async () => {

@@ -2,10 +2,11 @@
  * 会签 / 加签 / 减签, 委派 and 抄送 over HTTP, as the people who may and may
  * not perform each: every operation is an event; refusals carry their codes.
  */
+import request from 'supertest';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createUser } from '../../server/people.js';
 import { signWorkflow } from '../support/sign-workflow.js';
-import { as, expectError } from './support-http.js';
+import { as, expectError, web } from './support-http.js';
 import { testServer, type TestServer } from './support.js';
 
 const USERS: [string, string, string[]][] = [
@@ -58,6 +59,25 @@ describe('signatures, delegation and copies API', () => {
     expect((await as(s, 'reviewer-xishan').get('/api/v1/tasks')).body.items.map((t: { taskKey: string }) => t.taskKey)).toEqual([`${id}:joint#s2`]);
   });
 
+  it('gives each signer\'s worklist row the task\'s due time, also to a signer added later, and marks it overdue once it passes', async () => {
+    const base = signWorkflow('all', 'sign-due');
+    await s.engine.registerWorkflow({ ...base, states: { ...base.states, joint: { ...base.states.joint, deadlines: [{ id: 'joint', duration: 'P3D' }] } } });
+    const id = (await as(s, 'clerk-city').post('/api/v1/cases', { workflowId: 'sign-due', data: {} })).body.case.id as string;
+    await send('clerk-city', id, 'submit', { units: ['donghu', 'xishan'] });
+    const approved = await send('leader-city', id, 'approve');
+    const dueAt = approved.body.case.deadlines[0].dueAt as string;
+    expect(dueAt).toEqual(expect.any(String));
+    const row = async (user: string) => (await as(s, user).get('/api/v1/tasks')).body.items.find((t: { caseId: string }) => t.caseId === id) as { taskKey: string; dueAt: string | null; overdue: boolean };
+    expect(await row('reviewer-donghu')).toMatchObject({ taskKey: `${id}:joint#s1`, dueAt, overdue: false });
+    expect(await row('reviewer-xishan')).toMatchObject({ taskKey: `${id}:joint#s2`, dueAt, overdue: false });
+    await send('leader-city', id, 'task.addSigners', { task: 'joint', signers: [{ role: 'reviewer', org: 'donghu-qingshui' }], reason: '请镇参加' });
+    expect(await row('reviewer-qingshui')).toMatchObject({ taskKey: `${id}:joint#s3`, dueAt });
+    s.clock.set(new Date(Date.parse(dueAt) + 60_000));
+    expect(await row('reviewer-xishan')).toMatchObject({ dueAt, overdue: true });
+    const page = (await request(s.app).get('/tasks').set(await web(s, 'reviewer-xishan'))).text;
+    expect(page).toMatch(/<tr class="overdue">[^]*?已逾期/);
+  });
+
   it('adds (加签) and removes (减签) signers only by the roles the definition allows', async () => {
     const id = await atReview();
     await send('leader-city', id, 'approve');
@@ -90,6 +110,23 @@ describe('signatures, delegation and copies API', () => {
     expect(back.status).toBe(200);
     expect(back.body.case.tasks.map((t: { assignee: string }) => t.assignee)).toEqual(['leader-city']);
     expect((await send('leader-city', id, 'approve')).status).toBe(200);
+  });
+
+  it('lists a delegated task in the worklist of a delegate without its role (API and 待办 page) until it is handed back', async () => {
+    const id = await atReview();
+    const keys = async (user: string) => (await as(s, user).get('/api/v1/tasks')).body.items.map((t: { taskKey: string }) => t.taskKey);
+    const page = async (user: string) => (await request(s.app).get('/tasks').set(await web(s, user))).text;
+    expect(await keys('staff-city')).toEqual([]);
+    await send('leader-city', id, 'task.delegate', { task: 'review', to: 'staff-city', reason: '请先审阅材料' });
+    expect(await keys('staff-city')).toEqual([`${id}:review`]);
+    expect((await as(s, 'staff-city').get('/api/v1/tasks?mine=true')).body.items).toEqual([expect.objectContaining({ taskKey: `${id}:review`, assignee: 'staff-city', overdue: false })]);
+    expect(await page('staff-city')).toContain(`href="/cases/${encodeURIComponent(id)}"`);
+    // Someone else without the role still sees nothing.
+    expect(await keys('clerk-donghu')).toEqual([]);
+    expect((await send('staff-city', id, 'task.resolve', { task: 'review', comment: '材料齐全，建议通过' })).status).toBe(200);
+    expect(await keys('staff-city')).toEqual([]);
+    expect(await page('staff-city')).not.toContain(`href="/cases/${encodeURIComponent(id)}"`);
+    expect(await keys('leader-city')).toEqual([`${id}:review`]);
   });
 
   it('copies (抄送) the case to the named units, lists it under 抄送我的 and records the reading once', async () => {
