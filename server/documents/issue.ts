@@ -7,7 +7,7 @@
  * another process, still gets its document, built from the same recorded
  * state and therefore the same text.
  */
-import type { Engine, WorkflowDefinition } from '../../engine/index.js';
+import { workflowsAlong, type Engine, type WorkflowDefinition } from '../../engine/index.js';
 import type { OrgDirectory } from '../access.js';
 import type { PeopleStore } from '../people-ports.js';
 import { caseTitle, namesOf } from '../web/display.js';
@@ -46,14 +46,16 @@ export async function ensureDocuments(deps: DocumentDeps, caseId: string): Promi
   const kept = await deps.documents.list(caseId);
   const have = new Set(kept.map((d) => `${d.kind}@${d.seq}`));
   const history = await deps.engine.history(caseId);
-  const def = (await deps.engine.registry.get(record.workflowId, record.workflowVersion)).definition as WorkflowDefinition & { caseTitle?: string };
+  // Each event is judged and its document written on the version in force when it ran (a migrated case ran on several).
+  const defs = (await workflowsAlong(deps.engine, record, history)).map((w) => w.definition as WorkflowDefinition & { caseTitle?: string });
   const names = namesOf(deps.people, deps.orgs);
   const kinds = kindsOf(record.workflowId);
   for (const [i, event] of history.entries()) {
+    const def = defs[i]!;
     for (const kind of kinds) {
       if (have.has(`${kind.kind}@${event.seq}`) || !kind.issuedBy(def, event)) continue;
       const doc = await kind.build({
-        workflowId: record.workflowId, org: record.org, def, event, history: history.slice(0, i + 1), names,
+        workflowId: record.workflowId, org: record.org, def, defs: defs.slice(0, i + 1), event, history: history.slice(0, i + 1), names,
         caseTitle: await caseTitle(def, event.state.data as Record<string, unknown>, names), ancestry: (orgId) => deps.orgs.ancestry(orgId),
       });
       const body = renderSheet(doc);

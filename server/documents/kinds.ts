@@ -16,7 +16,10 @@ import type { OfficialDocument } from './layout.js';
 export interface DocumentContext {
   workflowId: string;
   org: string;
+  /** The definition version in force after the issuing event (a migrated case ran on several). */
   def: WorkflowDefinition & { caseTitle?: string | undefined };
+  /** The version in force after each event of `history`, in order (the same as `def` unless the case was migrated). */
+  defs?: readonly WorkflowDefinition[] | undefined;
   /** The issuing event (its `state` is the case after it). */
   event: EventRecord;
   /** The case history up to and including the issuing event. */
@@ -213,8 +216,9 @@ const closingReport: DocumentKind = {
     const first = ctx.history[0]!;
     const authority = await issuer(ctx);
     const steps: string[] = [];
-    for (const e of ctx.history) {
-      const title = zh(ctx.def.events?.[e.type]?.title);
+    for (const [i, e] of ctx.history.entries()) {
+      // An event is named by the version it was sent on: the one in force before it.
+      const title = zh((ctx.defs?.[i - 1] ?? ctx.defs?.[i] ?? ctx.def).events?.[e.type]?.title);
       if (!title) continue; // the engine's own bookkeeping (claims, timers) is not a step of the case
       const who = e.actor.name ?? (await ctx.names.user(e.actor.id)) ?? (e.actor.id.startsWith('system') ? '系统' : '办理人员');
       const where = e.actor.org ? await ctx.names.org(e.actor.org) : undefined;

@@ -65,7 +65,9 @@ export function auditPages(deps: WebDeps): express.Router {
     const defAfter = (seq: number) => along[seq - 1] ?? def;
     const defBefore = (seq: number) => along[seq - 2] ?? defAfter(seq);
     const names = namesOf(deps.people, orgs);
+    // The replayed data is the version's after the event; the payload was the input of the version before it.
     const fields = allFields(defAfter(at));
+    const inputFields = allFields(defBefore(at));
     let replayed: { stateLabel: string; rows: DataRow[] } | undefined;
     let replayError: string | undefined;
     try {
@@ -88,7 +90,7 @@ export function auditPages(deps: WebDeps): express.Router {
         actorName: event.actor.name ?? (await names.user(event.actor.id)) ?? '系统', actorOrg: event.actor.org ? ((await names.org(event.actor.org)) ?? '—') : '—',
         issuedBy: event.actor.issuedBy ? (event.actor.issuedBy.name ?? (await names.user(event.actor.issuedBy.id)) ?? '管理员') : undefined,
         moveLines: moveLines(defAfter(event.seq), event, defBefore(event.seq)),
-        rows: event.type in MOVE_EVENT_LABELS ? [] : await dataRows(fields, markersToText(event.payload) as Record<string, unknown>, names),
+        rows: event.type in MOVE_EVENT_LABELS ? [] : await dataRows(inputFields, markersToText(event.payload) as Record<string, unknown>, names),
       },
       replayed, replayError, report, failure: failure && { seq: failure.seq, text: failureText(failure.reason) }, steps, diagram: toMermaid(defAfter(event.seq), event.state.value),
     });

@@ -39,7 +39,7 @@ describe('administrative moves of the built-in workflows', () => {
   const ok = async (user: string, id: string, type: string, payload: Record<string, unknown> = {}) => {
     const r = await send(user, id, type, payload);
     expect(r.status, JSON.stringify(r.body)).toBe(200);
-    return r.body as { case: { status: string; value: unknown }; event: { seq: number } };
+    return r.body as { case: { status: string; value: unknown; deadlines: unknown }; event: { seq: number } };
   };
 
   async function draftedLetter(): Promise<{ id: string; seq: number }> {
@@ -85,7 +85,10 @@ describe('administrative moves of the built-in workflows', () => {
     expectError(await send('enterprise-officer', id, 'case.sendBack', back), 403, 'forbidden');
     expectError(await send('grid-officer', id, 'case.sendBack', back), 403, 'forbidden');
     expectError(await send('inspector', id, 'case.sendBack', { ...back, to: 'reported' }), 422, 'invalid_input');
-    expect((await ok('inspector', id, 'case.sendBack', back)).case.value).toEqual({ active: WORK({ rectifying: 'ongoing' }) });
+    const sent = (await ok('inspector', id, 'case.sendBack', back)).case as { value: unknown; deadlines: { key: string; dueAt: string }[] };
+    expect(sent.value).toEqual({ active: WORK({ rectifying: 'ongoing' }) });
+    // The rectification deadline the order set stands (24:00 China time on 2026-03-16); only 复查不合格 sets a new one.
+    expect(sent.deadlines).toEqual(expect.arrayContaining([expect.objectContaining({ key: 'active.work.rectifying#rectification', dueAt: '2026-03-16T16:00:00.000Z' })]));
   });
 
   it('拿回: the enterprise takes its submitted rectification back until the inspector opens the task', async () => {
