@@ -58,7 +58,7 @@ export interface AppOptions {
   outbox: OutboxStore;
   /** The body limit; and, when given, the security settings (each has the documented default). */
   config: Pick<Config, 'DUBAN_BODY_LIMIT'> &
-    Partial<Pick<Config, 'DUBAN_PUBLIC_URL' | 'DUBAN_TRUST_PROXY' | 'DUBAN_SESSION_IDLE' | 'DUBAN_SESSION_MAX' | 'DUBAN_LOGIN_RATE_LIMIT' | 'DUBAN_WRITE_RATE_LIMIT' | 'REDIS_URL' | 'DUBAN_ARCHIVE_DIR'>>;
+    Partial<Pick<Config, 'DUBAN_PUBLIC_URL' | 'DUBAN_TRUST_PROXY' | 'DUBAN_SESSION_IDLE' | 'DUBAN_SESSION_MAX' | 'DUBAN_LOGIN_RATE_LIMIT' | 'DUBAN_WRITE_RATE_LIMIT' | 'REDIS_URL' | 'DUBAN_ARCHIVE_DIR' | 'DUBAN_QUOTA_THRESHOLDS'>>;
   /** Key prefix of the rate-limit counters in Redis (tests isolate themselves on a shared Redis). */
   rateLimitPrefix?: string | undefined;
   logger: Logger;
@@ -217,7 +217,7 @@ export function createApp(options: AppOptions): express.Express {
   mountRoutes(router, routes, { authenticate: auth.authenticate, validateResponses: options.validateResponses ?? false, beforeWrite: limits.write });
   app.use(router);
   if (options.web !== false && !attachments) throw new Error('the web pages need an attachment store (pass options.attachments)');
-  if (options.web !== false) app.use(webRouter({ ...deps, render: createRenderer(), sessions, limits, attachments: attachments!, flashes: knex ? createKnexFlashStore(knex, () => engine.clock.now().getTime()) : undefined, publicOrigin: config.DUBAN_PUBLIC_URL && new URL(config.DUBAN_PUBLIC_URL).origin }));
+  if (options.web !== false) app.use(webRouter({ ...deps, render: createRenderer(), sessions, limits, attachments: attachments!, flashes: knex ? createKnexFlashStore(knex, () => engine.clock.now().getTime()) : undefined, publicOrigin: config.DUBAN_PUBLIC_URL && new URL(config.DUBAN_PUBLIC_URL).origin, quotaThresholds: config.DUBAN_QUOTA_THRESHOLDS }));
 
   app.use((req: Request) => {
     throw new HttpError('not_found', `no route ${req.method} ${req.path}`);
