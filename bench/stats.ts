@@ -10,7 +10,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { belongsAt, createKnexStore, type CaseFacts } from '../engine/index.js';
+import { createKnexStore, type CaseFacts } from '../engine/index.js';
+import { factsRow } from '../server/stats/facts-store.js';
 import { createKnexPeopleStore } from '../server/index.js';
 import { buildDashboard, buildMonthlyReport, createKnexStatsStore, createOrgDirectory } from '../server/index.js';
 
@@ -35,7 +36,7 @@ async function main(): Promise<void> {
   const workflows = ['hazard', 'hazard', 'hazard', 'hazard', 'accident', 'tip-off', 'supervision-letter'];
   const start = Date.parse('2025-01-01T00:00:00.000Z');
   const span = Date.parse('2026-11-30T00:00:00.000Z') - start;
-  const rows: Record<string, unknown>[] = [];
+  const rows: ReturnType<typeof factsRow>[] = [];
   for (let i = 0; i < N; i++) {
     const workflowId = workflows[i % workflows.length]!;
     const opened = new Date(start + ((i * 7919) % span)).toISOString();
@@ -47,7 +48,7 @@ async function main(): Promise<void> {
       confirmedAt: workflowId === 'accident' ? opened : null, deaths: workflowId === 'accident' ? i % 3 : null, injuries: workflowId === 'accident' ? i % 2 : null,
       directLossCny: workflowId === 'accident' ? (i % 7) * 100_000 : null, deadlinesMet: 1, deadlinesMissed: 0, escalations: 0, listed: i % 11 === 0, openDeadlines: {},
     };
-    rows.push({ case_id: f.caseId, workflow_id: f.workflowId, org: f.org, seq: f.seq, opened_at: f.openedAt, closed_at: f.closedAt, belongs_at: belongsAt(f), facts: JSON.stringify(f) });
+    rows.push(factsRow(f));
   }
   for (let i = 0; i < rows.length; i += 500) await store.knex('case_facts').insert(rows.slice(i, i + 500));
 
