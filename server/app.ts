@@ -3,6 +3,7 @@
  * health, readiness and metrics, and the web pages. Built from its dependencies, so tests run it
  * with supertest on a temporary database.
  */
+import type { QuotaWatcher } from './stats/quota-watch.js';
 import { randomUUID } from 'node:crypto';
 import compression from 'compression';
 import express, { type NextFunction, type Request, type Response } from 'express';
@@ -85,6 +86,8 @@ export interface AppOptions {
   archives?: ArchiveReader | undefined;
   /** The statistics' storage (`createKnexStatsStore` on the server's database); without it the statistics answer 503. */
   stats?: StatsStore | undefined;
+  /** Re-checks a district's quotas when one is set (`duban serve`'s quota watcher); without it a new quota is checked at the next accident step. */
+  quotaWatch?: Pick<QuotaWatcher, 'recheck'> | undefined;
 }
 
 /** Accepts a caller's request id only when it is short and plain. */
@@ -112,7 +115,7 @@ export function createApp(options: AppOptions): express.Express {
     createDispatcher({ engine, outbox, directory: createPeopleDirectory(people, orgs), templates, channels: [createInboxChannel(outbox.inbox)], logger: notificationLogger(logger), describeCase: createCaseDescriber(engine, people, orgs) });
   const attachments = options.attachments ?? (knex ? createKnexAttachmentStore(knex) : undefined);
   const documents = knex ? createKnexDocumentStore(knex) : undefined;
-  const deps: RouteDeps = { engine, people, outbox, orgs, auth, logger, dispatcher, templates, attachments, documents, archives, stats: options.stats };
+  const deps: RouteDeps = { engine, people, outbox, orgs, auth, logger, dispatcher, templates, attachments, documents, archives, stats: options.stats, quotaWatch: options.quotaWatch };
   const unrecord = documents ? recordDocumentsOnCommit({ engine, people, orgs, documents }, (err) => logger.warn({ err }, 'recording an issued document failed (it is recorded when the case is next read)')) : undefined;
   const unbind = metrics.bindEngine(engine, outbox);
   if (options.stats) metrics.bindStats(options.stats, orgs, engine.clock);

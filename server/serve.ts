@@ -132,7 +132,7 @@ export async function startServer(rt: Runtime, opts: StartServerOptions = {}): P
   let draining = false;
   // Evidence files: under the data dir beside the SQLite file; with PostgreSQL in its `attachments` table (every process reads them).
   const attachments = config.DATABASE_URL ? undefined : createFileAttachmentStore(path.join(path.dirname(path.resolve(config.DUBAN_DB)), 'attachments'));
-  const app = createApp({ engine, people, outbox: rt.outbox, orgs, config, logger, metrics, templates: rt.templates, dispatcher: notifier.dispatcher, draining: () => draining, attachments, stats: rt.stats });
+  const app = createApp({ engine, people, outbox: rt.outbox, orgs, config, logger, metrics, templates: rt.templates, dispatcher: notifier.dispatcher, draining: () => draining, attachments, stats: rt.stats, quotaWatch: quotas });
   await scheduler.start();
 
   let server: Server;
