@@ -5,7 +5,7 @@
  * events up to it).
  */
 import { builtinWorkflows } from '../../workflows/index.js';
-import { belongsAt, factsOf, foldFacts, type CaseFacts, type CommitProjection, type EventRecord, type FactsDefinition, type WorkflowDefinitionInput } from '../../engine/index.js';
+import { belongsAt, factsOf, foldFacts, InvalidArchiveError, type CaseFacts, type CommitProjection, type EventRecord, type FactsDefinition, type WorkflowDefinitionInput } from '../../engine/index.js';
 import type { FactsReader } from './stats-ports.js';
 
 /** Fold inputs for each workflow id, from definitions (final states tagged `terminated`). */
@@ -70,13 +70,23 @@ export type HistoryReader = (caseId: string) => Promise<EventRecord[]>;
 export async function computeFacts(facts: FactsReader, history: HistoryReader, defs: Map<string, FactsDefinition>, at?: string): Promise<CaseFacts[]> {
   const out: CaseFacts[] = [];
   for (const c of await facts.cases(at)) {
-    const f = factsOf(defOf(defs, c.workflowId), await history(c.id), at);
+    const events = await history(c.id);
+    // Every listed case has events, in the database or, once archived and pruned, in its archive (the server's `history`
+    // reads it). None means the archive was not read: refuse rather than rebuild the table without the case.
+    if (events.length === 0) throw new InvalidArchiveError(`case ${c.id} has no history to compute its statistics from: its events were archived and pruned, and its archive was not read (is DUBAN_ARCHIVE_DIR where the archives are?)`, { caseId: c.id });
+    const f = factsOf(defOf(defs, c.workflowId), events, at);
     if (f) out.push(f);
   }
   return out;
 }
 
-/** Replaces the whole table with the facts recomputed from the history. Returns how many rows it wrote. */
+/**
+ * Replaces the whole table with the facts recomputed from the history.
+ * Archived cases count too: their histories are read from the archive by the
+ * archive-aware `history` (so the table stays rebuildable from the history);
+ * a case whose history cannot be read stops the rebuild (`invalid_archive`)
+ * before anything is replaced. Returns how many rows it wrote.
+ */
 export async function rebuildFacts(facts: FactsReader, history: HistoryReader, defs: Map<string, FactsDefinition>): Promise<number> {
   const all = await computeFacts(facts, history, defs);
   await facts.replaceAll(all);
