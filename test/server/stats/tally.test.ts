@@ -6,6 +6,8 @@ import { buildDashboard, figureCases } from '../../../server/stats/dashboard.js'
 import { createKnexStatsStore } from '../../../server/stats/knex-stats.js';
 import { districtName, monthlyReport } from '../../../server/stats/monthly.js';
 import { buildMonthlyReport } from '../../../server/stats/report.js';
+import { factsRow } from '../../../server/stats/facts-store.js';
+import { MIGRATIONS_TABLE, migrationSource } from '../../../engine/adapters/migrations/index.js';
 import { freshPostgresStore, freshSqliteStore } from '../../support/stores.js';
 
 /** A seeded pseudo-random generator (mulberry32), so a failure can be replayed from the printed seed. */
@@ -100,5 +102,23 @@ describe.each(['sqlite', 'postgres'] as const)('figures counted in the database 
         expect(d.total.openMajor + d.total.overdue + d.total.accidents).toBeGreaterThan(0);
       }
     }
+  });
+});
+
+describe.each(['sqlite', 'postgres'] as const)('migration 030 (%s)', (backend) => {
+  it('fills the figure columns of existing rows from their JSON, with the instants in UTC', async () => {
+    const fresh = backend === 'sqlite' ? await freshSqliteStore() : await freshPostgresStore();
+    onTestFinished(fresh.cleanup);
+    const { knex } = fresh.store;
+    const facts = randomFacts(120);
+    await createKnexStatsStore(fresh.store).facts.replaceAll(facts);
+    await knex.migrate.down({ migrationSource, tableName: MIGRATIONS_TABLE, name: '030-facts-figures' });
+    expect(await knex.schema.hasColumn('case_facts', 'first_overdue_at')).toBe(false);
+    // As rows were before 030: the instants as entered.
+    for (const f of facts) await knex('case_facts').where('case_id', f.caseId).update({ belongs_at: f.workflowId === 'accident' ? (f.occurredAt ?? f.openedAt) : f.openedAt });
+    await fresh.store.migrate();
+    const rows = (await knex('case_facts').orderBy('case_id')) as Record<string, unknown>[];
+    const expected = facts.map(factsRow).sort((a, b) => String(a.case_id).localeCompare(String(b.case_id)));
+    expect(rows.map((r) => ({ ...r, terminated: Number(r.terminated), listed: Number(r.listed), direct_loss_cny: r.direct_loss_cny === null ? null : Number(r.direct_loss_cny), deaths: r.deaths === null ? null : Number(r.deaths), injuries: r.injuries === null ? null : Number(r.injuries), seq: Number(r.seq) }))).toEqual(expected);
   });
 });
