@@ -3,6 +3,7 @@
  * leaders, given back and raised again, checked by two watchers at once (two
  * processes), and the interview (约谈) opened once when the quota is exceeded.
  */
+import request from 'supertest';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { interviewWorkflow } from '../../../workflows/index.js';
 import { createOrgDirectory } from '../../../server/access.js';
@@ -131,5 +132,19 @@ describe('quota warnings and interviews', () => {
     await setQuota(100);
     expect((await stats.quotas.crossings({ year: 2026, district: 'donghu' })).every((c) => c.givenBackAt !== null)).toBe(true);
     expect(errors).toEqual([]);
+  });
+
+  it('re-check through POST /api/v1/quotas: lowering the quota below the use warns in the same request', async () => {
+    const ts = await testServer('sqlite', { workflows: [miniAccident, interviewWorkflow], watchQuotas: true });
+    onTestFinished(ts.cleanup);
+    const admin = { Authorization: `Bearer ${ts.tokens.admin}` };
+    await request(ts.app).post('/api/v1/quotas').send({ district: 'donghu', year: 2026, accidents: 10 }).set(admin).expect(200);
+    for (let i = 0; i < 4; i++) {
+      const id = (await ts.engine.createCase({ workflowId: 'accident', org: clerk.org, actor: clerk, data: { occurredAt: ts.clock.now().toISOString(), deaths: 0 } })).case.id;
+      await ts.engine.send(id, { type: 'confirm', payload: { grade: 'general' } }, clerk);
+    }
+    const res = await request(ts.app).post('/api/v1/quotas').send({ district: 'donghu', year: 2026, accidents: 4 }).set(admin).expect(200);
+    expect(res.body.measures.find((m: { measure: string }) => m.measure === 'accidents')).toMatchObject({ quota: 4, used: 4, warned: [80, 100] });
+    expect((await ts.outbox.list({ limit: 100 })).filter((r) => r.template === 'quota-warning')).toHaveLength(2);
   });
 });
