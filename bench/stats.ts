@@ -1,8 +1,8 @@
 /**
  * Statistics figures (not part of `npm run bench` yet): the monthly report and the 统计 page's figures
  * over N case-facts rows (default 100,000) on SQLite, each beside a bare SQL count over the same rows
- * measured in the same run, as a ratio. The facts rows are written directly (as `duban stats rebuild`
- * would), not by running 100,000 cases through the engine; the orgs are a city with 10 districts of
+ * measured in the same run, as a ratio. The facts rows are written through the statistics store (as `duban stats rebuild`
+ * does), not by running 100,000 cases through the engine; the orgs are a city with 10 districts of
  * 10 townships each.
  *
  * Run: npx tsx bench/stats.ts   (BENCH_STATS_CASES=20000 for fewer)
@@ -10,7 +10,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { belongsAt, createKnexStore, type CaseFacts } from '../engine/index.js';
+import { createKnexStore, type CaseFacts } from '../engine/index.js';
 import { createKnexPeopleStore } from '../server/index.js';
 import { buildDashboard, buildMonthlyReport, createKnexStatsStore, createOrgDirectory } from '../server/index.js';
 
@@ -35,7 +35,7 @@ async function main(): Promise<void> {
   const workflows = ['hazard', 'hazard', 'hazard', 'hazard', 'accident', 'tip-off', 'supervision-letter'];
   const start = Date.parse('2025-01-01T00:00:00.000Z');
   const span = Date.parse('2026-11-30T00:00:00.000Z') - start;
-  const rows: Record<string, unknown>[] = [];
+  const rows: CaseFacts[] = [];
   for (let i = 0; i < N; i++) {
     const workflowId = workflows[i % workflows.length]!;
     const opened = new Date(start + ((i * 7919) % span)).toISOString();
@@ -47,16 +47,16 @@ async function main(): Promise<void> {
       confirmedAt: workflowId === 'accident' ? opened : null, deaths: workflowId === 'accident' ? i % 3 : null, injuries: workflowId === 'accident' ? i % 2 : null,
       directLossCny: workflowId === 'accident' ? (i % 7) * 100_000 : null, deadlinesMet: 1, deadlinesMissed: 0, escalations: 0, listed: i % 11 === 0, openDeadlines: {},
     };
-    rows.push({ case_id: f.caseId, workflow_id: f.workflowId, org: f.org, seq: f.seq, opened_at: f.openedAt, closed_at: f.closedAt, belongs_at: belongsAt(f), facts: JSON.stringify(f) });
+    rows.push(f);
   }
-  for (let i = 0; i < rows.length; i += 500) await store.knex('case_facts').insert(rows.slice(i, i + 500));
+  const stats = createKnexStatsStore(store);
+  await stats.facts.replaceAll(rows);
 
   const time = async <T>(fn: () => Promise<T>): Promise<[T, number]> => {
     const t0 = performance.now();
     const r = await fn();
     return [r, performance.now() - t0];
   };
-  const stats = createKnexStatsStore(store);
   const [, countMs] = await time(() => store.knex('case_facts').count({ n: '*' }).where('org', 'like', 'd%'));
   const [report, reportMs] = await time(() => buildMonthlyReport(stats, (id) => store.listEvents(id), orgs, { month: '2026-11' }));
   const [dash, dashMs] = await time(() => buildDashboard(stats, orgs, 'city', '2026-11-30T00:00:00.000Z'));

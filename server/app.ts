@@ -3,6 +3,7 @@
  * health, readiness and metrics, and the web pages. Built from its dependencies, so tests run it
  * with supertest on a temporary database.
  */
+import type { QuotaWatcher } from './stats/quota-watch.js';
 import { randomUUID } from 'node:crypto';
 import compression from 'compression';
 import express, { type NextFunction, type Request, type Response } from 'express';
@@ -58,7 +59,7 @@ export interface AppOptions {
   outbox: OutboxStore;
   /** The body limit; and, when given, the security settings (each has the documented default). */
   config: Pick<Config, 'DUBAN_BODY_LIMIT'> &
-    Partial<Pick<Config, 'DUBAN_PUBLIC_URL' | 'DUBAN_TRUST_PROXY' | 'DUBAN_SESSION_IDLE' | 'DUBAN_SESSION_MAX' | 'DUBAN_LOGIN_RATE_LIMIT' | 'DUBAN_WRITE_RATE_LIMIT' | 'REDIS_URL' | 'DUBAN_ARCHIVE_DIR'>>;
+    Partial<Pick<Config, 'DUBAN_PUBLIC_URL' | 'DUBAN_TRUST_PROXY' | 'DUBAN_SESSION_IDLE' | 'DUBAN_SESSION_MAX' | 'DUBAN_LOGIN_RATE_LIMIT' | 'DUBAN_WRITE_RATE_LIMIT' | 'REDIS_URL' | 'DUBAN_ARCHIVE_DIR' | 'DUBAN_QUOTA_THRESHOLDS'>>;
   /** Key prefix of the rate-limit counters in Redis (tests isolate themselves on a shared Redis). */
   rateLimitPrefix?: string | undefined;
   logger: Logger;
@@ -85,6 +86,8 @@ export interface AppOptions {
   archives?: ArchiveReader | undefined;
   /** The statistics' storage (`createKnexStatsStore` on the server's database); without it the statistics answer 503. */
   stats?: StatsStore | undefined;
+  /** Re-checks a district's quotas when one is set (`duban serve`'s quota watcher); without it a new quota is checked at the next accident step. */
+  quotaWatch?: Pick<QuotaWatcher, 'recheck'> | undefined;
 }
 
 /** Accepts a caller's request id only when it is short and plain. */
@@ -112,7 +115,7 @@ export function createApp(options: AppOptions): express.Express {
     createDispatcher({ engine, outbox, directory: createPeopleDirectory(people, orgs), templates, channels: [createInboxChannel(outbox.inbox)], logger: notificationLogger(logger), describeCase: createCaseDescriber(engine, people, orgs) });
   const attachments = options.attachments ?? (knex ? createKnexAttachmentStore(knex) : undefined);
   const documents = knex ? createKnexDocumentStore(knex) : undefined;
-  const deps: RouteDeps = { engine, people, outbox, orgs, auth, logger, dispatcher, templates, attachments, documents, archives, stats: options.stats };
+  const deps: RouteDeps = { engine, people, outbox, orgs, auth, logger, dispatcher, templates, attachments, documents, archives, stats: options.stats, quotaWatch: options.quotaWatch };
   const unrecord = documents ? recordDocumentsOnCommit({ engine, people, orgs, documents }, (err) => logger.warn({ err }, 'recording an issued document failed (it is recorded when the case is next read)')) : undefined;
   const unbind = metrics.bindEngine(engine, outbox);
   if (options.stats) metrics.bindStats(options.stats, orgs, engine.clock);
@@ -217,7 +220,7 @@ export function createApp(options: AppOptions): express.Express {
   mountRoutes(router, routes, { authenticate: auth.authenticate, validateResponses: options.validateResponses ?? false, beforeWrite: limits.write });
   app.use(router);
   if (options.web !== false && !attachments) throw new Error('the web pages need an attachment store (pass options.attachments)');
-  if (options.web !== false) app.use(webRouter({ ...deps, render: createRenderer(), sessions, limits, attachments: attachments!, flashes: knex ? createKnexFlashStore(knex, () => engine.clock.now().getTime()) : undefined, publicOrigin: config.DUBAN_PUBLIC_URL && new URL(config.DUBAN_PUBLIC_URL).origin }));
+  if (options.web !== false) app.use(webRouter({ ...deps, render: createRenderer(), sessions, limits, attachments: attachments!, flashes: knex ? createKnexFlashStore(knex, () => engine.clock.now().getTime()) : undefined, publicOrigin: config.DUBAN_PUBLIC_URL && new URL(config.DUBAN_PUBLIC_URL).origin, quotaThresholds: config.DUBAN_QUOTA_THRESHOLDS }));
 
   app.use((req: Request) => {
     throw new HttpError('not_found', `no route ${req.method} ${req.path}`);

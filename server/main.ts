@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { builtinWorkflows } from '../workflows/index.js';
-import { createEngine, createKnexAnchorStore, createKnexArchiveStore, createKnexStore, createOffsetClock, systemClock, type AnchorStore, type ArchiveReader, type ArchiveRunStore, type Engine, type KnexStore, type Store } from '../engine/index.js';
+import { createEngine, createKnexAnchorStore, createKnexArchiveStore, createKnexStore, createOffsetClock, systemClock, type AnchorStore, type Clock, type ArchiveReader, type ArchiveRunStore, type Engine, type KnexStore, type Store } from '../engine/index.js';
 import { archiveAwareAnchors, archiveAwareEngine } from './archive/archived-engine.js';
 import { BUILTIN_TEMPLATE_DIR, createKnexOutboxStore, createTemplateCatalog, type NotificationTemplates, type OutboxStore } from '../notifications/index.js';
 import { ConfigError, loadConfig, parseOffset, type Config } from './config.js';
@@ -59,9 +59,9 @@ export function loadTemplates(config: Pick<Config, 'DUBAN_TEMPLATE_DIR'>): Notif
 /**
  * Opens the store (running migrations) and creates the engine with the
  * built-in workflows, checked against the notification templates. `store`
- * replaces the store the configuration names (tests).
+ * replaces the store the configuration names, `clock` the system clock (tests).
  */
-export async function openRuntime(config: Config, opts: { registerBuiltins?: boolean; store?: KnexStore } = {}): Promise<Runtime> {
+export async function openRuntime(config: Config, opts: { registerBuiltins?: boolean; store?: KnexStore; clock?: Clock } = {}): Promise<Runtime> {
   const templates = loadTemplates(config);
   const store = opts.store ?? (config.DATABASE_URL ? createKnexStore({ databaseUrl: config.DATABASE_URL }) : createKnexStore({ sqliteFile: config.DUBAN_DB }));
   // The statistics read model (`case_facts`) is written in every step's transaction.
@@ -71,7 +71,7 @@ export async function openRuntime(config: Config, opts: { registerBuiltins?: boo
   try {
     await store.migrate();
     const offset = config.DUBAN_CLOCK_OFFSET ? parseOffset(config.DUBAN_CLOCK_OFFSET) ?? 0 : 0;
-    const clock = offset ? createOffsetClock(offset) : systemClock;
+    const clock = opts.clock ?? (offset ? createOffsetClock(offset) : systemClock);
     const people = createKnexPeopleStore(store);
     const orgs = createOrgDirectory(people);
     const archives = createKnexArchiveStore(store);

@@ -25,9 +25,9 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { createBullmqScheduler, createPoller, createPollingScheduler, type Poller, type Scheduler } from '../engine/index.js';
-import { createBullmqDelivery, createEmailChannel, type BullmqDelivery } from '../notifications/index.js';
-import { monthlyReportLane } from './stats/monthly-schedule.js';
+import { createBullmqScheduler, createPollingScheduler, type Scheduler } from '../engine/index.js';
+import { createBullmqDelivery, type BullmqDelivery } from '../notifications/index.js';
+import { scheduledMonthlyReports } from './stats/monthly-schedule.js';
 import { createAnchorLoop, loadAnchorSetup, type AnchorLoop } from './anchoring.js';
 import { createApp } from './app.js';
 import { createFileAttachmentStore, createKnexAttachmentStore } from './attachments.js';
@@ -118,21 +118,11 @@ export async function startServer(rt: Runtime, opts: StartServerOptions = {}): P
   metrics.bindScheduler(scheduler);
   const anchorLoop: AnchorLoop | undefined = anchorSetup && mode === 'embedded' ? createAnchorLoop({ anchors: rt.anchors, clock: engine.clock, logger }, anchorSetup) : undefined;
   // The monthly report on the first working day of each month: a lane of its own poller, claimed in the database (every process may run it).
-  const reportMail = config.SMTP_URL ? createEmailChannel({ url: config.SMTP_URL, from: config.DUBAN_MAIL_FROM }) : undefined;
-  const reportPoller: Poller | undefined = config.DUBAN_MONTHLY_REPORT_TO?.length
-    ? createPoller({
-      name: 'monthly-report', clock: engine.clock, logger: schedulerLogger,
-      lanes: [monthlyReportLane({
-        clock: engine.clock, calendar: () => engine.calendars.get('cn'), stats: rt.stats, orgs, people, history: (id) => engine.history(id), email: reportMail,
-        recipients: config.DUBAN_MONTHLY_REPORT_TO, org: config.DUBAN_MONTHLY_REPORT_ORG, publicUrl: config.DUBAN_PUBLIC_URL ?? `http://${hostInUrl}:${config.PORT}`,
-        owner: `serve:${process.pid}:${randomUUID()}`, logger,
-      })],
-    })
-    : undefined;
+  const reports = scheduledMonthlyReports(rt, { owner: `serve:${process.pid}:${randomUUID()}`, publicUrl: `http://${hostInUrl}:${config.PORT}`, logger, pollerLogger: schedulerLogger });
   let draining = false;
   // Evidence files: under the data dir beside the SQLite file; with PostgreSQL in its `attachments` table (every process reads them).
   const attachments = config.DATABASE_URL ? undefined : createFileAttachmentStore(path.join(path.dirname(path.resolve(config.DUBAN_DB)), 'attachments'));
-  const app = createApp({ engine, people, outbox: rt.outbox, orgs, config, logger, metrics, templates: rt.templates, dispatcher: notifier.dispatcher, draining: () => draining, attachments, stats: rt.stats });
+  const app = createApp({ engine, people, outbox: rt.outbox, orgs, config, logger, metrics, templates: rt.templates, dispatcher: notifier.dispatcher, draining: () => draining, attachments, stats: rt.stats, quotaWatch: quotas });
   await scheduler.start();
 
   let server: Server;
@@ -156,7 +146,7 @@ export async function startServer(rt: Runtime, opts: StartServerOptions = {}): P
   // The first pass delivers what waited while nothing ran; it must not hold up start-up (an SMTP server may be slow to answer).
   else void notifier.dispatcher.start();
   anchorLoop?.start();
-  void reportPoller?.start();
+  void reports?.start();
 
   print(`Duban listening on ${url}  (web ${url}/login, API ${url}/api/v1, OpenAPI ${url}/api/openapi.json, metrics ${url}/metrics)`);
   if (mode === 'embedded') {
@@ -187,8 +177,7 @@ export async function startServer(rt: Runtime, opts: StartServerOptions = {}): P
       clearTimeout(force);
       // Timers, deliveries and a checkpoint in flight finish before the database closes.
       await anchorLoop?.stop();
-      await reportPoller?.stop();
-      await reportMail?.close?.();
+      await reports?.stop();
       await scheduler.stop();
       quotas.stop();
       await quotas.idle();

@@ -26,6 +26,7 @@ import type { Runtime } from './main.js';
 import { createMetrics } from './metrics.js';
 import { createNotifier, notificationLogger, redactUrl, type Notifier, type NotifierOptions } from './notifier.js';
 import { installShutdownSignals } from './serve.js';
+import { scheduledMonthlyReports, type MonthlyReports } from './stats/monthly-schedule.js';
 import { type OutboxStore } from '../notifications/index.js';
 
 /** Throws `ConfigError` (exit code 2) naming every variable a worker needs and lacks. */
@@ -69,6 +70,8 @@ export function createAckSweeper(opts: {
 
 export interface RunningWorker {
   scheduler: BullmqScheduler;
+  /** The scheduled monthly report, when `DUBAN_MONTHLY_REPORT_TO` names recipients. */
+  reports: MonthlyReports | undefined;
   delivery: BullmqDelivery;
   notifier: Notifier;
   logger: Logger;
@@ -118,6 +121,7 @@ export async function startWorker(rt: Runtime, opts: StartWorkerOptions = {}): P
   metrics.bindScheduler(scheduler);
   const anchorSetup = loadAnchorSetup(config);
   const anchorLoop = anchorSetup && createAnchorLoop({ anchors: rt.anchors, clock: engine.clock, logger }, anchorSetup);
+  const reports = scheduledMonthlyReports(rt, { owner: `worker:${scheduler.owner}`, publicUrl: notifier.app.url, logger, pollerLogger: log });
 
   let metricsServer: http.Server | undefined;
   let metricsUrl: string | undefined;
@@ -150,8 +154,10 @@ export async function startWorker(rt: Runtime, opts: StartWorkerOptions = {}): P
     await delivery.start();
     await acks.start();
     anchorLoop?.start();
+    // Not awaited: generating a report must not hold up start-up.
+    void reports?.start();
   } catch (err) {
-    await Promise.allSettled([scheduler.stop(), delivery.stop(), acks.stop(), anchorLoop?.stop()]);
+    await Promise.allSettled([scheduler.stop(), delivery.stop(), acks.stop(), anchorLoop?.stop(), reports?.stop()]);
     metricsServer?.close();
     unbind();
     throw err;
@@ -171,6 +177,7 @@ export async function startWorker(rt: Runtime, opts: StartWorkerOptions = {}): P
       logger.info({ reason }, 'worker shutting down');
       await acks.stop();
       await anchorLoop?.stop();
+      await reports?.stop();
       await delivery.stop();
       await scheduler.stop();
       await notifier.close();
@@ -182,5 +189,5 @@ export async function startWorker(rt: Runtime, opts: StartWorkerOptions = {}): P
     return stopping;
   };
   if (opts.installSignals !== false) installShutdownSignals(shutdown, logger);
-  return { scheduler, delivery, notifier, logger, metricsUrl, shutdown };
+  return { scheduler, delivery, notifier, logger, metricsUrl, shutdown, reports };
 }

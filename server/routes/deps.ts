@@ -2,6 +2,7 @@
  * What route modules share: the engine, the people store, the outbox, the org directory,
  * the authenticator, the logger, and the notification dispatcher and templates.
  */
+import type { QuotaWatcher } from '../stats/quota-watch.js';
 import type { ArchiveReader, Engine } from '../../engine/index.js';
 import type { Dispatcher, NotificationTemplates, OutboxStore } from '../../notifications/index.js';
 import type { Authenticator, OrgDirectory } from '../access.js';
@@ -31,4 +32,6 @@ export interface RouteDeps {
   archives?: ArchiveReader | undefined;
   /** The statistics' storage (facts, quotas, reports); the statistics routes and pages answer 503 without it. */
   stats?: StatsStore | undefined;
+  /** Re-checks a district's quotas at once when one is set (warnings, interview); absent, the next accident step does. */
+  quotaWatch?: Pick<QuotaWatcher, 'recheck'> | undefined;
 }

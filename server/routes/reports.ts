@@ -80,6 +80,9 @@ export function reportRoutes(deps: RouteDeps): Route[] {
           const quota = body[measure];
           if (quota !== undefined) await stats.quotas.set({ district: district.id, year: body.year, measure, quota, setBy: p.user.id, at });
         }
+        // A quota lowered below what is used warns (and, exceeded, opens the interview) now, not at the next accident.
+        // A failed check is reported by the watcher (`onError`) and done again by the next accident step; the quota stands.
+        await deps.quotaWatch?.recheck(district.id, body.year, at).catch(() => undefined);
         const [row] = await quotaStatus(stats, orgs, { year: body.year, scope: district.id });
         return row!;
       },

@@ -6,8 +6,8 @@
  */
 import { belongsAt, countsAsAccident, isOpenMajorHazardAt, isOverdueAt, type CaseFacts } from '../../engine/index.js';
 import type { OrgDirectory } from '../access.js';
-import { CITY_LEVEL_LABEL } from './monthly.js';
-import { quotaStatus } from './quotas.js';
+import { CITY_LEVEL_LABEL, monthStart } from './monthly.js';
+import { quotaStatus, yearPeriod } from './quotas.js';
 import type { StatsStore } from './stats-ports.js';
 
 export const FIGURES = ['openMajor', 'overdue', 'accidents', 'hazardsFound'] as const;
@@ -63,65 +63,79 @@ export interface Dashboard {
   trend: { month: string; label: string; accidents: number; deaths: number; hazardsFound: number }[];
 }
 
-async function scopedFacts(stats: StatsStore, orgs: OrgDirectory, scope: string): Promise<{ facts: CaseFacts[]; districtOf: Map<string, { id: string | null; name: string }> }> {
-  const subtree = await orgs.subtree(scope);
-  const facts = (await stats.facts.list()).filter((f) => subtree.has(f.org));
+/** Each org of the subtree and its district (named once per org, not per case). */
+async function districtsOf(orgs: OrgDirectory, subtree: ReadonlySet<string>): Promise<Map<string, { id: string | null; name: string }>> {
   const districtOf = new Map<string, { id: string | null; name: string }>();
   for (const id of subtree) {
     const d = (await orgs.ancestry(id)).find((o) => o.level === 'county');
     districtOf.set(id, d ? { id: d.id, name: d.name } : { id: null, name: CITY_LEVEL_LABEL });
   }
-  return { facts, districtOf };
+  return districtOf;
 }
 
-/** The page's figures for the subtree of `scope` at `now`. */
+async function scopedFacts(stats: StatsStore, orgs: OrgDirectory, scope: string): Promise<{ facts: CaseFacts[]; districtOf: Map<string, { id: string | null; name: string }> }> {
+  const subtree = await orgs.subtree(scope);
+  const facts = (await stats.facts.list()).filter((f) => subtree.has(f.org));
+  return { facts, districtOf: await districtsOf(orgs, subtree) };
+}
+
+/** The twelve months (`YYYY-MM`, Beijing time) up to the one `now` lies in, and their 13 boundaries. */
+function trendMonths(now: string): { months: string[]; bounds: string[] } {
+  const [y, m] = monthKey(now).split('-').map(Number) as [number, number];
+  const months: string[] = [];
+  const bounds: string[] = [];
+  for (let i = 11; i >= -1; i--) {
+    const d = new Date(Date.UTC(y, m - 1 - i, 1));
+    if (i >= 0) months.push(d.toISOString().slice(0, 7));
+    bounds.push(new Date(monthStart(d.getUTCFullYear(), d.getUTCMonth() + 1)).toISOString());
+  }
+  return { months, bounds };
+}
+
+/**
+ * The page's figures for the subtree of `scope` at `now`: counted in the
+ * database per org and trend month (one grouped pass, see
+ * `StatsStore.facts.dashboardTally`), then added up by district here.
+ */
 export async function buildDashboard(stats: StatsStore, orgs: OrgDirectory, scope: string, now: string): Promise<Dashboard> {
-  const { facts, districtOf } = await scopedFacts(stats, orgs, scope);
+  const subtree = await orgs.subtree(scope);
   const year = Number(monthKey(now).slice(0, 4));
-  const quotas = await quotaStatus(stats, orgs, { year, scope });
+  const { months, bounds } = trendMonths(now);
+  const [tally, quotas, districtOf] = await Promise.all([
+    stats.facts.dashboardTally({ now, year: yearPeriod(year), months: bounds }),
+    quotaStatus(stats, orgs, { year, scope }),
+    districtsOf(orgs, subtree),
+  ]);
   const units = new Map<string, UnitOverdue>();
   const rows = new Map<string, DistrictFigures>();
   for (const q of quotas) {
     const m = q.measures.find((x) => x.measure === 'accidents')!;
     rows.set(q.name, { id: q.district, name: q.name, openMajor: 0, overdue: 0, accidents: 0, deaths: 0, quota: m.quota, percent: null, warned: m.warned });
   }
-  for (const f of facts) {
-    const d = districtOf.get(f.org) ?? { id: null, name: CITY_LEVEL_LABEL };
+  const byMonth = months.map(() => ({ accidents: 0, deaths: 0, hazardsFound: 0 }));
+  for (const t of tally) {
+    if (!subtree.has(t.org)) continue;
+    const d = districtOf.get(t.org) ?? { id: null, name: CITY_LEVEL_LABEL };
     const row = rows.get(d.name) ?? { id: d.id, name: d.name, openMajor: 0, overdue: 0, accidents: 0, deaths: 0, quota: null, percent: null, warned: [] };
     rows.set(d.name, row);
-    if (inFigure(f, 'openMajor', now)) row.openMajor++;
-    if (inFigure(f, 'overdue', now)) {
-      row.overdue++;
-      const u = units.get(f.org) ?? { district: d.id, districtName: d.name, org: f.org, name: (await orgs.get(f.org))?.name ?? '', overdue: 0 };
-      u.overdue++;
-      units.set(f.org, u);
+    row.openMajor += t.openMajor;
+    row.overdue += t.overdue;
+    row.accidents += t.yearAccidents;
+    row.deaths += t.yearDeaths;
+    if (t.overdue > 0) {
+      const u = units.get(t.org) ?? { district: d.id, districtName: d.name, org: t.org, name: (await orgs.get(t.org))?.name ?? '', overdue: 0 };
+      u.overdue += t.overdue;
+      units.set(t.org, u);
     }
-    if (inFigure(f, 'accidents', now)) {
-      row.accidents++;
-      row.deaths += f.deaths ?? 0;
+    const point = t.month === null ? undefined : byMonth[t.month];
+    if (point) {
+      point.accidents += t.accidents;
+      point.deaths += t.deaths;
+      point.hazardsFound += t.hazardsFound;
     }
   }
   const districts = [...rows.values()].map((r) => ({ ...r, percent: r.quota === null ? null : r.quota === 0 ? (r.accidents > 0 ? 100 : 0) : Math.round((r.accidents * 100) / r.quota) }));
-  const months: string[] = [];
-  const [y, m] = monthKey(now).split('-').map(Number) as [number, number];
-  for (let i = 11; i >= 0; i--) {
-    const d = new Date(Date.UTC(y, m - 1 - i, 1));
-    months.push(d.toISOString().slice(0, 7));
-  }
-  const byMonth = new Map(months.map((month) => [month, { accidents: 0, deaths: 0, hazardsFound: 0 }]));
-  for (const f of facts) {
-    if (countsAsAccident(f)) {
-      const t = byMonth.get(monthKey(belongsAt(f)));
-      if (t) {
-        t.accidents++;
-        t.deaths += f.deaths ?? 0;
-      }
-    } else if (f.workflowId === 'hazard') {
-      const t = byMonth.get(monthKey(f.openedAt));
-      if (t) t.hazardsFound++;
-    }
-  }
-  const trend = months.map((month) => ({ month, label: `${month.slice(0, 4)}年${Number(month.slice(5))}月`, ...byMonth.get(month)! }));
+  const trend = months.map((month, i) => ({ month, label: `${month.slice(0, 4)}年${Number(month.slice(5))}月`, ...byMonth[i]! }));
   const sum = (k: 'openMajor' | 'overdue' | 'accidents' | 'deaths') => districts.reduce((s, d) => s + d[k], 0);
   const overdueByUnit = [...units.values()].sort((a, b) => b.overdue - a.overdue || a.districtName.localeCompare(b.districtName, 'zh-CN') || a.name.localeCompare(b.name, 'zh-CN'));
   return { scope: (await orgs.get(scope))?.name ?? '', year, districts, overdueByUnit, total: { openMajor: sum('openMajor'), overdue: sum('overdue'), accidents: sum('accidents'), deaths: sum('deaths') }, trend };

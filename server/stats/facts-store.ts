@@ -5,7 +5,7 @@
  * events up to it).
  */
 import { builtinWorkflows } from '../../workflows/index.js';
-import { belongsAt, factsOf, foldFacts, type CaseFacts, type CommitProjection, type EventRecord, type FactsDefinition, type WorkflowDefinitionInput } from '../../engine/index.js';
+import { belongsAt, factsOf, foldFacts, InvalidArchiveError, type CaseFacts, type CommitProjection, type EventRecord, type FactsDefinition, type WorkflowDefinitionInput } from '../../engine/index.js';
 import type { FactsReader } from './stats-ports.js';
 
 /** Fold inputs for each workflow id, from definitions (final states tagged `terminated`). */
@@ -23,11 +23,26 @@ export const BUILTIN_FACTS: Map<string, FactsDefinition> = factsDefinitions(buil
 
 const defOf = (defs: Map<string, FactsDefinition>, workflowId: string): FactsDefinition => defs.get(workflowId) ?? { id: workflowId, terminatedStates: [] };
 
-const UPSERT = 'INSERT INTO case_facts (case_id, workflow_id, org, seq, opened_at, closed_at, belongs_at, facts) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (case_id) DO UPDATE SET workflow_id = excluded.workflow_id, org = excluded.org, seq = excluded.seq, opened_at = excluded.opened_at, closed_at = excluded.closed_at, belongs_at = excluded.belongs_at, facts = excluded.facts';
-
-function rowOf(f: CaseFacts): unknown[] {
-  return [f.caseId, f.workflowId, f.org, f.seq, f.openedAt, f.closedAt, belongsAt(f), JSON.stringify(f)];
+/** An instant as a UTC ISO string, so that the columns compare as text the way the instants compare (migration 030). */
+function utc(iso: string): string;
+function utc(iso: string | null): string | null;
+function utc(iso: string | null): string | null {
+  if (iso === null) return null;
+  const t = Date.parse(iso);
+  return Number.isNaN(t) ? iso : new Date(t).toISOString();
 }
+
+/** The `case_facts` row of a case's facts: the JSON, and the columns the figures are added up from in SQL. */
+export function factsRow(f: CaseFacts): Record<(typeof FACTS_COLUMNS)[number], string | number | null> {
+  return {
+    case_id: f.caseId, workflow_id: f.workflowId, org: f.org, seq: f.seq, opened_at: utc(f.openedAt), closed_at: utc(f.closedAt), belongs_at: utc(belongsAt(f)),
+    grade: f.grade, industry: f.industry, first_overdue_at: utc(f.firstOverdueAt), confirmed_at: utc(f.confirmedAt), terminated: f.terminated ? 1 : 0, listed: f.listed ? 1 : 0,
+    deaths: f.deaths, injuries: f.injuries, direct_loss_cny: f.directLossCny, facts: JSON.stringify(f),
+  };
+}
+
+const FACTS_COLUMNS = ['case_id', 'workflow_id', 'org', 'seq', 'opened_at', 'closed_at', 'belongs_at', 'grade', 'industry', 'first_overdue_at', 'confirmed_at', 'terminated', 'listed', 'deaths', 'injuries', 'direct_loss_cny', 'facts'] as const;
+const UPSERT = `INSERT INTO case_facts (${FACTS_COLUMNS.join(', ')}) VALUES (${FACTS_COLUMNS.map(() => '?').join(', ')}) ON CONFLICT (case_id) DO UPDATE SET ${FACTS_COLUMNS.slice(1).map((c) => `${c} = excluded.${c}`).join(', ')}`;
 
 /**
  * The projection: folds the step's event into the case's facts row. A case
@@ -43,7 +58,8 @@ export function createFactsProjection(defs: Map<string, FactsDefinition>): Commi
       if (!row) return;
       prev = JSON.parse(row.facts) as CaseFacts;
     }
-    await conn.run(UPSERT, rowOf(foldFacts(defOf(defs, record.workflowId), prev, event)));
+    const row = factsRow(foldFacts(defOf(defs, record.workflowId), prev, event));
+    await conn.run(UPSERT, FACTS_COLUMNS.map((c) => row[c]));
   };
 }
 
@@ -54,13 +70,23 @@ export type HistoryReader = (caseId: string) => Promise<EventRecord[]>;
 export async function computeFacts(facts: FactsReader, history: HistoryReader, defs: Map<string, FactsDefinition>, at?: string): Promise<CaseFacts[]> {
   const out: CaseFacts[] = [];
   for (const c of await facts.cases(at)) {
-    const f = factsOf(defOf(defs, c.workflowId), await history(c.id), at);
+    const events = await history(c.id);
+    // Every listed case has events, in the database or, once archived and pruned, in its archive (the server's `history`
+    // reads it). None means the archive was not read: refuse rather than rebuild the table without the case.
+    if (events.length === 0) throw new InvalidArchiveError(`case ${c.id} has no history to compute its statistics from: its events were archived and pruned, and its archive was not read (is DUBAN_ARCHIVE_DIR where the archives are?)`, { caseId: c.id });
+    const f = factsOf(defOf(defs, c.workflowId), events, at);
     if (f) out.push(f);
   }
   return out;
 }
 
-/** Replaces the whole table with the facts recomputed from the history. Returns how many rows it wrote. */
+/**
+ * Replaces the whole table with the facts recomputed from the history.
+ * Archived cases count too: their histories are read from the archive by the
+ * archive-aware `history` (so the table stays rebuildable from the history);
+ * a case whose history cannot be read stops the rebuild (`invalid_archive`)
+ * before anything is replaced. Returns how many rows it wrote.
+ */
 export async function rebuildFacts(facts: FactsReader, history: HistoryReader, defs: Map<string, FactsDefinition>): Promise<number> {
   const all = await computeFacts(facts, history, defs);
   await facts.replaceAll(all);

@@ -5,7 +5,8 @@
  * Built in the composition root (`openRuntime`), like the people store.
  */
 import type { Knex } from 'knex';
-import { belongsAt, type CaseFacts } from '../../engine/index.js';
+import type { CaseFacts } from '../../engine/index.js';
+import { factsRow } from './facts-store.js';
 import type { QuotaCrossing, QuotaMeasure, StatsStore, StoredReport } from './stats-ports.js';
 
 /** The database the statistics live in: a knex (a `KnexStore` is one). */
@@ -14,6 +15,22 @@ export interface StatsDatabase {
 }
 
 const parseFacts = (r: { facts: string }) => JSON.parse(r.facts) as CaseFacts;
+
+// The counting rules of `engine/runtime/facts.ts` over the columns of migration 030 (instants are UTC ISO text, so they
+// compare as text). Each takes its instants as bindings; `tally.ts` holds the same rules over facts in memory.
+/** `countsAsAccident`: a confirmed accident not dismissed. */
+const COUNTS = "workflow_id = 'accident' AND confirmed_at IS NOT NULL AND terminated = 0";
+/** Opened by `?` and not closed by `?` (the same instant twice). */
+const OPEN_AT = '(opened_at <= ? AND (closed_at IS NULL OR closed_at > ?))';
+/** `isOverdueAt`: overdue by `?` and still open at `?`. */
+const OVERDUE_AT = '(first_overdue_at <= ? AND (closed_at IS NULL OR closed_at > ?))';
+/** `isOpenMajorHazardAt` (with {@link OPEN_AT}'s two bindings). */
+const OPEN_MAJOR_AT = `(workflow_id = 'hazard' AND grade = 'major' AND ${OPEN_AT})`;
+/** A column within [?, ?). */
+const within = (col: string) => `(${col} >= ? AND ${col} < ?)`;
+/** A sum of 1 per row matching `cond` (or of `value`). */
+const sumIf = (cond: string, alias: string, value = '1') => `SUM(CASE WHEN ${cond} THEN ${value} ELSE 0 END) AS ${alias}`;
+const n = (v: unknown) => Number(v ?? 0);
 
 interface CrossingRow {
   district: string; year: number; measure: string; threshold: number; crossing: number; used: number; quota: number;
@@ -28,6 +45,11 @@ interface ReportRow { month: string; org: string; sha256: string | null; xlsx: B
 const toReport = (r: ReportRow): StoredReport => ({
   month: r.month, org: r.org, sha256: r.sha256, xlsx: r.xlsx === null ? null : Buffer.from(r.xlsx), generatedAt: r.generated_at, sentAt: r.sent_at,
 });
+
+/** The rows of a `knex.raw` SELECT (better-sqlite3 gives the array, pg a result with `rows`). */
+function rowsOf(result: unknown): Record<string, unknown>[] {
+  return (Array.isArray(result) ? result : (result as { rows: Record<string, unknown>[] }).rows);
+}
 
 /**
  * Creates the statistics store on `db`'s database (migrations 020 and 026).
@@ -56,11 +78,69 @@ export function createKnexStatsStore(db: StatsDatabase): StatsStore {
         if (createdBy !== undefined) q.where('created_at', '<=', createdBy);
         return ((await q) as { id: string; workflow_id: string }[]).map((r) => ({ id: r.id, workflowId: r.workflow_id }));
       },
+      async reportTally(w) {
+        const aSelect: string[] = [];
+        const aBind: string[] = [];
+        w.periods.forEach((p, i) => {
+          aSelect.push(sumIf(within('belongs_at'), `c${i}`), sumIf(within('belongs_at'), `d${i}`, 'COALESCE(deaths, 0)'), sumIf(within('belongs_at'), `j${i}`, 'COALESCE(injuries, 0)'), sumIf(within('belongs_at'), `l${i}`, 'COALESCE(direct_loss_cny, 0)'));
+          aBind.push(p.from, p.to, p.from, p.to, p.from, p.to, p.from, p.to);
+        });
+        aSelect.push(sumIf(`listed = 1 AND ${OPEN_AT}`, 'listed_outstanding'));
+        aBind.push(w.end, w.end);
+        const accidentRows = (await knex.raw(`SELECT org, grade, industry, ${aSelect.join(', ')} FROM case_facts WHERE ${COUNTS} GROUP BY org, grade, industry`, aBind)) as unknown;
+        const m = w.month;
+        const caseRows = (await knex.raw(`SELECT org,
+          ${sumIf("workflow_id = 'hazard'", 'hazards')},
+          ${sumIf(`workflow_id = 'hazard' AND ${within('opened_at')}`, 'found')},
+          ${sumIf(`workflow_id = 'hazard' AND terminated = 0 AND ${within('closed_at')}`, 'rectified')},
+          ${sumIf(`workflow_id = 'hazard' AND terminated = 0 AND ${within('closed_at')} AND (first_overdue_at IS NULL OR first_overdue_at >= closed_at)`, 'on_time')},
+          ${sumIf(`workflow_id = 'hazard' AND ${OVERDUE_AT}`, 'overdue')},
+          ${sumIf(OPEN_MAJOR_AT, 'open_major')},
+          ${sumIf(`workflow_id = 'supervision-letter' AND ${OPEN_AT}`, 'letters')},
+          ${sumIf(`workflow_id = 'tip-off' AND ${within('opened_at')}`, 'received')},
+          ${sumIf(`workflow_id = 'tip-off' AND ${within('closed_at')}`, 'handled')}
+          FROM case_facts WHERE workflow_id IN ('hazard', 'supervision-letter', 'tip-off') GROUP BY org`,
+        [m.from, m.to, m.from, m.to, m.from, m.to, w.end, w.end, w.end, w.end, w.end, w.end, m.from, m.to, m.from, m.to])) as unknown;
+        return {
+          accidents: rowsOf(accidentRows).map((r) => ({
+            org: String(r.org), grade: (r.grade as string | null) ?? null, industry: (r.industry as string | null) ?? null, listedOutstanding: n(r.listed_outstanding),
+            periods: w.periods.map((_, i) => ({ count: n(r[`c${i}`]), deaths: n(r[`d${i}`]), injuries: n(r[`j${i}`]), directLossCny: n(r[`l${i}`]) })),
+          })),
+          cases: rowsOf(caseRows).map((r) => ({
+            org: String(r.org), hazards: n(r.hazards), found: n(r.found), rectified: n(r.rectified), rectifiedOnTime: n(r.on_time), overdue: n(r.overdue), openMajor: n(r.open_major),
+            lettersOutstanding: n(r.letters), tipOffsReceived: n(r.received), tipOffsHandled: n(r.handled),
+          })),
+        };
+      },
+      async dashboardTally(w) {
+        // The trend month a row belongs to: the index of the boundary pair around `belongs_at` (NULL outside them).
+        // (Grouping by org alone with three sums per month evaluates far more expressions than this one sort costs.)
+        const months = w.months.slice(1).map((_, i) => `WHEN belongs_at < ? THEN ${i}`).join(' ');
+        const rows = (await knex.raw(`SELECT org, CASE WHEN belongs_at < ? THEN NULL ${months} ELSE NULL END AS month,
+          ${sumIf(OPEN_MAJOR_AT, 'open_major')},
+          ${sumIf(OVERDUE_AT, 'overdue')},
+          ${sumIf(`${COUNTS} AND ${within('belongs_at')}`, 'year_accidents')},
+          ${sumIf(`${COUNTS} AND ${within('belongs_at')}`, 'year_deaths', 'COALESCE(deaths, 0)')},
+          ${sumIf(COUNTS, 'accidents')},
+          ${sumIf(COUNTS, 'deaths', 'COALESCE(deaths, 0)')},
+          ${sumIf("workflow_id = 'hazard'", 'hazards')}
+          FROM case_facts GROUP BY org, month`,
+        [...w.months, w.now, w.now, w.now, w.now, w.year.from, w.year.to, w.year.from, w.year.to])) as unknown;
+        return rowsOf(rows).map((r) => ({
+          org: String(r.org), month: r.month === null || r.month === undefined ? null : Number(r.month), openMajor: n(r.open_major), overdue: n(r.overdue),
+          yearAccidents: n(r.year_accidents), yearDeaths: n(r.year_deaths), accidents: n(r.accidents), deaths: n(r.deaths), hazardsFound: n(r.hazards),
+        }));
+      },
+      async accidentUse(p) {
+        const rows = (await knex('case_facts').select('org').count({ accidents: '*' }).sum({ deaths: knex.raw('COALESCE(deaths, 0)') })
+          .whereRaw(COUNTS).where('belongs_at', '>=', p.from).where('belongs_at', '<', p.to).groupBy('org')) as { org: string; accidents: unknown; deaths: unknown }[];
+        return rows.map((r) => ({ org: r.org, accidents: n(r.accidents), deaths: n(r.deaths) }));
+      },
       async replaceAll(facts) {
         await knex.transaction(async (trx) => {
           await trx('case_facts').delete();
           for (let i = 0; i < facts.length; i += 200) {
-            await trx('case_facts').insert(facts.slice(i, i + 200).map((f) => ({ case_id: f.caseId, workflow_id: f.workflowId, org: f.org, seq: f.seq, opened_at: f.openedAt, closed_at: f.closedAt, belongs_at: belongsAt(f), facts: JSON.stringify(f) })));
+            await trx('case_facts').insert(facts.slice(i, i + 200).map(factsRow));
           }
         });
       },

@@ -11,8 +11,9 @@
  * expires, and another takes it over, skipping the recipients already served.
  */
 import { createHash } from 'node:crypto';
-import type { Clock, CompiledCalendar, PollerLane } from '../../engine/index.js';
-import type { Addressee, Channel } from '../../notifications/index.js';
+import { createPoller, type Clock, type CompiledCalendar, type Poller, type PollerLane, type PollerOptions } from '../../engine/index.js';
+import { createEmailChannel, type Addressee, type Channel } from '../../notifications/index.js';
+import type { Runtime } from '../main.js';
 import type { OrgDirectory } from '../access.js';
 import type { PeopleStore } from '../people-ports.js';
 import type { HistoryReader } from './facts-store.js';
@@ -167,6 +168,42 @@ export function monthlyReportLane(opts: MonthlyScheduleOptions): PollerLane {
       const d = await due(now);
       if (now < d.at) return;
       await runMonthlyReport(opts, d.month);
+    },
+  };
+}
+
+/** The scheduled monthly report of one process: its poller and the mail channel it sends through. */
+export interface MonthlyReports {
+  readonly poller: Poller;
+  /** Starts the poller (resolves after its first pass). */
+  start(): Promise<void>;
+  /** Stops the poller (waits for a report in flight) and closes the mail connection. */
+  stop(): Promise<void>;
+}
+
+/**
+ * The monthly report as `duban serve` and `duban worker` run it, from the
+ * configuration (`DUBAN_MONTHLY_REPORT_TO`, `_ORG`, `SMTP_URL`); undefined
+ * when no recipient is configured. Any number of processes may run it: the
+ * report row is the claim, so one report is stored and one set of mails sent.
+ */
+export function scheduledMonthlyReports(rt: Pick<Runtime, 'config' | 'engine' | 'stats' | 'orgs' | 'people'>, opts: { owner: string; publicUrl: string; logger: MonthlyScheduleOptions['logger']; pollerLogger: PollerOptions['logger'] }): MonthlyReports | undefined {
+  const { config, engine } = rt;
+  if (!config.DUBAN_MONTHLY_REPORT_TO?.length) return undefined;
+  const email = config.SMTP_URL ? createEmailChannel({ url: config.SMTP_URL, from: config.DUBAN_MAIL_FROM }) : undefined;
+  const poller = createPoller({
+    name: 'monthly-report', clock: engine.clock, logger: opts.pollerLogger,
+    lanes: [monthlyReportLane({
+      clock: engine.clock, calendar: () => engine.calendars.get('cn'), stats: rt.stats, orgs: rt.orgs, people: rt.people, history: (id) => engine.history(id), email,
+      recipients: config.DUBAN_MONTHLY_REPORT_TO, org: config.DUBAN_MONTHLY_REPORT_ORG, publicUrl: config.DUBAN_PUBLIC_URL ?? opts.publicUrl, owner: opts.owner, logger: opts.logger,
+    })],
+  });
+  return {
+    poller,
+    start: () => poller.start(),
+    async stop() {
+      await poller.stop();
+      await email?.close?.();
     },
   };
 }

@@ -5,7 +5,8 @@
  * outstanding, tip-offs received and handled. Months are calendar months in
  * China time (UTC+8). Pure: the facts and the org tree come in as data.
  */
-import { belongsAt, countsAsAccident, isOpenMajorHazardAt, isOverdueAt, isRectified, rectifiedOnTime, type CaseFacts } from '../../engine/index.js';
+import type { CaseFacts } from '../../engine/index.js';
+import { tallyReport, type AccidentFigures, type AccidentTally, type ReportTally, type ReportWindow } from './tally.js';
 import type { OrgRecord } from '../people-ports.js';
 
 /** China time is UTC+8 all year. */
@@ -18,7 +19,7 @@ export interface Period {
 }
 
 /** The instant a month starts in China time (`month` 1–12; 13 rolls over). */
-function monthStart(year: number, month: number): number {
+export function monthStart(year: number, month: number): number {
   return Date.UTC(year, month - 1, 1) - CN_OFFSET_MS;
 }
 
@@ -39,15 +40,14 @@ export function reportPeriods(month: string): { month: Period; ytd: Period; last
   };
 }
 
-const within = (iso: string | null, p: Period): boolean => iso !== null && Date.parse(iso) >= p.from && Date.parse(iso) < p.to;
-
-/** Accident figures of one period. */
-export interface AccidentFigures {
-  count: number;
-  deaths: number;
-  injuries: number;
-  directLossCny: number;
+/** The window the report's counts are taken over (UTC ISO strings): the four accident periods in {@link AccidentRow} order. */
+export function reportWindow(month: string): ReportWindow {
+  const p = reportPeriods(month);
+  const iso = (q: Period) => ({ from: new Date(q.from).toISOString(), to: new Date(q.to).toISOString() });
+  return { periods: [iso(p.month), iso(p.lastMonth), iso(p.ytd), iso(p.lastYtd)], month: iso(p.month), end: p.end };
 }
+
+export type { AccidentFigures };
 
 /** One row of an accident table: its label and the four periods. */
 export interface AccidentRow {
@@ -87,82 +87,80 @@ export function districtName(ancestry: readonly OrgRecord[]): string {
   return ancestry.find((o) => o.level === 'county')?.name ?? CITY_LEVEL_LABEL;
 }
 
-function figures(facts: readonly CaseFacts[], p: Period): AccidentFigures {
-  const inP = facts.filter((f) => within(belongsAt(f), p));
-  return {
-    count: inP.length,
-    deaths: inP.reduce((s, f) => s + (f.deaths ?? 0), 0),
-    injuries: inP.reduce((s, f) => s + (f.injuries ?? 0), 0),
-    directLossCny: inP.reduce((s, f) => s + (f.directLossCny ?? 0), 0),
-  };
-}
+const addFigures = (a: AccidentFigures, b: AccidentFigures) => {
+  a.count += b.count;
+  a.deaths += b.deaths;
+  a.injuries += b.injuries;
+  a.directLossCny += b.directLossCny;
+};
+const zeroFigures = (): AccidentFigures => ({ count: 0, deaths: 0, injuries: 0, directLossCny: 0 });
 
-function accidentRows(accidents: readonly CaseFacts[], keyOf: (f: CaseFacts) => string, periods: ReturnType<typeof reportPeriods>, order?: readonly string[]): AccidentRow[] {
-  const groups = new Map<string, CaseFacts[]>();
-  for (const k of order ?? []) groups.set(k, []);
-  for (const f of accidents) {
-    const k = keyOf(f);
-    const g = groups.get(k);
-    if (g) g.push(f);
-    else groups.set(k, [f]);
+/** Adds up tally rows by a label (`order` first, so a label without cases shows as zeros; others in the order met). */
+function accidentRows(tally: readonly AccidentTally[], keyOf: (t: AccidentTally) => string, order: readonly string[] = []): AccidentRow[] {
+  const groups = new Map<string, AccidentFigures[]>(order.map((k) => [k, [zeroFigures(), zeroFigures(), zeroFigures(), zeroFigures()]]));
+  for (const t of tally) {
+    const k = keyOf(t);
+    const g = groups.get(k) ?? [zeroFigures(), zeroFigures(), zeroFigures(), zeroFigures()];
+    groups.set(k, g);
+    t.periods.forEach((p, i) => addFigures(g[i]!, p));
   }
-  return [...groups.entries()].map(([label, fs]) => accidentRow(label, fs, periods));
+  return [...groups.entries()].map(([label, [month, lastYearMonth, ytd, lastYearYtd]]) => ({ label, month: month!, lastYearMonth: lastYearMonth!, ytd: ytd!, lastYearYtd: lastYearYtd! }));
 }
 
-function accidentRow(label: string, fs: readonly CaseFacts[], periods: ReturnType<typeof reportPeriods>): AccidentRow {
-  return { label, month: figures(fs, periods.month), lastYearMonth: figures(fs, periods.lastMonth), ytd: figures(fs, periods.ytd), lastYearYtd: figures(fs, periods.lastYtd) };
-}
-
-function hazardRow(label: string, fs: readonly CaseFacts[], periods: ReturnType<typeof reportPeriods>): HazardRow {
-  const closedInMonth = fs.filter((f) => within(f.closedAt, periods.month));
-  return {
-    label,
-    found: fs.filter((f) => within(f.openedAt, periods.month)).length,
-    rectified: closedInMonth.filter((f) => isRectified(f)).length,
-    rectifiedOnTime: closedInMonth.filter((f) => rectifiedOnTime(f)).length,
-    overdue: fs.filter((f) => isOverdueAt(f, periods.end)).length,
-    openMajor: fs.filter((f) => isOpenMajorHazardAt(f, periods.end)).length,
-  };
+function hazardRow(label: string): HazardRow & { hazards: number } {
+  return { label, hazards: 0, found: 0, rectified: 0, rectifiedOnTime: 0, overdue: 0, openMajor: 0 };
 }
 
 /**
- * The report for `month` over the facts of one subtree. `districtOf` names a
- * case's district (see {@link districtName}); `districts` lists the
- * subtree's districts so that a district without cases shows as zeros.
+ * The report for `month` from its counts per org (`tally`, of one subtree's
+ * orgs). `districtOf` names an org's district (see {@link districtName});
+ * `districts` lists the subtree's districts so that a district without cases
+ * shows as zeros. Pure.
  */
-export function monthlyReport(facts: readonly CaseFacts[], opts: { month: string; scope: string; districtOf: (org: string) => string; districts: readonly string[] }): MonthlyReport {
-  const periods = reportPeriods(opts.month);
-  const accidents = facts.filter(countsAsAccident);
-  const district = (f: CaseFacts) => opts.districtOf(f.org);
-  const hazards = facts.filter((f) => f.workflowId === 'hazard');
-  const hazardGroups = new Map<string, CaseFacts[]>(opts.districts.map((d) => [d, []]));
-  for (const f of hazards) {
-    const g = hazardGroups.get(district(f));
-    if (g) g.push(f);
-    else hazardGroups.set(district(f), [f]);
+export function reportFromTally(tally: ReportTally, opts: { month: string; scope: string; districtOf: (org: string) => string; districts: readonly string[] }): MonthlyReport {
+  // Tally rows come in no particular order: sort them as the facts are (by org, then grade and industry), so that rows
+  // outside `order` appear in a stable order.
+  const accidents = [...tally.accidents].sort((a, b) => (a.org < b.org ? -1 : a.org > b.org ? 1 : 0));
+  const hazardGroups = new Map(opts.districts.map((d) => [d, hazardRow(d)]));
+  const total = hazardRow('合计');
+  let letters = 0;
+  let received = 0;
+  let handled = 0;
+  for (const t of [...tally.cases].sort((a, b) => (a.org < b.org ? -1 : a.org > b.org ? 1 : 0))) {
+    letters += t.lettersOutstanding;
+    received += t.tipOffsReceived;
+    handled += t.tipOffsHandled;
+    if (t.hazards === 0) continue;
+    const label = opts.districtOf(t.org);
+    const g = hazardGroups.get(label) ?? hazardRow(label);
+    hazardGroups.set(label, g);
+    for (const r of [g, total]) {
+      r.hazards += t.hazards;
+      r.found += t.found;
+      r.rectified += t.rectified;
+      r.rectifiedOnTime += t.rectifiedOnTime;
+      r.overdue += t.overdue;
+      r.openMajor += t.openMajor;
+    }
   }
-  const end = Date.parse(periods.end);
-  const openAtEnd = (f: CaseFacts) => Date.parse(f.openedAt) <= end && (f.closedAt === null || Date.parse(f.closedAt) > end);
+  const plain = ({ hazards: _, ...r }: HazardRow & { hazards: number }): HazardRow => r;
+  const [totalRow] = accidentRows(accidents, () => '合计');
   return {
     month: opts.month,
     scope: opts.scope,
     accidents: {
-      byGrade: accidentRows(accidents, (f) => ACCIDENT_GRADE_LABELS[f.grade ?? ''] ?? '未定级', periods, Object.values(ACCIDENT_GRADE_LABELS)),
-      byIndustry: accidentRows(accidents, (f) => f.industry ?? UNKNOWN_INDUSTRY, periods).sort((a, b) => b.ytd.count - a.ytd.count || a.label.localeCompare(b.label, 'zh')),
-      byDistrict: accidentRows(accidents, district, periods, opts.districts),
-      total: accidentRow('合计', accidents, periods),
+      byGrade: accidentRows(accidents, (t) => ACCIDENT_GRADE_LABELS[t.grade ?? ''] ?? '未定级', Object.values(ACCIDENT_GRADE_LABELS)),
+      byIndustry: accidentRows(accidents, (t) => t.industry ?? UNKNOWN_INDUSTRY).sort((a, b) => b.ytd.count - a.ytd.count || a.label.localeCompare(b.label, 'zh')),
+      byDistrict: accidentRows(accidents, (t) => opts.districtOf(t.org), opts.districts),
+      total: totalRow ?? { label: '合计', month: zeroFigures(), lastYearMonth: zeroFigures(), ytd: zeroFigures(), lastYearYtd: zeroFigures() },
     },
-    hazards: {
-      byDistrict: [...hazardGroups.entries()].map(([label, fs]) => hazardRow(label, fs, periods)),
-      total: hazardRow('合计', hazards, periods),
-    },
-    letters: {
-      outstanding: facts.filter((f) => f.workflowId === 'supervision-letter' && openAtEnd(f)).length,
-      listedAccidentsOutstanding: accidents.filter((f) => f.listed && openAtEnd(f)).length,
-    },
-    tipOffs: {
-      received: facts.filter((f) => f.workflowId === 'tip-off' && within(f.openedAt, periods.month)).length,
-      handled: facts.filter((f) => f.workflowId === 'tip-off' && within(f.closedAt, periods.month)).length,
-    },
+    hazards: { byDistrict: [...hazardGroups.values()].map(plain), total: plain(total) },
+    letters: { outstanding: letters, listedAccidentsOutstanding: accidents.reduce((s, t) => s + t.listedOutstanding, 0) },
+    tipOffs: { received, handled },
   };
+}
+
+/** The report for `month` over the facts of one subtree (see {@link reportFromTally}). Pure. */
+export function monthlyReport(facts: readonly CaseFacts[], opts: { month: string; scope: string; districtOf: (org: string) => string; districts: readonly string[] }): MonthlyReport {
+  return reportFromTally(tallyReport(facts, reportWindow(opts.month)), opts);
 }

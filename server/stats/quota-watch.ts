@@ -13,10 +13,10 @@
  * interview; a warning or interview whose claim was written but whose
  * sending failed is finished by the next check.
  */
-import { EngineError, type Actor, type Engine } from '../../engine/index.js';
+import { belongsAt, countsAsAccident, EngineError, type Actor, type Engine } from '../../engine/index.js';
 import type { OutboxStore } from '../../notifications/index.js';
 import type { OrgDirectory } from '../access.js';
-import { DEFAULT_THRESHOLDS, districtOf, MEASURE_LABELS, quotaStatus, reachedThresholds, yearOf } from './quotas.js';
+import { DEFAULT_THRESHOLDS, districtOf, MEASURE_LABELS, quotaStatus, reachedThresholds, yearOf, yearPeriod } from './quotas.js';
 import type { QuotaCrossing, QuotaMeasure, StatsStore } from './stats-ports.js';
 
 /** The actor quota warnings and interviews are recorded as. */
@@ -105,18 +105,40 @@ async function openInterview(opts: QuotaWatchOptions, district: string, name: st
 
 /** Checks the quotas of the district an accident case lies in, as of its facts now. */
 export async function checkQuotas(opts: QuotaWatchOptions, caseId: string, at: string): Promise<QuotaCheck> {
-  const out: QuotaCheck = { raised: [], givenBack: [] };
   const f = await opts.stats.facts.get(caseId);
-  if (!f || f.workflowId !== 'accident') return out;
+  if (!f || f.workflowId !== 'accident') return { raised: [], givenBack: [] };
   const district = await districtOf(opts.orgs, f.org);
-  if (district === undefined) return out;
-  const year = yearOf(f);
+  if (district === undefined) return { raised: [], givenBack: [] };
+  return checkDistrict(opts, district, yearOf(f), caseId, at);
+}
+
+/**
+ * Checks a district's quotas of a year at once, after its quota was set
+ * (lowered below what is used: the thresholds reached warn now, exceeding
+ * opens the interview; raised above it: the crossings are given back). The
+ * warnings are recorded on the district's latest counting accident of that
+ * year; without one nothing is used, so nothing can be reached.
+ */
+export async function recheckQuotas(opts: QuotaWatchOptions, district: string, year: number, at: string): Promise<QuotaCheck> {
+  const { from, to } = yearPeriod(year);
+  const inDistrict = await opts.orgs.subtree(district);
+  const latest = (await opts.stats.facts.list({ workflowId: 'accident', belongsFrom: from, belongsTo: to }))
+    .filter((f) => countsAsAccident(f) && inDistrict.has(f.org) && yearOf(f) === year)
+    .sort((a, b) => Date.parse(belongsAt(a)) - Date.parse(belongsAt(b)) || (a.caseId < b.caseId ? -1 : 1))
+    .at(-1);
+  // Without a counting accident nothing is used: a crossing in force is given back, none is raised.
+  return checkDistrict(opts, district, year, latest?.caseId, at);
+}
+
+async function checkDistrict(opts: QuotaWatchOptions, district: string, year: number, caseId: string | undefined, at: string): Promise<QuotaCheck> {
+  const out: QuotaCheck = { raised: [], givenBack: [] };
   const [row] = await quotaStatus(opts.stats, opts.orgs, { year, scope: district });
   if (!row || row.district !== district) return out;
   for (const m of row.measures) {
     if (m.quota === null) continue;
     const reached = reachedThresholds(m.used, m.quota, opts.thresholds ?? DEFAULT_THRESHOLDS);
     for (const threshold of reached.filter((t) => !m.warned.includes(t))) {
+      if (caseId === undefined) break;
       const crossing = await opts.stats.quotas.raise({ district, year, measure: m.measure, threshold, used: m.used, quota: m.quota, caseId, raisedAt: at });
       if (crossing !== undefined) out.raised.push({ district, year, measure: m.measure, threshold, crossing, used: m.used, quota: m.quota, caseId, notificationId: null, raisedAt: at, givenBackAt: null });
     }
@@ -127,7 +149,7 @@ export async function checkQuotas(opts: QuotaWatchOptions, caseId: string, at: s
       }
     }
     const exceeded = m.quota === 0 ? m.used > 0 : m.used > m.quota;
-    if (exceeded) out.interview ??= await openInterview(opts, district, row.name, year, { measure: m.measure, used: m.used, quota: m.quota }, caseId, at);
+    if (exceeded && caseId !== undefined) out.interview ??= await openInterview(opts, district, row.name, year, { measure: m.measure, used: m.used, quota: m.quota }, caseId, at);
   }
   if (!opts.outbox) for (const c of out.raised) opts.onRaised?.({ ...c, name: row.name });
   // Crossings in force whose warning is not queued yet: this check's, and any an earlier one claimed and did not finish.
@@ -145,11 +167,29 @@ export async function checkQuotas(opts: QuotaWatchOptions, caseId: string, at: s
  * one check at a time). Returns `idle()` (resolves when the checks queued so
  * far are done) and `stop()`.
  */
-export function watchQuotas(opts: QuotaWatchOptions): { idle(): Promise<void>; stop(): void } {
+export function watchQuotas(opts: QuotaWatchOptions): QuotaWatcher {
   let chain: Promise<void> = Promise.resolve();
   const stop = opts.engine.onCommit(({ event }) => {
     if (event.caseId === undefined) return;
     chain = chain.then(() => checkQuotas(opts, event.caseId, event.at)).then(() => undefined, (err: unknown) => opts.onError?.(err));
   });
-  return { idle: () => chain, stop };
+  return {
+    idle: () => chain,
+    stop,
+    recheck(district, year, at) {
+      // In line with the checks of commits, so a quota set while an accident is being checked is seen by one or the other.
+      const done = chain.then(() => recheckQuotas(opts, district, year, at));
+      chain = done.then(() => undefined, (err: unknown) => opts.onError?.(err));
+      return done;
+    },
+  };
+}
+
+/** The quota checks of one process. */
+export interface QuotaWatcher {
+  /** Resolves when the checks queued so far are done. */
+  idle(): Promise<void>;
+  stop(): void;
+  /** Checks a district's quotas of a year now (after its quota was set); resolves with what it did. */
+  recheck(district: string, year: number, at: string): Promise<QuotaCheck>;
 }

@@ -11,9 +11,10 @@
  * given back when the use falls under the threshold again, and a later
  * re-crossing is a new crossing that warns again.
  */
-import { belongsAt, countsAsAccident, type CaseFacts } from '../../engine/index.js';
+import { belongsAt, type CaseFacts } from '../../engine/index.js';
 import type { OrgDirectory } from '../access.js';
 import { QUOTA_MEASURES, type QuotaMeasure, type StatsStore } from './stats-ports.js';
+import type { IsoPeriod } from './tally.js';
 
 export { QUOTA_MEASURES, type QuotaMeasure };
 export const MEASURE_LABELS: Record<QuotaMeasure, string> = { accidents: '事故起数', deaths: '死亡人数' };
@@ -23,11 +24,10 @@ export const DEFAULT_THRESHOLDS: readonly number[] = [80, 100];
 const CN_OFFSET_MS = 8 * 3_600_000;
 const yearRange = (year: number) => ({ from: Date.UTC(year, 0, 1) - CN_OFFSET_MS, to: Date.UTC(year + 1, 0, 1) - CN_OFFSET_MS });
 
-/** What a district has used of a year's quotas, from the facts of the accidents in its subtree. */
-export function quotaUsage(facts: readonly CaseFacts[], year: number): Record<QuotaMeasure, number> {
+/** The instants a year (Beijing time) spans, as UTC ISO strings [from, to). */
+export function yearPeriod(year: number): IsoPeriod {
   const { from, to } = yearRange(year);
-  const counted = facts.filter((f) => countsAsAccident(f) && Date.parse(belongsAt(f)) >= from && Date.parse(belongsAt(f)) < to);
-  return { accidents: counted.length, deaths: counted.reduce((s, f) => s + (f.deaths ?? 0), 0) };
+  return { from: new Date(from).toISOString(), to: new Date(to).toISOString() };
 }
 
 /** The thresholds (percent) that `used` of `quota` has reached. A quota of 0 is reached by any use. */
@@ -42,24 +42,25 @@ export interface QuotaRow {
   measures: { measure: QuotaMeasure; label: string; quota: number | null; used: number; warned: number[] }[];
 }
 
-async function accidentFacts(stats: StatsStore, year: number): Promise<CaseFacts[]> {
-  const { from, to } = yearRange(year);
-  return stats.facts.list({ workflowId: 'accident', belongsFrom: new Date(from).toISOString(), belongsTo: new Date(to).toISOString() });
-}
-
 /** The quota rows of the districts (county-level orgs) in `scope`'s subtree, or above it when `scope` lies inside a district. */
 export async function quotaStatus(stats: StatsStore, orgs: OrgDirectory, opts: { year: number; scope: string }): Promise<QuotaRow[]> {
   const subtree = await orgs.subtree(opts.scope);
   const districts = (await orgs.list()).filter((o) => o.level === 'county' && subtree.has(o.id));
   const own = (await orgs.ancestry(opts.scope)).find((o) => o.level === 'county');
   if (own && !districts.some((d) => d.id === own.id)) districts.push(own);
-  const facts = await accidentFacts(stats, opts.year);
+  // What each org's counting accidents of the year used, added up in the database; a district adds up its subtree's.
+  const use = await stats.facts.accidentUse(yearPeriod(opts.year));
   const quotas = await stats.quotas.list(opts.year);
   const warnings = await stats.quotas.warned(opts.year);
   const out: QuotaRow[] = [];
   for (const d of districts) {
     const inD = await orgs.subtree(d.id);
-    const used = quotaUsage(facts.filter((f) => inD.has(f.org)), opts.year);
+    const used: Record<QuotaMeasure, number> = { accidents: 0, deaths: 0 };
+    for (const u of use) {
+      if (!inD.has(u.org)) continue;
+      used.accidents += u.accidents;
+      used.deaths += u.deaths;
+    }
     out.push({
       district: d.id, name: d.name,
       measures: QUOTA_MEASURES.map((m) => ({

@@ -7,19 +7,29 @@ import ExcelJS from 'exceljs';
 import type { OrgDirectory } from '../access.js';
 import { BUILTIN_FACTS, factsAsOf, type HistoryReader } from './facts-store.js';
 import type { StatsStore } from './stats-ports.js';
-import { districtName, monthlyReport, type AccidentRow, type HazardRow, type MonthlyReport } from './monthly.js';
+import { districtName, reportFromTally, reportWindow, type AccidentRow, type HazardRow, type MonthlyReport } from './monthly.js';
+import { tallyReport } from './tally.js';
 
-/** The report of `month` over the subtree of `org` (the root when omitted), from the facts now or as of `at` (recomputed from `history`). */
+/**
+ * The report of `month` over the subtree of `org` (the root when omitted):
+ * counted in the database from the facts now, or, as of `at`, over the facts
+ * recomputed from `history`. The org tree is walked once (each org's district
+ * named once), not per case.
+ */
 export async function buildMonthlyReport(stats: StatsStore, history: HistoryReader, orgs: OrgDirectory, opts: { month: string; org?: string | undefined; at?: string | undefined }): Promise<MonthlyReport> {
   const all = await orgs.list();
   const root = opts.org ?? all.find((o) => o.parentId === null)?.id;
   const scopeRecord = root === undefined ? undefined : await orgs.get(root);
   const subtree = root === undefined ? new Set<string>() : await orgs.subtree(root);
-  const facts = (await factsAsOf(stats.facts, history, BUILTIN_FACTS, opts.at)).filter((f) => subtree.has(f.org));
+  const window = reportWindow(opts.month);
+  const counted = opts.at === undefined
+    ? await stats.facts.reportTally(window)
+    : tallyReport((await factsAsOf(stats.facts, history, BUILTIN_FACTS, opts.at)).filter((f) => subtree.has(f.org)), window);
+  const tally = { accidents: counted.accidents.filter((t) => subtree.has(t.org)), cases: counted.cases.filter((t) => subtree.has(t.org)) };
   const names = new Map<string, string>();
   for (const id of subtree) names.set(id, districtName(await orgs.ancestry(id)));
   const districts = [...new Set(all.filter((o) => o.level === 'county' && subtree.has(o.id)).map((o) => o.name))];
-  return monthlyReport(facts, { month: opts.month, scope: scopeRecord?.name ?? '', districtOf: (org) => names.get(org) ?? '', districts });
+  return reportFromTally(tally, { month: opts.month, scope: scopeRecord?.name ?? '', districtOf: (org) => names.get(org) ?? '', districts });
 }
 
 const PERIOD_HEADS = ['本月', '去年同月', '本年累计', '去年同期累计'] as const;

@@ -6,6 +6,7 @@
  * `knex-stats.ts`, built in the composition root from the server's database.
  */
 import type { CaseFacts } from '../../engine/index.js';
+import type { DashboardTally, DashboardWindow, IsoPeriod, ReportTally, ReportWindow } from './tally.js';
 
 export const QUOTA_MEASURES = ['accidents', 'deaths'] as const;
 export type QuotaMeasure = (typeof QUOTA_MEASURES)[number];
@@ -18,6 +19,12 @@ export interface FactsReader {
   get(caseId: string): Promise<CaseFacts | undefined>;
   /** The cases (id and workflow) created at or before `createdBy` (all without it), in id order. */
   cases(createdBy?: string): Promise<{ id: string; workflowId: string }[]>;
+  /** The monthly report's counts per org (added up where the rows are: one pass per table part, no row leaves the database). */
+  reportTally(window: ReportWindow): Promise<ReportTally>;
+  /** The 统計 page's counts per org at `window.now`, with each trend month's. */
+  dashboardTally(window: DashboardWindow): Promise<DashboardTally[]>;
+  /** Counting accidents and their deaths per org, of those belonging to `period` (quota use). */
+  accidentUse(period: IsoPeriod): Promise<{ org: string; accidents: number; deaths: number }[]>;
   /** Replaces every row with these, in one transaction (`duban stats rebuild`). */
   replaceAll(facts: readonly CaseFacts[]): Promise<void>;
 }

@@ -28,6 +28,8 @@ export interface WebDeps extends RouteDeps {
   flashes?: FlashStore | undefined;
   /** The origin the pages are reached at (`DUBAN_PUBLIC_URL`), accepted as same-origin besides the request's own host. */
   publicOrigin?: string | undefined;
+  /** The quota thresholds in force (`DUBAN_QUOTA_THRESHOLDS`), drawn on the 统计 page (default 80 % and 100 %). */
+  quotaThresholds?: readonly number[] | undefined;
 }
 
 /** Reads one cookie (no cookie library: one value is all the pages need). */

@@ -72,7 +72,7 @@ export function webRouter(deps: WebDeps): express.Router {
   router.use(movePages(deps));
   router.use(inboxPages(deps));
   router.use(taskOpPages(deps));
-  router.use(statsPages(deps));
+  router.use(statsPages(deps, { thresholds: deps.quotaThresholds }));
   router.use(campaignPages(deps));
   router.use(printPages(deps));
   // Any other page: a page saying so (the API keeps its JSON answer).

@@ -25,6 +25,7 @@ import { tipOffQueryCodeProjection } from '../../server/tipoff-query-codes.js';
 import type express from 'express';
 import { createKnexPeopleStore } from '../../server/knex-people.js';
 import { createKnexStatsStore } from '../../server/stats/knex-stats.js';
+import { watchQuotas } from '../../server/stats/quota-watch.js';
 import { type PeopleStore } from '../../server/people-ports.js';
 
 /** A workflow with a working-day deadline on its one human step. */
@@ -114,6 +115,8 @@ export interface TestServerOptions {
   /** Security settings for the app (by default the write rate limit is off, so tests may write freely). */
   config?: Partial<AppOptions['config']>;
   rateLimitPrefix?: string;
+  /** Watch district quotas as `duban serve` does (warnings, interviews, and the re-check when a quota is set). */
+  watchQuotas?: boolean;
 }
 
 /** Builds a test server on a fresh database. */
@@ -146,13 +149,17 @@ export async function testServer(backend: 'sqlite' | 'postgres' = 'sqlite', opts
     config: { SMTP_URL: opts.smtpUrl, DUBAN_MAIL_FROM: '"督办系统" <duban@duban.test>', DUBAN_WEBHOOK_SECRET: opts.webhookSecret, DUBAN_PUBLIC_URL: 'https://duban.test' },
     dispatcher: { backoff: () => 1_000, ...opts.dispatcher },
   });
+  const stats = createKnexStatsStore(fresh.store);
+  const quotaWatch = opts.watchQuotas ? watchQuotas({ engine, stats, orgs, outbox, thresholds: opts.config?.DUBAN_QUOTA_THRESHOLDS }) : undefined;
   const app = createApp({
     engine, people, outbox, orgs, config: { DUBAN_BODY_LIMIT: '1mb', DUBAN_WRITE_RATE_LIMIT: null, DUBAN_PUBLIC_URL: 'https://duban.test', ...opts.config }, logger, metrics, templates, dispatcher: notifier.dispatcher, validateResponses: true,
-    rateLimitPrefix: opts.rateLimitPrefix, stats: createKnexStatsStore(fresh.store),
+    rateLimitPrefix: opts.rateLimitPrefix, stats, quotaWatch,
   });
   return {
     app, engine, notifier, templates, people, outbox, clock, fresh, tokens, logs, logger,
     async cleanup() {
+      quotaWatch?.stop();
+      await quotaWatch?.idle();
       await notifier.dispatcher.stop();
       await notifier.close();
       (app.locals.close as () => void)();

@@ -3,6 +3,7 @@
  * leaders, given back and raised again, checked by two watchers at once (two
  * processes), and the interview (约谈) opened once when the quota is exceeded.
  */
+import request from 'supertest';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { interviewWorkflow } from '../../../workflows/index.js';
 import { createOrgDirectory } from '../../../server/access.js';
@@ -75,5 +76,75 @@ describe('quota warnings and interviews', () => {
     expect(created.actor).toMatchObject({ id: 'system:quotas' });
     expect(await crossings()).toEqual(['80#1 given back', '80#2', '100#1']);
     expect(errors).toEqual([]);
+  });
+
+  it('re-check a lowered quota at once: one warning per threshold reached, the interview when exceeded, nothing twice', async () => {
+    const ts = await testServer('sqlite', { workflows: [miniAccident, interviewWorkflow] });
+    onTestFinished(ts.cleanup);
+    const stats = createKnexStatsStore(ts.fresh.store);
+    const orgs = createOrgDirectory(ts.people);
+    const errors: unknown[] = [];
+    const watchers = [0, 1].map(() => watchQuotas({ engine: ts.engine, stats, orgs, outbox: ts.outbox, thresholds: [50, 80, 100], ackWithin: 'PT30M', onError: (e) => errors.push(e) }));
+    onTestFinished(() => watchers.forEach((w) => w.stop()));
+    const idle = () => Promise.all(watchers.map((w) => w.idle()));
+    const setQuota = async (quota: number) => {
+      await stats.quotas.set({ district: 'donghu', year: 2026, measure: 'accidents', quota, setBy: 'admin', at: ts.clock.now().toISOString() });
+      // Both processes re-check the same change (two servers answering two admins).
+      return Promise.all(watchers.map((w) => w.recheck('donghu', 2026, ts.clock.now().toISOString())));
+    };
+    const warningRows = async () => (await ts.outbox.list({ limit: 100 })).filter((r) => r.template === 'quota-warning').map((r) => r.id);
+    const interviews = async () => ts.engine.listCases({ workflowId: 'interview', limit: 10 });
+    // Nothing used yet: even a zero quota reaches nothing.
+    await setQuota(0);
+    expect(await warningRows()).toEqual([]);
+    await setQuota(10);
+    const ids: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      const id = (await ts.engine.createCase({ workflowId: 'accident', org: clerk.org, actor: clerk, data: { occurredAt: ts.clock.now().toISOString(), deaths: 0 } })).case.id;
+      await ts.engine.send(id, { type: 'confirm', payload: { grade: 'general' } }, clerk);
+      await idle();
+      ids.push(id);
+      ts.clock.advance(60_000);
+    }
+    expect(await warningRows()).toEqual([]); // 4 of 10
+
+    // Lowered to 5: 4 of 5 reaches 50% and 80% now, each warned once although both processes checked.
+    const [a, b] = await setQuota(5);
+    expect([...a!.raised, ...b!.raised].map((c) => c.threshold).sort()).toEqual([50, 80]);
+    const at = (threshold: number) => warningId({ district: 'donghu', year: 2026, measure: 'accidents', threshold, crossing: 1 });
+    expect((await warningRows()).sort()).toEqual([at(50), at(80)].sort());
+    // Recorded on the district's latest counting accident, as if its step had crossed them.
+    expect((await ts.outbox.list({ limit: 100 })).filter((r) => r.template === 'quota-warning').map((r) => r.caseId)).toEqual([ids[3], ids[3]]);
+    expect(await interviews()).toHaveLength(0);
+
+    // Lowered to 3: 100% warns once and the quota is exceeded: one interview, linked to the latest accident.
+    await setQuota(3);
+    expect((await warningRows()).sort()).toEqual([at(50), at(80), at(100)].sort());
+    const opened = await interviews();
+    expect(opened).toHaveLength(1);
+    expect((await ts.engine.getCase(opened[0]!.id)).data).toMatchObject({ intervieweeOrg: 'donghu', linkedCaseId: ids[3], reason: '东湖区2026年事故起数4，超过控制指标3' });
+    // Set again to the same: nothing new.
+    await setQuota(3);
+    expect(await warningRows()).toHaveLength(3);
+    expect(await interviews()).toHaveLength(1);
+
+    // Raised to 100: every crossing is given back at once.
+    await setQuota(100);
+    expect((await stats.quotas.crossings({ year: 2026, district: 'donghu' })).every((c) => c.givenBackAt !== null)).toBe(true);
+    expect(errors).toEqual([]);
+  });
+
+  it('re-check through POST /api/v1/quotas: lowering the quota below the use warns in the same request', async () => {
+    const ts = await testServer('sqlite', { workflows: [miniAccident, interviewWorkflow], watchQuotas: true });
+    onTestFinished(ts.cleanup);
+    const admin = { Authorization: `Bearer ${ts.tokens.admin}` };
+    await request(ts.app).post('/api/v1/quotas').send({ district: 'donghu', year: 2026, accidents: 10 }).set(admin).expect(200);
+    for (let i = 0; i < 4; i++) {
+      const id = (await ts.engine.createCase({ workflowId: 'accident', org: clerk.org, actor: clerk, data: { occurredAt: ts.clock.now().toISOString(), deaths: 0 } })).case.id;
+      await ts.engine.send(id, { type: 'confirm', payload: { grade: 'general' } }, clerk);
+    }
+    const res = await request(ts.app).post('/api/v1/quotas').send({ district: 'donghu', year: 2026, accidents: 4 }).set(admin).expect(200);
+    expect(res.body.measures.find((m: { measure: string }) => m.measure === 'accidents')).toMatchObject({ quota: 4, used: 4, warned: [80, 100] });
+    expect((await ts.outbox.list({ limit: 100 })).filter((r) => r.template === 'quota-warning')).toHaveLength(2);
   });
 });

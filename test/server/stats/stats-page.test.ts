@@ -47,3 +47,24 @@ describe('the 统计 page', () => {
     expect(own.text).not.toContain('东湖区');
   });
 });
+
+describe('the 统计 page with DUBAN_QUOTA_THRESHOLDS=50,90', () => {
+  it('draws the configured thresholds in the table and hands them to the charts', async () => {
+    const ts = await testServer('sqlite', { config: { DUBAN_QUOTA_THRESHOLDS: [50, 90] } });
+    try {
+      const login = await request(ts.app).post('/login').set({ Host: 'duban.test', Origin: 'http://duban.test' }).type('form').send({ token: ts.tokens.admin, next: '/stats' });
+      const cookie = String(login.headers['set-cookie']?.[0] ?? '').split(';')[0]!;
+      await request(ts.app).post('/api/v1/quotas').send({ district: 'donghu', year: 2026, accidents: 4 }).set('Authorization', `Bearer ${ts.tokens.admin}`).expect(200);
+      const res = await request(ts.app).get('/stats').set('Cookie', cookie);
+      expect(res.status).toBe(200);
+      const marks = [...res.text.matchAll(/<span class="mark" style="left: [\d.]+%" title="(\d+%)"><\/span>/g)].map((m) => m[1]);
+      expect(new Set(marks)).toEqual(new Set(['50%', '90%']));
+      expect(res.text).toMatch(/竖线标出控制指标的\s*50%与\s*90%/);
+      expect(res.text).not.toContain('title="80%"');
+      const chart = /"thresholds":(\[[^\]]*\])/.exec(res.text)![1];
+      expect(JSON.parse(chart!)).toEqual([50, 90]);
+    } finally {
+      await ts.cleanup();
+    }
+  });
+});
