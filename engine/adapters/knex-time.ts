@@ -16,6 +16,7 @@ import { DefinitionConflictError } from '../errors.js';
 import type { CalendarStore, StoredCalendar, TimerRecord, TimerStore } from '../ports.js';
 import { decodeJson, encodeJson, type CalendarRow, type Dialect, type TimerRow } from './knex-rows.js';
 import { isPostgres } from './migrations/append-only-guard.js';
+import { byDue } from './timer-firing.js';
 
 function rowToTimer(row: TimerRow): TimerRecord {
   return {
@@ -66,10 +67,6 @@ function rowsOf(result: unknown): TimerRow[] {
   return (Array.isArray(result) ? result : (result as { rows: TimerRow[] }).rows) as TimerRow[];
 }
 
-/** Earliest first (RETURNING keeps no order). */
-function byDue(a: TimerRecord, b: TimerRecord): number {
-  return a.dueAt < b.dueAt ? -1 : a.dueAt > b.dueAt ? 1 : a.timerKey < b.timerKey ? -1 : a.timerKey > b.timerKey ? 1 : 0;
-}
 
 export function createKnexTimerStore(writer: Knex, reader: Knex): TimerStore {
   const pg = isPostgres(writer);
@@ -78,6 +75,7 @@ export function createKnexTimerStore(writer: Knex, reader: Knex): TimerStore {
       // Rows waiting behind a held one are left out of the pick, so they do not fill the batch with rows it cannot take.
       const picked = `SELECT t.timer_key, t.case_id, t.due_at FROM timers t WHERE t.due_at <= :dueBefore AND ${CLAIMABLE} AND ${UNBLOCKED} ORDER BY t.due_at, t.timer_key LIMIT :limit`;
       const result = await writer.raw(claimSql(pg, picked), { owner, until, now, dueBefore, limit });
+      // Earliest first (RETURNING keeps no order).
       return rowsOf(result).map(rowToTimer).sort(byDue);
     },
     async claimThrough(timerKey, now, owner, until) {

@@ -12,6 +12,9 @@
  * case's claimed rows fire one after another in due order; when one fails the
  * rest of its case are given back and wait behind it. So a late reminder is
  * never overtaken by its deadline's due time, however many schedulers run.
+ * A firing can arm a timer due before the rows still claimed behind it (the
+ * next reminder, when the scheduler runs late): those rows are then given
+ * back and claimed again with the new one, so it fires first.
  * Different cases fire concurrently (`concurrency` lanes), which lets the
  * engine commit their events together.
  */
@@ -21,6 +24,11 @@ import type { Effect } from '../core/effects.js';
 import type { Clock, EventRecord, SchedulerStats, Store, TimerRecord } from '../ports.js';
 import { inLanes } from './poller.js';
 
+/** Earliest first, then by key: the order a case's timers fire in (the claim statements' order). */
+export function byDue(a: Pick<TimerRef, 'dueAt' | 'timerKey'>, b: Pick<TimerRef, 'dueAt' | 'timerKey'>): number {
+  return a.dueAt < b.dueAt ? -1 : a.dueAt > b.dueAt ? 1 : a.timerKey < b.timerKey ? -1 : a.timerKey > b.timerKey ? 1 : 0;
+}
+
 /** The fields that identify a timer and say when it is due. */
 export type TimerRef = Pick<TimerRecord, 'timerKey' | 'caseId' | 'kind' | 'deadlineKey' | 'index' | 'generation' | 'dueAt'>;
 
@@ -28,7 +36,8 @@ export type TimerRef = Pick<TimerRecord, 'timerKey' | 'caseId' | 'kind' | 'deadl
 export interface TimerEngine {
   readonly store: Pick<Store, 'timers'>;
   readonly clock: Clock;
-  fireTimer(timer: Omit<TimerRef, 'dueAt'>): Promise<{ outcome: 'fired' | 'duplicate' | 'stale' }>;
+  /** The effects of the step it committed (`fired`), among them the timers that step armed. */
+  fireTimer(timer: Omit<TimerRef, 'dueAt'>): Promise<{ outcome: 'fired' | 'duplicate' | 'stale'; result?: { effects: Effect[] } }>;
   onCommit(listener: (committed: { event: EventRecord; effects: Effect[] }) => void): () => void;
 }
 
@@ -121,13 +130,14 @@ export function createTimerFiring(options: TimerFiringOptions): TimerFiring {
     next = (next + 1) % window;
   }
 
-  /** Fires one claimed row; a failure is recorded on the row and reported as `failed` (or thrown with `rethrow`). */
-  async function fireOne(timer: TimerRef, attempt: number, rethrow: boolean): Promise<FiringResult> {
+  /** Fires one claimed row; a failure is recorded on the row and reported as `failed` (or thrown with `rethrow`). `armed`: the timers its step set. */
+  async function fireOne(timer: TimerRef, attempt: number, rethrow: boolean, armed?: TimerRef[]): Promise<FiringResult> {
     try {
-      const { outcome } = await engine.fireTimer(timer);
+      const { outcome, result } = await engine.fireTimer(timer);
       if (outcome === 'fired') {
         counts.fired++;
         sample(clock.now().getTime() - Date.parse(timer.dueAt));
+        for (const e of result?.effects ?? []) if (e.type === 'set-timer') armed?.push({ timerKey: e.timerKey, caseId: timer.caseId, kind: e.kind, deadlineKey: e.deadlineKey, index: e.index, generation: e.generation, dueAt: e.dueAt });
       } else if (outcome === 'duplicate') counts.duplicates++;
       else counts.stale++;
       return outcome;
@@ -147,12 +157,17 @@ export function createTimerFiring(options: TimerFiringOptions): TimerFiring {
     }
   }
 
-  /** Fires one case's claimed rows in due order; after a failure the rest are given back, to wait behind it. */
-  async function fireCase(rows: TimerRecord[], results: FiringResult[]): Promise<void> {
+  /**
+   * Fires one case's claimed rows in due order. After a failure the rest are given back, to wait behind it; so
+   * are they when a firing armed a timer due before the next of them (`then`: the row after the last, the
+   * job's own). True when every row fired and nothing new comes before `then`.
+   */
+  async function fireCase(rows: TimerRecord[], results: FiringResult[], then?: TimerRef): Promise<boolean> {
     for (const [i, row] of rows.entries()) {
       let result: FiringResult;
+      const armed: TimerRef[] = [];
       try {
-        result = await fireOne(row, row.attempts + 1, false);
+        result = await fireOne(row, row.attempts + 1, false, armed);
       } catch (err) {
         await releaseQuietly(rows.slice(i + 1));
         throw err;
@@ -160,9 +175,15 @@ export function createTimerFiring(options: TimerFiringOptions): TimerFiring {
       results.push(result);
       if (result === 'failed') {
         await releaseQuietly(rows.slice(i + 1));
-        return;
+        return false;
+      }
+      const next = rows[i + 1] ?? then;
+      if (next && armed.some((t) => byDue(t, next) < 0)) {
+        await releaseQuietly(rows.slice(i + 1));
+        return false;
       }
     }
+    return true;
   }
 
   async function releaseQuietly(rows: TimerRecord[]): Promise<void> {
@@ -195,9 +216,8 @@ export function createTimerFiring(options: TimerFiringOptions): TimerFiring {
       }
       const earlier = rows.filter((r) => r.timerKey !== timer.timerKey);
       const results: FiringResult[] = [];
-      await fireCase(earlier, results);
-      if (results.length < earlier.length || results.includes('failed')) {
-        // An earlier timer failed: this one waits behind it (given back, tried again by the queue or the sweep).
+      if (!(await fireCase(earlier, results, timer))) {
+        // An earlier timer failed, or armed one due before this: it waits behind it (given back, tried again by the queue or the sweep).
         await releaseQuietly(rows.filter((r) => r.timerKey === timer.timerKey));
         counts.skipped++;
         if (opts.rethrow) throw new TimerHeldError(timer.timerKey);
@@ -213,7 +233,9 @@ export function createTimerFiring(options: TimerFiringOptions): TimerFiring {
         else byCase.set(row.caseId, [row]);
       }
       const results: FiringResult[] = [];
-      await inLanes([...byCase.values()], concurrency, (group) => fireCase(group, results));
+      await inLanes([...byCase.values()], concurrency, async (group) => {
+        await fireCase(group, results);
+      });
       return results;
     },
     stats() {

@@ -9,6 +9,9 @@
  * - `quick`: a one-second deadline and a one-second escalation, for real-time
  *   (BullMQ) tests.
  * - `faulty` (and `quick-faulty`, due in a second): a deadline whose firing always fails.
+ * - `twice-reminded`: a two-day deadline with reminders a day and half a day
+ *   before it; only the next reminder has a timer row, so a late scheduler
+ *   arms the second while the due time is already claimed.
  */
 import { defineWorkflow } from '../../engine/index.js';
 
@@ -102,7 +105,24 @@ export const quickFaultyWorkflow = defineWorkflow({
   states: { ...faultyWorkflow.states, open: { ...faultyWorkflow.states.open, deadlines: [{ id: 'broken', duration: 'PT1S', onExpire: 'markOverdue' }] } },
 });
 
-export const timedWorkflows = [timedWorkflow, pausedWorkflow, quickWorkflow, faultyWorkflow, quickFaultyWorkflow];
+export const twiceRemindedWorkflow = defineWorkflow({
+  id: 'twice-reminded',
+  version: 1,
+  title: { zh: '两次提醒', en: 'Reminded twice' },
+  roles: ['clerk', 'system'],
+  data: flags,
+  initial: 'open',
+  states: {
+    open: {
+      task: { title: '办理', role: 'clerk' },
+      deadlines: [{ id: 'handle', duration: 'P2D', remind: [{ before: '-P1D' }, { before: '-PT12H' }], onExpire: 'markOverdue' }],
+      on: { markOverdue, submit: { target: 'done', roles: ['clerk'] } },
+    },
+    done: { type: 'final' },
+  },
+});
+
+export const timedWorkflows = [timedWorkflow, pausedWorkflow, quickWorkflow, faultyWorkflow, quickFaultyWorkflow, twiceRemindedWorkflow];
 
 export const clerk = { id: 'u-clerk', roles: ['clerk'], org: 'district-a' };
 export const chief = { id: 'u-chief', roles: ['chief'], org: 'district-a' };

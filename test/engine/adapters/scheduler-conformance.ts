@@ -137,6 +137,20 @@ export function describeSchedulerConformance(target: SchedulerTarget): void {
       expect(first.stats().stale + second.stats().stale).toBe(0);
     });
 
+    it.skipIf(!target.enabled)('catches up in due order when a late firing arms a reminder due before the rows claimed behind it', { timeout: 30_000 }, async () => {
+      const { clock, engine } = await setup();
+      const ids: string[] = [];
+      for (let i = 0; i < 3; i++) ids.push((await engine.createCase({ workflowId: 'twice-reminded', org: 'district-a', actor: clerk })).case.id);
+      // Both reminders and the due time are past; only the first reminder and the due time have rows, claimed together.
+      clock.set(LATER);
+      const s = make(engine);
+      await s.start();
+      await target.settle([s]);
+      for (const id of ids) expect(await types(engine, id)).toEqual(['case.created', 'deadline.remind', 'deadline.remind', 'deadline.due']);
+      expect(s.stats()).toMatchObject({ fired: 9, stale: 0, failures: 0 });
+      expect(await engine.store.timers.count()).toEqual({ pending: 0, firing: 0 });
+    });
+
     it.skipIf(!target.enabled)('catches up at start-up with what fell due while no scheduler ran', { timeout: 30_000 }, async () => {
       const { clock, engine } = await setup();
       const ids = await openCases(engine, 3);
