@@ -2,7 +2,7 @@
  * Effects a step produces besides tasks and timers: notifications (resolved
  * recipients, the variables to render with) and child cases. Pure.
  */
-import { expressionContext, type CompiledWorkflow, type MachineContext } from './compile.js';
+import { expressionContext, machineContext, type CompiledWorkflow } from './compile.js';
 import { confidentialFields } from './confidential.js';
 import type { DeadlineState } from './deadline-state.js';
 import type { NotifyDefinition, Recipient, TransitionSpawnDefinition } from './definition-schema.js';
@@ -23,9 +23,7 @@ export interface Cause {
   payload?: Record<string, unknown>;
 }
 
-function contextOf(state: CaseState): MachineContext {
-  return { data: state.data, caseId: state.caseId, org: state.org, parentId: state.parent?.caseId, children: state.children };
-}
+const contextOf = machineContext;
 
 function readField(data: Record<string, unknown>, field: string): string[] {
   const value = readDataPath(data, field);
