@@ -307,6 +307,9 @@ export const StateSchema: z.ZodType<StateDefinition> = z.lazy(() =>
     .strict(),
 );
 
+/** Who may open a workflow's case: anyone whose roles start it, or only a parent case's spawn. */
+export const STARTED_BY = ['anyone', 'parent'] as const;
+
 /** An event's label and help text, for forms and timelines. */
 export const EventInfoSchema = z.object({ title: LocalizedTextSchema, description: LocalizedTextSchema.optional() }).strict();
 
@@ -328,6 +331,13 @@ export const WorkflowDefinitionSchema = z
     initial: StateKeySchema.describe('the state a new case starts in'),
     states: z.record(StateKeySchema, StateSchema).describe('state key → state'),
     terminate: TerminateSchema.optional().describe('终止: the roles that may end a running case early, with a reason (nobody when omitted)'),
+    /**
+     * Who opens a case: `anyone` whose roles start it (the default), or only a
+     * `parent` case's spawn (a follow-up that exists only as a linked child,
+     * e.g. the four no-let-go case of an accident). Opening a `parent`
+     * workflow's case directly is refused with `parent_case_required`.
+     */
+    startedBy: z.enum(STARTED_BY).optional().describe('who opens a case: anyone whose roles start it (default), or only a parent case\'s spawn ("parent": opening one directly is refused with parent_case_required, and the 新建 page does not offer it)'),
   })
   .strict();
 

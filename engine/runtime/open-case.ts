@@ -7,7 +7,7 @@ import { decideStart, type NewCase } from '../core/decide.js';
 import { checkStepOrgs, recordingHandOver, type OrgFacts } from '../core/jurisdiction.js';
 import type { Effect } from '../core/effects.js';
 import type { Actor, CaseState } from '../core/types.js';
-import { IdempotencyConflictError, VersionConflictError } from '../errors.js';
+import { IdempotencyConflictError, ParentCaseRequiredError, VersionConflictError } from '../errors.js';
 import type { CaseRecord, EventRecord, StoreTx } from '../ports.js';
 import type { EngineDeps } from './deps.js';
 import type { ResolvedWorkflow } from './registry.js';
@@ -100,6 +100,8 @@ export async function openCase(deps: EngineDeps, input: CreateCaseInput): Promis
   // pool while every connection holds a transaction would wait for ever.
   const facts = deps.orgs ? await deps.orgs.facts() : undefined;
   const resolved = await deps.registry.resolve(input.workflowId, input.org, { version: input.version, facts });
+  // Spawns go through createInTx; only a direct opening comes here.
+  if (resolved.workflow.definition.startedBy === 'parent') throw new ParentCaseRequiredError(input.workflowId);
   await deps.calendars.prepare();
   const key = input.idempotencyKey ?? null;
   try {
