@@ -124,7 +124,7 @@ export const TransitionSchema = z
     description: LocalizedTextSchema.optional().describe('what the event means, shown on forms'),
     roles: z.array(RoleIdSchema).optional().describe('who may send the event; an event sent by the system (onExpire, timers, onChildDone) must list "system"'),
     input: ObjectSchemaSchema.optional().describe('the payload the event must carry; the form is built from it'),
-    guard: ExpressionSchema.optional().describe('the event is refused (guard_failed) unless this holds'),
+    guard: ExpressionSchema.optional().describe('the event is refused (guard_failed) unless this holds; it reads data.*, payload.*, actor.id|roles|org, case.id|org|parentId|orgAncestors (the orgs above the case\'s org, e.g. to require an approver from a higher level), children and now'),
     /** Human wording of the guard, shown when it refuses. */
     guardMessage: LocalizedTextSchema.optional().describe('the wording shown when the guard refuses'),
     /** Payload fields copied by name, or data field → JSON Logic expression over `data`, `payload`, `actor`, `now`. */
