@@ -203,12 +203,11 @@ export function finishTaskEvent(wf: CompiledWorkflow, prev: CaseState, next: Cas
   return { state: next, effects };
 }
 
-const contextOf = machineContext;
 
 /** Opens the task of state `id` for role@org (the case's org unless the task computes another). */
 export function openTaskEffect(wf: CompiledWorkflow, state: CaseState, id: string, effectId: string): Effect {
   const task = wf.tree.byId.get(id)!.def.task!;
-  const org = task.org === undefined ? state.org : String(evaluate(task.org, expressionContext(contextOf(state), {})) ?? state.org);
+  const org = task.org === undefined ? state.org : String(evaluate(task.org, expressionContext(machineContext(state), {})) ?? state.org);
   return { type: 'open-task', id: effectId, taskKey: `${state.caseId}:${id}`, stateId: id, role: task.role, org, title: task.title, ...(task.orgScope ? { orgScope: task.orgScope } : {}) };
 }
 
@@ -255,7 +254,7 @@ function chooseAndRun(wf: CompiledWorkflow, current: CaseState, cmd: Command, no
     if (!isSystemActor(cmd.actor) && roles.every((r) => r === SYSTEM_ROLE)) throw new SystemOnlyEventError(cmd.type, { state: where });
     throw new ForbiddenError(`event "${cmd.type}" in state ${where} needs one of the roles ${roles.join(', ')}`, { event: cmd.type, state: where, roles, actorRoles: cmd.actor.roles });
   }
-  const context = contextOf(current);
+  const context = machineContext(current);
   const nowIso = now.toISOString();
   const judged = new Map<string, Judged>();
   const judge = (t: CompiledTransition): Judged => {
@@ -324,7 +323,7 @@ export interface AvailableEvent {
  */
 export function availableEvents(wf: CompiledWorkflow, state: CaseState, actor: Actor, now: Date): AvailableEvent[] {
   if (state.status === 'done' || isAuditor(actor)) return [];
-  const context = contextOf(state);
+  const context = machineContext(state);
   const nowIso = now.toISOString();
   const out: AvailableEvent[] = [];
   // An extension's approval event is taken by deadline.extend, never offered on its own.

@@ -14,8 +14,6 @@ import { openTaskEffect } from './decide.js';
 import { activeNodeIds } from './state-tree.js';
 import { formatStateValue, type CaseState, type StateValue } from './types.js';
 
-/** The context xstate resolves a state value with (one place: compile.ts). */
-export { machineContext };
 
 /** `a.b.c` → `{ a: { b: 'c' } }`. */
 export function pathToValue(path: string): StateValue {

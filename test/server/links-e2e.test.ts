@@ -233,5 +233,7 @@ describe('a tip-off extension over HTTP (举报奖励办法: the higher-level de
     expectError(refused, 422, 'guard_failed');
     expect(JSON.stringify(refused.body.error)).toContain('上级机构');
     expect((await send('city-superior', tip, 'deadline.extend', extend)).data).toMatchObject({ extensionApprovedBy: 'city-superior' });
+    // The orgs above the case were recorded when it was opened: replay reads them from there.
+    expect((await s.engine.verify()).ok).toBe(true);
   });
 });
