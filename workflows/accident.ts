@@ -263,8 +263,8 @@ export const accidentWorkflow = {
   title: { zh: '生产安全事故调查处理挂牌督办', en: 'Accident investigation under listed supervision' },
   caseTitle: '{{enterpriseName}} {{location}} {{accidentType}}事故',
   description: {
-    zh: '事故报告、定级、挂牌督办、调查（技术鉴定中止计时、延期）、批复、“四不放过”、摘牌、结案及整改评估',
-    en: 'Report, grade, list, investigate (appraisal pauses the clock, extension), approve, four no-let-go, delist, close and evaluate an accident',
+    zh: '事故报告、定级、挂牌督办、调查（技术鉴定中止计时、延期）、批复、“四不放过”、摘牌、结案及整改评估；较大及以上事故成立调查组时立案约谈事故单位，批复时拟发事故警示通报，批复落实时移送行政处罚立案、移送纪检监察机关追究党纪政务责任，调查的人民政府可将“四不放过”交事故发生地的属地政府落实，均为关联案件',
+    en: 'Report, grade, list, investigate (appraisal pauses the clock, extension), approve, four no-let-go, delist, close and evaluate an accident; opens as linked cases an interview (serious and graver accidents), a warning circular on approval, an enforcement case on a penalty referral and the local government’s four no-let-go follow-up',
   },
   roles: [
     ...new Set([
