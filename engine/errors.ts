@@ -33,6 +33,7 @@ export const ERROR_CODES = [
   'org_not_found',
   'org_out_of_jurisdiction',
   'doc_number_not_configured',
+  'parent_case_required',
   'internal_error',
   'archive_conflict',
   'invalid_archive',
@@ -227,6 +228,17 @@ export class RoleNotGrantableError extends EngineError {
 export class DocNumberNotConfiguredError extends EngineError {
   constructor(org: string, series: string) {
     super('doc_number_not_configured', `org ${org} has set no prefix for the document series ${series}`, { org, series });
+  }
+}
+
+/**
+ * A case of a workflow declared `startedBy: "parent"` was to be opened
+ * directly: such a case exists only as the linked child its parent's spawn
+ * opens (e.g. the four no-let-go case of an accident).
+ */
+export class ParentCaseRequiredError extends EngineError {
+  constructor(workflowId: string) {
+    super('parent_case_required', `a case of ${workflowId} is opened only by its parent case (a spawn), never directly`, { workflowId });
   }
 }
 

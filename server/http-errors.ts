@@ -74,6 +74,7 @@ export const ERROR_STATUS = {
   org_out_of_jurisdiction: 403,
   // The org has not set the prefix of the series yet: an admin's setting is missing, nothing was written.
   doc_number_not_configured: 409,
+  parent_case_required: 409,
   internal_error: 500,
   archive_conflict: 409,
   invalid_archive: 422,

@@ -43,6 +43,32 @@
  *   that deadline (`reportOverdue`, `approvalOverdue`, …) and stays put.
  * - `closed` (结案) is not final: the post-closure evaluation (Safety Law
  *   Art. 86) follows, due one year after `approvedAt`; `evaluated` is final.
+ *
+ * Follow-on cases, each a linked child (`source: 'accident'`, `linkedCaseId`)
+ * at the regulator that governs the case's org (`regulatorOf`), visible from
+ * both ends; none is issued by a timer, each is completed and signed by people:
+ * - 约谈: forming the team for a 较大 or graver accident opens an interview of
+ *   the enterprise (《安全生产约谈实施办法（试行）》安委〔2018〕2号 and its
+ *   local versions: a 较大及以上 accident is a trigger), proposed by the office
+ *   and approved by the committee's leader.
+ * - 通报: approving the report (Art. 32) opens a cautionary circular (事故警示
+ *   通报) in drafting at the office: drafted, checked and signed by a leader
+ *   (Art. 34 publishes the handling; local 事故通报 practice circulates the
+ *   lessons to the units of the jurisdiction). The office may withdraw it.
+ * - 执法: `spawnHandling` (批复落实, Art. 32) opens an enforcement case
+ *   (行政处罚) against the enterprise when the approval refers penalties
+ *   (`penaltyReferralTo`); its fine and decision come back with its end.
+ *   A referral for 党纪/政务处分 (`disciplineReferralTo`) is recorded in the
+ *   same event and sent to the 纪检监察机关 (`supervisoryCommission`), which
+ *   reports those dispositions in the gate (监察法 第十一条、第四十五条).
+ * - 四不放过: when the investigating government sits above the place of the
+ *   accident (a 较大 accident the city investigates in a district), it may
+ *   hand the follow-up to the local government (`handOverFourNoPass`): a
+ *   `four-no-pass` case at that org's regulator, which can only be opened
+ *   this way (`startedBy: 'parent'`). When that case is closed (all four
+ *   confirmed locally), the conditions still open here count as confirmed —
+ *   except the measures while a measure's hazard case is open; publication,
+ *   delisting and closing stay with the investigating government.
  */
 // Type-only: the definition is plain data and loads without the engine.
 import type { FieldSchema, TransitionDefinition, WorkflowDefinitionInput } from '../engine/index.js';
@@ -50,7 +76,7 @@ import { accidentDataProperties, casualtyFields, CONCEALMENT_KINDS, DISCOVERY_CH
 import { gradeExpression, LEVEL_OF_GRADE, lookup, regrade, type Expression } from './accident-grade.js';
 import { copy, dataIs, date, flag, increment, instant, oneOf, records, text, texts } from './field-helpers.js';
 import { assigned, notice, role } from './notices.js';
-import { clearFourNoPassStatuses, FOUR_NO_PASS_CONDITIONS, fourNoPassComplete, fourNoPassCompleteMessage, fourNoPassEvents, fourNoPassGate, fourNoPassRoles, refusal, reopenConditionsField, reopenFourNoPassConditions } from './four-no-pass.js';
+import { clearFourNoPassStatuses, FOUR_NO_PASS_CONDITIONS, fourNoPassComplete, fourNoPassCompleteMessage, fourNoPassEvents, fourNoPassGate, fourNoPassRoles, openMeasureHazards, refusal, reopenConditionsField, reopenFourNoPassConditions, statusField, SUPERVISORY_ROLE } from './four-no-pass.js';
 
 export { ACCIDENT_GRADES, GRADE_THRESHOLDS, gradeExpression, type AccidentGrade } from './accident-grade.js';
 export { ACCIDENT_TYPES } from './accident-data.js';
@@ -125,7 +151,7 @@ const dismiss: TransitionDefinition = {
   assign: copy('dismissReason', 'dismissNote'),
 };
 
-const formTeam: TransitionDefinition = {
+const formTeamBase = {
   target: 'investigating',
   roles: ['governmentLeader'],
   input: object(
@@ -137,10 +163,35 @@ const formTeam: TransitionDefinition = {
     },
     ['teamLead', 'teamMemberUnits', 'teamFormedOn'],
   ),
-  guard: reportReachedRequiredLevel,
   guardMessage: reportLevelMessage,
   assign: copy('teamLead', 'teamMemberUnits', 'teamExperts', 'teamFormedOn'),
+} satisfies TransitionDefinition;
+
+/** The linked cases open at the regulator that governs the accident's org (as a hazard's escalations do). */
+const atRegulator = { to: 'regulatorOf', org: { var: 'case.org' } } as const;
+/** 较大、重大、特别重大: the grades that call for an interview. */
+const graveGrade: Expression = { in: [{ var: 'data.grade' }, ['serious', 'major', 'extraordinary']] };
+
+/** 约谈 of the enterprise where a 较大 or graver accident happened, opened with the team. */
+const accidentInterview = {
+  workflow: 'interview',
+  handOver: atRegulator,
+  input: {
+    intervieweeOrg: { or: [{ var: 'data.enterpriseId' }, { var: 'data.enterpriseName' }] },
+    intervieweeName: { var: 'data.enterpriseName' },
+    reason: { cat: [{ var: 'data.enterpriseName' }, '（', { var: 'data.location' }, '）发生较大及以上生产安全事故：', { var: 'data.briefCourse' }] },
+    matters: { merge: [{ cat: ['督促', { var: 'data.enterpriseName' }, '配合事故调查，全面排查整治事故隐患，落实安全生产主体责任'] }] },
+    legalBasis: '《安全生产约谈实施办法（试行）》（安委〔2018〕2号）：发生较大及以上生产安全事故的，约谈事故发生单位及属地',
+    source: 'accident',
+    linkedCaseId: { var: 'case.id' },
+  },
 };
+
+/** Forming the team (Art. 24); for a 较大 or graver accident it also opens the interview. */
+const formTeam: TransitionDefinition[] = [
+  { ...formTeamBase, guard: { and: [reportReachedRequiredLevel, graveGrade] }, assign: { ...formTeamBase.assign, interviewOpenedAt: { var: 'now' } }, spawn: accidentInterview },
+  { ...formTeamBase, guard: { and: [reportReachedRequiredLevel, { '!': graveGrade }] } },
+];
 
 const submitReport: TransitionDefinition = {
   target: '#reportSubmitted',
@@ -165,7 +216,24 @@ const approve: TransitionDefinition = {
     },
     ['approvalDocNo', 'approvedAt', 'responsiblePersons', 'correctiveMeasures'],
   ),
-  assign: copy('approvalDocNo', 'approvedAt', 'responsiblePersons', 'correctiveMeasures', 'penaltyReferralTo', 'disciplineReferralTo'),
+  assign: { ...copy('approvalDocNo', 'approvedAt', 'responsiblePersons', 'correctiveMeasures', 'penaltyReferralTo', 'disciplineReferralTo'), circularOpenedAt: { var: 'now' } },
+  // 事故警示通报: drafted by the office, checked, signed by a leader (Art. 34; local 事故通报 practice).
+  spawn: {
+    workflow: 'circular',
+    handOver: atRegulator,
+    input: {
+      title: { cat: ['关于', { var: 'data.enterpriseName' }, '生产安全事故的警示通报'] },
+      kind: 'cautionary',
+      body: {
+        cat: [
+          { var: 'data.enterpriseName' }, '（', { var: 'data.location' }, '）发生生产安全事故：', { var: 'data.briefCourse' },
+          '。事故调查报告已经批复（', { var: 'data.approvalDocNo' }, '）。各单位要深刻吸取事故教训，举一反三，全面排查整治事故隐患。',
+        ],
+      },
+      source: 'accident',
+      linkedCaseId: { var: 'case.id' },
+    },
+  },
 };
 
 const approvalDeadline = (duration: string, legalBasis: { zh: string; en: string }, extension?: { roles: string[]; max: string; times: number }) => ({
@@ -191,12 +259,12 @@ const closeCase = (extraGuard: Expression): TransitionDefinition => ({
 
 export const accidentWorkflow = {
   id: 'accident',
-  version: 1,
+  version: 2,
   title: { zh: '生产安全事故调查处理挂牌督办', en: 'Accident investigation under listed supervision' },
   caseTitle: '{{enterpriseName}} {{location}} {{accidentType}}事故',
   description: {
-    zh: '事故报告、定级、挂牌督办、调查（技术鉴定中止计时、延期）、批复、“四不放过”、摘牌、结案及整改评估',
-    en: 'Report, grade, list, investigate (appraisal pauses the clock, extension), approve, four no-let-go, delist, close and evaluate an accident',
+    zh: '事故报告、定级、挂牌督办、调查（技术鉴定中止计时、延期）、批复、“四不放过”、摘牌、结案及整改评估；较大及以上事故成立调查组时立案约谈事故单位，批复时拟发事故警示通报，批复落实时移送行政处罚立案、移送纪检监察机关追究党纪政务责任，调查的人民政府可将“四不放过”交事故发生地的属地政府落实，均为关联案件',
+    en: 'Report, grade, list, investigate (appraisal pauses the clock, extension), approve, four no-let-go, delist, close and evaluate an accident; opens as linked cases an interview (serious and graver accidents), a warning circular on approval, an enforcement case on a penalty referral and the local government’s four no-let-go follow-up',
   },
   roles: [
     ...new Set([
@@ -236,6 +304,8 @@ export const accidentWorkflow = {
     submitReport: { title: { zh: '提交事故调查报告', en: 'Submit the investigation report' } },
     approve: { title: { zh: '批复事故调查报告', en: 'Approve the report' } },
     spawnHandling: { title: { zh: '部署落实批复', en: 'Start handling' } },
+    handOverFourNoPass: { title: { zh: '“四不放过”交属地落实', en: 'Hand the four no-let-go follow-up to the local government' } },
+    fourNoPassCaseEnded: { title: { zh: '属地“四不放过”案件办结', en: 'The local four no-let-go case ended' } },
     ...fourNoPassEvents,
     publishHandlingResult: { title: { zh: '公布事故处理情况', en: 'Publish the handling result' } },
     requestDelisting: { title: { zh: '申请摘牌', en: 'Request delisting' } },
@@ -676,15 +746,35 @@ export const accidentWorkflow = {
         spawnHandling: {
           target: 'handling',
           roles: ['system', 'governmentLeader', 'safetyCommitteeOffice'],
-          // Art. 32: the approval is carried out. Penalties and discipline are referred (recorded until an enforcement
-          // workflow exists); every corrective measure opens a hazard case, linked as a child, that the gate waits for.
+          // Art. 32: the approval is carried out. A penalty referral opens an enforcement case (linked, at the regulator);
+          // a discipline referral goes to the 纪检监察机关; every corrective measure opens a hazard case, linked as a
+          // child, that the gate waits for.
           assign: {
             penaltyReferredAt: { if: [{ var: 'data.penaltyReferralTo' }, { var: 'now' }, null] },
+            penaltyCaseOrgs: { if: [{ var: 'data.penaltyReferralTo' }, { merge: [{ var: 'case.org' }] }, []] },
             disciplineReferredAt: { if: [{ var: 'data.disciplineReferralTo' }, { var: 'now' }, null] },
             measureHazards: { var: 'data.correctiveMeasures' },
           },
-          // §8.3: on approval each condition owner gets an actionRequired notice.
-          notify: [assigned(role('investigationTeamLead'), role('regulatorReviewer'), role('enterprisePrincipal'))],
+          spawn: {
+            workflow: 'enforcement',
+            forEach: 'penaltyCaseOrgs',
+            handOver: { to: 'regulatorOf', org: { var: 'item' } },
+            input: {
+              partyName: { var: 'data.enterpriseName' },
+              partyType: 'unit',
+              violation: { cat: ['事故调查报告批复（', { var: 'data.approvalDocNo' }, '）认定的违法行为，移送', { var: 'data.penaltyReferralTo' }, '立案查处'] },
+              source: 'accident',
+              linkedCaseId: { var: 'case.id' },
+            },
+            // The decision and fine come back with the enforcement case's end (children[].result).
+            collect: ['fineAmount', 'decision', 'decisionNo'],
+          },
+          notify: [
+            // §8.3: on approval each condition owner gets an actionRequired notice.
+            assigned(role('investigationTeamLead'), role('regulatorReviewer'), role('enterprisePrincipal')),
+            // 党纪/政务处分 are the 纪检监察机关's (监察法 第十一条、第四十五条): it reports them in the gate.
+            { ...assigned(role(SUPERVISORY_ROLE)), when: { '!!': { var: 'data.disciplineReferralTo' } } },
+          ],
         },
       },
     },
@@ -692,6 +782,37 @@ export const accidentWorkflow = {
       type: 'parallel',
       title: { zh: '批复落实', en: 'Handling' },
       onDone: { target: 'handled' },
+      on: {
+        // The investigating government above the place of the accident hands the four no-let-go follow-up to the local government.
+        handOverFourNoPass: {
+          roles: ['governmentLeader', 'safetyCommitteeOffice'],
+          input: object({ fourNoPassOrg: text('承接“四不放过”落实的属地机构') }, ['fourNoPassOrg']),
+          guard: { and: [{ '!': { var: 'data.fourNoPassHandedOverAt' } }, { '!=': [{ var: 'payload.fourNoPassOrg' }, { var: 'case.org' }] }] },
+          guardMessage: { zh: '“四不放过”只交属地落实一次，且交给事故发生地的下级人民政府', en: 'The follow-up is handed over once, to the local government of the place of the accident' },
+          assign: { ...copy('fourNoPassOrg'), fourNoPassOrgs: { merge: [{ var: 'payload.fourNoPassOrg' }] }, fourNoPassHandedOverAt: { var: 'now' } },
+          spawn: {
+            workflow: 'four-no-pass',
+            forEach: 'fourNoPassOrgs',
+            handOver: { to: 'regulatorOf', org: { var: 'item' } },
+            input: {
+              accidentCaseId: { var: 'case.id' },
+              accidentName: { cat: [{ var: 'data.enterpriseName' }, '（', { var: 'data.location' }, '）生产安全事故'] },
+            },
+            onChildDone: 'fourNoPassCaseEnded',
+          },
+        },
+        // The local case closed: every condition it confirmed counts here (the measures only once their hazard cases are closed).
+        fourNoPassCaseEnded: {
+          roles: SYSTEM,
+          assign: Object.fromEntries(
+            FOUR_NO_PASS_CONDITIONS.map((c) => {
+              const closedLocally: Expression = { some: [{ var: 'children' }, { and: [{ '==': [{ var: 'workflowId' }, 'four-no-pass'] }, { '==': [{ var: 'finalState' }, 'closed'] }] }] };
+              const counts = c === 'measuresImplemented' ? { and: [closedLocally, { '!': openMeasureHazards }] } : closedLocally;
+              return [statusField(c), { if: [counts, 'confirmed', { var: `data.${statusField(c)}` }] }];
+            }),
+          ),
+        },
+      },
       spawn: {
         workflow: 'hazard',
         forEach: 'measureHazards',

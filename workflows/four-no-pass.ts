@@ -91,7 +91,7 @@ export const SUPERVISORY_ROLE = 'supervisoryCommission';
  * A hazard case a corrective measure opened (a child of the case) that has not
  * ended as closed: the measure is not implemented until it is (§8.2).
  */
-const openMeasureHazards: Expression = { some: [{ var: 'children' }, { and: [{ '==': [{ var: 'workflowId' }, 'hazard'] }, { '!=': [{ var: 'finalState' }, 'closed'] }] }] };
+export const openMeasureHazards: Expression = { some: [{ var: 'children' }, { and: [{ '==': [{ var: 'workflowId' }, 'hazard'] }, { '!=': [{ var: 'finalState' }, 'closed'] }] }] };
 
 const educationSession = record(
   '警示教育记录',
@@ -330,16 +330,23 @@ export function fourNoPassGate(options: FourNoPassGateOptions = {}): StateDefini
 const CLOSERS = ['governmentLeader', 'safetyCommitteeOffice'];
 
 /**
- * The gate on its own, for an accident that is not listed: the four conditions
- * run in parallel; once all are confirmed the investigating government closes
- * the case (结案). Closing inside the gate is refused naming the open conditions.
+ * The gate on its own, as the local government's follow-up of an accident:
+ * opened only by the accident case (`startedBy: 'parent'`, its transition
+ * `handOverFourNoPass`), never directly, so `accidentCaseId` is always the
+ * parent case. The four conditions run in parallel; once all are confirmed the
+ * local government closes the case (结案), and the accident case counts them.
+ * Closing inside the gate is refused naming the open conditions.
  */
 export const fourNoPassWorkflow = {
   id: 'four-no-pass',
-  version: 1,
+  version: 2,
+  startedBy: 'parent',
   title: { zh: '“四不放过”结案把关', en: 'Four no-let-go closure gate' },
   caseTitle: '{{accidentName}}',
-  description: { zh: '未挂牌督办事故的“四不放过”落实与结案', en: 'Closure of an accident that is not listed: the four conditions, then closing' },
+  description: {
+    zh: '事故调查的人民政府将“四不放过”交事故发生地的属地政府落实：由事故案件启动（不能单独新建），四项确认后结案，事故案件据此确认',
+    en: 'The investigating government hands the four no-let-go follow-up to the local government: opened from the accident case only, closed once all four are confirmed, which the accident case then counts',
+  },
   roles: [...fourNoPassRoles, 'safetyCommitteeOffice'],
   data: {
     type: 'object',

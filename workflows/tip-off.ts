@@ -327,6 +327,9 @@ export const tipOffWorkflow = defineWorkflow({
             },
             approveExtension: {
               roles: ['superiorDepartmentLeader'],
+              // 上一级: the approver acts from an org above the receiving department's, not from the same level.
+              guard: { in: [{ var: 'actor.org' }, { var: 'case.orgAncestors' }] },
+              guardMessage: { zh: `延期须经上一级安全生产监督管理部门批准（${REWARD_RULES_2018}）：批准人须属于受理部门的上级机构`, en: 'The extension is approved by the next higher department (2018 reward rules): the approver must belong to an org above the receiving department' },
               assign: { extensionApprovedAt: { var: 'now' }, extensionApprovedBy: { var: 'actor.id' } },
               notify: [assigned(role('tipOffOfficer'))],
             },

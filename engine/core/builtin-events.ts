@@ -9,7 +9,7 @@
  */
 import { z } from 'zod';
 import { ForbiddenError, GuardFailedError, InvalidDataError, InvalidInputError, InvalidTransitionError, SystemOnlyEventError, TimerStaleError } from '../errors.js';
-import { EMPTY_INPUT, expressionContext, isSystemActor, rolesAllow, type CompiledWorkflow } from './compile.js';
+import { EMPTY_INPUT, expressionContext, machineContext, isSystemActor, rolesAllow, type CompiledWorkflow } from './compile.js';
 import { isTruthy } from './expression.js';
 import { validatorFor } from './field-schema.js';
 import { spawnOfChild } from './step-effects.js';
@@ -254,7 +254,7 @@ function assertApprovalAccepted(wf: CompiledWorkflow, current: CaseState, event:
   if (candidates.length === 0) throw new InvalidTransitionError(event, where, []);
   const allowed = candidates.filter((t) => rolesAllow(t.def.roles, actor));
   if (allowed.length === 0) throw new ForbiddenError(`approving needs one of the roles of "${event}"`, { event, roles: [...new Set(candidates.flatMap((t) => t.def.roles ?? []))], actorRoles: actor.roles });
-  const ctx = expressionContext({ data: current.data, caseId: current.caseId, org: current.org, parentId: current.parent?.caseId, children: current.children }, { payload: {}, actor, now: now.toISOString() });
+  const ctx = expressionContext(machineContext(current), { payload: {}, actor, now: now.toISOString() });
   const ok = allowed.some((t) => validatorFor(t.def.input ?? EMPTY_INPUT).safeParse({}).success && (t.def.guard === undefined || isTruthy(t.def.guard, ctx)));
   if (!ok) throw new GuardFailedError(event, where, allowed.map((t) => t.def.guardMessage ?? t.def.guard), allowed.find((t) => t.def.guardMessage !== undefined)?.def.guardMessage);
 }

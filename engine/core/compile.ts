@@ -16,7 +16,7 @@ import { evaluate, isTruthy, type Expression, type ExpressionContext } from './e
 import { toZod, validatorFor } from './field-schema.js';
 import { withDocNumberField } from './doc-number.js';
 import { resolveTarget, statesJsonPath, type StateNodeInfo, type StateTree, type TransitionInfo } from './state-tree.js';
-import type { Actor, ChildRef } from './types.js';
+import type { Actor, CaseState, ChildRef } from './types.js';
 import { validateDefinition, type ValidateOptions } from './validate-definition.js';
 
 /** The input schema of a transition that declares none: an empty payload. */
@@ -29,6 +29,13 @@ export interface MachineContext {
   org: string;
   parentId?: string | undefined;
   children?: ChildRef[] | undefined;
+  /** The orgs above the case's org, nearest first, as recorded when the case was opened. */
+  orgAncestry?: string[] | undefined;
+}
+
+/** The machine context of a case state: its data and identity, as expressions see them. Pure. */
+export function machineContext(state: Pick<CaseState, 'data' | 'caseId' | 'org' | 'parent' | 'children' | 'orgAncestry'>): MachineContext {
+  return { data: state.data, caseId: state.caseId, org: state.org, parentId: state.parent?.caseId, children: state.children, orgAncestry: state.orgAncestry };
 }
 
 /** The event object given to the machine. */
@@ -90,7 +97,7 @@ export interface CompiledWorkflow {
 /** xstate's pure `transition` / `initialTransition`, bound to one machine and one reused actor scope. */
 export interface MachineRunner {
   transition(snapshot: AnyMachineSnapshot, event: AnyEventObject): [AnyMachineSnapshot, MachineAction[]];
-  initial(input: { data: Record<string, unknown>; caseId: string; org: string }): [AnyMachineSnapshot, MachineAction[]];
+  initial(input: { data: Record<string, unknown>; caseId: string; org: string; orgAncestry?: string[] | undefined }): [AnyMachineSnapshot, MachineAction[]];
 }
 
 /** An xstate action as a transition returns it. */
@@ -136,7 +143,7 @@ export function compileWorkflow(input: unknown, options: ValidateOptions = {}): 
     if (node.def.spawn) spawns.set(node.id, SpawnSchema.parse(node.def.spawn));
   }
   const machine = setup({
-    types: {} as { context: MachineContext; events: MachineEvent; input: { data: Record<string, unknown>; caseId: string; org: string } },
+    types: {} as { context: MachineContext; events: MachineEvent; input: { data: Record<string, unknown>; caseId: string; org: string; orgAncestry?: string[] | undefined } },
     actions: {
       took: () => {},
       spawnFrom: () => {},
@@ -160,7 +167,7 @@ export function compileWorkflow(input: unknown, options: ValidateOptions = {}): 
   }).createMachine({
     id: definition.id,
     // Without input (xstate builds an actor with none) the context is empty rather than a TypeError.
-    context: ({ input }) => ({ data: input?.data ?? {}, caseId: input?.caseId ?? '', org: input?.org ?? '' }),
+    context: ({ input }) => ({ data: input?.data ?? {}, caseId: input?.caseId ?? '', org: input?.org ?? '', ...(input?.orgAncestry ? { orgAncestry: input.orgAncestry } : {}) }),
     initial: definition.initial,
     states: Object.fromEntries(tree.root.children.map((c) => [c.path[c.path.length - 1]!, compileState(tree, c, definition.id, transitions)])),
   });
@@ -226,7 +233,7 @@ export function expressionContext(context: MachineContext, event: Partial<Machin
     payload: event.payload ?? {},
     actor: event.actor ? { id: event.actor.id, roles: [...event.actor.roles], org: event.actor.org } : { id: '', roles: [] },
     now: event.now ?? '',
-    case: { id: context.caseId, org: context.org, parentId: context.parentId },
+    case: { id: context.caseId, org: context.org, parentId: context.parentId, orgAncestors: context.orgAncestry ?? [] },
     children: context.children ?? [],
   };
 }

@@ -11,7 +11,7 @@
 import type { AnyMachineSnapshot } from 'xstate';
 import { CaseClosedError, EngineError, ExpressionBudgetExceededError, ForbiddenError, GuardFailedError, InvalidDataError, InvalidInputError, InvalidTransitionError, SystemOnlyEventError, type Issue } from '../errors.js';
 import { isAuditor } from './access.js';
-import { expressionContext, isSystemActor, rolesAllow, SYSTEM_ROLE, type CompiledTransition, type CompiledWorkflow, type MachineAction, type MachineContext, type MachineEvent } from './compile.js';
+import { expressionContext, isSystemActor, machineContext, rolesAllow, SYSTEM_ROLE, type CompiledTransition, type CompiledWorkflow, type MachineAction, type MachineContext, type MachineEvent } from './compile.js';
 import type { DeadlineState } from './deadline-state.js';
 import { applyPauses, startDeadlines, taskDueTimes, timersOf, type StepEnv } from './deadlines.js';
 import type { Effect } from './effects.js';
@@ -71,6 +71,8 @@ export interface NewCase {
   actor: Actor;
   /** Set when a parent case spawned this one. */
   parent?: CaseState['parent'];
+  /** The orgs above `org`, nearest first, from the org tree when the case is opened (recorded in its first event). */
+  orgAncestry?: string[] | undefined;
 }
 
 /**
@@ -86,7 +88,7 @@ export function decideStart(wf: CompiledWorkflow, init: NewCase, now: Date, env:
   const parsed = wf.dataValidator.safeParse({ ...defaults, ...init.data });
   if (!parsed.success) throw new InvalidInputError(`case data does not match the data schema of ${wf.ref}`, zodIssues(parsed.error, ['data']));
   const data = parsed.data as Record<string, unknown>;
-  const [snapshot, actions] = wf.run.initial({ data, caseId: init.caseId, org: init.org });
+  const [snapshot, actions] = wf.run.initial({ data, caseId: init.caseId, org: init.org, ...(init.orgAncestry ? { orgAncestry: init.orgAncestry } : {}) });
   const state: CaseState = { ...toCaseState(snapshot, { caseId: init.caseId, org: init.org, seq: 1 }, []), ...(parent ? { parent } : {}) };
   const done = finish(wf, undefined, state, actions, now, env, { type: 'case.created', actor: init.actor });
   return decision(wf, done, data, actions, null, init.actor, now, opts);
@@ -201,14 +203,11 @@ export function finishTaskEvent(wf: CompiledWorkflow, prev: CaseState, next: Cas
   return { state: next, effects };
 }
 
-function contextOf(state: CaseState): MachineContext {
-  return { data: state.data, caseId: state.caseId, org: state.org, parentId: state.parent?.caseId, children: state.children };
-}
 
 /** Opens the task of state `id` for role@org (the case's org unless the task computes another). */
 export function openTaskEffect(wf: CompiledWorkflow, state: CaseState, id: string, effectId: string): Effect {
   const task = wf.tree.byId.get(id)!.def.task!;
-  const org = task.org === undefined ? state.org : String(evaluate(task.org, expressionContext(contextOf(state), {})) ?? state.org);
+  const org = task.org === undefined ? state.org : String(evaluate(task.org, expressionContext(machineContext(state), {})) ?? state.org);
   return { type: 'open-task', id: effectId, taskKey: `${state.caseId}:${id}`, stateId: id, role: task.role, org, title: task.title, ...(task.orgScope ? { orgScope: task.orgScope } : {}) };
 }
 
@@ -255,7 +254,7 @@ function chooseAndRun(wf: CompiledWorkflow, current: CaseState, cmd: Command, no
     if (!isSystemActor(cmd.actor) && roles.every((r) => r === SYSTEM_ROLE)) throw new SystemOnlyEventError(cmd.type, { state: where });
     throw new ForbiddenError(`event "${cmd.type}" in state ${where} needs one of the roles ${roles.join(', ')}`, { event: cmd.type, state: where, roles, actorRoles: cmd.actor.roles });
   }
-  const context = contextOf(current);
+  const context = machineContext(current);
   const nowIso = now.toISOString();
   const judged = new Map<string, Judged>();
   const judge = (t: CompiledTransition): Judged => {
@@ -324,7 +323,7 @@ export interface AvailableEvent {
  */
 export function availableEvents(wf: CompiledWorkflow, state: CaseState, actor: Actor, now: Date): AvailableEvent[] {
   if (state.status === 'done' || isAuditor(actor)) return [];
-  const context = contextOf(state);
+  const context = machineContext(state);
   const nowIso = now.toISOString();
   const out: AvailableEvent[] = [];
   // An extension's approval event is taken by deadline.extend, never offered on its own.
@@ -365,6 +364,7 @@ function toCaseState(snapshot: AnyMachineSnapshot, ids: { caseId: string; org: s
   return {
     caseId: ids.caseId,
     org: ids.org,
+    ...(ctx.orgAncestry ? { orgAncestry: ctx.orgAncestry } : {}),
     value: snapshot.value as StateValue,
     data: ctx.data as CaseState['data'],
     status: snapshot.status === 'done' ? 'done' : 'active',

@@ -124,7 +124,7 @@ export const TransitionSchema = z
     description: LocalizedTextSchema.optional().describe('what the event means, shown on forms'),
     roles: z.array(RoleIdSchema).optional().describe('who may send the event; an event sent by the system (onExpire, timers, onChildDone) must list "system"'),
     input: ObjectSchemaSchema.optional().describe('the payload the event must carry; the form is built from it'),
-    guard: ExpressionSchema.optional().describe('the event is refused (guard_failed) unless this holds'),
+    guard: ExpressionSchema.optional().describe('the event is refused (guard_failed) unless this holds; it reads data.*, payload.*, actor.id|roles|org, case.id|org|parentId|orgAncestors (the orgs above the case\'s org, e.g. to require an approver from a higher level), children and now'),
     /** Human wording of the guard, shown when it refuses. */
     guardMessage: LocalizedTextSchema.optional().describe('the wording shown when the guard refuses'),
     /** Payload fields copied by name, or data field → JSON Logic expression over `data`, `payload`, `actor`, `now`. */
@@ -307,6 +307,9 @@ export const StateSchema: z.ZodType<StateDefinition> = z.lazy(() =>
     .strict(),
 );
 
+/** Who may open a workflow's case: anyone whose roles start it, or only a parent case's spawn. */
+export const STARTED_BY = ['anyone', 'parent'] as const;
+
 /** An event's label and help text, for forms and timelines. */
 export const EventInfoSchema = z.object({ title: LocalizedTextSchema, description: LocalizedTextSchema.optional() }).strict();
 
@@ -328,6 +331,13 @@ export const WorkflowDefinitionSchema = z
     initial: StateKeySchema.describe('the state a new case starts in'),
     states: z.record(StateKeySchema, StateSchema).describe('state key → state'),
     terminate: TerminateSchema.optional().describe('终止: the roles that may end a running case early, with a reason (nobody when omitted)'),
+    /**
+     * Who opens a case: `anyone` whose roles start it (the default), or only a
+     * `parent` case's spawn (a follow-up that exists only as a linked child,
+     * e.g. the four no-let-go case of an accident). Opening a `parent`
+     * workflow's case directly is refused with `parent_case_required`.
+     */
+    startedBy: z.enum(STARTED_BY).optional().describe('who opens a case: anyone whose roles start it (default), or only a parent case\'s spawn ("parent": opening one directly is refused with parent_case_required, and the 新建 page does not offer it)'),
   })
   .strict();
 

@@ -8,13 +8,13 @@
  */
 import { z } from 'zod';
 import { InvalidInputError, type Issue } from '../errors.js';
-import { expressionContext, type CompiledWorkflow } from './compile.js';
+import { expressionContext, machineContext, type CompiledWorkflow } from './compile.js';
 import type { StepEnv } from './deadlines.js';
 import type { Effect } from './effects.js';
 import { analyseExpression, evaluate, ExpressionSchema } from './expression.js';
 import { zodIssues } from './field-schema.js';
 import { placeValue } from './admin-moves.js';
-import { activeLeaves, machineContext, moveCase, pathToValue, resolveValue } from './move-state.js';
+import { activeLeaves, moveCase, pathToValue, resolveValue } from './move-state.js';
 import { activeNodeIds } from './state-tree.js';
 import type { CaseState, StateValue } from './types.js';
 

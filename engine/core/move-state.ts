@@ -6,7 +6,7 @@
  * closes and stops; what is entered opens and starts; the timers follow.
  * Pure.
  */
-import type { CompiledWorkflow, MachineContext } from './compile.js';
+import { machineContext, type CompiledWorkflow } from './compile.js';
 import type { DeadlineState } from './deadline-state.js';
 import { applyPauses, deadlineDef, startDeadlines, timersOf, type StepEnv } from './deadlines.js';
 import type { Effect } from './effects.js';
@@ -14,10 +14,6 @@ import { openTaskEffect } from './decide.js';
 import { activeNodeIds } from './state-tree.js';
 import { formatStateValue, type CaseState, type StateValue } from './types.js';
 
-/** The context xstate resolves a state value with. */
-export function machineContext(state: Pick<CaseState, 'data' | 'caseId' | 'org' | 'parent' | 'children'>): MachineContext {
-  return { data: state.data, caseId: state.caseId, org: state.org, parentId: state.parent?.caseId, children: state.children };
-}
 
 /** `a.b.c` → `{ a: { b: 'c' } }`. */
 export function pathToValue(path: string): StateValue {

@@ -2,7 +2,7 @@
  * Effects a step produces besides tasks and timers: notifications (resolved
  * recipients, the variables to render with) and child cases. Pure.
  */
-import { expressionContext, type CompiledWorkflow, type MachineContext } from './compile.js';
+import { expressionContext, machineContext, type CompiledWorkflow } from './compile.js';
 import { confidentialFields } from './confidential.js';
 import type { DeadlineState } from './deadline-state.js';
 import type { NotifyDefinition, Recipient, TransitionSpawnDefinition } from './definition-schema.js';
@@ -23,9 +23,6 @@ export interface Cause {
   payload?: Record<string, unknown>;
 }
 
-function contextOf(state: CaseState): MachineContext {
-  return { data: state.data, caseId: state.caseId, org: state.org, parentId: state.parent?.caseId, children: state.children };
-}
 
 function readField(data: Record<string, unknown>, field: string): string[] {
   const value = readDataPath(data, field);
@@ -35,7 +32,7 @@ function readField(data: Record<string, unknown>, field: string): string[] {
 
 /** Evaluates recipients' org expressions and field references against the state. */
 export function resolveRecipients(to: Recipient[], state: CaseState, cause: Cause, now: Date): ResolvedRecipient[] {
-  const ctx = expressionContext(contextOf(state), { actor: cause.actor, now: now.toISOString() });
+  const ctx = expressionContext(machineContext(state), { actor: cause.actor, now: now.toISOString() });
   return to.flatMap((r): ResolvedRecipient[] => {
     if ('role' in r) {
       if (r.org === undefined) return [{ role: r.role, org: state.org }];
@@ -54,7 +51,7 @@ export function notifyEffects(wf: CompiledWorkflow, state: CaseState, specs: Not
   const confidential: NotifyEffect['confidential'] = {};
   // The short form (roles in their jurisdiction) stays a plain list, as rows written before org scopes existed.
   for (const [name, rule] of confidentialFields(wf.definition)) confidential[name] = rule.org === 'jurisdiction' ? [...rule.roles] : { roles: [...rule.roles], org: rule.org };
-  const ctx = expressionContext(contextOf(state), { actor: cause.actor, now: now.toISOString() });
+  const ctx = expressionContext(machineContext(state), { actor: cause.actor, now: now.toISOString() });
   return specs.filter((spec) => spec.when === undefined || isTruthy(spec.when, ctx)).map((spec) => ({
     type: 'notify',
     id: nextId(),
@@ -141,7 +138,7 @@ export function spawnFromTransition(wf: CompiledWorkflow, path: string, source: 
 function spawnFrom(spawn: TransitionSpawnDefinition, state: CaseState, stateId: string, cause: Cause, now: Date, nextId: () => string, handOver: HandOverLookup | undefined, first: number): { effects: SpawnCaseEffect[]; children: ChildRef[] } {
   const items = spawn.forEach === undefined ? [null] : readDataPath(state.data, spawn.forEach);
   const list = Array.isArray(items) ? items : [];
-  const base = expressionContext(contextOf(state), { actor: cause.actor, now: now.toISOString(), ...(cause.payload ? { payload: cause.payload } : {}) });
+  const base = expressionContext(machineContext(state), { actor: cause.actor, now: now.toISOString(), ...(cause.payload ? { payload: cause.payload } : {}) });
   const effects: SpawnCaseEffect[] = [];
   const children: ChildRef[] = [];
   list.forEach((item, i) => {

@@ -54,6 +54,8 @@ export const CaseStateSchema = z
   .object({
     caseId: z.string(),
     org: z.string(),
+    /** The orgs above `org`, nearest first, as the org tree said when the case was opened (guards read `case.orgAncestors`). */
+    orgAncestry: z.array(z.string()).optional(),
     value: StateValueSchema,
     data: z.record(z.string(), z.json()),
     status: z.enum(['active', 'done']),

@@ -7,7 +7,7 @@ import { decideStart, type NewCase } from '../core/decide.js';
 import { checkStepOrgs, recordingHandOver, type OrgFacts } from '../core/jurisdiction.js';
 import type { Effect } from '../core/effects.js';
 import type { Actor, CaseState } from '../core/types.js';
-import { IdempotencyConflictError, VersionConflictError } from '../errors.js';
+import { IdempotencyConflictError, ParentCaseRequiredError, VersionConflictError } from '../errors.js';
 import type { CaseRecord, EventRecord, StoreTx } from '../ports.js';
 import type { EngineDeps } from './deps.js';
 import type { ResolvedWorkflow } from './registry.js';
@@ -49,13 +49,15 @@ export async function createInTx(deps: EngineDeps, tx: StoreTx, resolved: Resolv
   const wf = resolved.workflow;
   const cals = deps.calendars.forStep(init.org);
   const handOvers: Record<string, string> = {};
-  const { state, effects, payload } = decideStart(wf, init, now, { calendar: cals.lookup, compactDeadlines: true, ...(facts ? { handOver: recordingHandOver(facts, handOvers) } : {}) });
+  // The orgs above the case's org, as the tree says now: recorded in the first event, so replay and guards (`case.orgAncestors`) read the same.
+  const above = init.orgAncestry ?? facts?.ancestry(init.org)?.slice(1).map((o) => o.id);
+  const { state, effects, payload } = decideStart(wf, above ? { ...init, orgAncestry: above } : init, now, { calendar: cals.lookup, compactDeadlines: true, ...(facts ? { handOver: recordingHandOver(facts, handOvers) } : {}) });
   if (facts) checkStepOrgs(effects, resolved.owner, facts);
   const at = now.toISOString();
   const event = signEvent({
     caseId: init.caseId, seq: 1, type: CASE_CREATED,
     // The definition the case runs and the org that owns it (null: the root), as resolved up the case's org ancestry.
-    payload: { workflow: wf.ref, workflowOwner: resolved.owner, org: init.org, data: payload, ...(init.parent ? { parent: init.parent } : {}) },
+    payload: { workflow: wf.ref, workflowOwner: resolved.owner, org: init.org, ...(above ? { orgAncestry: above } : {}), data: payload, ...(init.parent ? { parent: init.parent } : {}) },
     actor: init.actor, at, idempotencyKey: key, state, env: stepEnvRecord(cals.used, handOvers, state), prevHash: GENESIS_HASH,
   }, confidentialFields(wf.definition), deps.newSalt);
   const record: CaseRecord = {
@@ -98,6 +100,8 @@ export async function openCase(deps: EngineDeps, input: CreateCaseInput): Promis
   // pool while every connection holds a transaction would wait for ever.
   const facts = deps.orgs ? await deps.orgs.facts() : undefined;
   const resolved = await deps.registry.resolve(input.workflowId, input.org, { version: input.version, facts });
+  // Spawns go through createInTx; only a direct opening comes here.
+  if (resolved.workflow.definition.startedBy === 'parent') throw new ParentCaseRequiredError(input.workflowId);
   await deps.calendars.prepare();
   const key = input.idempotencyKey ?? null;
   try {

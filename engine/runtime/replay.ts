@@ -35,8 +35,8 @@ export async function applyRecorded(deps: Pick<EngineDeps, 'calendars'> & Partia
   };
   if (event.seq === 1) {
     if (event.type !== CASE_CREATED || before) throw new ReplayDivergedError(event.caseId, event.seq, `first event is ${event.type}, not ${CASE_CREATED}`);
-    const p = event.payload as { org?: unknown; data?: unknown; parent?: NewCase['parent'] };
-    return decideStart(wf, { caseId: event.caseId, org: String(p.org), data: (p.data ?? {}) as Record<string, unknown>, actor: event.actor, ...(p.parent ? { parent: p.parent } : {}) }, new Date(event.at), env).state;
+    const p = event.payload as { org?: unknown; data?: unknown; parent?: NewCase['parent']; orgAncestry?: string[] };
+    return decideStart(wf, { caseId: event.caseId, org: String(p.org), data: (p.data ?? {}) as Record<string, unknown>, actor: event.actor, ...(p.parent ? { parent: p.parent } : {}), ...(p.orgAncestry ? { orgAncestry: p.orgAncestry } : {}) }, new Date(event.at), env).state;
   }
   if (!before) throw new ReplayDivergedError(event.caseId, event.seq, 'no state before this event');
   if (event.type === CASE_MIGRATED) return replayMigration(deps, wf, before, event, env);

@@ -173,7 +173,7 @@ export function caseRoutes({ engine, orgs, people, attachments, logger, archives
         }).strict(),
         headers: [{ ...idempotencyHeader, description: `${idempotencyHeader.description} (keys are yours alone: another user's same key opens its own case)` }],
         response: CaseResultSchema,
-        errors: ['read_only', 'forbidden', 'org_not_found', 'org_out_of_jurisdiction', 'workflow_not_found', 'invalid_input', 'idempotency_conflict', 'version_conflict', 'expression_budget_exceeded', 'campaign_not_found', 'campaign_not_applicable'],
+        errors: ['read_only', 'forbidden', 'org_not_found', 'org_out_of_jurisdiction', 'workflow_not_found', 'parent_case_required', 'invalid_input', 'idempotency_conflict', 'version_conflict', 'expression_budget_exceeded', 'campaign_not_found', 'campaign_not_applicable'],
       },
       async ({ req, body, principal }) => {
         const p = principal!;

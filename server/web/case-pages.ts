@@ -207,6 +207,8 @@ export function casePages(deps: WebDeps, attachments: AttachmentStore): express.
       const wf = await engine.resolveWorkflow(id, p.user.orgId).then((r) => r.workflow).catch(() => undefined);
       if (!wf) continue;
       const def = wf.definition as Def;
+      // A follow-up opened only by its parent case (four no-let-go of an accident) is never offered here.
+      if (wf.definition.startedBy === 'parent') continue;
       if (!p.user.roles.some((r) => def.roles.includes(r))) continue;
       const start = startOf(def, p);
       if (start) out.push({ id, title: zh(def.title, id), description: zh(def.description), def, start });

@@ -25,6 +25,7 @@ const MESSAGES: Record<string, string> = {
   case_not_found: '案件不存在，或不在您的辖区内。',
   not_found: '您要找的页面不存在。',
   workflow_not_found: '流程不存在，或在您的机构不可用。',
+  parent_case_required: '此类案件只能从关联的上级案件中启动，不能单独新建。',
   org_not_found: '机构不存在。',
   org_out_of_jurisdiction: '所选机构不在您的辖区内。',
   out_of_jurisdiction: '所选机构不在您的辖区内。',

@@ -2,8 +2,10 @@
  * Issue 10 over HTTP, as the roles that act: a circular drafted, checked,
  * signed with a 文号 from the office's counter and read by its addressees; an
  * overdue major hazard that opens an interview and a circular, each carried
- * through by the district; and an enforcement case opened from a tip-off whose
- * decided fine sets the tipster's reward.
+ * through by the district; an enforcement case opened from a tip-off whose
+ * decided fine sets the tipster's reward; an accident that opens its interview,
+ * circular, enforcement and four no-pass cases as linked cases; and a tip-off
+ * extension approved only from the org above.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Actor } from '../../engine/index.js';
@@ -170,6 +172,68 @@ describe('an enforcement case from a tip-off over HTTP (issue 10 执法 → 举�
     expectError(await as(s, 'reward-donghu').post(`/api/v1/cases/${tip}/events`, { type: 'grantReward', payload: { fineAmount: 2000000, rewardAmount: 300000, firstValidRealNameTipster: true } }), 422, 'invalid_input');
     expectError(await as(s, 'reward-donghu').post(`/api/v1/cases/${tip}/events`, { type: 'grantReward', payload: { rewardAmount: 3000, firstValidRealNameTipster: true } }), 422, 'guard_failed');
     expect((await send('reward-donghu', tip, 'grantReward', { rewardAmount: 4500, firstValidRealNameTipster: true })).data).toMatchObject({ rewardAmount: 4500, fineAmount: 30000 });
+    expect((await s.engine.verify()).ok).toBe(true);
+  });
+});
+
+describe('an accident opens its follow-on cases over HTTP (issues 9, 10)', () => {
+  it('opens the interview, circular and enforcement as linked cases, hands the four no-pass to the district, which cannot be opened directly', async () => {
+    await server();
+    const city = (roles: string[]): Actor => ({ id: `city-${roles[0]}`, roles, org: 'jiangzhou' });
+    const { case: a } = await s.engine.createCase({ workflowId: 'accident', org: 'jiangzhou', actor: city(['regulatorReviewer']) });
+    const report = {
+      enterpriseName: '江州清水化工有限公司', enterpriseId: 'qingshui-chem', sector: '危险化学品', unitProfile: '精细化工生产企业', occurredAt: '2026-03-02T08:30:00+08:00',
+      location: '清水镇工业园一路1号 3号车间', briefCourse: '检修作业人员进入反应釜未检测气体，发生中毒', accidentType: 'hazardousChemicals', deaths: 3, seriousInjuries: 2, directLossCny: 8_600_000, measuresTaken: '停产、警戒、救治伤员',
+    };
+    const sections = { unitProfile: '概况', courseAndRescue: '经过及救援', casualtiesAndLoss: '3人死亡', causeAndNature: '生产安全责任事故', responsibility: '处理建议', preventionMeasures: '整改措施建议' };
+    const steps: [string, string[], Record<string, unknown>][] = [
+      ['reportAccident', ['enterprisePrincipal'], report],
+      ...(['city', 'province', 'ministry'].map((toLevel) => ['escalateReport', ['regulatorReviewer'], { toLevel }]) as [string, string[], Record<string, unknown>][]),
+      ['computeGrade', ['regulatorReviewer'], {}],
+      ['formTeam', ['governmentLeader'], { teamLead: '王某（副市长）', teamMemberUnits: ['government', 'emergencyMgmt', 'supervisoryOrgan'], teamFormedOn: '2026-03-02' }],
+      ['submitReport', ['investigationTeamLead'], { investigationReport: sections, evidenceList: ['询问笔录'], signedByAllMembers: true }],
+      ['approve', ['governmentLeader'], { approvalDocNo: '江政复〔2026〕12号', approvedAt: '2026-03-02', responsiblePersons: [{ name: '张某', position: '生产副总', proposedHandling: '行政处罚' }], correctiveMeasures: ['建立有限空间作业审批制度'], penaltyReferralTo: '市应急管理局', disciplineReferralTo: '市纪委监委' }],
+      ['spawnHandling', ['governmentLeader'], {}],
+    ];
+    for (const [type, roles, payload] of steps) await s.engine.send(a.id, { type, payload }, city(roles));
+    const accident = await s.engine.getCase(a.id);
+    expect(accident.children.map((c) => c.workflowId)).toEqual(['interview', 'circular', 'enforcement', 'hazard']);
+    const [interview, circular, enforcement] = accident.children.map((c) => c.caseId);
+    // Each is the city office's (or regulator's) own case, linked back to the accident, and the accident lists it.
+    expect((await view('committee-office', interview!)).data).toMatchObject({ source: 'accident', linkedCaseId: a.id, intervieweeOrg: 'qingshui-chem' });
+    expect(await view('committee-office', circular!)).toMatchObject({ status: 'active', stateLabel: 'drafting', data: { source: 'accident', linkedCaseId: a.id, kind: 'cautionary' } });
+    expect((await view('committee-office', enforcement!)).data).toMatchObject({ source: 'accident', linkedCaseId: a.id, partyName: '江州清水化工有限公司' });
+    const tasks = (await as(s, 'committee-office').get('/api/v1/tasks')).body.items as { caseId: string }[];
+    expect(tasks.map((t) => t.caseId)).toEqual(expect.arrayContaining([interview, circular]));
+    expect((await view('committee-office', a.id)).children.map((c: { workflowId: string }) => c.workflowId)).toEqual(['interview', 'circular', 'enforcement', 'hazard']);
+
+    // 四不放过: never opened by hand, over the API or the 新建 page; the city hands it to the district.
+    expectError(await as(s, 'reviewer').post('/api/v1/cases', { workflowId: 'four-no-pass', org: 'donghu', data: { accidentCaseId: a.id } }), 409, 'parent_case_required');
+    expect((await as(s, 'admin').get('/new')).text).not.toContain('/new/four-no-pass');
+    s.tokens['city-leader'] = (await createUser(s.people, s.clock, { id: 'city-leader', name: '市长', orgId: 'jiangzhou', roles: ['governmentLeader'] })).token;
+    const handed = await send('city-leader', a.id, 'handOverFourNoPass', { fourNoPassOrg: 'donghu' });
+    const local = handed.children.find((c) => c.workflowId === 'four-no-pass')!.caseId;
+    expect(await view('reviewer', local)).toMatchObject({ org: 'donghu', data: { accidentCaseId: a.id } });
+    expect((await s.engine.verify()).ok).toBe(true);
+  });
+});
+
+describe('a tip-off extension over HTTP (举报奖励办法: the higher-level department approves)', () => {
+  it('refuses an approver of the same level and accepts one from the org above', async () => {
+    await server();
+    s.tokens['donghu-superior'] = (await createUser(s.people, s.clock, { id: 'donghu-superior', name: '区局领导', orgId: 'donghu', roles: ['superiorDepartmentLeader'] })).token;
+    s.tokens['city-superior'] = (await createUser(s.people, s.clock, { id: 'city-superior', name: '市局领导', orgId: 'jiangzhou', roles: ['superiorDepartmentLeader'] })).token;
+    const intake = await as(s, 'officer-donghu').post('/api/v1/tipoffs', {
+      data: { channel: 'hotline12350', content: '清水化工夜间违规生产', reportedParty: '江州清水化工有限公司', reportedPartyOrg: 'qingshui-chem', anonymous: true, realName: false, receivedAt: '2026-03-02T01:30:00.000Z' },
+    });
+    const tip = intake.body.caseId as string;
+    await send('officer-donghu', tip, 'accept');
+    const extend = { deadline: 'handling.verifying#verification', by: 'P30D', reason: '涉及多个部门，需联合核查' };
+    const refused = await as(s, 'donghu-superior').post(`/api/v1/cases/${tip}/events`, { type: 'deadline.extend', payload: extend });
+    expectError(refused, 422, 'guard_failed');
+    expect(JSON.stringify(refused.body.error)).toContain('上级机构');
+    expect((await send('city-superior', tip, 'deadline.extend', extend)).data).toMatchObject({ extensionApprovedBy: 'city-superior' });
+    // The orgs above the case were recorded when it was opened: replay reads them from there.
     expect((await s.engine.verify()).ok).toBe(true);
   });
 });

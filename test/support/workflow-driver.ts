@@ -53,7 +53,8 @@ export interface Driver {
   untaken(): string[];
 }
 
-export function createDriver(definition: unknown, opts: { env: StepEnv; now: Date; caseId?: string }): Driver {
+/** `orgAncestry`: the orgs above the case's org (nearest first), as the runtime records them when it opens a case. */
+export function createDriver(definition: unknown, opts: { env: StepEnv; now: Date; caseId?: string; orgAncestry?: string[] }): Driver {
   const wf = compileWorkflow(definition);
   const taken = new Set<string>();
   const keyOf = (t: TransitionInfo) => formatPath(t.jsonPath);
@@ -75,7 +76,7 @@ export function createDriver(definition: unknown, opts: { env: StepEnv; now: Dat
   };
   return {
     wf,
-    start: (data = {}, at = opts.now) => initialStep(wf, { caseId: opts.caseId ?? 'c1', org: ORG, data, actor: as(...wf.definition.roles) }, at, opts.env),
+    start: (data = {}, at = opts.now) => initialStep(wf, { caseId: opts.caseId ?? 'c1', org: ORG, data, actor: as(...wf.definition.roles), ...(opts.orgAncestry ? { orgAncestry: opts.orgAncestry } : {}) }, at, opts.env),
     send,
     run: (state, cmds) => {
       let r: StepResult | undefined;

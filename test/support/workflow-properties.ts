@@ -52,6 +52,12 @@ export interface WorkflowPropertyOptions {
   arbitrary?: ArbitraryOptions;
   /** Time limit of each property test (default: vitest's). */
   testTimeoutMs?: number;
+  /**
+   * Where the case sits and the orgs above it, nearest first, as the runtime records them (default: the
+   * suite's org, nothing above). The commands act from the suite's org (district-a), so a case below it
+   * lets guards that want an actor from a higher level (`case.orgAncestors`) pass.
+   */
+  caseOrg?: { org: string; orgAncestry: string[] };
 }
 
 /** A step environment with the built-in calendars (`cn`). */
@@ -85,7 +91,7 @@ export function runWorkflowProperties(definition: unknown, options: WorkflowProp
   const env = options.env ?? builtinStepEnv();
   const arb = options.arbitrary ?? DEFAULT_ARBITRARY_OPTIONS;
   const creator: Actor = { id: 'u-creator', roles: [...wf.definition.roles], org: ORG };
-  const start = () => initialStep(wf, { caseId: 'case-1', org: ORG, data: options.initialData ?? {}, actor: creator }, startAt, env);
+  const start = () => initialStep(wf, { caseId: 'case-1', org: options.caseOrg?.org ?? ORG, data: options.initialData ?? {}, actor: creator, ...(options.caseOrg ? { orgAncestry: options.caseOrg.orgAncestry } : {}) }, startAt, env);
   const run = (state: CaseState, cmd: Command, at: Date) => decide(wf, state, cmd, at, env);
 
   /**
@@ -348,7 +354,7 @@ function graphCoverage(wf: CompiledWorkflow, options: WorkflowPropertyOptions): 
     return JSON.stringify([s.value, keys.map((k) => clamp(data[k]))]);
   };
   const data = wf.dataValidator.parse(options.initialData ?? {}) as Record<string, unknown>;
-  const traversal = { events, serializeState, input: { data, caseId: 'coverage', org: ORG }, limit: options.traversalLimit ?? 200_000 };
+  const traversal = { events, serializeState, input: { data, caseId: 'coverage', org: options.caseOrg?.org ?? ORG, ...(options.caseOrg ? { orgAncestry: options.caseOrg.orgAncestry } : {}) }, limit: options.traversalLimit ?? 200_000 };
 
   const [, initialActions] = initialTransition(wf.machine, traversal.input);
   const entered = new Set(enteredIds(initialActions));

@@ -105,7 +105,7 @@ const deadlineDef = (stateId: string, id: string) => DeadlineSchema.parse(wf.tre
 
 describe('accident workflow definition', () => {
   it('compiles and is exported among the built-in workflows', () => {
-    expect(wf.ref).toBe('accident@1');
+    expect(wf.ref).toBe('accident@2');
     expect(exported).toBe(accidentWorkflow);
     expect(builtinWorkflows).toContain(accidentWorkflow);
   });
@@ -903,9 +903,11 @@ describe('issue 9 corrections (493号令)', () => {
     const r = d.send(a.state, 'spawnHandling', 'system', {}, T_APPROVED);
     expect(r.state.data).toMatchObject({ penaltyReferralTo: '市应急管理局执法支队', penaltyReferredAt: T_APPROVED.toISOString(), disciplineReferredAt: T_APPROVED.toISOString() });
     const spawned = r.effects.filter((e) => e.type === 'spawn-case');
-    expect(spawned).toHaveLength(P.approve.correctiveMeasures.length);
-    expect(spawned[0]).toMatchObject({ workflowId: 'hazard', data: { description: `事故整改措施：${P.approve.correctiveMeasures[0]}` } });
-    expect(r.state.children?.map((c) => c.workflowId)).toEqual(['hazard', 'hazard']);
+    // The penalty referral opens one enforcement case, then one hazard case per measure.
+    expect(spawned.map((e) => e.workflowId)).toEqual(['enforcement', 'hazard', 'hazard']);
+    expect(spawned[1]).toMatchObject({ workflowId: 'hazard', data: { description: `事故整改措施：${P.approve.correctiveMeasures[0]}` } });
+    // Opened with the team (interview) and on approval (circular), then these.
+    expect(r.state.children?.map((c) => c.workflowId)).toEqual(['interview', 'circular', 'enforcement', 'hazard', 'hazard']);
   });
 
   it('四不放过 (整改措施未落实不放过): the gate confirms the measures only once every linked hazard case is closed', () => {
@@ -913,7 +915,7 @@ describe('issue 9 corrections (493号令)', () => {
     const confirm = CONFIRM.measuresImplemented[1]!;
     expect(guardMessages(fails(() => d.send(s, confirm[0], confirm[1], confirm[2]), 'guard_failed'))).toEqual(['A hazard case opened for a corrective measure is not closed yet']);
     // One closed, one cancelled: still refused; the cancelled one is not a closed hazard.
-    const [h1, h2] = s.children!;
+    const [h1, h2] = s.children!.filter((c) => c.workflowId === 'hazard');
     let t = d.direct(s, { type: 'case.childDone', payload: { child: h1!.caseId, finalState: 'closed' }, actor: TIMER_ACTOR }, T_APPROVED).state;
     const cancelled = d.direct(t, { type: 'case.childDone', payload: { child: h2!.caseId, finalState: 'cancelled' }, actor: TIMER_ACTOR }, T_APPROVED).state;
     fails(() => d.send(cancelled, confirm[0], confirm[1], confirm[2]), 'guard_failed');
@@ -926,6 +928,81 @@ describe('issue 9 corrections (493号令)', () => {
     const s = d.run(spawned().state, [...CONFIRM.causeIdentified, ...CONFIRM.responsiblePersonsHandled, ...CONFIRM.personnelEducated, CONFIRM.measuresImplemented[0]!]).state;
     expect(s.value).toMatchObject({ handling: { fourNoPass: { measuresImplemented: 'evidenceSubmitted' } } });
     expect(guardMessages(fails(() => d.send(s, 'closeCase', 'governmentLeader', { filingRef: 'F' }), 'guard_failed'))).toContain(OPEN.measuresImplemented);
+  });
+});
+
+describe('follow-on cases opened as linked cases (issues 9, 10)', () => {
+  const spawns = (r: StepResult) => r.effects.flatMap((e) => (e.type === 'spawn-case' ? [e] : []));
+
+  it('安全生产约谈实施办法: forming the team for a 较大 or graver accident opens an interview of the enterprise at the regulator; a 一般 accident opens none', () => {
+    const r = investigating();
+    const [interview] = spawns(r);
+    expect(spawns(r)).toHaveLength(1);
+    expect(interview).toMatchObject({
+      workflowId: 'interview', org: 'district-a', handOver: { rule: 'regulatorOf', named: 'district-a' },
+      data: { intervieweeName: P.report.enterpriseName, intervieweeOrg: P.report.enterpriseId, source: 'accident', linkedCaseId: 'c1', legalBasis: expect.stringContaining('安委〔2018〕2号') },
+    });
+    expect(r.state.data.interviewOpenedAt).toBe(T_TEAM.toISOString());
+    expect(r.state.children).toEqual([expect.objectContaining({ workflowId: 'interview', finalState: null, handOver: 'regulatorOf' })]);
+    const general = investigatingUnlisted({ deaths: 1 });
+    expect(spawns(general)).toEqual([]);
+    expect(general.state.data.interviewOpenedAt).toBeUndefined();
+    // A listed 一般 accident (e.g. a typical one) forms its team without an interview too.
+    const g = d.run(graded({ deaths: 1 }).state, [['proposeListing', 'safetyCommitteeOffice', { listingTrigger: 'typicalGeneral' }], ['approveListing', 'safetyCommitteeLeader', P.notice]]).state;
+    expect(spawns(d.send(g, 'formTeam', 'governmentLeader', P.team, T_TEAM))).toEqual([]);
+  });
+
+  it('493号令 第三十二条、第三十四条: approving the report opens the 事故警示通报 in drafting at the office, signed by people, never sent by a timer', () => {
+    const r = approved();
+    const [circular] = spawns(r);
+    expect(circular).toMatchObject({
+      workflowId: 'circular', org: 'district-a', handOver: { rule: 'regulatorOf', named: 'district-a' },
+      data: { kind: 'cautionary', source: 'accident', linkedCaseId: 'c1', title: `关于${P.report.enterpriseName}生产安全事故的警示通报`, body: expect.stringContaining(P.approve.approvalDocNo) },
+    });
+    expect(r.state.data.circularOpenedAt).toBe(T_APPROVED.toISOString());
+  });
+
+  it('批复落实: a penalty referral opens an enforcement case linked to the accident; a discipline referral goes to the 纪检监察机关', () => {
+    const noReferral = spawned();
+    expect(spawns(noReferral).map((e) => e.workflowId)).toEqual(['hazard', 'hazard']);
+    expect(noReferral.state.data).toMatchObject({ penaltyReferredAt: null, disciplineReferredAt: null, penaltyCaseOrgs: [] });
+    const a = d.send(approving().state, 'approve', 'governmentLeader', { ...P.approve, penaltyReferralTo: '市应急管理局执法支队', disciplineReferralTo: '市纪委监委' }, T_APPROVED);
+    const r = d.send(a.state, 'spawnHandling', 'system', {}, T_APPROVED);
+    expect(spawns(r)[0]).toMatchObject({
+      workflowId: 'enforcement', handOver: { rule: 'regulatorOf', named: 'district-a' },
+      data: { partyName: P.report.enterpriseName, partyType: 'unit', source: 'accident', linkedCaseId: 'c1', violation: expect.stringContaining('市应急管理局执法支队') },
+    });
+    const recipients = r.effects.flatMap((e) => (e.type === 'notify' ? e.to.map((t) => ('role' in t ? t.role : '?')) : []));
+    expect(recipients).toContain('supervisoryCommission');
+    expect(noReferral.effects.flatMap((e) => (e.type === 'notify' ? e.to.map((t) => ('role' in t ? t.role : '?')) : []))).not.toContain('supervisoryCommission');
+    // The enforcement case's decision comes back with its end.
+    const child = r.state.children!.find((c) => c.workflowId === 'enforcement')!;
+    const ended = d.direct(r.state, { type: 'case.childDone', payload: { child: child.caseId, finalState: 'closed', result: { fineAmount: 300000, decision: 'penalty', decisionNo: '某应急罚〔2026〕9号' } }, actor: TIMER_ACTOR }, T_APPROVED);
+    expect(ended.state.children!.find((c) => c.workflowId === 'enforcement')).toMatchObject({ finalState: 'closed', result: { fineAmount: 300000, decisionNo: '某应急罚〔2026〕9号' } });
+  });
+
+  it('四不放过: the investigating government hands the follow-up to the local government once, as a linked four-no-pass case', () => {
+    const s = handling().state;
+    const payload = { fourNoPassOrg: 'district-b' };
+    expect(guardMessages(fails(() => d.send(s, 'handOverFourNoPass', 'governmentLeader', { fourNoPassOrg: 'district-a' }), 'guard_failed'))[0]).toContain('handed over once');
+    fails(() => d.send(s, 'handOverFourNoPass', 'inspector', payload), 'forbidden');
+    const r = d.send(s, 'handOverFourNoPass', 'safetyCommitteeOffice', payload);
+    expect(spawns(r)).toEqual([expect.objectContaining({ workflowId: 'four-no-pass', org: 'district-b', handOver: { rule: 'regulatorOf', named: 'district-b' }, data: { accidentCaseId: 'c1', accidentName: `${P.report.enterpriseName}（${P.report.location}）生产安全事故` } })]);
+    expect(r.state.data).toMatchObject({ fourNoPassOrg: 'district-b', fourNoPassHandedOverAt: T_REPORT.toISOString() });
+    fails(() => d.send(r.state, 'handOverFourNoPass', 'governmentLeader', payload), 'guard_failed');
+  });
+
+  it('四不放过: the local case closing counts its conditions here; the measures wait for their hazard cases', () => {
+    // Measures' hazard cases still open: the other three count, the measures stay open.
+    const s = d.send(spawned().state, 'handOverFourNoPass', 'governmentLeader', { fourNoPassOrg: 'district-b' }).state;
+    const local = s.children!.find((c) => c.workflowId === 'four-no-pass')!;
+    const r = d.send(s, 'case.childDone', TIMER_ACTOR, { child: local.caseId, finalState: 'closed' });
+    expect(r.state.value).toMatchObject({ handling: { fourNoPass: { causeIdentified: 'confirmed', responsiblePersonsHandled: 'confirmed', measuresImplemented: 'open', personnelEducated: 'confirmed' } } });
+    expect(r.state.data).toMatchObject({ causeIdentifiedStatus: 'confirmed', measuresImplementedStatus: null });
+    // With the hazard cases closed, the local case's end confirms all four.
+    const closedHazards = s.children!.filter((c) => c.workflowId === 'hazard').reduce((acc, c) => d.direct(acc, { type: 'case.childDone', payload: { child: c.caseId, finalState: 'closed' }, actor: TIMER_ACTOR }).state, s);
+    const all = d.send(closedHazards, 'case.childDone', TIMER_ACTOR, { child: local.caseId, finalState: 'closed' });
+    expect(all.state.value).toMatchObject({ handling: { fourNoPass: Object.fromEntries(FOUR_NO_PASS_CONDITIONS.map((c) => [c, 'confirmed'])) } });
   });
 });
 

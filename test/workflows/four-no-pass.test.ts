@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { compileWorkflow } from '../../engine/core/compile.js';
 import type { StateDefinition } from '../../engine/core/definition-schema.js';
 import { availableEvents, type StepResult } from '../../engine/core/step.js';
@@ -16,7 +16,9 @@ import {
   reopenConditionsField,
   reopenFourNoPassConditions,
 } from '../../workflows/four-no-pass.js';
+import { createEngine, createManualClock, EngineError, type Actor } from '../../engine/index.js';
 import { builtinWorkflows, fourNoPassWorkflow as exported } from '../../workflows/index.js';
+import { freshSqliteStore } from '../support/stores.js';
 import { CONFIRM, CONFIRM_ALL, EVIDENCE, OPEN } from '../support/four-no-pass-fixtures.js';
 import { as, builtinEnv, createDriver, fails, guardMessages, tasks, timers } from '../support/workflow-driver.js';
 
@@ -24,6 +26,7 @@ const NOW = new Date('2026-06-20T02:00:00.000Z');
 const d = createDriver(fourNoPassWorkflow, { env: builtinEnv(), now: NOW });
 const { wf } = d;
 
+// What the accident case's handOverFourNoPass spawn gives the child (the engine opens it only that way, see below).
 const start = () => d.start({ accidentCaseId: 'A-2026-0007', accidentName: '某化工有限公司“3·2”中毒事故' });
 const confirmed = (...conditions: (keyof typeof CONFIRM)[]): StepResult => {
   let r = start();
@@ -34,9 +37,28 @@ const gateValue = (states: Partial<Record<(typeof FOUR_NO_PASS_CONDITIONS)[numbe
   gate: Object.fromEntries(FOUR_NO_PASS_CONDITIONS.map((c) => [c, states[c] ?? 'open'])),
 });
 
+describe('four-no-pass is opened only from an accident case', () => {
+  const cleanups: (() => Promise<void>)[] = [];
+  afterEach(async () => {
+    while (cleanups.length) await cleanups.pop()!();
+  });
+
+  it('is declared startedBy parent, and the engine refuses to open one directly (parent_case_required), whoever asks', async () => {
+    expect(fourNoPassWorkflow.startedBy).toBe('parent');
+    const { store, cleanup } = await freshSqliteStore();
+    cleanups.push(cleanup);
+    const engine = await createEngine({ store, clock: createManualClock(NOW), workflows: [fourNoPassWorkflow] });
+    const leader: Actor = { id: 'leader', roles: ['governmentLeader'], org: 'district-a' };
+    const err = await engine.createCase({ workflowId: 'four-no-pass', org: 'district-a', data: { accidentCaseId: 'typed-by-hand', accidentName: 'x' }, actor: leader }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(EngineError);
+    expect((err as EngineError).code).toBe('parent_case_required');
+    expect(await engine.listCases({ limit: 10 })).toEqual([]);
+  });
+});
+
 describe('four-no-pass workflow definition', () => {
   it('compiles and is exported among the built-in workflows', () => {
-    expect(wf.ref).toBe('four-no-pass@1');
+    expect(wf.ref).toBe('four-no-pass@2');
     expect(exported).toBe(fourNoPassWorkflow);
     expect(builtinWorkflows).toContain(fourNoPassWorkflow);
   });

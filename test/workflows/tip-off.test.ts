@@ -20,7 +20,8 @@ for (const [id, level, parent] of [['city', 'city', null], ['district-a', 'count
   TREE[id] = [{ id, level }, ...(parent ? TREE[parent]! : [])];
 }
 const FACTS: OrgFacts = { ancestry: (org) => TREE[org] };
-const d = createDriver(tipOffWorkflow, { env: { ...builtinEnv(), handOver: recordingHandOver(FACTS, {}) }, now: NOW, caseId: 'T1' });
+// The case sits at district-a (ORG); the runtime records the orgs above it when it opens the case.
+const d = createDriver(tipOffWorkflow, { env: { ...builtinEnv(), handOver: recordingHandOver(FACTS, {}) }, now: NOW, caseId: 'T1', orgAncestry: TREE[ORG]!.slice(1).map((o) => o.id) });
 const { wf } = d;
 const AUTHORISED = ['tipOffOfficer', 'rewardCommittee'];
 const SPAWN: Actor = { id: 'system:spawn', roles: ['system'] };
@@ -121,6 +122,9 @@ describe('intake', () => {
   });
 });
 
+/** The superior department's leader, acting from the city above the receiving district. */
+const CITY_LEADER: Actor = { id: 'u-city-superiorDepartmentLeader', roles: ['superiorDepartmentLeader'], org: 'city' };
+
 describe('verification', () => {
   it('accepts and gives verification 60 days from acceptance', () => {
     const r = verifying();
@@ -136,13 +140,13 @@ describe('verification', () => {
     fails(() => d.extend(s, key, 'P30D', 'inspector'), 'forbidden');
     // The receiving department's own leader cannot extend its own deadline.
     fails(() => d.extend(s, key, 'P30D', 'regulatorLeader'), 'forbidden');
-    fails(() => d.extend(s, key, 'P31D', 'superiorDepartmentLeader'), 'invalid_data');
-    const ext = d.extend(s, key, 'P30D', 'superiorDepartmentLeader');
-    expect(ext.state.deadlines[0]).toMatchObject({ dueDate: '2026-06-05', extensions: [{ by: 'P30D', actor: 'u-superiorDepartmentLeader' }] });
-    expect(ext.state.data).toMatchObject({ extensionApprovedBy: 'u-superiorDepartmentLeader', extensionApprovedAt: NOW.toISOString() });
+    fails(() => d.extend(s, key, 'P31D', CITY_LEADER), 'invalid_data');
+    const ext = d.extend(s, key, 'P30D', CITY_LEADER);
+    expect(ext.state.deadlines[0]).toMatchObject({ dueDate: '2026-06-05', extensions: [{ by: 'P30D', actor: CITY_LEADER.id }] });
+    expect(ext.state.data).toMatchObject({ extensionApprovedBy: CITY_LEADER.id, extensionApprovedAt: NOW.toISOString() });
     // The approval is never sent alone.
-    expect(fails(() => d.send(s, 'approveExtension', 'superiorDepartmentLeader'), 'forbidden').details).toMatchObject({ sendInstead: 'deadline.extend' });
-    expect(fails(() => d.extend(ext.state, key, 'P1D', 'superiorDepartmentLeader'), 'invalid_data').issues?.[0]?.code).toBe('extension_limit');
+    expect(fails(() => d.send(s, 'approveExtension', CITY_LEADER), 'forbidden').details).toMatchObject({ sendInstead: 'deadline.extend' });
+    expect(fails(() => d.extend(ext.state, key, 'P1D', CITY_LEADER), 'invalid_data').issues?.[0]?.code).toBe('extension_limit');
     const told = d.send(ext.state, 'notifyTipsterOfExtension', 'tipOffOfficer', { extensionReason: '涉及多个部门，需联合核查' });
     expect(told.state).toMatchObject({ value: { handling: 'verifying' }, data: { tipsterToldOfExtension: true, extensionReason: '涉及多个部门，需联合核查' } });
     expect(notices(told.effects)).toEqual([`tipster-reply info tipsterContact=${TIPSTER.tipsterContact}`]);
@@ -151,6 +155,19 @@ describe('verification', () => {
     expect(notices(anonymous.effects)).toEqual([]);
   });
 
+
+  it('举报奖励办法 2018 / 信访条例: the extension is approved from an org above the receiving department, never from the same level or a sibling', () => {
+    const key = 'handling.verifying#verification';
+    const s = verifying().state;
+    for (const org of [ORG, 'district-b', 'district-b-t1']) {
+      const e = fails(() => d.extend(s, key, 'P30D', { id: `u-${org}`, roles: ['superiorDepartmentLeader'], org }), 'guard_failed');
+      expect(e.message).toContain('approveExtension');
+      expect((e.details as { message?: { zh?: string } }).message?.zh ?? JSON.stringify(e.details)).toContain('上级机构');
+    }
+    // Without an org (nothing to place it in the tree) it is refused too.
+    fails(() => d.extend(s, key, 'P30D', { id: 'u-nowhere', roles: ['superiorDepartmentLeader'] }), 'guard_failed');
+    expect(d.extend(s, key, 'P30D', CITY_LEADER).state.data).toMatchObject({ extensionApprovedBy: CITY_LEADER.id });
+  });
   it('flags an overdue verification', () => {
     const r = d.fire(verifying().state, 'handling.verifying#verification', 'due');
     expect(r.state).toMatchObject({ value: { handling: 'verifying' }, data: { overdue: true } });
