@@ -159,6 +159,11 @@ const reworkLimitReached = { '>=': [{ var: 'data.reworkCount' }, REWORK_LIMIT] }
  * each (nothing is sent by a timer alone).
  */
 const atRegulator = { to: 'regulatorOf', org: { var: 'case.org' } } as const;
+/**
+ * The regulator's tasks (triage, grading, the order, re-inspection) go where routing sends the case (the
+ * township or the supervising department the rule names; 管行业必须管安全), else to the case's org.
+ */
+const routed = { var: 'case.routedOrg' };
 const interviewSpawn = (source: 'hazardOverdue' | 'hazardRework', reason: string) => ({
   workflow: 'interview',
   handOver: atRegulator,
@@ -440,7 +445,7 @@ export const hazardWorkflow = defineWorkflow({
     reported: {
       title: { zh: '已上报', en: 'Reported' },
       tags: ['overdue-tracked'],
-      task: { title: { zh: '受理隐患报告', en: 'Triage the report' }, role: 'regulatorReviewer' },
+      task: { title: { zh: '受理隐患报告', en: 'Triage the report' }, role: 'regulatorReviewer', org: routed },
       notify: [assigned(role('regulatorReviewer'), role('townshipSafetyOffice'))],
       deadlines: [
         {
@@ -597,7 +602,7 @@ export const hazardWorkflow = defineWorkflow({
           states: {
             accepted: {
               title: { zh: '已受理', en: 'Accepted' },
-              task: { title: { zh: '隐患分级', en: 'Grade the hazard' }, role: 'inspector' },
+              task: { title: { zh: '隐患分级', en: 'Grade the hazard' }, role: 'inspector', org: routed },
               notify: [assigned(role('inspector'))],
               on: {
                 grade: {
@@ -637,7 +642,7 @@ export const hazardWorkflow = defineWorkflow({
             },
             generalGraded: {
               title: { zh: '一般隐患待处置', en: 'General hazard: order pending' },
-              task: { title: { zh: '下达整改指令或确认现场整改', en: 'Issue an order or record the on-the-spot fix' }, role: 'inspector' },
+              task: { title: { zh: '下达整改指令或确认现场整改', en: 'Issue an order or record the on-the-spot fix' }, role: 'inspector', org: routed },
               notify: [assigned(role('inspector'))],
               on: {
                 issueOrder: {
@@ -662,7 +667,7 @@ export const hazardWorkflow = defineWorkflow({
             },
             majorGraded: {
               title: { zh: '重大隐患待责令治理', en: 'Major hazard: plan order pending' },
-              task: { title: { zh: '责令制定治理方案', en: 'Order a rectification plan' }, role: 'inspector' },
+              task: { title: { zh: '责令制定治理方案', en: 'Order a rectification plan' }, role: 'inspector', org: routed },
               // A major hazard also goes to the safety committee, which decides on listing.
               notify: [assigned(role('inspector')), notice('task-assigned', 'info', role('safetyCommitteeLeader'))],
               on: {
@@ -992,7 +997,7 @@ export const hazardWorkflow = defineWorkflow({
             verifying: {
               title: { zh: '复查验收', en: 'Verifying' },
               tags: ['overdue-tracked'],
-              task: { title: { zh: '复查验收', en: 'Re-inspect' }, role: 'inspector' },
+              task: { title: { zh: '复查验收', en: 'Re-inspect' }, role: 'inspector', org: routed },
               notify: [assigned(role('inspector'))],
               deadlines: [
                 {

@@ -29,6 +29,8 @@ export interface MachineContext {
   org: string;
   parentId?: string | undefined;
   children?: ChildRef[] | undefined;
+  /** The org routing gave the case's routed tasks (`case.routedOrg`), when it was routed. */
+  routedOrg?: string | undefined;
 }
 
 /** The event object given to the machine. */
@@ -226,7 +228,7 @@ export function expressionContext(context: MachineContext, event: Partial<Machin
     payload: event.payload ?? {},
     actor: event.actor ? { id: event.actor.id, roles: [...event.actor.roles], org: event.actor.org } : { id: '', roles: [] },
     now: event.now ?? '',
-    case: { id: context.caseId, org: context.org, parentId: context.parentId },
+    case: { id: context.caseId, org: context.org, parentId: context.parentId, routedOrg: context.routedOrg ?? context.org },
     children: context.children ?? [],
   };
 }

@@ -30,7 +30,7 @@ export interface ExpressionContext {
   payload: Record<string, unknown>;
   actor: { id: string; roles: string[]; org?: string | undefined };
   now: string;
-  case: { id: string; org: string; parentId?: string | undefined };
+  case: { id: string; org: string; parentId?: string | undefined; routedOrg?: string | undefined };
   /** Child cases started by `spawn`, with their final state once done. */
   children?: { caseId: string; workflowId: string; org: string; stateId: string; index: number; finalState: string | null; result?: Record<string, unknown> | undefined }[] | undefined;
   /** The list item a spawned child is made from (spawn `org` and `input` only). */

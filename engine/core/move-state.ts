@@ -15,8 +15,8 @@ import { activeNodeIds } from './state-tree.js';
 import { formatStateValue, type CaseState, type StateValue } from './types.js';
 
 /** The context xstate resolves a state value with. */
-export function machineContext(state: Pick<CaseState, 'data' | 'caseId' | 'org' | 'parent' | 'children'>): MachineContext {
-  return { data: state.data, caseId: state.caseId, org: state.org, parentId: state.parent?.caseId, children: state.children };
+export function machineContext(state: Pick<CaseState, 'data' | 'caseId' | 'org' | 'parent' | 'children' | 'responsible'>): MachineContext {
+  return { data: state.data, caseId: state.caseId, org: state.org, parentId: state.parent?.caseId, children: state.children, routedOrg: state.responsible?.taskOrg ?? undefined };
 }
 
 /** `a.b.c` → `{ a: { b: 'c' } }`. */

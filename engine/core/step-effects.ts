@@ -24,7 +24,7 @@ export interface Cause {
 }
 
 function contextOf(state: CaseState): MachineContext {
-  return { data: state.data, caseId: state.caseId, org: state.org, parentId: state.parent?.caseId, children: state.children };
+  return { data: state.data, caseId: state.caseId, org: state.org, parentId: state.parent?.caseId, children: state.children, routedOrg: state.responsible?.taskOrg ?? undefined };
 }
 
 function readField(data: Record<string, unknown>, field: string): string[] {

@@ -35,6 +35,7 @@ import * as m021 from './021-archives.js';
 import * as m022 from './022-case-copies.js';
 import * as m025 from './025-doc-numbers.js';
 import * as m026 from './026-oversight.js';
+import * as m029 from './029-routing-campaign-schedule.js';
 
 /** One named migration. */
 export interface NamedMigration {
@@ -72,6 +73,7 @@ export const MIGRATIONS: readonly NamedMigration[] = [
   { name: '022-case-copies', ...m022 },
   { name: '025-doc-numbers', ...m025 },
   { name: '026-oversight', ...m026 },
+  { name: '029-routing-campaign-schedule', ...m029 },
 ];
 
 /** Name of knex's bookkeeping table (and, with `_lock`, of its lock table). */
