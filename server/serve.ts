@@ -28,6 +28,7 @@ import { randomUUID } from 'node:crypto';
 import { createBullmqScheduler, createPoller, createPollingScheduler, type Poller, type Scheduler } from '../engine/index.js';
 import { createBullmqDelivery, createEmailChannel, type BullmqDelivery } from '../notifications/index.js';
 import { monthlyReportLane } from './stats/monthly-schedule.js';
+import { campaignReportLane } from './campaigns/report-schedule.js';
 import { createAnchorLoop, loadAnchorSetup, type AnchorLoop } from './anchoring.js';
 import { createApp } from './app.js';
 import { createFileAttachmentStore, createKnexAttachmentStore } from './attachments.js';
@@ -129,6 +130,10 @@ export async function startServer(rt: Runtime, opts: StartServerOptions = {}): P
       })],
     })
     : undefined;
+  // Campaign progress reports at each period's end: in the embedded mode here (in the distributed mode the workers run them).
+  const campaignPoller: Poller | undefined = mode === 'embedded'
+    ? createPoller({ name: 'campaign-reports', clock: engine.clock, logger: schedulerLogger, lanes: [campaignReportLane({ engine, orgs, owner: `serve:${process.pid}:${randomUUID()}`, logger })] })
+    : undefined;
   let draining = false;
   // Evidence files: under the data dir beside the SQLite file; with PostgreSQL in its `attachments` table (every process reads them).
   const attachments = config.DATABASE_URL ? undefined : createFileAttachmentStore(path.join(path.dirname(path.resolve(config.DUBAN_DB)), 'attachments'));
@@ -157,6 +162,7 @@ export async function startServer(rt: Runtime, opts: StartServerOptions = {}): P
   else void notifier.dispatcher.start();
   anchorLoop?.start();
   void reportPoller?.start();
+  void campaignPoller?.start();
 
   print(`Duban listening on ${url}  (web ${url}/login, API ${url}/api/v1, OpenAPI ${url}/api/openapi.json, metrics ${url}/metrics)`);
   if (mode === 'embedded') {
@@ -188,6 +194,7 @@ export async function startServer(rt: Runtime, opts: StartServerOptions = {}): P
       // Timers, deliveries and a checkpoint in flight finish before the database closes.
       await anchorLoop?.stop();
       await reportPoller?.stop();
+      await campaignPoller?.stop();
       await reportMail?.close?.();
       await scheduler.stop();
       quotas.stop();

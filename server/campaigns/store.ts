@@ -94,6 +94,11 @@ export async function listCampaigns(knex: Knex, owners: readonly string[]): Prom
   return ((await knex<Row>('campaigns').whereIn('owner_org', [...owners]).orderBy([{ column: 'starts_on', order: 'desc' }, 'id'])) as Row[]).map(fromRow);
 }
 
+/** Every active campaign. */
+export async function listActiveCampaigns(knex: Knex): Promise<Campaign[]> {
+  return ((await knex<Row>('campaigns').where({ status: 'active' }).orderBy('id')) as Row[]).map(fromRow);
+}
+
 /** Closes a campaign (no case joins it any more); false when it was closed already. */
 export async function closeCampaign(knex: Knex, id: string): Promise<boolean> {
   return (await knex('campaigns').where({ id, status: 'active' }).update({ status: 'closed' })) > 0;

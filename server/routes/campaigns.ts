@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { visibleOrg } from '../access.js';
 import { checkCampaignFit, joinCampaign } from '../campaigns/membership.js';
 import { campaignFigures } from '../campaigns/figures.js';
+import { openPeriodReports } from '../campaigns/reports.js';
 import { mayRunCampaigns, runCampaign, seesCampaign, shanghaiDate, sqlKnex, visibleCampaign, visibleDistricts } from '../campaigns/access.js';
 import { closeCampaign, insertCampaign, listCampaigns, NewCampaignSchema, REPORT_PERIODS, type Campaign } from '../campaigns/store.js';
 import { assertWriter } from '../access.js';
@@ -36,14 +37,6 @@ export async function figuresFor(deps: Pick<RouteDeps, 'engine' | 'orgs'>, p: Pa
   const rows = [];
   for (const d of f.districts.filter((x) => mine.has(x.district))) rows.push({ ...d, name: (await deps.orgs.get(d.district))?.name ?? d.district });
   return rows;
-}
-
-/** The first and last day of the period that ends on `to`: a week (7 days) or the calendar month so far. */
-export function periodOf(period: Campaign['reportPeriod'], to: string): { from: string; to: string } {
-  if (period === 'monthly') return { from: `${to.slice(0, 8)}01`, to };
-  const d = new Date(`${to}T00:00:00Z`);
-  d.setUTCDate(d.getUTCDate() - 6);
-  return { from: d.toISOString().slice(0, 10), to };
 }
 
 export function campaignRoutes(deps: RouteDeps): Route[] {
@@ -148,30 +141,7 @@ export function campaignRoutes(deps: RouteDeps): Route[] {
         if (body.periodTo > today || body.periodTo < c.startsOn) {
           throw new HttpError('invalid_request', `a period ends between the campaign's start (${c.startsOn}) and today (${today})`, [{ code: 'invalid_period', path: ['body', 'periodTo'], message: 'outside the campaign or in the future' }]);
         }
-        const period = periodOf(c.reportPeriod, body.periodTo);
-        // The end of the period's last day in Shanghai (UTC+8 all year: China keeps no summer time).
-        const asOf = new Date(Date.parse(`${period.to}T00:00:00+08:00`) + 86_400_000).toISOString();
-        const figures = await campaignFigures(knex(), c, asOf);
-        const cases = [];
-        for (const f of figures.districts) {
-          // One report per district and period, under an id of its own: asked again, the one opened first answers
-          // (its figures are those of when it was opened, which later cases must not change).
-          const caseId = `${f.district}:CR-${c.id}-${period.to}`;
-          if (await engine.findCase(caseId)) {
-            cases.push({ district: f.district, caseId, duplicate: true });
-            continue;
-          }
-          const r = await engine.createCase({
-            workflowId: 'campaign-report', org: f.district, actor: p.actor, caseId,
-            data: {
-              campaignId: c.id, campaignTitle: c.title, ownerOrg: c.ownerOrg, districtName: (await orgs.get(f.district))?.name ?? f.district, period: c.reportPeriod,
-              periodFrom: period.from, periodTo: period.to, found: f.found, rectified: f.rectified, otherCases: f.otherCases,
-              ...(f.targetFound === null ? {} : { targetFound: f.targetFound }), ...(f.targetRectified === null ? {} : { targetRectified: f.targetRectified }),
-            },
-          });
-          cases.push({ district: f.district, caseId: r.case.id, duplicate: r.duplicate });
-        }
-        return { period, cases };
+        return openPeriodReports(engine, orgs, c, body.periodTo, p.actor);
       },
     ),
   ];
