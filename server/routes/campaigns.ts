@@ -10,7 +10,7 @@ import { checkCampaignFit, joinCampaign } from '../campaigns/membership.js';
 import { campaignFigures } from '../campaigns/figures.js';
 import { openPeriodReports } from '../campaigns/reports.js';
 import { mayRunCampaigns, runCampaign, seesCampaign, shanghaiDate, sqlKnex, visibleCampaign, visibleDistricts } from '../campaigns/access.js';
-import { closeCampaign, insertCampaign, listCampaigns, NewCampaignSchema, REPORT_PERIODS, type Campaign } from '../campaigns/store.js';
+import { campaignChanges, CampaignEditSchema, closeCampaign, districtsWithCases, insertCampaign, listCampaigns, NewCampaignSchema, REPORT_PERIODS, updateCampaign, type Campaign } from '../campaigns/store.js';
 import { assertWriter } from '../access.js';
 import { HttpError } from '../http-errors.js';
 import { route, type Route } from '../routing.js';
@@ -27,6 +27,8 @@ const CampaignSchema = z.object({
   industries: z.array(z.string()), districts: z.array(z.string()), targets: z.array(z.object({ district: z.string(), found: z.number().int(), rectified: z.number().int() })),
   status: z.enum(['active', 'closed']), createdBy: z.string(), createdAt: z.string(),
 }).meta({ id: 'Campaign' });
+const EditableSchema = CampaignSchema.pick({ title: true, startsOn: true, endsOn: true, industries: true, districts: true, targets: true });
+const CampaignChangeSchema = z.object({ seq: z.number().int(), changedBy: z.string(), changedAt: z.string(), reason: z.string(), before: EditableSchema, after: EditableSchema }).meta({ id: 'CampaignChange' });
 const CampaignWithFiguresSchema = CampaignSchema.extend({ asOf: z.string(), figures: z.array(DistrictFiguresSchema) });
 
 /** The figures of a campaign the caller may read, with the districts' names. */
@@ -92,6 +94,47 @@ export function campaignRoutes(deps: RouteDeps): Route[] {
         const c = await visibleCampaign(knex(), principal!, orgs, params.id);
         const asOf = query.asOf === undefined ? engine.clock.now().toISOString() : new Date(query.asOf).toISOString();
         return { ...c, asOf, figures: await figuresFor(deps, principal!, c, asOf) };
+      },
+    ),
+    route(
+      {
+        method: 'post', path: '/api/v1/campaigns/:id', tag: 'campaigns', auth: 'admin', params: IdParams,
+        summary: 'Edit an active campaign (title, time box, industries, districts, targets) with a reason: admins of its owning org (subtree). Districts stay in the owner\'s subtree; a district cases count for stays. Every edit is recorded (GET …/changes)',
+        body: CampaignEditSchema, response: CampaignSchema,
+        errors: ['campaign_not_found', 'forbidden', 'read_only', 'org_not_found', 'invalid_request', 'campaign_not_applicable', 'version_conflict'],
+      },
+      async ({ params, body, principal }) => {
+        const p = principal!;
+        assertWriter(p);
+        const c = await visibleCampaign(knex(), p, orgs, params.id);
+        if (!p.subtree.has(c.ownerOrg)) throw new HttpError('forbidden', `campaign ${c.id} is run by ${c.ownerOrg}; only its admins edit it`);
+        if (c.status !== 'active') throw new HttpError('campaign_not_applicable', `campaign ${c.id} is closed`);
+        const { reason, ...fields } = body;
+        const next: Campaign = { ...c, ...fields };
+        const issue = (code: string, path: (string | number)[], message: string) => new HttpError('invalid_request', message, [{ code, path: ['body', ...path], message }]);
+        if (next.startsOn > next.endsOn) throw issue('invalid_time_box', ['endsOn'], 'endsOn is before startsOn');
+        const within = await orgs.subtree(c.ownerOrg);
+        next.districts.forEach((d, i) => {
+          if (!within.has(d)) throw new HttpError('org_not_found', `district ${d} is not in the subtree of ${c.ownerOrg}`, [{ code: 'district_out_of_scope', path: ['body', 'districts', i], message: 'not below the owner' }]);
+        });
+        const counted = await districtsWithCases(knex(), c.id);
+        for (const d of counted) if (!next.districts.includes(d)) throw issue('district_has_cases', ['districts'], `cases of the campaign count for ${d}: it stays a district`);
+        next.targets.forEach((t, i) => {
+          if (!next.districts.includes(t.district)) throw issue('unknown_district', ['targets', i, 'district'], `the target names ${t.district}, which is not one of the campaign's districts`);
+        });
+        await updateCampaign(knex(), c, next, p.user.id, engine.clock.now().toISOString(), reason);
+        return next;
+      },
+    ),
+    route(
+      {
+        method: 'get', path: '/api/v1/campaigns/:id/changes', tag: 'campaigns', auth: 'user', params: IdParams,
+        summary: 'The recorded edits of a campaign you see, oldest first: who, when, why, the fields before and after',
+        response: z.object({ items: z.array(CampaignChangeSchema) }), errors: ['campaign_not_found'],
+      },
+      async ({ params, principal }) => {
+        const c = await visibleCampaign(knex(), principal!, orgs, params.id);
+        return { items: await campaignChanges(knex(), c.id) };
       },
     ),
     route(

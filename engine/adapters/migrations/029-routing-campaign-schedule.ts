@@ -9,6 +9,8 @@
  * - `campaign_report_runs`: the claim of one period's progress reports of a
  *   campaign, so that of several processes running the schedule one opens
  *   them (the cases' own ids keep each (campaign, district, period) once).
+ * - `campaign_changes`: every edit of a campaign (who, when, why, the record
+ *   before and after), numbered per campaign.
  */
 import type { Knex } from 'knex';
 import { isPostgres } from './append-only-guard.js';
@@ -31,9 +33,20 @@ export async function up(knex: Knex): Promise<void> {
     t.text('done_at');
     t.primary(['campaign_id', 'period_to'], 'campaign_report_runs_pkey');
   });
+  await knex.schema.createTable('campaign_changes', (t) => {
+    id(t, 'campaign_id').notNullable();
+    t.integer('seq').notNullable();
+    t.text('changed_by').notNullable();
+    t.text('changed_at').notNullable();
+    t.text('reason').notNullable();
+    t.text('before').notNullable();
+    t.text('after').notNullable();
+    t.primary(['campaign_id', 'seq'], 'campaign_changes_pkey');
+  });
 }
 
 export async function down(knex: Knex): Promise<void> {
+  await knex.schema.dropTable('campaign_changes');
   await knex.schema.dropTable('campaign_report_runs');
   await knex.schema.dropTable('case_route_orgs');
 }
