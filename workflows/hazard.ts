@@ -650,9 +650,11 @@ export const hazardWorkflow = defineWorkflow({
                   roles: ['inspector'],
                   input: {
                     type: 'object',
-                    properties: { orderNo: text('指令书编号'), orderDeadline: date('整改期限'), measures: text('整改措施要求') },
-                    required: ['orderNo', 'orderDeadline', 'measures'],
+                    properties: { orderDeadline: date('整改期限'), measures: text('整改措施要求') },
+                    required: ['orderDeadline', 'measures'],
                   },
+                  // 责令限期整改指令书的文号 is taken from the counter of the inspector's org (the issuing authority), never typed.
+                  docNumber: { field: 'orderNo', series: 'rectificationOrder', org: 'actor' },
                   assign: { ...copy('orderNo', 'orderDeadline', 'measures'), rectificationDue: { var: 'payload.orderDeadline' } },
                 },
                 fixOnSpot: {
