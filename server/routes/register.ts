@@ -117,7 +117,7 @@ export function registerRoutes(deps: RouteDeps): Route[] {
     route(
       {
         method: 'post', path: '/api/v1/routing-rules', tag: 'register', auth: 'admin',
-        summary: 'Create or replace a routing rule owned by an org of your subtree; a named grid must lie in the owner\'s subtree',
+        summary: 'Create or replace a routing rule owned by an org of your subtree; a named grid, and a named department that is an org, must lie in the owner\'s subtree (departments that are offices see the routed cases; `tasksTo` says where their routed tasks go)',
         body: RoutingRuleSchema, response: RoutingRuleSchema, errors: ['org_not_found', 'routing_rule_not_found', 'read_only'],
       },
       async ({ body, principal }) => {
