@@ -110,4 +110,15 @@ describe.each(backends)('routing that decides on $name', ({ name, enabled }) => 
     const replayed = await as(s, 'inspector').get(`/api/v1/cases/${id}/replay`);
     expect(replayed.body.state.responsible).toEqual({ taskOrg: 'donghu-scjg', orgs: ['donghu-qingshui-g2', 'donghu-qingshui', 'donghu-scjg'] });
   });
+
+  it.skipIf(!enabled)('routes nothing outside the rule owner\'s subtree: a district\'s rule cannot send its case to another district\'s grid', async () => {
+    const rule = { id: 'xishan-all', ownerOrg: 'xishan', title: '西山区隐患按企业网格分派', workflows: ['hazard'], grid: { from: 'enterprise' }, departments: { from: 'named', names: ['西山区应急管理局'] } };
+    expect((await as(s, 'admin').post('/api/v1/routing-rules', rule)).status).toBe(200);
+    const id = (await as(s, 'xishan-inspector').post('/api/v1/cases', { workflowId: 'hazard' })).body.case.id as string;
+    // The hazard names a company of 东湖区: its grid lies outside 西山区, so the rule does not route it.
+    expect((await as(s, 'xishan-inspector').post(`/api/v1/cases/${id}/events`, { type: 'submit', payload: SUBMIT })).status).toBe(200);
+    expect((await as(s, 'xishan-inspector').get(`/api/v1/cases/${id}/route`)).body).toEqual({ route: null });
+    expectError(await as(s, 'grid-officer').get(`/api/v1/cases/${id}`), 404, 'case_not_found');
+    expect(s.logs.some((l) => l.caseId === id && String(l.msg).includes('stays unrouted'))).toBe(true);
+  });
 });
