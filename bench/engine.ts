@@ -29,7 +29,7 @@ import { createEngine, createKnexStore, type Engine } from '../engine/index.js';
 import { builtinWorkflows } from '../workflows/index.js';
 import { benchWorkflow } from './bench-workflow.js';
 import { compileHazardBpmn, startHazardProcess, BPMN_TASKS } from './bpmn-hazard.js';
-import { HAZARD_TRANSITIONS, hazardCommands, runHazardCase } from './hazard-path.js';
+import { HAZARD_TRANSITIONS, hazardCommands, prepareHazardOrg, runHazardCase } from './hazard-path.js';
 import { fmt, interleaved, rate, result, ROUNDS, size, type BenchResult } from './lib.js';
 
 const SENDS = size('BENCH_SENDS', 2000, 200);
@@ -178,6 +178,7 @@ export async function main(): Promise<BenchResult[]> {
     const bytesBefore = dbBytes(hazardFile);
     const hazardStore = createKnexStore({ sqliteFile: hazardFile });
     const hazardEngine = await createEngine({ store: hazardStore, workflows: builtinWorkflows });
+    await prepareHazardOrg(hazardStore);
     const sourceContext = await compileHazardBpmn();
     let rawRound = 0;
     const rawFile = () => join(dir, `raw-hazard-${rawRound++}.sqlite`);

@@ -4,9 +4,15 @@
  * (general) → issueOrder → submitRectification → pass. The same
  * commands, as plain data, drive the raw-SQLite floor and the bpmn-engine peer.
  */
-import type { Engine } from '../engine/index.js';
+import type { Engine, KnexStore } from '../engine/index.js';
+import { setDocNumberPrefix } from '../server/index.js';
 
 export const HAZARD_ORG = 'bench-district';
+
+/** Sets the district's 文号 prefix of its rectification orders (each order takes the next number of its counter). */
+export async function prepareHazardOrg(store: KnexStore): Promise<void> {
+  await setDocNumberPrefix(store, { org: HAZARD_ORG, series: 'rectificationOrder', prefix: '应急责改', setBy: 'bench', at: new Date().toISOString() });
+}
 
 const actor = (role: string) => ({ id: `bench-${role}`, roles: [role], org: HAZARD_ORG });
 
@@ -35,7 +41,7 @@ export function hazardCommands(): Array<{ type: string; role: string; payload: R
     },
     { type: 'accept', role: 'townshipSafetyOffice', payload: { jurisdictionConfirmed: true, dedupeKey: 'E-1001/粉尘防爆/2号车间' } },
     { type: 'grade', role: 'inspector', payload: { grade: 'general', responsibleUnit: 'E-1001 设备科', rectificationDeadline: due } },
-    { type: 'issueOrder', role: 'inspector', payload: { orderNo: '（2026）应急责改〔001〕号', orderDeadline: due, measures: '加装泄爆装置' } },
+    { type: 'issueOrder', role: 'inspector', payload: { orderDeadline: due, measures: '加装泄爆装置' } },
     { type: 'submitRectification', role: 'enterpriseSafetyOfficer', payload: { rectificationEvidence: ['files/after.jpg'], rectificationCost: 12000, completedOn: inDays(10) } },
     { type: 'pass', role: 'gridOfficer', payload: { reinspectionOpinion: '整改到位，同意销号', signatures: ['张三', '李四'] } },
   ];

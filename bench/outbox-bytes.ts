@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createEngine, createKnexStore, type Actor } from '../engine/index.js';
 import { createTemplateCatalog } from '../notifications/index.js';
+import { setDocNumberPrefix } from '../server/index.js';
 import { builtinWorkflows } from '../workflows/index.js';
 
 const ORG = 'district-a';
@@ -26,7 +27,7 @@ const steps: [string, string, Record<string, unknown>?][] = [
   ['submit', 'gridOfficer', submit],
   ['accept', 'townshipSafetyOffice', { jurisdictionConfirmed: true, dedupeKey: 'E-1001/粉尘防爆/2号车间' }],
   ['grade', 'inspector', { grade: 'general', responsibleUnit: 'E-1001 设备科', rectificationDeadline: '2026-03-16' }],
-  ['issueOrder', 'inspector', { orderNo: '（2026）应急责改〔001〕号', orderDeadline: '2026-03-16', measures: '加装泄爆装置' }],
+  ['issueOrder', 'inspector', { orderDeadline: '2026-03-16', measures: '加装泄爆装置' }],
   ['submitRectification', 'enterpriseSafetyOfficer', { rectificationEvidence: ['files/after.jpg'], rectificationCost: 12000, completedOn: '2026-03-10' }],
   ['pass', 'gridOfficer', { reinspectionOpinion: '整改到位，同意销号', signatures: ['张三', '李四'] }],
 ];
@@ -37,6 +38,7 @@ export async function main(cases = Number(process.argv[2] ?? 300)): Promise<{ by
   try {
     await store.migrate();
     const engine = await createEngine({ store, templates: createTemplateCatalog(), workflows: builtinWorkflows });
+    await setDocNumberPrefix(store, { org: ORG, series: 'rectificationOrder', prefix: '应急责改', setBy: 'bench', at: new Date().toISOString() });
     for (let i = 0; i < cases; i++) {
       const { case: c } = await engine.createCase({ workflowId: 'hazard', org: ORG, actor: as('gridOfficer') });
       for (const [type, role, payload] of steps) await engine.send(c.id, { type, ...(payload ? { payload } : {}) }, as(role));

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { createEngine, createKnexStore, createManualClock, type Actor } from '../engine/index.js';
 import { hazardWorkflow } from '../workflows/index.js';
+import { setDocNumberPrefix } from '../server/index.js';
 import { benchWorkflow } from './bench-workflow.js';
 
 const SENDS = Number(process.env.BENCH_SENDS ?? 3000);
@@ -67,7 +68,7 @@ const P = {
   submit: { source: 'gridPatrol', location: '开发区纬三路12号 2号车间', gridId: 'G-0103', enterpriseId: 'E-1001', sector: '工贸', description: '粉尘涉爆车间除尘系统未设置泄爆装置', photos: ['files/p1.jpg'], foundAt: '2026-03-01T09:30:00+08:00', proposedGrade: 'general', hazardCategory: '粉尘防爆' },
   accept: { jurisdictionConfirmed: true, dedupeKey: 'E-1001/粉尘防爆/2号车间' },
   grade: { grade: 'general', responsibleUnit: 'E-1001 设备科', rectificationDeadline: '2026-03-16' },
-  order: { orderNo: '（2026）应急责改〔001〕号', orderDeadline: '2026-03-16', measures: '加装泄爆装置' },
+  order: { orderDeadline: '2026-03-16', measures: '加装泄爆装置' },
   rectification: { rectificationEvidence: ['files/after.jpg'], rectificationCost: 12000, completedOn: '2026-03-10' },
   pass: { reinspectionOpinion: '整改到位，同意销号', signatures: ['张三', '李四'] },
 };
@@ -79,6 +80,7 @@ async function hazardBytes(dir: string): Promise<{ perEvent: number; events: num
   const store = createKnexStore({ sqliteFile: file });
   await store.migrate();
   const engine = await createEngine({ store, clock: createManualClock('2026-03-02T02:00:00.000Z'), workflows: [hazardWorkflow] });
+  await setDocNumberPrefix(store, { org: 'district-a', series: 'rectificationOrder', prefix: '应急责改', setBy: 'bench', at: '2026-03-02T02:00:00.000Z' });
   let events = 0;
   for (let i = 0; i < HAZARD_CASES; i++) {
     const { case: c } = await engine.createCase({ workflowId: 'hazard', org: 'district-a', data: {}, actor: who('gridOfficer') });

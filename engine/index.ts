@@ -28,7 +28,7 @@ export { AUDITOR_ROLE, isAuditor, mayTake, jurisdictionReaches, transferRefusal 
 export { EffectSchema, NotifyEffectSchema, ResolvedRecipientSchema, type Effect, type NotifyEffect, type ResolvedRecipient } from './core/effects.js';
 export { NotifySchema, RecipientSchema, SpawnSchema, NOTIFICATION_KINDS, CHANNELS, type NotifyDefinition, type Recipient, type SpawnDefinition } from './core/definition-schema.js';
 export { ObjectSchemaSchema, FieldSchemaSchema, toZod, type FieldSchema, type ObjectSchema } from './core/field-schema.js';
-export { ActorSchema, CaseStateSchema, TIMER_ACTOR, formatStateValue, type Actor, type CaseState, type Command, type StateValue, type CaseId, type UserId, type OrgId } from './core/types.js';
+export { ActorSchema, CaseStateSchema, TIMER_ACTOR, formatStateValue, type Actor, type CaseState, type Responsible, type Command, type StateValue, type CaseId, type UserId, type OrgId } from './core/types.js';
 export { stateTitleOf } from './core/step-effects.js';
 export { buildStateTree, type StateTree, type StateNodeInfo } from './core/state-tree.js';
 export * from './errors.js';

@@ -362,6 +362,8 @@ export interface CaseFilter {
   state?: string | undefined;
   /** Cases whose org is one of these; an empty list matches nothing. */
   orgs?: string[] | undefined;
+  /** With `orgs`: also the cases routed (`case.routed`) to one of these orgs. */
+  routedTo?: string[] | undefined;
   /** Cases with a deadline (not paused) due at or before this instant. */
   dueBefore?: string | undefined;
   /** Cases with no deadline (not paused) due at or before this instant. */

@@ -11,6 +11,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createEngine, createKnexStore, createManualClock, formatStateValue, type Actor } from '../engine/index.js';
+import { setDocNumberPrefix } from '../server/index.js';
 import { builtinWorkflows } from '../workflows/index.js';
 
 const org = 'jiangzhou-kaifaqu';
@@ -28,6 +29,8 @@ export async function main(opts: { sqliteFile?: string; log?: (line: string) => 
   try {
     await store.migrate();
     const engine = await createEngine({ store, clock, workflows: builtinWorkflows });
+    // The office's 文号 prefix of its rectification orders: each order takes the next number of the year (江应急责改〔2026〕1号).
+    await setDocNumberPrefix(store, { org, series: 'rectificationOrder', prefix: '江应急责改', setBy: 'admin', at: clock.now().toISOString() });
     const { case: c } = await engine.createCase({ workflowId: 'hazard', org, actor: gridOfficer });
     const send = (type: string, actor: Actor, payload: Record<string, unknown> = {}) => engine.send(c.id, { type, payload }, actor);
 
@@ -38,7 +41,7 @@ export async function main(opts: { sqliteFile?: string; log?: (line: string) => 
     day(1);
     await send('accept', township, { jurisdictionConfirmed: true, dedupeKey: 'E-1001/电气/2号车间' });
     await send('grade', inspector, { grade: 'general', responsibleUnit: 'E-1001 设备科', rectificationDeadline: '2026-03-10' });
-    const ordered = await send('issueOrder', inspector, { orderNo: '（2026）江应急责改〔017〕号', orderDeadline: '2026-03-10', measures: '更换配电箱门，线缆穿管' });
+    const ordered = await send('issueOrder', inspector, { orderDeadline: '2026-03-10', measures: '更换配电箱门，线缆穿管' });
     for (const d of ordered.case.deadlines) log(`deadline ${d.key}: due ${d.dueDate ?? d.dueAt}, ${d.remainingWorkdays} working days left`);
     day(4);
     await send('submitRectification', enterprise, { rectificationEvidence: ['files/after-1.jpg'], rectificationCost: 800, completedOn: '2026-03-07' });

@@ -23,6 +23,7 @@ import { registerArchiveCommands } from './cli-archive.js';
 import { registerCalendarCommands } from './cli-calendar.js';
 import { registerStatsCommands } from './cli-stats.js';
 import { registerRegisterCommands } from './cli-register.js';
+import { registerDocNumberCommands } from './cli-doc-numbers.js';
 import { registerMigrateCommand } from './cli-migrate.js';
 import { inFile, parseInput, readJsonFile } from './cli-input.js';
 import { ConfigError } from './config.js';
@@ -248,6 +249,7 @@ registerMigrateCommand(cases, withRuntime);
 registerCalendarCommands(program, withRuntime);
 registerStatsCommands(program, withRuntime);
 registerRegisterCommands(program, withRuntime);
+registerDocNumberCommands(program, withRuntime);
 
 const orgs = program.command('orgs').description('the org tree');
 orgs

@@ -9,7 +9,8 @@
  * without one they are file names. Cases whose users are missing (an org
  * tree that is not the demo's) are skipped.
  */
-import type { Actor, Engine } from '../engine/index.js';
+import { docNumberYear, type Actor, type Engine, type KnexStore } from '../engine/index.js';
+import { listDocNumberSeries, setDocNumberPrefix } from './doc-numbers.js';
 import { formatAttachmentRef, type AttachmentStore } from './attachments.js';
 import { loadDemoData } from './demo.js';
 import { type PeopleStore, type UserRecord } from './people-ports.js';
@@ -57,6 +58,11 @@ export async function loadDemoCases(engine: Engine, people: PeopleStore, attachm
     { id: 'DEMO-H-0005', by: grid, location: '清水镇纬三路8号 锅炉房', description: '安全阀超期未校验', category: '特种设备', source: 'gridPatrol', until: 'closed', colour: [130, 80, 80] },
   ];
   const opened: string[] = [];
+  // The district numbers its rectification orders (责令限期整改指令书) from its counter: the demo's prefix, unless an admin set one.
+  const store = engine.store as KnexStore;
+  if (!(await listDocNumberSeries(store, 'donghu', docNumberYear(now))).some((r) => r.series === 'rectificationOrder')) {
+    await setDocNumberPrefix(store, { org: 'donghu', series: 'rectificationOrder', prefix: '东应急责改', setBy: 'demo', at: now.toISOString() });
+  }
   for (const s of samples) {
     if (await engine.findCase(s.id)) continue;
     const reach = STAGES.indexOf(s.until);
@@ -72,7 +78,7 @@ export async function loadDemoCases(engine: Engine, people: PeopleStore, attachm
     if (reach >= 1) await engine.send(s.id, { type: 'accept', payload: { jurisdictionConfirmed: true, dedupeKey: s.location, acceptComment: '属实，予以受理' } }, actorOf(township));
     if (reach >= 2) {
       await engine.send(s.id, { type: 'grade', payload: { grade: 'general', responsibleUnit: s.by.orgId === 'qingshui-chem' ? '江州清水化工有限公司' : '清水镇恒达机械厂', rectificationDeadline: dateAfter(now, 10) } }, actorOf(inspector));
-      await engine.send(s.id, { type: 'issueOrder', payload: { orderNo: `东应急责改〔${now.getUTCFullYear()}〕${s.id.slice(-2)}号`, orderDeadline: dateAfter(now, 10), measures: '立即停止相关作业，修复或更换失效设施，整改完成后报送整改报告和整改前后照片。' } }, actorOf(inspector));
+      await engine.send(s.id, { type: 'issueOrder', payload: { orderDeadline: dateAfter(now, 10), measures: '立即停止相关作业，修复或更换失效设施，整改完成后报送整改报告和整改前后照片。' } }, actorOf(inspector));
     }
     if (reach >= 3) {
       await engine.send(s.id, {

@@ -5,13 +5,21 @@
  * engine inside the issuing step's transaction (`StoreTx.nextDocNumber`);
  * this module only sets and reads the settings.
  */
-import type { KnexStore } from '../engine/index.js';
+import { z } from 'zod';
+import { MAX_DOC_NUMBER_LENGTH, type KnexStore } from '../engine/index.js';
 
 /** The series the built-in workflows number, with their names for people. */
 export const DOC_SERIES_TITLES: Readonly<Record<string, string>> = {
   circular: '通报',
   interviewNotice: '约谈通知书',
+  supervisionLetter: '督办函',
+  rectificationOrder: '责令限期整改指令书',
 };
+
+/** A series id: camelCase, as definitions name it. */
+export const DocSeriesSchema = z.string().regex(/^[a-z][a-zA-Z0-9]{0,39}$/, 'a series is camelCase, e.g. circular');
+/** A prefix: room for the year and the sequence within the longest number the engine accepts. */
+export const DocPrefixSchema = z.string().trim().min(1).max(MAX_DOC_NUMBER_LENGTH - 16).regex(/^[^〔〕\s]+$/, 'a prefix has no 〔〕 and no spaces, e.g. 江应急通');
 
 /** One org's setting of a series, with the last number issued this year. */
 export interface DocSeriesRow {

@@ -20,6 +20,7 @@ export { API_ERROR_CODES, ERROR_STATUS, type ApiErrorCode } from './http-errors.
 export { createKnexPeopleStore, type PeopleDatabase } from './knex-people.js';
 export { ORG_LEVELS, type OrgRecord, type OrgLevel, type EnterpriseProfile, type UserRecord, type TokenRecord, type PeopleStore, type SaveOutcome, type SessionRecord, type SessionStore } from './people-ports.js';
 export { createOrgDirectory } from './access.js';
+export { setDocNumberPrefix, listDocNumberSeries } from './doc-numbers.js';
 export { buildMonthlyReport, monthlyWorkbook, monthlyHtml } from './stats/report.js';
 export { buildDashboard } from './stats/dashboard.js';
 export { rebuildFacts, BUILTIN_FACTS } from './stats/facts-store.js';

@@ -25,9 +25,10 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { createBullmqScheduler, createPollingScheduler, type Scheduler } from '../engine/index.js';
+import { createBullmqScheduler, createPoller, createPollingScheduler, type Poller, type Scheduler } from '../engine/index.js';
 import { createBullmqDelivery, type BullmqDelivery } from '../notifications/index.js';
 import { scheduledMonthlyReports } from './stats/monthly-schedule.js';
+import { campaignReportLane } from './campaigns/report-schedule.js';
 import { createAnchorLoop, loadAnchorSetup, type AnchorLoop } from './anchoring.js';
 import { createApp } from './app.js';
 import { createFileAttachmentStore, createKnexAttachmentStore } from './attachments.js';
@@ -119,6 +120,10 @@ export async function startServer(rt: Runtime, opts: StartServerOptions = {}): P
   const anchorLoop: AnchorLoop | undefined = anchorSetup && mode === 'embedded' ? createAnchorLoop({ anchors: rt.anchors, clock: engine.clock, logger }, anchorSetup) : undefined;
   // The monthly report on the first working day of each month: a lane of its own poller, claimed in the database (every process may run it).
   const reports = scheduledMonthlyReports(rt, { owner: `serve:${process.pid}:${randomUUID()}`, publicUrl: `http://${hostInUrl}:${config.PORT}`, logger, pollerLogger: schedulerLogger });
+  // Campaign progress reports at each period's end: in the embedded mode here (in the distributed mode the workers run them).
+  const campaignPoller: Poller | undefined = mode === 'embedded'
+    ? createPoller({ name: 'campaign-reports', clock: engine.clock, logger: schedulerLogger, lanes: [campaignReportLane({ engine, orgs, owner: `serve:${process.pid}:${randomUUID()}`, logger })] })
+    : undefined;
   let draining = false;
   // Evidence files: under the data dir beside the SQLite file; with PostgreSQL in its `attachments` table (every process reads them).
   const attachments = config.DATABASE_URL ? undefined : createFileAttachmentStore(path.join(path.dirname(path.resolve(config.DUBAN_DB)), 'attachments'));
@@ -147,6 +152,7 @@ export async function startServer(rt: Runtime, opts: StartServerOptions = {}): P
   else void notifier.dispatcher.start();
   anchorLoop?.start();
   void reports?.start();
+  void campaignPoller?.start();
 
   print(`Duban listening on ${url}  (web ${url}/login, API ${url}/api/v1, OpenAPI ${url}/api/openapi.json, metrics ${url}/metrics)`);
   if (mode === 'embedded') {
@@ -178,6 +184,7 @@ export async function startServer(rt: Runtime, opts: StartServerOptions = {}): P
       // Timers, deliveries and a checkpoint in flight finish before the database closes.
       await anchorLoop?.stop();
       await reports?.stop();
+      await campaignPoller?.stop();
       await scheduler.stop();
       quotas.stop();
       await quotas.idle();

@@ -9,17 +9,21 @@
  * - the BullMQ notification delivery (each outbox row is a job keyed by its
  *   id; delivery claims the row first, so a duplicate job sends nothing);
  * - the acknowledgement sweep (预警"叫应": escalates warnings nobody
- *   acknowledged in time; escalating claims the warning's row).
+ *   acknowledged in time; escalating claims the warning's row);
+ * - the campaign progress reports at each period's end (a period is claimed
+ *   in the database first, so its reports are opened once).
  *
  * Both queues re-arm every row at start, so a flushed Redis loses nothing.
  * `DATABASE_URL` and `REDIS_URL` are required (exit code 2 otherwise): a
  * worker cannot share a SQLite file with servers on other machines.
  */
 import http from 'node:http';
+import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { createBullmqScheduler, createPoller, type BullmqScheduler, type Clock, type Poller } from '../engine/index.js';
 import { createBullmqDelivery, type BullmqDelivery, type Dispatcher, type NotificationLogger } from '../notifications/index.js';
 import { createAnchorLoop, loadAnchorSetup } from './anchoring.js';
+import { campaignReportLane } from './campaigns/report-schedule.js';
 import { ConfigError, type Config } from './config.js';
 import { createLogger, type Logger } from './logger.js';
 import type { Runtime } from './main.js';
@@ -122,6 +126,8 @@ export async function startWorker(rt: Runtime, opts: StartWorkerOptions = {}): P
   const anchorSetup = loadAnchorSetup(config);
   const anchorLoop = anchorSetup && createAnchorLoop({ anchors: rt.anchors, clock: engine.clock, logger }, anchorSetup);
   const reports = scheduledMonthlyReports(rt, { owner: `worker:${scheduler.owner}`, publicUrl: notifier.app.url, logger, pollerLogger: log });
+  // Campaign progress reports at each period's end; every worker runs the lane, the claims open each period once.
+  const campaigns = createPoller({ name: 'campaign-reports', clock: engine.clock, logger: log, lanes: [campaignReportLane({ engine, orgs: rt.orgs, owner: `worker:${process.pid}:${randomUUID()}`, logger })] });
 
   let metricsServer: http.Server | undefined;
   let metricsUrl: string | undefined;
@@ -156,8 +162,9 @@ export async function startWorker(rt: Runtime, opts: StartWorkerOptions = {}): P
     anchorLoop?.start();
     // Not awaited: generating a report must not hold up start-up.
     void reports?.start();
+    void campaigns.start();
   } catch (err) {
-    await Promise.allSettled([scheduler.stop(), delivery.stop(), acks.stop(), anchorLoop?.stop(), reports?.stop()]);
+    await Promise.allSettled([scheduler.stop(), delivery.stop(), acks.stop(), anchorLoop?.stop(), reports?.stop(), campaigns.stop()]);
     metricsServer?.close();
     unbind();
     throw err;
@@ -178,6 +185,7 @@ export async function startWorker(rt: Runtime, opts: StartWorkerOptions = {}): P
       await acks.stop();
       await anchorLoop?.stop();
       await reports?.stop();
+      await campaigns.stop();
       await delivery.stop();
       await scheduler.stop();
       await notifier.close();

@@ -159,6 +159,11 @@ const reworkLimitReached = { '>=': [{ var: 'data.reworkCount' }, REWORK_LIMIT] }
  * each (nothing is sent by a timer alone).
  */
 const atRegulator = { to: 'regulatorOf', org: { var: 'case.org' } } as const;
+/**
+ * The regulator's tasks (triage, grading, the order, re-inspection) go where routing sends the case (the
+ * township or the supervising department the rule names; 管行业必须管安全), else to the case's org.
+ */
+const routed = { var: 'case.routedOrg' };
 const interviewSpawn = (source: 'hazardOverdue' | 'hazardRework', reason: string) => ({
   workflow: 'interview',
   handOver: atRegulator,
@@ -440,7 +445,7 @@ export const hazardWorkflow = defineWorkflow({
     reported: {
       title: { zh: '已上报', en: 'Reported' },
       tags: ['overdue-tracked'],
-      task: { title: { zh: '受理隐患报告', en: 'Triage the report' }, role: 'regulatorReviewer' },
+      task: { title: { zh: '受理隐患报告', en: 'Triage the report' }, role: 'regulatorReviewer', org: routed },
       notify: [assigned(role('regulatorReviewer'), role('townshipSafetyOffice'))],
       deadlines: [
         {
@@ -597,7 +602,7 @@ export const hazardWorkflow = defineWorkflow({
           states: {
             accepted: {
               title: { zh: '已受理', en: 'Accepted' },
-              task: { title: { zh: '隐患分级', en: 'Grade the hazard' }, role: 'inspector' },
+              task: { title: { zh: '隐患分级', en: 'Grade the hazard' }, role: 'inspector', org: routed },
               notify: [assigned(role('inspector'))],
               on: {
                 grade: {
@@ -637,7 +642,7 @@ export const hazardWorkflow = defineWorkflow({
             },
             generalGraded: {
               title: { zh: '一般隐患待处置', en: 'General hazard: order pending' },
-              task: { title: { zh: '下达整改指令或确认现场整改', en: 'Issue an order or record the on-the-spot fix' }, role: 'inspector' },
+              task: { title: { zh: '下达整改指令或确认现场整改', en: 'Issue an order or record the on-the-spot fix' }, role: 'inspector', org: routed },
               notify: [assigned(role('inspector'))],
               on: {
                 issueOrder: {
@@ -645,9 +650,11 @@ export const hazardWorkflow = defineWorkflow({
                   roles: ['inspector'],
                   input: {
                     type: 'object',
-                    properties: { orderNo: text('指令书编号'), orderDeadline: date('整改期限'), measures: text('整改措施要求') },
-                    required: ['orderNo', 'orderDeadline', 'measures'],
+                    properties: { orderDeadline: date('整改期限'), measures: text('整改措施要求') },
+                    required: ['orderDeadline', 'measures'],
                   },
+                  // 责令限期整改指令书的文号 is taken from the counter of the inspector's org (the issuing authority), never typed.
+                  docNumber: { field: 'orderNo', series: 'rectificationOrder', org: 'actor' },
                   assign: { ...copy('orderNo', 'orderDeadline', 'measures'), rectificationDue: { var: 'payload.orderDeadline' } },
                 },
                 fixOnSpot: {
@@ -662,7 +669,7 @@ export const hazardWorkflow = defineWorkflow({
             },
             majorGraded: {
               title: { zh: '重大隐患待责令治理', en: 'Major hazard: plan order pending' },
-              task: { title: { zh: '责令制定治理方案', en: 'Order a rectification plan' }, role: 'inspector' },
+              task: { title: { zh: '责令制定治理方案', en: 'Order a rectification plan' }, role: 'inspector', org: routed },
               // A major hazard also goes to the safety committee, which decides on listing.
               notify: [assigned(role('inspector')), notice('task-assigned', 'info', role('safetyCommitteeLeader'))],
               on: {
@@ -992,7 +999,7 @@ export const hazardWorkflow = defineWorkflow({
             verifying: {
               title: { zh: '复查验收', en: 'Verifying' },
               tags: ['overdue-tracked'],
-              task: { title: { zh: '复查验收', en: 'Re-inspect' }, role: 'inspector' },
+              task: { title: { zh: '复查验收', en: 'Re-inspect' }, role: 'inspector', org: routed },
               // 退回: a completion report the inspector cannot re-inspect (evidence missing) goes back to the enterprise
               // with a reason; the rectification deadline stands (a new one is only set by 复查不合格, `fail`).
               sendBack: { to: ['active.work.rectifying'], roles: ['inspector'] },

@@ -294,6 +294,9 @@ const letterFields = {
   leadReplyConsolidates: flag('由牵头单位汇总回复'),
 };
 
+/** What the office drafts: everything but the 文号, which the counter gives when the letter is signed. */
+const { letterNo: _numberedWhenSigned, ...draftFields } = letterFields;
+
 const leadUnits = { filter: [{ var: 'payload.units' }, { var: 'lead' }] };
 /** A unit org the letter was sent to, for the escalation events. */
 const unitInput = { unitOrg: text('承办单位（机构编号）') };
@@ -307,7 +310,7 @@ export const supervisionLetterWorkflow = defineWorkflow({
   id: 'supervision-letter',
   version: 2,
   title: { zh: '督办函', en: 'Supervision letter' },
-  caseTitle: '{{letterNo}} {{title}}',
+  caseTitle: '{{title}}',
   description: { zh: '拟稿、核稿、签发、交办各承办单位、催办、通报、约谈、审结、归档', en: 'Draft, review, sign and dispatch a letter to the units; remind, circulate, interview; complete and archive' },
   roles: ['safetyCommitteeOffice', 'regulatorReviewer', 'regulatorLeader', 'safetyCommitteeLeader', 'governmentLeader', 'unitHandler', 'unitHead', 'system'],
   // 撤销督办: the issuing office's leader (the one who signs letters, in the letter's own jurisdiction) ends it with a reason.
@@ -366,8 +369,8 @@ export const supervisionLetterWorkflow = defineWorkflow({
           roles: ['safetyCommitteeOffice'],
           input: {
             type: 'object',
-            properties: letterFields,
-            required: ['letterNo', 'title', 'basis', 'matters', 'deadline', 'units', 'replyFormat', 'contact', 'urgency'],
+            properties: draftFields,
+            required: ['title', 'basis', 'matters', 'deadline', 'units', 'replyFormat', 'contact', 'urgency'],
           },
           // At most one lead unit; a consolidated reply needs one; the deadline lies ahead.
           guard: {
@@ -379,7 +382,7 @@ export const supervisionLetterWorkflow = defineWorkflow({
           },
           guardMessage: { zh: '至多一个牵头单位（汇总回复须指定牵头单位），办理期限须晚于今天', en: 'At most one lead unit (one is needed for a consolidated reply); the deadline must lie ahead' },
           assign: {
-            ...copy('letterNo', 'title', 'basis', 'matters', 'deadline', 'units', 'replyFormat', 'contact', 'urgency', 'attachments'),
+            ...copy('title', 'basis', 'matters', 'deadline', 'units', 'replyFormat', 'contact', 'urgency', 'attachments'),
             linkedCaseIds: { or: [{ var: 'payload.linkedCaseIds' }, []] },
             leadReplyConsolidates: { '==': [{ var: 'payload.leadReplyConsolidates' }, true] },
             leadOrg: { reduce: [{ map: [leadUnits, { var: 'org' }] }, { var: 'current' }, null] },
@@ -433,7 +436,9 @@ export const supervisionLetterWorkflow = defineWorkflow({
           input: { type: 'object', properties: { signatory: text('签发人'), issueDate: date('签发日期') }, required: ['signatory', 'issueDate'] },
           guard: { '<': [{ var: 'payload.issueDate' }, { var: 'data.deadline' }] },
           guardMessage: { zh: '签发日期须早于办理期限', en: 'The issue date must precede the deadline' },
-          assign: ['signatory', 'issueDate'],
+          // 编发文号: the number is taken from the issuing office's counter when the leader signs, never typed.
+          docNumber: { field: 'letterNo', series: 'supervisionLetter' },
+          assign: ['letterNo', 'signatory', 'issueDate'],
         },
       },
     },

@@ -271,7 +271,10 @@ function caseQuery(db: Knex, dialect: Dialect, filter: CaseFilter): Knex.QueryBu
   if (filter.assignee !== undefined) q.whereExists((t) => t.select(db.raw('1')).from('tasks').whereRaw('tasks.case_id = cases.id').andWhere('tasks.assignee', filter.assignee));
   if (filter.workflowId !== undefined) q.where({ workflow_id: filter.workflowId });
   if (filter.status !== undefined) q.where({ status: filter.status });
-  if (filter.orgs !== undefined) q.whereIn('org', filter.orgs);
+  if (filter.orgs !== undefined && filter.routedTo !== undefined) {
+    const routedTo = filter.routedTo;
+    q.where((w) => w.whereIn('org', filter.orgs!).orWhereExists((r) => r.select(db.raw('1')).from('case_route_orgs').whereRaw('case_route_orgs.case_id = cases.id').whereIn('case_route_orgs.org', routedTo)));
+  } else if (filter.orgs !== undefined) q.whereIn('org', filter.orgs);
   if (filter.state !== undefined) {
     // The state value as text: `draft`, or JSON such as {"active":"rectifying"}; a key is active when it is the
     // whole value or appears quoted in it (state keys are camelCase, so never need escaping).

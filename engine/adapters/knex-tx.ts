@@ -126,6 +126,11 @@ export function createSqlTx(conn: SqlConn, options: SqlTxOptions): StoreTx {
         await applyEffect(conn, req, effect);
       }
       await insertNotifyRows(conn, req);
+      // A routing that decides: the orgs it names find the case in their lists (written with the step, so never stale).
+      if (event.type === 'case.routed' && event.state.responsible) {
+        await conn.run('DELETE FROM case_route_orgs WHERE case_id = ?', [record.id]);
+        for (const org of event.state.responsible.orgs) await conn.run('INSERT INTO case_route_orgs (case_id, org) VALUES (?, ?) ON CONFLICT DO NOTHING', [record.id, org]);
+      }
       // Deadlines move without tasks re-opening (pauses, extensions): the due times that changed.
       for (const t of req.taskDue ?? []) {
         if (!opened.has(t.taskKey)) await conn.run('UPDATE tasks SET due_at = ?, due_provisional = ? WHERE task_key = ? AND case_id = ?', [t.dueAt, t.dueProvisional === true, t.taskKey, record.id]);

@@ -19,7 +19,7 @@ import { DurationSchema } from './calendar/duration.js';
 import type { DeadlineState } from './deadline-state.js';
 import { deadlineDef, extendDeadline, needsRebaseline, rebaselineDeadline, TimerPayloadSchema, type StepEnv } from './deadlines.js';
 import { zodIssues } from './field-schema.js';
-import type { CaseState, ChildRef, Command } from './types.js';
+import type { CaseState, ChildRef, Command, Responsible } from './types.js';
 import type { NotifyDefinition } from './definition-schema.js';
 import { rungNotify } from './step-effects.js';
 
@@ -83,7 +83,11 @@ export const RebaselinePayloadSchema = z
  * The payload of `case.routed`: who is responsible for the case (网格、乡镇、
  * 行业主管部门) and why — the routing rule that decided it (sent by the
  * system when the case is opened), or a person's reason when they reassign
- * it. It changes no state: the history is where the responsibility is read.
+ * it. With `orgs` (routings since issue 10's last round) it makes the
+ * responsibility effective: the case's `responsible` becomes `{ taskOrg,
+ * orgs }`, so those orgs see the case, and every open task whose org reads
+ * `case.routedOrg` moves to `taskOrg` (its claim dropped). Without `orgs` (an
+ * older event) it changes no state, so old histories replay as they were.
  */
 export const RoutedPayloadSchema = z
   .object({
@@ -93,6 +97,10 @@ export const RoutedPayloadSchema = z
     township: z.string().min(1).max(64).nullable(),
     departments: z.array(z.string().min(1).max(100)).max(20),
     reason: z.string().min(1).max(2000).optional(),
+    /** The orgs responsible in practice: the grid, the township and the departments that are orgs. */
+    orgs: z.array(z.string().min(1).max(64)).max(30).optional(),
+    /** The org the routed tasks are offered at (null: the case's org). */
+    taskOrg: z.string().min(1).max(64).nullable().optional(),
   })
   .strict();
 
@@ -106,6 +114,8 @@ export interface BuiltinOutcome {
   deadlines: DeadlineState[];
   /** Updated children, when a child reported its end. */
   children?: ChildRef[] | undefined;
+  /** Who is responsible now, when a routing made it effective. */
+  responsible?: Responsible | undefined;
   payload: Record<string, unknown>;
   /** The workflow event the fired rung (or the spawn) declares, to run after the update. */
   followUp?: string | undefined;
@@ -144,7 +154,10 @@ export function stepBuiltin(wf: CompiledWorkflow, current: CaseState, cmd: Comma
     const p = parse(RoutedPayloadSchema, cmd.payload, type);
     const ok = isSystemActor(cmd.actor) ? p.rule !== undefined : p.reason !== undefined && p.rule === undefined;
     if (!ok) throw new InvalidInputError('a routing names its rule; a reassignment by a person gives its reason', [{ code: isSystemActor(cmd.actor) ? 'rule_required' : 'reason_required', path: ['payload', isSystemActor(cmd.actor) ? 'rule' : 'reason'], message: 'required' }]);
-    return { deadlines: current.deadlines, payload: p };
+    if (p.orgs === undefined) return { deadlines: current.deadlines, payload: p };
+    const taskOrg = p.taskOrg ?? null;
+    const orgs = [...new Set([...p.orgs, ...(taskOrg === null ? [] : [taskOrg])])];
+    return { deadlines: current.deadlines, payload: p, responsible: { taskOrg, orgs } };
   }
   if (!isSystemActor(cmd.actor)) throw new SystemOnlyEventError(type);
   if (type === 'deadline.rebaselined') return rebaseline(wf, current, parse(RebaselinePayloadSchema, cmd.payload, type), now, env);

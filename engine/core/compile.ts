@@ -31,11 +31,13 @@ export interface MachineContext {
   children?: ChildRef[] | undefined;
   /** The orgs above the case's org, nearest first, as recorded when the case was opened. */
   orgAncestry?: string[] | undefined;
+  /** The org routing gave the case's routed tasks (`case.routedOrg`), when it was routed. */
+  routedOrg?: string | undefined;
 }
 
 /** The machine context of a case state: its data and identity, as expressions see them. Pure. */
-export function machineContext(state: Pick<CaseState, 'data' | 'caseId' | 'org' | 'parent' | 'children' | 'orgAncestry'>): MachineContext {
-  return { data: state.data, caseId: state.caseId, org: state.org, parentId: state.parent?.caseId, children: state.children, orgAncestry: state.orgAncestry };
+export function machineContext(state: Pick<CaseState, 'data' | 'caseId' | 'org' | 'parent' | 'children' | 'orgAncestry' | 'responsible'>): MachineContext {
+  return { data: state.data, caseId: state.caseId, org: state.org, parentId: state.parent?.caseId, children: state.children, orgAncestry: state.orgAncestry, routedOrg: state.responsible?.taskOrg ?? undefined };
 }
 
 /** The event object given to the machine. */
@@ -233,7 +235,7 @@ export function expressionContext(context: MachineContext, event: Partial<Machin
     payload: event.payload ?? {},
     actor: event.actor ? { id: event.actor.id, roles: [...event.actor.roles], org: event.actor.org } : { id: '', roles: [] },
     now: event.now ?? '',
-    case: { id: context.caseId, org: context.org, parentId: context.parentId, orgAncestors: context.orgAncestry ?? [] },
+    case: { id: context.caseId, org: context.org, parentId: context.parentId, orgAncestors: context.orgAncestry ?? [], routedOrg: context.routedOrg ?? context.org },
     children: context.children ?? [],
   };
 }

@@ -118,8 +118,8 @@ export function decide(wf: CompiledWorkflow, current: CaseState, cmd: Command, n
     return decision(wf, finishTaskEvent(wf, current, { ...state, seq: current.seq + 1 }, now, env), payload, [], null, cmd.actor, now, opts);
   }
   if (isBuiltinEvent(cmd.type)) {
-    const { deadlines, children, payload, followUp, notify } = stepBuiltin(wf, current, cmd, now, env);
-    const base: CaseState = { ...current, deadlines, ...(children ? { children } : {}) };
+    const { deadlines, children, payload, followUp, notify, responsible } = stepBuiltin(wf, current, cmd, now, env);
+    const base: CaseState = { ...current, deadlines, ...(children ? { children } : {}), ...(responsible ? { responsible } : {}) };
     const cause = { type: cmd.type, actor: cmd.actor };
     if (followUp) {
       // A timer's (or a child's) declared event runs as the system; if the workflow does not accept it now, the builtin is still recorded.
@@ -131,7 +131,8 @@ export function decide(wf: CompiledWorkflow, current: CaseState, cmd: Command, n
       }
     }
     const state: CaseState = { ...base, seq: current.seq + 1 };
-    return decision(wf, finish(wf, current, state, [], now, env, cause, notify), payload, [], null, cmd.actor, now, opts);
+    const done = finish(wf, current, state, [], now, env, cause, notify);
+    return decision(wf, responsible ? reofferTasks(wf, current, done) : done, payload, [], null, cmd.actor, now, opts);
   }
   assertNotApprovalOnly(wf, current, cmd);
   const t = chooseAndRun(wf, current, cmd, now);
@@ -174,6 +175,7 @@ function finishTransition(wf: CompiledWorkflow, prev: CaseState, base: CaseState
     ...(base.assignments ? { assignments: base.assignments } : {}),
     ...(base.signs ? { signs: base.signs } : {}),
     ...(base.copies ? { copies: base.copies } : {}),
+    ...(base.responsible ? { responsible: base.responsible } : {}),
   };
   const dataCheck = wf.dataValidator.safeParse(state.data);
   if (!dataCheck.success) throw new InvalidDataError(`the transition would leave the case data invalid`, zodIssues(dataCheck.error, ['data']));
@@ -203,6 +205,31 @@ export function finishTaskEvent(wf: CompiledWorkflow, prev: CaseState, next: Cas
   return { state: next, effects };
 }
 
+/**
+ * After a routing: every open task whose org now computes another org (it
+ * reads `case.routedOrg`) is offered there instead — the open-task upserts
+ * the row — and whoever had claimed it no longer holds it. Signing tasks keep
+ * their signers.
+ */
+function reofferTasks(wf: CompiledWorkflow, prev: CaseState, done: { state: CaseState; effects: Effect[] }): { state: CaseState; effects: Effect[] } {
+  const effects = [...done.effects];
+  let assignments = done.state.assignments;
+  for (const id of activeNodeIds(done.state.value)) {
+    const task = wf.tree.byId.get(id)?.def.task;
+    if (!task || task.sign || task.org === undefined) continue;
+    const before = openTaskEffect(wf, prev, id, '');
+    const after = openTaskEffect(wf, done.state, id, `${done.state.caseId}/${done.state.seq}/${effects.length}`);
+    if (before.type !== 'open-task' || after.type !== 'open-task' || before.org === after.org) continue;
+    effects.push(after);
+    if (assignments?.[id]) {
+      const { [id]: _moved, ...rest } = assignments;
+      assignments = rest;
+    }
+  }
+  if (assignments === done.state.assignments) return { state: done.state, effects };
+  const { assignments: _a, ...rest } = done.state;
+  return { state: { ...rest, ...(assignments && Object.keys(assignments).length ? { assignments } : {}) }, effects };
+}
 
 /** Opens the task of state `id` for role@org (the case's org unless the task computes another). */
 export function openTaskEffect(wf: CompiledWorkflow, state: CaseState, id: string, effectId: string): Effect {

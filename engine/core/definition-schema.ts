@@ -110,6 +110,7 @@ export const DocNumberSchema = z
   .object({
     field: FieldNameSchema.describe('the payload field the number is written to (copy it into the data with assign)'),
     series: z.string().regex(/^[a-z][a-zA-Z0-9]{0,39}$/, 'a series is camelCase, e.g. "circular"').describe('the series whose counter gives the number; each org sets its prefix per series'),
+    org: z.enum(['case', 'actor']).optional().describe('whose counter: the case\'s org (default), or the org of the person taking the transition — the issuing authority, e.g. the inspector\'s bureau for a company\'s hazard'),
   })
   .strict();
 export type DocNumberDefinition = z.infer<typeof DocNumberSchema>;

@@ -30,8 +30,8 @@ export interface ExpressionContext {
   payload: Record<string, unknown>;
   actor: { id: string; roles: string[]; org?: string | undefined };
   now: string;
-  /** `orgAncestors`: the orgs above the case's org, nearest first (empty when not recorded). */
-  case: { id: string; org: string; parentId?: string | undefined; orgAncestors?: string[] | undefined };
+  /** `orgAncestors`: the orgs above the case's org, nearest first (empty when not recorded); `routedOrg`: the org routing gave the routed tasks (the case's org when not routed). */
+  case: { id: string; org: string; parentId?: string | undefined; orgAncestors?: string[] | undefined; routedOrg?: string | undefined };
   /** Child cases started by `spawn`, with their final state once done. */
   children?: { caseId: string; workflowId: string; org: string; stateId: string; index: number; finalState: string | null; result?: Record<string, unknown> | undefined }[] | undefined;
   /** The list item a spawned child is made from (spawn `org` and `input` only). */

@@ -49,6 +49,17 @@ export const ChildRefSchema = z
   .strict();
 export type ChildRef = z.infer<typeof ChildRefSchema>;
 
+/**
+ * Who is responsible for a case in practice (网格、乡镇、行业主管部门), as the
+ * last `case.routed` decided: `orgs` may read the case and find it in their
+ * lists; `taskOrg` is the org the definition's routed tasks (`case.routedOrg`)
+ * are offered at (null: the case's own org).
+ */
+export const ResponsibleSchema = z
+  .object({ taskOrg: z.string().min(1).max(64).nullable(), orgs: z.array(z.string().min(1).max(64)).max(30) })
+  .strict();
+export type Responsible = z.infer<typeof ResponsibleSchema>;
+
 /** The state of a case after its last event; all of it is JSON. */
 export const CaseStateSchema = z
   .object({
@@ -82,6 +93,8 @@ export const CaseStateSchema = z
     signs: z.record(z.string(), SignStateSchema).optional(),
     /** Copies (抄送) the case made, and who has read each. */
     copies: z.array(CopyStateSchema).optional(),
+    /** Who is responsible for the case in practice, as its last routing (`case.routed`) decided. */
+    responsible: ResponsibleSchema.optional(),
   })
   .strict();
 export type CaseState = z.infer<typeof CaseStateSchema>;

@@ -50,7 +50,7 @@ export type ValidationResult = { ok: true; definition: WorkflowDefinition; tree:
 
 /** Variables every expression may read besides `data.*` and `payload.*`. */
 const ACTOR_FIELDS = new Set(['id', 'roles', 'org']);
-const CASE_FIELDS = new Set(['id', 'org', 'parentId', 'orgAncestors']);
+const CASE_FIELDS = new Set(['id', 'org', 'parentId', 'orgAncestors', 'routedOrg']);
 
 /**
  * Parses `input` as a definition and checks it: unknown targets, unreachable
@@ -354,7 +354,7 @@ function checkExpression(rule: unknown, path: (string | number)[], data: ObjectS
       default:
         known = false;
     }
-    if (!known) add('unknown_field', at, `"${v.path}" is not a known field (data.* of the data schema, payload.* of the input, actor.id|roles|org, case.id|org|parentId|orgAncestors, children, now${scope.item ? ', item.*' : ''})`);
+    if (!known) add('unknown_field', at, `"${v.path}" is not a known field (data.* of the data schema, payload.* of the input, actor.id|roles|org, case.id|org|parentId|orgAncestors|routedOrg, children, now${scope.item ? ', item.*' : ''})`);
   }
 }
 

@@ -49,18 +49,21 @@ function docNumberFields(wf: CompiledWorkflow, event: string): Set<string> {
 
 /**
  * The payload to step with: when the event takes a document number here, the
- * next number of the case org's series, taken in this transaction (so a step
+ * next number of the series of the case's org (or of the actor's, as the
+ * definition says), taken in this transaction (so a step
  * that fails gives it back) and written into the payload, hence into the event.
  */
-async function withDocNumber(tx: StoreTx, wf: CompiledWorkflow, current: CaseRecord, cmd: SendCommand, now: Date): Promise<Record<string, unknown> | undefined> {
+async function withDocNumber(tx: StoreTx, wf: CompiledWorkflow, current: CaseRecord, cmd: SendCommand, actor: Actor, now: Date): Promise<Record<string, unknown> | undefined> {
   const dn = docNumberFor(wf, current.state.value, cmd.type);
   if (!dn) return cmd.payload;
   if (cmd.payload?.[dn.field] !== undefined) {
     throw new InvalidInputError(`the document number "${dn.field}" is taken from the counter, not given`, [{ code: 'read_only_field', path: ['payload', dn.field], message: 'set by the server' }], { event: cmd.type });
   }
   const year = docNumberYear(now);
-  const next = await tx.nextDocNumber(current.org, dn.series, year);
-  if (!next) throw new DocNumberNotConfiguredError(current.org, dn.series);
+  // The issuing authority's counter: the case's org, or the org of whoever issues (an inspector's bureau).
+  const org = dn.org === 'actor' && actor.org !== undefined ? actor.org : current.org;
+  const next = await tx.nextDocNumber(org, dn.series, year);
+  if (!next) throw new DocNumberNotConfiguredError(org, dn.series);
   return { ...cmd.payload, [dn.field]: formatDocNumber(next.prefix, year, next.seq) };
 }
 
@@ -124,7 +127,7 @@ export async function sendEvent(deps: EngineDeps, caseId: string, cmd: SendComma
         const cals = deps.calendars.forStep(current.org);
         const history = cmd.type === 'task.withdraw' || cmd.type === 'task.takeBack' ? await historyView(tx, current) : undefined;
         const handOvers: Record<string, string> = {};
-        const sent = await withDocNumber(tx, wf, current, cmd, now);
+        const sent = await withDocNumber(tx, wf, current, cmd, actor, now);
         const { state, effects, payload, taskDue: dueAfter } = decide(wf, current.state, { type: cmd.type, payload: sent, actor }, now, { calendar: cals.lookup, history, compactDeadlines: true, openedTasks, ...(facts ? { handOver: recordingHandOver(facts, handOvers) } : {}) });
         if (facts) checkStepOrgs(effects, owner, facts, transfer, current.org);
         const at = now.toISOString();

@@ -35,6 +35,34 @@ export const NewCampaignSchema = z
   .strict()
   .refine((c) => c.startsOn <= c.endsOn, { message: 'endsOn is before startsOn', path: ['endsOn'] });
 
+/** What an edit may change (at least one field), and why. */
+export const CampaignEditSchema = z
+  .object({
+    title: z.string().trim().min(1).max(200).optional(),
+    startsOn: LocalDate.optional(),
+    endsOn: LocalDate.optional(),
+    industries: z.array(z.string().trim().min(1).max(100)).max(50).optional(),
+    districts: z.array(OrgId).min(1).max(100).optional(),
+    targets: z.array(CampaignTargetSchema).max(100).optional(),
+    reason: z.string().trim().min(1).max(2000).describe('why it changes (kept with the change)'),
+  })
+  .strict()
+  .refine((e) => Object.keys(e).some((k) => k !== 'reason'), { message: 'change at least one field', path: ['title'] });
+export type CampaignEdit = z.infer<typeof CampaignEditSchema>;
+
+/** The fields an edit changes. */
+export const EDITABLE_FIELDS = ['title', 'startsOn', 'endsOn', 'industries', 'districts', 'targets'] as const;
+
+/** One recorded edit of a campaign. */
+export interface CampaignChange {
+  seq: number;
+  changedBy: string;
+  changedAt: string;
+  reason: string;
+  before: Pick<Campaign, (typeof EDITABLE_FIELDS)[number]>;
+  after: Pick<Campaign, (typeof EDITABLE_FIELDS)[number]>;
+}
+
 /** A stored campaign. */
 export interface Campaign {
   id: string;
@@ -92,6 +120,42 @@ export async function getCampaign(knex: Knex, id: string): Promise<Campaign | un
 export async function listCampaigns(knex: Knex, owners: readonly string[]): Promise<Campaign[]> {
   if (owners.length === 0) return [];
   return ((await knex<Row>('campaigns').whereIn('owner_org', [...owners]).orderBy([{ column: 'starts_on', order: 'desc' }, 'id'])) as Row[]).map(fromRow);
+}
+
+/** Every active campaign. */
+export async function listActiveCampaigns(knex: Knex): Promise<Campaign[]> {
+  return ((await knex<Row>('campaigns').where({ status: 'active' }).orderBy('id')) as Row[]).map(fromRow);
+}
+
+const editable = (c: Campaign) => ({ title: c.title, startsOn: c.startsOn, endsOn: c.endsOn, industries: c.industries, districts: c.districts, targets: c.targets });
+
+/**
+ * Replaces a campaign's editable fields and records the change (who, when,
+ * why, before and after) in one transaction; `version_conflict` when the
+ * campaign changed since `before` was read.
+ */
+export async function updateCampaign(knex: Knex, before: Campaign, after: Campaign, by: string, at: string, reason: string): Promise<CampaignChange> {
+  return knex.transaction(async (trx) => {
+    const n = await trx('campaigns')
+      .where({ id: before.id, title: before.title, starts_on: before.startsOn, ends_on: before.endsOn, industries: JSON.stringify(before.industries), districts: JSON.stringify(before.districts), targets: JSON.stringify(before.targets) })
+      .update({ title: after.title, starts_on: after.startsOn, ends_on: after.endsOn, industries: JSON.stringify(after.industries), districts: JSON.stringify(after.districts), targets: JSON.stringify(after.targets) });
+    if (n === 0) throw new HttpError('version_conflict', `campaign ${before.id} changed meanwhile; read it again`);
+    const [last] = (await trx('campaign_changes').where({ campaign_id: before.id }).max({ seq: 'seq' })) as { seq: number | null }[];
+    const change: CampaignChange = { seq: Number(last?.seq ?? 0) + 1, changedBy: by, changedAt: at, reason, before: editable(before), after: editable(after) };
+    await trx('campaign_changes').insert({ campaign_id: before.id, seq: change.seq, changed_by: by, changed_at: at, reason, before: JSON.stringify(change.before), after: JSON.stringify(change.after) });
+    return change;
+  });
+}
+
+/** The recorded edits of a campaign, oldest first. */
+export async function campaignChanges(knex: Knex, id: string): Promise<CampaignChange[]> {
+  const rows = (await knex('campaign_changes').where({ campaign_id: id }).orderBy('seq')) as { seq: number; changed_by: string; changed_at: string; reason: string; before: string; after: string }[];
+  return rows.map((r) => ({ seq: Number(r.seq), changedBy: r.changed_by, changedAt: r.changed_at, reason: r.reason, before: JSON.parse(r.before) as CampaignChange['before'], after: JSON.parse(r.after) as CampaignChange['after'] }));
+}
+
+/** The districts of a campaign that cases count for. */
+export async function districtsWithCases(knex: Knex, id: string): Promise<Set<string>> {
+  return new Set(((await knex('campaign_cases').where({ campaign_id: id }).distinct('district')) as { district: string }[]).map((r) => r.district));
 }
 
 /** Closes a campaign (no case joins it any more); false when it was closed already. */

@@ -7,11 +7,12 @@
  * for lists; the history keeps every one.
  */
 import type { Knex } from 'knex';
-import type { Actor, CaseRecord, Engine } from '../../engine/index.js';
+import type { Actor, CaseRecord, Engine, Responsible } from '../../engine/index.js';
 import type { OrgDirectory } from '../access.js';
 import type { OrgRecord } from '../people-ports.js';
 import { industryTableFor } from '../register/industry-departments.js';
-import { chooseRule, gridOf, listRules, type RoutableCase } from './rules.js';
+import { HttpError } from '../http-errors.js';
+import { chooseRule, gridOf, listRules, type RoutableCase, type TasksTo } from './rules.js';
 
 /** The actor rule-based routing is recorded as. */
 export const ROUTER_ACTOR: Actor = { id: 'system:router', roles: ['system'] };
@@ -23,6 +24,10 @@ export interface CaseRoute {
   grid: string | null;
   township: string | null;
   departments: string[];
+  /** The orgs that see the case because of this routing (grid, township, departments that are offices). */
+  orgs: string[];
+  /** Where its routed tasks are offered (null: the case's org). */
+  taskOrg: string | null;
   routedBy: string;
   routedAt: string;
   reason: string | null;
@@ -39,13 +44,17 @@ interface Row {
   reason: string | null;
 }
 
-/** The current routing of a case, if any. */
-export async function caseRoute(knex: Knex, caseId: string): Promise<CaseRoute | undefined> {
+/** The current routing of a case, if any; `responsible` is the case state's (what the routing made effective). */
+export async function caseRoute(knex: Knex, caseId: string, responsible?: Responsible): Promise<CaseRoute | undefined> {
   const r = (await knex<Row>('case_routes').where({ case_id: caseId }).first()) as Row | undefined;
-  return r && { caseId: r.case_id, ruleId: r.rule_id, grid: r.grid, township: r.township, departments: JSON.parse(r.departments) as string[], routedBy: r.routed_by, routedAt: r.routed_at, reason: r.reason };
+  return r && {
+    caseId: r.case_id, ruleId: r.rule_id, grid: r.grid, township: r.township, departments: JSON.parse(r.departments) as string[],
+    orgs: responsible?.orgs ?? [], taskOrg: responsible?.taskOrg ?? null, routedBy: r.routed_by, routedAt: r.routed_at, reason: r.reason,
+  };
 }
 
 async function saveRoute(knex: Knex, route: CaseRoute): Promise<void> {
+  // The orgs and the task org are the case's own (its state; case_route_orgs is written with the step).
   const row: Row = { case_id: route.caseId, rule_id: route.ruleId, grid: route.grid, township: route.township, departments: JSON.stringify(route.departments), routed_by: route.routedBy, routed_at: route.routedAt, reason: route.reason };
   await knex('case_routes').insert(row).onConflict('case_id').merge();
 }
@@ -79,11 +88,50 @@ export async function routableCase(engine: Engine, orgs: OrgDirectory, record: C
   return { workflowId: record.workflowId, org: record.org, industry, enterprise };
 }
 
+/** The departments a routing names: each entry's name, and the offices among them (by id or full name) of `within`. */
+export async function resolveDepartments(orgs: OrgDirectory, entries: readonly string[], within: ReadonlySet<string>): Promise<{ names: string[]; orgIds: string[] }> {
+  const names: string[] = [];
+  const orgIds: string[] = [];
+  let all: OrgRecord[] | undefined;
+  for (const entry of entries) {
+    let org = await orgs.get(entry);
+    if (!org) {
+      all ??= await orgs.list();
+      const byName = all.filter((o) => o.name === entry && within.has(o.id));
+      org = byName.length === 1 ? byName[0] : undefined;
+    }
+    if (org && org.level !== 'enterprise' && within.has(org.id)) {
+      names.push(org.name);
+      orgIds.push(org.id);
+    } else names.push(entry);
+  }
+  return { names: [...new Set(names)], orgIds: [...new Set(orgIds)] };
+}
+
+/** The org a routing offers the routed tasks at: the one `tasksTo` names, or the first department, township or grid there is. */
+export function taskOrgOf(tasksTo: TasksTo | undefined, r: { grid: string | null; township: string | null; departmentOrgs: readonly string[] }): string | null {
+  const department = r.departmentOrgs[0] ?? null;
+  if (tasksTo === 'department') return department;
+  if (tasksTo === 'township') return r.township;
+  if (tasksTo === 'grid') return r.grid;
+  return department ?? r.township ?? r.grid;
+}
+
+/** The payload of a `case.routed` that makes the routing effective: the orgs that see the case and the org of its routed tasks. */
+function effective(r: { grid: string | null; township: string | null; departmentOrgs: readonly string[] }, taskOrg: string | null) {
+  const orgs = [...new Set([r.grid, r.township, ...r.departmentOrgs].filter((o): o is string => o !== null))];
+  return { orgs, taskOrg };
+}
+
 /**
  * Routes a new case by the rule that governs it and records the decision;
  * resolves to the routing, or undefined when no rule matches (nothing is
- * recorded). Idempotent: the event's key is the case's, so a retry records
- * nothing twice.
+ * recorded). The routing decides: the grid, the township and the departments
+ * that are offices see the case and find it in their lists, and the case's
+ * routed tasks move to the org `tasksTo` names. A rule routes only within its
+ * owner's subtree (a grid outside it is refused: the case stays unrouted,
+ * for a person to assign). Idempotent: the event's key is the case's, so a
+ * retry records nothing twice.
  */
 export async function routeNewCase(engine: Engine, orgs: OrgDirectory, knex: Knex, record: CaseRecord): Promise<CaseRoute | undefined> {
   const c = await routableCase(engine, orgs, { ...record, data: record.state.data });
@@ -94,35 +142,47 @@ export async function routeNewCase(engine: Engine, orgs: OrgDirectory, knex: Kne
   // Not yet: the rule reads what the case does not say yet (a hazard names its enterprise and industry in the
   // start form, sent after it is opened). Routed when it does; never with a guess.
   if ((rule.grid.from === 'enterprise' && grid === null) || (rule.departments.from === 'industry' && c.industry === null)) return undefined;
+  const within = await orgs.subtree(rule.ownerOrg);
+  if (grid !== null && !within.has(grid)) throw new HttpError('org_out_of_jurisdiction', `rule ${rule.id} would route case ${record.id} to grid ${grid}, outside the subtree of ${rule.ownerOrg}`);
   const township = (grid === null ? ancestry : await orgs.ancestry(grid)).find((o) => o.level === 'township')?.id ?? null;
-  let departments: string[];
-  if (rule.departments.from === 'named') departments = rule.departments.names;
+  let entries: string[];
+  if (rule.departments.from === 'named') entries = rule.departments.names;
   else {
     const table = await industryTableFor(knex, ancestry.map((o) => o.id));
-    departments = table.rows.find((r) => r.industry === c.industry)?.departments ?? [];
+    entries = table.rows.find((r) => r.industry === c.industry)?.departments ?? [];
     // No row for the industry: the departments the enterprise's own profile names.
-    if (departments.length === 0 && c.enterprise?.enterprise) {
-      for (const id of c.enterprise.enterprise.supervisors) departments.push((await orgs.get(id))?.name ?? id);
-    }
+    if (entries.length === 0 && c.enterprise?.enterprise) entries = [...c.enterprise.enterprise.supervisors];
   }
+  const { names: departments, orgIds: departmentOrgs } = await resolveDepartments(orgs, entries, within);
+  const at = { grid, township: township !== null && within.has(township) ? township : null, departmentOrgs };
+  const e = effective(at, taskOrgOf(rule.tasksTo, at));
   const r = await engine.send(
     record.id,
-    { type: 'case.routed', payload: { rule: rule.id, ruleTitle: rule.title, grid, township, departments }, idempotencyKey: `case.routed:${record.id}` },
+    { type: 'case.routed', payload: { rule: rule.id, ruleTitle: rule.title, grid, township, departments, ...e }, idempotencyKey: `case.routed:${record.id}` },
     { ...ROUTER_ACTOR, org: record.org },
   );
-  const route: CaseRoute = { caseId: record.id, ruleId: rule.id, grid, township, departments, routedBy: ROUTER_ACTOR.id, routedAt: r.event.at, reason: null };
+  const route: CaseRoute = { caseId: record.id, ruleId: rule.id, grid, township, departments, orgs: e.orgs, taskOrg: e.taskOrg, routedBy: ROUTER_ACTOR.id, routedAt: r.event.at, reason: null };
   await saveRoute(knex, route);
   return route;
 }
 
 /**
  * Reassigns a case (改派) with a reason: records `case.routed` as the person
- * and replaces the current routing. The caller checks that the person has
- * power over the case and the orgs named.
+ * and replaces the current routing; the case's routed tasks move to the new
+ * task org and the orgs that see it change with it. The caller checks that
+ * the person has power over the case and the orgs named (`departmentOrgs`
+ * are offices of the caller's subtree).
  */
-export async function reassignCase(engine: Engine, knex: Knex, record: CaseRecord, to: { grid: string | null; township: string | null; departments: string[]; reason: string }, actor: Actor): Promise<CaseRoute> {
-  const r = await engine.send(record.id, { type: 'case.routed', payload: { grid: to.grid, township: to.township, departments: to.departments, reason: to.reason } }, actor);
-  const route: CaseRoute = { caseId: record.id, ruleId: null, grid: to.grid, township: to.township, departments: to.departments, routedBy: actor.id, routedAt: r.event.at, reason: to.reason };
+export async function reassignCase(
+  engine: Engine,
+  knex: Knex,
+  record: CaseRecord,
+  to: { grid: string | null; township: string | null; departments: string[]; departmentOrgs: string[]; tasksTo?: TasksTo | undefined; reason: string },
+  actor: Actor,
+): Promise<CaseRoute> {
+  const e = effective(to, taskOrgOf(to.tasksTo, to));
+  const r = await engine.send(record.id, { type: 'case.routed', payload: { grid: to.grid, township: to.township, departments: to.departments, reason: to.reason, ...e } }, actor);
+  const route: CaseRoute = { caseId: record.id, ruleId: null, grid: to.grid, township: to.township, departments: to.departments, orgs: e.orgs, taskOrg: e.taskOrg, routedBy: actor.id, routedAt: r.event.at, reason: to.reason };
   await saveRoute(knex, route);
   return route;
 }

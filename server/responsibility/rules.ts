@@ -14,6 +14,10 @@ import type { OrgRecord } from '../people-ports.js';
 
 const OrgId = z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'an org id is 1–64 lowercase letters, digits and hyphens');
 
+/** Where a routing offers the case's routed tasks. */
+export const TASKS_TO = ['department', 'township', 'grid'] as const;
+export type TasksTo = (typeof TASKS_TO)[number];
+
 /** A rule as stored and as the API takes it. */
 export const RoutingRuleSchema = z
   .object({
@@ -29,8 +33,9 @@ export const RoutingRuleSchema = z
     ]),
     departments: z.discriminatedUnion('from', [
       z.object({ from: z.literal('industry').describe("the departments the industry table lists for the case's industry") }).strict(),
-      z.object({ from: z.literal('named'), names: z.array(z.string().trim().min(1).max(100)).min(1).max(20) }).strict(),
+      z.object({ from: z.literal('named'), names: z.array(z.string().trim().min(1).max(100)).min(1).max(20).describe('department names, or ids (or full names) of offices of the owner\'s subtree: those see the case and may take its tasks') }).strict(),
     ]),
+    tasksTo: z.enum(TASKS_TO).optional().describe("where the case's routed tasks (e.g. a hazard's triage) are offered: the first department that is an office of the owner's subtree, the township or the grid; by default the first of those that exists"),
   })
   .strict()
   .meta({ id: 'RoutingRule' });

@@ -8,8 +8,9 @@ import { z } from 'zod';
 import { visibleOrg } from '../access.js';
 import { checkCampaignFit, joinCampaign } from '../campaigns/membership.js';
 import { campaignFigures } from '../campaigns/figures.js';
+import { openPeriodReports } from '../campaigns/reports.js';
 import { mayRunCampaigns, runCampaign, seesCampaign, shanghaiDate, sqlKnex, visibleCampaign, visibleDistricts } from '../campaigns/access.js';
-import { closeCampaign, insertCampaign, listCampaigns, NewCampaignSchema, REPORT_PERIODS, type Campaign } from '../campaigns/store.js';
+import { campaignChanges, CampaignEditSchema, closeCampaign, districtsWithCases, insertCampaign, listCampaigns, NewCampaignSchema, REPORT_PERIODS, updateCampaign, type Campaign } from '../campaigns/store.js';
 import { assertWriter } from '../access.js';
 import { HttpError } from '../http-errors.js';
 import { route, type Route } from '../routing.js';
@@ -26,6 +27,8 @@ const CampaignSchema = z.object({
   industries: z.array(z.string()), districts: z.array(z.string()), targets: z.array(z.object({ district: z.string(), found: z.number().int(), rectified: z.number().int() })),
   status: z.enum(['active', 'closed']), createdBy: z.string(), createdAt: z.string(),
 }).meta({ id: 'Campaign' });
+const EditableSchema = CampaignSchema.pick({ title: true, startsOn: true, endsOn: true, industries: true, districts: true, targets: true });
+const CampaignChangeSchema = z.object({ seq: z.number().int(), changedBy: z.string(), changedAt: z.string(), reason: z.string(), before: EditableSchema, after: EditableSchema }).meta({ id: 'CampaignChange' });
 const CampaignWithFiguresSchema = CampaignSchema.extend({ asOf: z.string(), figures: z.array(DistrictFiguresSchema) });
 
 /** The figures of a campaign the caller may read, with the districts' names. */
@@ -36,14 +39,6 @@ export async function figuresFor(deps: Pick<RouteDeps, 'engine' | 'orgs'>, p: Pa
   const rows = [];
   for (const d of f.districts.filter((x) => mine.has(x.district))) rows.push({ ...d, name: (await deps.orgs.get(d.district))?.name ?? d.district });
   return rows;
-}
-
-/** The first and last day of the period that ends on `to`: a week (7 days) or the calendar month so far. */
-export function periodOf(period: Campaign['reportPeriod'], to: string): { from: string; to: string } {
-  if (period === 'monthly') return { from: `${to.slice(0, 8)}01`, to };
-  const d = new Date(`${to}T00:00:00Z`);
-  d.setUTCDate(d.getUTCDate() - 6);
-  return { from: d.toISOString().slice(0, 10), to };
 }
 
 export function campaignRoutes(deps: RouteDeps): Route[] {
@@ -103,6 +98,47 @@ export function campaignRoutes(deps: RouteDeps): Route[] {
     ),
     route(
       {
+        method: 'post', path: '/api/v1/campaigns/:id', tag: 'campaigns', auth: 'admin', params: IdParams,
+        summary: 'Edit an active campaign (title, time box, industries, districts, targets) with a reason: admins of its owning org (subtree). Districts stay in the owner\'s subtree; a district cases count for stays. Every edit is recorded (GET …/changes)',
+        body: CampaignEditSchema, response: CampaignSchema,
+        errors: ['campaign_not_found', 'forbidden', 'read_only', 'org_not_found', 'invalid_request', 'campaign_not_applicable', 'version_conflict'],
+      },
+      async ({ params, body, principal }) => {
+        const p = principal!;
+        assertWriter(p);
+        const c = await visibleCampaign(knex(), p, orgs, params.id);
+        if (!p.subtree.has(c.ownerOrg)) throw new HttpError('forbidden', `campaign ${c.id} is run by ${c.ownerOrg}; only its admins edit it`);
+        if (c.status !== 'active') throw new HttpError('campaign_not_applicable', `campaign ${c.id} is closed`);
+        const { reason, ...fields } = body;
+        const next: Campaign = { ...c, ...fields };
+        const issue = (code: string, path: (string | number)[], message: string) => new HttpError('invalid_request', message, [{ code, path: ['body', ...path], message }]);
+        if (next.startsOn > next.endsOn) throw issue('invalid_time_box', ['endsOn'], 'endsOn is before startsOn');
+        const within = await orgs.subtree(c.ownerOrg);
+        next.districts.forEach((d, i) => {
+          if (!within.has(d)) throw new HttpError('org_not_found', `district ${d} is not in the subtree of ${c.ownerOrg}`, [{ code: 'district_out_of_scope', path: ['body', 'districts', i], message: 'not below the owner' }]);
+        });
+        const counted = await districtsWithCases(knex(), c.id);
+        for (const d of counted) if (!next.districts.includes(d)) throw issue('district_has_cases', ['districts'], `cases of the campaign count for ${d}: it stays a district`);
+        next.targets.forEach((t, i) => {
+          if (!next.districts.includes(t.district)) throw issue('unknown_district', ['targets', i, 'district'], `the target names ${t.district}, which is not one of the campaign's districts`);
+        });
+        await updateCampaign(knex(), c, next, p.user.id, engine.clock.now().toISOString(), reason);
+        return next;
+      },
+    ),
+    route(
+      {
+        method: 'get', path: '/api/v1/campaigns/:id/changes', tag: 'campaigns', auth: 'user', params: IdParams,
+        summary: 'The recorded edits of a campaign you see, oldest first: who, when, why, the fields before and after',
+        response: z.object({ items: z.array(CampaignChangeSchema) }), errors: ['campaign_not_found'],
+      },
+      async ({ params, principal }) => {
+        const c = await visibleCampaign(knex(), principal!, orgs, params.id);
+        return { items: await campaignChanges(knex(), c.id) };
+      },
+    ),
+    route(
+      {
         method: 'post', path: '/api/v1/campaigns/:id/close', tag: 'campaigns', auth: 'user', params: IdParams,
         summary: 'Close a campaign: no case joins it any more (its figures stay)', response: CampaignSchema,
         errors: ['campaign_not_found', 'forbidden', 'read_only'],
@@ -148,30 +184,7 @@ export function campaignRoutes(deps: RouteDeps): Route[] {
         if (body.periodTo > today || body.periodTo < c.startsOn) {
           throw new HttpError('invalid_request', `a period ends between the campaign's start (${c.startsOn}) and today (${today})`, [{ code: 'invalid_period', path: ['body', 'periodTo'], message: 'outside the campaign or in the future' }]);
         }
-        const period = periodOf(c.reportPeriod, body.periodTo);
-        // The end of the period's last day in Shanghai (UTC+8 all year: China keeps no summer time).
-        const asOf = new Date(Date.parse(`${period.to}T00:00:00+08:00`) + 86_400_000).toISOString();
-        const figures = await campaignFigures(knex(), c, asOf);
-        const cases = [];
-        for (const f of figures.districts) {
-          // One report per district and period, under an id of its own: asked again, the one opened first answers
-          // (its figures are those of when it was opened, which later cases must not change).
-          const caseId = `${f.district}:CR-${c.id}-${period.to}`;
-          if (await engine.findCase(caseId)) {
-            cases.push({ district: f.district, caseId, duplicate: true });
-            continue;
-          }
-          const r = await engine.createCase({
-            workflowId: 'campaign-report', org: f.district, actor: p.actor, caseId,
-            data: {
-              campaignId: c.id, campaignTitle: c.title, ownerOrg: c.ownerOrg, districtName: (await orgs.get(f.district))?.name ?? f.district, period: c.reportPeriod,
-              periodFrom: period.from, periodTo: period.to, found: f.found, rectified: f.rectified, otherCases: f.otherCases,
-              ...(f.targetFound === null ? {} : { targetFound: f.targetFound }), ...(f.targetRectified === null ? {} : { targetRectified: f.targetRectified }),
-            },
-          });
-          cases.push({ district: f.district, caseId: r.case.id, duplicate: r.duplicate });
-        }
-        return { period, cases };
+        return openPeriodReports(engine, orgs, c, body.periodTo, p.actor);
       },
     ),
   ];

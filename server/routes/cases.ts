@@ -58,11 +58,18 @@ export async function visibleCase(engine: Engine, p: Principal, caseId: string):
   const record = await engine.findCase(caseId);
   // A signer, a copy's recipient or a delegate outside the subtree reads the case they take part in.
   if (record && !p.subtree.has(record.org) && takesPart(record.state, p.actor)) return record;
+  // A case routed to an org of the caller's subtree (its grid, township or a supervising department) is theirs in practice.
+  if (record && !p.subtree.has(record.org) && routedWithin(record, p.subtree)) return record;
   // Or a case above the caller's org is theirs to see while it offers them a task (e.g. the interviewed unit's
   // confirmation of an interview the district opened): the task's org lies in their subtree and its role is theirs.
   if (record && !p.subtree.has(record.org) && (await offersTask(engine, p, caseId))) return record;
   assertVisible(p, record?.org, () => new HttpError('case_not_found', `case ${caseId} does not exist`));
   return record!;
+}
+
+/** Whether the case is routed (`case.routed`) to an org of `subtree`. */
+export function routedWithin(record: CaseRecord, subtree: ReadonlySet<string>): boolean {
+  return (record.state.responsible?.orgs ?? []).some((o) => subtree.has(o));
 }
 
 /** Whether an open task of the case is offered to one of the caller's roles at an org of their subtree. */
@@ -206,7 +213,7 @@ export function caseRoutes({ engine, orgs, people, attachments, logger, archives
     route(
       {
         method: 'get', path: '/api/v1/cases', tag: 'cases', auth: 'user',
-        summary: 'List the cases of your subtree, newest first, with filters and cursor pagination',
+        summary: 'List the cases of your subtree and those routed to it (its grids, townships or departments are responsible), newest first, with filters and cursor pagination',
         query: z.object({
           workflow: z.string().max(100).optional(),
           state: z.string().regex(/^[a-z][A-Za-z0-9]*(\.[a-z][A-Za-z0-9]*)*$/, 'a state key or a dotted path of keys').optional().describe('cases where this state is active'),
@@ -228,7 +235,7 @@ export function caseRoutes({ engine, orgs, people, attachments, logger, archives
         if (query.org !== undefined) scope = await orgs.subtree((await visibleOrg(p, orgs, query.org)).id);
         const now = engine.clock.now();
         const rows = await engine.listCases({
-          workflowId: query.workflow, state: query.state, status: query.status, orgs: [...scope], text: query.text,
+          workflowId: query.workflow, state: query.state, status: query.status, orgs: [...scope], routedTo: [...scope], text: query.text,
           textExcludes: query.text === undefined ? undefined : await searchExcludedFields(engine),
           assignee: query.assignee === 'me' ? p.user.id : query.assignee,
           dueBefore: query.dueBefore !== undefined ? new Date(query.dueBefore).toISOString() : query.overdue === true ? now.toISOString() : undefined,

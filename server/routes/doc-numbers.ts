@@ -4,11 +4,11 @@
  * subtree reads them with the last number issued this year.
  */
 import { z } from 'zod';
-import { docNumberYear, MAX_DOC_NUMBER_LENGTH, type KnexStore } from '../../engine/index.js';
+import { docNumberYear, type KnexStore } from '../../engine/index.js';
 import { visibleOrg } from '../access.js';
 import { HttpError } from '../http-errors.js';
 import { route, type Route } from '../routing.js';
-import { listDocNumberSeries, setDocNumberPrefix } from '../doc-numbers.js';
+import { DocPrefixSchema, DocSeriesSchema, listDocNumberSeries, setDocNumberPrefix } from '../doc-numbers.js';
 import type { RouteDeps } from './deps.js';
 
 const SeriesRow = z.object({
@@ -16,9 +16,7 @@ const SeriesRow = z.object({
   lastSeq: z.number().int().describe('the last number issued in `year` (0: none yet)'), year: z.number().int(),
 });
 const OrgParams = z.object({ org: z.string().min(1).max(64) });
-const SeriesParams = OrgParams.extend({ series: z.string().regex(/^[a-z][a-zA-Z0-9]{0,39}$/, 'a series is camelCase, e.g. circular') });
-// Room for the year and the sequence within the longest number the engine accepts.
-const PrefixSchema = z.string().trim().min(1).max(MAX_DOC_NUMBER_LENGTH - 16).regex(/^[^〔〕\s]+$/, 'a prefix has no 〔〕 and no spaces, e.g. 江应急通');
+const SeriesParams = OrgParams.extend({ series: DocSeriesSchema });
 
 function sqlStore(engine: RouteDeps['engine']): KnexStore {
   const store = engine.store as Partial<KnexStore>;
@@ -44,7 +42,7 @@ export function docNumberRoutes({ engine, orgs }: RouteDeps): Route[] {
       {
         method: 'post', path: '/api/v1/orgs/:org/doc-number-series/:series', tag: 'people', auth: 'admin', params: SeriesParams,
         summary: 'Set the prefix of a document-number series of an org of your subtree (e.g. circular → 江应急通, numbers 江应急通〔2026〕1号, 2号, …); the year\'s sequence continues',
-        body: z.object({ prefix: PrefixSchema }).strict(),
+        body: z.object({ prefix: DocPrefixSchema }).strict(),
         response: SeriesRow,
         errors: ['org_not_found', 'invalid_input'],
       },

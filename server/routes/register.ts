@@ -11,8 +11,8 @@ import { HttpError } from '../http-errors.js';
 import { importEnterprises, importIndustryDepartments } from '../register/import.js';
 import { deleteIndustryDepartments, industryTableFor, saveIndustryDepartments } from '../register/industry-departments.js';
 import { readSheet, SHEET_FORMATS } from '../register/sheet.js';
-import { caseRoute, reassignCase } from '../responsibility/route-case.js';
-import { deleteRule, getRule, listRules, RoutingRuleSchema, saveRule } from '../responsibility/rules.js';
+import { caseRoute, reassignCase, resolveDepartments } from '../responsibility/route-case.js';
+import { deleteRule, getRule, listRules, RoutingRuleSchema, saveRule, TASKS_TO } from '../responsibility/rules.js';
 import { route, type Route } from '../routing.js';
 import { IdParams } from '../schemas.js';
 import type { KnexStore } from '../../engine/index.js';
@@ -26,6 +26,8 @@ const OrgQuery = z.object({ org: z.string().min(1).max(64).optional().describe('
 const IndustryRowSchema = z.object({ industry: z.string(), departments: z.array(z.string()) });
 const CaseRouteSchema = z.object({
   caseId: z.string(), ruleId: z.string().nullable(), grid: z.string().nullable(), township: z.string().nullable(), departments: z.array(z.string()),
+  orgs: z.array(z.string()).describe('the orgs that see the case because of the routing (grid, township, departments that are offices)'),
+  taskOrg: z.string().nullable().describe("where the case's routed tasks are offered (null: the case's own org)"),
   routedBy: z.string(), routedAt: z.string(), reason: z.string().nullable(),
 }).meta({ id: 'CaseRoute' });
 
@@ -115,7 +117,7 @@ export function registerRoutes(deps: RouteDeps): Route[] {
     route(
       {
         method: 'post', path: '/api/v1/routing-rules', tag: 'register', auth: 'admin',
-        summary: 'Create or replace a routing rule owned by an org of your subtree; a named grid must lie in the owner\'s subtree',
+        summary: 'Create or replace a routing rule owned by an org of your subtree; a named grid, and a named department that is an org, must lie in the owner\'s subtree (departments that are offices see the routed cases; `tasksTo` says where their routed tasks go)',
         body: RoutingRuleSchema, response: RoutingRuleSchema, errors: ['org_not_found', 'routing_rule_not_found', 'read_only'],
       },
       async ({ body, principal }) => {
@@ -126,6 +128,13 @@ export function registerRoutes(deps: RouteDeps): Route[] {
         if (await getRule(knex(), body.id)) await administeredRule(deps, p, body.id);
         if (body.grid.from === 'org' && !(await orgs.subtree(owner.id)).has(body.grid.org)) {
           throw new HttpError('org_not_found', `grid ${body.grid.org} is not in the subtree of ${owner.id}`, [{ code: 'grid_out_of_scope', path: ['body', 'grid', 'org'], message: 'not below the owner' }]);
+        }
+        if (body.departments.from === 'named') {
+          const within = await orgs.subtree(owner.id);
+          for (const [i, name] of body.departments.names.entries()) {
+            const org = await orgs.get(name);
+            if (org && !within.has(org.id)) throw new HttpError('org_not_found', `department ${name} is not in the subtree of ${owner.id}`, [{ code: 'department_out_of_scope', path: ['body', 'departments', 'names', i], message: 'not below the owner' }]);
+          }
         }
         await saveRule(knex(), body, p.user.id, engine.clock.now().toISOString());
         return body;
@@ -151,21 +160,28 @@ export function registerRoutes(deps: RouteDeps): Route[] {
         response: z.object({ route: CaseRouteSchema.nullable() }), errors: ['case_not_found'],
       },
       async ({ params, principal }) => {
-        await visibleCase(engine, principal!, params.id);
-        return { route: (await caseRoute(knex(), params.id)) ?? null };
+        const record = await visibleCase(engine, principal!, params.id);
+        return { route: (await caseRoute(knex(), params.id, record.state.responsible)) ?? null };
       },
     ),
     route(
       {
         method: 'post', path: '/api/v1/cases/:id/reassign', tag: 'register', auth: 'user', params: IdParams,
-        summary: 'Reassign a case (改派) to another grid and/or departments with a reason: recorded as a `case.routed` event. Admins, leaders and offices whose subtree holds the case and the grid',
-        body: z.object({ grid: z.string().min(1).max(64).nullable(), departments: z.array(z.string().trim().min(1).max(100)).max(20).default([]), reason: z.string().trim().min(1).max(2000) }).strict(),
+        summary: 'Reassign a case (改派) to another grid and/or departments with a reason: recorded as a `case.routed` event; the orgs that see the case and the org of its routed tasks (`tasksTo`) change with it. Admins, leaders and offices whose subtree holds the case, the grid and the departments that are offices',
+        body: z.object({
+          grid: z.string().min(1).max(64).nullable(),
+          departments: z.array(z.string().trim().min(1).max(100)).max(20).default([]).describe('department names, or ids (or full names) of offices of your subtree: those see the case'),
+          tasksTo: z.enum(TASKS_TO).optional().describe("where the routed tasks go: the first department that is an office, the township or the grid (by default the first of those that exists)"),
+          reason: z.string().trim().min(1).max(2000),
+        }).strict(),
         response: CaseRouteSchema, errors: ['case_not_found', 'forbidden', 'org_not_found', 'read_only', 'case_closed', 'invalid_request'],
       },
       async ({ params, body, principal }) => {
         const p = principal!;
         const record = await visibleCase(engine, p, params.id);
         assertWriter(p);
+        // Seeing a case routed to you is not power over it: 改派 is for those whose subtree holds the case.
+        if (!p.subtree.has(record.org)) throw new HttpError('forbidden', 'reassigning a case needs the case to lie in your subtree');
         if (!p.isAdmin && !p.user.roles.some((r) => (REASSIGN_ROLES as readonly string[]).includes(r))) throw new HttpError('forbidden', 'reassigning a case needs the admin role or a leader or office role');
         let township: string | null = null;
         if (body.grid !== null) {
@@ -173,7 +189,9 @@ export function registerRoutes(deps: RouteDeps): Route[] {
           if (grid.level !== 'grid') throw new HttpError('invalid_request', `${grid.name} is not a grid`, [{ code: 'not_a_grid', path: ['body', 'grid'], message: 'must be a grid' }]);
           township = (await orgs.ancestry(grid.id)).find((o) => o.level === 'township')?.id ?? null;
         }
-        return reassignCase(engine, knex(), record, { grid: body.grid, township, departments: [...new Set(body.departments)], reason: body.reason }, p.actor);
+        const { names, orgIds } = await resolveDepartments(orgs, [...new Set(body.departments)], p.subtree);
+        const route = await reassignCase(engine, knex(), record, { grid: body.grid, township, departments: names, departmentOrgs: orgIds, tasksTo: body.tasksTo, reason: body.reason }, p.actor);
+        return route;
       },
     ),
   ];

@@ -169,7 +169,7 @@ export function casePages(deps: WebDeps, attachments: AttachmentStore): express.
     const now = engine.clock.now();
     const cal = await defaultCalendar(engine);
     const names = namesOf(deps.people, orgs);
-    const rows = await engine.listCases({ orgs: [...p.subtree], text, textExcludes: text === undefined ? undefined : await searchExcludedFields(engine), limit: 100 });
+    const rows = await engine.listCases({ orgs: [...p.subtree], routedTo: [...p.subtree], text, textExcludes: text === undefined ? undefined : await searchExcludedFields(engine), limit: 100 });
     const archived = await archiveRefs(deps.archives, rows.filter((r) => r.status === 'done').map((r) => r.id));
     const items = await Promise.all(rows.map(async (r) => {
       const next = (r.state.deadlines ?? []).filter((d) => d.status !== 'paused').map((d) => d.dueAt).sort()[0] ?? null;

@@ -6,6 +6,8 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEngine, createKnexStore, createManualClock, defineWorkflow, type Engine } from '../../engine/index.js';
 import { tamperEvent } from '../support/tamper.js';
+import { createKnexPeopleStore } from '../../server/knex-people.js';
+import { createUser, importOrgTree } from '../../server/people.js';
 import { chief, clerk, counterWorkflow } from '../support/counter-workflow.js';
 
 const run = promisify(execFile);
@@ -133,6 +135,34 @@ describe('duban CLI', { timeout: 120_000 }, () => {
     await after.close();
     expect((await duban('calendar', 'add', '2026-12-30', '3 workdays')).out).not.toContain('provisional');
   }, 120_000);
+
+  it('sets and lists document-number prefixes as the operator, and as an admin only within its subtree', async () => {
+    // The org tree and a district admin, written directly (each CLI run costs seconds).
+    const store = createKnexStore({ sqliteFile: db });
+    await store.migrate();
+    const people = createKnexPeopleStore(store);
+    const clock = createManualClock('2026-03-02T02:00:00.000Z');
+    await importOrgTree(people, clock, { id: 'jiangzhou', name: '江州市', level: 'city', children: [{ id: 'donghu', name: '东湖区', level: 'county' }] });
+    await createUser(people, clock, { id: 'admin-donghu', name: '东湖区管理员', orgId: 'donghu', roles: ['admin'] });
+    await store.close();
+
+    const city = await duban('doc-numbers', 'set-prefix', '--org', 'jiangzhou', '--series', 'circular', '--prefix', '江应急通');
+    expect(city.code, city.out).toBe(0);
+    expect(city.out).toMatch(/next number 江应急通〔\d{4}〕1号/);
+    // The district's admin does not reach its city: the same answer as the API's (org_not_found), nothing set.
+    const above = await duban('doc-numbers', 'set-prefix', '--org', 'jiangzhou', '--series', 'circular', '--prefix', '东改', '--as', 'admin-donghu');
+    expect(above.code).toBe(1);
+    expect(above.out).toContain('[org_not_found]');
+    const bad = await duban('doc-numbers', 'set-prefix', '--org', 'donghu', '--series', 'Circular', '--prefix', '东〔应急〕');
+    expect(bad.code).toBe(2);
+    expect(bad.out).toContain('--series');
+    expect(bad.out).toContain('--prefix');
+    const mine = await duban('doc-numbers', 'set-prefix', '--org', 'donghu', '--series', 'supervisionLetter', '--prefix', '东安委督', '--as', 'admin-donghu');
+    expect(mine.code, mine.out).toBe(0);
+    const list = await duban('doc-numbers', 'list', '--org', 'jiangzhou', '--json');
+    expect(list.code).toBe(0);
+    expect(JSON.parse(list.out.slice(list.out.indexOf('{')))).toMatchObject({ org: 'jiangzhou', items: [{ series: 'circular', title: '通报', prefix: '江应急通', lastSeq: 0 }] });
+  }, 300_000);
 
   it('exits 2 naming the variable when the configuration is bad', async () => {
     const r = await run(process.execPath, [bin, 'migrate'], { env: { ...process.env, PORT: 'eighty' } }).catch((e: { code: number; stderr: string }) => e);

@@ -5,6 +5,7 @@
  * carried, read back through the engine; rows written in the old, whole form
  * still read as before.
  */
+import { setDocNumberPrefix } from '../../server/doc-numbers.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createEngine, createManualClock, type Actor, type Engine, type NotifyEffect } from '../../engine/index.js';
 import { createKnexOutboxStore } from '../../notifications/knex-outbox.js';
@@ -28,13 +29,15 @@ describe('outbox rows that name their case', () => {
     fresh = await freshSqliteStore();
     const clock = createManualClock('2026-03-02T02:00:00.000Z');
     const engine = await createEngine({ store: fresh.store, clock, templates: createTemplateCatalog(), workflows: builtinWorkflows });
+    // The order's 文号 comes from the inspector's org's counter.
+    await setDocNumberPrefix(fresh.store, { org: ORG, series: 'rectificationOrder', prefix: '应急责改', setBy: 'admin', at: clock.now().toISOString() });
     const effects: NotifyEffect[] = [];
     engine.onCommit((c) => effects.push(...c.effects.filter((e): e is NotifyEffect => e.type === 'notify')));
     const { case: c } = await engine.createCase({ workflowId: 'hazard', org: ORG, actor: as('gridOfficer') });
     await engine.send(c.id, { type: 'submit', payload: submit }, as('gridOfficer'));
     await engine.send(c.id, { type: 'accept', payload: { jurisdictionConfirmed: true, dedupeKey: 'E-1001/粉尘防爆/2号车间' } }, as('townshipSafetyOffice'));
     await engine.send(c.id, { type: 'grade', payload: { grade: 'general', responsibleUnit: 'E-1001 设备科', rectificationDeadline: '2026-03-16' } }, as('inspector'));
-    await engine.send(c.id, { type: 'issueOrder', payload: { orderNo: '（2026）应急责改〔001〕号', orderDeadline: '2026-03-16', measures: '加装泄爆装置' } }, as('inspector'));
+    await engine.send(c.id, { type: 'issueOrder', payload: { orderDeadline: '2026-03-16', measures: '加装泄爆装置' } }, as('inspector'));
     // Let the rectification deadline's reminder and due timers fire: rung notifications carry the deadline.
     clock.set('2026-04-01T02:00:00.000Z');
     for (const t of await fresh.store.timers.listDue(clock.now().toISOString(), 100)) await engine.fireTimer(t);

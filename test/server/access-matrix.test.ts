@@ -138,6 +138,8 @@ const EXPECTATIONS: Record<string, Expectation> = {
   'post /api/v1/campaigns': { req: (ids, who) => ({ path: '/api/v1/campaigns', body: { ...campaignA, id: `m-${who.toLowerCase()}`, ownerOrg: ids.orgA } }), expect: ADMINS_OF_A },
   'get /api/v1/campaigns': { req: () => ({ path: '/api/v1/campaigns' }), expect: LIST },
   'get /api/v1/campaigns/{id}': { req: (ids) => ({ path: `/api/v1/campaigns/${ids.campaignA}` }), expect: A_READ },
+  'post /api/v1/campaigns/{id}': { req: (ids, who) => ({ path: `/api/v1/campaigns/${ids.campaignA}`, body: { title: `危化品专项整治（${who}改）`, reason: '标题调整' } }), expect: ADMINS_OF_A },
+  'get /api/v1/campaigns/{id}/changes': { req: (ids) => ({ path: `/api/v1/campaigns/${ids.campaignA}/changes` }), expect: A_READ },
   'post /api/v1/campaigns/{id}/close': {
     req: (_ids, who) => ({ path: `/api/v1/campaigns/${who === 'root' ? 'matrix-campaign-root' : 'matrix-campaign-close'}/close` }),
     expect: { userB: 'missing', adminB: 'missing', auditorA: 'forbidden', userA: 'forbidden', adminA: 'ok', root: 'ok' },

@@ -115,7 +115,7 @@ describe.each(backends)('the register and routing over HTTP on $name', ({ name, 
     expectError(await as(s, 'leader').post(`/api/v1/cases/${id}/events`, { type: 'case.routed', payload: { grid: null, township: null, departments: [], reason: 'x' } }), 403, 'reserved_event');
 
     // 改派: a leader of the district moves it to the second grid, with a reason; a grid officer may not.
-    expectError(await as(s, 'grid-officer').post(`/api/v1/cases/${id}/reassign`, { grid: 'donghu-qingshui-g2', reason: '属地调整' }), 404, 'case_not_found');
+    expectError(await as(s, 'grid-officer').post(`/api/v1/cases/${id}/reassign`, { grid: 'donghu-qingshui-g2', reason: '属地调整' }), 403, 'forbidden');
     expectError(await as(s, 'leader').post(`/api/v1/cases/${id}/reassign`, { grid: 'xishan-songlin-g1', reason: '属地调整' }), 404, 'org_not_found');
     expectError(await as(s, 'leader').post(`/api/v1/cases/${id}/reassign`, { grid: 'donghu-qingshui', reason: '属地调整' }), 400, 'invalid_request');
     const moved = await as(s, 'leader').post(`/api/v1/cases/${id}/reassign`, { grid: 'donghu-qingshui-g2', departments: ['应急管理局'], reason: '储罐区属第二网格' });

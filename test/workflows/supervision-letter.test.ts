@@ -8,6 +8,7 @@ import { builtinWorkflows, circularReceiptWorkflow, circularWorkflow, hazardWork
 import { supervisionAssignmentWorkflow, supervisionLetterWorkflow } from '../../workflows/supervision-letter.js';
 import { notices, notifyEffects } from '../support/notify-effects.js';
 import { freshSqliteStore } from '../support/stores.js';
+import { setDocNumberPrefix } from '../../server/doc-numbers.js';
 import { as, builtinEnv, createDriver, fails, fireDueTimers, ORG, tasks, timers } from '../support/workflow-driver.js';
 
 const NOW = new Date('2026-03-02T02:00:00.000Z'); // Monday 10:00 in Shanghai
@@ -22,8 +23,9 @@ const UNITS = [
   { org: 'district-b', name: 'B区应急管理局', lead: false },
   { org: 'district-c', name: 'C区应急管理局', lead: false },
 ];
+/** The 文号 the counter gives the city office's first letter of 2026 (prefix 江安委办督): never typed. */
+const LETTER_NO = '江安委办督〔2026〕1号';
 const DRAFT = {
-  letterNo: '江安委办督〔2026〕5号',
   title: '关于督促整改粉尘涉爆重大事故隐患的函',
   basis: '《中华人民共和国安全生产法》第六十五条',
   matters: '对辖区粉尘涉爆企业除尘系统逐一排查，3月16日前书面报送整改情况',
@@ -35,6 +37,8 @@ const DRAFT = {
   linkedCaseIds: ['hazard-1001'],
 };
 const SIGN = { signatory: '张副市长', issueDate: '2026-03-02' };
+/** The signing as the pure step receives it: the runtime has written the number into the payload. */
+const SIGNED = { ...SIGN, letterNo: LETTER_NO };
 
 // ---------------------------------------------------------------------------
 // The letter, step by step (pure).
@@ -43,7 +47,7 @@ const drafting = () => letter.start({}, NOW);
 const underReview = (draft: Record<string, unknown> = DRAFT) => letter.send(drafting().state, 'submitDraft', 'safetyCommitteeOffice', draft);
 const signing = () => letter.send(underReview().state, 'approveDraft', 'regulatorReviewer', { reviewComments: '同意' });
 const issued = (draft: Record<string, unknown> = DRAFT) =>
-  letter.run(letter.send(underReview(draft).state, 'approveDraft', 'regulatorReviewer').state, [['sign', 'safetyCommitteeLeader', SIGN]]);
+  letter.run(letter.send(underReview(draft).state, 'approveDraft', 'regulatorReviewer').state, [['sign', 'safetyCommitteeLeader', SIGNED]]);
 const childDone = (state: CaseState, index: number, finalState = 'accepted') =>
   letter.direct(state, { type: 'case.childDone', payload: { child: state.children![index]!.caseId, finalState }, actor: SPAWN });
 
@@ -119,7 +123,7 @@ describe('the letter: issue and fan-out', () => {
       ['supervision-assignment', 'district-c', 'L1-c4-2'],
     ]);
     expect(spawns[1]).toMatchObject({
-      data: { letterCaseId: 'L1', letterNo: DRAFT.letterNo, title: DRAFT.title, matters: DRAFT.matters, unitName: 'B区应急管理局', lead: false, urgency: 'urgent', letterDeadline: '2026-03-16', replyDue: '2026-03-16', issuerOrg: ORG },
+      data: { letterCaseId: 'L1', letterNo: LETTER_NO, title: DRAFT.title, matters: DRAFT.matters, unitName: 'B区应急管理局', lead: false, urgency: 'urgent', letterDeadline: '2026-03-16', replyDue: '2026-03-16', issuerOrg: ORG },
     });
     expect(r.state.children?.map((c) => [c.org, c.finalState])).toEqual([['district-a', null], ['district-b', null], ['district-c', null]]);
     expect(tasks(r.effects)).toEqual(['-signing', '+issued@safetyCommitteeOffice']);
@@ -210,7 +214,7 @@ describe('the letter: completion and archive', () => {
 // ---------------------------------------------------------------------------
 // The assignment, step by step (pure).
 
-const CHILD = { letterCaseId: 'L1', letterNo: DRAFT.letterNo, title: DRAFT.title, matters: DRAFT.matters, unitName: 'A区应急管理局', lead: true, urgency: 'urgent', letterDeadline: '2026-03-16', replyDue: '2026-03-16', issuerOrg: 'city' };
+const CHILD = { letterCaseId: 'L1', letterNo: LETTER_NO, title: DRAFT.title, matters: DRAFT.matters, unitName: 'A区应急管理局', lead: true, urgency: 'urgent', letterDeadline: '2026-03-16', replyDue: '2026-03-16', issuerOrg: 'city' };
 const office = { id: 'office-1', roles: ['safetyCommitteeOffice'], org: 'city' };
 const dispatched = () => assignment.start(CHILD, NOW);
 const inProgress = () => assignment.run(dispatched().state, [['acknowledge', 'unitHandler', { receiver: '王收文' }], ['startWork', 'unitHead', { handler: '赵承办' }]]);
@@ -396,6 +400,7 @@ describe('a letter to three units, end to end through the engine', () => {
     cleanups.push(cleanup);
     const clock = createManualClock(NOW);
     const engine = await createEngine({ store, clock, workflows: [circularReceiptWorkflow, circularWorkflow, interviewWorkflow, supervisionAssignmentWorkflow, supervisionLetterWorkflow] });
+    await setDocNumberPrefix(store, { org: 'city', series: 'supervisionLetter', prefix: '江安委办督', setBy: 'admin', at: NOW.toISOString() });
     return { engine, store, clock };
   }
 
@@ -421,7 +426,7 @@ describe('a letter to three units, end to end through the engine', () => {
     for (const [i, unit] of ['a', 'b', 'c'].entries()) {
       const child = await store.getCase(children[i]!.caseId);
       expect(child).toMatchObject({ org: `district-${unit}`, workflowId: 'supervision-assignment', state: { value: 'dispatched', parent: { caseId: id, stateId: 'issued', index: i } } });
-      expect(child!.state.data).toMatchObject({ unitName: UNITS[i]!.name, letterNo: DRAFT.letterNo, replyDue: '2026-03-16', issuerOrg: 'city', letterCaseId: id });
+      expect(child!.state.data).toMatchObject({ unitName: UNITS[i]!.name, letterNo: LETTER_NO, replyDue: '2026-03-16', issuerOrg: 'city', letterCaseId: id });
       expect((await engine.listTasks({ orgs: [`district-${unit}`] })).map((t) => [t.caseId, t.stateId])).toEqual([[children[i]!.caseId, 'dispatched']]);
     }
     const issuedRows = (await store.knex('outbox').where({ template: 'supervision-letter-issued' }).select('case_id', 'recipients').orderBy('case_id')) as { case_id: string; recipients: string }[];

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { setDocNumberPrefix } from '../../server/doc-numbers.js';
 import type { Effect } from '../../engine/core/effects.js';
 import type { StepResult } from '../../engine/core/step.js';
 import { validateDefinition } from '../../engine/core/validate-definition.js';
@@ -509,11 +510,12 @@ describe('a substantiated tip-off through the engine', () => {
 
     // The hazard runs its own course in district-b; its write-off reaches the tip-off.
     const inspectorB: Actor = { id: 'inspector-b', roles: ['inspector'], org: 'district-b' };
+    await setDocNumberPrefix(store, { org: 'district-b', series: 'rectificationOrder', prefix: '责改', setBy: 'admin', at: NOW.toISOString() });
     const hazardSteps: [string, Actor, Record<string, unknown>][] = [
       ['submit', inspectorB, { source: 'tipOff', tipOffCaseId: tip.id, location: INTAKE.location, enterpriseId: 'E-2001', sector: '工贸', description: FINDINGS.findings, photos: ['files/site.jpg'], foundAt: NOW.toISOString(), hazardCategory: '粉尘防爆' }],
       ['accept', { id: 'township-b', roles: ['townshipSafetyOffice'], org: 'district-b' }, { jurisdictionConfirmed: true, dedupeKey: 'E-2001/粉尘防爆' }],
       ['grade', inspectorB, { grade: 'general', responsibleUnit: 'E-2001', rectificationDeadline: '2026-03-16' }],
-      ['issueOrder', inspectorB, { orderNo: '责改〔2026〕9号', orderDeadline: '2026-03-16', measures: '加装泄爆装置' }],
+      ['issueOrder', inspectorB, { orderDeadline: '2026-03-16', measures: '加装泄爆装置' }],
       ['submitRectification', { id: 'e-2001-safety', roles: ['enterpriseSafetyOfficer'], org: 'district-b' }, { rectificationEvidence: ['files/after.jpg'], rectificationCost: 8000, completedOn: '2026-03-10' }],
       ['pass', inspectorB, { reinspectionOpinion: '整改到位', signatures: ['陈'] }],
     ];

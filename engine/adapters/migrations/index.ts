@@ -36,6 +36,7 @@ import * as m022 from './022-case-copies.js';
 import * as m025 from './025-doc-numbers.js';
 import * as m026 from './026-oversight.js';
 import * as m030 from './030-facts-figures.js';
+import * as m029 from './029-routing-campaign-schedule.js';
 
 /** One named migration. */
 export interface NamedMigration {
@@ -74,6 +75,7 @@ export const MIGRATIONS: readonly NamedMigration[] = [
   { name: '025-doc-numbers', ...m025 },
   { name: '026-oversight', ...m026 },
   { name: '030-facts-figures', ...m030 },
+  { name: '029-routing-campaign-schedule', ...m029 },
 ];
 
 /** Name of knex's bookkeeping table (and, with `_lock`, of its lock table). */
