@@ -74,8 +74,8 @@ export const MIGRATIONS: readonly NamedMigration[] = [
   { name: '022-case-copies', ...m022 },
   { name: '025-doc-numbers', ...m025 },
   { name: '026-oversight', ...m026 },
-  { name: '030-facts-figures', ...m030 },
   { name: '029-routing-campaign-schedule', ...m029 },
+  { name: '030-facts-figures', ...m030 },
 ];
 
 /** Name of knex's bookkeeping table (and, with `_lock`, of its lock table). */
