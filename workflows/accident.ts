@@ -793,7 +793,8 @@ export const accidentWorkflow = {
           spawn: {
             workflow: 'four-no-pass',
             forEach: 'fourNoPassOrgs',
-            handOver: { to: 'regulatorOf', org: { var: 'item' } },
+            // Only to a government below the investigating one (属地): a neighbour or a superior is refused.
+            handOver: { to: 'regulatorOf', org: { var: 'item' }, scope: 'below' },
             input: {
               accidentCaseId: { var: 'case.id' },
               accidentName: { cat: [{ var: 'data.enterpriseName' }, '（', { var: 'data.location' }, '）生产安全事故'] },

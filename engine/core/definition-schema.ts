@@ -79,7 +79,15 @@ export const SpawnSchema = z
      * the org `org` computes — e.g. the reported party's grid → its district.
      * The receiving org sees the child as an incoming case.
      */
-    handOver: z.object({ to: z.literal('regulatorOf'), org: ExpressionSchema }).strict().optional().describe('instead of org: hand the child over to another jurisdiction; regulatorOf gives the regulator office (county level or above) that governs the org the expression names'),
+    handOver: z
+      .object({
+        to: z.literal('regulatorOf'),
+        org: ExpressionSchema,
+        scope: z.enum(['below']).optional().describe('"below": the org named must lie strictly below the case\'s org (a city hands a follow-up to a district of its own, not to a neighbour); checked when the child is opened'),
+      })
+      .strict()
+      .optional()
+      .describe('instead of org: hand the child over to another jurisdiction; regulatorOf gives the regulator office (county level or above) that governs the org the expression names'),
     /** Child data field → expression over `item` (the list item), `data` and `case` (the parent). */
     input: z.record(FieldNameSchema, ExpressionSchema).default({}).describe('child data field → expression over item, data and case'),
     onChildDone: EventTypeSchema.optional().describe('an event the parent receives (from "system") when a child ends'),

@@ -93,7 +93,7 @@ export const SpawnCaseEffectSchema = z.object({
   stateId: z.string(),
   index: z.number().int(),
   /** Set when the child goes to a foreign subtree through the spawn's hand-over rule: the rule and the org it was applied to. */
-  handOver: z.object({ rule: z.enum(HAND_OVER_RULES), named: z.string() }).strict().optional(),
+  handOver: z.object({ rule: z.enum(HAND_OVER_RULES), named: z.string(), scope: z.literal('below').optional() }).strict().optional(),
 });
 
 /** Tell the parent case that this child reached a final state (a durable signal, delivered once). */

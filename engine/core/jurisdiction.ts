@@ -107,6 +107,10 @@ export function checkStepOrgs(effects: readonly Effect[], owner: string | null, 
         for (const r of [...e.to, ...(e.ack?.chain.flat() ?? [])]) if ('role' in r) check(r.org, `notification ${e.template}`);
         break;
       case 'spawn-case':
+        if (e.handOver?.scope === 'below' && caseOrg !== undefined && (e.handOver.named === caseOrg || !isWithin(facts, e.handOver.named, caseOrg))) {
+          if (!facts.ancestry(e.handOver.named)) throw new OrgNotFoundError(e.handOver.named, `child case of ${e.workflowId}`);
+          throw new EngineError('org_out_of_jurisdiction', `the hand-over of a ${e.workflowId} case names org ${e.handOver.named}, which does not lie below ${caseOrg}, the case's org`, { org: e.handOver.named, caseOrg, what: `child case of ${e.workflowId}` });
+        }
         check(e.org, `child case of ${e.workflowId}`, e.handOver !== undefined);
         break;
       case 'copy-case':

@@ -152,7 +152,7 @@ function spawnFrom(spawn: TransitionSpawnDefinition, state: CaseState, stateId: 
     if (org === undefined) throw new OrgNotFoundError(named!, `the hand-over of state ${stateId} (${rule!.to})`);
     const data = Object.fromEntries(Object.entries(spawn.input).map(([k, expr]) => [k, evaluate(expr, ctx) ?? null])) as SpawnCaseEffect['data'];
     const childId = childCaseId(state.caseId, state.seq, index);
-    const marks = rule && named !== undefined ? { effect: { handOver: { rule: rule.to, named } }, child: { handOver: rule.to } } : { effect: {}, child: {} };
+    const marks = rule && named !== undefined ? { effect: { handOver: { rule: rule.to, named, ...(rule.scope ? { scope: rule.scope } : {}) } }, child: { handOver: rule.to } } : { effect: {}, child: {} };
     effects.push({ type: 'spawn-case', id: nextId(), parentCaseId: state.caseId, childCaseId: childId, workflowId: spawn.workflow, org, data, stateId, index, ...marks.effect });
     children.push({ caseId: childId, workflowId: spawn.workflow, org, stateId, index, finalState: null, ...marks.child });
   });

@@ -987,7 +987,7 @@ describe('follow-on cases opened as linked cases (issues 9, 10)', () => {
     expect(guardMessages(fails(() => d.send(s, 'handOverFourNoPass', 'governmentLeader', { fourNoPassOrg: 'district-a' }), 'guard_failed'))[0]).toContain('handed over once');
     fails(() => d.send(s, 'handOverFourNoPass', 'inspector', payload), 'forbidden');
     const r = d.send(s, 'handOverFourNoPass', 'safetyCommitteeOffice', payload);
-    expect(spawns(r)).toEqual([expect.objectContaining({ workflowId: 'four-no-pass', org: 'district-b', handOver: { rule: 'regulatorOf', named: 'district-b' }, data: { accidentCaseId: 'c1', accidentName: `${P.report.enterpriseName}（${P.report.location}）生产安全事故` } })]);
+    expect(spawns(r)).toEqual([expect.objectContaining({ workflowId: 'four-no-pass', org: 'district-b', handOver: { rule: 'regulatorOf', named: 'district-b', scope: 'below' }, data: { accidentCaseId: 'c1', accidentName: `${P.report.enterpriseName}（${P.report.location}）生产安全事故` } })]);
     expect(r.state.data).toMatchObject({ fourNoPassOrg: 'district-b', fourNoPassHandedOverAt: T_REPORT.toISOString() });
     fails(() => d.send(r.state, 'handOverFourNoPass', 'governmentLeader', payload), 'guard_failed');
   });

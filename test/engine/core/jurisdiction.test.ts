@@ -28,4 +28,19 @@ describe('checkStepOrgs', () => {
     expect(() => checkStepOrgs([task('district-a'), task('nowhere')], null, facts, undefined, 'district-a')).toThrow(expect.objectContaining({ code: 'org_not_found' }));
     expect(() => checkStepOrgs([task('xishan')], 'donghu', facts, undefined, 'donghu')).toThrow(expect.objectContaining({ code: 'org_out_of_jurisdiction' }));
   });
+
+  it('keeps a hand-over scoped "below" below the case\'s org: a city hands to its district, not a neighbour or itself', () => {
+    const handOver = (named: string, to: string): Effect => ({
+      type: 'spawn-case', id: 'e2', parentCaseId: 'a', childCaseId: 'a/2/0', workflowId: 'four-no-pass', org: to, data: {}, stateId: 'handling', index: 0,
+      handOver: { rule: 'regulatorOf', named, scope: 'below' },
+    });
+    expect(() => checkStepOrgs([handOver('donghu', 'donghu')], null, facts, undefined, 'jiangzhou')).not.toThrow();
+    expect(() => checkStepOrgs([handOver('xishan', 'xishan')], null, facts, undefined, 'donghu')).toThrow(expect.objectContaining({ code: 'org_out_of_jurisdiction' }));
+    expect(() => checkStepOrgs([handOver('jiangzhou', 'jiangzhou')], null, facts, undefined, 'donghu')).toThrow(expect.objectContaining({ code: 'org_out_of_jurisdiction' }));
+    expect(() => checkStepOrgs([handOver('donghu', 'donghu')], null, facts, undefined, 'donghu')).toThrow(expect.objectContaining({ code: 'org_out_of_jurisdiction' }));
+    expect(() => checkStepOrgs([handOver('nowhere', 'nowhere')], null, facts, undefined, 'jiangzhou')).toThrow(expect.objectContaining({ code: 'org_not_found' }));
+    // Without the scope a hand-over may leave the case's subtree (移交 to another body).
+    const free: Effect = { ...(handOver('xishan', 'xishan') as Extract<Effect, { type: 'spawn-case' }>), handOver: { rule: 'regulatorOf', named: 'xishan' } };
+    expect(() => checkStepOrgs([free], 'donghu', facts, undefined, 'donghu')).not.toThrow();
+  });
 });
