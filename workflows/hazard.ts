@@ -446,7 +446,7 @@ export const hazardWorkflow = defineWorkflow({
       title: { zh: '已上报', en: 'Reported' },
       tags: ['overdue-tracked'],
       task: { title: { zh: '受理隐患报告', en: 'Triage the report' }, role: 'regulatorReviewer', org: routed },
-      notify: [assigned(role('regulatorReviewer'), role('townshipSafetyOffice'))],
+      notify: [assigned(role('regulatorReviewer', routed), role('townshipSafetyOffice'))],
       deadlines: [
         {
           id: 'triage',
@@ -603,7 +603,7 @@ export const hazardWorkflow = defineWorkflow({
             accepted: {
               title: { zh: '已受理', en: 'Accepted' },
               task: { title: { zh: '隐患分级', en: 'Grade the hazard' }, role: 'inspector', org: routed },
-              notify: [assigned(role('inspector'))],
+              notify: [assigned(role('inspector', routed))],
               on: {
                 grade: {
                   target: 'graded',
@@ -643,7 +643,7 @@ export const hazardWorkflow = defineWorkflow({
             generalGraded: {
               title: { zh: '一般隐患待处置', en: 'General hazard: order pending' },
               task: { title: { zh: '下达整改指令或确认现场整改', en: 'Issue an order or record the on-the-spot fix' }, role: 'inspector', org: routed },
-              notify: [assigned(role('inspector'))],
+              notify: [assigned(role('inspector', routed))],
               on: {
                 issueOrder: {
                   target: 'rectifying',
@@ -671,7 +671,7 @@ export const hazardWorkflow = defineWorkflow({
               title: { zh: '重大隐患待责令治理', en: 'Major hazard: plan order pending' },
               task: { title: { zh: '责令制定治理方案', en: 'Order a rectification plan' }, role: 'inspector', org: routed },
               // A major hazard also goes to the safety committee, which decides on listing.
-              notify: [assigned(role('inspector')), notice('task-assigned', 'info', role('safetyCommitteeLeader'))],
+              notify: [assigned(role('inspector', routed)), notice('task-assigned', 'info', role('safetyCommitteeLeader'))],
               on: {
                 requirePlan: {
                   target: 'planPending',

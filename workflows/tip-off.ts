@@ -66,6 +66,8 @@ function tellingTipster(t: TransitionDefinition): TransitionDefinition[] {
 
 /** The onExpire handler of every deadline: flags the case, stays put. */
 const markOverdue = { roles: ['system'], assign: { overdue: true } };
+/** Where verification goes: the department or township a routing rule made responsible (管行业必须管安全), else the receiving org. */
+const routed = { var: 'case.routedOrg' };
 
 type Expression = NonNullable<TransitionDefinition['guard']>;
 
@@ -291,8 +293,8 @@ export const tipOffWorkflow = defineWorkflow({
         verifying: {
           title: { zh: '核查中', en: 'Verifying' },
           tags: ['overdue-tracked'],
-          task: { title: { zh: '核查举报事项', en: 'Verify the tip-off' }, role: 'inspector' },
-          notify: [assigned(role('inspector'))],
+          task: { title: { zh: '核查举报事项', en: 'Verify the tip-off' }, role: 'inspector', org: routed },
+          notify: [assigned(role('inspector', routed))],
           deadlines: [
             {
               id: 'verification',
@@ -442,8 +444,8 @@ export const tipOffWorkflow = defineWorkflow({
         reVerifying: {
           title: { zh: '复核中', en: 'Re-verifying' },
           tags: ['overdue-tracked'],
-          task: { title: { zh: '复核举报事项', en: 'Review the conclusion' }, role: 'inspector' },
-          notify: [assigned(role('inspector'))],
+          task: { title: { zh: '复核举报事项', en: 'Review the conclusion' }, role: 'inspector', org: routed },
+          notify: [assigned(role('inspector', routed))],
           deadlines: [
             {
               id: 'review',

@@ -20,6 +20,7 @@ import { HttpError } from '../http-errors.js';
 import type { RateLimits } from '../rate-limits.js';
 import { Reply, route, type Route } from '../routing.js';
 import type { RouteDeps } from './deps.js';
+import { routeOpenedCase } from './cases.js';
 
 const WORKFLOW = 'tip-off';
 /** Crockford's base32 without I, L, O, U: 16 characters are 80 random bits. */
@@ -108,7 +109,7 @@ function page(body: string): string {
 <p style="color:#666;font-size:.9rem">查询码在受理举报时告知您本人，请妥善保管，不要告诉他人。查询无需登录。</p>${body}</body></html>`;
 }
 
-export function tipOffStatusRoutes({ engine, orgs }: RouteDeps, limits: RateLimits): Route[] {
+export function tipOffStatusRoutes({ engine, orgs, logger }: RouteDeps, limits: RateLimits): Route[] {
   /** The tip-off whose code this is, or undefined. */
   const find = async (code: string): Promise<CaseRecord | undefined> => {
     const hash = queryCodeHash(code);
@@ -143,6 +144,8 @@ export function tipOffStatusRoutes({ engine, orgs }: RouteDeps, limits: RateLimi
         const org = (await visibleOrg(p, orgs, body.org ?? p.user.orgId)).id;
         const queryCode = newQueryCode();
         const r = await engine.createCase({ workflowId: WORKFLOW, org, data: { ...body.data, queryCodeHash: queryCodeHash(queryCode) }, actor: p.actor });
+        // Routed like any new case: the reported party's grid, township and department become responsible.
+        await routeOpenedCase(engine, orgs, logger, r.case.id);
         return new Reply(201, { caseId: r.case.id, queryCode });
       },
     ),

@@ -11,6 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postgresAvailableForSuite } from '../support/services.js';
 import { testServer, type TestServer } from './support.js';
 import { as, expectError } from './support-http.js';
+import { enforcementWorkflow } from '../../workflows/enforcement.js';
+import { tipOffWorkflow } from '../../workflows/tip-off.js';
 
 const SUBMIT = {
   source: 'inspection', location: '储罐区', enterpriseId: 'qingshui-chem', sector: '危险化学品', description: '可燃气体报警器失效',
@@ -29,7 +31,7 @@ describe.each(backends)('routing that decides on $name', ({ name, enabled }) => 
   let s: TestServer;
   beforeAll(async () => {
     if (!enabled) return;
-    s = await testServer(name);
+    s = await testServer(name, { workflows: [enforcementWorkflow, tipOffWorkflow] });
     // Two departments of the district (the org tree has no department level: a district's office sits below it).
     for (const [id, deptName] of [['donghu-yjj', '东湖区应急管理局'], ['donghu-scjg', '东湖区市场监督管理局']] as const) {
       expect((await as(s, 'admin').post('/api/v1/orgs', { id, name: deptName, level: 'township', parentId: 'donghu' })).status).toBe(201);
@@ -120,5 +122,26 @@ describe.each(backends)('routing that decides on $name', ({ name, enabled }) => 
     expect((await as(s, 'xishan-inspector').get(`/api/v1/cases/${id}/route`)).body).toEqual({ route: null });
     expectError(await as(s, 'grid-officer').get(`/api/v1/cases/${id}`), 404, 'case_not_found');
     expect(s.logs.some((l) => l.caseId === id && String(l.msg).includes('stays unrouted'))).toBe(true);
+  });
+
+  it.skipIf(!enabled)('sends a new tip-off to the department the rule names: its inspector verifies it', async () => {
+    const rule = { id: 'donghu-tipoffs', ownerOrg: 'donghu', title: '东湖区举报由应急管理局核查', workflows: ['tip-off'], grid: { from: 'enterprise' }, departments: { from: 'named', names: ['donghu-yjj'] }, tasksTo: 'department' };
+    expect((await as(s, 'admin-donghu').post('/api/v1/routing-rules', rule)).status).toBe(200);
+    for (const [id, org, roles] of [['yjj-inspector', 'donghu-yjj', ['inspector']], ['donghu-tipoffs', 'donghu', ['tipOffOfficer']]] as const) {
+      const r = await as(s, 'admin-donghu').post('/api/v1/users', { id, name: id, orgId: org, roles });
+      expect(r.status, JSON.stringify(r.body)).toBe(201);
+      s.tokens[id] = r.body.token as string;
+    }
+    const intake = await as(s, 'donghu-tipoffs').post('/api/v1/tipoffs', {
+      data: { channel: 'hotline12350', content: '清水化工储罐区夜间违规动火', reportedParty: '江州清水化工有限公司', reportedPartyOrg: 'qingshui-chem', anonymous: true, realName: false, receivedAt: '2026-03-02T01:30:00.000Z' },
+    });
+    expect(intake.status, JSON.stringify(intake.body)).toBe(201);
+    const id = intake.body.caseId as string;
+    expect((await as(s, 'donghu-tipoffs').get(`/api/v1/cases/${id}/route`)).body.route).toMatchObject({ ruleId: 'donghu-tipoffs', taskOrg: 'donghu-yjj' });
+    expect((await as(s, 'donghu-tipoffs').post(`/api/v1/cases/${id}/events`, { type: 'accept', payload: {} })).status).toBe(200);
+    // Verification is the department's: the task is offered at it, and its inspector finds it in 我的待办.
+    expect(await tasksOf('yjj-inspector', id)).toMatchObject([{ stateId: 'handling.verifying', org: 'donghu-yjj' }]);
+    expect(await listIds('yjj-inspector')).toContain(id);
+    expect((await s.engine.verify()).ok).toBe(true);
   });
 });
