@@ -132,7 +132,7 @@ export function decide(wf: CompiledWorkflow, current: CaseState, cmd: Command, n
     }
     const state: CaseState = { ...base, seq: current.seq + 1 };
     const done = finish(wf, current, state, [], now, env, cause, notify);
-    return decision(wf, responsible ? reofferTasks(wf, current, done) : done, payload, [], null, cmd.actor, now, opts);
+    return decision(wf, responsible ? reofferTasks(wf, current, done, cause, now) : done, payload, [], null, cmd.actor, now, opts);
   }
   assertNotApprovalOnly(wf, current, cmd);
   const t = chooseAndRun(wf, current, cmd, now);
@@ -209,10 +209,12 @@ export function finishTaskEvent(wf: CompiledWorkflow, prev: CaseState, next: Cas
  * After a routing: every open task whose org now computes another org (it
  * reads `case.routedOrg`) is offered there instead — the open-task upserts
  * the row — and whoever had claimed it no longer holds it. Signing tasks keep
- * their signers.
+ * their signers. The state's own notices to the task's role at a computed org
+ * (`role('inspector', routed)`: "you have a task") go again, to the new org.
  */
-function reofferTasks(wf: CompiledWorkflow, prev: CaseState, done: { state: CaseState; effects: Effect[] }): { state: CaseState; effects: Effect[] } {
+function reofferTasks(wf: CompiledWorkflow, prev: CaseState, done: { state: CaseState; effects: Effect[] }, cause: Cause, now: Date): { state: CaseState; effects: Effect[] } {
   const effects = [...done.effects];
+  const nextId = () => `${done.state.caseId}/${done.state.seq}/${effects.length}`;
   let assignments = done.state.assignments;
   for (const id of activeNodeIds(done.state.value)) {
     const task = wf.tree.byId.get(id)?.def.task;
@@ -221,6 +223,10 @@ function reofferTasks(wf: CompiledWorkflow, prev: CaseState, done: { state: Case
     const after = openTaskEffect(wf, done.state, id, `${done.state.caseId}/${done.state.seq}/${effects.length}`);
     if (before.type !== 'open-task' || after.type !== 'open-task' || before.org === after.org) continue;
     effects.push(after);
+    const again = (wf.tree.byId.get(id)?.def.notify ?? [])
+      .map((spec) => ({ ...spec, to: spec.to.filter((r) => 'role' in r && r.role === task.role && r.org !== undefined) }))
+      .filter((spec) => spec.to.length > 0);
+    for (const e of notifyEffects(wf, done.state, again, cause, now, nextId)) effects.push(e);
     if (assignments?.[id]) {
       const { [id]: _moved, ...rest } = assignments;
       assignments = rest;

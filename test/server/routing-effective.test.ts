@@ -80,6 +80,10 @@ describe.each(backends)('routing that decides on $name', ({ name, enabled }) => 
     expect((await as(s, 'yjj-reviewer').get(`/api/v1/cases/${id}`)).status).toBe(200);
     expect(await listIds('yjj-reviewer')).toContain(id);
     expect(await tasksOf('yjj-reviewer', id)).toMatchObject([{ stateId: 'reported', org: 'donghu-yjj' }]);
+    // …and is told so: the state's "you have a task" notice goes again, to the org the task moved to.
+    await s.notifier.dispatcher.runDue();
+    const inbox = (await as(s, 'yjj-reviewer').get('/api/v1/notifications?limit=100')).body.items as { caseId: string; kind: string; subject: string }[];
+    expect(inbox.filter((n) => n.caseId === id)).toMatchObject([{ kind: 'actionRequired', subject: expect.stringContaining('【待办】') }]);
     // The grid sees it too; the other department and the neighbouring district do not.
     expect((await as(s, 'grid-officer').get(`/api/v1/cases/${id}`)).status).toBe(200);
     expect(await listIds('grid-officer')).toContain(id);
