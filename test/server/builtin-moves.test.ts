@@ -12,7 +12,7 @@ import { as, expectError } from './support-http.js';
 import { testServer, type TestServer } from './support.js';
 
 const DRAFT = {
-  letterNo: '江安委办督〔2026〕5号', title: '关于督促整改粉尘涉爆重大事故隐患的函', basis: '《中华人民共和国安全生产法》第六十五条',
+  title: '关于督促整改粉尘涉爆重大事故隐患的函', basis: '《中华人民共和国安全生产法》第六十五条',
   matters: '对辖区粉尘涉爆企业除尘系统逐一排查，限期报送整改情况', deadline: '2026-03-20', replyFormat: '书面回复，加盖公章，一事一报', contact: '安委办 李督 0791-88880000', urgency: 'urgent',
   units: [{ org: 'donghu', name: '东湖区人民政府', lead: true }, { org: 'xishan', name: '西山区人民政府', lead: false }],
 };
@@ -74,7 +74,9 @@ describe('administrative moves of the built-in workflows', () => {
     await ok('enterprise-officer', id, 'submit', REPORT);
     await ok('township-office', id, 'accept', { jurisdictionConfirmed: true, dedupeKey: 'qingshui-chem/危化品储存/储罐区' });
     await ok('inspector', id, 'grade', { grade: 'general', responsibleUnit: '清水化工 设备科', rectificationDeadline: '2026-03-16' });
-    await ok('inspector', id, 'issueOrder', { orderNo: '（2026）应急责改〔001〕号', orderDeadline: '2026-03-16', measures: '更换报警器' });
+    // The order's 文号 comes from the inspector's org's series (东湖区).
+    expect((await as(s, 'admin').post('/api/v1/orgs/donghu/doc-number-series/rectificationOrder', { prefix: '东应急责改' })).status).toBe(200);
+    await ok('inspector', id, 'issueOrder', { orderDeadline: '2026-03-16', measures: '更换报警器' });
     return { id, seq: (await ok('enterprise-officer', id, 'submitRectification', RECTIFIED)).event.seq };
   }
   const WORK = (state: unknown) => expect.objectContaining({ work: state });
