@@ -20,7 +20,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKnexAttachmentStore } from '../../server/attachments.js';
 import { loadDemoCases } from '../../server/demo-cases.js';
 import { testServer, type TestServer } from './support.js';
-import { CHROMIUM, SHOTS, launchChromium, signIn, shot } from '../support/chromium.js';
+import { CHROMIUM, SHOTS, launchChromium, shot, signedInPage } from '../support/chromium.js';
 
 
 const photo = (r: number, g: number, b: number) => sharp({ create: { width: 800, height: 600, channels: 3, background: { r, g, b } } }).jpeg().toBuffer();
@@ -46,12 +46,7 @@ describe.skipIf(!CHROMIUM)('the handler web app in chromium', () => {
     await s?.cleanup();
   });
 
-  async function pageAs(userId: string, width = 1280): Promise<Page> {
-    const page = await browser.newPage({ viewport: { width, height: width < 600 ? 844 : 900 }, locale: 'zh-CN', deviceScaleFactor: 1 });
-    await signIn(page, base, s.tokens[userId]!);
-    await page.waitForURL(`${base}/tasks`);
-    return page;
-  }
+  const pageAs = (userId: string, width = 1280): Promise<Page> => signedInPage(browser, base, s.tokens[userId]!, width);
   const versionOf = async (id: string) => (await s.engine.getCase(id)).version;
 
   let caseId = '';

@@ -19,7 +19,7 @@ import { createUser } from '../../server/people.js';
 import { setDocNumberPrefix } from '../../server/doc-numbers.js';
 import { supervisionAssignmentWorkflow, supervisionLetterWorkflow } from '../../workflows/index.js';
 import { testServer, type TestServer } from './support.js';
-import { CHROMIUM, SHOTS, launchChromium, signIn, shot } from '../support/chromium.js';
+import { CHROMIUM, SHOTS, launchChromium, shot, signedInPage } from '../support/chromium.js';
 
 
 describe.skipIf(!CHROMIUM)('printable documents in chromium', () => {
@@ -66,12 +66,7 @@ describe.skipIf(!CHROMIUM)('printable documents in chromium', () => {
     await s?.cleanup();
   });
 
-  async function pageAs(userId: string, width = 1280): Promise<Page> {
-    const page = await browser.newPage({ viewport: { width, height: width < 600 ? 844 : 900 }, locale: 'zh-CN', deviceScaleFactor: 1 });
-    await signIn(page, base, s.tokens[userId]!);
-    await page.waitForURL(`${base}/tasks`);
-    return page;
-  }
+  const pageAs = (userId: string, width = 1280): Promise<Page> => signedInPage(browser, base, s.tokens[userId]!, width);
   const noSideScroll = (page: Page) => page.evaluate('document.documentElement.scrollWidth <= window.innerWidth');
 
   it('opens the 督办函 from its case page and prints it to PDF', async () => {

@@ -31,3 +31,11 @@ export async function signIn(page: Page, base: string, token: string): Promise<v
 export function shot(page: Page, name: string): Promise<Buffer> {
   return page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
 }
+
+/** A new page signed in at `base` with `token`, on the worklist; `width` 390 lays it out as a phone. */
+export async function signedInPage(browser: Browser, base: string, token: string, width = 1280): Promise<Page> {
+  const page = await browser.newPage({ viewport: { width, height: width < 600 ? 844 : 900 }, locale: 'zh-CN', deviceScaleFactor: 1 });
+  await signIn(page, base, token);
+  await page.waitForURL(`${base}/tasks`);
+  return page;
+}
